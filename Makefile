@@ -1,0 +1,61 @@
+# casebook: `make run` sets everything up and serves the demo; `make test` runs the suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Django 6 needs Python 3.12 or newer: take the first interpreter that qualifies.
+PYTHON_CANDIDATES := python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3)
+FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    command -v $$p; exit 0; fi; \
+	done; \
+	if command -v pyenv >/dev/null 2>&1; then \
+	  for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9])' | sort -rV); do \
+	    echo "$$(pyenv root)/versions/$$v/bin/python3"; exit 0; done; \
+	fi; exit 1
+
+.PHONY: run test install migrate seed lint format check clean
+
+$(VENV)/.installed: pyproject.toml
+	@python_bin=$$($(FIND_PYTHON)) || { \
+	  echo "casebook needs Python 3.12 or newer (Django 6 refuses older ones)." >&2; \
+	  echo "Install one, e.g. 'sudo apt install python3.12 python3.12-venv' or 'pyenv install 3.12', then run make again." >&2; \
+	  exit 1; }; \
+	echo "Using $$python_bin ($$($$python_bin --version))"; \
+	[ -x $(PY) ] || $$python_bin -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py collectstatic --no-input >/dev/null
+	@echo "casebook is serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
+	$(PY) -m daphne -b $(HOST) -p $(PORT) casebook.asgi:application
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

@@ -1,0 +1,1 @@
+"""Code shared by every app: Japanese data conventions, fiscal years, domain errors."""

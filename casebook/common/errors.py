@@ -1,0 +1,55 @@
+"""Domain errors raised by services; the web and the API translate each to one response."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request. `code` is stable, `message` is for people."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class TransitionNotAllowed(DomainError):
+    """The object's state machine has no such transition from its current state (HTTP 409)."""
+
+    code = "transition_not_allowed"
+
+    def __init__(self, *, current: str, requested: str, message: str | None = None) -> None:
+        self.current = current
+        self.requested = requested
+        super().__init__(message or f"cannot {requested} from state '{current}'")
+
+
+class ConflictError(DomainError):
+    """A rule that depends on other rows refused the request: quota, booking, open work (409)."""
+
+    code = "conflict"
+
+
+class ActionNotPermitted(DomainError):
+    """The user can see the object but lacks the role for this action (HTTP 403)."""
+
+    code = "permission_denied"
+
+
+class StaleVersion(DomainError):
+    """The client edited an older version than the one stored (HTTP 412)."""
+
+    code = "stale_version"
+
+    def __init__(self, *, expected: int, current: int) -> None:
+        self.expected = expected
+        self.current = current
+        super().__init__(f"version {expected} is stale; the current version is {current}")
+
+
+def field_error(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})

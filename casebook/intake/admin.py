@@ -1,0 +1,117 @@
+"""Admin for clients and cases. Cases are filtered by the visibility policy like every screen;
+only a superuser (the system administrator) sees all of them here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from casebook.intake import policy
+from casebook.intake.models import (
+    AccessLog,
+    Assignment,
+    Case,
+    CaseTransition,
+    Client,
+    ClientContact,
+    ClientOutcome,
+    ConsultationSession,
+    SessionAmendment,
+    Topic,
+)
+
+
+class ContactInline(admin.TabularInline):
+    model = ClientContact
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "name_kana", "kind", "corporate_number", "size_class", "municipality")
+    list_filter = ("kind", "size_class", "industry")
+    search_fields = ("name", "name_kana", "corporate_number", "phone")
+    readonly_fields = ("size_class", "version")
+    inlines = [ContactInline]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fk_name = "case"
+    readonly_fields = ("counselor", "assigned_by", "assigned_at", "ended_at", "reason")
+    can_delete = False
+
+
+class TransitionInline(admin.TabularInline):
+    model = CaseTransition
+    extra = 0
+    readonly_fields = ("action", "from_status", "to_status", "by", "at", "reason")
+    can_delete = False
+
+
+class PolicyFilteredAdmin(SimpleHistoryAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.case_path}__in": policy.cases_visible_to(request.user)})
+
+
+@admin.register(Case)
+class CaseAdmin(PolicyFilteredAdmin):
+    case_path = "pk"
+    list_display = ("number", "title", "desk", "status", "confidentiality", "lead_counselor")
+    list_filter = ("desk", "status", "confidentiality", "priority", "intake_channel")
+    search_fields = ("number", "title", "client__name", "client__name_kana")
+    # Status moves only through the transitions of the services, never by a free edit.
+    readonly_fields = (
+        "number",
+        "status",
+        "version",
+        "opened_at",
+        "first_session_at",
+        "closed_at",
+        "closure_reason",
+        "closure_summary",
+        "duplicate_of",
+    )
+    raw_id_fields = ("client", "lead_counselor")
+    inlines = [AssignmentInline, TransitionInline]
+
+
+@admin.register(ConsultationSession)
+class SessionAdmin(PolicyFilteredAdmin):
+    case_path = "case"
+    list_display = ("case", "started_at", "duration_minutes", "mode")
+    list_filter = ("mode",)
+    raw_id_fields = ("case",)
+    readonly_fields = ("version",)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "sort_order")
+
+
+@admin.register(ClientOutcome)
+class ClientOutcomeAdmin(SimpleHistoryAdmin):
+    list_display = ("client", "reported_on", "sales_yen", "employees", "value_added_yen")
+    raw_id_fields = ("client", "case")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "case", "via")
+    readonly_fields = ("at", "user", "case", "via")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SessionAmendment)
+class SessionAmendmentAdmin(admin.ModelAdmin):
+    list_display = ("session", "by", "at", "reason")
+    readonly_fields = ("session", "by", "at", "reason", "changes")

@@ -1,0 +1,47 @@
+"""Live events about cases, published only after the transaction that caused them commits.
+
+An event carries ids, never case data: each WebSocket consumer re-reads the case through
+the visibility policy for its own user before it sends anything (see consumers.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from casebook.intake.models import Case
+
+
+def board_group(desk_code: str) -> str:
+    return f"board.{desk_code}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def case_group(case_id: int) -> str:
+    return f"case.{case_id}"
+
+
+def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | None = None) -> None:
+    """Schedule `kind` about `case` for the desk board, the case page and named users."""
+    case_id, desk_code = case.pk, case.desk.code
+    recipients = set(notify_user_ids or ())
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {"type": "case.event", "case_id": case_id, "kind": kind}
+        group_send = async_to_sync(layer.group_send)
+        group_send(board_group(desk_code), message)
+        group_send(case_group(case_id), message)
+        for user_id in recipients:
+            group_send(user_group(user_id), message)
+
+    transaction.on_commit(send)

@@ -1,0 +1,31 @@
+"""Every write to clients, cases and sessions goes through these functions."""
+
+from casebook.intake.services.cases import (
+    case_assign,
+    case_close,
+    case_dispatch_ended,
+    case_dispatch_started,
+    case_hold,
+    case_open,
+    case_reopen,
+    case_resume,
+    case_update,
+)
+from casebook.intake.services.clients import client_create, client_update
+from casebook.intake.services.sessions import session_log, session_update
+
+__all__ = [
+    "case_assign",
+    "case_close",
+    "case_dispatch_ended",
+    "case_dispatch_started",
+    "case_hold",
+    "case_open",
+    "case_reopen",
+    "case_resume",
+    "case_update",
+    "client_create",
+    "client_update",
+    "session_log",
+    "session_update",
+]

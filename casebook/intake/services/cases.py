@@ -1,0 +1,492 @@
+"""The case lifecycle (DESIGN §4): numbering, the state machine and its transitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.accounts.models import Desk, DeskRole, User
+from casebook.common.errors import ConflictError, TransitionNotAllowed
+from casebook.common.fiscal import fiscal_year_of
+from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.intake import policy
+from casebook.intake.closing import close_blockers
+from casebook.intake.events import publish_case_event
+from casebook.intake.models import (
+    Assignment,
+    Case,
+    CaseSequence,
+    CaseStatus,
+    CaseTransition,
+    Client,
+    ClosureReason,
+    Confidentiality,
+    IntakeChannel,
+    Priority,
+    Topic,
+)
+from casebook.satellites.models import Office
+
+S = CaseStatus
+
+# action -> the states it may start from. The target state is decided by the action itself
+# (assign keeps an assigned/active case where it is; resume returns to the held state).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "assign": frozenset({S.INTAKE, S.ASSIGNED, S.ACTIVE, S.DISPATCH, S.ON_HOLD}),
+    "start": frozenset({S.ASSIGNED}),
+    "hold": frozenset({S.ASSIGNED, S.ACTIVE}),
+    "resume": frozenset({S.ON_HOLD}),
+    "close": frozenset({S.INTAKE, S.ASSIGNED, S.ACTIVE, S.ON_HOLD}),
+    "reopen": frozenset({S.CLOSED}),
+    "dispatch_start": frozenset({S.ASSIGNED, S.ACTIVE}),
+    "dispatch_end": frozenset({S.DISPATCH}),
+}
+ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
+
+
+def _ensure_transition(case: Case, action: str) -> None:
+    if case.status not in TRANSITIONS[action]:
+        raise TransitionNotAllowed(current=case.status, requested=action)
+
+
+def _record(case: Case, *, action: str, from_status: str, by: User, reason: str = "") -> None:
+    CaseTransition.objects.create(
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        by=by,
+        at=timezone.now(),
+        reason=reason,
+    )
+
+
+def _lock(case: Case) -> Case:
+    """Re-read the case under a row lock, so concurrent transitions serialise."""
+    return Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
+
+
+def next_case_number(desk: Desk, fiscal_year: int) -> int:
+    """The next number of `desk` in `fiscal_year`, gap-free.
+
+    One upsert both creates the counter and bumps it; the row stays locked until the
+    transaction ends, so a rolled-back intake gives its number back instead of leaving a gap.
+    """
+    table = CaseSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (desk_id, fiscal_year, last_value) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (desk_id, fiscal_year) DO UPDATE SET last_value = {table}.last_value + 1 "
+            "RETURNING last_value",
+            [desk.pk, fiscal_year],
+        )
+        return cursor.fetchone()[0]
+
+
+def _validate_choices(errors: dict, **values: tuple[str, type]) -> None:
+    for field, (value, choices) in values.items():
+        if value not in choices.values:
+            errors.setdefault(field, []).append(
+                ValidationError(
+                    _("'%(value)s' is not one of: %(choices)s")
+                    % {"value": value, "choices": ", ".join(choices.values)},
+                    code="invalid_choice",
+                )
+            )
+
+
+def _topics(codes: Iterable[str], errors: dict) -> list[Topic]:
+    codes = list(dict.fromkeys(codes))
+    topics = list(Topic.objects.filter(code__in=codes))
+    missing = set(codes) - {t.code for t in topics}
+    if missing:
+        errors.setdefault("topics", []).append(
+            ValidationError(
+                _("unknown topics: %s") % ", ".join(sorted(missing)), code="invalid_choice"
+            )
+        )
+    return topics
+
+
+@transaction.atomic
+def case_open(
+    *,
+    desk: Desk,
+    client: Client | None,
+    title: str,
+    intake_channel: str,
+    by: User,
+    topics: Iterable[str] = (),
+    intake_office: Office | None = None,
+    priority: str = Priority.NORMAL,
+    confidentiality: str | None = None,
+    opened_at: dt.datetime | None = None,
+    lead_counselor: User | None = None,
+) -> Case:
+    """Take an intake: a new case in the desk's queue, numbered `{desk}-{FY}-{seq:05d}`."""
+    policy.require_intake(by, desk)
+    now = timezone.now()
+    opened_at = opened_at or now
+    confidentiality = confidentiality or desk.default_confidentiality
+    errors: dict[str, list[ValidationError]] = {}
+    _validate_choices(
+        errors,
+        intake_channel=(intake_channel, IntakeChannel),
+        priority=(priority, Priority),
+        confidentiality=(confidentiality, Confidentiality),
+    )
+    if confidentiality == Confidentiality.RESTRICTED:
+        errors.setdefault("confidentiality", []).append(
+            ValidationError(
+                _("a case becomes restricted only when it is put on the exit track"),
+                code="restricted_via_exit_track",
+            )
+        )
+    if client is None and desk.code not in ANONYMOUS_INTAKE_DESKS:
+        errors.setdefault("client", []).append(
+            ValidationError(_("a client is required at this desk"), code="required")
+        )
+    if opened_at > now:
+        errors.setdefault("opened_at", []).append(
+            ValidationError(_("a case cannot be opened in the future"), code="future")
+        )
+    topic_objects = _topics(topics, errors)
+    raise_if_errors(errors)
+
+    fiscal_year = fiscal_year_of(opened_at)
+    sequence = next_case_number(desk, fiscal_year)
+    case = Case(
+        number=f"{desk.code}-{fiscal_year}-{sequence:05d}",
+        desk=desk,
+        fiscal_year=fiscal_year,
+        sequence=sequence,
+        client=client,
+        title=title.strip(),
+        intake_channel=intake_channel,
+        intake_office=intake_office,
+        priority=priority,
+        confidentiality=confidentiality,
+        opened_at=opened_at,
+        created_by=by,
+    )
+    save_tracked(case, by=by, reason=_("intake"))
+    case.topics.set(topic_objects)
+    publish_case_event(case, "opened")
+    if lead_counselor is not None:
+        case = case_assign(case=case, counselor=lead_counselor, by=by)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, counselor: User, by: User, reason: str = "") -> Case:
+    """Make `counselor` the lead. Coordinators assign; a counselor may take an intake."""
+    case = _lock(case)
+    _ensure_transition(case, "assign")
+    self_assignment = counselor.pk == by.pk and policy.can_self_assign(by, case)
+    if not self_assignment:
+        policy.require(by, policy.Action.ASSIGN, case)
+    desk_roles = policy.desk_roles(counselor).get(case.desk_id, set())
+    if not desk_roles & {DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM}:
+        raise ValidationError(
+            {
+                "counselor": ValidationError(
+                    _("%(name)s is not a member of the %(desk)s desk")
+                    % {"name": counselor, "desk": case.desk.code},
+                    code="not_a_desk_member",
+                )
+            }
+        )
+    if case.lead_counselor_id == counselor.pk:
+        raise ConflictError(_("%s already leads this case") % counselor, code="already_lead")
+    now = timezone.now()
+    Assignment.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
+    Assignment.objects.create(
+        case=case, counselor=counselor, assigned_by=by, assigned_at=now, reason=reason
+    )
+    previous_lead_id = case.lead_counselor_id
+    from_status = case.status
+    case.lead_counselor = counselor
+    if case.status == S.INTAKE:
+        case.status = S.ASSIGNED
+    case.version += 1
+    save_tracked(case, by=by, update_fields=["lead_counselor", "status"], reason=reason)
+    _record(case, action="assign", from_status=from_status, by=by, reason=reason)
+    notify = {counselor.pk} | ({previous_lead_id} if previous_lead_id else set())
+    publish_case_event(case, "assigned", notify_user_ids=notify)
+    return case
+
+
+@transaction.atomic
+def case_started(*, case: Case, first_session_at: dt.datetime, by: User) -> Case:
+    """The first logged session moves an assigned case to active (called by session_log)."""
+    case = _lock(case)
+    fields = []
+    if case.first_session_at is None or first_session_at < case.first_session_at:
+        case.first_session_at = first_session_at
+        fields.append("first_session_at")
+    if case.status == S.ASSIGNED:
+        case.status = S.ACTIVE
+        fields.append("status")
+        _record(case, action="start", from_status=S.ASSIGNED, by=by)
+    if fields:
+        case.version += 1
+        save_tracked(case, by=by, update_fields=fields)
+    return case
+
+
+@transaction.atomic
+def case_hold(*, case: Case, by: User, reason: str, resume_by: dt.date) -> Case:
+    case = _lock(case)
+    policy.require(by, policy.Action.HOLD, case)
+    _ensure_transition(case, "hold")
+    errors: dict[str, list[ValidationError]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [ValidationError(_("say why the case waits"), code="required")]
+    if resume_by is None:
+        errors["resume_by"] = [ValidationError(_("give a resume-by date"), code="required")]
+    elif resume_by < timezone.localdate():
+        errors["resume_by"] = [
+            ValidationError(_("the resume-by date cannot be in the past"), code="past")
+        ]
+    raise_if_errors(errors)
+    from_status = case.status
+    case.status_before_hold = case.status
+    case.status = S.ON_HOLD
+    case.hold_reason = reason.strip()
+    case.resume_by = resume_by
+    case.version += 1
+    save_tracked(
+        case,
+        by=by,
+        update_fields=["status", "status_before_hold", "hold_reason", "resume_by"],
+        reason=reason,
+    )
+    _record(case, action="hold", from_status=from_status, by=by, reason=reason)
+    publish_case_event(case, "held")
+    return case
+
+
+@transaction.atomic
+def case_resume(*, case: Case, by: User) -> Case:
+    case = _lock(case)
+    policy.require(by, policy.Action.RESUME, case)
+    _ensure_transition(case, "resume")
+    case.status = case.status_before_hold or (S.ACTIVE if case.first_session_at else S.ASSIGNED)
+    case.status_before_hold = ""
+    case.hold_reason = ""
+    case.resume_by = None
+    case.version += 1
+    save_tracked(
+        case, by=by, update_fields=["status", "status_before_hold", "hold_reason", "resume_by"]
+    )
+    _record(case, action="resume", from_status=S.ON_HOLD, by=by)
+    publish_case_event(case, "resumed")
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *, case: Case, by: User, reason: str, summary: str, duplicate_of: Case | None = None
+) -> Case:
+    """Close with a reason and a summary; a duplicate hands its sessions to the survivor."""
+    case = _lock(case)
+    policy.require(by, policy.Action.CLOSE, case)
+    _ensure_transition(case, "close")
+    errors: dict[str, list[ValidationError]] = {}
+    if not reason:
+        errors["reason"] = [ValidationError(_("choose a closure reason"), code="required")]
+    else:
+        _validate_choices(errors, reason=(reason, ClosureReason))
+    if not (summary or "").strip():
+        errors["summary"] = [ValidationError(_("write a closure summary"), code="required")]
+    if reason == ClosureReason.DUPLICATE:
+        if duplicate_of is None:
+            errors["duplicate_of"] = [
+                ValidationError(_("name the case this one duplicates"), code="required")
+            ]
+        elif duplicate_of.pk == case.pk:
+            errors["duplicate_of"] = [
+                ValidationError(_("a case cannot duplicate itself"), code="invalid")
+            ]
+        elif duplicate_of.status == S.CLOSED:
+            errors["duplicate_of"] = [
+                ValidationError(_("the surviving case is closed"), code="closed")
+            ]
+        elif duplicate_of.client_id != case.client_id:
+            errors["duplicate_of"] = [
+                ValidationError(_("the surviving case is of another client"), code="client")
+            ]
+    elif duplicate_of is not None:
+        errors["duplicate_of"] = [
+            ValidationError(_("only a duplicate names a surviving case"), code="invalid")
+        ]
+    raise_if_errors(errors)
+    blockers = close_blockers(case)
+    if blockers:
+        raise ConflictError("; ".join(blockers), code="open_work")
+
+    if duplicate_of is not None:
+        _merge_into(case, duplicate_of, by=by)
+    from_status = case.status
+    case.status = S.CLOSED
+    case.closure_reason = reason
+    case.closure_summary = summary.strip()
+    case.duplicate_of = duplicate_of
+    case.closed_at = timezone.now()
+    case.hold_reason, case.resume_by, case.status_before_hold = "", None, ""
+    case.version += 1
+    save_tracked(
+        case,
+        by=by,
+        update_fields=[
+            "status",
+            "closure_reason",
+            "closure_summary",
+            "duplicate_of",
+            "closed_at",
+            "hold_reason",
+            "resume_by",
+            "status_before_hold",
+        ],
+        reason=summary,
+    )
+    _record(case, action="close", from_status=from_status, by=by, reason=f"{reason}: {summary}")
+    publish_case_event(case, "closed")
+    return case
+
+
+def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
+    from casebook.intake.models import ConsultationSession
+
+    moved = list(ConsultationSession.objects.filter(case=duplicate))
+    for session in moved:
+        session.case = survivor
+        session.version += 1
+        save_tracked(
+            session,
+            by=by,
+            update_fields=["case"],
+            reason=_("merged from %s") % duplicate.number,
+        )
+    if moved:
+        survivor = _lock(survivor)
+        first = min(s.started_at for s in moved)
+        if survivor.first_session_at is None or first < survivor.first_session_at:
+            survivor.first_session_at = first
+            survivor.version += 1
+            save_tracked(survivor, by=by, update_fields=["first_session_at"])
+        publish_case_event(survivor, "merged")
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, by: User, reason: str) -> Case:
+    case = _lock(case)
+    policy.require(by, policy.Action.REOPEN, case)
+    _ensure_transition(case, "reopen")
+    if not (reason or "").strip():
+        raise ValidationError(
+            {"reason": ValidationError(_("say why the case is reopened"), code="required")}
+        )
+    # A case closed straight from the queue has no lead yet: it goes back to the queue.
+    case.status = S.ACTIVE if case.lead_counselor_id else S.INTAKE
+    case.closure_reason, case.closure_summary, case.closed_at = "", "", None
+    case.duplicate_of = None
+    case.version += 1
+    save_tracked(
+        case,
+        by=by,
+        update_fields=["status", "closure_reason", "closure_summary", "closed_at", "duplicate_of"],
+        reason=reason,
+    )
+    _record(case, action="reopen", from_status=S.CLOSED, by=by, reason=reason)
+    publish_case_event(case, "reopened")
+    return case
+
+
+@transaction.atomic
+def case_dispatch_started(*, case: Case, by: User) -> Case:
+    """An approved dispatch moves the case to `dispatch` (called by the experts app)."""
+    case = _lock(case)
+    if case.status == S.DISPATCH:
+        return case
+    _ensure_transition(case, "dispatch_start")
+    from_status = case.status
+    case.status = S.DISPATCH
+    case.version += 1
+    save_tracked(case, by=by, update_fields=["status"])
+    _record(case, action="dispatch_start", from_status=from_status, by=by)
+    publish_case_event(case, "dispatch_started")
+    return case
+
+
+@transaction.atomic
+def case_dispatch_ended(*, case: Case, by: User) -> Case:
+    """No dispatch of the case is open any more: back to `active`."""
+    case = _lock(case)
+    if case.status != S.DISPATCH:
+        return case
+    case.status = S.ACTIVE
+    case.version += 1
+    save_tracked(case, by=by, update_fields=["status"])
+    _record(case, action="dispatch_end", from_status=S.DISPATCH, by=by)
+    publish_case_event(case, "dispatch_ended")
+    return case
+
+
+CASE_EDITABLE_FIELDS = ("title", "topics", "priority", "confidentiality", "co_counselors")
+
+
+@transaction.atomic
+def case_update(
+    *,
+    case: Case,
+    by: User,
+    expected_version: int | None,
+    title: str | None = None,
+    topics: Iterable[str] | None = None,
+    priority: str | None = None,
+    confidentiality: str | None = None,
+    co_counselors: Iterable[User] | None = None,
+) -> Case:
+    """Edit a case's details. Status never changes here: transitions are their own actions."""
+    case = _lock(case)
+    policy.require(by, policy.Action.EDIT, case)
+    check_version(case, expected_version)
+    errors: dict[str, list[ValidationError]] = {}
+    fields: list[str] = []
+    if title is not None:
+        if not title.strip():
+            errors["title"] = [ValidationError(_("a case needs a title"), code="required")]
+        case.title = title.strip()
+        fields.append("title")
+    if priority is not None:
+        _validate_choices(errors, priority=(priority, Priority))
+        case.priority = priority
+        fields.append("priority")
+    if confidentiality is not None and confidentiality != case.confidentiality:
+        _validate_choices(errors, confidentiality=(confidentiality, Confidentiality))
+        if Confidentiality.RESTRICTED in (confidentiality, case.confidentiality):
+            errors.setdefault("confidentiality", []).append(
+                ValidationError(
+                    _("restricted is set and lifted only by the exit track"),
+                    code="restricted_via_exit_track",
+                )
+            )
+        case.confidentiality = confidentiality
+        fields.append("confidentiality")
+    topic_objects = _topics(topics, errors) if topics is not None else None
+    if case.status == S.CLOSED:
+        raise ConflictError(_("a closed case is reopened before it is edited"), code="closed")
+    raise_if_errors(errors)
+    save_tracked(case, by=by, update_fields=fields)
+    if topic_objects is not None:
+        case.topics.set(topic_objects)
+    if co_counselors is not None:
+        case.co_counselors.set(co_counselors)
+    publish_case_event(case, "updated")
+    return case

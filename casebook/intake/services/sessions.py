@@ -1,0 +1,247 @@
+"""Logging consultation sessions (相談記録) and correcting them (DESIGN §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.accounts.models import User
+from casebook.common.errors import ConflictError
+from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.intake import policy
+from casebook.intake.events import publish_case_event
+from casebook.intake.models import (
+    Case,
+    CaseStatus,
+    ConsultationSession,
+    SessionAmendment,
+    SessionMode,
+)
+from casebook.intake.services.cases import _topics, case_started
+from casebook.satellites.models import Office, OfficeKind
+
+EDIT_WINDOW = dt.timedelta(days=7)
+SESSION_TEXT_FIELDS = (
+    "client_attendees",
+    "summary",
+    "advice",
+    "client_next_actions",
+    "our_next_actions",
+)
+
+
+def one_year_before(moment: dt.datetime) -> dt.datetime:
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def _validate(
+    *,
+    started_at: dt.datetime | None,
+    duration_minutes: int | None,
+    mode: str,
+    office: Office | None,
+    summary: str,
+    follow_up_on: dt.date | None,
+    errors: dict[str, list[ValidationError]],
+) -> None:
+    def add(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    now = timezone.now()
+    if started_at is None:
+        add("started_at", _("give the date and time of the session"), "required")
+    elif timezone.is_naive(started_at):
+        add("started_at", _("the time needs a time zone"), "naive")
+    elif started_at > now:
+        add("started_at", _("a session cannot be dated in the future"), "future")
+    elif started_at < one_year_before(now):
+        add("started_at", _("a session cannot be dated more than one year back"), "too_old")
+    if duration_minutes is None or not 1 <= duration_minutes <= 720:
+        add("duration_minutes", _("the duration is between 1 and 720 minutes"), "range")
+    if mode not in SessionMode.values:
+        add("mode", _("'%s' is not a session mode") % mode, "invalid_choice")
+    if mode == SessionMode.IN_PERSON_SATELLITE and (
+        office is None or office.kind != OfficeKind.SATELLITE
+    ):
+        add("office", _("a session at a satellite names the satellite office"), "satellite")
+    if not (summary or "").strip():
+        add("summary", _("write what was discussed"), "required")
+    if follow_up_on and started_at and follow_up_on < timezone.localtime(started_at).date():
+        add("follow_up_on", _("the follow-up cannot be before the session"), "before_session")
+
+
+@transaction.atomic
+def session_log(
+    *,
+    case: Case,
+    by: User,
+    started_at: dt.datetime,
+    duration_minutes: int,
+    mode: str,
+    summary: str,
+    office: Office | None = None,
+    counselors: Iterable[User] | None = None,
+    topics: Iterable[str] = (),
+    client_attendees: str = "",
+    advice: str = "",
+    client_next_actions: str = "",
+    our_next_actions: str = "",
+    follow_up_on: dt.date | None = None,
+) -> ConsultationSession:
+    """Log a session; the first one moves an assigned case to active."""
+    case = Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
+    policy.require(by, policy.Action.LOG_SESSION, case)
+    if case.status == CaseStatus.CLOSED:
+        raise ConflictError(
+            _("a closed case is reopened before sessions are logged"), code="closed"
+        )
+    if case.status == CaseStatus.INTAKE:
+        raise ConflictError(_("assign a lead counselor before logging sessions"), code="unassigned")
+    errors: dict[str, list[ValidationError]] = {}
+    _validate(
+        started_at=started_at,
+        duration_minutes=duration_minutes,
+        mode=mode,
+        office=office,
+        summary=summary,
+        follow_up_on=follow_up_on,
+        errors=errors,
+    )
+    topic_objects = _topics(topics, errors)
+    raise_if_errors(errors)
+    session = ConsultationSession(
+        case=case,
+        started_at=started_at,
+        duration_minutes=duration_minutes,
+        mode=mode,
+        office=office,
+        client_attendees=client_attendees.strip(),
+        summary=summary.strip(),
+        advice=advice.strip(),
+        client_next_actions=client_next_actions.strip(),
+        our_next_actions=our_next_actions.strip(),
+        follow_up_on=follow_up_on,
+        created_by=by,
+    )
+    save_tracked(session, by=by)
+    session.counselors.set(list(counselors) if counselors else [by])
+    session.topics.set(topic_objects)
+    case_started(case=case, first_session_at=started_at, by=by)
+    publish_case_event(case, "session_logged")
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: ConsultationSession,
+    by: User,
+    expected_version: int | None,
+    reason: str = "",
+    **changes: Any,
+) -> ConsultationSession:
+    """Correct a session. Within 7 days it is edited; later it takes an amendment with a reason.
+
+    Either way the previous values stay in the history; an amendment also keeps them side by
+    side with the reason, so the record shows what was corrected and why.
+    """
+    session = (
+        ConsultationSession.objects.select_for_update()
+        .select_related("case__desk", "office")
+        .get(pk=session.pk)
+    )
+    case = session.case
+    policy.require(by, policy.Action.LOG_SESSION, case)
+    check_version(session, expected_version)
+    allowed = {
+        *SESSION_TEXT_FIELDS,
+        "started_at",
+        "duration_minutes",
+        "mode",
+        "office",
+        "follow_up_on",
+        "topics",
+        "counselors",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not session fields: {sorted(unknown)}")
+    amendment = timezone.now() - session.created_at > EDIT_WINDOW
+    errors: dict[str, list[ValidationError]] = {}
+    if amendment and not reason.strip():
+        errors["reason"] = [
+            ValidationError(
+                _("a session older than 7 days is corrected by an amendment with a reason"),
+                code="amendment_reason_required",
+            )
+        ]
+    topic_objects = _topics(changes["topics"], errors) if "topics" in changes else None
+    before: dict[str, Any] = {}
+    for name in allowed & changes.keys() - {"topics", "counselors"}:
+        value = changes[name]
+        if name in SESSION_TEXT_FIELDS and isinstance(value, str):
+            value = value.strip()
+        if getattr(session, name) != value:
+            before[name] = getattr(session, name)
+            setattr(session, name, value)
+    # An unchanged date is not re-judged: a session may age past the one-year limit.
+    _validate(
+        started_at=session.started_at if "started_at" in before else timezone.now(),
+        duration_minutes=session.duration_minutes,
+        mode=session.mode,
+        office=session.office,
+        summary=session.summary,
+        follow_up_on=session.follow_up_on if "follow_up_on" in before else None,
+        errors=errors,
+    )
+    raise_if_errors(errors)
+    save_tracked(session, by=by, update_fields=list(before), reason=reason)
+    if topic_objects is not None:
+        before_topics = sorted(session.topics.values_list("code", flat=True))
+        if before_topics != sorted(t.code for t in topic_objects):
+            before["topics"] = before_topics
+            session.topics.set(topic_objects)
+    if "counselors" in changes:
+        before_ids = sorted(session.counselors.values_list("pk", flat=True))
+        new = list(changes["counselors"])
+        if before_ids != sorted(u.pk for u in new):
+            before["counselors"] = before_ids
+            session.counselors.set(new)
+    if amendment and before:
+        SessionAmendment.objects.create(
+            session=session,
+            by=by,
+            at=timezone.now(),
+            reason=reason.strip(),
+            changes={
+                name: [_jsonable(old), _jsonable(_current(session, name))]
+                for name, old in before.items()
+            },
+        )
+    publish_case_event(case, "session_updated")
+    return session
+
+
+def _current(session: ConsultationSession, name: str) -> Any:
+    if name == "topics":
+        return sorted(session.topics.values_list("code", flat=True))
+    if name == "counselors":
+        return sorted(session.counselors.values_list("pk", flat=True))
+    return getattr(session, name)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SatellitesConfig(AppConfig):
+    name = "casebook.satellites"
+    label = "satellites"
+    verbose_name = _("Offices and satellites")

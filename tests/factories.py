@@ -1,0 +1,92 @@
+"""Every factory of the suite, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from casebook.accounts.models import Desk, DeskMembership, DeskRole, OrgRole, User
+from casebook.intake.models import Case, Client, ConsultationSession
+from casebook.satellites.models import Office
+
+PASSWORD = "casebook-test-pw"
+
+
+def desk(code: str) -> Desk:
+    """Desks come from the reference-data migration; tests look them up by code."""
+    return Desk.objects.get(code=code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Faker("name", locale="ja_JP")
+    password = factory.django.Password(PASSWORD)
+    org_role = OrgRole.NONE
+
+
+def member(desk_code: str, role: str = DeskRole.COUNSELOR, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    DeskMembership.objects.create(user=user, desk=desk(desk_code), role=role)
+    return user
+
+
+class OfficeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Office
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"office{n}")
+    name = factory.Sequence(lambda n: f"サテライト{n}")
+    kind = "satellite"
+    municipality = "水戸市"
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    kind = "company"
+    name = factory.Sequence(lambda n: f"株式会社テスト{n}")
+    name_kana = factory.Sequence(lambda n: f"カブシキガイシャテスト{n}")
+    name_search = factory.LazyAttribute(lambda o: o.name.lower())
+    name_kana_search = factory.LazyAttribute(lambda o: o.name_kana.lower())
+    industry = "E"
+    capital_yen = 10_000_000
+    employees = 30
+    size_class = "sme"
+    prefecture = "茨城県"
+    municipality = "水戸市"
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case in any state without going through the services (for reads and policy tests)."""
+
+    class Meta:
+        model = Case
+
+    desk = factory.LazyFunction(lambda: desk("yorozu"))
+    fiscal_year = factory.LazyFunction(lambda: 2026)
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"{o.desk.code}-{o.fiscal_year}-{o.sequence:05d}")
+    client = factory.SubFactory(ClientFactory)
+    title = factory.Sequence(lambda n: f"相談案件{n}")
+    intake_channel = "walk_in"
+    status = "intake"
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsultationSession
+
+    case = factory.SubFactory(CaseFactory)
+    started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    duration_minutes = 60
+    mode = "in_person_hq"
+    summary = "資金繰りについて相談"
