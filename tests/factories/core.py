@@ -1,4 +1,4 @@
-"""Every factory of the suite, in one place."""
+"""Factories of staff, desks, offices, clients, cases and sessions."""
 
 from __future__ import annotations
 
