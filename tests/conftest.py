@@ -22,6 +22,12 @@ class Cast:
     outsider: User  # a login with no role at all
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Hashing with the production hasher costs ~0.3 s per user; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     return Cast(

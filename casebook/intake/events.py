@@ -37,11 +37,13 @@ def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | Non
         layer = get_channel_layer()
         if layer is None:
             return
-        message = {"type": "case.event", "case_id": case_id, "kind": kind}
+        message = {"type": "case.event", "case_id": case_id, "kind": kind, "desk": desk_code}
         group_send = async_to_sync(layer.group_send)
         group_send(board_group(desk_code), message)
         group_send(case_group(case_id), message)
         for user_id in recipients:
             group_send(user_group(user_id), message)
 
-    transaction.on_commit(send)
+    # robust: the change is committed; a channel layer that is down must not turn it into an
+    # error for the user who made it (the failure is logged, and pages catch up on reconnect).
+    transaction.on_commit(send, robust=True)

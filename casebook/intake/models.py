@@ -307,7 +307,8 @@ class Case(models.Model):
                 name="closed_case_has_reason_and_summary",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="intake") | models.Q(lead_counselor__isnull=False),
+                condition=models.Q(status__in=["intake", "closed"])
+                | models.Q(lead_counselor__isnull=False),
                 name="assigned_case_has_lead_counselor",
             ),
         ]

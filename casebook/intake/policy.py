@@ -103,6 +103,23 @@ def _assigned_q(user: User) -> Q:
     return Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled)
 
 
+def _shared_by_referral_q(desk_ids: list[int]) -> Q:
+    """Referring cases whose full file was shared with one of `desk_ids` by a referral.
+
+    Only a `normal` case is ever shared (never a confidential or restricted one), and only
+    while the referral is pending or accepted (DESIGN §6; see casebook.referrals.services).
+    """
+    from casebook.referrals.models import Referral
+
+    shared = Referral.objects.filter(
+        kind="internal",
+        share_full_file=True,
+        status__in=("pending", "accepted"),
+        to_desk_id__in=desk_ids,
+    ).values("from_case_id")
+    return Q(confidentiality="normal", pk__in=shared)
+
+
 def visible_cases_q(user: User) -> Q:
     """A filter on Case for what `user` may see; `Q(pk__in=[])` for nobody."""
     if not user.is_authenticated or not user.is_active:
@@ -115,6 +132,8 @@ def visible_cases_q(user: User) -> Q:
     desks = list(desk_roles(user))
     assigned = _assigned_q(user)
     visible = (not_restricted & Q(desk_id__in=desks)) | assigned
+    if desks:
+        visible |= _shared_by_referral_q(desks)
     if is_exit_team(user):
         visible |= Q(confidentiality="restricted")
     return visible
@@ -139,7 +158,19 @@ def can_see_case(user: User, case: Case) -> bool:
         return True
     if restricted:
         return is_exit_team(user)
-    return case.desk_id in desk_roles(user)
+    if case.desk_id in desk_roles(user):
+        return True
+    return is_shared_by_referral(user, case)
+
+
+def is_shared_by_referral(user: User, case: Case) -> bool:
+    """A receiving desk's member sees a referring case whose file was shared with the desk."""
+    desks = list(desk_roles(user))
+    if not desks or case.pk is None or case.confidentiality != "normal":
+        return False
+    from casebook.intake.models import Case
+
+    return Case.objects.filter(_shared_by_referral_q(desks), pk=case.pk).exists()
 
 
 def is_assigned(user: User, case: Case) -> bool:

@@ -90,3 +90,51 @@ class SessionFactory(factory.django.DjangoModelFactory):
     duration_minutes = 60
     mode = "in_person_hq"
     summary = "資金繰りについて相談"
+
+
+def case_in_state(status: str, *, lead: User, by: User, desk_code: str = "yorozu", **open_kwargs):
+    """A case brought to `status` through the real services (each step as a real user would).
+
+    `lead` becomes the lead counselor; `by` must be allowed to assign at the desk.
+    """
+    from casebook.intake import services
+
+    client = open_kwargs.pop("client", None) or ClientFactory()
+    case = services.case_open(
+        desk=desk(desk_code),
+        client=client,
+        title=open_kwargs.pop("title", "資金繰りの相談"),
+        intake_channel="walk_in",
+        by=by,
+        **open_kwargs,
+    )
+    if status == "intake":
+        return case
+    if status == "closed_from_intake":
+        return services.case_close(case=case, by=by, reason="out_of_scope", summary="対象外")
+    case = services.case_assign(case=case, counselor=lead, by=by)
+    if status == "assigned":
+        return case
+    if status == "on_hold":
+        return services.case_hold(
+            case=case,
+            by=by,
+            reason="資料待ち",
+            resume_by=timezone.localdate() + dt.timedelta(days=7),
+        )
+    services.session_log(
+        case=case,
+        by=lead,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        duration_minutes=60,
+        mode="in_person_hq",
+        summary="初回相談",
+    )
+    case.refresh_from_db()
+    if status == "active":
+        return case
+    if status == "dispatch":
+        return services.case_dispatch_started(case=case, by=by)
+    if status == "closed":
+        return services.case_close(case=case, by=by, reason="resolved", summary="解決した")
+    raise ValueError(status)

@@ -504,6 +504,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'intake'), ('lead_counselor__isnull', False), _connector='OR'), name='assigned_case_has_lead_counselor'),
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['intake', 'closed']), ('lead_counselor__isnull', False), _connector='OR'), name='assigned_case_has_lead_counselor'),
         ),
     ]

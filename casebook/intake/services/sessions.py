@@ -155,7 +155,7 @@ def session_update(
     side with the reason, so the record shows what was corrected and why.
     """
     session = (
-        ConsultationSession.objects.select_for_update()
+        ConsultationSession.objects.select_for_update(of=("self",))
         .select_related("case__desk", "office")
         .get(pk=session.pk)
     )

@@ -1,0 +1,215 @@
+"""The live WebSockets: a desk's board, a user's notifications, a case page.
+
+Events on the channel layer carry ids only (events.py). Each consumer re-reads the case for
+its own user through the visibility policy before it sends anything, so a socket never
+tells anyone about a case they may not see.
+
+A socket that cannot be served is accepted and then closed with a code the page reads:
+4401 not logged in (any more), 4404 nothing to watch here (unknown, or not theirs to see).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+
+from casebook.accounts.models import User
+from casebook.intake import live
+from casebook.intake.events import board_group, case_group, user_group
+from casebook.intake.presence import PresenceEntry, people_present, presence_store
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Authentication, group membership and the per-event re-read of the user."""
+
+    user_id: int | None = None
+    session_key: str | None = None
+    language: str = ""
+
+    async def connect(self) -> None:
+        self.joined: list[str] = []
+        user = self.scope.get("user")
+        session = self.scope.get("session")
+        if user is None or not user.is_authenticated or session is None:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        self.user_id = user.pk
+        self.session_key = session.session_key
+        self.language = live.language_for(self.scope.get("cookies", {}))
+        try:
+            await self.start(user)
+        except Http404:
+            await self.refuse(CLOSE_NOT_FOUND)
+            return
+        await self.accept()
+        await self.started()
+
+    async def refuse(self, code: int) -> None:
+        # Accept first: a handshake refused outright reaches the page as a bare 1006, and the
+        # page could not tell "log in again" from "the network dropped".
+        await self.accept()
+        await self.close(code=code)
+
+    async def start(self, user: User) -> None:
+        """Check what the socket watches (raise Http404 to refuse) and join its groups."""
+        raise NotImplementedError
+
+    async def started(self) -> None:
+        """Runs once the socket is open."""
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+
+    async def viewer(self) -> User | None:
+        """The user as stored now; closes the socket once they logged out or were disabled."""
+        user = await database_sync_to_async(live.live_user)(self.user_id, self.session_key)
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+        return user
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+
+class BoardConsumer(LiveConsumer):
+    """`ws/board/<desk>/`: every change to a case on the desk that the user may see."""
+
+    async def start(self, user: User) -> None:
+        code = self.scope["url_route"]["kwargs"]["desk"]
+        desk = await database_sync_to_async(live.board_desk_get_for_user)(user, code)
+        self.desk_code = desk.code
+        # Cases the board showed when it opened: if one of them leaves the user's sight, the
+        # board is told to drop it (they knew of it already, so that tells them nothing new).
+        self.known = await database_sync_to_async(live.board_case_ids_for_user)(user, desk)
+        await self.join(board_group(desk.code))
+
+    async def case_event(self, event: dict) -> None:
+        user = await self.viewer()
+        if user is None:
+            return
+        case_id = event["case_id"]
+        try:
+            snapshot = await database_sync_to_async(live.board_case_for_user)(
+                user, self.desk_code, case_id
+            )
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        if snapshot is not None:
+            if snapshot.status == "closed":
+                self.known.discard(case_id)
+            else:
+                self.known.add(case_id)
+            await self.send_json(
+                {"type": "case", "kind": event["kind"], "case": snapshot.as_json()}
+            )
+        elif case_id in self.known:
+            self.known.discard(case_id)
+            await self.send_json({"type": "case_hidden", "case": {"id": case_id}})
+
+
+class NotificationConsumer(LiveConsumer):
+    """`ws/notifications/`: events addressed to the user (e.g. "you now lead this case")."""
+
+    async def start(self, user: User) -> None:
+        await self.join(user_group(user.pk))
+
+    async def case_event(self, event: dict) -> None:
+        user = await self.viewer()
+        if user is None:
+            return
+        snapshot = await database_sync_to_async(live.case_snapshot_for_user)(user, event["case_id"])
+        if snapshot is None:
+            return
+        text = live.notification_text(snapshot, event["kind"], user=user, language=self.language)
+        await self.send_json(
+            {
+                "type": "notification",
+                "kind": event["kind"],
+                "case": snapshot.as_json(),
+                "text": text,
+            }
+        )
+
+
+class CaseConsumer(LiveConsumer):
+    """`ws/cases/<pk>/`: the case page's timeline refreshes and who else has the case open.
+
+    The page sends {"type": "editing", "editing": true|false} when its form is being edited
+    and {"type": "ping"} every 25 seconds; it receives {"type": "presence", "people": [...]}
+    (everyone else on the case) and {"type": "case", ...} on every change of the case.
+    """
+
+    editing = False
+
+    async def start(self, user: User) -> None:
+        self.case_id = self.scope["url_route"]["kwargs"]["pk"]
+        await database_sync_to_async(live.presence_case_get_for_user)(user, self.case_id)
+        self.name = live.display_name(user)
+        self.store = presence_store()
+        await self.join(case_group(self.case_id))
+
+    async def started(self) -> None:
+        await self.announce()
+
+    async def announce(self) -> None:
+        """Record this page in the shared store and tell every page of the case to re-read it."""
+        await self.store.enter(
+            self.case_id,
+            self.channel_name,
+            PresenceEntry(user_id=self.user_id, name=self.name, editing=self.editing),
+        )
+        await self.channel_layer.group_send(case_group(self.case_id), {"type": "presence.changed"})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "editing":
+            self.editing = bool(content.get("editing"))
+            await self.announce()
+        elif content.get("type") == "ping":
+            await self.store.enter(
+                self.case_id,
+                self.channel_name,
+                PresenceEntry(user_id=self.user_id, name=self.name, editing=self.editing),
+            )
+            await self.send_json({"type": "pong"})
+            await self.presence_changed({})
+
+    async def presence_changed(self, event: dict) -> None:
+        entries = await self.store.present(self.case_id)
+        people = people_present(entries, except_user_id=self.user_id)
+        await self.send_json({"type": "presence", "people": people})
+
+    async def case_event(self, event: dict) -> None:
+        user = await self.viewer()
+        if user is None:
+            return
+        snapshot = await database_sync_to_async(live.case_snapshot_for_user)(user, self.case_id)
+        if snapshot is None:
+            await self.send_json({"type": "gone"})
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        await self.send_json({"type": "case", "kind": event["kind"], "case": snapshot.as_json()})
+
+    async def disconnect(self, code: int) -> None:
+        store = getattr(self, "store", None)
+        await super().disconnect(code)
+        if store is not None:
+            await store.leave(self.case_id, self.channel_name)
+            await self.channel_layer.group_send(
+                case_group(self.case_id), {"type": "presence.changed"}
+            )

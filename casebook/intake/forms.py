@@ -1,0 +1,308 @@
+"""Forms of the screens. They parse and present input; every rule is checked by the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casebook.accounts.models import Desk, User
+from casebook.intake.models import (
+    ClientKind,
+    ClosureReason,
+    Confidentiality,
+    Industry,
+    IntakeChannel,
+    Priority,
+    SessionMode,
+    Topic,
+)
+from casebook.satellites.models import Office
+
+# Restricted is set by the exit track only, so the forms never offer it.
+EDITABLE_CONFIDENTIALITY = [
+    (Confidentiality.NORMAL.value, Confidentiality.NORMAL.label),
+    (Confidentiality.CONFIDENTIAL.value, Confidentiality.CONFIDENTIAL.label),
+]
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    return [(t.code, t.name) for t in Topic.objects.order_by("sort_order")]
+
+
+class TopicChips(forms.CheckboxSelectMultiple):
+    """Topics as a row of toggle chips (checkboxes styled by the stylesheet)."""
+
+    template_name = "includes/widgets/chips.html"
+    option_template_name = "includes/widgets/chip_option.html"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+class TokenMixin(forms.Form):
+    """A one-time token: a second post of the same form is recognised, not saved again."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("search"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+class ClientFieldsForm(forms.Form):
+    """A new client's details, filled in when the search found no match."""
+
+    kind = forms.ChoiceField(label=_("kind"), choices=ClientKind.choices, initial="company")
+    name = forms.CharField(label=_("name"), max_length=200, required=False)
+    name_kana = forms.CharField(
+        label=_("name (kana)"),
+        max_length=200,
+        required=False,
+        help_text=_("reading in hiragana or katakana"),
+    )
+    corporate_number = forms.CharField(
+        label=_("corporate number"),
+        max_length=20,
+        required=False,
+        help_text=_("13 digits, if the client is a company"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    representative = forms.CharField(label=_("representative"), max_length=100, required=False)
+    industry = forms.ChoiceField(
+        label=_("industry"), choices=[("", "—"), *Industry.choices], required=False
+    )
+    capital_yen = forms.IntegerField(label=_("capital (yen)"), required=False, min_value=0)
+    employees = forms.IntegerField(label=_("employees"), required=False, min_value=0)
+    postal_code = forms.CharField(
+        label=_("postal code"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "310-0000"}),
+    )
+    prefecture = forms.CharField(label=_("prefecture"), max_length=10, required=False)
+    municipality = forms.CharField(label=_("municipality"), max_length=50, required=False)
+    address = forms.CharField(label=_("address"), max_length=200, required=False)
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(label=_("e-mail"), required=False)
+
+    CLIENT_FIELDS = (
+        "kind",
+        "name",
+        "name_kana",
+        "corporate_number",
+        "representative",
+        "industry",
+        "capital_yen",
+        "employees",
+        "postal_code",
+        "prefecture",
+        "municipality",
+        "address",
+        "phone",
+        "email",
+    )
+
+    def client_fields(self) -> dict[str, Any]:
+        """The values for `client_create`: numbers stay None when empty, text becomes ""."""
+        numbers = ("capital_yen", "employees")
+        return {
+            name: self.cleaned_data.get(name)
+            if name in numbers
+            else self.cleaned_data.get(name) or ""
+            for name in self.CLIENT_FIELDS
+        }
+
+    def has_client_details(self) -> bool:
+        return any(
+            self.cleaned_data.get(name) not in (None, "")
+            for name in self.CLIENT_FIELDS
+            if name != "kind"
+        )
+
+
+class IntakeForm(TokenMixin, ClientFieldsForm):
+    """Search-or-create a client, then the case: one form, one step."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    allow_duplicate = forms.BooleanField(
+        label=_("register as a new client anyway"), required=False
+    )
+    desk = forms.ModelChoiceField(label=_("desk"), queryset=Desk.objects.none(), empty_label=None)
+    title = forms.CharField(label=_("title"), max_length=200)
+    topics = forms.MultipleChoiceField(label=_("topics"), required=False, widget=TopicChips)
+    intake_channel = forms.ChoiceField(
+        label=_("intake channel"), choices=IntakeChannel.choices, initial=IntakeChannel.WALK_IN
+    )
+    intake_office = forms.ModelChoiceField(
+        label=_("intake office"), queryset=Office.objects.all(), required=False, empty_label="—"
+    )
+    priority = forms.ChoiceField(label=_("priority"), choices=Priority.choices, initial="normal")
+    confidentiality = forms.ChoiceField(
+        label=_("confidentiality"), choices=[("", _("desk default")), *EDITABLE_CONFIDENTIALITY],
+        required=False,
+    )
+    take_myself = forms.BooleanField(label=_("I lead this case myself"), required=False)
+
+    def __init__(self, *args: Any, desks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["desk"].queryset = desks
+        self.fields["topics"].choices = topic_choices()
+        self.fields["name"].widget.attrs["autofocus"] = True
+
+
+# --- case -------------------------------------------------------------------------------------
+
+
+class CaseEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label=_("title"), max_length=200)
+    topics = forms.MultipleChoiceField(label=_("topics"), required=False, widget=TopicChips)
+    priority = forms.ChoiceField(label=_("priority"), choices=Priority.choices)
+    confidentiality = forms.ChoiceField(
+        label=_("confidentiality"), choices=EDITABLE_CONFIDENTIALITY
+    )
+    co_counselors = UserMultipleChoiceField(
+        label=_("co-counselors"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    COMPARED = ("title", "topics", "priority", "confidentiality", "co_counselors")
+
+    def __init__(self, *args: Any, staff: Any, restricted: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = topic_choices()
+        self.fields["co_counselors"].queryset = staff
+        if restricted:
+            # A restricted case stays restricted; the field shows it but cannot change it.
+            self.fields["confidentiality"].choices = [
+                (Confidentiality.RESTRICTED.value, Confidentiality.RESTRICTED.label)
+            ]
+            self.fields["confidentiality"].disabled = True
+
+
+class AssignForm(forms.Form):
+    counselor = UserChoiceField(label=_("lead counselor"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["counselor"].queryset = staff
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(label=_("why the case waits"), max_length=200, required=False)
+    resume_by = forms.DateField(label=_("resume by"), required=False, widget=DateInput)
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("closure reason"), choices=[("", "—"), *ClosureReason.choices], required=False
+    )
+    summary = forms.CharField(
+        label=_("closure summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    duplicate_of = forms.CharField(
+        label=_("surviving case number"),
+        required=False,
+        max_length=40,
+        help_text=_("only when the reason is duplicate, e.g. yorozu-2026-00042"),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("why the case is reopened"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# --- session ----------------------------------------------------------------------------------
+
+
+class SessionForm(TokenMixin, forms.Form):
+    started_at = forms.DateTimeField(label=_("started at"), widget=DateTimeInput)
+    duration_minutes = forms.IntegerField(
+        label=_("duration (minutes)"),
+        initial=60,
+        widget=forms.NumberInput(attrs={"step": 5, "min": 1, "max": 720}),
+    )
+    mode = forms.ChoiceField(
+        label=_("mode"), choices=SessionMode.choices, initial=SessionMode.IN_PERSON_HQ
+    )
+    office = forms.ModelChoiceField(
+        label=_("office"), queryset=Office.objects.all(), required=False, empty_label="—"
+    )
+    counselors = UserMultipleChoiceField(
+        label=_("counselors present"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    client_attendees = forms.CharField(label=_("client attendees"), max_length=200, required=False)
+    topics = forms.MultipleChoiceField(label=_("topics"), required=False, widget=TopicChips)
+    summary = forms.CharField(
+        label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    advice = forms.CharField(
+        label=_("advice given"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    client_next_actions = forms.CharField(
+        label=_("client's next actions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    our_next_actions = forms.CharField(
+        label=_("our next actions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    follow_up_on = forms.DateField(label=_("follow-up date"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = topic_choices()
+        self.fields["counselors"].queryset = staff
+        self.fields["started_at"].widget.attrs["max"] = timezone.localtime().strftime(
+            "%Y-%m-%dT%H:%M"
+        )

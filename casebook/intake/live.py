@@ -1,0 +1,155 @@
+"""Reads behind the WebSockets (consumers.py), each filtered by the visibility policy.
+
+A socket lives for hours, so nothing here trusts what was true when it opened: every event
+re-reads the user (still active? still a member?) and the case (still visible to them?).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casebook.accounts.models import Desk, OrgRole, User
+from casebook.intake import policy
+from casebook.intake.models import CaseStatus
+
+KIND_LABELS = {
+    "opened": gettext_lazy("new intake"),
+    "assigned": gettext_lazy("lead counselor assigned"),
+    "session_logged": gettext_lazy("session logged"),
+    "session_updated": gettext_lazy("session corrected"),
+    "held": gettext_lazy("put on hold"),
+    "resumed": gettext_lazy("resumed"),
+    "closed": gettext_lazy("closed"),
+    "reopened": gettext_lazy("reopened"),
+    "merged": gettext_lazy("sessions merged in"),
+    "dispatch_started": gettext_lazy("expert dispatched"),
+    "dispatch_ended": gettext_lazy("expert dispatch ended"),
+    "updated": gettext_lazy("details edited"),
+}
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """What a socket may tell its user about a case they can see."""
+
+    id: int
+    number: str
+    title: str
+    status: str
+    desk: str
+    lead_counselor_id: int | None
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "title": self.title,
+            "status": self.status,
+            "desk": self.desk,
+            "lead_counselor": self.lead_counselor_id,
+        }
+
+
+def live_user(user_id: int | None, session_key: str | None) -> User | None:
+    """The user as stored now; None once deactivated or logged out (the session that opened
+    the socket no longer names them)."""
+    if user_id is None or not session_key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(session.get(SESSION_KEY, "")) != str(user_id):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def language_for(cookies: dict[str, str]) -> str:
+    """The language the user chose on the site (its cookie), else the site default."""
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def may_watch_board(user: User, desk: Desk) -> bool:
+    """A desk's board is for its members, managers and auditors."""
+    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
+        return True
+    return desk.pk in policy.desk_roles(user)
+
+
+def board_desk_get_for_user(user: User, code: str) -> Desk:
+    """The active desk `code` if `user` may watch its board, else 404."""
+    desk = Desk.objects.filter(code=code, active=True).first()
+    if desk is None or not may_watch_board(user, desk):
+        raise Http404("no such board")
+    return desk
+
+
+def board_case_for_user(user: User, desk_code: str, case_id: int) -> CaseSnapshot | None:
+    """The case as the board of `desk_code` may show it to `user` now; None when it is not
+    theirs to see or not on this desk. 404 once they may no longer watch the board."""
+    desk = board_desk_get_for_user(user, desk_code)
+    snapshot = case_snapshot_for_user(user, case_id)
+    if snapshot is None or snapshot.desk != desk.code:
+        return None
+    return snapshot
+
+
+def board_case_ids_for_user(user: User, desk: Desk) -> set[int]:
+    """Open cases of the desk that `user` can see now (what their board shows)."""
+    return set(
+        policy.cases_visible_to(user)
+        .filter(desk=desk)
+        .exclude(status=CaseStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+
+
+def case_snapshot_for_user(user: User, case_id: int) -> CaseSnapshot | None:
+    """The case as `user` may see it now, or None when they may not (no access log: the
+    socket only says that something changed; the page that shows the case logs its read)."""
+    row = (
+        policy.cases_visible_to(user)
+        .filter(pk=case_id)
+        .values_list("pk", "number", "title", "status", "desk__code", "lead_counselor_id")
+        .first()
+    )
+    return CaseSnapshot(*row) if row else None
+
+
+def presence_case_get_for_user(user: User, pk: int) -> CaseSnapshot:
+    """The case whose page `user` opened, else 404."""
+    snapshot = case_snapshot_for_user(user, pk)
+    if snapshot is None:
+        raise Http404("no such case")
+    return snapshot
+
+
+def display_name(user: User) -> str:
+    return str(user)
+
+
+def notification_text(snapshot: CaseSnapshot, kind: str, *, user: User, language: str) -> str:
+    """One line for the user's notification tray, in their language."""
+    with translation.override(language):
+        if kind == "assigned":
+            if snapshot.lead_counselor_id == user.pk:
+                return _("%(number)s %(title)s: you are now the lead counselor") % {
+                    "number": snapshot.number,
+                    "title": snapshot.title,
+                }
+            return _("%(number)s %(title)s: handed to another lead counselor") % {
+                "number": snapshot.number,
+                "title": snapshot.title,
+            }
+        label = KIND_LABELS.get(kind, gettext_lazy("updated"))
+        return _("%(number)s %(title)s: %(event)s") % {
+            "number": snapshot.number,
+            "title": snapshot.title,
+            "event": label,
+        }

@@ -1,0 +1,95 @@
+"""Template filters of the screens: Japanese dates, 和暦 fiscal years, yen, ages, labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+
+from casebook.common.fiscal import fiscal_year_label, wareki_date
+
+register = template.Library()
+
+
+def _local_date(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _is_japanese() -> bool:
+    return (get_language() or "ja").startswith("ja")
+
+
+@register.filter
+def jdate(value: dt.date | dt.datetime | None) -> str:
+    """`2026年11月26日` in Japanese, the active locale's date format otherwise."""
+    if not value:
+        return ""
+    day = _local_date(value)
+    if _is_japanese():
+        return f"{day.year}年{day.month}月{day.day}日"
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+@register.filter
+def jdatetime(value: dt.datetime | None) -> str:
+    """`2026年11月26日 14:05` in local time."""
+    if not value:
+        return ""
+    moment = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{jdate(moment)} {moment:%H:%M}"
+
+
+@register.filter
+def wareki(value: dt.date | dt.datetime | None) -> str:
+    """`令和8年11月26日`."""
+    if not value:
+        return ""
+    return wareki_date(_local_date(value))
+
+
+@register.filter
+def fiscal_year(value: int | None) -> str:
+    """`2026年度（令和8年度）`: 西暦 with 和暦 beside it."""
+    if not value:
+        return ""
+    return fiscal_year_label(int(value))
+
+
+@register.filter
+def age_days(value: dt.date | dt.datetime | None) -> int | None:
+    """Whole days from `value` to today (local time)."""
+    if not value:
+        return None
+    return (timezone.localdate() - _local_date(value)).days
+
+
+@register.filter
+def yen(value: int | None) -> str:
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}円" if _is_japanese() else f"¥{int(value):,}"
+
+
+@register.filter
+def is_past(value: dt.date | dt.datetime | None) -> bool:
+    return bool(value) and _local_date(value) < timezone.localdate()
+
+
+@register.filter
+def field_type(bound: BoundField) -> str:
+    """The widget's input type (`checkbox`, `select`, `textarea` …) for layout classes."""
+    widget = bound.field.widget
+    return getattr(widget, "input_type", None) or widget.__class__.__name__.lower()
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
+    if not mapping:
+        return None
+    return mapping.get(key)

@@ -1,0 +1,26 @@
+"""Web routes of the core screens: my cases, desk boards, cases, intake, sessions, clients."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from casebook.intake import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("desks/<slug:code>/board/", views.board, name="desk_board"),
+    path("desks/<slug:code>/board/columns/", views.board_columns, name="desk_board_columns"),
+    path("intake/", views.intake, name="intake"),
+    path("intake/duplicates/", views.intake_duplicates, name="intake_duplicates"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/timeline/", views.case_timeline, name="case_timeline"),
+    path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<int:pk>/hold/", views.case_hold, name="case_hold"),
+    path("cases/<int:pk>/resume/", views.case_resume, name="case_resume"),
+    path("cases/<int:pk>/close/", views.case_close, name="case_close"),
+    path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("cases/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    path("search/", views.search, name="search"),
+]

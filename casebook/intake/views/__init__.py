@@ -1,0 +1,37 @@
+"""The server-rendered screens of cases, clients and sessions (one module per screen)."""
+
+from casebook.intake.views.board import board, board_columns
+from casebook.intake.views.cases import (
+    case_assign,
+    case_close,
+    case_detail,
+    case_edit,
+    case_hold,
+    case_reopen,
+    case_resume,
+    case_timeline,
+)
+from casebook.intake.views.clients import client_detail
+from casebook.intake.views.home import home
+from casebook.intake.views.intake import intake, intake_duplicates
+from casebook.intake.views.search import search
+from casebook.intake.views.sessions import session_new
+
+__all__ = [
+    "board",
+    "board_columns",
+    "case_assign",
+    "case_close",
+    "case_detail",
+    "case_edit",
+    "case_hold",
+    "case_reopen",
+    "case_resume",
+    "case_timeline",
+    "client_detail",
+    "home",
+    "intake",
+    "intake_duplicates",
+    "search",
+    "session_new",
+]

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import pytest
+
+from casebook.common.errors import ActionNotPermitted
+from casebook.intake import policy
+from casebook.intake.models import AccessLog
+from casebook.intake.selectors import case_get_for_user
+from tests.factories import CaseFactory, desk
+
+ROLES = ["counselor", "colleague", "coordinator", "manager", "auditor", "exit_team", "outsider"]
+
+# (role, confidentiality, desk of the case) -> may see. "own" is yorozu (the counselor's desk),
+# "other" is ip (the colleague's desk).
+SEES = {
+    "normal": {
+        "own": {"counselor", "coordinator", "manager", "auditor", "exit_team"},
+        "other": {"colleague", "manager", "auditor"},
+    },
+    "confidential": {
+        "own": {"counselor", "coordinator", "manager", "auditor", "exit_team"},
+        "other": {"colleague", "manager", "auditor"},
+    },
+    "restricted": {
+        "own": {"manager", "exit_team"},
+        "other": {"manager", "exit_team"},
+    },
+}
+MATRIX = [
+    (role, level, where, role in SEES[level][where])
+    for role in ROLES
+    for level in SEES
+    for where in ("own", "other")
+]
+
+
+@pytest.mark.parametrize(("role", "level", "where", "sees"), MATRIX)
+def test_visibility_matrix(cast, role, level, where, sees):
+    case = CaseFactory(desk=desk("yorozu" if where == "own" else "ip"), confidentiality=level)
+    user = getattr(cast, role)
+    assert policy.can_see_case(user, case) is sees
+    assert policy.cases_visible_to(user).filter(pk=case.pk).exists() is sees
+
+
+@pytest.mark.parametrize("level", ["normal", "confidential", "restricted"])
+def test_the_assigned_counselor_sees_the_case_whatever_its_level_or_desk(cast, level):
+    case = CaseFactory(
+        desk=desk("ip"), confidentiality=level, status="assigned", lead_counselor=cast.counselor
+    )
+    assert policy.can_see_case(cast.counselor, case)
+    assert policy.cases_visible_to(cast.counselor).filter(pk=case.pk).exists()
+
+
+def test_a_co_counselor_sees_the_case(cast):
+    case = CaseFactory(desk=desk("ip"), confidentiality="confidential")
+    case.co_counselors.add(cast.counselor)
+    assert policy.cases_visible_to(cast.counselor).filter(pk=case.pk).exists()
+
+
+def test_an_inactive_user_sees_nothing(cast):
+    case = CaseFactory()
+    cast.manager.is_active = False
+    assert not policy.can_see_case(cast.manager, case)
+    assert not policy.cases_visible_to(cast.manager).exists()
+
+
+def test_a_case_the_user_may_not_see_answers_404(cast):
+    from django.http import Http404
+
+    case = CaseFactory(desk=desk("ip"))
+    with pytest.raises(Http404):
+        case_get_for_user(cast.counselor, case.pk)
+
+
+def test_every_read_of_a_restricted_case_is_logged(cast):
+    case = CaseFactory(confidentiality="restricted")
+    case_get_for_user(cast.exit_team, case.pk)
+    case_get_for_user(cast.manager, case.pk)
+    assert list(AccessLog.objects.values_list("user__username", flat=True).order_by("id")) == [
+        "exitlead",
+        "manager",
+    ]
+
+
+def test_reads_of_other_cases_are_not_logged(cast):
+    case = CaseFactory()
+    case_get_for_user(cast.counselor, case.pk)
+    assert not AccessLog.objects.exists()
+
+
+ACTION_GRANTS = {
+    # action: roles allowed on an assigned yorozu case led by `counselor` (not on the exit track)
+    policy.Action.ASSIGN: {"coordinator", "manager"},
+    policy.Action.LOG_SESSION: {"counselor", "coordinator"},
+    policy.Action.EDIT: {"counselor", "coordinator", "manager"},
+    policy.Action.CLOSE: {"counselor", "coordinator", "manager"},
+    policy.Action.REOPEN: {"coordinator", "manager"},
+    policy.Action.READ_HISTORY: {"counselor", "coordinator", "manager", "auditor"},
+    policy.Action.REQUEST_DISPATCH: {"counselor", "coordinator"},
+}
+
+
+@pytest.mark.parametrize("action", list(ACTION_GRANTS))
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_act_on_a_case(cast, action, role):
+    case = CaseFactory(status="assigned", lead_counselor=cast.counselor)
+    assert policy.can(getattr(cast, role), action, case) is (role in ACTION_GRANTS[action])
+
+
+def test_the_exit_team_acts_on_exit_track_cases_only(cast):
+    on_track = CaseFactory(
+        status="assigned",
+        lead_counselor=cast.counselor,
+        on_exit_track=True,
+        confidentiality="restricted",
+    )
+    ordinary = CaseFactory(status="assigned", lead_counselor=cast.counselor)
+    assert policy.can(cast.exit_team, policy.Action.LOG_SESSION, on_track)
+    assert not policy.can(cast.exit_team, policy.Action.LOG_SESSION, ordinary)
+
+
+def test_a_refused_action_names_the_rule(cast):
+    case = CaseFactory(status="assigned", lead_counselor=cast.counselor)
+    with pytest.raises(ActionNotPermitted, match="coordinator"):
+        policy.require(cast.counselor, policy.Action.REOPEN, case)
+
+
+@pytest.mark.parametrize(
+    ("role", "desk_code", "allowed"),
+    [
+        ("counselor", "yorozu", True),
+        ("counselor", "ip", False),
+        ("coordinator", "yorozu", True),
+        ("exit_team", "yorozu", True),
+        ("manager", "ip", True),
+        ("auditor", "yorozu", False),
+        ("outsider", "yorozu", False),
+    ],
+)
+def test_who_may_take_an_intake_at_a_desk(cast, role, desk_code, allowed):
+    assert policy.can_take_intake(getattr(cast, role), desk(desk_code)) is allowed

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from casebook.common.errors import ActionNotPermitted, ConflictError
+from casebook.intake import services
+from casebook.intake.models import ConsultationSession, SessionAmendment
+from tests.factories import OfficeFactory, case_in_state
+
+
+def log(case, by, **overrides):
+    fields = {
+        "started_at": timezone.now() - dt.timedelta(hours=1),
+        "duration_minutes": 45,
+        "mode": "in_person_hq",
+        "summary": "販路開拓について",
+    }
+    fields.update(overrides)
+    return services.session_log(case=case, by=by, **fields)
+
+
+@pytest.fixture
+def case(cast):
+    return case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"started_at": timezone.now() + dt.timedelta(days=1)}, "started_at"),
+        ({"started_at": timezone.now() - dt.timedelta(days=367)}, "started_at"),
+        ({"duration_minutes": 0}, "duration_minutes"),
+        ({"mode": "carrier_pigeon"}, "mode"),
+        ({"summary": "  "}, "summary"),
+        ({"topics": ["astrology"]}, "topics"),
+        ({"mode": "in_person_satellite"}, "office"),
+    ],
+)
+def test_a_bad_session_is_a_field_error_and_nothing_is_saved(cast, case, overrides, field):
+    with pytest.raises(ValidationError) as refused:
+        log(case, cast.counselor, **overrides)
+    assert field in refused.value.message_dict
+    assert not ConsultationSession.objects.exists()
+    case.refresh_from_db()
+    assert case.status == "assigned"
+
+
+def test_a_satellite_session_names_its_satellite(cast, case):
+    office = OfficeFactory(kind="satellite")
+    session = log(case, cast.counselor, mode="in_person_satellite", office=office)
+    assert session.office == office
+
+
+def test_the_counselors_present_default_to_the_one_logging(cast, case):
+    session = log(case, cast.counselor, topics=["finance", "grants"])
+    assert list(session.counselors.all()) == [cast.counselor]
+    assert sorted(session.topics.values_list("code", flat=True)) == ["finance", "grants"]
+
+
+def test_a_colleague_of_another_desk_may_not_log_on_the_case(cast, case):
+    with pytest.raises(ActionNotPermitted):
+        log(case, cast.colleague)
+
+
+def test_no_session_is_logged_on_a_closed_case(cast):
+    closed = case_in_state("closed", lead=cast.counselor, by=cast.coordinator)
+    with pytest.raises(ConflictError):
+        log(closed, cast.counselor)
+
+
+def test_a_recent_session_is_edited_in_place(cast, case):
+    session = log(case, cast.counselor)
+    services.session_update(
+        session=session, by=cast.counselor, expected_version=1, summary="販路開拓と資金繰り"
+    )
+    session.refresh_from_db()
+    assert session.summary == "販路開拓と資金繰り"
+    assert not SessionAmendment.objects.exists()
+
+
+def test_a_session_older_than_seven_days_takes_an_amendment_with_a_reason(cast, case):
+    session = log(case, cast.counselor, started_at=timezone.now() - dt.timedelta(days=10))
+    ConsultationSession.objects.filter(pk=session.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=10)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.session_update(
+            session=session, by=cast.counselor, expected_version=1, duration_minutes=90
+        )
+    assert "reason" in refused.value.message_dict
+    services.session_update(
+        session=session,
+        by=cast.counselor,
+        expected_version=1,
+        duration_minutes=90,
+        reason="時間の記載誤り",
+    )
+    amendment = SessionAmendment.objects.get()
+    assert amendment.changes == {"duration_minutes": [45, 90]}
+    assert amendment.by == cast.counselor
