@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from casebook.intake import consumers
+
+websocket_urlpatterns: list = [
+    path("ws/board/<slug:desk>/", consumers.BoardConsumer.as_asgi()),
+    path("ws/notifications/", consumers.NotificationConsumer.as_asgi()),
+    path("ws/cases/<int:pk>/", consumers.CaseConsumer.as_asgi()),
+]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "casebook.intake",
     "casebook.referrals",
     "casebook.experts",
+    "casebook.api",
 ]
 
 MIDDLEWARE = [
@@ -160,7 +161,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "casebook.api.schema.CasebookAutoSchema",
+    "EXCEPTION_HANDLER": "casebook.api.exceptions.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "casebook.api.pagination.CasebookCursorPagination",
+    "PAGE_SIZE": 50,
 }
 
 SPECTACULAR_SETTINGS = {

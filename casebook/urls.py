@@ -6,4 +6,9 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("casebook.accounts.urls")),
+    path("referrals/", include("casebook.referrals.urls")),
+    path("dispatch/", include("casebook.experts.urls")),
+    path("", include("casebook.intake.urls")),
+    path("api/", include("casebook.api.urls")),
 ]

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ExpertsConfig(AppConfig):
     name = "casebook.experts"
     label = "experts"
+    verbose_name = _("Expert dispatch")
+
+    def ready(self) -> None:
+        from casebook.experts.selectors import open_dispatch_blocker
+        from casebook.intake.closing import register_close_blocker
+
+        register_close_blocker(open_dispatch_blocker)

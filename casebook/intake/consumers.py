@@ -19,7 +19,12 @@ from django.http import Http404
 from casebook.accounts.models import User
 from casebook.intake import live
 from casebook.intake.events import board_group, case_group, user_group
-from casebook.intake.presence import PresenceEntry, people_present, presence_store
+from casebook.intake.presence import (
+    PresenceEntry,
+    PresenceStore,
+    people_present,
+    presence_store,
+)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -48,6 +53,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(CLOSE_NOT_FOUND)
             return
         await self.accept()
+        await self.send_json({"type": "hello", "labels": live.ui_labels(self.language)})
         await self.started()
 
     async def refuse(self, code: int) -> None:
@@ -67,10 +73,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.append(group)
 
-    async def disconnect(self, code: int) -> None:
+    async def leave_groups(self) -> None:
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave_groups()
 
     async def viewer(self) -> User | None:
         """The user as stored now; closes the socket once they logged out or were disabled."""
@@ -154,6 +163,7 @@ class CaseConsumer(LiveConsumer):
     """
 
     editing = False
+    store: PresenceStore | None = None
 
     async def start(self, user: User) -> None:
         self.case_id = self.scope["url_route"]["kwargs"]["pk"]
@@ -175,7 +185,7 @@ class CaseConsumer(LiveConsumer):
         await self.channel_layer.group_send(case_group(self.case_id), {"type": "presence.changed"})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
+        if not isinstance(content, dict) or self.store is None:
             return
         if content.get("type") == "editing":
             self.editing = bool(content.get("editing"))
@@ -190,9 +200,12 @@ class CaseConsumer(LiveConsumer):
             await self.presence_changed({})
 
     async def presence_changed(self, event: dict) -> None:
+        if self.store is None:
+            return
         entries = await self.store.present(self.case_id)
         people = people_present(entries, except_user_id=self.user_id)
-        await self.send_json({"type": "presence", "people": people})
+        text = live.presence_text(people, self.language)
+        await self.send_json({"type": "presence", "people": people, "text": text})
 
     async def case_event(self, event: dict) -> None:
         user = await self.viewer()
@@ -201,15 +214,20 @@ class CaseConsumer(LiveConsumer):
         snapshot = await database_sync_to_async(live.case_snapshot_for_user)(user, self.case_id)
         if snapshot is None:
             await self.send_json({"type": "gone"})
+            await self.leave_groups()
+            await self.leave_presence()
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.send_json({"type": "case", "kind": event["kind"], "case": snapshot.as_json()})
 
-    async def disconnect(self, code: int) -> None:
+    async def leave_presence(self) -> None:
         store = getattr(self, "store", None)
+        if store is None:
+            return
+        self.store = None
+        await store.leave(self.case_id, self.channel_name)
+        await self.channel_layer.group_send(case_group(self.case_id), {"type": "presence.changed"})
+
+    async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if store is not None:
-            await store.leave(self.case_id, self.channel_name)
-            await self.channel_layer.group_send(
-                case_group(self.case_id), {"type": "presence.changed"}
-            )
+        await self.leave_presence()

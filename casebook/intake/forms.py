@@ -33,10 +33,7 @@ def topic_choices() -> list[tuple[str, str]]:
 
 
 class TopicChips(forms.CheckboxSelectMultiple):
-    """Topics as a row of toggle chips (checkboxes styled by the stylesheet)."""
-
-    template_name = "includes/widgets/chips.html"
-    option_template_name = "includes/widgets/chip_option.html"
+    """Topics as a row of toggle chips (checkboxes the field template lays out as chips)."""
 
 
 class DateInput(forms.DateInput):
@@ -164,9 +161,7 @@ class IntakeForm(TokenMixin, ClientFieldsForm):
     """Search-or-create a client, then the case: one form, one step."""
 
     client = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    allow_duplicate = forms.BooleanField(
-        label=_("register as a new client anyway"), required=False
-    )
+    allow_duplicate = forms.BooleanField(label=_("register as a new client anyway"), required=False)
     desk = forms.ModelChoiceField(label=_("desk"), queryset=Desk.objects.none(), empty_label=None)
     title = forms.CharField(label=_("title"), max_length=200)
     topics = forms.MultipleChoiceField(label=_("topics"), required=False, widget=TopicChips)
@@ -178,7 +173,8 @@ class IntakeForm(TokenMixin, ClientFieldsForm):
     )
     priority = forms.ChoiceField(label=_("priority"), choices=Priority.choices, initial="normal")
     confidentiality = forms.ChoiceField(
-        label=_("confidentiality"), choices=[("", _("desk default")), *EDITABLE_CONFIDENTIALITY],
+        label=_("confidentiality"),
+        choices=[("", _("desk default")), *EDITABLE_CONFIDENTIALITY],
         required=False,
     )
     take_myself = forms.BooleanField(label=_("I lead this case myself"), required=False)
@@ -187,7 +183,6 @@ class IntakeForm(TokenMixin, ClientFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["desk"].queryset = desks
         self.fields["topics"].choices = topic_choices()
-        self.fields["name"].widget.attrs["autofocus"] = True
 
 
 # --- case -------------------------------------------------------------------------------------
@@ -284,7 +279,9 @@ class SessionForm(TokenMixin, forms.Form):
     client_attendees = forms.CharField(label=_("client attendees"), max_length=200, required=False)
     topics = forms.MultipleChoiceField(label=_("topics"), required=False, widget=TopicChips)
     summary = forms.CharField(
-        label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
     )
     advice = forms.CharField(
         label=_("advice given"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -12,6 +12,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import Http404
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,7 @@ class CaseSnapshot:
 
     def as_json(self) -> dict:
         return {
+            "url": reverse("case_detail", args=[self.id]),
             "id": self.id,
             "number": self.number,
             "title": self.title,
@@ -153,3 +155,28 @@ def notification_text(snapshot: CaseSnapshot, kind: str, *, user: User, language
             "title": snapshot.title,
             "event": label,
         }
+
+
+def ui_labels(language: str) -> dict[str, str]:
+    """Words the page needs even while its socket is down, sent when the socket opens."""
+    with translation.override(language):
+        return {
+            "offline": _("Connection lost. Reconnecting…"),
+            "gone": _("You can no longer see this case."),
+            "changed": _("This case has changed since the page was loaded."),
+            "reload": _("Reload"),
+            "notifications": _("Notifications"),
+            "dismiss": _("Dismiss"),
+        }
+
+
+def presence_text(people: list[dict], language: str) -> str:
+    """ "Also on this case: A, B (editing)", or empty when nobody else is."""
+    if not people:
+        return ""
+    with translation.override(language):
+        names = [
+            _("%(name)s (editing)") % {"name": p["name"]} if p["editing"] else p["name"]
+            for p in people
+        ]
+        return _("Also on this case: %(names)s") % {"names": _(", ").join(names)}

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
     name = "casebook.referrals"
     label = "referrals"
+    verbose_name = _("Referrals")
+
+    def ready(self) -> None:
+        from casebook.intake.closing import register_close_blocker
+        from casebook.referrals.services import referral_close_blocker
+
+        register_close_blocker(referral_close_blocker)

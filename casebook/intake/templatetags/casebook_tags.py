@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.forms import BoundField
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 
 from casebook.common.fiscal import fiscal_year_label, wareki_date
+from casebook.intake.forms import TopicChips
 
 register = template.Library()
 
@@ -83,13 +84,27 @@ def is_past(value: dt.date | dt.datetime | None) -> bool:
 
 @register.filter
 def field_type(bound: BoundField) -> str:
-    """The widget's input type (`checkbox`, `select`, `textarea` …) for layout classes."""
+    """How the field template lays the widget out: chips, multi, checkbox, select, textarea …"""
     widget = bound.field.widget
-    return getattr(widget, "input_type", None) or widget.__class__.__name__.lower()
+    if isinstance(widget, TopicChips):
+        return "chips"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "multi"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    return getattr(widget, "input_type", None) or "text"
 
 
 @register.filter
-def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
-    if not mapping:
+def get_item(mapping: Any, key: Any) -> Any:
+    """`mapping[key]` for dicts and forms alike (a form's bound field by name); None if absent."""
+    if mapping is None:
         return None
-    return mapping.get(key)
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None

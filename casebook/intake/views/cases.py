@@ -75,10 +75,12 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "case": case,
         "actions": actions,
         "timeline": queries.case_timeline(request.user, case),
-        "assign_form": AssignForm(staff=case_staff(case)) if "assign" in actions else None,
-        "hold_form": HoldForm() if "hold" in actions else None,
-        "close_form": CloseForm() if "close" in actions else None,
-        "reopen_form": ReopenForm() if "reopen" in actions else None,
+        "assign_form": (
+            AssignForm(staff=case_staff(case), prefix="assign") if "assign" in actions else None
+        ),
+        "hold_form": HoldForm(prefix="hold") if "hold" in actions else None,
+        "close_form": CloseForm(prefix="close") if "close" in actions else None,
+        "reopen_form": ReopenForm(prefix="reopen") if "reopen" in actions else None,
         "panels": _panels(),
     }
 
@@ -115,7 +117,8 @@ def _transition(
     """GET shows the action's form; POST validates, calls the service, goes back to the case."""
     case = selectors.case_get_for_user(request.user, pk)
     require_offered(request.user, case, name)
-    form = form_class(request.POST if request.method == "POST" else None)
+    # The prefix keeps the ids unique on the case page, where all the action forms sit.
+    form = form_class(request.POST if request.method == "POST" else None, prefix=name)
     if request.method == "POST" and form.is_valid():
         try:
             perform(case, form.cleaned_data)
@@ -222,7 +225,9 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("You lead this case now."))
         return redirect(back)
     require_offered(request.user, case, "assign")
-    form = AssignForm(request.POST if request.method == "POST" else None, staff=case_staff(case))
+    form = AssignForm(
+        request.POST if request.method == "POST" else None, staff=case_staff(case), prefix="assign"
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.case_assign(
@@ -346,4 +351,3 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The case is saved."))
             return redirect("case_detail", pk=case.pk)
     return render(request, "intake/case_edit.html", context, status=status)
-

@@ -15,10 +15,31 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from casebook.common.errors import ActionNotPermitted, ConflictError, TransitionNotAllowed
+from casebook.intake.models import CaseStatus
 
 View = Callable[..., HttpResponse]
+ACTION_LABELS = {
+    "assign": _("assign"),
+    "take": _("take the case"),
+    "hold": _("put on hold"),
+    "resume": _("resume"),
+    "close": _("close"),
+    "reopen": _("reopen"),
+    "edit": _("edit"),
+    "log_session": _("log a session"),
+    "start": _("start"),
+    "dispatch_start": _("start a dispatch"),
+    "dispatch_end": _("end a dispatch"),
+}
+
+
+def _status_label(status: str) -> str:
+    return str(CaseStatus(status).label) if status in CaseStatus.values else status
+
+
 FORM_TOKEN_TTL = 6 * 60 * 60
 
 
@@ -35,7 +56,11 @@ def screen(view: View) -> View:
             return render(
                 request,
                 "409.html",
-                {"message": error.message, "current": error.current, "requested": error.requested},
+                {
+                    "message": error.message,
+                    "current": _status_label(error.current),
+                    "requested": ACTION_LABELS.get(error.requested, error.requested),
+                },
                 status=409,
             )
         except ConflictError as error:

@@ -51,9 +51,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         raise ActionNotPermitted(_("only desk staff or a manager take intakes"))
     search, text, found = _search_results(request)
     if request.headers.get("HX-Request") and request.method == "GET":
-        return render(
-            request, "intake/intake.html#client-results", {"q": text, "found": found}
-        )
+        return render(request, "intake/intake.html#client-results", {"q": text, "found": found})
     context: dict[str, Any] = {"search": search, "q": text, "found": found, "duplicates": []}
     if request.method == "GET":
         chosen = _chosen_client(request, request.GET.get("client"))

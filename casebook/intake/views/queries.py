@@ -10,9 +10,11 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
-from django.db.models import Case as SqlCase, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,7 @@ from casebook.intake.models import (
     Client,
     ClientOutcome,
     ConsultationSession,
+    Topic,
 )
 from casebook.intake.services.cases import TRANSITIONS
 
@@ -43,8 +46,20 @@ _PRIORITY_RANK = SqlCase(
     default=2,
     output_field=IntegerField(),
 )
-# History fields that say nothing to a reader, or that the transition entries already show.
-_QUIET_HISTORY_FIELDS = {"version", "updated_at", "status", "status_before_hold"}
+# History fields that say nothing to a reader, or that the session, assignment and transition
+# entries already show.
+_QUIET_HISTORY_FIELDS = {
+    "version",
+    "updated_at",
+    "status",
+    "status_before_hold",
+    "lead_counselor",
+    "first_session_at",
+    "closed_at",
+    "closure_reason",
+    "closure_summary",
+    "hold_reason",
+}
 
 
 # --- desks -------------------------------------------------------------------------------
@@ -77,8 +92,10 @@ def desk_staff(desk: Desk, *, include: Iterable[User] = ()) -> QuerySet[User]:
     extra = [u.pk for u in include if u is not None]
     if extra:
         condition |= Q(pk__in=extra)
-    return User.objects.filter(condition, is_active=True).distinct().order_by(
-        "display_name_kana", "username"
+    return (
+        User.objects.filter(condition, is_active=True)
+        .distinct()
+        .order_by("display_name_kana", "username")
     )
 
 
@@ -87,9 +104,7 @@ def desk_staff(desk: Desk, *, include: Iterable[User] = ()) -> QuerySet[User]:
 
 def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Annotate `next_follow_up`: the follow-up date of the case's latest session."""
-    latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by(
-        "-started_at", "-id"
-    )
+    latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
     return queryset.annotate(next_follow_up=Subquery(latest.values("follow_up_on")[:1]))
 
 
@@ -177,7 +192,12 @@ _ACTION_OF_TRANSITION = {
     "close": policy.Action.CLOSE,
     "reopen": policy.Action.REOPEN,
 }
-_SESSION_STATUSES = {CaseStatus.ASSIGNED, CaseStatus.ACTIVE, CaseStatus.DISPATCH, CaseStatus.ON_HOLD}
+_SESSION_STATUSES = {
+    CaseStatus.ASSIGNED,
+    CaseStatus.ACTIVE,
+    CaseStatus.DISPATCH,
+    CaseStatus.ON_HOLD,
+}
 
 
 def available_actions(user: User, case: Case) -> set[str]:
@@ -219,44 +239,44 @@ def _label(model: type, name: str) -> str:
         return name
 
 
-def _display(model: type, name: str, value: Any, users: dict[int, User]) -> str:
-    if value in (None, ""):
+def _display(model: type, name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+    if value in (None, "", []):
         return "—"
     try:
         model_field = model._meta.get_field(name)
     except Exception:
         model_field = None
-    if isinstance(value, list):  # m2m: [{"case": 1, "topic": "finance"}, …]
-        parts = []
-        for row in value:
-            other = [v for k, v in row.items() if k not in ("case", "id", "history")]
-            parts.append(str(other[-1]) if other else "")
-        return "、".join(p for p in parts if p) or "—"
+    if isinstance(value, list):  # m2m rows: [{"case": 1, "topic": "finance"}, …]
+        lookup = names.get(name, {})
+        parts = [lookup.get(key, str(key)) for key in _m2m_keys(value)]
+        return "、".join(parts) or "—"
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if model_field is not None and model_field.is_relation and model_field.related_model is User:
-        user = users.get(value)
-        return str(user) if user else f"#{value}"
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
     return str(value)
+
+
+def _m2m_keys(rows: list[dict[str, Any]]) -> list[Any]:
+    keys = []
+    for row in rows:
+        other = [v for k, v in row.items() if k not in ("case", "id", "history", "m2m_history_id")]
+        if other:
+            keys.append(other[-1])
+    return keys
 
 
 def _history_entries(case: Case) -> list[TimelineEntry]:
     records = list(case.history.select_related("history_user").order_by("history_date"))
     raw: list[tuple[Any, list[Any]]] = []
-    user_ids: set[int] = set()
-    for previous, record in zip(records, records[1:], strict=False):
+    for previous, record in pairwise(records):
         delta = record.diff_against(previous)
         changes = [c for c in delta.changes if c.field not in _QUIET_HISTORY_FIELDS]
-        if not changes:
-            continue
-        for change in changes:
-            for value in (change.old, change.new):
-                if isinstance(value, int) and change.field == "lead_counselor":
-                    user_ids.add(value)
-        raw.append((record, changes))
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+        if changes:
+            raw.append((record, changes))
+    names = _m2m_names(raw)
     entries = []
     for record, changes in raw:
         entries.append(
@@ -268,14 +288,33 @@ def _history_entries(case: Case) -> list[TimelineEntry]:
                 changes=[
                     {
                         "field": _label(Case, c.field),
-                        "old": _display(Case, c.field, c.old, users),
-                        "new": _display(Case, c.field, c.new, users),
+                        "old": _display(Case, c.field, c.old, names),
+                        "new": _display(Case, c.field, c.new, names),
                     }
                     for c in changes
                 ],
             )
         )
     return entries
+
+
+def _m2m_names(raw: list[tuple[Any, list[Any]]]) -> dict[str, dict[Any, str]]:
+    """Readable names for the topic codes and user ids that m2m history rows hold."""
+    codes: set[Any] = set()
+    user_ids: set[Any] = set()
+    for _record, changes in raw:
+        for change in changes:
+            for value in (change.old, change.new):
+                if not isinstance(value, list):
+                    continue
+                if change.field == "topics":
+                    codes.update(_m2m_keys(value))
+                elif change.field == "co_counselors":
+                    user_ids.update(_m2m_keys(value))
+    return {
+        "topics": dict(Topic.objects.filter(code__in=codes).values_list("code", "name")),
+        "co_counselors": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)},
+    }
 
 
 def _extension_entries(user: User, case: Case) -> list[TimelineEntry]:

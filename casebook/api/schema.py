@@ -1,0 +1,90 @@
+"""OpenAPI generation: every operation documents the error shape and its headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+from casebook.api.concurrency import VersionedUpdateMixin
+from casebook.api.idempotency import IdempotentCreateMixin
+
+_DESCRIPTIONS = {
+    "400": "Invalid input; `errors` names each field.",
+    "401": "Not authenticated.",
+    "403": "Visible, but the user lacks the role for this action (the rule is named).",
+    "404": "No such object, or one the user may not see.",
+    "406": "The requested media type cannot be produced.",
+    "409": "A state transition or a rule refused the request.",
+    "412": "If-Match names a stale version.",
+    "415": "Unsupported request media type.",
+    "422": "The Idempotency-Key was used for a different request.",
+    "428": "If-Match is required.",
+    "429": "Too many requests.",
+}
+
+
+class CasebookAutoSchema(AutoSchema):
+    """Adds the error responses, `If-Match` on updates and `Idempotency-Key` on creates."""
+
+    def get_request_serializer(self) -> Any:
+        action = getattr(self.view, "action", None)
+        if action == "create" and hasattr(self.view, "get_create_serializer_class"):
+            return self.view.get_create_serializer_class()
+        if action in ("update", "partial_update") and isinstance(self.view, VersionedUpdateMixin):
+            return self.view.get_update_serializer_class()
+        return super().get_request_serializer()
+
+    def _error_codes(self) -> list[str]:
+        codes = ["400", "401", "403", "404", "406", "429"]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["409", "412", "415"]
+        if self.method in ("PUT", "PATCH"):
+            codes += ["428"]
+        if self.method == "POST":
+            codes += ["422"]
+        return codes
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        from casebook.api.serializers import ErrorSerializer
+
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            if code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response["description"] = _DESCRIPTIONS[code]
+                responses[code] = response
+        return responses
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if isinstance(self.view, VersionedUpdateMixin) and self.method in ("PUT", "PATCH"):
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description='The ETag of the version being edited, e.g. "3".',
+                )
+            )
+        if (
+            isinstance(self.view, IdempotentCreateMixin)
+            and self.method == "POST"
+            and self._is_create_operation()
+            and not getattr(self.view, "detail", False)
+            and getattr(self.view, "action", None) == "create"
+        ):
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description="Replays within 24 hours return the first response.",
+                )
+            )
+        return parameters

@@ -1,0 +1,78 @@
+"""Admin of the roster and the programs. Dispatches are read-only here: their state only
+changes through the services (quota, conflicts and the case's state depend on it)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from casebook.experts.models import (
+    ConflictDeclaration,
+    Dispatch,
+    DispatchProgram,
+    DispatchVisit,
+    Expert,
+    SubQuota,
+)
+
+
+class ConflictInline(admin.TabularInline):
+    model = ConflictDeclaration
+    extra = 0
+    exclude = ("company_name_search",)
+
+
+@admin.register(Expert)
+class ExpertAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "name_kana", "day_rate_yen", "max_days_per_fy", "active", "user")
+    list_filter = ("active",)
+    search_fields = ("name", "name_kana", "affiliation", "email")
+    readonly_fields = ("version",)
+    raw_id_fields = ("user",)
+    inlines = [ConflictInline]
+
+
+class SubQuotaInline(admin.TabularInline):
+    model = SubQuota
+    extra = 0
+
+
+@admin.register(DispatchProgram)
+class DispatchProgramAdmin(SimpleHistoryAdmin):
+    list_display = ("fiscal_year", "code", "name", "desk", "quota_days", "max_days_per_client")
+    list_filter = ("fiscal_year", "desk", "active")
+    inlines = [SubQuotaInline]
+
+
+class VisitInline(admin.TabularInline):
+    model = DispatchVisit
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(SimpleHistoryAdmin):
+    list_display = ("id", "case", "program", "expert", "status", "approved_days", "used_days")
+    list_filter = ("status", "program__fiscal_year", "program")
+    search_fields = ("case__number", "expert__name", "case__client__name")
+    inlines = [VisitInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Dispatch]:
+        return super().get_queryset(request).select_related("case", "program", "expert")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,168 @@
+"""Who may see which dispatch and act on it (DESIGN §9), on top of the case policy.
+
+- An expert login sees only the dispatches of its own Expert record, never the case file.
+- Staff see the dispatches of cases they may see, and a coordinator of a program's desk
+  sees that program's dispatches (not the case file) unless the case is restricted.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from casebook.accounts.models import DeskRole, OrgRole
+from casebook.common.errors import ActionNotPermitted
+from casebook.intake import policy as case_policy
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.experts.models import Dispatch, Expert
+
+# Desks that own dispatch programs; their coordinators keep the expert roster.
+ROSTER_DESKS = ("dispatch", "ip")
+
+
+class DispatchAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    SETTLE = "settle"
+    OVERRIDE_CONFLICT = "override_conflict"
+    SCHEDULE = "schedule"
+    REPORT = "report"
+    EDIT = "edit"
+
+
+RULES: dict[DispatchAction, str] = {
+    DispatchAction.APPROVE: "only a coordinator of the program's desk or a manager approves",
+    DispatchAction.REJECT: "only a coordinator of the program's desk or a manager rejects",
+    DispatchAction.COMPLETE: "only a coordinator of the program's desk or a manager completes",
+    DispatchAction.CANCEL: "only a coordinator of the program's desk, a manager or the "
+    "requester cancels",
+    DispatchAction.SETTLE: "only a coordinator of the program's desk or a manager settles",
+    DispatchAction.OVERRIDE_CONFLICT: "only a manager overrides a conflict of interest",
+    DispatchAction.SCHEDULE: "only the expert, a coordinator of the program's desk or a "
+    "manager schedules visits",
+    DispatchAction.REPORT: "only the dispatched expert or a coordinator of the program's desk "
+    "files visit reports",
+    DispatchAction.EDIT: "only the requester edits a draft",
+}
+
+
+def expert_of(user: User) -> Expert | None:
+    """The Expert record a login is tied to, or None (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_casebook_expert"):
+        from casebook.experts.models import Expert
+
+        user._casebook_expert = Expert.objects.filter(user_id=user.pk).first()
+    return user._casebook_expert
+
+
+def is_expert_login(user: User) -> bool:
+    return expert_of(user) is not None
+
+
+def program_desk_ids(user: User, role: str = DeskRole.COORDINATOR) -> list[int]:
+    return [desk_id for desk_id, roles in case_policy.desk_roles(user).items() if role in roles]
+
+
+def visible_dispatches_q(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    expert = expert_of(user)
+    if expert is not None:
+        return Q(expert_id=expert.pk)
+    from casebook.intake.models import Case
+
+    visible_cases = Case.objects.filter(case_policy.visible_cases_q(user)).values("pk")
+    condition = Q(case_id__in=visible_cases)
+    desks = program_desk_ids(user)
+    if desks:
+        condition |= Q(program__desk_id__in=desks) & ~Q(case__confidentiality="restricted")
+    return condition
+
+
+def dispatches_visible_to(user: User, queryset: QuerySet[Dispatch] | None = None) -> QuerySet:
+    from casebook.experts.models import Dispatch
+
+    base = Dispatch.objects.all() if queryset is None else queryset
+    return base.filter(visible_dispatches_q(user))
+
+
+def _held(user: User, dispatch: Dispatch) -> set[str]:
+    held: set[str] = set()
+    if user.org_role == OrgRole.MANAGER:
+        held.add("manager")
+    if DeskRole.COORDINATOR in case_policy.desk_roles(user).get(dispatch.program.desk_id, set()):
+        held.add("program_coordinator")
+    if dispatch.requested_by_id == user.pk:
+        held.add("requester")
+    expert = expert_of(user)
+    if expert is not None and expert.pk == dispatch.expert_id:
+        held.add("own_expert")
+    return held
+
+
+GRANTS: dict[DispatchAction, frozenset[str]] = {
+    DispatchAction.APPROVE: frozenset({"program_coordinator", "manager"}),
+    DispatchAction.REJECT: frozenset({"program_coordinator", "manager"}),
+    DispatchAction.COMPLETE: frozenset({"program_coordinator", "manager"}),
+    DispatchAction.CANCEL: frozenset({"program_coordinator", "manager", "requester"}),
+    DispatchAction.SETTLE: frozenset({"program_coordinator", "manager"}),
+    DispatchAction.OVERRIDE_CONFLICT: frozenset({"manager"}),
+    DispatchAction.SCHEDULE: frozenset({"program_coordinator", "manager", "own_expert"}),
+    DispatchAction.REPORT: frozenset({"program_coordinator", "own_expert"}),
+    DispatchAction.EDIT: frozenset({"requester"}),
+}
+
+
+def can(user: User, action: DispatchAction, dispatch: Dispatch) -> bool:
+    return bool(GRANTS[action] & _held(user, dispatch))
+
+
+def require(user: User, action: DispatchAction, dispatch: Dispatch) -> None:
+    if not can(user, action, dispatch):
+        raise ActionNotPermitted(RULES[action])
+
+
+def allowed_actions(user: User, dispatch: Dispatch) -> set[str]:
+    held = _held(user, dispatch)
+    return {action.value for action, grants in GRANTS.items() if grants & held}
+
+
+def can_see_roster(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return case_policy.is_staff_member(user) or user.org_role == OrgRole.ADMIN
+
+
+def can_manage_roster(user: User) -> bool:
+    """Register and edit experts and programs: admin, managers, program desks' coordinators."""
+    if user.org_role in (OrgRole.MANAGER, OrgRole.ADMIN):
+        return True
+    from casebook.accounts.models import Desk
+
+    desks = set(Desk.objects.filter(code__in=ROSTER_DESKS).values_list("pk", flat=True))
+    return bool(desks & set(program_desk_ids(user)))
+
+
+def require_manage_roster(user: User) -> None:
+    if not can_manage_roster(user):
+        raise ActionNotPermitted(
+            "only a manager, an administrator or a coordinator of a desk that runs a dispatch "
+            "program keeps the expert roster"
+        )
+
+
+def can_declare_conflicts(user: User, expert: Expert) -> bool:
+    own = expert_of(user)
+    return (own is not None and own.pk == expert.pk) or can_manage_roster(user)
+
+
+def can_see_quota(user: User) -> bool:
+    return can_see_roster(user)

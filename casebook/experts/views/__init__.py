@@ -1,0 +1,1 @@
+"""Web screens of expert dispatch: pages, POST actions and printable/feed outputs."""

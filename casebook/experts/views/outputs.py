@@ -1,0 +1,113 @@
+"""Outputs: the printable dispatch order, the expert's iCalendar feed, the co-payment CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from casebook.common.errors import ActionNotPermitted
+from casebook.common.fiscal import fiscal_year_label, wareki_date
+from casebook.experts import ical, insights, policy, rules, selectors
+from casebook.intake.views.common import screen
+
+CSV_HEADER = [
+    "派遣番号",
+    "完了日",
+    "案件番号",
+    "企業名",
+    "事業",
+    "枠",
+    "専門家",
+    "利用日数",
+    "日額(円)",
+    "負担ルール",
+    "企業負担金(円)",
+    "状態",
+]
+
+
+@screen
+def dispatch_order(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = selectors.dispatch_get_for_user(request.user, pk, via="order")
+    if dispatch.approved_at is None:
+        raise ActionNotPermitted("a dispatch order is issued once the dispatch is approved")
+    today = timezone.localdate()
+    return render(
+        request,
+        "experts/order.html",
+        {
+            "dispatch": dispatch,
+            "visits": dispatch.visits.all(),
+            "issued_on": wareki_date(timezone.localtime(dispatch.approved_at).date()),
+            "printed_on": wareki_date(today),
+            "fy_label": fiscal_year_label(dispatch.program.fiscal_year),
+            "copay_label": rules.copay_rule_label(dispatch.program, dispatch.sub_quota),
+        },
+    )
+
+
+@require_GET
+def expert_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The secret-token iCalendar feed: no login (calendar apps cannot log in)."""
+    expert = selectors.expert_by_calendar_token(token)
+    since = timezone.localdate() - dt.timedelta(days=180)
+    body = ical.calendar_for(
+        expert, selectors.visits_of_expert(expert, start=since), host=request.get_host()
+    )
+    response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="dispatch.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        dt.date(year, month, 1)
+        return year, month
+    except ValueError:
+        today = timezone.localdate()
+        return today.year, today.month
+
+
+@screen
+def copay_csv(request: HttpRequest) -> HttpResponse:
+    """The month's co-payments, UTF-8 with a BOM so Excel opens it in Japanese."""
+    if not policy.can_see_quota(request.user):
+        raise ActionNotPermitted("only staff export co-payments")
+    year, month = _month(request.GET.get("month", ""))
+    rows = insights.copay_rows(request.user, year, month)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        writer.writerow(
+            [
+                row["dispatch"],
+                row["finished_on"],
+                row["case"],
+                row["client"],
+                row["program"],
+                row["sub_quota"],
+                row["expert"],
+                row["used_days"],
+                row["day_rate_yen"],
+                row["rule"],
+                row["copay_yen"],
+                row["status"],
+            ]
+        )
+    writer.writerow(
+        ["合計", "", "", "", "", "", "", "", "", "", sum(r["copay_yen"] for r in rows), ""]
+    )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="copay-{year}-{month:02d}.csv"'
+    return response

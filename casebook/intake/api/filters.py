@@ -1,0 +1,180 @@
+"""Query-string filters of the intake lists. Each key is declared here; nothing else applies.
+
+A filter naming something the user may not see (another desk, a hidden case) narrows the
+already visible rows, so it yields an empty list rather than an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from casebook.api.filters import IdFilter
+from casebook.common.japanese import normalize_text, phone_digits, search_key
+from casebook.intake.models import (
+    Case,
+    CaseStatus,
+    Client,
+    ClientKind,
+    Confidentiality,
+    ConsultationSession,
+    Industry,
+    IntakeChannel,
+    Priority,
+    SessionMode,
+)
+
+
+def _codes(value: str) -> list[str]:
+    return [code for code in (normalize_text(v) for v in value.split(",")) if code]
+
+
+def client_text_q(value: str, prefix: str = "") -> Q | None:
+    """Name or kana (hiragana = katakana), 法人番号 prefix, or phone digits; None if empty."""
+    key = search_key(value)
+    if not key:
+        return None
+    condition = Q(**{f"{prefix}name_search__contains": key}) | Q(
+        **{f"{prefix}name_kana_search__contains": key}
+    )
+    text = normalize_text(value).replace("-", "")
+    if text.isdigit():
+        condition |= Q(**{f"{prefix}corporate_number__startswith": text})
+        digits = phone_digits(value)
+        if len(digits) >= 4:
+            condition |= Q(**{f"{prefix}phone_digits__contains": digits})
+    return condition
+
+
+class ClientFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        method="filter_q", max_length=200, help_text="Name, kana, 法人番号 or phone."
+    )
+    kind = filters.MultipleChoiceFilter(choices=ClientKind.choices)
+    industry = filters.MultipleChoiceFilter(choices=Industry.choices)
+    size_class = filters.MultipleChoiceFilter(
+        choices=[(v, v) for v in ("large", "sme", "small", "unknown")]
+    )
+    corporate_number = filters.CharFilter(max_length=20, method="filter_corporate_number")
+    prefecture = filters.CharFilter(max_length=10)
+    municipality = filters.CharFilter(max_length=50)
+
+    class Meta:
+        model = Client
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        condition = client_text_q(value)
+        return queryset if condition is None else queryset.filter(condition)
+
+    def filter_corporate_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(corporate_number=normalize_text(value).replace("-", ""))
+
+
+class CaseFilter(filters.FilterSet):
+    desk = filters.CharFilter(
+        method="filter_desk", max_length=200, help_text="Desk codes, comma-separated."
+    )
+    status = filters.MultipleChoiceFilter(choices=CaseStatus.choices)
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices)
+    confidentiality = filters.MultipleChoiceFilter(choices=Confidentiality.choices)
+    intake_channel = filters.MultipleChoiceFilter(choices=IntakeChannel.choices)
+    lead_counselor = IdFilter(field_name="lead_counselor_id")
+    counselor = IdFilter(method="filter_counselor", help_text="Lead or co-counselor.")
+    unassigned = filters.BooleanFilter(field_name="lead_counselor", lookup_expr="isnull")
+    topic = filters.CharFilter(
+        method="filter_topic", max_length=400, help_text="Topic codes, comma-separated (any)."
+    )
+    office = IdFilter(field_name="intake_office_id")
+    client = IdFilter(field_name="client_id")
+    on_exit_track = filters.BooleanFilter()
+    opened_from = filters.DateFilter(field_name="opened_at", lookup_expr="date__gte")
+    opened_to = filters.DateFilter(field_name="opened_at", lookup_expr="date__lte")
+    closed_from = filters.DateFilter(field_name="closed_at", lookup_expr="date__gte")
+    closed_to = filters.DateFilter(field_name="closed_at", lookup_expr="date__lte")
+    session_from = filters.DateFilter(method="filter_noop", help_text="Has a session on/after.")
+    session_to = filters.DateFilter(method="filter_noop", help_text="Has a session on/before.")
+    q = filters.CharFilter(
+        method="filter_q", max_length=200, help_text="Case number, title, client name or kana."
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_noop(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        start = self.form.cleaned_data.get("session_from")
+        end = self.form.cleaned_data.get("session_to")
+        if start or end:
+            sessions = ConsultationSession.objects.all()
+            if start:
+                sessions = sessions.filter(started_at__date__gte=start)
+            if end:
+                sessions = sessions.filter(started_at__date__lte=end)
+            # One session inside the whole range, not one after `from` and another before `to`.
+            queryset = queryset.filter(pk__in=sessions.values("case_id"))
+        return queryset
+
+    def filter_desk(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(desk__code__in=_codes(value))
+
+    def filter_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        through = Case.topics.through.objects.filter(topic_id__in=_codes(value))
+        return queryset.filter(pk__in=through.values("case_id"))
+
+    def filter_counselor(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        co = Case.co_counselors.through.objects.filter(user_id=value).values("case_id")
+        return queryset.filter(Q(lead_counselor_id=value) | Q(pk__in=co))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        condition = Q(number__icontains=text) | Q(title__icontains=text)
+        client_condition = client_text_q(value, prefix="client__")
+        if client_condition is not None:
+            condition |= client_condition
+        return queryset.filter(condition)
+
+
+class SessionFilter(filters.FilterSet):
+    case = IdFilter(field_name="case_id")
+    desk = filters.CharFilter(method="filter_desk", max_length=200)
+    mode = filters.MultipleChoiceFilter(choices=SessionMode.choices)
+    office = IdFilter(field_name="office_id")
+    counselor = IdFilter(method="filter_counselor")
+    topic = filters.CharFilter(method="filter_topic", max_length=400)
+    started_from = filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
+    started_to = filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
+    follow_up_from = filters.DateFilter(field_name="follow_up_on", lookup_expr="gte")
+    follow_up_to = filters.DateFilter(field_name="follow_up_on", lookup_expr="lte")
+    q = filters.CharFilter(method="filter_q", max_length=200, help_text="Summary or advice text.")
+
+    class Meta:
+        model = ConsultationSession
+        fields: list[str] = []
+
+    def filter_desk(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(case__desk__code__in=_codes(value))
+
+    def filter_counselor(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        through = ConsultationSession.counselors.through.objects.filter(user_id=value)
+        return queryset.filter(pk__in=through.values("consultationsession_id"))
+
+    def filter_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        through = ConsultationSession.topics.through.objects.filter(topic_id__in=_codes(value))
+        return queryset.filter(pk__in=through.values("consultationsession_id"))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        return queryset.filter(
+            Q(summary__icontains=text) | Q(advice__icontains=text) | Q(case__number__icontains=text)
+        )

@@ -1,0 +1,268 @@
+"""Parsing and rendering of clients, cases and sessions. No rules here: services decide."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from casebook.api.filters import MAX_ID
+from casebook.intake.models import (
+    Case,
+    Client,
+    ClientKind,
+    ClosureReason,
+    Confidentiality,
+    ConsultationSession,
+    Industry,
+    IntakeChannel,
+    Priority,
+    SessionMode,
+    Topic,
+)
+
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+
+
+def _id(**kwargs: object) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
+# Clients -----------------------------------------------------------------------------------
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    industry = serializers.ChoiceField(choices=Industry.choices, allow_blank=True, read_only=True)
+    email = serializers.CharField(read_only=True, help_text="E-mail address, or empty.")
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "name_kana",
+            "corporate_number",
+            "representative",
+            "industry",
+            "capital_yen",
+            "employees",
+            "size_class",
+            "postal_code",
+            "prefecture",
+            "municipality",
+            "address",
+            "phone",
+            "email",
+            "has_innovation_plan",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ClientInputSerializer(serializers.Serializer):
+    """Client fields as typed; NFKC, 法人番号 and duplicates are the service's business."""
+
+    kind = serializers.ChoiceField(choices=ClientKind.choices)
+    name = serializers.CharField(max_length=200)
+    name_kana = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    corporate_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
+    capital_yen = serializers.IntegerField(
+        min_value=0, max_value=MAX_BIGINT, required=False, allow_null=True
+    )
+    employees = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, required=False, allow_null=True
+    )
+    postal_code = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    prefecture = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    municipality = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    has_innovation_plan = serializers.BooleanField(required=False)
+
+
+class ClientCreateSerializer(ClientInputSerializer):
+    allow_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Register even though a client with the same name and phone exists.",
+    )
+
+
+class ClientUpdateSerializer(ClientInputSerializer):
+    allow_duplicate = serializers.BooleanField(required=False, default=True, write_only=True)
+
+
+# Cases -------------------------------------------------------------------------------------
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    desk = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    client_name = serializers.CharField(source="client.name", read_only=True, default=None)
+    topics = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    co_counselors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "desk",
+            "fiscal_year",
+            "client",
+            "client_name",
+            "title",
+            "topics",
+            "intake_channel",
+            "intake_office",
+            "status",
+            "priority",
+            "confidentiality",
+            "on_exit_track",
+            "lead_counselor",
+            "co_counselors",
+            "opened_at",
+            "first_session_at",
+            "closed_at",
+            "closure_reason",
+            "closure_summary",
+            "duplicate_of",
+            "hold_reason",
+            "resume_by",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    desk = serializers.SlugField(max_length=32, help_text="Desk code, e.g. yorozu.")
+    client = _id(required=False, allow_null=True, help_text="Empty only at the subcontract desk.")
+    title = serializers.CharField(max_length=200)
+    topics = serializers.ListField(
+        child=serializers.SlugField(max_length=40), required=False, max_length=30
+    )
+    intake_channel = serializers.ChoiceField(choices=IntakeChannel.choices)
+    intake_office = _id(required=False, allow_null=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    confidentiality = serializers.ChoiceField(
+        choices=Confidentiality.choices,
+        required=False,
+        help_text="Defaults to the desk's; restricted comes only with the exit track.",
+    )
+    opened_at = serializers.DateTimeField(required=False)
+    lead_counselor = _id(required=False, allow_null=True)
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    """PUT replaces all of these; PATCH any subset. Status changes are actions, not edits."""
+
+    title = serializers.CharField(max_length=200)
+    topics = serializers.ListField(child=serializers.SlugField(max_length=40), max_length=30)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
+    co_counselors = serializers.ListField(child=_id(), max_length=30)
+
+
+class AssignSerializer(serializers.Serializer):
+    counselor = _id(help_text="The user id of the new lead counselor.")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class HoldSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    resume_by = serializers.DateField()
+
+
+class ResumeSerializer(serializers.Serializer):
+    pass
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ClosureReason.choices)
+    summary = serializers.CharField(max_length=10_000)
+    duplicate_of = _id(required=False, allow_null=True, help_text="The surviving case's id.")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2_000)
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    counselors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    topics = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = ConsultationSession
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "started_at",
+            "duration_minutes",
+            "mode",
+            "office",
+            "counselors",
+            "client_attendees",
+            "topics",
+            "summary",
+            "advice",
+            "client_next_actions",
+            "our_next_actions",
+            "follow_up_on",
+            "created_by",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class _SessionFields(serializers.Serializer):
+    started_at = serializers.DateTimeField()
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=720)
+    mode = serializers.ChoiceField(choices=SessionMode.choices)
+    office = _id(required=False, allow_null=True)
+    counselors = serializers.ListField(child=_id(), required=False, max_length=30)
+    topics = serializers.ListField(
+        child=serializers.SlugField(max_length=40), required=False, max_length=30
+    )
+    client_attendees = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    summary = serializers.CharField(max_length=20_000)
+    advice = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    client_next_actions = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    our_next_actions = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    follow_up_on = serializers.DateField(required=False, allow_null=True)
+
+
+class SessionCreateSerializer(_SessionFields):
+    case = _id(help_text="The case the session belongs to.")
+
+
+class SessionUpdateSerializer(_SessionFields):
+    reason = serializers.CharField(
+        max_length=2_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        help_text="Required once a session is older than 7 days (the edit becomes an amendment).",
+    )

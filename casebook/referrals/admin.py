@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from casebook.referrals.models import Partner, Referral
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin):
+    """The partner registry is reference data: administrators keep it here."""
+
+    list_display = ("code", "name", "kind", "municipality", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("code", "name", "name_kana", "municipality")
+
+
+@admin.register(Referral)
+class ReferralAdmin(SimpleHistoryAdmin):
+    """Read-only: referrals change only through their actions, which keep the rules."""
+
+    list_display = ("id", "kind", "from_case", "to_desk", "to_partner", "status", "due_on")
+    list_filter = ("kind", "status", "to_desk", "to_partner__kind")
+    search_fields = ("from_case__number", "created_case__number", "handoff_note")
+    date_hierarchy = "referred_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
+        return False

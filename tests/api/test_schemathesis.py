@@ -1,0 +1,95 @@
+"""Property-based run of the live OpenAPI schema against the app, in-process (WSGI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from casebook.intake import services
+from tests.factories import ClientFactory, desk
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+EXAMPLES_PER_OPERATION = 12
+
+
+def _resources() -> list[str]:
+    """The first path segment of every operation under /api/v1/ (one test per resource)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    return sorted({path.removeprefix("/api/v1/").split("/")[0] for path in paths})
+
+
+RESOURCES = _resources()
+
+
+def _some_data(cast) -> None:
+    client = ClientFactory()
+    case = services.case_open(
+        desk=desk("yorozu"),
+        client=client,
+        title="販路開拓の相談",
+        intake_channel="phone",
+        by=cast.coordinator,
+        topics=["sales_channels"],
+        lead_counselor=cast.counselor,
+    )
+    services.session_log(
+        case=case,
+        by=cast.counselor,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        duration_minutes=45,
+        mode="phone",
+        summary="展示会の出展について",
+    )
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_generated_requests_never_get_a_server_error_and_every_answer_matches_the_schema(
+    cast, resource, mode
+):
+    _some_data(cast)
+    token = Token.objects.create(user=cast.coordinator)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    headers = {"Authorization": f"Token {token.key}"}
+    operations = [
+        operation
+        for operation in (result.ok() for result in schema.get_all_operations())
+        if operation.path.removeprefix("/api/v1/").split("/")[0] == resource
+    ]
+    assert operations
+
+    for operation in operations:
+
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def check(case) -> None:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+        check()

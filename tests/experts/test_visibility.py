@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from casebook.common.errors import ActionNotPermitted
+from casebook.experts import selectors, services
+from tests.factories import CaseFactory, DispatchFactory, ExpertFactory, UserFactory
+
+
+def test_an_expert_login_sees_only_their_own_dispatches(cast, setting, requested):
+    login = UserFactory(username="expert.login")
+    setting.expert.user = login
+    setting.expert.save(update_fields=["user"])
+    others = DispatchFactory(program=setting.program)
+    visible = list(selectors.dispatch_list_for_user(login))
+    assert visible == [requested]
+    with pytest.raises(Http404):
+        selectors.dispatch_get_for_user(login, others.pk)
+    assert list(selectors.expert_list_for_user(login)) == [setting.expert]
+
+
+def test_anyone_who_may_not_see_the_dispatch_gets_404(cast, setting, requested):
+    with pytest.raises(Http404):
+        selectors.dispatch_get_for_user(cast.outsider, requested.pk)
+    assert selectors.dispatch_get_for_user(setting.dispatch_coordinator, requested.pk)
+
+
+def test_a_restricted_case_stays_hidden_from_the_programs_desk(cast, setting):
+    hidden = DispatchFactory(
+        program=setting.program,
+        case=CaseFactory(
+            status="active", lead_counselor=cast.exit_team, confidentiality="restricted"
+        ),
+    )
+    with pytest.raises(Http404):
+        selectors.dispatch_get_for_user(setting.dispatch_coordinator, hidden.pk)
+
+
+def test_the_expert_files_the_visit_report_of_their_own_dispatch_only(cast, setting, requested):
+    login = UserFactory(username="expert.own")
+    setting.expert.user = login
+    setting.expert.save(update_fields=["user"])
+    services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
+    visit = services.visit_schedule(
+        dispatch=requested, by=login, date=timezone.localdate(), day_fraction="0.5"
+    )
+    with pytest.raises(ActionNotPermitted):
+        services.visit_file_report(visit=visit, by=cast.counselor, report="報告")
+    filed = services.visit_file_report(visit=visit, by=login, report="工程を確認", advice="5S")
+    assert filed.report_filed_by == login
+
+
+def test_late_visit_reports_surface_for_the_programs_desk(cast, setting):
+    stale = DispatchFactory(
+        program=setting.program,
+        expert=ExpertFactory(),
+        status="scheduled",
+        approved_days=2,
+        approved_at=timezone.now() - dt.timedelta(days=40),
+    )
+    old_day = timezone.localdate() - dt.timedelta(days=30)
+    recent_day = timezone.localdate() - dt.timedelta(days=1)
+    late = stale.visits.create(expert=stale.expert, date=old_day, day_fraction="0.5")
+    stale.visits.create(expert=stale.expert, date=recent_day, day_fraction="0.5")
+    desk = setting.program.desk
+    found = selectors.late_visit_reports_for_desk(setting.dispatch_coordinator, desk)
+    assert [v.pk for v in found] == [late.pk]
+    assert found[0].report_due < timezone.localdate()
+    assert selectors.late_visit_reports_for_desk(cast.outsider, desk) == []
+    late.report = "報告"
+    late.report_filed_at = timezone.now()
+    late.save()
+    assert selectors.late_visit_reports_for_desk(setting.dispatch_coordinator, desk) == []

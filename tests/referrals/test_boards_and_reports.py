@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casebook.common.errors import ActionNotPermitted
+from casebook.referrals import selectors, services
+from casebook.referrals.models import Referral
+from tests.factories import PartnerFactory, desk, refer_external, refer_internal
+
+
+def make_overdue(referral: Referral) -> None:
+    Referral.objects.filter(pk=referral.pk).update(
+        due_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+
+
+def test_an_overdue_referral_shows_on_both_desks_boards(cast, yorozu_case, ip_coordinator):
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    make_overdue(referral)
+
+    assert referral in selectors.overdue_referrals_for_desk(ip_coordinator, desk("ip"))
+    assert referral in selectors.overdue_referrals_for_desk(cast.coordinator, desk("yorozu"))
+    assert not selectors.overdue_referrals_for_desk(cast.outsider, desk("ip")).exists()
+
+
+def test_a_referral_within_its_deadline_is_not_overdue(cast, yorozu_case, ip_coordinator):
+    refer_internal(yorozu_case, "ip", by=cast.counselor)
+
+    assert not selectors.overdue_referrals_for_desk(ip_coordinator, desk("ip")).exists()
+
+
+def test_an_answered_referral_is_no_longer_overdue(cast, yorozu_case, ip_coordinator):
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    make_overdue(referral)
+
+    services.referral_accept(referral=referral, by=ip_coordinator)
+
+    assert not selectors.overdue_referrals_for_desk(ip_coordinator, desk("ip")).exists()
+
+
+def test_an_overdue_partner_follow_up_shows_on_the_referring_desks_board(cast, yorozu_case):
+    referral = refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)
+    make_overdue(referral)
+
+    assert list(selectors.overdue_referrals_for_desk(cast.coordinator, desk("yorozu"))) == [
+        referral
+    ]
+
+
+def test_overdue_is_counted_in_business_days(cast, yorozu_case):
+    referral = refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)
+    Referral.objects.filter(pk=referral.pk).update(due_on=dt.date(2026, 5, 1))
+    referral.refresh_from_db()
+
+    # Due on Friday 1 May 2026; by Friday 8 May only 7 and 8 May were business days.
+    assert selectors.business_days_overdue(referral, today=dt.date(2026, 5, 8)) == 2
+    assert selectors.business_days_overdue(referral, today=dt.date(2026, 5, 1)) == 0
+
+
+def test_incoming_referrals_list_the_pending_ones_first(cast, yorozu_case, ip_coordinator):
+    from tests.factories import case_in_state
+
+    other = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    answered = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    services.referral_accept(referral=answered, by=ip_coordinator)
+    waiting = refer_internal(other, "ip", by=cast.counselor)
+
+    everything = selectors.incoming_referrals_for_desk(ip_coordinator, desk("ip"), statuses=None)
+
+    assert list(everything) == [waiting, answered]
+    assert list(selectors.incoming_referrals_for_desk(ip_coordinator, desk("ip"))) == [waiting]
+    assert not selectors.incoming_referrals_for_desk(cast.outsider, desk("ip")).exists()
+
+
+def test_referrals_appear_on_both_cases_timelines(cast, yorozu_case, ip_coordinator):
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    services.referral_decline(referral=referral, by=ip_coordinator, reason="対象外")
+
+    sent = selectors.referral_timeline_entries(cast.counselor, yorozu_case)
+    assert [e.kind for e in sent] == ["referral_sent", "referral_declined"]
+    assert sent[1].body == "対象外"
+
+    received = selectors.referral_timeline_entries(ip_coordinator, referral.created_case)
+    assert [e.kind for e in received] == ["referral_received", "referral_declined"]
+    assert received[0].url.endswith(f"/referrals/{referral.pk}/")
+
+
+def accepted_after(referral: Referral, by, business_days_later: int, at: dt.datetime) -> None:
+    from casebook.common.calendar import add_business_days
+
+    services.referral_accept(referral=referral, by=by)
+    responded = timezone.localtime(at) + dt.timedelta(
+        days=(
+            add_business_days(timezone.localdate(at), business_days_later) - timezone.localdate(at)
+        ).days
+    )
+    Referral.objects.filter(pk=referral.pk).update(referred_at=at, responded_at=responded)
+
+
+def test_the_desk_matrix_counts_pairs_with_acceptance_rate_and_median_days(cast, ip_coordinator):
+    from tests.factories import case_in_state
+
+    monday = timezone.make_aware(dt.datetime(2026, 6, 1, 10, 0))
+    cases = [case_in_state("active", lead=cast.counselor, by=cast.coordinator) for _ in range(4)]
+    referrals = [refer_internal(c, "ip", by=cast.counselor) for c in cases]
+    accepted_after(referrals[0], ip_coordinator, 1, monday)
+    accepted_after(referrals[1], ip_coordinator, 4, monday)
+    services.referral_decline(referral=referrals[2], by=ip_coordinator, reason="対象外")
+
+    matrix = selectors.referral_desk_matrix(cast.manager)
+    cell = matrix.cell(desk("yorozu"), desk("ip"))
+
+    assert cell.count == 4
+    assert (cell.accepted, cell.declined, cell.pending) == (2, 1, 1)
+    assert cell.acceptance_rate == pytest.approx(2 / 3)
+    assert cell.median_days_to_accept == 2.5
+    assert matrix.cell(desk("ip"), desk("yorozu")).count == 0
+
+
+def test_the_desk_matrix_is_limited_to_the_fiscal_year(cast):
+    from tests.factories import case_in_state
+
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    referral = refer_internal(case, "ip", by=cast.counselor)
+    Referral.objects.filter(pk=referral.pk).update(
+        referred_at=timezone.make_aware(dt.datetime(2021, 5, 10, 9, 0))
+    )
+
+    assert (
+        selectors.referral_desk_matrix(cast.manager, fiscal_year=2021)
+        .cell(desk("yorozu"), desk("ip"))
+        .count
+        == 1
+    )
+    assert selectors.referral_desk_matrix(cast.manager, fiscal_year=2022).pairs == []
+
+
+def test_the_partner_report_counts_by_partner(cast, yorozu_case):
+    from tests.factories import case_in_state
+
+    jetro = PartnerFactory(name="ジェトロ茨城")
+    bank = PartnerFactory(name="常陽銀行")
+    refer_external(yorozu_case, jetro, by=cast.counselor)
+    other = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    second = refer_external(other, jetro, by=cast.counselor)
+    services.referral_acknowledge(referral=second, by=cast.counselor)
+    refer_external(yorozu_case, bank, by=cast.counselor)
+
+    rows = selectors.referral_partner_report(cast.auditor)
+
+    assert [(r.partner.name, r.count, r.sent, r.acknowledged) for r in rows] == [
+        ("ジェトロ茨城", 2, 1, 1),
+        ("常陽銀行", 1, 1, 0),
+    ]
+    assert rows[0].median_days_to_acknowledge == 0
+
+
+def test_a_counselor_does_not_read_the_referral_reports(cast):
+    with pytest.raises(ActionNotPermitted):
+        selectors.referral_desk_matrix(cast.counselor)

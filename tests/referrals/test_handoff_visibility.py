@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from casebook.intake import policy
+from casebook.intake.models import Case
+from casebook.referrals import selectors, services
+from tests.factories import SessionFactory, case_in_state, refer_internal
+
+
+def sees_file(user, case) -> bool:
+    """Both forms of the policy must agree: the query and the single-object check."""
+    in_query = policy.cases_visible_to(user).filter(pk=case.pk).exists()
+    assert in_query == policy.can_see_case(user, case)
+    return in_query
+
+
+def test_the_receiving_desk_sees_the_handoff_but_not_the_file_by_default(cast, yorozu_case):
+    SessionFactory(case=yorozu_case, summary="売上の内訳を確認")
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor, handoff_note="商標の相談")
+
+    assert not sees_file(cast.colleague, yorozu_case)
+    view = selectors.handoff_view(cast.colleague, referral)
+    assert not view.full_file
+    assert view.number == yorozu_case.number
+    assert view.title == "新商品の販路開拓"
+    assert view.case_url == ""
+    assert selectors.referral_get_for_user(cast.colleague, referral.pk).handoff_note == "商標の相談"
+    assert not selectors.sessions_visible_through(cast.colleague, referral).exists()
+
+
+def test_the_receiving_desk_sees_the_full_file_when_the_referrer_shares_it(cast, yorozu_case):
+    session = SessionFactory(case=yorozu_case)
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor, share_full_file=True)
+
+    assert sees_file(cast.colleague, yorozu_case)
+    assert selectors.handoff_view(cast.colleague, referral).full_file
+    assert session in selectors.sessions_visible_through(cast.colleague, referral)
+    # Sharing is reading only: the receiving desk may not act on the referring case.
+    assert not policy.can(cast.colleague, policy.Action.CLOSE, yorozu_case)
+
+
+def test_a_shared_file_is_not_shown_to_a_third_desk(cast, yorozu_case):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    trade = member("trade", DeskRole.COUNSELOR, username="boeki")
+    refer_internal(yorozu_case, "ip", by=cast.counselor, share_full_file=True)
+
+    assert not sees_file(trade, yorozu_case)
+
+
+def test_a_confidential_case_is_never_shared_by_referral(cast):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    invention = case_in_state(
+        "active", lead=cast.colleague, by=ip_coordinator, desk_code="ip", title="新型継手の発明"
+    )
+    assert invention.confidentiality == "confidential"
+
+    with pytest.raises(ValidationError) as error:
+        refer_internal(invention, "yorozu", by=cast.colleague, share_full_file=True)
+    assert "share_full_file" in error.value.message_dict
+
+    referral = refer_internal(invention, "yorozu", by=cast.colleague)
+    assert not sees_file(cast.counselor, invention)
+    view = selectors.handoff_view(cast.counselor, referral)
+    # Not even the title leaves the ip desk: it may describe the invention.
+    assert view.title == "" and view.topics == []
+    assert "新型継手" not in referral.created_case.title
+
+
+def test_a_share_lapses_when_the_case_becomes_confidential(cast, yorozu_case):
+    refer_internal(yorozu_case, "ip", by=cast.counselor, share_full_file=True)
+    assert sees_file(cast.colleague, yorozu_case)
+
+    Case.objects.filter(pk=yorozu_case.pk).update(confidentiality="confidential")
+    yorozu_case.refresh_from_db()
+
+    assert not sees_file(cast.colleague, yorozu_case)
+
+
+def test_a_share_lapses_when_the_referral_is_declined(cast, yorozu_case):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor, share_full_file=True)
+
+    services.referral_decline(referral=referral, by=ip_coordinator, reason="対象外")
+
+    assert not sees_file(cast.colleague, yorozu_case)
+
+
+def test_a_restricted_case_shows_the_receiving_desk_only_whom_to_ask(cast):
+    restricted = case_in_state("active", lead=cast.exit_team, by=cast.coordinator)
+    Case.objects.filter(pk=restricted.pk).update(
+        confidentiality="restricted", on_exit_track=True, title="廃業の検討"
+    )
+    restricted.refresh_from_db()
+
+    with pytest.raises(ValidationError):
+        refer_internal(restricted, "ip", by=cast.exit_team, share_full_file=True)
+    referral = refer_internal(restricted, "ip", by=cast.exit_team)
+
+    assert not sees_file(cast.colleague, restricted)
+    view = selectors.handoff_view(cast.colleague, referral)
+    assert view.number == "" and view.title == ""
+    assert view.lead_counselor == str(cast.exit_team)
+
+
+def test_the_referrer_cannot_attach_to_a_case_they_may_not_see(cast, yorozu_case):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    case_in_state(
+        "intake", lead=ip_coordinator, by=ip_coordinator, desk_code="ip", client=yorozu_case.client
+    )
+
+    with pytest.raises(ValidationError) as error:
+        refer_internal(yorozu_case, "ip", by=cast.counselor, attach_to_existing=True)
+
+    assert "attach_to_existing" in error.value.message_dict
+
+
+def test_the_referring_desk_keeps_seeing_its_referral_but_not_the_receiving_case(cast, yorozu_case):
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+
+    assert not sees_file(cast.counselor, referral.created_case)
+    assert selectors.referral_get_for_user(cast.counselor, referral.pk) == referral
+    assert selectors.handoff_view(cast.counselor, referral).full_file

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casebook.intake.models import Case
+from tests.factories import case_in_state
+from tests.web.conftest import login
+
+
+def test_a_coordinator_sees_the_queue_with_its_age_and_an_assign_form(cast, client):
+    queued = case_in_state("intake", lead=cast.counselor, by=cast.coordinator)
+    Case.objects.filter(pk=queued.pk).update(opened_at=timezone.now() - dt.timedelta(days=4))
+    page = login(client, cast.coordinator).get("/desks/yorozu/board/").content.decode()
+    queue = page[page.index('id="col-intake"') : page.index('id="col-assigned"')]
+    assert queued.number in queue
+    assert "4" in queue[queue.index('class="age waiting"') :][:80]
+    assert f'action="/cases/{queued.pk}/assign/"' in queue
+    assert f'<label class="visually-hidden" for="assign-{queued.pk}">' in queue
+
+
+def test_the_board_is_a_container_the_live_part_can_refill(cast, client):
+    page = login(client, cast.counselor).get("/desks/yorozu/board/").content.decode()
+    assert '<div id="board" data-desk="yorozu"' in page
+    assert 'data-columns-url="/desks/yorozu/board/columns/"' in page
+
+
+def test_the_columns_partial_renders_only_the_columns(cast, client, active_case):
+    response = login(client, cast.counselor).get("/desks/yorozu/board/columns/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert active_case.number in page
+    assert "<html" not in page and 'id="board"' not in page
+
+
+def test_a_counselor_may_take_an_intake_but_not_assign_others(cast, client, intake_case):
+    page = login(client, cast.counselor).get("/desks/yorozu/board/").content.decode()
+    assert 'name="take"' in page
+    assert f'id="assign-{intake_case.pk}"' not in page
+
+
+def test_assigning_from_the_board_goes_back_to_the_board(cast, client, intake_case):
+    response = login(client, cast.coordinator).post(
+        f"/cases/{intake_case.pk}/assign/",
+        {"assign-counselor": cast.counselor.pk, "next": "/desks/yorozu/board/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/desks/yorozu/board/"
+    intake_case.refresh_from_db()
+    assert intake_case.status == "assigned" and intake_case.lead_counselor == cast.counselor
+
+
+def test_a_counselor_takes_an_intake_from_the_board(cast, client, intake_case):
+    response = login(client, cast.counselor).post(
+        f"/cases/{intake_case.pk}/assign/", {"take": "1", "next": "/desks/yorozu/board/"}
+    )
+    assert response.status_code == 302
+    intake_case.refresh_from_db()
+    assert intake_case.lead_counselor == cast.counselor
+
+
+def test_an_overdue_hold_is_flagged_on_the_board(cast, client):
+    held = case_in_state("on_hold", lead=cast.counselor, by=cast.coordinator)
+    Case.objects.filter(pk=held.pk).update(resume_by=timezone.localdate() - dt.timedelta(days=2))
+    page = login(client, cast.coordinator).get("/desks/yorozu/board/").content.decode()
+    hold_column = page[page.index('id="col-on_hold"') :]
+    card = hold_column[hold_column.index(f'data-case="{held.pk}"') - 60 :]
+    assert "board-card overdue" in card[:120]
+
+
+@pytest.mark.parametrize("who", ["colleague", "outsider"])
+def test_a_board_of_a_desk_the_user_is_not_in_answers_404(cast, client, who):
+    response = login(client, getattr(cast, who)).get("/desks/yorozu/board/")
+    assert response.status_code == 404
+    assert login(client, getattr(cast, who)).get("/desks/yorozu/board/columns/").status_code == 404
+
+
+def test_an_unknown_desk_answers_404(cast, client):
+    assert login(client, cast.manager).get("/desks/nowhere/board/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["manager", "auditor", "exit_team", "coordinator", "counselor"])
+def test_staff_of_the_desk_and_organisation_roles_see_the_board(cast, client, who):
+    assert login(client, getattr(cast, who)).get("/desks/yorozu/board/").status_code == 200
+
+
+def test_the_auditor_gets_no_assign_buttons(cast, client, intake_case):
+    page = login(client, cast.auditor).get("/desks/yorozu/board/").content.decode()
+    assert intake_case.number in page
+    assert f"/cases/{intake_case.pk}/assign/" not in page
+
+
+def test_a_restricted_case_never_shows_on_a_plain_desk_members_board(cast, client, restricted_case):
+    page = login(client, cast.counselor).get("/desks/yorozu/board/").content.decode()
+    assert restricted_case.number not in page
+    page = login(client, cast.exit_team).get("/desks/yorozu/board/").content.decode()
+    assert restricted_case.number in page
+
+
+def test_a_case_of_another_desk_is_not_on_the_board(cast, client):
+    ip_case = case_in_state(
+        "intake", lead=cast.colleague, by=cast.manager, desk_code="ip", title="特許の相談"
+    )
+    page = login(client, cast.manager).get("/desks/yorozu/board/").content.decode()
+    assert ip_case.number not in page

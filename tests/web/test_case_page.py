@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import pytest
+
+from casebook.intake import services
+from casebook.intake.models import AccessLog
+from tests.web.conftest import login
+
+
+@pytest.mark.parametrize("who", ["counselor", "coordinator", "manager", "auditor", "exit_team"])
+def test_the_case_page_opens_for_everyone_who_may_see_the_case(cast, client, active_case, who):
+    response = login(client, getattr(cast, who)).get(f"/cases/{active_case.pk}/")
+    assert response.status_code == 200
+    assert active_case.number in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["colleague", "outsider"])
+def test_a_case_the_user_may_not_see_answers_404(cast, client, active_case, who):
+    user = getattr(cast, who)
+    assert login(client, user).get(f"/cases/{active_case.pk}/").status_code == 404
+    assert login(client, user).get(f"/cases/{active_case.pk}/timeline/").status_code == 404
+
+
+def test_a_restricted_case_answers_404_to_a_plain_desk_member(cast, client, restricted_case):
+    assert login(client, cast.counselor).get(f"/cases/{restricted_case.pk}/").status_code == 404
+    assert login(client, cast.auditor).get(f"/cases/{restricted_case.pk}/").status_code == 404
+
+
+def test_reading_a_restricted_case_is_written_to_the_access_log(cast, client, restricted_case):
+    response = login(client, cast.exit_team).get(f"/cases/{restricted_case.pk}/")
+    assert response.status_code == 200
+    assert AccessLog.objects.filter(user=cast.exit_team, case=restricted_case).exists()
+
+
+def test_the_case_page_has_presence_and_a_timeline_the_live_part_can_refill(
+    cast, client, active_case
+):
+    page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
+    assert f'<div id="presence" data-case="{active_case.pk}"' in page
+    assert f'data-timeline-url="/cases/{active_case.pk}/timeline/"' in page
+    assert f'data-user="{cast.counselor.pk}"' in page
+    assert "casebook/live.js" in page
+
+
+def test_the_timeline_shows_status_changes_with_who_and_why(cast, client, active_case):
+    services.case_hold(
+        case=active_case,
+        by=cast.counselor,
+        reason="決算書の提出待ち",
+        resume_by=active_case.opened_at.date().replace(year=active_case.opened_at.year + 1),
+    )
+    page = login(client, cast.coordinator).get(f"/cases/{active_case.pk}/").content.decode()
+    timeline = page[page.index('id="timeline"') :]
+    assert "決算書の提出待ち" in timeline
+    assert str(cast.counselor) in timeline
+    assert "entry-transition" in timeline
+    assert "entry-assignment" in timeline
+    assert "entry-session" in timeline and "初回相談" in timeline
+
+
+def test_the_timeline_shows_history_diffs_to_those_who_may_read_history(cast, client, active_case):
+    services.case_update(
+        case=active_case, by=cast.counselor, expected_version=None, title="補助金の申請支援"
+    )
+    page = login(client, cast.coordinator).get(f"/cases/{active_case.pk}/").content.decode()
+    diff = page[page.index('class="diff"') :]
+    assert "<del>資金繰りの相談</del>" in diff and "<ins>補助金の申請支援</ins>" in diff
+
+
+def test_a_desk_counselor_not_on_the_case_sees_no_history_diffs(cast, client, active_case):
+    other = services.case_assign(case=active_case, counselor=cast.coordinator, by=cast.coordinator)
+    services.case_update(case=other, by=cast.coordinator, expected_version=None, title="改題")
+    page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
+    assert 'class="diff"' not in page
+
+
+def test_the_timeline_partial_is_only_the_timeline(cast, client, active_case):
+    response = login(client, cast.counselor).get(f"/cases/{active_case.pk}/timeline/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<ol class="timeline">' in page and "<html" not in page
+
+
+def test_the_case_page_offers_only_the_actions_the_user_may_take(cast, client, active_case):
+    lead_page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
+    assert f"/cases/{active_case.pk}/sessions/new/" in lead_page
+    assert f'action="/cases/{active_case.pk}/hold/"' in lead_page
+    assert f'action="/cases/{active_case.pk}/close/"' in lead_page
+    assert f'action="/cases/{active_case.pk}/assign/"' not in lead_page
+    assert f'action="/cases/{active_case.pk}/resume/"' not in lead_page
+    auditor_page = login(client, cast.auditor).get(f"/cases/{active_case.pk}/").content.decode()
+    assert f"/cases/{active_case.pk}/sessions/new/" not in auditor_page
+    assert 'method="post" action="/cases/' not in auditor_page
+
+
+def test_the_fiscal_year_shows_with_its_japanese_era(cast, client, active_case):
+    page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
+    assert f"{active_case.fiscal_year}年度（令和" in page

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from casebook.intake import services
+from tests.factories import case_in_state
+from tests.web.conftest import login
+
+
+def test_my_cases_lists_the_cases_i_lead_or_co_counsel_and_no_others(cast, client):
+    mine = case_in_state("active", lead=cast.counselor, by=cast.coordinator, title="主担当の案件")
+    shared = case_in_state("active", lead=cast.coordinator, by=cast.coordinator, title="副担当")
+    services.case_update(
+        case=shared, by=cast.coordinator, expected_version=None, co_counselors=[cast.counselor]
+    )
+    case_in_state("active", lead=cast.coordinator, by=cast.coordinator, title="他人の案件")
+    page = login(client, cast.counselor).get("/").content.decode()
+    assert mine.number in page and "主担当の案件" in page
+    assert shared.number in page
+    assert "他人の案件" not in page
+
+
+def test_a_due_follow_up_is_listed_and_flagged_when_overdue(cast, client):
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    services.session_log(
+        case=case,
+        by=cast.counselor,
+        started_at=timezone.now() - dt.timedelta(days=3),
+        duration_minutes=30,
+        mode="phone",
+        summary="電話で確認",
+        follow_up_on=yesterday,
+    )
+    page = login(client, cast.counselor).get("/").content.decode()
+    follow_ups = page[page.index('id="follow-ups-title"') : page.index('id="holds-title"')]
+    assert case.number in follow_ups
+    assert f"{yesterday.year}年{yesterday.month}月{yesterday.day}日" in follow_ups
+    assert 'class="flag"' in follow_ups
+
+
+def test_a_later_session_without_a_follow_up_clears_the_earlier_one(cast, client):
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+    for days_ago, follow_up in ((3, timezone.localdate() - dt.timedelta(days=1)), (0, None)):
+        services.session_log(
+            case=case,
+            by=cast.counselor,
+            started_at=timezone.now() - dt.timedelta(days=days_ago, minutes=5),
+            duration_minutes=30,
+            mode="phone",
+            summary="確認",
+            follow_up_on=follow_up,
+        )
+    page = login(client, cast.counselor).get("/").content.decode()
+    follow_ups = page[page.index('id="follow-ups-title"') : page.index('id="holds-title"')]
+    assert case.number not in follow_ups
+
+
+def test_a_hold_due_to_resume_soon_is_listed(cast, client):
+    held = case_in_state("on_hold", lead=cast.counselor, by=cast.coordinator)
+    page = login(client, cast.counselor).get("/").content.decode()
+    holds = page[page.index('id="holds-title"') : page.index('id="mine-title"')]
+    assert held.number in holds
+    assert "資料待ち" in holds
+
+
+def test_a_closed_case_is_not_among_my_open_cases(cast, client):
+    closed = case_in_state("closed", lead=cast.counselor, by=cast.coordinator)
+    page = login(client, cast.counselor).get("/").content.decode()
+    assert closed.number not in page
+
+
+def test_the_home_page_offers_the_boards_of_my_desks_only(cast, client):
+    page = login(client, cast.colleague).get("/").content.decode()
+    assert "/desks/ip/board/" in page
+    assert "/desks/yorozu/board/" not in page
