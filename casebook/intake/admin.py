@@ -18,7 +18,9 @@ from casebook.intake.models import (
     ClientContact,
     ClientOutcome,
     ConsultationSession,
+    IpDetails,
     SessionAmendment,
+    SubcontractDetails,
     Topic,
 )
 
@@ -60,6 +62,16 @@ class PolicyFilteredAdmin(SimpleHistoryAdmin):
         return queryset.filter(**{f"{self.case_path}__in": policy.cases_visible_to(request.user)})
 
 
+class SubcontractInline(admin.StackedInline):
+    model = SubcontractDetails
+    extra = 0
+
+
+class IpInline(admin.StackedInline):
+    model = IpDetails
+    extra = 0
+
+
 @admin.register(Case)
 class CaseAdmin(PolicyFilteredAdmin):
     case_path = "pk"
@@ -79,7 +91,7 @@ class CaseAdmin(PolicyFilteredAdmin):
         "duplicate_of",
     )
     raw_id_fields = ("client", "lead_counselor")
-    inlines = [AssignmentInline, TransitionInline]
+    inlines = [SubcontractInline, IpInline, AssignmentInline, TransitionInline]
 
 
 @admin.register(ConsultationSession)

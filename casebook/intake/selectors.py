@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, phone_digits, search_key
@@ -105,3 +108,34 @@ def session_get_for_user(user: User, pk: int) -> ConsultationSession:
     if session.case.confidentiality == "restricted":
         AccessLog.objects.create(user=user, case=session.case, via="session")
     return session
+
+
+def ip_grace_period_alerts(user: User, *, today: dt.date | None = None) -> list[dict]:
+    """Open IP cases whose novelty grace period ends within 60 days, soonest first."""
+    from casebook.intake.services.desk_details import (
+        GRACE_PERIOD_ALERT_DAYS,
+        grace_period_deadline,
+    )
+
+    today = today or timezone.localdate()
+    horizon = max(GRACE_PERIOD_ALERT_DAYS)
+    candidates = (
+        case_list_for_user(user)
+        .filter(ip__invention_disclosed_on__isnull=False)
+        .exclude(status="closed")
+        .select_related("ip")
+    )
+    alerts = []
+    for case in candidates:
+        deadline = grace_period_deadline(case.ip.invention_disclosed_on)
+        days_left = (deadline - today).days
+        if 0 <= days_left <= horizon:
+            alerts.append(
+                {
+                    "case": case,
+                    "deadline": deadline,
+                    "days_left": days_left,
+                    "urgent": days_left <= min(GRACE_PERIOD_ALERT_DAYS),
+                }
+            )
+    return sorted(alerts, key=lambda alert: alert["deadline"])

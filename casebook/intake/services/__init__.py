@@ -12,6 +12,7 @@ from casebook.intake.services.cases import (
     case_update,
 )
 from casebook.intake.services.clients import client_create, client_update
+from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
 from casebook.intake.services.sessions import session_log, session_update
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "case_update",
     "client_create",
     "client_update",
+    "ip_details_update",
     "session_log",
     "session_update",
+    "subcontract_details_update",
 ]

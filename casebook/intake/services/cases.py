@@ -176,6 +176,11 @@ def case_open(
     )
     save_tracked(case, by=by, reason=_("intake"))
     case.topics.set(topic_objects)
+    if client is None:
+        # Only the dispute desk takes anonymous intakes; they are marked as such from the start.
+        from casebook.intake.models import SubcontractDetails
+
+        save_tracked(SubcontractDetails(case=case, anonymous=True), by=by)
     publish_case_event(case, "opened")
     if lead_counselor is not None:
         case = case_assign(case=case, counselor=lead_counselor, by=by)

@@ -1,0 +1,163 @@
+"""Desk-specific case details: the dispute desk's ADR track and the IP desk's filings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.accounts.models import User
+from casebook.common.errors import ConflictError, TransitionNotAllowed
+from casebook.common.models import raise_if_errors, save_tracked
+from casebook.intake import policy
+from casebook.intake.events import publish_case_event
+from casebook.intake.models import (
+    AdrState,
+    Case,
+    DisputeType,
+    IpDetails,
+    IpRight,
+    SubcontractDetails,
+)
+
+SUBCONTRACT_DESK = "subcontract"
+IP_DESK = "ip"
+GRACE_PERIOD_ALERT_DAYS = (60, 14)
+
+# ADR mediation: filed -> in_progress -> settled | not_settled | withdrawn (withdrawal at any time).
+ADR_NEXT: dict[str, frozenset[str]] = {
+    AdrState.NONE: frozenset({AdrState.FILED}),
+    AdrState.FILED: frozenset({AdrState.IN_PROGRESS, AdrState.WITHDRAWN}),
+    AdrState.IN_PROGRESS: frozenset({AdrState.SETTLED, AdrState.NOT_SETTLED, AdrState.WITHDRAWN}),
+    AdrState.SETTLED: frozenset(),
+    AdrState.NOT_SETTLED: frozenset(),
+    AdrState.WITHDRAWN: frozenset(),
+}
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def grace_period_deadline(disclosed_on: dt.date) -> dt.date:
+    """Last day to file and still claim the novelty exception of Patent Act art. 30 (1 year)."""
+    try:
+        return disclosed_on.replace(year=disclosed_on.year + 1)
+    except ValueError:  # disclosed on 29 February
+        return disclosed_on.replace(year=disclosed_on.year + 1, month=3, day=1)
+
+
+def _require_desk(case: Case, code: str) -> None:
+    if case.desk.code != code:
+        raise ConflictError(
+            _("these details belong to the %(desk)s desk only") % {"desk": code},
+            code="wrong_desk",
+        )
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
+
+
+@transaction.atomic
+def subcontract_details_update(*, case: Case, by: User, **fields: Any) -> SubcontractDetails:
+    case = _locked(case)
+    _require_desk(case, SUBCONTRACT_DESK)
+    policy.require(by, policy.Action.EDIT, case)
+    details, _created = SubcontractDetails.objects.get_or_create(case=case)
+    allowed = {
+        "counterpart_company",
+        "dispute_type",
+        "law_breach_suspected",
+        "forwarded_to_meti_on",
+        "free_lawyer_consultation",
+        "adr_state",
+        "adr_filed_on",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not dispute desk fields: {sorted(unknown)}")
+    errors: dict[str, list[ValidationError]] = {}
+    today = timezone.localdate()
+    if "adr_state" in fields and fields["adr_state"] != details.adr_state:
+        target = fields["adr_state"]
+        if target not in AdrState.values:
+            errors["adr_state"] = [ValidationError(_("unknown ADR state"), code="invalid_choice")]
+        elif target not in ADR_NEXT[details.adr_state]:
+            raise TransitionNotAllowed(current=details.adr_state or "none", requested=target)
+        elif target == AdrState.FILED and not fields.get("adr_filed_on"):
+            fields["adr_filed_on"] = today
+    for name, value in fields.items():
+        setattr(details, name, value)
+    if details.dispute_type and details.dispute_type not in DisputeType.values:
+        errors["dispute_type"] = [ValidationError(_("unknown dispute type"), code="invalid_choice")]
+    if details.forwarded_to_meti_on:
+        if not details.law_breach_suspected:
+            errors["forwarded_to_meti_on"] = [
+                ValidationError(
+                    _("a case is forwarded to METI only when a breach is suspected"),
+                    code="no_breach_suspected",
+                )
+            ]
+        elif details.forwarded_to_meti_on > today:
+            errors["forwarded_to_meti_on"] = [
+                ValidationError(_("the date cannot be in the future"), code="future")
+            ]
+    if details.adr_filed_on and details.adr_filed_on > today:
+        errors["adr_filed_on"] = [
+            ValidationError(_("the date cannot be in the future"), code="future")
+        ]
+    raise_if_errors(errors)
+    save_tracked(details, by=by, update_fields=list(fields))
+    publish_case_event(case, "details_updated")
+    return details
+
+
+@transaction.atomic
+def ip_details_update(*, case: Case, by: User, **fields: Any) -> IpDetails:
+    case = _locked(case)
+    _require_desk(case, IP_DESK)
+    policy.require(by, policy.Action.EDIT, case)
+    details, _created = IpDetails.objects.get_or_create(case=case)
+    allowed = {
+        "invention_disclosed_on",
+        "rights_sought",
+        "foreign_filing_countries",
+        "filing_outcome",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not IP desk fields: {sorted(unknown)}")
+    errors: dict[str, list[ValidationError]] = {}
+    if "rights_sought" in fields:
+        rights = list(dict.fromkeys(fields["rights_sought"]))
+        wrong = [r for r in rights if r not in IpRight.values]
+        if wrong:
+            errors["rights_sought"] = [
+                ValidationError(_("unknown rights: %s") % ", ".join(wrong), code="invalid_choice")
+            ]
+        fields["rights_sought"] = rights
+    if "foreign_filing_countries" in fields:
+        countries = [c.strip().upper() for c in fields["foreign_filing_countries"] if c.strip()]
+        wrong = [c for c in countries if not _COUNTRY.match(c)]
+        if wrong:
+            errors["foreign_filing_countries"] = [
+                ValidationError(
+                    _("use two-letter country codes (ISO 3166), not: %s") % ", ".join(wrong),
+                    code="invalid",
+                )
+            ]
+        fields["foreign_filing_countries"] = list(dict.fromkeys(countries))
+    disclosed = fields.get("invention_disclosed_on")
+    if disclosed and disclosed > timezone.localdate():
+        errors["invention_disclosed_on"] = [
+            ValidationError(_("the disclosure date cannot be in the future"), code="future")
+        ]
+    raise_if_errors(errors)
+    for name, value in fields.items():
+        setattr(details, name, value)
+    save_tracked(details, by=by, update_fields=list(fields))
+    publish_case_event(case, "details_updated")
+    return details
