@@ -94,7 +94,11 @@ def _lock(referral: Referral) -> Referral:
 
 
 def _lock_case(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("desk", "client").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("desk", "client")
+        .get(pk=case.pk)
+    )
 
 
 def _notify_ids(referral: Referral) -> set[int]:

@@ -56,11 +56,11 @@
       banner.className = "alert warning";
       banner.setAttribute("role", "status");
       banner.style.cssText =
-        "position:fixed;left:50%;bottom:1rem;transform:translateX(-50%);z-index:1000;margin:0;";
+        "position:fixed;left:1rem;bottom:1rem;z-index:1000;margin:0;max-width:24rem;";
       document.body.appendChild(banner);
     }
     banner.textContent = labels.offline || "…";
-    banner.hidden = false;
+    banner.style.display = "";
     document.body.setAttribute("data-live", "offline");
   }
 
@@ -74,7 +74,7 @@
     if (offlineSockets > 0) return;
     window.clearTimeout(offlineTimer);
     offlineTimer = null;
-    if (banner) banner.hidden = true;
+    if (banner) banner.style.display = "none";
     markOnline();
   }
 
@@ -416,7 +416,7 @@
       tray.setAttribute("aria-live", "polite");
       if (labels.notifications) tray.setAttribute("aria-label", labels.notifications);
       tray.style.cssText =
-        "position:fixed;right:1rem;top:1rem;z-index:1000;display:flex;flex-direction:column;" +
+        "position:fixed;right:1rem;bottom:1rem;z-index:1000;display:flex;flex-direction:column;" +
         "gap:0.4rem;max-width:24rem;";
       document.body.appendChild(tray);
       return tray;

@@ -91,14 +91,28 @@ def run_step(args: list[str], env: dict[str, str], log: Path) -> None:
         raise RuntimeError(f"{' '.join(args)} failed:\n{log.read_text()[-4000:]}")
 
 
+def spawn_daphne(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("a") as out:
+        return subprocess.Popen(
+            [*DAPHNE, "-p", str(port), "tests.e2e.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @dataclass
 class LiveServer:
     url: str
+    port: int
     process: subprocess.Popen
     log: Path
     database: Database
+    env: dict[str, str]
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server process (every open socket drops); `resume` brings it back."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -106,6 +120,31 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+    def resume(self) -> None:
+        """Start the server again on the same port and wait until it answers."""
+        self.process = spawn_daphne(self.port, self.env, self.log)
+        self.wait_until_up()
+
+    def run(self, *args: str) -> None:
+        """Run `python -m tests.e2e.stage ARGS` against the server's database."""
+        run_step(["-m", "tests.e2e.stage", *args], self.env, self.log)
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne stopped:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/accounts/login/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        raise RuntimeError(f"daphne did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        self.halt()
         self.database.destroy()
 
     def log_tail(self) -> str:
@@ -121,28 +160,21 @@ def start_server(workdir: Path) -> LiveServer:
         run_step(["manage.py", "migrate", "--no-input", "-v", "0"], env, log)
         run_step(["-m", "tests.e2e.stage"], env, log)
         port = free_port()
-        out = log.open("a")
-        process = subprocess.Popen(
-            [*DAPHNE, "-p", str(port), "tests.e2e.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = spawn_daphne(port, env, log)
     except Exception:
         database.destroy()
         raise
-    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log=log, database=database)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            server.stop()
-            raise RuntimeError(f"daphne stopped:\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/accounts/login/", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"daphne did not answer within 60 s:\n{server.log_tail()}")
+    server = LiveServer(
+        url=f"http://127.0.0.1:{port}",
+        port=port,
+        process=process,
+        log=log,
+        database=database,
+        env=env,
+    )
+    try:
+        server.wait_until_up()
+    except Exception:
+        server.stop()
+        raise
+    return server

@@ -1,9 +1,13 @@
-"""The people of the end-to-end scenario, created in the server's database.
+"""The people of the end-to-end scenario, and changes made behind the browsers' backs.
 
-Run as `python -m tests.e2e.stage` with DATABASE_URL pointing at the (migrated) database.
+Run with DATABASE_URL pointing at the server's (migrated) database:
+    python -m tests.e2e.stage                 create the people
+    python -m tests.e2e.stage open-case TITLE  the coordinator opens a case at the yorozu desk
 """
 
 from __future__ import annotations
+
+import sys
 
 import django
 
@@ -15,8 +19,7 @@ PEOPLE = {
 }
 
 
-def main() -> None:
-    django.setup()
+def create_people() -> None:
     from casebook.accounts.models import Desk, DeskMembership, User
 
     for username, (name, kana, desk_code, role) in PEOPLE.items():
@@ -30,5 +33,28 @@ def main() -> None:
         )
 
 
+def open_case(title: str) -> None:
+    from casebook.accounts.models import Desk, User
+    from casebook.intake import services
+
+    coordinator = User.objects.get(username="e2e.coord")
+    client = services.client_create(by=coordinator, kind="company", name=f"{title}の会社")
+    services.case_open(
+        desk=Desk.objects.get(code="yorozu"),
+        client=client,
+        title=title,
+        intake_channel="phone",
+        by=coordinator,
+    )
+
+
+def main(argv: list[str]) -> None:
+    django.setup()
+    if argv[:1] == ["open-case"]:
+        open_case(argv[1])
+    else:
+        create_people()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -86,9 +86,9 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         assert not_reloaded(board)
 
         # A: assigns the counselor as lead.
-        assign = a.locator("form[action$='/assign/']", has=a.locator("select[name=counselor]"))
+        assign = a.locator("form[action$='/assign/']", has=a.locator("select[name$=counselor]"))
         a.locator("details", has=assign).locator("summary").click()
-        assign.locator("select[name=counselor]").select_option(label="日立 太郎")
+        assign.locator("select[name$=counselor]").select_option(label="日立 太郎")
         assign.locator("button[type=submit]").click()
         a.wait_for_url(case_url)
 
@@ -112,6 +112,7 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         # B logs a session; A's timeline shows it without a reload.
         b.get_by_role("link", name=re.compile("Log a session|相談記録")).click()
         b.wait_for_url(re.compile(r"/sessions/new/$"))
+        b.fill("#id_duration_minutes", "61")
         b.fill("#id_summary", SUMMARY)
         b.fill("#id_advice", "ものづくり補助金の公募要領を確認する。")
         shoot(b, screenshot_dir, "07-session-form")
@@ -126,8 +127,8 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         a.reload()
         a.locator("details", has=a.locator("form[action$='/close/']")).locator("summary").click()
         close = a.locator("form[action$='/close/']")
-        close.locator("select[name=reason]").select_option("resolved")
-        close.locator("textarea[name=summary]").fill("助言により出展先が決まり、解決した。")
+        close.locator("select[name$=reason]").select_option("resolved")
+        close.locator("textarea[name$=summary]").fill("助言により出展先が決まり、解決した。")
         shoot(a, screenshot_dir, "08-closing")
         close.locator("button[type=submit]").click()
         a.wait_for_url(case_url)
@@ -144,6 +145,15 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         a.locator("main a", has_text=CLIENT).first.click()
         a.wait_for_url(re.compile(r"/clients/\d+/$"))
         shoot(a, screenshot_dir, "12-client")
+    except Exception:
+        # What each browser showed when the scenario broke, to see why.
+        for who, context in (
+            ("coordinator", coordinator_context),
+            ("counselor", counselor_context),
+        ):
+            for index, open_page in enumerate(context.pages):
+                shoot(open_page, screenshot_dir, f"failure-{who}-{index}")
+        raise
     finally:
         coordinator_context.close()
         counselor_context.close()

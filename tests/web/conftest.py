@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client as WebClient
 from django.utils import timezone
@@ -23,6 +24,12 @@ def _fresh_cache():
 
 def login(web: WebClient, user) -> WebClient:
     web.force_login(user)
+    return web
+
+
+def in_english(web: WebClient) -> WebClient:
+    """Switch the screens to English, as the language switch does (a cookie)."""
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return web
 
 

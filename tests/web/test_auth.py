@@ -17,6 +17,12 @@ def test_the_login_page_is_japanese_by_default(db, client):
     assert '<html lang="ja">' in response.content.decode()
 
 
+def test_a_browser_asking_for_english_still_gets_japanese_until_switched(cast, client):
+    client.force_login(cast.counselor)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="ja">' in page
+
+
 def test_logging_in_with_the_right_password_opens_my_cases(cast, client):
     response = client.post(
         "/accounts/login/", {"username": "counselor", "password": PASSWORD}, follow=True

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from casebook.intake.models import CaseTransition
 from tests.factories import case_in_state
-from tests.web.conftest import login
+from tests.web.conftest import in_english, login
 
 
 def _next_week() -> str:
@@ -42,10 +42,8 @@ def test_a_hold_without_a_reason_shows_the_error_at_the_field_and_keeps_the_date
 
 
 def test_an_auditor_who_sees_the_case_gets_403_naming_the_rule(cast, client, active_case):
-    response = login(client, cast.auditor).post(
-        f"/cases/{active_case.pk}/hold/",
-        {"hold-reason": "x", "hold-resume_by": _next_week()},
-        HTTP_ACCEPT_LANGUAGE="en",
+    response = in_english(login(client, cast.auditor)).post(
+        f"/cases/{active_case.pk}/hold/", {"hold-reason": "x", "hold-resume_by": _next_week()}
     )
     assert response.status_code == 403
     assert "a coordinator of the desk or a manager hold it" in response.content.decode()
@@ -55,8 +53,8 @@ def test_an_auditor_who_sees_the_case_gets_403_naming_the_rule(cast, client, act
 
 def test_a_counselor_may_not_reopen_and_gets_403(cast, client):
     closed = case_in_state("closed", lead=cast.counselor, by=cast.coordinator)
-    response = login(client, cast.counselor).post(
-        f"/cases/{closed.pk}/reopen/", {"reopen-reason": "再相談"}, HTTP_ACCEPT_LANGUAGE="en"
+    response = in_english(login(client, cast.counselor)).post(
+        f"/cases/{closed.pk}/reopen/", {"reopen-reason": "再相談"}
     )
     assert response.status_code == 403
     assert "only a coordinator of the desk or a manager reopens a case" in (
@@ -87,9 +85,7 @@ def test_a_user_of_another_desk_gets_404_for_an_action(cast, client, active_case
 def test_resuming_a_case_that_is_not_on_hold_answers_409_naming_both_states(
     cast, client, active_case
 ):
-    response = login(client, cast.counselor).post(
-        f"/cases/{active_case.pk}/resume/", HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = in_english(login(client, cast.counselor)).post(f"/cases/{active_case.pk}/resume/")
     assert response.status_code == 409
     assert 'The case is in state "active"; "resume" is not possible' in response.content.decode()
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from casebook.intake import services
-from tests.web.conftest import login
+from tests.web.conftest import in_english, login
 
 
 def _post(case, **changes) -> dict:
@@ -40,10 +40,9 @@ def test_saving_over_a_newer_change_shows_both_versions_and_saves_nothing(
     services.case_update(
         case=active_case, by=cast.coordinator, expected_version=seen_version, title="統括が直した題"
     )
-    response = login(client, cast.counselor).post(
+    response = in_english(login(client, cast.counselor)).post(
         f"/cases/{active_case.pk}/edit/",
         _post(active_case, version=seen_version, title="私が直した題", priority="high"),
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     page = response.content.decode()
     assert response.status_code == 409

@@ -308,9 +308,8 @@ class SessionViewSet(
     def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
         user = self.request.user
         data = self._references(dict(validated_data))
-        data["case"] = resolve(
-            "case", lambda pk: selectors.case_get_for_user(user, pk, via="api"), data["case"]
-        )
+        # The parent of the new row: a case the user may not see answers 404, as its URL would.
+        data["case"] = selectors.case_get_for_user(user, data["case"], via="api")
         session = services.session_log(by=user, **data)
         return self.get_queryset().get(pk=session.pk)
 

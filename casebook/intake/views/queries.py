@@ -394,16 +394,17 @@ def extension_callables(*names: str) -> list[Callable[..., Any]]:
     return found
 
 
-def board_extras(user: User, desk: Desk) -> list[tuple[str, list[Any]]]:
-    """Overdue referrals and late visit reports of the desk, from the apps that own them."""
-    labels = {
-        "incoming_referrals_for_desk": _("incoming referrals"),
-        "overdue_referrals_for_desk": _("overdue referrals"),
-        "late_visit_reports_for_desk": _("late visit reports"),
+def board_extras(user: User, desk: Desk) -> list[tuple[str, list[Any], bool]]:
+    """(label, items, overdue?) lists of the desk from the apps that own them: incoming and
+    overdue referrals, late visit reports."""
+    lists = {
+        "incoming_referrals_for_desk": (_("incoming referrals"), False),
+        "overdue_referrals_for_desk": (_("overdue referrals"), True),
+        "late_visit_reports_for_desk": (_("late visit reports"), True),
     }
     extras = []
-    for name, label in labels.items():
+    for name, (label, overdue) in lists.items():
         for function in extension_callables(name):
             items = list(function(user, desk) or ())
-            extras.append((str(label), items))
+            extras.append((str(label), items, overdue))
     return extras

@@ -1,0 +1,48 @@
+"""A board whose socket dropped (the server went away) catches up once it is back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import log_in, needs_browser, shoot
+from tests.e2e.stage import PASSWORD
+
+pytestmark = [pytest.mark.e2e, needs_browser]
+
+TITLE = "事業承継の初回相談"
+
+
+def test_a_board_catches_up_on_what_it_missed_while_its_socket_was_down(
+    live_asgi_server: Any, browser: Any, screenshot_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    try:
+        board = context.new_page()
+        log_in(board, live_asgi_server.url, "e2e.counselor", PASSWORD)
+        board.goto(f"{live_asgi_server.url}/desks/yorozu/board/")
+        expect(board.locator("body")).to_have_attribute("data-live", "online", timeout=10000)
+        board.evaluate("window.__casebookNotReloaded = true")
+        queued = board.locator(".column-intake .board-card", has_text=TITLE)
+        expect(queued).to_have_count(0)
+
+        live_asgi_server.halt()
+        expect(board.locator("#live-offline")).to_be_visible(timeout=10000)
+        shoot(board, screenshot_dir, "13-board-offline")
+        # A case opened while the board could hear nothing about it.
+        live_asgi_server.run("open-case", TITLE)
+        live_asgi_server.resume()
+
+        expect(queued).to_be_visible(timeout=30000)
+        expect(board.locator("#live-offline")).to_be_hidden()
+        expect(board.locator("body")).to_have_attribute("data-live", "online")
+        assert board.evaluate("window.__casebookNotReloaded === true")
+        shoot(board, screenshot_dir, "14-board-reconnected")
+    finally:
+        if live_asgi_server.process.poll() is not None:
+            live_asgi_server.resume()
+        context.close()
