@@ -54,7 +54,6 @@ for module_name in API_MODULES:
     extra_v1_urls += list(getattr(module, "urlpatterns", []))
 
 
-
 @csrf_exempt
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Any other path under /api/ answers 404 in the API's error shape, never an HTML page."""

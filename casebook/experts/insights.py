@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from casebook.common.fiscal import fiscal_year_bounds
@@ -246,10 +247,10 @@ def quota_dashboard(user: User, fiscal_year: int) -> list[QuotaLine]:
     return lines
 
 
-def burn_down_svg(line: QuotaLine, fiscal_year: int, *, width: int = 480, height: int = 160) -> str:
+def burn_down_svg(line: QuotaLine, fiscal_year: int, *, width: int = 320, height: int = 170) -> str:
     """An inline SVG: remaining days at each month end (solid) against an even burn (dashed).
 
-    Server-rendered text; every value interpolated is a number, so nothing needs escaping.
+    Server-rendered text: every value interpolated is a number, except the escaped title.
     """
     pad_left, pad_bottom, pad_top, pad_right = 44, 22, 10, 10
     plot_w, plot_h = width - pad_left - pad_right, height - pad_top - pad_bottom
@@ -268,7 +269,8 @@ def burn_down_svg(line: QuotaLine, fiscal_year: int, *, width: int = 480, height
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" class="burn-down">',
+        f'style="width:100%;height:auto;max-width:{width}px" role="img" class="burn-down">',
+        f"<title>{escape(line.label)}</title>",
         f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{pad_left + plot_w}" '
         f'y2="{pad_top + plot_h}" stroke="#888"/>',
         f'<line x1="{pad_left}" y1="{pad_top}" x2="{pad_left}" y2="{pad_top + plot_h}" '

@@ -24,7 +24,7 @@ from casebook.accounts.models import Desk, User
 from casebook.common.calendar import business_days_between
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake import policy
-from casebook.intake.models import Case, Confidentiality, ConsultationSession
+from casebook.intake.models import AccessLog, Case, Confidentiality, ConsultationSession
 from casebook.referrals import services
 from casebook.referrals.models import (
     OPEN_STATUSES,
@@ -43,7 +43,7 @@ def referral_visibility_q(user: User) -> Q:
     if user.is_manager:
         return Q()
     visible_cases = policy.cases_visible_to(user).values("pk")
-    condition = Q(from_case__in=visible_cases)
+    condition = Q(from_case__in=visible_cases) | Q(created_case__in=visible_cases)
     desks = list(policy.desk_roles(user))
     if desks:
         condition |= Q(kind=ReferralKind.INTERNAL, to_desk_id__in=desks)
@@ -66,18 +66,33 @@ def referral_list_for_user(user: User) -> QuerySet[Referral]:
     )
 
 
-def referral_get_for_user(user: User, pk: Any, *, write: bool = False) -> Referral:
-    """The referral if `user` may see it, else 404. `write=True` locks the row."""
+def referral_get_for_user(
+    user: User, pk: Any, *, write: bool = False, via: str = "referral"
+) -> Referral:
+    """The referral if `user` may see it, else 404. `write=True` locks the row.
+
+    Reading a referral shows its cases' details: when one of them is restricted and the
+    user may see it, the read is written to the access log (DESIGN §9).
+    """
     queryset = referral_list_for_user(user)
     try:
         if write:
             pk_visible = queryset.filter(pk=pk).values_list("pk", flat=True).first()
             if pk_visible is None:
                 raise Referral.DoesNotExist
-            return services._lock(Referral(pk=pk_visible))
-        return queryset.get(pk=pk)
+            referral = services._lock(Referral(pk=pk_visible))
+        else:
+            referral = queryset.get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404("no such referral") from None
+    for case in (referral.from_case, referral.created_case):
+        if (
+            case is not None
+            and case.confidentiality == Confidentiality.RESTRICTED
+            and policy.can_see_case(user, case)
+        ):
+            AccessLog.objects.create(user=user, case=case, via=via)
+    return referral
 
 
 def referrals_for_case(user: User, case: Case) -> QuerySet[Referral]:
@@ -175,7 +190,7 @@ def handoff_view(user: User, referral: Referral) -> HandoffView:
     if full:
         return HandoffView(
             full_file=True,
-            case_url=f"/cases/{case.pk}/",
+            case_url=reverse("case_detail", args=[case.pk]),
             number=case.number,
             desk=str(case.desk),
             title=case.title,

@@ -651,3 +651,27 @@ def partner_update(*, partner: Partner, by: User, **fields: Any) -> Partner:
         setattr(partner, name, value.strip() if isinstance(value, str) else value)
     save_tracked(partner, by=by, update_fields=list(fields))
     return partner
+
+
+@transaction.atomic
+def referrals_announce_overdue(*, today: dt.date | None = None, since_days: int = 1) -> int:
+    """Tell both boards (and the referrer) about referrals that fell overdue lately.
+
+    Run once a day (`manage.py referrals_overdue`): referrals whose due date lies in the
+    `since_days` days before `today` are announced once, as `referral_overdue`.
+    """
+    today = today or _today()
+    due = (
+        Referral.objects.filter(
+            status__in=OPEN_STATUSES,
+            due_on__lt=today,
+            due_on__gte=today - dt.timedelta(days=since_days),
+        )
+        .select_related("from_case__desk", "created_case__desk")
+        .order_by("pk")
+    )
+    count = 0
+    for referral in due:
+        _publish(referral, "referral_overdue")
+        count += 1
+    return count

@@ -158,7 +158,7 @@ def test_lists_and_filters_only_ever_show_visible_cases(cast, world, api_as, rol
         "/api/v1/cases/?on_exit_track=true",
         f"/api/v1/cases/?lead_counselor={world.yorozu_lead.pk}",
     ]
-    for name, case in world.cases.items():
+    for case in world.cases.values():
         queries += [
             f"/api/v1/cases/?q={case.number}",
             f"/api/v1/cases/?client={case.client_id}",
@@ -217,6 +217,6 @@ def test_reading_a_restricted_case_through_the_api_is_written_to_the_access_log(
 
 def test_an_anonymous_request_is_refused_without_revealing_anything(world, api_as):
     response = api_as(None).get(f"/api/v1/cases/{world.cases['yorozu_normal'].pk}/")
-    assert response.status_code in (401, 403)
-    assert response.json()["type"] in ("not_authenticated", "permission_denied")
+    assert response.status_code == 401
+    assert response.json()["type"] == "not_authenticated"
     assert "title" not in response.json()

@@ -192,7 +192,7 @@ def test_a_forged_cursor_is_refused_in_the_error_shape(cast, api_as):
     forged = base64.b64encode(b"o=0&r=0&p=not-a-date").decode()
     response = api_as(cast.counselor).get(f"/api/v1/cases/?cursor={forged}")
     assert response.status_code == 400
-    garbage = api_as(cast.counselor).get("/api/v1/cases/?cursor=%%%")
+    garbage = api_as(cast.counselor).get("/api/v1/cases/?cursor=a")
     assert garbage.status_code == 404
     assert garbage.json()["type"] == "not_found"
     assert set(response.json()) >= {"type", "code", "detail", "errors"}

@@ -20,8 +20,10 @@ def live_asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    """One Chromium per test: Playwright's sync API holds an event loop on this thread while it
+    runs, which must not outlive the test (async_to_sync and the ORM refuse to run under it)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -161,3 +162,30 @@ def test_the_partner_report_counts_by_partner(cast, yorozu_case):
 def test_a_counselor_does_not_read_the_referral_reports(cast):
     with pytest.raises(ActionNotPermitted):
         selectors.referral_desk_matrix(cast.counselor)
+
+
+def test_the_daily_run_announces_newly_overdue_referrals_to_the_referrer(
+    cast, yorozu_case, inbox, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    Referral.objects.filter(pk=referral.pk).update(
+        due_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    referrer = inbox(cast.counselor.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("referrals_overdue", stdout=io.StringIO())
+
+    assert referrer.kinds() == ["referral_overdue"]
+
+
+def test_the_daily_run_does_not_repeat_older_overdue_referrals(cast, yorozu_case):
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    Referral.objects.filter(pk=referral.pk).update(
+        due_on=timezone.localdate() - dt.timedelta(days=5)
+    )
+
+    assert services.referrals_announce_overdue() == 0
+    assert services.referrals_announce_overdue(since_days=7) == 1

@@ -133,3 +133,32 @@ def test_the_referring_desk_keeps_seeing_its_referral_but_not_the_receiving_case
     assert not sees_file(cast.counselor, referral.created_case)
     assert selectors.referral_get_for_user(cast.counselor, referral.pk) == referral
     assert selectors.handoff_view(cast.counselor, referral).full_file
+
+
+def test_reading_a_referral_of_a_restricted_case_is_written_to_the_access_log(cast):
+    from casebook.intake.models import AccessLog
+
+    restricted = case_in_state("active", lead=cast.exit_team, by=cast.coordinator)
+    Case.objects.filter(pk=restricted.pk).update(confidentiality="restricted", on_exit_track=True)
+    restricted.refresh_from_db()
+    referral = refer_internal(restricted, "ip", by=cast.exit_team)
+
+    selectors.referral_get_for_user(cast.exit_team, referral.pk)
+    selectors.referral_get_for_user(cast.colleague, referral.pk)
+
+    assert list(AccessLog.objects.filter(case=restricted).values_list("user", flat=True)) == [
+        cast.exit_team.pk
+    ]
+
+
+def test_the_receiving_cases_counselor_sees_the_referral(cast, yorozu_case):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    services.referral_accept(referral=referral, by=ip_coordinator)
+    helper = member("trade", DeskRole.COUNSELOR, username="boeki")
+    referral.created_case.co_counselors.add(helper)
+
+    assert selectors.referral_get_for_user(helper, referral.pk) == referral

@@ -4,6 +4,7 @@ import pytest
 
 from casebook.intake import services
 from casebook.intake.models import AccessLog
+from tests.factories import case_in_state
 from tests.web.conftest import login
 
 
@@ -96,3 +97,14 @@ def test_the_case_page_offers_only_the_actions_the_user_may_take(cast, client, a
 def test_the_fiscal_year_shows_with_its_japanese_era(cast, client, active_case):
     page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
     assert f"{active_case.fiscal_year}年度（令和" in page
+
+
+def test_history_names_topics_and_leaves_out_what_was_set_at_intake(cast, client):
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator, topics=["finance"])
+    services.case_update(
+        case=case, by=cast.counselor, expected_version=None, topics=["finance", "grants"]
+    )
+    page = login(client, cast.counselor).get(f"/cases/{case.pk}/").content.decode()
+    diffs = page.split('class="diff"')[1:]
+    assert len(diffs) == 1
+    assert "<ins>資金繰り・財務、補助金・助成金</ins>" in diffs[0]

@@ -207,6 +207,10 @@ def request_form_context(
     chosen = (form.data.get("program") if form is not None else "") or request.GET.get("program")
     if chosen and str(chosen).isdigit():
         program = programs.filter(pk=int(chosen)).first()
+    if program is None and not (form is not None and form.data.get("program")):
+        # IP cases default to the IP program, the others to the first open one.
+        own_desk = programs.filter(desk_id=case.desk_id).first()
+        program = own_desk or programs.exclude(desk__code="ip").first() or programs.first()
     experts = selectors.expert_list_for_user(request.user).filter(active=True)
     if form is None:
         initial = {"program": program.pk} if program else {}
@@ -306,7 +310,7 @@ def quota(request: HttpRequest) -> HttpResponse:
     fiscal_year = int(text) if text.isdigit() else current_fiscal_year()
     lines = insights.quota_dashboard(request.user, fiscal_year)
     for line in lines:
-        # Built from numbers only (see burn_down_svg), so nothing user-written reaches it.
+        # Built from numbers and one escaped title (see burn_down_svg).
         line.svg = mark_safe(insights.burn_down_svg(line, fiscal_year))
     years = sorted(set(DispatchProgram.objects.values_list("fiscal_year", flat=True)), reverse=True)
     today = timezone.localdate()

@@ -95,7 +95,9 @@ class _Draw:
         place = self.rng.choices(PLACES, weights=[p.weight for p in PLACES])[0]
         town, postal_code = self.rng.choice(place.towns)
         if self.rng.random() < 0.6:
-            street = f"{self.rng.randint(1, 5)}丁目{self.rng.randint(1, 30)}-{self.rng.randint(1, 20)}"
+            street = (
+                f"{self.rng.randint(1, 5)}丁目{self.rng.randint(1, 30)}-{self.rng.randint(1, 20)}"
+            )
         else:
             street = str(self.rng.randint(100, 3999))
         return place, postal_code, f"{town}{street}"
@@ -103,18 +105,25 @@ class _Draw:
     def phone(self, place: Place, *, mobile: bool = False) -> str:
         while True:
             if mobile:
-                number = f"0{self.rng.choice('89')}0-{self.rng.randint(1000, 9999)}-{self.rng.randint(1000, 9999)}"
+                prefix = f"0{self.rng.choice('89')}0"
+                number = f"{prefix}-{self.rng.randint(1000, 9999)}-{self.rng.randint(1000, 9999)}"
             elif len(place.area_code) == 3:
-                number = f"{place.area_code}-{self.rng.randint(200, 899)}-{self.rng.randint(1000, 9999)}"
+                number = (
+                    f"{place.area_code}-{self.rng.randint(200, 899)}-{self.rng.randint(1000, 9999)}"
+                )
             else:
-                number = f"{place.area_code}-{self.rng.randint(20, 89)}-{self.rng.randint(1000, 9999)}"
+                number = (
+                    f"{place.area_code}-{self.rng.randint(20, 89)}-{self.rng.randint(1000, 9999)}"
+                )
             if number not in self.phones:
                 self.phones.add(number)
                 return number
 
     def corporate_number(self, kind_code: str) -> str:
         while True:
-            base = f"{self.rng.choice(REGISTRY_OFFICES)}{kind_code}{self.rng.randint(1, 999999):06d}"
+            base = (
+                f"{self.rng.choice(REGISTRY_OFFICES)}{kind_code}{self.rng.randint(1, 999999):06d}"
+            )
             number = f"{corporate_number_check_digit(base)}{base}"
             if number not in self.numbers:
                 self.numbers.add(number)

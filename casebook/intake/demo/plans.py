@@ -249,9 +249,7 @@ def _unique_title(used: set[tuple[int | None, str]], client: int | None, title: 
 
 def _pair_duplicates(plans: list[CasePlan], titles_used: set[tuple[int | None, str]]) -> None:
     """A duplicate is the same client's intake taken twice: it copies an open case's identity."""
-    survivors = [
-        p for p in plans if p.status == "active" and not p.flag and p.client is not None
-    ]
+    survivors = [p for p in plans if p.status == "active" and not p.flag and p.client is not None]
     for n, plan in enumerate(p for p in plans if p.reason == ClosureReason.DUPLICATE):
         survivor = survivors[(n * 7) % len(survivors)]
         plan.flag = f"duplicate_of:{survivor.index}"
@@ -299,7 +297,9 @@ class Timeline:
         counter = plan.channel in (IntakeChannel.WALK_IN, IntakeChannel.SATELLITE)
         if counter and assign and self.rng.random() < 0.6:
             lead = self.counselor()
-            self.add(self.morning(open_day), "open", lead, lead=lead)  # self-assigned at the counter
+            self.add(
+                self.morning(open_day), "open", lead, lead=lead
+            )  # self-assigned at the counter
             return open_day, lead
         taker = self.counselor() if counter else self.coordinator()
         self.add(self.morning(open_day), "open", taker)
@@ -404,10 +404,7 @@ class Timeline:
             self.add(self.evening(assign_day), "co_counsel", self.coordinator(), co=co)
         needs_after = 1 if plan.status in (CLOSED, "on_hold") else 0
         days = self.spread(assign_day + 1, end, sessions + needs_after)
-        if plan.status in (CLOSED, "on_hold") and days:
-            final = days.pop()
-        else:
-            final = None
+        final = days.pop() if plan.status in (CLOSED, "on_hold") and days else None
         held_midway = plan.status == "active" and len(days) >= 3 and rng.random() < 0.15
         for position, day in enumerate(days):
             self.session(day, lead, co)
@@ -492,7 +489,9 @@ class Timeline:
             self.session(day, lead)
         self.close(close_day, lead, ClosureReason.RESOLVED)
         reopen_day = close_day + rng.randint(20, 60)
-        self.add(self.morning(reopen_day), "reopen", self.coordinator(), reason="相談者から再度の相談")
+        self.add(
+            self.morning(reopen_day), "reopen", self.coordinator(), reason="相談者から再度の相談"
+        )
         for day in self.spread(reopen_day + 1, last, rng.randint(1, 3)):
             self.session(day, lead)
 

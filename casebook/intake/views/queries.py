@@ -46,6 +46,7 @@ _PRIORITY_RANK = SqlCase(
     default=2,
     output_field=IntegerField(),
 )
+_CREATION_SETTLES = dt.timedelta(seconds=5)
 # History fields that say nothing to a reader, or that the session, assignment and transition
 # entries already show.
 _QUIET_HISTORY_FIELDS = {
@@ -274,6 +275,12 @@ def _history_entries(case: Case) -> list[TimelineEntry]:
     for previous, record in pairwise(records):
         delta = record.diff_against(previous)
         changes = [c for c in delta.changes if c.field not in _QUIET_HISTORY_FIELDS]
+        settling = (
+            previous.history_type == "+"
+            and record.history_date - previous.history_date < _CREATION_SETTLES
+        )
+        if settling and all(c.field in ("topics", "co_counselors") for c in changes):
+            continue  # the topics and counselors set as part of creating the case
         if changes:
             raw.append((record, changes))
     names = _m2m_names(raw)

@@ -45,9 +45,7 @@ class Command(BaseCommand):
             action="store_true",
             help="seed even though DEBUG is off (never on a production database)",
         )
-        parser.add_argument(
-            "--quick", action="store_true", help="a small data set, e.g. for tests"
-        )
+        parser.add_argument("--quick", action="store_true", help="a small data set, e.g. for tests")
 
     def handle(self, *args: Any, force: bool = False, quick: bool = False, **options: Any) -> None:
         if not settings.DEBUG and not force:
@@ -97,7 +95,5 @@ class Command(BaseCommand):
                 config = apps.get_app_config(label)
             except LookupError:
                 continue
-            models.extend(
-                m for m in config.get_models() if not m.__name__.startswith("Historical")
-            )
+            models.extend(m for m in config.get_models() if not m.__name__.startswith("Historical"))
         return models

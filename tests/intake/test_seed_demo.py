@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import F
+from django.test import override_settings
+from django.utils import timezone
+
+from casebook.accounts.models import DeskMembership, DeskRole, OrgRole, User
+from casebook.intake.models import (
+    Case,
+    CaseStatus,
+    ClosureReason,
+    ConsultationSession,
+)
+from casebook.intake.services.sessions import one_year_before
+from casebook.referrals.models import Referral
+from casebook.satellites.models import Office, OfficeKind
+
+DESKS = ("yorozu", "ip", "subcontract", "trade", "dispatch", "matching")
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", "--quick", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """One quick seed for the module, rolled back at its end; each test runs in a savepoint."""
+    fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as every test uses
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, PASSWORD_HASHERS=fast_hashing),
+        transaction.atomic(),
+    ):
+        yield seed()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def debug(settings) -> None:
+    settings.DEBUG = True
+
+
+def every_count() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_the_seed_is_refused_when_debug_is_off(seeded, db, settings):
+    settings.DEBUG = False
+    before = every_count()
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", "--quick", stdout=StringIO())
+    assert every_count() == before
+
+
+def test_the_quick_seed_creates_every_case_status_and_every_closure_reason(seeded, db):
+    statuses = set(Case.objects.values_list("status", flat=True))
+    # `dispatch` comes from the experts demo, which dispatches experts to active cases.
+    assert set(CaseStatus.values) <= statuses
+    reasons = set(Case.objects.filter(status="closed").values_list("closure_reason", flat=True))
+    assert reasons == set(ClosureReason.values)
+    duplicate = Case.objects.filter(closure_reason="duplicate").first()
+    assert duplicate.duplicate_of.client_id == duplicate.client_id
+
+
+def test_the_quick_seed_creates_every_demo_login_with_its_role(seeded, db):
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.org_role == OrgRole.ADMIN
+    assert User.objects.get(username="manager").org_role == OrgRole.MANAGER
+    assert User.objects.get(username="auditor").org_role == OrgRole.AUDITOR
+    for code in DESKS:
+        assert DeskMembership.objects.filter(
+            user__username=f"coord.{code}", desk__code=code, role=DeskRole.COORDINATOR
+        ).exists()
+        assert DeskMembership.objects.filter(
+            user__username=f"counselor.{code}", desk__code=code, role=DeskRole.COUNSELOR
+        ).exists()
+    assert DeskMembership.objects.filter(
+        user__username="exit.lead", desk__code="yorozu", role=DeskRole.EXIT_TEAM
+    ).exists()
+    assert authenticate(username="coord.ip", password="casebook-demo") is not None
+    assert "coord.matching" in seeded and "casebook-demo" in seeded
+
+
+def test_the_demo_password_comes_from_the_environment_when_set(seeded, db, debug, monkeypatch):
+    monkeypatch.setenv("CASEBOOK_DEMO_PASSWORD", "another-demo-secret")
+    output = seed()
+    assert authenticate(username="manager", password="another-demo-secret") is not None
+    assert authenticate(username="manager", password="casebook-demo") is None
+    assert "another-demo-secret" in output
+
+
+def test_the_quick_seed_has_staff_offices_and_japanese_clients(seeded, db):
+    assert User.objects.filter(memberships__desk__code="yorozu").distinct().count() >= 30
+    assert Office.objects.filter(kind=OfficeKind.HEAD).count() == 1
+    assert Office.objects.filter(kind=OfficeKind.SATELLITE).count() == 10
+    company = Case.objects.filter(client__corporate_number__gt="").first().client
+    assert company.postal_code.startswith("3") and company.prefecture == "茨城県"
+    assert company.name_kana and company.size_class != ""
+
+
+def test_sessions_are_dated_within_the_last_year_and_after_their_case_opened(seeded, db):
+    now = timezone.now()
+    sessions = ConsultationSession.objects.all()
+    assert sessions.count() > 50
+    assert not sessions.filter(started_at__gt=now).exists()
+    assert not sessions.filter(started_at__lt=one_year_before(now)).exists()
+    assert not sessions.filter(started_at__lt=F("case__opened_at")).exists()
+    assert not Case.objects.filter(closed_at__lt=F("opened_at")).exists()
+
+
+def test_history_names_the_staff_member_who_acted(seeded, db):
+    session = ConsultationSession.objects.order_by("pk").first()
+    assert session.history.earliest().history_user == session.created_by
+    closed = Case.objects.filter(status="closed").first()
+    closing = closed.history.filter(status="closed").earliest()
+    assert closing.history_user == closed.transitions.get(action="close").by
+    assert closing.history_date == closed.closed_at
+
+
+def test_cases_are_numbered_in_the_order_they_were_opened(seeded, db):
+    # Cases the referral demo opens on hand-off take their numbers later; only intakes here.
+    intakes = Case.objects.exclude(pk__in=Referral.objects.values("created_case"))
+    for desk_code in DESKS:
+        for fiscal_year in {c.fiscal_year for c in intakes.filter(desk__code=desk_code)}:
+            cases = intakes.filter(desk__code=desk_code, fiscal_year=fiscal_year)
+            by_opening = list(cases.order_by("opened_at").values_list("sequence", flat=True))
+            assert by_opening == sorted(by_opening)
+
+
+def test_exit_track_cases_are_restricted_yorozu_cases_led_by_the_exit_team(seeded, db):
+    on_track = Case.objects.filter(on_exit_track=True)
+    assert on_track.exists()
+    for case in on_track:
+        assert case.desk.code == "yorozu" and case.confidentiality == "restricted"
+        assert case.topics.filter(code__in=["succession", "closure"]).exists()
+        assert case.lead_counselor.memberships.filter(role=DeskRole.EXIT_TEAM).exists()
+
+
+def test_ip_desk_cases_are_confidential_by_default(seeded, db):
+    ip_cases = Case.objects.filter(desk__code="ip")
+    assert ip_cases.filter(confidentiality="confidential").exists()
+
+
+def test_a_second_run_creates_nothing_new(seeded, db, debug):
+    before = every_count()
+    seed()
+    assert every_count() == before
+
+
+def test_an_on_hold_case_keeps_a_reason_and_a_resume_date(seeded, db):
+    held = Case.objects.filter(status="on_hold")
+    assert held.exists()
+    assert not held.filter(hold_reason="").exists()
+    assert not held.filter(resume_by__isnull=True).exists()
+    assert all(c.resume_by > c.opened_at.date() + dt.timedelta(days=1) for c in held)
