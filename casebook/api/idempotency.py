@@ -18,6 +18,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -72,8 +73,6 @@ class IdempotentCreateMixin:
         if not key:
             return super().create(request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({HEADER: [f"at most {MAX_KEY_LENGTH} characters"]})
         fingerprint = request_fingerprint(request)
         user_id = request.user.pk

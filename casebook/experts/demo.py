@@ -272,7 +272,7 @@ class _Replay:
         topics = {t.code for t in case.topics.all()}
         if case.desk.code == "ip" or topics & {"ip_patent", "ip_trademark", "ip_design"}:
             program, sub_quota = self.programs["ip_expert"], None
-        elif case.client.has_innovation_plan and rng.random() < 0.5:
+        elif case.client.has_innovation_plan:
             program, sub_quota = self.programs["innovation_follow_up"], None
         else:
             program = self.programs["expert"]

@@ -81,12 +81,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self.leave_groups()
 
+    async def shut(self, code: int) -> None:
+        """Stop serving at once (no more events), then close with `code`."""
+        await self.leave_groups()
+        await self.close(code=code)
+
     async def viewer(self) -> User | None:
         """The user as stored now; closes the socket once they logged out or were disabled."""
         user = await database_sync_to_async(live.live_user)(self.user_id, self.session_key)
         if user is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.shut(CLOSE_UNAUTHENTICATED)
         return user
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Frames that are not JSON text are ignored rather than ending the socket."""
+        if not text_data:
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -115,7 +130,7 @@ class BoardConsumer(LiveConsumer):
                 user, self.desk_code, case_id
             )
         except Http404:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.shut(CLOSE_NOT_FOUND)
             return
         if snapshot is not None:
             if snapshot.status == "closed":
@@ -214,11 +229,14 @@ class CaseConsumer(LiveConsumer):
         snapshot = await database_sync_to_async(live.case_snapshot_for_user)(user, self.case_id)
         if snapshot is None:
             await self.send_json({"type": "gone"})
-            await self.leave_groups()
-            await self.leave_presence()
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.shut(CLOSE_NOT_FOUND)
             return
         await self.send_json({"type": "case", "kind": event["kind"], "case": snapshot.as_json()})
+
+    async def shut(self, code: int) -> None:
+        await self.leave_groups()
+        await self.leave_presence()
+        await self.close(code=code)
 
     async def leave_presence(self) -> None:
         store = getattr(self, "store", None)

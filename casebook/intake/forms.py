@@ -10,11 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import Desk, User
 from casebook.intake.models import (
+    AdrState,
     ClientKind,
     ClosureReason,
     Confidentiality,
+    DisputeType,
     Industry,
     IntakeChannel,
+    IpRight,
     Priority,
     SessionMode,
     Topic,
@@ -303,3 +306,62 @@ class SessionForm(TokenMixin, forms.Form):
         self.fields["started_at"].widget.attrs["max"] = timezone.localtime().strftime(
             "%Y-%m-%dT%H:%M"
         )
+
+
+# --- desk specifics ---------------------------------------------------------------------------
+
+
+class SubcontractDetailsForm(forms.Form):
+    counterpart_company = forms.CharField(
+        label=_("counterpart company"), max_length=200, required=False
+    )
+    dispute_type = forms.ChoiceField(
+        label=_("dispute type"), choices=[("", "—"), *DisputeType.choices], required=False
+    )
+    law_breach_suspected = forms.BooleanField(
+        label=_("breach of the law suspected"), required=False
+    )
+    forwarded_to_meti_on = forms.DateField(
+        label=_("forwarded to the regional METI bureau on"), required=False, widget=DateInput
+    )
+    free_lawyer_consultation = forms.BooleanField(
+        label=_("free lawyer consultation"), required=False
+    )
+    adr_state = forms.ChoiceField(
+        label=_("ADR mediation"), choices=AdrState.choices, required=False
+    )
+    adr_filed_on = forms.DateField(label=_("ADR filed on"), required=False, widget=DateInput)
+
+
+class CountryCodesField(forms.CharField):
+    """Two-letter codes separated by commas or spaces (`US, CN`); the service checks them."""
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return [part for part in text.replace("、", ",").replace(",", " ").split() if part]
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+
+class IpDetailsForm(forms.Form):
+    invention_disclosed_on = forms.DateField(
+        label=_("invention disclosed on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("the 1-year novelty grace period (Patent Act art. 30) runs from this date"),
+    )
+    rights_sought = forms.MultipleChoiceField(
+        label=_("rights sought"),
+        choices=IpRight.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    foreign_filing_countries = CountryCodesField(
+        label=_("countries for foreign filing"),
+        required=False,
+        help_text=_("two-letter codes, e.g. US, CN, EP"),
+    )
+    filing_outcome = forms.CharField(label=_("filing outcome"), max_length=200, required=False)

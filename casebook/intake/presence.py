@@ -23,8 +23,9 @@ from django.conf import settings
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-# A page sends a heartbeat every 25 seconds; an entry not confirmed for this long is stale.
-PRESENCE_TTL = 75.0
+# A page sends a heartbeat every 25 seconds (a background tab may be throttled to one a
+# minute); an entry not confirmed for this long is stale.
+PRESENCE_TTL = 90.0
 
 
 @dataclass(frozen=True)

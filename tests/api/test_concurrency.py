@@ -87,7 +87,7 @@ def test_a_transition_with_a_stale_if_match_is_refused(cast, api_as):
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_parallel_patches_with_the_same_etag_one_wins_one_gets_412(cast):
     client = ClientFactory(name="株式会社並行", phone="")
     etag = f'"{client.version}"'

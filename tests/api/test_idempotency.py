@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
+import pytest
+from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from casebook.api.idempotency import idempotency_records_purge
 from casebook.api.models import IdempotencyRecord
 from casebook.intake.models import Case, Client, ConsultationSession
 from tests.factories import CaseFactory, ClientFactory
+from tests.markers import needs_postgres
 
 CLIENT = {"kind": "company", "name": "株式会社冪等", "phone": "029-000-1111"}
 
@@ -119,3 +124,32 @@ def test_purging_removes_only_expired_records(cast, api_as):
     )
     assert idempotency_records_purge() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_parallel_creates_with_one_key_create_one_client(cast):
+    barrier = threading.Barrier(2)
+    responses: list[tuple[int, dict]] = []
+
+    def create() -> None:
+        api = APIClient()
+        api.force_authenticate(user=cast.counselor)
+        try:
+            barrier.wait(timeout=10)
+            response = api.post(
+                "/api/v1/clients/", CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="race"
+            )
+            responses.append((response.status_code, response.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert [status for status, _ in responses] == [201, 201]
+    assert responses[0][1]["id"] == responses[1][1]["id"]
+    assert Client.objects.filter(name="株式会社冪等").count() == 1

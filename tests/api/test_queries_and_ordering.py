@@ -12,25 +12,40 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casebook.accounts.models import DeskRole
-from casebook.intake.models import Topic
+from casebook.intake.models import Case, ConsultationSession, Topic
 from tests.factories import CaseFactory, ClientFactory, SessionFactory, desk, member
 
 
 @pytest.fixture
 def many_cases(cast):
+    """205 visible cases, each with three topics, a co-counselor and a session."""
     topics = list(Topic.objects.all()[:3])
     colleague = member("yorozu", DeskRole.COUNSELOR, username="co_counselor")
-    cases = []
-    for i in range(205):
-        case = CaseFactory(
+    client = ClientFactory()
+    now = timezone.now()
+    cases = Case.objects.bulk_create(
+        CaseFactory.build(
+            desk=desk("yorozu"),
+            client=client,
             status="active",
             lead_counselor=cast.counselor,
-            opened_at=timezone.now() - dt.timedelta(minutes=i),
+            opened_at=now - dt.timedelta(minutes=i),
         )
-        case.topics.set(topics)
-        case.co_counselors.set([colleague])
-        SessionFactory(case=case)
-        cases.append(case)
+        for i in range(205)
+    )
+    Case.topics.through.objects.bulk_create(
+        Case.topics.through(case=case, topic=topic) for case in cases for topic in topics
+    )
+    Case.co_counselors.through.objects.bulk_create(
+        Case.co_counselors.through(case=case, user=colleague) for case in cases
+    )
+    sessions = ConsultationSession.objects.bulk_create(
+        SessionFactory.build(case=case, started_at=now - dt.timedelta(hours=1)) for case in cases
+    )
+    ConsultationSession.counselors.through.objects.bulk_create(
+        ConsultationSession.counselors.through(consultationsession=session, user=cast.counselor)
+        for session in sessions
+    )
     return cases
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import transaction
 
 from casebook.intake import services
+from casebook.intake.events import publish_case_event
 from tests.factories import CaseFactory, desk
 from tests.live.sockets import open_socket, run, session_cookie
 
@@ -68,5 +70,31 @@ def test_a_notification_speaks_the_language_the_user_chose(cast):
         message = await socket.receive_json_from(timeout=1)
         assert message["text"] == f"{case.number} {case.title}: you are now the lead counselor"
         await socket.disconnect()
+
+    run(scenario)
+
+
+def test_a_notification_about_a_case_the_user_may_not_see_is_never_delivered(cast):
+    restricted = CaseFactory(desk=desk("yorozu"), confidentiality="restricted", on_exit_track=True)
+    other_desk = CaseFactory(desk=desk("yorozu"))
+    counselor_cookie = session_cookie(cast.counselor)
+    colleague_cookie = session_cookie(cast.colleague)
+
+    def notify(case, user_ids: set[int]) -> None:
+        with transaction.atomic():
+            publish_case_event(case, "updated", notify_user_ids=user_ids)
+
+    async def scenario() -> None:
+        counselor = await open_socket("/ws/notifications/", counselor_cookie)
+        colleague = await open_socket("/ws/notifications/", colleague_cookie)
+        await database_sync_to_async(notify)(restricted, {cast.counselor.pk})
+        await database_sync_to_async(notify)(other_desk, {cast.colleague.pk})
+        assert await counselor.receive_nothing(timeout=0.3)
+        assert await colleague.receive_nothing(timeout=0.3)
+        await database_sync_to_async(notify)(other_desk, {cast.counselor.pk})
+        message = await counselor.receive_json_from(timeout=1)
+        assert message["case"]["id"] == other_desk.pk
+        await counselor.disconnect()
+        await colleague.disconnect()
 
     run(scenario)

@@ -19,6 +19,16 @@ async def next_presence(socket) -> list[dict]:
             return message["people"]
 
 
+async def presence_becomes(socket, expected: list[dict]) -> None:
+    """Presence updates may cross (each re-reads the shared store): wait for the final one."""
+    seen = []
+    try:
+        while (people := await next_presence(socket)) != expected:
+            seen.append(people)
+    except TimeoutError:
+        raise AssertionError(f"presence never became {expected}; saw {seen}") from None
+
+
 def test_colleagues_see_each_other_join_edit_and_leave_a_case(cast):
     case = CaseFactory(desk=desk("yorozu"))
     counselor_cookie = session_cookie(cast.counselor)
@@ -32,20 +42,20 @@ def test_colleagues_see_each_other_join_edit_and_leave_a_case(cast):
         assert await next_presence(counselor) == []
 
         coordinator = await open_socket(path, coordinator_cookie)
-        assert await next_presence(coordinator) == [
-            {"id": cast.counselor.pk, "name": counselor_name, "editing": False}
-        ]
-        assert await next_presence(counselor) == [
-            {"id": cast.coordinator.pk, "name": coordinator_name, "editing": False}
-        ]
+        await presence_becomes(
+            coordinator, [{"id": cast.counselor.pk, "name": counselor_name, "editing": False}]
+        )
+        await presence_becomes(
+            counselor, [{"id": cast.coordinator.pk, "name": coordinator_name, "editing": False}]
+        )
 
         await coordinator.send_json_to({"type": "editing", "editing": True})
-        assert await next_presence(counselor) == [
-            {"id": cast.coordinator.pk, "name": coordinator_name, "editing": True}
-        ]
+        await presence_becomes(
+            counselor, [{"id": cast.coordinator.pk, "name": coordinator_name, "editing": True}]
+        )
 
         await coordinator.disconnect()
-        assert await next_presence(counselor) == []
+        await presence_becomes(counselor, [])
         await counselor.disconnect()
 
     run(scenario)
@@ -64,17 +74,10 @@ def test_a_person_with_two_tabs_open_is_shown_once(cast):
         await next_presence(watcher)
         second_tab = await open_socket(path, coordinator_cookie)
         await second_tab.send_json_to({"type": "editing", "editing": True})
-        people = await next_presence(watcher)
-        while not people[0]["editing"]:
-            people = await next_presence(watcher)
-        assert people == [
-            {"id": cast.coordinator.pk, "name": str(cast.coordinator), "editing": True}
-        ]
+        coordinator = {"id": cast.coordinator.pk, "name": str(cast.coordinator)}
+        await presence_becomes(watcher, [coordinator | {"editing": True}])
         await second_tab.disconnect()
-        people = await next_presence(watcher)
-        assert people == [
-            {"id": cast.coordinator.pk, "name": str(cast.coordinator), "editing": False}
-        ]
+        await presence_becomes(watcher, [coordinator | {"editing": False}])
         for socket in (first_tab, watcher):
             await socket.disconnect()
 
@@ -155,6 +158,44 @@ def test_a_heartbeat_is_answered_and_keeps_the_page_present(cast):
         await page.send_json_to({"type": "ping"})
         assert await page.receive_json_from(timeout=1) == {"type": "pong"}
         assert await next_presence(page) == []
+        await page.disconnect()
+
+    run(scenario)
+
+
+def test_the_presence_line_names_the_others_in_the_users_language(cast):
+    case = CaseFactory(desk=desk("yorozu"))
+    counselor_cookie = session_cookie(cast.counselor)
+    coordinator_cookie = session_cookie(cast.coordinator)
+    path = f"/ws/cases/{case.pk}/"
+
+    async def scenario() -> None:
+        counselor = await open_socket(path, counselor_cookie, extra_cookies="django_language=en")
+        await next_presence(counselor)
+        coordinator = await open_socket(path, coordinator_cookie)
+        await coordinator.send_json_to({"type": "editing", "editing": True})
+        expected = f"Also on this case: {cast.coordinator} (editing)"
+        text = ""
+        while text != expected:
+            message = await counselor.receive_json_from(timeout=1)
+            text = message.get("text", "")
+        await coordinator.disconnect()
+        await counselor.disconnect()
+
+    run(scenario)
+
+
+def test_a_frame_that_is_not_json_is_ignored_and_the_socket_stays_open(cast):
+    case = CaseFactory(desk=desk("yorozu"))
+    cookie = session_cookie(cast.counselor)
+
+    async def scenario() -> None:
+        page = await open_socket(f"/ws/cases/{case.pk}/", cookie)
+        await next_presence(page)
+        await page.send_to(text_data="{not json")
+        await page.send_to(bytes_data=b"\x00\x01")
+        await page.send_json_to({"type": "ping"})
+        assert await page.receive_json_from(timeout=1) == {"type": "pong"}
         await page.disconnect()
 
     run(scenario)

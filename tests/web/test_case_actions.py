@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from casebook.intake.models import CaseTransition
-from tests.factories import case_in_state
+from tests.factories import case_in_state, refer_internal
 from tests.web.conftest import in_english, login
 
 
@@ -118,6 +118,20 @@ def test_closing_as_a_duplicate_of_an_unknown_number_is_a_field_error(cast, clie
     )
     assert response.status_code == 200
     assert 'id="id_close-duplicate_of_error"' in response.content.decode()
+
+
+def test_closing_while_a_referral_is_open_says_why_and_keeps_the_summary(cast, client, active_case):
+    refer_internal(active_case, "ip", by=cast.counselor)
+    response = login(client, cast.counselor).post(
+        f"/cases/{active_case.pk}/close/",
+        {"close-reason": "resolved", "close-summary": "商標の件は知財窓口へ"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert 'class="errorlist nonfield"' in page
+    assert "商標の件は知財窓口へ</textarea>" in page
+    active_case.refresh_from_db()
+    assert active_case.status == "active"
 
 
 def test_the_lead_closes_the_case(cast, client, active_case):

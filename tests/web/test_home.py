@@ -76,3 +76,8 @@ def test_the_home_page_offers_the_boards_of_my_desks_only(cast, client):
     page = login(client, cast.colleague).get("/").content.decode()
     assert "/desks/ip/board/" in page
     assert "/desks/yorozu/board/" not in page
+
+
+def test_the_nav_offers_the_intake_only_to_those_who_take_intakes(cast, client):
+    assert 'href="/intake/"' in login(client, cast.counselor).get("/").content.decode()
+    assert 'href="/intake/"' not in login(client, cast.auditor).get("/").content.decode()

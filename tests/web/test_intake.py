@@ -164,3 +164,18 @@ def test_only_desks_the_user_may_take_intakes_at_are_offered(cast, client):
 def test_users_who_take_no_intakes_get_403(cast, client, who):
     response = login(client, getattr(cast, who)).get("/intake/")
     assert response.status_code == 403
+
+
+def test_the_dispute_desk_takes_an_anonymous_intake(cast, client):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    dispute = member("subcontract", DeskRole.COUNSELOR, username="dispute")
+    response = login(client, dispute).post(
+        "/intake/",
+        _intake(name="", name_kana="", phone="", desk=desk("subcontract").pk, title="代金減額"),
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.client is None and case.subcontract.anonymous
+    assert not Client.objects.exists()

@@ -32,6 +32,7 @@ from casebook.experts.models import (
 )
 from casebook.experts.policy import DispatchAction
 from casebook.experts.policy import require as require_action
+from casebook.experts.services.checks import refuse_conflicts, refuse_over_capacity
 from casebook.intake import policy as case_policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus
@@ -234,20 +235,6 @@ def dispatch_update(
     return dispatch
 
 
-def _refuse_conflicts(dispatch: Dispatch) -> None:
-    if dispatch.conflict_overridden_at is not None:
-        return
-    found = rules.conflicts_for(
-        dispatch.expert, dispatch.case, dispatch.competitors, exclude_dispatch=dispatch.pk
-    )
-    if found:
-        raise ConflictError(
-            _("conflict of interest: %(found)s. A manager may override it with a written reason.")
-            % {"found": "; ".join(found)},
-            code="conflict_of_interest",
-        )
-
-
 @transaction.atomic
 def dispatch_submit(
     *, dispatch: Dispatch, by: User, expected_version: int | None = None
@@ -259,7 +246,7 @@ def dispatch_submit(
     check_version(dispatch, expected_version)
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
-    _refuse_conflicts(dispatch)
+    refuse_conflicts(dispatch)
     dispatch.status = S.REQUESTED
     dispatch.submitted_at = timezone.now()
     _save(dispatch, by=by, fields=["status", "submitted_at"])
@@ -294,80 +281,6 @@ def dispatch_override_conflict(
         % {"found": "; ".join(found), "reason": reason.strip()},
     )
     return dispatch
-
-
-def _refuse_over_capacity(
-    dispatch: Dispatch, program: DispatchProgram, expert: Expert, days: Decimal
-) -> None:
-    """Quota, sub-quota, client cap and expert maximum; the caller holds the locks."""
-    if program.quota_days is not None:
-        taken = rules.days_taken(Dispatch.objects.filter(program=program))
-        if taken + days > program.quota_days:
-            raise ConflictError(
-                _(
-                    "the quota of %(program)s is %(quota)s days: %(taken)s are reserved or used, "
-                    "%(left)s remain, %(days)s requested"
-                )
-                % {
-                    "program": program.name,
-                    "quota": program.quota_days,
-                    "taken": taken,
-                    "left": max(program.quota_days - taken, rules.ZERO),
-                    "days": days,
-                },
-                code="quota_exceeded",
-            )
-    sub_quota = dispatch.sub_quota
-    if sub_quota is not None:
-        taken = rules.days_taken(Dispatch.objects.filter(sub_quota=sub_quota))
-        if taken + days > sub_quota.quota_days:
-            raise ConflictError(
-                _(
-                    "the sub-quota %(name)s is %(quota)s days: %(taken)s are reserved or used, "
-                    "%(left)s remain, %(days)s requested"
-                )
-                % {
-                    "name": sub_quota.name,
-                    "quota": sub_quota.quota_days,
-                    "taken": taken,
-                    "left": max(sub_quota.quota_days - taken, rules.ZERO),
-                    "days": days,
-                },
-                code="sub_quota_exceeded",
-            )
-    client = dispatch.case.client
-    if program.max_days_per_client is not None and client is not None:
-        taken = rules.client_days_taken(program, client, exclude=dispatch.pk)
-        if taken + days > program.max_days_per_client:
-            raise ConflictError(
-                _(
-                    "the client's cap in %(program)s is %(cap)s days per fiscal year: %(taken)s "
-                    "already taken, %(days)s requested"
-                )
-                % {
-                    "program": program.name,
-                    "cap": program.max_days_per_client,
-                    "taken": taken,
-                    "days": days,
-                },
-                code="client_cap_exceeded",
-            )
-    taken = rules.expert_days_taken(expert, program.fiscal_year, exclude=dispatch.pk)
-    if taken + days > expert.max_days_per_fy:
-        raise ConflictError(
-            _(
-                "%(expert)s may work at most %(max)s days in FY%(fy)s: %(taken)s already taken, "
-                "%(days)s requested"
-            )
-            % {
-                "expert": expert.name,
-                "max": expert.max_days_per_fy,
-                "fy": program.fiscal_year,
-                "taken": taken,
-                "days": days,
-            },
-            code="expert_max_exceeded",
-        )
 
 
 def _end_case_dispatch_if_idle(dispatch: Dispatch, *, by: User) -> None:
@@ -406,12 +319,12 @@ def dispatch_approve(
         )
     for problem in rules.eligibility_problems(program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
-    _refuse_conflicts(dispatch)
+    refuse_conflicts(dispatch)
     expert = Expert.objects.select_for_update().get(pk=dispatch.expert_id)
     problem = rules.expert_available_problem(expert, timezone.localdate())
     if problem:
         raise field_error("expert", problem, "unavailable")
-    _refuse_over_capacity(dispatch, program, expert, approved)
+    refuse_over_capacity(dispatch, program, expert, approved)
     case = dispatch.case
     if case.status not in CASE_STATES_FOR_DISPATCH:
         raise TransitionNotAllowed(current=case.status, requested="dispatch_start")

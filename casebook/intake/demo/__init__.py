@@ -17,11 +17,11 @@ from casebook.intake.demo.plans import (
     Calendar,
     CasePlan,
     Staff,
-    draw_timelines,
     plan_identities,
     status_mix,
 )
 from casebook.intake.demo.runner import Runner
+from casebook.intake.demo.timeline import draw_timelines
 from casebook.intake.models import Case, Client
 from casebook.satellites.models import OfficeKind
 

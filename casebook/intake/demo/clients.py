@@ -107,14 +107,14 @@ class _Draw:
             if mobile:
                 prefix = f"0{self.rng.choice('89')}0"
                 number = f"{prefix}-{self.rng.randint(1000, 9999)}-{self.rng.randint(1000, 9999)}"
-            elif len(place.area_code) == 3:
-                number = (
-                    f"{place.area_code}-{self.rng.randint(200, 899)}-{self.rng.randint(1000, 9999)}"
-                )
             else:
-                number = (
-                    f"{place.area_code}-{self.rng.randint(20, 89)}-{self.rng.randint(1000, 9999)}"
+                # Area code + local exchange + line number: ten digits in all.
+                exchange_length = 6 - len(place.area_code)
+                free = exchange_length - len(place.exchange)
+                exchange = place.exchange + "".join(
+                    str(self.rng.randint(0, 9)) for _ in range(free)
                 )
+                number = f"{place.area_code}-{exchange}-{self.rng.randint(1000, 9999)}"
             if number not in self.phones:
                 self.phones.add(number)
                 return number
@@ -148,16 +148,18 @@ def _company(draw: _Draw) -> ClientSpec:
         if draw.unique(name):
             break
     place, postal_code, address = draw.place()
-    large = rng.random() < 0.03
-    if large:
+    if rng.random() < 0.03:  # a few large companies, outside the SME law's limits
         capital, employees = rng.choice([500_000_000, 1_000_000_000]), rng.randint(320, 900)
     elif legal == "有限会社":
         capital, employees = rng.choice([3_000_000, 5_000_000]), rng.randint(1, 25)
     elif legal == "合同会社":
         capital, employees = rng.choice([1_000_000, 3_000_000, 5_000_000]), rng.randint(1, 12)
     else:
-        capital = rng.choice([3, 5, 10, 10, 20, 30, 50, 100, 300]) * 1_000_000
         employees = rng.choice([3, 8, 15, 25, 40, 60, 90, 150, 250]) + rng.randint(0, 6)
+        # Capital grows with the headcount, in the round amounts companies register.
+        tiers = [(10, (3, 5, 10)), (50, (10, 20, 30)), (150, (30, 50, 100)), (999, (50, 100, 300))]
+        choices = next(amounts for limit, amounts in tiers if employees < limit)
+        capital = rng.choice(choices) * 1_000_000
     contacts = [(f"{last} {first}", f"{last_kana} {first_kana}", "代表取締役")]
     if employees > 10:
         c_last, c_last_kana, c_first, c_first_kana = draw.person()

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 
 from casebook.common.fiscal import fiscal_year_label, wareki_date
+from casebook.intake import policy
 from casebook.intake.forms import TopicChips
 
 register = template.Library()
@@ -108,3 +109,11 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+@register.filter
+def may_take_intake(user: Any) -> bool:
+    """Whether the nav offers the intake screen (desk staff and managers take intakes)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return policy.desks_for_intake(user).exists()

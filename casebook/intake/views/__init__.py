@@ -4,6 +4,7 @@ from casebook.intake.views.board import board, board_columns
 from casebook.intake.views.cases import (
     case_assign,
     case_close,
+    case_desk_details,
     case_detail,
     case_edit,
     case_hold,
@@ -22,6 +23,7 @@ __all__ = [
     "board_columns",
     "case_assign",
     "case_close",
+    "case_desk_details",
     "case_detail",
     "case_edit",
     "case_hold",

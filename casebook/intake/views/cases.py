@@ -17,14 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casebook.accounts.models import User
-from casebook.common.errors import StaleVersion, TransitionNotAllowed
+from casebook.common.errors import ConflictError, StaleVersion, TransitionNotAllowed
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import (
     AssignForm,
     CaseEditForm,
     CloseForm,
     HoldForm,
+    IpDetailsForm,
     ReopenForm,
+    SubcontractDetailsForm,
 )
 from casebook.intake.models import Case, Confidentiality, Priority, Topic
 from casebook.intake.views import queries
@@ -82,6 +84,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "close_form": CloseForm(prefix="close") if "close" in actions else None,
         "reopen_form": ReopenForm(prefix="reopen") if "reopen" in actions else None,
         "panels": _panels(),
+        "desk_details": queries.desk_details(case),
     }
 
 
@@ -119,11 +122,16 @@ def _transition(
     require_offered(request.user, case, name)
     # The prefix keeps the ids unique on the case page, where all the action forms sit.
     form = form_class(request.POST if request.method == "POST" else None, prefix=name)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             perform(case, form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
+        except ConflictError as error:
+            # Open work (a dispatch, a referral) blocks it: say so above the form, keep the input.
+            form.add_error(None, error.message)
+            status = 409
         else:
             messages.success(request, done)
             return redirect(safe_next(request, reverse("case_detail", args=[case.pk])))
@@ -131,7 +139,7 @@ def _transition(
         request,
         "intake/case_action.html",
         {"case": case, "form": form, "action": name, "next": safe_next(request, "")},
-        status=200,
+        status=status,
     )
 
 
@@ -351,3 +359,45 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The case is saved."))
             return redirect("case_detail", pk=case.pk)
     return render(request, "intake/case_edit.html", context, status=status)
+
+
+# --- desk specifics -------------------------------------------------------------------------------
+
+_DETAIL_FORMS = {"subcontract": SubcontractDetailsForm, "ip": IpDetailsForm}
+_DETAIL_SERVICES = {
+    "subcontract": services.subcontract_details_update,
+    "ip": services.ip_details_update,
+}
+
+
+@require_http_methods(["GET", "POST"])
+@screen
+def case_desk_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dispute desk's or the IP desk's own fields of a case."""
+    case = selectors.case_get_for_user(request.user, pk)
+    code = case.desk.code
+    if code not in _DETAIL_FORMS:
+        raise Http404("this desk records no details of its own")
+    require_offered(request.user, case, "edit")
+    current = queries.desk_details(case)["details"]
+    initial = (
+        {name: getattr(current, name) for name in _DETAIL_FORMS[code].base_fields}
+        if (current)
+        else {}
+    )
+    form = _DETAIL_FORMS[code](request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            _DETAIL_SERVICES[code](case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except TransitionNotAllowed as error:
+            form.add_error("adr_state", error.message)
+            status = 409
+        else:
+            messages.success(request, _("The details are saved."))
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request, "intake/case_desk_details.html", {"case": case, "form": form}, status=status
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from casebook.intake import policy
+from casebook.intake import policy, selectors
 from casebook.intake.views import queries
 from casebook.intake.views.common import screen
 
@@ -23,5 +23,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "holds": queries.holds_due(cases),
             "desks": queries.desks_of_user(user),
             "may_take_intake": policy.desks_for_intake(user).exists(),
+            "grace_alerts": selectors.ip_grace_period_alerts(user),
         },
     )

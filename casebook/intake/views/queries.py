@@ -28,9 +28,13 @@ from casebook.intake.models import (
     Client,
     ClientOutcome,
     ConsultationSession,
+    IpDetails,
+    IpRight,
+    SubcontractDetails,
     Topic,
 )
 from casebook.intake.services.cases import TRANSITIONS
+from casebook.intake.services.desk_details import GRACE_PERIOD_ALERT_DAYS, grace_period_deadline
 
 OPEN_STATUSES = (
     CaseStatus.INTAKE,
@@ -182,6 +186,42 @@ def client_outcomes_for_user(user: User, client: Client) -> QuerySet[ClientOutco
         .select_related("case")
         .order_by("reported_on", "pk")
     )
+
+
+# --- desk specifics -------------------------------------------------------------------------
+
+DETAIL_DESKS = ("subcontract", "ip")
+
+
+def desk_details(case: Case) -> dict[str, Any] | None:
+    """The dispute or IP desk's details of `case` (None at other desks), with the novelty
+    grace-period deadline of an IP case and how urgent it is."""
+    code = case.desk.code
+    if code not in DETAIL_DESKS:
+        return None
+    model = SubcontractDetails if code == "subcontract" else IpDetails
+    details = model.objects.filter(case=case).first()
+    result: dict[str, Any] = {"desk": code, "details": details}
+    if code == "ip" and details is not None:
+        labels = dict(IpRight.choices)
+        result["rights"] = [str(labels.get(right, right)) for right in details.rights_sought]
+    if code == "ip" and details is not None and details.invention_disclosed_on:
+        deadline = grace_period_deadline(details.invention_disclosed_on)
+        days_left = (deadline - timezone.localdate()).days
+        result.update(
+            deadline=deadline,
+            days_left=days_left,
+            urgency=(
+                "passed"
+                if days_left < 0
+                else "urgent"
+                if days_left <= min(GRACE_PERIOD_ALERT_DAYS)
+                else "soon"
+                if days_left <= max(GRACE_PERIOD_ALERT_DAYS)
+                else ""
+            ),
+        )
+    return result
 
 
 # --- what the user may do on a case -------------------------------------------------------

@@ -9,7 +9,6 @@ case's summary, the full file only when it was shared (see `services.py`).
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk, User
 from casebook.common.calendar import business_days_between
-from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake import policy
 from casebook.intake.models import AccessLog, Case, Confidentiality, ConsultationSession
 from casebook.referrals import services
@@ -32,6 +30,14 @@ from casebook.referrals.models import (
     Referral,
     ReferralKind,
     ReferralStatus,
+)
+from casebook.referrals.selectors.reports import (
+    DeskMatrix,
+    DeskPairRow,
+    PartnerRow,
+    may_read_reports,
+    referral_desk_matrix,
+    referral_partner_report,
 )
 
 RS = ReferralStatus
@@ -80,7 +86,7 @@ def referral_get_for_user(
             pk_visible = queryset.filter(pk=pk).values_list("pk", flat=True).first()
             if pk_visible is None:
                 raise Referral.DoesNotExist
-            referral = services._lock(Referral(pk=pk_visible))
+            referral = services.lock_referral(Referral(pk=pk_visible))
         else:
             referral = queryset.get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError):
@@ -366,145 +372,30 @@ def referral_timeline_entries(user: User, case: Case) -> list[TimelineEntry]:
     return entries
 
 
-# --- reports ---------------------------------------------------------------------------------
-
-
-@dataclass
-class DeskPairRow:
-    from_desk: Desk
-    to_desk: Desk
-    count: int = 0
-    accepted: int = 0
-    declined: int = 0
-    pending: int = 0
-    days_to_accept: list[int] = field(default_factory=list)
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        answered = self.accepted + self.declined
-        return None if answered == 0 else self.accepted / answered
-
-    @property
-    def median_days_to_accept(self) -> float | None:
-        return statistics.median(self.days_to_accept) if self.days_to_accept else None
-
-
-@dataclass
-class DeskMatrix:
-    desks: list[Desk]
-    cells: dict[tuple[int, int], DeskPairRow]
-
-    def cell(self, from_desk: Desk, to_desk: Desk) -> DeskPairRow:
-        return self.cells.get(
-            (from_desk.pk, to_desk.pk), DeskPairRow(from_desk=from_desk, to_desk=to_desk)
-        )
-
-    @property
-    def rows(self) -> list[list[DeskPairRow]]:
-        return [[self.cell(a, b) for b in self.desks] for a in self.desks]
-
-    @property
-    def pairs(self) -> list[DeskPairRow]:
-        return [row for row in self.cells.values() if row.count]
-
-
-def _period(fiscal_year: int | None) -> Q:
-    if fiscal_year is None:
-        return Q()
-    start, end = fiscal_year_bounds(fiscal_year)
-    return Q(referred_at__date__gte=start, referred_at__date__lte=end)
-
-
-def _require_reports(user: User) -> None:
-    if not may_read_reports(user):
-        from casebook.common.errors import ActionNotPermitted
-
-        raise ActionNotPermitted(
-            _("only managers, auditors and coordinators read referral reports")
-        )
-
-
-def may_read_reports(user: User) -> bool:
-    if user.is_manager or user.is_auditor:
-        return True
-    return any("coordinator" in roles for roles in policy.desk_roles(user).values())
-
-
-def referral_desk_matrix(user: User, *, fiscal_year: int | None = None) -> DeskMatrix:
-    """Desk × desk counts, acceptance rate and median business days to accept.
-
-    Aggregates over every internal referral of the period (restricted cases included: counts
-    are fine in reports). Days to accept = business days from the referral to the acceptance.
-    """
-    _require_reports(user)
-    desks = list(Desk.objects.filter(active=True))
-    by_pk = {d.pk: d for d in Desk.objects.all()}
-    cells: dict[tuple[int, int], DeskPairRow] = {}
-    rows = Referral.objects.filter(_period(fiscal_year), kind=ReferralKind.INTERNAL).values_list(
-        "from_case__desk_id", "to_desk_id", "status", "referred_at", "responded_at"
-    )
-    for from_id, to_id, status, referred_at, responded_at in rows:
-        key = (from_id, to_id)
-        row = cells.get(key)
-        if row is None:
-            row = cells[key] = DeskPairRow(from_desk=by_pk[from_id], to_desk=by_pk[to_id])
-        row.count += 1
-        if status == RS.ACCEPTED:
-            row.accepted += 1
-            if responded_at:
-                row.days_to_accept.append(
-                    business_days_between(
-                        timezone.localdate(referred_at), timezone.localdate(responded_at)
-                    )
-                )
-        elif status == RS.DECLINED:
-            row.declined += 1
-        elif status == RS.PENDING:
-            row.pending += 1
-    return DeskMatrix(desks=desks, cells=cells)
-
-
-@dataclass
-class PartnerRow:
-    partner: Partner
-    count: int = 0
-    sent: int = 0
-    acknowledged: int = 0
-    outcome_reported: int = 0
-    overdue: int = 0
-    days_to_acknowledge: list[int] = field(default_factory=list)
-
-    @property
-    def median_days_to_acknowledge(self) -> float | None:
-        return statistics.median(self.days_to_acknowledge) if self.days_to_acknowledge else None
-
-
-def referral_partner_report(user: User, *, fiscal_year: int | None = None) -> list[PartnerRow]:
-    """External referrals by partner: counts per status, overdue, median days to acknowledge."""
-    _require_reports(user)
-    today = timezone.localdate()
-    rows: dict[int, PartnerRow] = {}
-    partners = {p.pk: p for p in Partner.objects.all()}
-    queryset = Referral.objects.filter(
-        _period(fiscal_year), kind=ReferralKind.EXTERNAL
-    ).values_list("to_partner_id", "status", "referred_at", "acknowledged_at", "due_on")
-    for partner_id, status, referred_at, acknowledged_at, due_on in queryset:
-        row = rows.get(partner_id)
-        if row is None:
-            row = rows[partner_id] = PartnerRow(partner=partners[partner_id])
-        row.count += 1
-        counts: dict[str, str] = {
-            RS.SENT: "sent",
-            RS.ACKNOWLEDGED: "acknowledged",
-            RS.OUTCOME_REPORTED: "outcome_reported",
-        }
-        setattr(row, counts[status], getattr(row, counts[status]) + 1)
-        if status in OPEN_STATUSES and due_on and due_on < today:
-            row.overdue += 1
-        if acknowledged_at:
-            row.days_to_acknowledge.append(
-                business_days_between(
-                    timezone.localdate(referred_at), timezone.localdate(acknowledged_at)
-                )
-            )
-    return sorted(rows.values(), key=lambda r: (-r.count, r.partner.name))
+__all__ = [
+    "DeskMatrix",
+    "DeskPairRow",
+    "HandoffView",
+    "PartnerRow",
+    "TimelineEntry",
+    "business_days_overdue",
+    "can_see_full_file",
+    "handoff_view",
+    "incoming_referrals_for_desk",
+    "is_overdue",
+    "may_read_reports",
+    "outgoing_referrals_for_desk",
+    "overdue_referrals_for_desk",
+    "partner_get",
+    "partner_list",
+    "referral_actions",
+    "referral_desk_matrix",
+    "referral_get_for_user",
+    "referral_list_for_user",
+    "referral_partner_report",
+    "referral_timeline_entries",
+    "referral_visibility_q",
+    "referrals_for_case",
+    "sessions_visible_through",
+    "visible_existing_case",
+]
