@@ -34,13 +34,14 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --no-input
 
+# The demo (and its shared-password logins) is for a development machine: DEBUG on.
 seed: migrate
-	$(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo
 
 run: seed
 	$(PY) manage.py collectstatic --no-input >/dev/null
 	@echo "casebook is serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) -m daphne -b $(HOST) -p $(PORT) casebook.asgi:application
+	DEBUG=1 $(PY) -m daphne -b $(HOST) -p $(PORT) casebook.asgi:application
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

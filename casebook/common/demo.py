@@ -23,6 +23,7 @@ DEFAULT_DEMO_PASSWORD = "casebook-demo"
 @dataclass
 class DemoContext:
     password: str
+    quick: bool = False  # a small data set (tests): every status, a few dozen cases
     today: dt.date = field(default_factory=timezone.localdate)
     rng: random.Random = field(default_factory=lambda: random.Random(2021))
     faker: Faker = field(default_factory=lambda: Faker("ja_JP"))

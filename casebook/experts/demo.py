@@ -387,7 +387,7 @@ def seed(ctx: DemoContext) -> None:
     )
     if Dispatch.objects.filter(program__fiscal_year=fiscal_year).exists():
         return
-    quick = bool(getattr(ctx, "quick", False))
+    quick = ctx.quick
     replay = _Replay(ctx, programs, attorney)
     replay.run(_eligible_cases(fiscal_year), wanted=12 if quick else 140)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(replay.done.items()))

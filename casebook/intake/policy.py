@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import DeskRole, OrgRole
 from casebook.common.errors import ActionNotPermitted
@@ -58,19 +59,24 @@ GRANTS: dict[Action, frozenset[str]] = {
 }
 
 RULES: dict[Action, str] = {
-    Action.ASSIGN: "only a coordinator of the desk or a manager assigns a lead counselor",
-    Action.LOG_SESSION: "only the case's counselors or a coordinator of the desk log sessions",
-    Action.EDIT: "only the case's counselors, a coordinator of the desk or a manager edit it",
-    Action.HOLD: "only the case's counselors, a coordinator of the desk or a manager hold it",
-    Action.RESUME: "only the case's counselors, a coordinator of the desk or a manager resume it",
-    Action.CLOSE: "only the case's counselors, a coordinator of the desk or a manager close it",
-    Action.REOPEN: "only a coordinator of the desk or a manager reopens a case",
-    Action.REFER: "only the case's counselors, a coordinator of the desk or a manager refer it",
-    Action.REQUEST_DISPATCH: "only the case's counselors or a coordinator request a dispatch",
-    Action.READ_HISTORY: "only the case's counselors, its desk's coordinators, managers and "
-    "auditors read its history",
-    Action.PUT_ON_EXIT_TRACK: "only a yorozu coordinator, the exit team or a manager put a "
-    "case on the exit track",
+    Action.ASSIGN: _("only a coordinator of the desk or a manager assigns a lead counselor"),
+    Action.LOG_SESSION: _("only the case's counselors or a coordinator of the desk log sessions"),
+    Action.EDIT: _("only the case's counselors, a coordinator of the desk or a manager edit it"),
+    Action.HOLD: _("only the case's counselors, a coordinator of the desk or a manager hold it"),
+    Action.RESUME: _(
+        "only the case's counselors, a coordinator of the desk or a manager resume it"
+    ),
+    Action.CLOSE: _("only the case's counselors, a coordinator of the desk or a manager close it"),
+    Action.REOPEN: _("only a coordinator of the desk or a manager reopens a case"),
+    Action.REFER: _("only the case's counselors, a coordinator of the desk or a manager refer it"),
+    Action.REQUEST_DISPATCH: _("only the case's counselors or a coordinator request a dispatch"),
+    Action.READ_HISTORY: _(
+        "only the case's counselors, its desk's coordinators, managers and "
+        "auditors read its history"
+    ),
+    Action.PUT_ON_EXIT_TRACK: _(
+        "only a yorozu coordinator, the exit team or a manager put a case on the exit track"
+    ),
 }
 
 
@@ -208,7 +214,7 @@ def can(user: User, action: Action, case: Case) -> bool:
 
 def require(user: User, action: Action, case: Case) -> None:
     if not can(user, action, case):
-        raise ActionNotPermitted(RULES[action])
+        raise ActionNotPermitted(str(RULES[action]))
 
 
 def allowed_actions(user: User, case: Case) -> set[Action]:
@@ -229,7 +235,8 @@ def can_take_intake(user: User, desk: Desk) -> bool:
 def require_intake(user: User, desk: Desk) -> None:
     if not can_take_intake(user, desk):
         raise ActionNotPermitted(
-            f"only members of the {desk.code} desk or a manager take intakes there"
+            _("only members of the %(desk)s desk or a manager take intakes there")
+            % {"desk": desk.name}
         )
 
 

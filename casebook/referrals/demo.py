@@ -240,7 +240,7 @@ def seed(ctx: DemoContext) -> None:
     if Referral.objects.exists():
         ctx.log("referrals: already seeded")
         return
-    quick = bool(getattr(ctx, "quick", False))
+    quick = ctx.quick
     internal_target, external_target = (4, 4) if quick else (30, 40)
     clock = DemoClock()
     today = timezone.localdate()  # the real day: the clock only runs in the block below

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -124,6 +126,15 @@ def test_purging_removes_only_expired_records(cast, api_as):
     )
     assert idempotency_records_purge() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]
+
+
+def test_the_purge_command_reports_what_it_deleted(cast, api_as):
+    api_as(cast.counselor).post("/api/v1/clients/", CLIENT, format="json", HTTP_IDEMPOTENCY_KEY="x")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(days=3))
+    out = io.StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    assert not IdempotencyRecord.objects.exists()
 
 
 @needs_postgres

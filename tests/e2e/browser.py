@@ -42,3 +42,10 @@ def shoot(page: Any, directory: Path, name: str) -> Path:
     path = directory / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def shoot_every_page(directory: Path, name: str, **contexts: Any) -> None:
+    """What every page of every browser context shows now (kept when a scenario fails)."""
+    for who, context in contexts.items():
+        for index, open_page in enumerate(context.pages):
+            shoot(open_page, directory, f"failure-{name}-{who}-{index}")

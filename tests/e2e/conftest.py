@@ -36,7 +36,10 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
+    """artifacts/screenshots/, without the failure shots of an earlier run."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("failure-*.png"):
+        old.unlink()
     return SCREENSHOTS

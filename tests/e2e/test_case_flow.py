@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import log_in, needs_browser, shoot
+from tests.e2e.browser import log_in, needs_browser, shoot, shoot_every_page
 from tests.e2e.stage import PASSWORD
 
 pytestmark = [pytest.mark.e2e, needs_browser]
@@ -76,7 +76,7 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         a.fill("#id_title", TITLE)
         a.locator("label.chip", has_text="販路開拓").click()
         shoot(a, screenshot_dir, "04-intake")
-        a.get_by_role("button", name=re.compile("Open the case|相談を受け付ける|案件")).click()
+        a.locator("form[method=post][action*='/intake/'] button.primary[type=submit]").click()
         a.wait_for_url(re.compile(r"/cases/\d+/$"))
         case_url = a.url
         number = a.locator("h1").inner_text().split()[0]
@@ -110,7 +110,7 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         shoot(a, screenshot_dir, "06-case-with-presence")
 
         # B logs a session; A's timeline shows it without a reload.
-        b.get_by_role("link", name=re.compile("Log a session|相談記録")).click()
+        b.locator("a[href$='/sessions/new/']").first.click()
         b.wait_for_url(re.compile(r"/sessions/new/$"))
         b.fill("#id_duration_minutes", "61")
         b.fill("#id_summary", SUMMARY)
@@ -146,13 +146,9 @@ def test_a_case_from_intake_to_closure_with_the_board_following_live(
         a.wait_for_url(re.compile(r"/clients/\d+/$"))
         shoot(a, screenshot_dir, "12-client")
     except Exception:
-        # What each browser showed when the scenario broke, to see why.
-        for who, context in (
-            ("coordinator", coordinator_context),
-            ("counselor", counselor_context),
-        ):
-            for index, open_page in enumerate(context.pages):
-                shoot(open_page, screenshot_dir, f"failure-{who}-{index}")
+        shoot_every_page(
+            screenshot_dir, "flow", coordinator=coordinator_context, counselor=counselor_context
+        )
         raise
     finally:
         coordinator_context.close()

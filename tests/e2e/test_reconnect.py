@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import log_in, needs_browser, shoot
+from tests.e2e.browser import log_in, needs_browser, shoot, shoot_every_page
 from tests.e2e.stage import PASSWORD
 
 pytestmark = [pytest.mark.e2e, needs_browser]
@@ -42,6 +42,9 @@ def test_a_board_catches_up_on_what_it_missed_while_its_socket_was_down(
         expect(board.locator("body")).to_have_attribute("data-live", "online")
         assert board.evaluate("window.__casebookNotReloaded === true")
         shoot(board, screenshot_dir, "14-board-reconnected")
+    except Exception:
+        shoot_every_page(screenshot_dir, "reconnect", counselor=context)
+        raise
     finally:
         if live_asgi_server.process.poll() is not None:
             live_asgi_server.resume()

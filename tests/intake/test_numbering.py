@@ -45,7 +45,7 @@ def test_a_rolled_back_intake_gives_its_number_back(cast):
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_intakes_get_gap_free_unique_numbers(cast):
     clients = [ClientFactory() for _ in range(20)]
     barrier = threading.Barrier(20)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from casebook.accounts.models import DeskRole
 from casebook.intake import services
 from casebook.intake.models import Case, Client
-from tests.factories import desk
+from tests.factories import desk, member
 from tests.web.conftest import login
 
 
@@ -167,9 +168,6 @@ def test_users_who_take_no_intakes_get_403(cast, client, who):
 
 
 def test_the_dispute_desk_takes_an_anonymous_intake(cast, client):
-    from casebook.accounts.models import DeskRole
-    from tests.factories import member
-
     dispute = member("subcontract", DeskRole.COUNSELOR, username="dispute")
     response = login(client, dispute).post(
         "/intake/",

@@ -29,7 +29,7 @@ __all__ = ["seed"]
 
 
 def is_quick(ctx: DemoContext) -> bool:
-    return bool(getattr(ctx, "quick", False))
+    return ctx.quick
 
 
 def _staff(ctx: DemoContext) -> Staff:

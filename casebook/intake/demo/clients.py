@@ -15,6 +15,7 @@ from faker import Faker
 
 from casebook.accounts.models import User
 from casebook.common.japanese import corporate_number_check_digit, phone_digits, search_key
+from casebook.common.models import save_tracked
 from casebook.intake import services
 from casebook.intake.demo.vocabulary import (
     CONTACT_TITLES,
@@ -270,8 +271,6 @@ def existing_clients(specs: list[ClientSpec]) -> dict[int, Client]:
 
 def create_client(spec: ClientSpec, *, by: User) -> Client:
     """Register the client through the service, with its contacts (as the intake form does)."""
-    from casebook.common.models import save_tracked
-
     client = services.client_create(by=by, **spec.fields())
     # There is no contact service yet: contacts are plain tracked rows of the client record.
     for position, (name, kana, title) in enumerate(spec.contacts):

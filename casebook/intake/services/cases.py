@@ -127,9 +127,18 @@ def case_open(
     confidentiality: str | None = None,
     opened_at: dt.datetime | None = None,
     lead_counselor: User | None = None,
+    referred_from: Case | None = None,
 ) -> Case:
-    """Take an intake: a new case in the desk's queue, numbered `{desk}-{FY}-{seq:05d}`."""
-    policy.require_intake(by, desk)
+    """Take an intake: a new case in the desk's queue, numbered `{desk}-{FY}-{seq:05d}`.
+
+    A referral puts a case in another desk's queue: whoever may refer `referred_from` may
+    open it there, though they are no member of that desk (DESIGN §6, §9).
+    """
+    if referred_from is None:
+        policy.require_intake(by, desk)
+    else:
+        policy.require(by, policy.Action.REFER, referred_from)
+        intake_channel = IntakeChannel.REFERRAL
     now = timezone.now()
     opened_at = opened_at or now
     confidentiality = confidentiality or desk.default_confidentiality

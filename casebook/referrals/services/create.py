@@ -4,7 +4,6 @@ Sharing rule: see the package docstring."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Iterable
 
@@ -13,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import Desk, DeskRole, User
+from casebook.accounts.models import Desk, User
 from casebook.common.calendar import add_business_days
 from casebook.common.errors import (
     ConflictError,
@@ -42,23 +41,6 @@ from casebook.referrals.services.common import (
     publish,
     validate_checklist,
 )
-
-
-def _intake_actor(by: User, desk: Desk) -> User:
-    """The referrer, allowed to put a case in `desk`'s queue for this referral only.
-
-    A referral is an intake taken for the receiving desk: DESIGN §9 lets whoever may refer
-    the case create it there, though they are no member of that desk. The acting user (and
-    so every history row) stays `by`; only the desk-role cache of a private copy gains the
-    counselor role at `desk`, for the duration of the `case_open` call.
-    """
-    if policy.can_take_intake(by, desk):
-        return by
-    actor = copy.copy(by)
-    roles = {desk_id: set(r) for desk_id, r in policy.desk_roles(by).items()}
-    roles.setdefault(desk.pk, set()).add(DeskRole.COUNSELOR)
-    actor._casebook_desk_roles = roles
-    return actor
 
 
 @transaction.atomic
@@ -203,7 +185,8 @@ def referral_create(
                 client=from_case.client,
                 title=clean_text(title) or _default_title(from_case),
                 intake_channel="referral",
-                by=_intake_actor(by, to_desk),
+                by=by,
+                referred_from=from_case,
                 topics=list(topics) if topics is not None else _default_topics(from_case),
                 priority=from_case.priority,
             )

@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import os
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -26,11 +25,6 @@ from casebook.common.demo import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, DemoC
 CORE_DEMOS = ("casebook.accounts.demo", "casebook.satellites.demo", "casebook.intake.demo")
 OPTIONAL_DEMOS = ("casebook.experts.demo", "casebook.referrals.demo")
 CASEBOOK_APPS = ("accounts", "satellites", "intake", "experts", "referrals")
-
-
-@dataclass
-class SeedContext(DemoContext):
-    quick: bool = False  # a small data set (tests): every status, a few dozen cases
 
 
 class Command(BaseCommand):
@@ -54,13 +48,16 @@ class Command(BaseCommand):
                 "DEBUG is off. Use --force only on a database that is not production."
             )
         password = os.environ.get(DEMO_PASSWORD_ENV) or DEFAULT_DEMO_PASSWORD
-        ctx = SeedContext(password=password, quick=quick)
+        ctx = DemoContext(password=password, quick=quick)
         for name in self._demo_modules():
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             module = importlib.import_module(name)
             with transaction.atomic():
                 module.seed(ctx)
-            self.stdout.write(f"{name}: done in {time.monotonic() - started:.1f} s")
+            self.stdout.write(
+                f"{name}: done in {time.monotonic() - started:.1f} s "
+                f"({time.process_time() - cpu:.1f} s CPU)"
+            )
         self._report(ctx, password)
 
     def _demo_modules(self) -> list[str]:
