@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.accounts.models import Desk, OrgRole, User
+from casebook.accounts.models import Desk, User
 from casebook.intake import policy
 from casebook.intake.models import CaseStatus
 
@@ -77,19 +77,12 @@ def language_for(cookies: dict[str, str]) -> str:
     return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def may_watch_board(user: User, desk: Desk) -> bool:
-    """A desk's board is for its members, managers and auditors."""
-    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
-        return True
-    return desk.pk in policy.desk_roles(user)
-
-
 def board_desk_get_for_user(user: User, code: str) -> Desk:
-    """The active desk `code` if `user` may watch its board, else 404."""
-    desk = Desk.objects.filter(code=code, active=True).first()
-    if desk is None or not may_watch_board(user, desk):
-        raise Http404("no such board")
-    return desk
+    """The active desk `code` if `user` may watch its board, else 404: the board page's own
+    rule (its members, managers and auditors), so the page and its socket never disagree."""
+    from casebook.intake.views.queries import desk_get_for_user
+
+    return desk_get_for_user(user, code)
 
 
 def board_case_for_user(user: User, desk_code: str, case_id: int) -> CaseSnapshot | None:

@@ -13,6 +13,7 @@ from casebook.intake.services.cases import (
 )
 from casebook.intake.services.clients import client_create, client_update
 from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
+from casebook.intake.services.intake import intake_take
 from casebook.intake.services.sessions import session_log, session_update
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "case_update",
     "client_create",
     "client_update",
+    "intake_take",
     "ip_details_update",
     "session_log",
     "session_update",

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -78,26 +77,20 @@ def intake(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("This intake was already sent; nothing was saved twice."))
         return redirect(where or reverse("home"))
     try:
-        with transaction.atomic():
-            client = chosen
-            if client is None and form.has_client_details():
-                client = services.client_create(
-                    by=request.user,
-                    allow_duplicate=data["allow_duplicate"],
-                    **form.client_fields(),
-                )
-            case = services.case_open(
-                desk=data["desk"],
-                client=client,
-                title=data["title"],
-                intake_channel=data["intake_channel"],
-                by=request.user,
-                topics=data["topics"],
-                intake_office=data["intake_office"],
-                priority=data["priority"],
-                confidentiality=data["confidentiality"] or None,
-                lead_counselor=request.user if data["take_myself"] else None,
-            )
+        case = services.intake_take(
+            by=request.user,
+            desk=data["desk"],
+            client=chosen,
+            new_client=form.client_fields() if form.has_client_details() else None,
+            allow_duplicate=data["allow_duplicate"],
+            title=data["title"],
+            intake_channel=data["intake_channel"],
+            topics=data["topics"],
+            intake_office=data["intake_office"],
+            priority=data["priority"],
+            confidentiality=data["confidentiality"] or None,
+            lead_counselor=request.user if data["take_myself"] else None,
+        )
     except PossibleDuplicateClient as duplicate:
         release_form_token(request, token)
         form.add_error("name", duplicate.message)
