@@ -34,6 +34,20 @@ KIND_LABELS = {
     "dispatch_started": gettext_lazy("expert dispatched"),
     "dispatch_ended": gettext_lazy("expert dispatch ended"),
     "updated": gettext_lazy("details edited"),
+    "details_updated": gettext_lazy("desk details edited"),
+    "dispatch_requested": gettext_lazy("expert dispatch requested"),
+    "dispatch_approved": gettext_lazy("expert dispatch approved"),
+    "dispatch_rejected": gettext_lazy("expert dispatch rejected"),
+    "dispatch_cancelled": gettext_lazy("expert dispatch cancelled"),
+    "dispatch_completed": gettext_lazy("expert dispatch completed"),
+    "dispatch_visit_scheduled": gettext_lazy("expert visit scheduled"),
+    "referral_sent": gettext_lazy("referral sent"),
+    "referral_accepted": gettext_lazy("referral accepted"),
+    "referral_declined": gettext_lazy("referral declined"),
+    "referral_acknowledged": gettext_lazy("referral acknowledged by the partner"),
+    "referral_outcome_reported": gettext_lazy("referral outcome reported"),
+    "referral_updated": gettext_lazy("referral updated"),
+    "referral_overdue": gettext_lazy("referral overdue"),
 }
 
 

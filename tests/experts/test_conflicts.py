@@ -77,7 +77,7 @@ def test_a_conflict_declared_after_the_request_is_caught_at_approval(cast, setti
 
 def test_a_patent_attorney_is_refused_for_a_client_sharing_a_declared_competitor(cast, setting):
     attorney = ExpertFactory(name="弁理 花子", qualifications=["patent_attorney"])
-    DispatchFactory(
+    other = DispatchFactory(
         expert=attorney,
         program=setting.program,
         status="approved",
@@ -87,7 +87,8 @@ def test_a_patent_attorney_is_refused_for_a_client_sharing_a_declared_competitor
     )
     with pytest.raises(ConflictError) as error:
         _request(cast, setting, expert=attorney, competitors=["株式会社ライバル"])
-    assert "弁理 花子" in error.value.message and "competitor" in error.value.message
+    assert error.value.code == "conflict_of_interest"
+    assert "弁理 花子" in error.value.message and f"#{other.pk}" in error.value.message
     # Another qualification, the same facts: no conflict.
     consultant = ExpertFactory(qualifications=["sme_consultant"])
     DispatchFactory(

@@ -86,7 +86,7 @@ def test_approval_over_the_quota_is_refused_naming_the_quota(cast, setting, requ
     with pytest.raises(ConflictError) as error:
         services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
     assert error.value.code == "quota_exceeded"
-    assert "quota" in error.value.message and "2.5" in error.value.message
+    assert setting.program.name in error.value.message and "2.5" in error.value.message
     requested.refresh_from_db()
     assert requested.status == "requested" and requested.approved_days is None
     setting.case.refresh_from_db()
@@ -193,7 +193,7 @@ def test_a_visit_on_a_date_the_expert_is_fully_booked_is_refused(cast, setting, 
             dispatch=third, by=setting.dispatch_coordinator, date=day, day_fraction="0.5"
         )
     assert error.value.code == "expert_fully_booked"
-    assert "one day" in error.value.message
+    assert setting.expert.name in error.value.message and str(day) in error.value.message
     assert DispatchVisit.objects.filter(date=day).count() == 2
 
 
@@ -327,4 +327,4 @@ def test_the_follow_up_program_needs_an_innovation_plan(cast, setting):
             requested_days="1",
             by=cast.counselor,
         )
-    assert "innovation plan" in str(error.value)
+    assert [e.code for e in error.value.error_dict["program"]] == ["not_eligible"]

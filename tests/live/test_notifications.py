@@ -98,3 +98,23 @@ def test_a_notification_about_a_case_the_user_may_not_see_is_never_delivered(cas
         await colleague.disconnect()
 
     run(scenario)
+
+
+def test_a_notification_names_what_happened_to_the_case(cast):
+    case = CaseFactory(desk=desk("yorozu"), title="商標出願の相談")
+    cookie = session_cookie(cast.counselor)
+
+    def notify() -> None:
+        with transaction.atomic():
+            publish_case_event(case, "referral_declined", notify_user_ids={cast.counselor.pk})
+
+    async def scenario() -> None:
+        socket = await open_socket("/ws/notifications/", cookie, extra_cookies="django_language=en")
+        await database_sync_to_async(notify)()
+        message = await socket.receive_json_from(timeout=1)
+        assert message["kind"] == "referral_declined"
+        assert message["text"] == f"{case.number} 商標出願の相談: referral declined"
+        assert message["case"]["url"] == f"/cases/{case.pk}/"
+        await socket.disconnect()
+
+    run(scenario)

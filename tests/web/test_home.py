@@ -81,3 +81,17 @@ def test_the_home_page_offers_the_boards_of_my_desks_only(cast, client):
 def test_the_nav_offers_the_intake_only_to_those_who_take_intakes(cast, client):
     assert 'href="/intake/"' in login(client, cast.counselor).get("/").content.decode()
     assert 'href="/intake/"' not in login(client, cast.auditor).get("/").content.decode()
+
+
+def test_an_expert_login_goes_to_the_dispatch_desk_and_sees_no_case_screens(db, client):
+    from tests.factories import UserFactory
+    from tests.factories.experts import ExpertFactory
+
+    user = UserFactory(username="expert")
+    ExpertFactory(user=user)
+    response = login(client, user).get("/")
+    assert response.status_code == 302
+    assert response.url == "/dispatch/"
+    page = client.get("/dispatch/").content.decode()
+    assert 'href="/intake/"' not in page
+    assert 'action="/search/"' not in page

@@ -117,3 +117,11 @@ def may_take_intake(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return policy.desks_for_intake(user).exists()
+
+
+@register.filter
+def is_casebook_staff(user: Any) -> bool:
+    """Staff see the case screens; an expert's login sees only their dispatches."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return policy.is_staff_member(user)

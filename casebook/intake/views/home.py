@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from casebook.intake import policy, selectors
 from casebook.intake.views import queries
@@ -13,6 +13,9 @@ from casebook.intake.views.common import screen
 @screen
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if not policy.is_staff_member(user) and hasattr(user, "expert_profile"):
+        # An expert's login has no cases, only dispatches: their page is the dispatch desk.
+        return redirect("experts:desk")
     cases = queries.my_open_cases(user)
     return render(
         request,
