@@ -265,7 +265,7 @@ class SessionForm(TokenMixin, forms.Form):
     duration_minutes = forms.IntegerField(
         label=_("duration (minutes)"),
         initial=60,
-        widget=forms.NumberInput(attrs={"step": 5, "min": 1, "max": 720}),
+        widget=forms.NumberInput(attrs={"step": 1, "min": 1, "max": 720}),
     )
     mode = forms.ChoiceField(
         label=_("mode"), choices=SessionMode.choices, initial=SessionMode.IN_PERSON_HQ
