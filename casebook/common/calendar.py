@@ -39,7 +39,7 @@ def japanese_holiday_name(day: dt.date) -> str | None:
 def _closed_rules() -> tuple[set[tuple[int, int]], set[dt.date]]:
     yearly: set[tuple[int, int]] = set()
     once: set[dt.date] = set()
-    for raw in getattr(settings, "CASEBOOK_CLOSED_DAYS", ()) or ():
+    for raw in settings.CASEBOOK_CLOSED_DAYS:
         text = str(raw).strip()
         if not text:
             continue

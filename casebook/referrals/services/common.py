@@ -36,15 +36,15 @@ ACCEPT_RULE = "only a coordinator of the receiving desk or a manager accepts or 
 
 
 def accept_business_days() -> int:
-    return int(getattr(settings, "CASEBOOK_REFERRAL_ACCEPT_BUSINESS_DAYS", 3))
+    return settings.CASEBOOK_REFERRAL_ACCEPT_BUSINESS_DAYS
 
 
 def acknowledge_business_days() -> int:
-    return int(getattr(settings, "CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS", 5))
+    return settings.CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS
 
 
 def outcome_business_days() -> int:
-    return int(getattr(settings, "CASEBOOK_REFERRAL_OUTCOME_BUSINESS_DAYS", 20))
+    return settings.CASEBOOK_REFERRAL_OUTCOME_BUSINESS_DAYS
 
 
 def checklist_required(*, from_case: Case, to_partner: Partner | None) -> bool:
