@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,7 +39,7 @@ def expected_version_from(request: Request, *, required: bool = True) -> int | N
         match = _ETAG.match(candidate)
         if match:
             return int(match.group(1))
-    raise PreconditionFailed(detail="If-Match does not name a version of this object")
+    raise PreconditionFailed(detail=_("If-Match does not name a version of this object"))
 
 
 def check_if_match(request: Request, obj: Model) -> None:
@@ -46,7 +47,8 @@ def check_if_match(request: Request, obj: Model) -> None:
     expected = expected_version_from(request, required=False)
     if expected is not None and expected != obj.version:
         raise PreconditionFailed(
-            detail=f"version {expected} is stale; the current version is {obj.version}"
+            detail=_("version %(expected)s is stale; the current version is %(current)s")
+            % {"expected": expected, "current": obj.version}
         )
 
 

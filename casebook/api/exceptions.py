@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -39,7 +40,7 @@ class PreconditionRequired(exceptions.APIException):
     """PUT or PATCH without `If-Match` (HTTP 428)."""
 
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = "this update needs an If-Match header with the ETag you last read"
+    default_detail = _lazy("this update needs an If-Match header with the ETag you last read")
     default_code = "precondition_required"
 
 
@@ -47,7 +48,7 @@ class PreconditionFailed(exceptions.APIException):
     """`If-Match` names a version that is not the current one (HTTP 412)."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "the object changed since you read it"
+    default_detail = _lazy("the object changed since you read it")
     default_code = "stale_version"
 
 
@@ -55,7 +56,7 @@ class IdempotencyKeyReused(exceptions.APIException):
     """The same `Idempotency-Key` came with another request body or path (HTTP 422)."""
 
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "this Idempotency-Key was already used for a different request"
+    default_detail = _lazy("this Idempotency-Key was already used for a different request")
     default_code = "idempotency_key_reused"
 
 

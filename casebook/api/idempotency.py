@@ -18,6 +18,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -73,7 +74,7 @@ class IdempotentCreateMixin:
         if not key:
             return super().create(request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
-            raise ValidationError({HEADER: [f"at most {MAX_KEY_LENGTH} characters"]})
+            raise ValidationError({HEADER: [_("at most %(n)s characters") % {"n": MAX_KEY_LENGTH}]})
         fingerprint = request_fingerprint(request)
         user_id = request.user.pk
         record = _fresh_record(user_id, key)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from casebook.accounts.models import DeskRole
+from casebook.intake import policy
 from casebook.intake.models import AccessLog, Case, ConsultationSession
 from tests.factories import CaseFactory, SessionFactory, desk, member
 
@@ -198,7 +199,7 @@ def test_a_role_that_may_see_but_not_act_gets_403_naming_the_rule(cast, world, a
     assert response.status_code == 403
     body = response.json()
     assert body["type"] == "permission_denied"
-    assert "close" in body["detail"]
+    assert body["detail"] == str(policy.RULES[policy.Action.CLOSE])
     assert Case.objects.get(pk=case.pk).status == "active"
 
 

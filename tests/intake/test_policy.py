@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from casebook.common.errors import ActionNotPermitted
 from casebook.intake import policy
@@ -121,7 +122,12 @@ def test_the_exit_team_acts_on_exit_track_cases_only(cast):
 
 def test_a_refused_action_names_the_rule(cast):
     case = CaseFactory(status="assigned", lead_counselor=cast.counselor)
-    with pytest.raises(ActionNotPermitted, match="coordinator"):
+    with translation.override("en"), pytest.raises(ActionNotPermitted, match="coordinator"):
+        policy.require(cast.counselor, policy.Action.REOPEN, case)
+    with (
+        translation.override("ja"),
+        pytest.raises(ActionNotPermitted, match="統括コーディネーター"),
+    ):
         policy.require(cast.counselor, policy.Action.REOPEN, case)
 
 
