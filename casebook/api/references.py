@@ -13,8 +13,16 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import Desk, User
-from casebook.satellites.models import Office
+from casebook.accounts.selectors import active_desk_get, active_staff_get
+from casebook.satellites.selectors import office_get
+
+__all__ = [
+    "active_desk_get",
+    "active_staff_get",
+    "office_get",
+    "resolve",
+    "resolve_many",
+]
 
 
 def _missing(field: str) -> ValidationError:
@@ -31,16 +39,3 @@ def resolve[T](field: str, getter: Callable[[Any], T], value: Any) -> T:
 
 def resolve_many[T](field: str, getter: Callable[[Any], T], values: Iterable[Any]) -> list[T]:
     return [resolve(field, getter, value) for value in values]
-
-
-def active_staff_get(pk: int) -> User:
-    """Any active login: counselors named on a case or session are checked by the services."""
-    return User.objects.get(pk=pk, is_active=True)
-
-
-def active_desk_get(code: str) -> Desk:
-    return Desk.objects.get(code=code, active=True)
-
-
-def office_get(pk: int) -> Office:
-    return Office.objects.get(pk=pk)

@@ -37,6 +37,17 @@ def case_get_for_user(user: User, pk: int, *, write: bool = False, via: str = "w
     return case
 
 
+def access_log_list_reads(user: User, cases: list[Case], *, via: str) -> None:
+    """A list that shows restricted cases is a read of each of them (one insert a page)."""
+    rows = [
+        AccessLog(user=user, case=case, via=via)
+        for case in cases
+        if case.confidentiality == "restricted"
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+
+
 def case_get_by_number_for_user(user: User, number: str) -> Case:
     pk = policy.cases_visible_to(user).filter(number=number).values_list("pk", flat=True).first()
     if pk is None:

@@ -205,3 +205,17 @@ def test_reassignment_ends_the_previous_assignment(cast):
     assignments = list(case.assignments.order_by("assigned_at", "id"))
     assert [a.counselor for a in assignments] == [cast.counselor, cast.coordinator]
     assert assignments[0].ended_at is not None and assignments[1].ended_at is None
+
+
+def test_co_counselors_may_come_from_another_desk_but_must_be_counselors(cast):
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+    services.case_update(
+        case=case, by=cast.coordinator, expected_version=None, co_counselors=[cast.colleague]
+    )
+    assert list(case.co_counselors.all()) == [cast.colleague]
+    with pytest.raises(ValidationError) as refused:
+        services.case_update(
+            case=case, by=cast.coordinator, expected_version=None, co_counselors=[cast.outsider]
+        )
+    assert "co_counselors" in refused.value.message_dict
+    assert list(case.co_counselors.all()) == [cast.colleague]

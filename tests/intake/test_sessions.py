@@ -102,3 +102,10 @@ def test_a_session_older_than_seven_days_takes_an_amendment_with_a_reason(cast, 
     amendment = SessionAmendment.objects.get()
     assert amendment.changes == {"duration_minutes": [45, 90]}
     assert amendment.by == cast.counselor
+
+
+def test_only_counselors_of_a_desk_are_recorded_as_present(cast, case):
+    with pytest.raises(ValidationError) as refused:
+        log(case, cast.counselor, counselors=[cast.counselor, cast.auditor])
+    assert refused.value.error_dict["counselors"][0].code == "not_staff"
+    assert not ConsultationSession.objects.exists()

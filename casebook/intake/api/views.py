@@ -26,7 +26,7 @@ from casebook.api.views import ServiceCreateMixin
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers as s
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
-from casebook.intake.models import AccessLog, Case, Client, ConsultationSession, Topic
+from casebook.intake.models import Case, Client, ConsultationSession, Topic
 
 
 def _optional(field: str, getter: Any, value: Any) -> Any:
@@ -98,22 +98,11 @@ def _session_queryset(queryset: QuerySet[ConsultationSession]) -> QuerySet[Consu
     return queryset.select_related("case").prefetch_related("counselors", "topics")
 
 
-def log_restricted_reads(user: Any, cases: list[Case], via: str) -> None:
-    """Every read of a restricted case is logged, list pages included (one insert a page)."""
-    rows = [
-        AccessLog(user=user, case=case, via=via)
-        for case in cases
-        if case.confidentiality == "restricted"
-    ]
-    if rows:
-        AccessLog.objects.bulk_create(rows)
-
-
 def _paginated(view: Any, queryset: QuerySet, serializer_class: type) -> Response:
     page = view.paginate_queryset(queryset)
     items = list(page if page is not None else queryset)
     if items and isinstance(items[0], Case):
-        log_restricted_reads(view.request.user, items, via="api-list")
+        selectors.access_log_list_reads(view.request.user, items, via="api-list")
     data = serializer_class(items, many=True, context=view.get_serializer_context()).data
     return view.get_paginated_response(data) if page is not None else Response(data)
 

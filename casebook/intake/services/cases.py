@@ -100,6 +100,22 @@ def _validate_choices(errors: dict, **values: tuple[str, type]) -> None:
             )
 
 
+def _case_workers(users: Iterable[User], field: str, errors: dict) -> list[User]:
+    """Only staff in a counseling role (of any desk) are named as a case's counselors."""
+    from casebook.accounts.selectors import case_workers
+
+    users = list(dict.fromkeys(users))
+    allowed = set(case_workers().filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True))
+    strangers = [str(u) for u in users if u.pk not in allowed]
+    if strangers:
+        errors.setdefault(field, []).append(
+            ValidationError(
+                _("not a counselor of any desk: %s") % ", ".join(strangers), code="not_staff"
+            )
+        )
+    return users
+
+
 def _topics(codes: Iterable[str], errors: dict) -> list[Topic]:
     codes = list(dict.fromkeys(codes))
     topics = list(Topic.objects.filter(code__in=codes))
@@ -494,6 +510,8 @@ def case_update(
         case.confidentiality = confidentiality
         fields.append("confidentiality")
     topic_objects = _topics(topics, errors) if topics is not None else None
+    if co_counselors is not None:
+        co_counselors = _case_workers(co_counselors, "co_counselors", errors)
     if case.status == S.CLOSED:
         raise ConflictError(_("a closed case is reopened before it is edited"), code="closed")
     raise_if_errors(errors)

@@ -23,7 +23,7 @@ from casebook.intake.models import (
     SessionAmendment,
     SessionMode,
 )
-from casebook.intake.services.cases import _topics, case_started
+from casebook.intake.services.cases import _case_workers, _topics, case_started
 from casebook.satellites.models import Office, OfficeKind
 
 EDIT_WINDOW = dt.timedelta(days=7)
@@ -117,6 +117,7 @@ def session_log(
         errors=errors,
     )
     topic_objects = _topics(topics, errors)
+    present = _case_workers(counselors, "counselors", errors) if counselors else [by]
     raise_if_errors(errors)
     session = ConsultationSession(
         case=case,
@@ -133,7 +134,7 @@ def session_log(
         created_by=by,
     )
     save_tracked(session, by=by)
-    session.counselors.set(list(counselors) if counselors else [by])
+    session.counselors.set(present)
     session.topics.set(topic_objects)
     case_started(case=case, first_session_at=started_at, by=by)
     publish_case_event(case, "session_logged")
@@ -185,6 +186,11 @@ def session_update(
             )
         ]
     topic_objects = _topics(changes["topics"], errors) if "topics" in changes else None
+    present = (
+        _case_workers(changes["counselors"], "counselors", errors)
+        if "counselors" in changes
+        else None
+    )
     before: dict[str, Any] = {}
     for name in allowed & changes.keys() - {"topics", "counselors"}:
         value = changes[name]
@@ -210,9 +216,9 @@ def session_update(
         if before_topics != sorted(t.code for t in topic_objects):
             before["topics"] = before_topics
             session.topics.set(topic_objects)
-    if "counselors" in changes:
+    if present is not None:
         before_ids = sorted(session.counselors.values_list("pk", flat=True))
-        new = list(changes["counselors"])
+        new = present
         if before_ids != sorted(u.pk for u in new):
             before["counselors"] = before_ids
             session.counselors.set(new)
