@@ -13,6 +13,7 @@ from casebook.intake.models import (
     AccessLog,
     Assignment,
     Case,
+    CaseSequence,
     CaseTransition,
     Client,
     ClientContact,
@@ -127,3 +128,20 @@ class AccessLogAdmin(admin.ModelAdmin):
 class SessionAmendmentAdmin(admin.ModelAdmin):
     list_display = ("session", "by", "at", "reason")
     readonly_fields = ("session", "by", "at", "reason", "changes")
+
+
+@admin.register(CaseSequence)
+class CaseSequenceAdmin(admin.ModelAdmin):
+    """Read-only: the counters behind gap-free case numbers are changed only by intakes."""
+
+    list_display = ("desk", "fiscal_year", "last_value")
+    list_filter = ("desk", "fiscal_year")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
