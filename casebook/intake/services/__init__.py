@@ -1,19 +1,17 @@
 """Every write to clients, cases and sessions goes through these functions."""
 
-from casebook.intake.services.cases import (
-    case_assign,
+from casebook.intake.services.cases import case_assign, case_open, case_update
+from casebook.intake.services.clients import client_create, client_update
+from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
+from casebook.intake.services.intake import intake_take
+from casebook.intake.services.lifecycle import (
     case_close,
     case_dispatch_ended,
     case_dispatch_started,
     case_hold,
-    case_open,
     case_reopen,
     case_resume,
-    case_update,
 )
-from casebook.intake.services.clients import client_create, client_update
-from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
-from casebook.intake.services.intake import intake_take
 from casebook.intake.services.sessions import session_log, session_update
 
 __all__ = [

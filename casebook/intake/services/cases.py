@@ -15,7 +15,6 @@ from casebook.common.errors import ConflictError, TransitionNotAllowed
 from casebook.common.fiscal import fiscal_year_of
 from casebook.common.models import check_version, raise_if_errors, save_tracked
 from casebook.intake import policy
-from casebook.intake.closing import close_blockers
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
     Assignment,
@@ -24,7 +23,6 @@ from casebook.intake.models import (
     CaseStatus,
     CaseTransition,
     Client,
-    ClosureReason,
     Confidentiality,
     IntakeChannel,
     Priority,
@@ -49,12 +47,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
 
 
-def _ensure_transition(case: Case, action: str) -> None:
+def ensure_transition(case: Case, action: str) -> None:
     if case.status not in TRANSITIONS[action]:
         raise TransitionNotAllowed(current=case.status, requested=action)
 
 
-def _record(case: Case, *, action: str, from_status: str, by: User, reason: str = "") -> None:
+def record_transition(
+    case: Case, *, action: str, from_status: str, by: User, reason: str = ""
+) -> None:
     CaseTransition.objects.create(
         case=case,
         action=action,
@@ -66,7 +66,7 @@ def _record(case: Case, *, action: str, from_status: str, by: User, reason: str 
     )
 
 
-def _lock(case: Case) -> Case:
+def lock_case(case: Case) -> Case:
     """Re-read the case under a row lock, so concurrent transitions serialise."""
     return Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
 
@@ -88,7 +88,7 @@ def next_case_number(desk: Desk, fiscal_year: int) -> int:
         return cursor.fetchone()[0]
 
 
-def _validate_choices(errors: dict, **values: tuple[str, type]) -> None:
+def validate_choices(errors: dict, **values: tuple[str, type]) -> None:
     for field, (value, choices) in values.items():
         if value not in choices.values:
             errors.setdefault(field, []).append(
@@ -100,7 +100,7 @@ def _validate_choices(errors: dict, **values: tuple[str, type]) -> None:
             )
 
 
-def _case_workers(users: Iterable[User], field: str, errors: dict) -> list[User]:
+def named_case_workers(users: Iterable[User], field: str, errors: dict) -> list[User]:
     """Only staff in a counseling role (of any desk) are named as a case's counselors."""
     from casebook.accounts.selectors import case_workers
 
@@ -116,7 +116,7 @@ def _case_workers(users: Iterable[User], field: str, errors: dict) -> list[User]
     return users
 
 
-def _topics(codes: Iterable[str], errors: dict) -> list[Topic]:
+def topics_by_code(codes: Iterable[str], errors: dict) -> list[Topic]:
     codes = list(dict.fromkeys(codes))
     topics = list(Topic.objects.filter(code__in=codes))
     missing = set(codes) - {t.code for t in topics}
@@ -159,7 +159,7 @@ def case_open(
     opened_at = opened_at or now
     confidentiality = confidentiality or desk.default_confidentiality
     errors: dict[str, list[ValidationError]] = {}
-    _validate_choices(
+    validate_choices(
         errors,
         intake_channel=(intake_channel, IntakeChannel),
         priority=(priority, Priority),
@@ -180,7 +180,7 @@ def case_open(
         errors.setdefault("opened_at", []).append(
             ValidationError(_("a case cannot be opened in the future"), code="future")
         )
-    topic_objects = _topics(topics, errors)
+    topic_objects = topics_by_code(topics, errors)
     raise_if_errors(errors)
 
     fiscal_year = fiscal_year_of(opened_at)
@@ -215,8 +215,8 @@ def case_open(
 @transaction.atomic
 def case_assign(*, case: Case, counselor: User, by: User, reason: str = "") -> Case:
     """Make `counselor` the lead. Coordinators assign; a counselor may take an intake."""
-    case = _lock(case)
-    _ensure_transition(case, "assign")
+    case = lock_case(case)
+    ensure_transition(case, "assign")
     self_assignment = counselor.pk == by.pk and policy.can_self_assign(by, case)
     if not self_assignment:
         policy.require(by, policy.Action.ASSIGN, case)
@@ -245,7 +245,7 @@ def case_assign(*, case: Case, counselor: User, by: User, reason: str = "") -> C
         case.status = S.ASSIGNED
     case.version += 1
     save_tracked(case, by=by, update_fields=["lead_counselor", "status"], reason=reason)
-    _record(case, action="assign", from_status=from_status, by=by, reason=reason)
+    record_transition(case, action="assign", from_status=from_status, by=by, reason=reason)
     notify = {counselor.pk} | ({previous_lead_id} if previous_lead_id else set())
     publish_case_event(case, "assigned", notify_user_ids=notify)
     return case
@@ -254,7 +254,7 @@ def case_assign(*, case: Case, counselor: User, by: User, reason: str = "") -> C
 @transaction.atomic
 def case_started(*, case: Case, first_session_at: dt.datetime, by: User) -> Case:
     """The first logged session moves an assigned case to active (called by session_log)."""
-    case = _lock(case)
+    case = lock_case(case)
     fields = []
     if case.first_session_at is None or first_session_at < case.first_session_at:
         case.first_session_at = first_session_at
@@ -262,209 +262,10 @@ def case_started(*, case: Case, first_session_at: dt.datetime, by: User) -> Case
     if case.status == S.ASSIGNED:
         case.status = S.ACTIVE
         fields.append("status")
-        _record(case, action="start", from_status=S.ASSIGNED, by=by)
+        record_transition(case, action="start", from_status=S.ASSIGNED, by=by)
     if fields:
         case.version += 1
         save_tracked(case, by=by, update_fields=fields)
-    return case
-
-
-@transaction.atomic
-def case_hold(*, case: Case, by: User, reason: str, resume_by: dt.date) -> Case:
-    case = _lock(case)
-    policy.require(by, policy.Action.HOLD, case)
-    _ensure_transition(case, "hold")
-    errors: dict[str, list[ValidationError]] = {}
-    if not (reason or "").strip():
-        errors["reason"] = [ValidationError(_("say why the case waits"), code="required")]
-    if resume_by is None:
-        errors["resume_by"] = [ValidationError(_("give a resume-by date"), code="required")]
-    elif resume_by < timezone.localdate():
-        errors["resume_by"] = [
-            ValidationError(_("the resume-by date cannot be in the past"), code="past")
-        ]
-    raise_if_errors(errors)
-    from_status = case.status
-    case.status_before_hold = case.status
-    case.status = S.ON_HOLD
-    case.hold_reason = reason.strip()
-    case.resume_by = resume_by
-    case.version += 1
-    save_tracked(
-        case,
-        by=by,
-        update_fields=["status", "status_before_hold", "hold_reason", "resume_by"],
-        reason=reason,
-    )
-    _record(case, action="hold", from_status=from_status, by=by, reason=reason)
-    publish_case_event(case, "held")
-    return case
-
-
-@transaction.atomic
-def case_resume(*, case: Case, by: User) -> Case:
-    case = _lock(case)
-    policy.require(by, policy.Action.RESUME, case)
-    _ensure_transition(case, "resume")
-    case.status = case.status_before_hold or (S.ACTIVE if case.first_session_at else S.ASSIGNED)
-    case.status_before_hold = ""
-    case.hold_reason = ""
-    case.resume_by = None
-    case.version += 1
-    save_tracked(
-        case, by=by, update_fields=["status", "status_before_hold", "hold_reason", "resume_by"]
-    )
-    _record(case, action="resume", from_status=S.ON_HOLD, by=by)
-    publish_case_event(case, "resumed")
-    return case
-
-
-@transaction.atomic
-def case_close(
-    *, case: Case, by: User, reason: str, summary: str, duplicate_of: Case | None = None
-) -> Case:
-    """Close with a reason and a summary; a duplicate hands its sessions to the survivor."""
-    case = _lock(case)
-    policy.require(by, policy.Action.CLOSE, case)
-    _ensure_transition(case, "close")
-    errors: dict[str, list[ValidationError]] = {}
-    if not reason:
-        errors["reason"] = [ValidationError(_("choose a closure reason"), code="required")]
-    else:
-        _validate_choices(errors, reason=(reason, ClosureReason))
-    if not (summary or "").strip():
-        errors["summary"] = [ValidationError(_("write a closure summary"), code="required")]
-    if reason == ClosureReason.DUPLICATE:
-        if duplicate_of is None:
-            errors["duplicate_of"] = [
-                ValidationError(_("name the case this one duplicates"), code="required")
-            ]
-        elif duplicate_of.pk == case.pk:
-            errors["duplicate_of"] = [
-                ValidationError(_("a case cannot duplicate itself"), code="invalid")
-            ]
-        elif duplicate_of.status == S.CLOSED:
-            errors["duplicate_of"] = [
-                ValidationError(_("the surviving case is closed"), code="closed")
-            ]
-        elif duplicate_of.client_id != case.client_id:
-            errors["duplicate_of"] = [
-                ValidationError(_("the surviving case is of another client"), code="client")
-            ]
-    elif duplicate_of is not None:
-        errors["duplicate_of"] = [
-            ValidationError(_("only a duplicate names a surviving case"), code="invalid")
-        ]
-    raise_if_errors(errors)
-    blockers = close_blockers(case)
-    if blockers:
-        raise ConflictError("; ".join(blockers), code="open_work")
-
-    if duplicate_of is not None:
-        _merge_into(case, duplicate_of, by=by)
-    from_status = case.status
-    case.status = S.CLOSED
-    case.closure_reason = reason
-    case.closure_summary = summary.strip()
-    case.duplicate_of = duplicate_of
-    case.closed_at = timezone.now()
-    case.hold_reason, case.resume_by, case.status_before_hold = "", None, ""
-    case.version += 1
-    save_tracked(
-        case,
-        by=by,
-        update_fields=[
-            "status",
-            "closure_reason",
-            "closure_summary",
-            "duplicate_of",
-            "closed_at",
-            "hold_reason",
-            "resume_by",
-            "status_before_hold",
-        ],
-        reason=summary,
-    )
-    _record(case, action="close", from_status=from_status, by=by, reason=f"{reason}: {summary}")
-    publish_case_event(case, "closed")
-    return case
-
-
-def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
-    from casebook.intake.models import ConsultationSession
-
-    moved = list(ConsultationSession.objects.filter(case=duplicate))
-    for session in moved:
-        session.case = survivor
-        session.version += 1
-        save_tracked(
-            session,
-            by=by,
-            update_fields=["case"],
-            reason=_("merged from %s") % duplicate.number,
-        )
-    if moved:
-        survivor = _lock(survivor)
-        first = min(s.started_at for s in moved)
-        if survivor.first_session_at is None or first < survivor.first_session_at:
-            survivor.first_session_at = first
-            survivor.version += 1
-            save_tracked(survivor, by=by, update_fields=["first_session_at"])
-        publish_case_event(survivor, "merged")
-
-
-@transaction.atomic
-def case_reopen(*, case: Case, by: User, reason: str) -> Case:
-    case = _lock(case)
-    policy.require(by, policy.Action.REOPEN, case)
-    _ensure_transition(case, "reopen")
-    if not (reason or "").strip():
-        raise ValidationError(
-            {"reason": ValidationError(_("say why the case is reopened"), code="required")}
-        )
-    # A case closed straight from the queue has no lead yet: it goes back to the queue.
-    case.status = S.ACTIVE if case.lead_counselor_id else S.INTAKE
-    case.closure_reason, case.closure_summary, case.closed_at = "", "", None
-    case.duplicate_of = None
-    case.version += 1
-    save_tracked(
-        case,
-        by=by,
-        update_fields=["status", "closure_reason", "closure_summary", "closed_at", "duplicate_of"],
-        reason=reason,
-    )
-    _record(case, action="reopen", from_status=S.CLOSED, by=by, reason=reason)
-    publish_case_event(case, "reopened")
-    return case
-
-
-@transaction.atomic
-def case_dispatch_started(*, case: Case, by: User) -> Case:
-    """An approved dispatch moves the case to `dispatch` (called by the experts app)."""
-    case = _lock(case)
-    if case.status == S.DISPATCH:
-        return case
-    _ensure_transition(case, "dispatch_start")
-    from_status = case.status
-    case.status = S.DISPATCH
-    case.version += 1
-    save_tracked(case, by=by, update_fields=["status"])
-    _record(case, action="dispatch_start", from_status=from_status, by=by)
-    publish_case_event(case, "dispatch_started")
-    return case
-
-
-@transaction.atomic
-def case_dispatch_ended(*, case: Case, by: User) -> Case:
-    """No dispatch of the case is open any more: back to `active`."""
-    case = _lock(case)
-    if case.status != S.DISPATCH:
-        return case
-    case.status = S.ACTIVE
-    case.version += 1
-    save_tracked(case, by=by, update_fields=["status"])
-    _record(case, action="dispatch_end", from_status=S.DISPATCH, by=by)
-    publish_case_event(case, "dispatch_ended")
     return case
 
 
@@ -484,7 +285,7 @@ def case_update(
     co_counselors: Iterable[User] | None = None,
 ) -> Case:
     """Edit a case's details. Status never changes here: transitions are their own actions."""
-    case = _lock(case)
+    case = lock_case(case)
     policy.require(by, policy.Action.EDIT, case)
     check_version(case, expected_version)
     errors: dict[str, list[ValidationError]] = {}
@@ -495,11 +296,11 @@ def case_update(
         case.title = title.strip()
         fields.append("title")
     if priority is not None:
-        _validate_choices(errors, priority=(priority, Priority))
+        validate_choices(errors, priority=(priority, Priority))
         case.priority = priority
         fields.append("priority")
     if confidentiality is not None and confidentiality != case.confidentiality:
-        _validate_choices(errors, confidentiality=(confidentiality, Confidentiality))
+        validate_choices(errors, confidentiality=(confidentiality, Confidentiality))
         if Confidentiality.RESTRICTED in (confidentiality, case.confidentiality):
             errors.setdefault("confidentiality", []).append(
                 ValidationError(
@@ -509,9 +310,9 @@ def case_update(
             )
         case.confidentiality = confidentiality
         fields.append("confidentiality")
-    topic_objects = _topics(topics, errors) if topics is not None else None
+    topic_objects = topics_by_code(topics, errors) if topics is not None else None
     if co_counselors is not None:
-        co_counselors = _case_workers(co_counselors, "co_counselors", errors)
+        co_counselors = named_case_workers(co_counselors, "co_counselors", errors)
     if case.status == S.CLOSED:
         raise ConflictError(_("a closed case is reopened before it is edited"), code="closed")
     raise_if_errors(errors)

@@ -23,7 +23,7 @@ from casebook.intake.models import (
     SessionAmendment,
     SessionMode,
 )
-from casebook.intake.services.cases import _case_workers, _topics, case_started
+from casebook.intake.services.cases import case_started, named_case_workers, topics_by_code
 from casebook.satellites.models import Office, OfficeKind
 
 EDIT_WINDOW = dt.timedelta(days=7)
@@ -116,8 +116,8 @@ def session_log(
         follow_up_on=follow_up_on,
         errors=errors,
     )
-    topic_objects = _topics(topics, errors)
-    present = _case_workers(counselors, "counselors", errors) if counselors else [by]
+    topic_objects = topics_by_code(topics, errors)
+    present = named_case_workers(counselors, "counselors", errors) if counselors else [by]
     raise_if_errors(errors)
     session = ConsultationSession(
         case=case,
@@ -185,9 +185,9 @@ def session_update(
                 code="amendment_reason_required",
             )
         ]
-    topic_objects = _topics(changes["topics"], errors) if "topics" in changes else None
+    topic_objects = topics_by_code(changes["topics"], errors) if "topics" in changes else None
     present = (
-        _case_workers(changes["counselors"], "counselors", errors)
+        named_case_workers(changes["counselors"], "counselors", errors)
         if "counselors" in changes
         else None
     )

@@ -1,0 +1,210 @@
+"""Cases (相談案件), their numbering, assignments and status changes (DESIGN §3–4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casebook.intake.models.clients import Client, Topic
+
+
+class CaseStatus(models.TextChoices):
+    INTAKE = "intake", _("intake")
+    ASSIGNED = "assigned", _("assigned")
+    ACTIVE = "active", _("active")
+    DISPATCH = "dispatch", _("expert dispatched")
+    ON_HOLD = "on_hold", _("on hold")
+    CLOSED = "closed", _("closed")
+
+
+class IntakeChannel(models.TextChoices):
+    WALK_IN = "walk_in", _("walk-in")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("e-mail")
+    WEB_FORM = "web_form", _("web form")
+    SATELLITE = "satellite", _("satellite")
+    OUTREACH = "outreach", _("outreach")
+    REFERRAL = "referral", _("referral")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("low")
+    NORMAL = "normal", _("normal")
+    HIGH = "high", _("high")
+
+
+class Confidentiality(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    CONFIDENTIAL = "confidential", _("confidential")
+    RESTRICTED = "restricted", _("restricted (exit team only)")
+
+
+class ClosureReason(models.TextChoices):
+    RESOLVED = "resolved", _("resolved")
+    REFERRED_OUT = "referred_out", _("referred out")
+    WITHDRAWN = "withdrawn", _("withdrawn by the client")
+    UNREACHABLE = "unreachable", _("unreachable")
+    DUPLICATE = "duplicate", _("duplicate")
+    OUT_OF_SCOPE = "out_of_scope", _("out of scope")
+
+
+class CaseSequence(models.Model):
+    """The last case number handed out per desk and fiscal year (gap-free numbering)."""
+
+    desk = models.ForeignKey("accounts.Desk", on_delete=models.PROTECT)
+    fiscal_year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "fiscal_year"], name="unique_case_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk_id}-{self.fiscal_year}: {self.last_value}"
+
+
+class Case(models.Model):
+    number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
+    desk = models.ForeignKey(
+        "accounts.Desk", on_delete=models.PROTECT, related_name="cases", verbose_name=_("desk")
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), editable=False)
+    sequence = models.PositiveIntegerField(editable=False)
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        null=True,
+        blank=True,
+        verbose_name=_("client"),
+        help_text=_("Empty only for an anonymous intake at the subcontracting desk."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    topics = models.ManyToManyField(Topic, related_name="cases", blank=True)
+    intake_channel = models.CharField(
+        _("intake channel"), max_length=16, choices=IntakeChannel.choices
+    )
+    intake_office = models.ForeignKey(
+        "satellites.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("intake office"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=16,
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )
+    on_exit_track = models.BooleanField(_("on the exit track"), default=False)
+    lead_counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+        verbose_name=_("lead counselor"),
+    )
+    co_counselors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="co_counseled_cases", blank=True
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    first_session_at = models.DateTimeField(_("first session"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=16, choices=ClosureReason.choices, blank=True
+    )
+    closure_summary = models.TextField(_("closure summary"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    hold_reason = models.CharField(_("hold reason"), max_length=200, blank=True)
+    resume_by = models.DateField(_("resume by"), null=True, blank=True)
+    status_before_hold = models.CharField(max_length=16, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[topics, co_counselors])
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["desk", "fiscal_year", "sequence"], name="unique_case_sequence_number"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed")
+                | (~models.Q(closure_reason="") & ~models.Q(closure_summary="")),
+                name="closed_case_has_reason_and_summary",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["intake", "closed"])
+                | models.Q(lead_counselor__isnull=False),
+                name="assigned_case_has_lead_counselor",
+            ),
+        ]
+        indexes = [models.Index(fields=["desk", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+
+class Assignment(models.Model):
+    """Who led a case, from when to when, assigned by whom and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.counselor}"
+
+
+class CaseTransition(models.Model):
+    """One status change: what, who, when and why (the case page timeline reads these)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"

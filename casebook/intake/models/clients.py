@@ -1,0 +1,158 @@
+"""Clients (相談者): companies, sole proprietors, would-be founders; contacts, outcomes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casebook.common.sme import SizeClass
+
+
+class Topic(models.Model):
+    """Consultation topics; seeded by a migration, the codes are part of the API contract."""
+
+    code = models.SlugField(_("code"), max_length=40, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientKind(models.TextChoices):
+    COMPANY = "company", _("company")
+    SOLE_PROPRIETOR = "sole_proprietor", _("sole proprietor")
+    FOUNDER = "founder", _("would-be founder")
+
+
+class Industry(models.TextChoices):
+    """JSIC major groups; I and M are split because the SME law treats their halves apart."""
+
+    A = "A", _("A agriculture and forestry")
+    B = "B", _("B fisheries")
+    C = "C", _("C mining and quarrying")
+    D = "D", _("D construction")
+    E = "E", _("E manufacturing")
+    F = "F", _("F electricity, gas, heat and water")
+    G = "G", _("G information and communications")
+    H = "H", _("H transport and postal activities")
+    I_WHOLESALE = "I1", _("I wholesale trade")
+    I_RETAIL = "I2", _("I retail trade")
+    J = "J", _("J finance and insurance")
+    K = "K", _("K real estate and goods rental")
+    L = "L", _("L scientific research, professional and technical services")
+    M_ACCOMMODATION = "M1", _("M accommodations")
+    M_EATING = "M2", _("M eating and drinking services")
+    N = "N", _("N living-related and personal services, amusement")
+    O = "O", _("O education, learning support")  # noqa: E741
+    P = "P", _("P medical, health care and welfare")
+    Q = "Q", _("Q compound services")
+    R = "R", _("R services, n.e.c.")
+    S = "S", _("S government")
+    T = "T", _("T industries unable to classify")
+
+
+class Client(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=ClientKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    corporate_number = models.CharField(_("corporate number"), max_length=13, blank=True)
+    representative = models.CharField(_("representative"), max_length=100, blank=True)
+    industry = models.CharField(_("industry"), max_length=2, choices=Industry.choices, blank=True)
+    capital_yen = models.BigIntegerField(_("capital (yen)"), null=True, blank=True)
+    employees = models.IntegerField(_("employees"), null=True, blank=True)
+    size_class = models.CharField(
+        _("size class"),
+        max_length=8,
+        choices=[(c.value, c.value) for c in SizeClass],
+        default=SizeClass.UNKNOWN,
+        editable=False,
+    )
+    postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
+    prefecture = models.CharField(_("prefecture"), max_length=10, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    has_innovation_plan = models.BooleanField(
+        _("approved management innovation plan"), default=False
+    )
+    # Search keys: NFKC, katakana-folded, lower-case, no spaces (see common.japanese).
+    name_search = models.CharField(max_length=200, editable=False, db_index=True)
+    name_kana_search = models.CharField(max_length=200, editable=False, db_index=True)
+    phone_digits = models.CharField(max_length=20, editable=False, db_index=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_kana_search", "id"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["corporate_number"],
+                condition=~models.Q(corporate_number=""),
+                name="unique_corporate_number_when_present",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capital_yen__isnull=True) | models.Q(capital_yen__gte=0),
+                name="client_capital_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(employees__isnull=True) | models.Q(employees__gte=0),
+                name="client_employees_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientContact(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientOutcome(models.Model):
+    """Figures a client reports at intake and follow-ups, so impact is measured (DESIGN §3)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="outcomes")
+    case = models.ForeignKey(
+        "Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="outcomes"
+    )
+    reported_on = models.DateField(_("reported on"))
+    sales_yen = models.BigIntegerField(_("sales (yen)"), null=True, blank=True)
+    employees = models.IntegerField(_("employees"), null=True, blank=True)
+    value_added_yen = models.BigIntegerField(_("value added (yen)"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["reported_on"]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.reported_on}"

@@ -1,0 +1,84 @@
+"""Fields only one desk records: the dispute desk and the IP desk (DESIGN §3)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casebook.intake.models.cases import Case
+
+
+class DisputeType(models.TextChoices):
+    UNPAID = "unpaid", _("unpaid or reduced payment")
+    UNFAIR_PRICE = "unfair_price", _("unfair price setting")
+    RETURNS = "returns", _("unjust returns")
+    PAYMENT_DELAY = "payment_delay", _("payment delay")
+    FORCED_PURCHASE = "forced_purchase", _("forced purchase or use of services")
+    UNFAIR_REQUESTS = "unfair_requests", _("unjust requests for money or labour")
+    OTHER = "other", _("other")
+
+
+class AdrState(models.TextChoices):
+    NONE = "", _("no ADR")
+    FILED = "filed", _("filed")
+    IN_PROGRESS = "in_progress", _("in progress")
+    SETTLED = "settled", _("settled")
+    NOT_SETTLED = "not_settled", _("not settled")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class SubcontractDetails(models.Model):
+    """Fields only the trade-practice dispute desk (取引かけこみ寺) records (DESIGN §3)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="subcontract")
+    anonymous = models.BooleanField(_("anonymous intake"), default=False)
+    counterpart_company = models.CharField(_("counterpart company"), max_length=200, blank=True)
+    dispute_type = models.CharField(
+        _("dispute type"), max_length=20, choices=DisputeType.choices, blank=True
+    )
+    law_breach_suspected = models.BooleanField(_("breach of the law suspected"), default=False)
+    forwarded_to_meti_on = models.DateField(
+        _("forwarded to the regional METI bureau on"), null=True, blank=True
+    )
+    free_lawyer_consultation = models.BooleanField(_("free lawyer consultation"), default=False)
+    adr_state = models.CharField(
+        _("ADR mediation"), max_length=16, choices=AdrState.choices, blank=True, default=""
+    )
+    adr_filed_on = models.DateField(_("ADR filed on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dispute desk details")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.dispute_type}"
+
+
+class IpRight(models.TextChoices):
+    PATENT = "patent", _("patent")
+    UTILITY_MODEL = "utility_model", _("utility model")
+    DESIGN = "design", _("design")
+    TRADEMARK = "trademark", _("trademark")
+    ANTI_SQUATTING_TRADEMARK = "anti_squatting_trademark", _("anti-squatting trademark")
+
+
+class IpDetails(models.Model):
+    """Fields only the IP desk records; the novelty grace period is derived (DESIGN §3)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="ip")
+    invention_disclosed_on = models.DateField(_("invention disclosed on"), null=True, blank=True)
+    rights_sought = models.JSONField(_("rights sought"), default=list, blank=True)
+    foreign_filing_countries = models.JSONField(
+        _("countries for foreign filing"), default=list, blank=True
+    )
+    filing_outcome = models.CharField(_("filing outcome"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("IP desk details")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {', '.join(self.rights_sought)}"

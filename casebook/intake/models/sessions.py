@@ -1,0 +1,99 @@
+"""Consultation sessions (相談記録), their amendments and the access log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from casebook.intake.models.cases import Case
+from casebook.intake.models.clients import Topic
+
+
+class SessionMode(models.TextChoices):
+    IN_PERSON_HQ = "in_person_hq", _("in person (head office)")
+    IN_PERSON_SATELLITE = "in_person_satellite", _("in person (satellite)")
+    ONSITE_VISIT = "onsite_visit", _("on-site visit")
+    ONLINE = "online", _("online")
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("e-mail")
+
+
+class ConsultationSession(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sessions")
+    started_at = models.DateTimeField(_("started at"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    mode = models.CharField(_("mode"), max_length=24, choices=SessionMode.choices)
+    office = models.ForeignKey(
+        "satellites.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("office"),
+    )
+    counselors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="sessions", verbose_name=_("counselors present")
+    )
+    client_attendees = models.CharField(_("client attendees"), max_length=200, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="sessions", blank=True)
+    summary = models.TextField(_("summary"))
+    advice = models.TextField(_("advice given"), blank=True)
+    client_next_actions = models.TextField(_("client's next actions"), blank=True)
+    our_next_actions = models.TextField(_("our next actions"), blank=True)
+    follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[counselors, topics])
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("consultation session")
+        verbose_name_plural = _("consultation sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1) & models.Q(duration_minutes__lte=720),
+                name="session_duration_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.started_at:%Y-%m-%d}"
+
+
+class SessionAmendment(models.Model):
+    """A correction to a session older than the edit window: the record keeps both sides."""
+
+    session = models.ForeignKey(
+        ConsultationSession, on_delete=models.CASCADE, related_name="amendments"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(_("reason"))
+    changes = models.JSONField(help_text="{field: [before, after]}")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"amendment of session {self.session_id}"
+
+
+class AccessLog(models.Model):
+    """Every read of a restricted case (DESIGN §9)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_logs")
+    at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.case_id} at {self.at:%Y-%m-%d %H:%M}"
