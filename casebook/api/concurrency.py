@@ -8,6 +8,7 @@ re-checks the version under a row lock, so two parallel updates cannot both win)
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.db.models import Model
@@ -52,7 +53,7 @@ def check_if_match(request: Request, obj: Model) -> None:
         )
 
 
-class VersionedUpdateMixin:
+class VersionedUpdateMixin(ABC):
     """Adds ETags to responses and makes PUT/PATCH conditional on `If-Match`.
 
     The view implements `perform_versioned_update(instance, validated_data, expected_version)`
@@ -64,10 +65,11 @@ class VersionedUpdateMixin:
     def get_update_serializer_class(self) -> type:
         return self.get_serializer_class()
 
+    @abstractmethod
     def perform_versioned_update(
         self, instance: Model, validated_data: dict[str, Any], expected_version: int
     ) -> Model:
-        raise NotImplementedError(f"{type(self).__name__} must implement perform_versioned_update")
+        """Call the service that applies `validated_data` if `expected_version` is current."""
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)

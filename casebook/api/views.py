@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.db.models import Model
@@ -12,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 
-class ServiceCreateMixin:
+class ServiceCreateMixin(ABC):
     """POST on the list route: parse with `create_serializer_class`, create via a service,
     answer 201 with the view's (output) serializer and a Location header.
 
@@ -24,8 +25,9 @@ class ServiceCreateMixin:
     def get_create_serializer_class(self) -> type:
         return self.create_serializer_class or self.get_serializer_class()
 
+    @abstractmethod
     def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        raise NotImplementedError(f"{type(self).__name__} must implement perform_service_create")
+        """Call the service that creates the object from `validated_data`."""
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_create_serializer_class()(

@@ -10,6 +10,7 @@ A socket that cannot be served is accepted and then closed with a code the page 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -30,7 +31,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(AsyncJsonWebsocketConsumer, ABC):
     """Authentication, group membership and the per-event re-read of the user."""
 
     user_id: int | None = None
@@ -62,9 +63,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.close(code=code)
 
+    @abstractmethod
     async def start(self, user: User) -> None:
         """Check what the socket watches (raise Http404 to refuse) and join its groups."""
-        raise NotImplementedError
 
     async def started(self) -> None:
         """Runs once the socket is open."""
