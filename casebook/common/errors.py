@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -25,7 +26,11 @@ class TransitionNotAllowed(DomainError):
     def __init__(self, *, current: str, requested: str, message: str | None = None) -> None:
         self.current = current
         self.requested = requested
-        super().__init__(message or f"cannot {requested} from state '{current}'")
+        super().__init__(
+            message
+            or _("cannot %(requested)s from state '%(current)s'")
+            % {"requested": requested, "current": current}
+        )
 
 
 class ConflictError(DomainError):
@@ -48,7 +53,10 @@ class StaleVersion(DomainError):
     def __init__(self, *, expected: int, current: int) -> None:
         self.expected = expected
         self.current = current
-        super().__init__(f"version {expected} is stale; the current version is {current}")
+        super().__init__(
+            _("version %(expected)s is stale; the current version is %(current)s")
+            % {"expected": expected, "current": current}
+        )
 
 
 def field_error(field: str, message: str, code: str = "invalid") -> ValidationError:

@@ -11,6 +11,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.accounts.models import DeskRole, OrgRole
 from casebook.common.errors import ActionNotPermitted
@@ -37,18 +39,31 @@ class DispatchAction(StrEnum):
 
 
 RULES: dict[DispatchAction, str] = {
-    DispatchAction.APPROVE: "only a coordinator of the program's desk or a manager approves",
-    DispatchAction.REJECT: "only a coordinator of the program's desk or a manager rejects",
-    DispatchAction.COMPLETE: "only a coordinator of the program's desk or a manager completes",
-    DispatchAction.CANCEL: "only a coordinator of the program's desk, a manager or the "
-    "requester cancels",
-    DispatchAction.SETTLE: "only a coordinator of the program's desk or a manager settles",
-    DispatchAction.OVERRIDE_CONFLICT: "only a manager overrides a conflict of interest",
-    DispatchAction.SCHEDULE: "only the expert, a coordinator of the program's desk or a "
-    "manager schedules visits",
-    DispatchAction.REPORT: "only the dispatched expert or a coordinator of the program's desk "
-    "files visit reports",
-    DispatchAction.EDIT: "only the requester edits a draft",
+    DispatchAction.APPROVE: gettext_lazy(
+        "only a coordinator of the program's desk or a manager approves"
+    ),
+    DispatchAction.REJECT: gettext_lazy(
+        "only a coordinator of the program's desk or a manager rejects"
+    ),
+    DispatchAction.COMPLETE: gettext_lazy(
+        "only a coordinator of the program's desk or a manager completes"
+    ),
+    DispatchAction.CANCEL: gettext_lazy(
+        "only a coordinator of the program's desk, a manager or the requester cancels"
+    ),
+    DispatchAction.SETTLE: gettext_lazy(
+        "only a coordinator of the program's desk or a manager settles"
+    ),
+    DispatchAction.OVERRIDE_CONFLICT: gettext_lazy(
+        "only a manager overrides a conflict of interest"
+    ),
+    DispatchAction.SCHEDULE: gettext_lazy(
+        "only the expert, a coordinator of the program's desk or a manager schedules visits"
+    ),
+    DispatchAction.REPORT: gettext_lazy(
+        "only the dispatched expert or a coordinator of the program's desk files visit reports"
+    ),
+    DispatchAction.EDIT: gettext_lazy("only the requester edits a draft"),
 }
 
 
@@ -127,7 +142,7 @@ def can(user: User, action: DispatchAction, dispatch: Dispatch) -> bool:
 
 def require(user: User, action: DispatchAction, dispatch: Dispatch) -> None:
     if not can(user, action, dispatch):
-        raise ActionNotPermitted(RULES[action])
+        raise ActionNotPermitted(str(RULES[action]))
 
 
 def allowed_actions(user: User, dispatch: Dispatch) -> set[str]:
@@ -154,8 +169,10 @@ def can_manage_roster(user: User) -> bool:
 def require_manage_roster(user: User) -> None:
     if not can_manage_roster(user):
         raise ActionNotPermitted(
-            "only a manager, an administrator or a coordinator of a desk that runs a dispatch "
-            "program keeps the expert roster"
+            _(
+                "only a manager, an administrator or a coordinator of a desk that runs a dispatch "
+                "program keeps the expert roster"
+            )
         )
 
 

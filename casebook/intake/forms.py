@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from casebook.accounts.models import Desk, User
 from casebook.intake.models import (
@@ -29,6 +30,10 @@ EDITABLE_CONFIDENTIALITY = [
     (Confidentiality.NORMAL.value, Confidentiality.NORMAL.label),
     (Confidentiality.CONFIDENTIAL.value, Confidentiality.CONFIDENTIAL.label),
 ]
+
+# Django 6.1's label of a model field's blank choice; its own catalogue has no Japanese for it
+# yet, so the project's catalogue carries it.
+gettext_noop("- Select an option -")
 
 
 def topic_choices() -> list[tuple[str, str]]:

@@ -134,7 +134,7 @@ def conflict_declare(
 ) -> ConflictDeclaration:
     if not policy.can_declare_conflicts(by, expert):
         raise ActionNotPermitted(
-            "only the expert or a keeper of the roster declares the expert's conflicts"
+            _("only the expert or a keeper of the roster declares the expert's conflicts")
         )
     errors: dict[str, list[ValidationError]] = {}
     name = normalize_text(company_name)
@@ -169,7 +169,7 @@ def conflict_declare(
 def conflict_withdraw(*, declaration: ConflictDeclaration, by: User, reason: str) -> None:
     if not policy.can_declare_conflicts(by, declaration.expert):
         raise ActionNotPermitted(
-            "only the expert or a keeper of the roster withdraws the expert's conflicts"
+            _("only the expert or a keeper of the roster withdraws the expert's conflicts")
         )
     if not (reason or "").strip():
         raise field_error("reason", _("say why the declaration is withdrawn"), "required")

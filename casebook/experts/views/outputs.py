@@ -9,6 +9,7 @@ import io
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casebook.common.errors import ActionNotPermitted
@@ -36,7 +37,7 @@ CSV_HEADER = [
 def dispatch_order(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = selectors.dispatch_get_for_user(request.user, pk, via="order")
     if dispatch.approved_at is None:
-        raise ActionNotPermitted("a dispatch order is issued once the dispatch is approved")
+        raise ActionNotPermitted(_("a dispatch order is issued once the dispatch is approved"))
     today = timezone.localdate()
     return render(
         request,
@@ -80,7 +81,7 @@ def _month(text: str) -> tuple[int, int]:
 def copay_csv(request: HttpRequest) -> HttpResponse:
     """The month's co-payments, UTF-8 with a BOM so Excel opens it in Japanese."""
     if not policy.can_see_quota(request.user):
-        raise ActionNotPermitted("only staff export co-payments")
+        raise ActionNotPermitted(_("only staff export co-payments"))
     year, month = _month(request.GET.get("month", ""))
     rows = insights.copay_rows(request.user, year, month)
     buffer = io.StringIO()

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk
 from casebook.common.calendar import is_business_day, japanese_holiday_name
@@ -65,7 +66,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
             },
         )
     if not policy.can_see_roster(user):
-        raise ActionNotPermitted("only staff and experts use expert dispatch")
+        raise ActionNotPermitted(_("only staff and experts use expert dispatch"))
     boards = []
     for desk in _program_desks(user):
         boards.append(
@@ -93,7 +94,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
 @screen
 def roster(request: HttpRequest) -> HttpResponse:
     if not policy.can_see_roster(request.user):
-        raise ActionNotPermitted("only staff see the expert roster")
+        raise ActionNotPermitted(_("only staff see the expert roster"))
     form = RosterFilterForm(request.GET or None, specialties=specialty_choices())
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -305,7 +306,7 @@ def visit_report(request: HttpRequest, pk: int) -> HttpResponse:
 @screen
 def quota(request: HttpRequest) -> HttpResponse:
     if not policy.can_see_quota(request.user):
-        raise ActionNotPermitted("only staff see the quota dashboard")
+        raise ActionNotPermitted(_("only staff see the quota dashboard"))
     text = request.GET.get("fy", "")
     fiscal_year = int(text) if text.isdigit() else current_fiscal_year()
     lines = insights.quota_dashboard(request.user, fiscal_year)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from casebook.intake.models.clients import Client, Topic
@@ -13,7 +14,7 @@ from casebook.intake.models.clients import Client, Topic
 class CaseStatus(models.TextChoices):
     INTAKE = "intake", _("intake")
     ASSIGNED = "assigned", _("assigned")
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("case status", "active")
     DISPATCH = "dispatch", _("expert dispatched")
     ON_HOLD = "on_hold", _("on hold")
     CLOSED = "closed", _("closed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from casebook.intake.models.cases import Case
@@ -23,7 +24,7 @@ class AdrState(models.TextChoices):
     NONE = "", _("no ADR")
     FILED = "filed", _("filed")
     IN_PROGRESS = "in_progress", _("in progress")
-    SETTLED = "settled", _("settled")
+    SETTLED = "settled", pgettext_lazy("ADR mediation", "settled")
     NOT_SETTLED = "not_settled", _("not settled")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
