@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from casebook.common.errors import ActionNotPermitted, ConflictError
 from casebook.experts import services
@@ -43,7 +44,7 @@ def test_a_manager_override_with_a_reason_is_recorded_in_history(cast, setting):
     draft = _request(cast, setting, submit=False)
     with pytest.raises(ConflictError):
         services.dispatch_submit(dispatch=draft, by=cast.counselor)
-    with pytest.raises(ActionNotPermitted) as error:
+    with translation.override("en"), pytest.raises(ActionNotPermitted) as error:
         services.dispatch_override_conflict(
             dispatch=draft, by=setting.dispatch_coordinator, reason="他に適任者なし"
         )

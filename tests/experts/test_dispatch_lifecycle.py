@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casebook.common.errors import ActionNotPermitted, ConflictError, TransitionNotAllowed
 from casebook.experts import rules, services
@@ -268,7 +268,7 @@ def test_rejecting_needs_a_reason_and_ends_the_request(cast, setting, requested)
 
 def test_only_the_programs_desk_coordinator_or_a_manager_approves(cast, setting, requested):
     for user in (cast.counselor, cast.coordinator, cast.exit_team):
-        with pytest.raises(ActionNotPermitted) as error:
+        with translation.override("en"), pytest.raises(ActionNotPermitted) as error:
             services.dispatch_approve(dispatch=requested, by=user)
         assert "program's desk" in error.value.message
     assert services.dispatch_approve(dispatch=requested, by=cast.manager).status == "approved"
