@@ -7,15 +7,27 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+from django.apps import apps
 from django.conf import settings
 from django.utils import translation
 
 from casebook.accounts.models import DeskRole
 from casebook.intake.models import CaseStatus
 
-CATALOGUE_DIR = Path(settings.LOCALE_PATHS[0]) / "ja" / "LC_MESSAGES"
-PO_FILE = CATALOGUE_DIR / "django.po"
-MO_FILE = CATALOGUE_DIR / "django.mo"
+
+def _catalogue_dirs() -> list[Path]:
+    """The project's catalogue and those of the apps that keep their own (app/locale/)."""
+    roots = [Path(path) for path in settings.LOCALE_PATHS]
+    roots += [
+        Path(config.path) / "locale"
+        for config in apps.get_app_configs()
+        if config.name.startswith("casebook.")
+    ]
+    return [root / "ja" / "LC_MESSAGES" for root in roots if (root / "ja" / "LC_MESSAGES").is_dir()]
+
+
+CATALOGUE_DIRS = _catalogue_dirs()
 
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b"}
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif%]|\{[A-Za-z0-9_]*\}")
@@ -106,12 +118,17 @@ def parse_po(text: str) -> list[Entry]:
     return entries
 
 
-def catalogue() -> list[Entry]:
-    return parse_po(PO_FILE.read_text(encoding="utf-8"))
+def catalogue(directory: Path) -> list[Entry]:
+    return parse_po((directory / "django.po").read_text(encoding="utf-8"))
 
 
-def messages() -> list[Entry]:
-    return [entry for entry in catalogue() if not entry.is_header()]
+def messages(directory: Path) -> list[Entry]:
+    return [entry for entry in catalogue(directory) if not entry.is_header()]
+
+
+each_catalogue = pytest.mark.parametrize(
+    "directory", CATALOGUE_DIRS, ids=[str(d.parents[2].name) for d in CATALOGUE_DIRS]
+)
 
 
 def offenders(entries: list[Entry], limit: int = 8) -> str:
@@ -135,42 +152,47 @@ def test_the_parser_reads_contexts_plurals_continuations_and_flags() -> None:
     assert (days.msgid_plural, days.msgstr) == ("%(n)s days", {0: "%(n)s日"})
 
 
-def test_the_catalogue_declares_japanese_with_one_plural_form() -> None:
-    header = next(entry for entry in catalogue() if entry.is_header())
+@each_catalogue
+def test_the_catalogue_declares_japanese_with_one_plural_form(directory: Path) -> None:
+    header = next(entry for entry in catalogue(directory) if entry.is_header())
     assert "Language: ja\n" in header.msgstr[0]
     assert "Plural-Forms: nplurals=1; plural=0;" in header.msgstr[0]
     assert "fuzzy" not in header.flags
 
 
-def test_every_message_of_the_catalogue_is_translated() -> None:
+@each_catalogue
+def test_every_message_of_the_catalogue_is_translated(directory: Path) -> None:
     untranslated = [
         entry
-        for entry in messages()
+        for entry in messages(directory)
         if not entry.msgstr or not all(text.strip() for text in entry.msgstr.values())
     ]
     assert not untranslated, "untranslated " + offenders(untranslated)
 
 
-def test_no_message_of_the_catalogue_is_fuzzy() -> None:
-    fuzzy = [entry for entry in messages() if "fuzzy" in entry.flags]
+@each_catalogue
+def test_no_message_of_the_catalogue_is_fuzzy(directory: Path) -> None:
+    fuzzy = [entry for entry in messages(directory) if "fuzzy" in entry.flags]
     assert not fuzzy, "fuzzy " + offenders(fuzzy)
 
 
-def test_translations_keep_the_placeholders_of_their_message() -> None:
+@each_catalogue
+def test_translations_keep_the_placeholders_of_their_message(directory: Path) -> None:
     broken = [
         entry
-        for entry in messages()
+        for entry in messages(directory)
         for text in entry.msgstr.values()
         if text and sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(entry.msgid))
     ]
     assert not broken, "placeholders changed in " + offenders(broken)
 
 
-def test_the_compiled_catalogue_matches_the_po_file() -> None:
-    with MO_FILE.open("rb") as handle:
+@each_catalogue
+def test_the_compiled_catalogue_matches_the_po_file(directory: Path) -> None:
+    with (directory / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = []
-    for entry in messages():
+    for entry in messages(directory):
         want = entry.msgstr.get(0, "")
         if entry.msgid_plural is not None:
             got = compiled.ngettext(entry.msgid, entry.msgid_plural, 1)

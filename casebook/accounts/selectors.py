@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from casebook.accounts.models import Desk, DeskRole, User
 
@@ -25,3 +26,18 @@ def case_workers() -> QuerySet[User]:
         memberships__active=True,
         memberships__role__in=CASE_WORK_ROLES,
     ).distinct()
+
+
+def desk_list_for_user(*, user: User) -> QuerySet[Desk]:
+    """The desks whose boards and lists `user` may see, in their display order."""
+    from casebook.intake import policy
+
+    return Desk.objects.filter(policy.visible_desks_q(user))
+
+
+def desk_get_for_user(*, user: User, code: str) -> Desk:
+    """The desk `code` if `user` may see it, else 404 (the one desk getter of every screen)."""
+    desk = desk_list_for_user(user=user).filter(code=code).first()
+    if desk is None:
+        raise Http404("no such desk")
+    return desk

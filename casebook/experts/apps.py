@@ -10,7 +10,7 @@ class ExpertsConfig(AppConfig):
     verbose_name = _("Expert dispatch")
 
     def ready(self) -> None:
+        from casebook.common.extensions import registry
         from casebook.experts.selectors import open_dispatch_blocker
-        from casebook.intake.closing import register_close_blocker
 
-        register_close_blocker(open_dispatch_blocker)
+        registry.add_close_blocker(open_dispatch_blocker)

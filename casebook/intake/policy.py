@@ -94,6 +94,28 @@ def desk_roles(user: User) -> dict[int, set[str]]:
     return cached
 
 
+def can_see_desk(user: User, desk: Desk) -> bool:
+    """Who may look at a desk's board, queue and lists: its members, managers and auditors.
+
+    The one desk rule: every desk screen, desk list, desk socket and desk report asks here.
+    A login without a desk role (an expert, an administrator) sees no desk.
+    """
+    if not user.is_authenticated or not user.is_active or not desk.active:
+        return False
+    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
+        return True
+    return desk.pk in desk_roles(user)
+
+
+def visible_desks_q(user: User) -> Q:
+    """A filter on Desk for the desks `user` may see (see `can_see_desk`)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
+        return Q(active=True)
+    return Q(active=True, pk__in=list(desk_roles(user)))
+
+
 def is_exit_team(user: User) -> bool:
     return any(DeskRole.EXIT_TEAM in roles for roles in desk_roles(user).values())
 

@@ -10,7 +10,7 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Referrals")
 
     def ready(self) -> None:
-        from casebook.intake.closing import register_close_blocker
+        from casebook.common.extensions import registry
         from casebook.referrals.services import referral_close_blocker
 
-        register_close_blocker(referral_close_blocker)
+        registry.add_close_blocker(referral_close_blocker)

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casebook.common.errors import ConflictError, TransitionNotAllowed
+from casebook.common.extensions import registry
 from casebook.intake import services
-from casebook.intake.closing import _blockers, register_close_blocker
 from casebook.intake.models import CaseTransition
 from tests.factories import case_in_state
 
@@ -156,12 +156,12 @@ def test_close_is_refused_while_an_app_reports_open_work(cast):
     def open_dispatch(c):
         return "a dispatch of this case is still open" if c.pk == case.pk else None
 
-    register_close_blocker(open_dispatch)
+    registry.add_close_blocker(open_dispatch)
     try:
         with pytest.raises(ConflictError, match="dispatch of this case is still open"):
             do("close", case, cast)
     finally:
-        _blockers.remove(open_dispatch)
+        registry.close_blockers.remove(open_dispatch)
     case.refresh_from_db()
     assert case.status == "active"
 

@@ -1,5 +1,6 @@
 """Every write to clients, cases and sessions goes through these functions."""
 
+from casebook.intake.services.access_log import access_log_record
 from casebook.intake.services.cases import case_assign, case_open, case_update
 from casebook.intake.services.clients import client_create, client_update
 from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
@@ -15,6 +16,7 @@ from casebook.intake.services.lifecycle import (
 from casebook.intake.services.sessions import session_log, session_update
 
 __all__ = [
+    "access_log_record",
     "case_assign",
     "case_close",
     "case_dispatch_ended",

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
+from casebook.common.extensions import registry
 from casebook.common.models import raise_if_errors, save_tracked
 from casebook.intake import policy
-from casebook.intake.closing import close_blockers
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, ClosureReason
 from casebook.intake.services.cases import (
@@ -112,7 +112,7 @@ def case_close(
             ValidationError(_("only a duplicate names a surviving case"), code="invalid")
         ]
     raise_if_errors(errors)
-    blockers = close_blockers(case)
+    blockers = registry.close_blocker_messages(case)
     if blockers:
         raise ConflictError("; ".join(blockers), code="open_work")
 

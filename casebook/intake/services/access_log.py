@@ -1,0 +1,45 @@
+"""The access log: every read of a restricted case (DESIGN §9), written here and only here.
+
+Selectors never write, so the views, the API, the exports and the board call this after
+they have fetched what they show. A page that shows one case logs every read; a list (board,
+my cases, search, client page) logs each restricted case once per user and day, so that a
+live refresh does not flood the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from casebook.intake.models import AccessLog, Confidentiality
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.intake.models import Case
+
+
+def access_log_record(
+    *, user: User, cases: Iterable[Case | None], via: str, once_a_day: bool = False
+) -> int:
+    """Log `user`'s read of each restricted case among `cases`; the number of rows written."""
+    restricted = {
+        case.pk: case
+        for case in cases
+        if case is not None and case.confidentiality == Confidentiality.RESTRICTED
+    }
+    if not restricted or not user.is_authenticated:
+        return 0
+    if once_a_day:
+        start_of_day = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+        already = set(
+            AccessLog.objects.filter(
+                user=user, case_id__in=list(restricted), at__gte=start_of_day
+            ).values_list("case_id", flat=True)
+        )
+        restricted = {pk: case for pk, case in restricted.items() if pk not in already}
+    rows = [AccessLog(user=user, case=case, via=via) for case in restricted.values()]
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
