@@ -16,7 +16,7 @@ FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
 	    echo "$$(pyenv root)/versions/$$v/bin/python3"; exit 0; done; \
 	fi; exit 1
 
-.PHONY: run test install migrate seed lint format check clean
+.PHONY: run test install migrate seed lint format check messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@python_bin=$$($(FIND_PYTHON)) || { \
@@ -57,6 +57,10 @@ format: install
 check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+
+# Rebuild every compiled catalogue (.mo) from its .po: after editing or merging translations.
+messages: install
+	$(PY) manage.py compilemessages --ignore='.venv' >/dev/null
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
