@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -41,3 +42,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_time(name: str, default: str) -> dt.time:
+    """A time of day, `HH:MM` (24 h, local time)."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        return dt.time.fromisoformat(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a time of day HH:MM, not {raw!r}") from exc

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.urls import path
 
 from casebook.intake import consumers
+from casebook.notifications.consumers import InboxConsumer
 
 websocket_urlpatterns: list = [
     path("ws/board/<slug:desk>/", consumers.BoardConsumer.as_asgi()),
-    path("ws/notifications/", consumers.NotificationConsumer.as_asgi()),
+    path("ws/notifications/", InboxConsumer.as_asgi()),
     path("ws/cases/<int:pk>/", consumers.CaseConsumer.as_asgi()),
 ]

@@ -8,7 +8,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from casebook.env import env_bool, env_int, env_list, env_str
+from casebook.env import env_bool, env_int, env_list, env_str, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "casebook.intake",
     "casebook.referrals",
     "casebook.experts",
+    "casebook.notifications",
     "casebook.api",
 ]
 
@@ -153,12 +154,27 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 )
 
-MAILERS = {
-    "default": {
-        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+# Mail: printed to the console in development (DEBUG), sent over SMTP otherwise.
+_smtp_backend = "django.core.mail.backends.smtp.EmailBackend"
+_mail_backend = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else _smtp_backend,
+)
+MAILERS = {"default": {"BACKEND": _mail_backend}}
+if _mail_backend == _smtp_backend:
+    _use_ssl = env_bool("EMAIL_USE_SSL", default=False)
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 587),
+        "username": env_str("EMAIL_HOST_USER"),
+        "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", default=not _use_ssl),
+        "use_ssl": _use_ssl,
+        "timeout": env_int("EMAIL_TIMEOUT", 30),
     }
-}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "casebook@localhost")
+# Where the links in e-mails point: the address staff open casebook at.
+CASEBOOK_SITE_URL = env_str("CASEBOOK_SITE_URL", "http://127.0.0.1:8000")
 
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
@@ -197,6 +213,11 @@ CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS = env_int(
     "CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS", 5
 )
 CASEBOOK_REFERRAL_OUTCOME_BUSINESS_DAYS = env_int("CASEBOOK_REFERRAL_OUTCOME_BUSINESS_DAYS", 20)
+# Scheduled jobs (`manage.py run_jobs`): local times of the daily runs, and how many days back
+# a reminder run looks for occasions a stopped scheduler missed.
+CASEBOOK_REMINDERS_AT = env_time("CASEBOOK_REMINDERS_AT", "07:00")
+CASEBOOK_DIGEST_AT = env_time("CASEBOOK_DIGEST_AT", "07:30")
+CASEBOOK_REMINDER_CATCH_UP_DAYS = env_int("CASEBOOK_REMINDER_CATCH_UP_DAYS", 7)
 
 LOGGING = {
     "version": 1,

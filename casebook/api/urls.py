@@ -26,6 +26,7 @@ API_MODULES = (
     "casebook.intake.api",
     "casebook.experts.api",
     "casebook.referrals.api",
+    "casebook.notifications.api",
 )
 
 

@@ -115,3 +115,17 @@ def business_days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
         if is_business_day(day):
             yield day
         day += dt.timedelta(days=1)
+
+
+def business_day_on_or_after(day: dt.date) -> dt.date:
+    """`day` when it is a business day, else the next one (a date reached on a holiday is
+    acted on when the office opens)."""
+    return add_business_days(day, 0)
+
+
+def business_day_on_or_before(day: dt.date) -> dt.date:
+    """`day` when it is a business day, else the last one before it (a warning due on a
+    holiday is given on the last working day before, never late)."""
+    while not is_business_day(day):
+        day -= dt.timedelta(days=1)
+    return day

@@ -11,13 +11,20 @@ never imports them. See docs/architecture.md ("Extension points").
   the panel), drawn on the case page in `order`;
 - board extras: `(user, desk) -> iterable of BoardExtra`, the lists an app adds under the desk
   board's columns (incoming referrals, late visit reports …);
-- close blockers: `(case) -> message | None`, open work that keeps a case from closing.
+- close blockers: `(case) -> message | None`, open work that keeps a case from closing;
+- reminder sources: occasions found in the app's own data (a follow-up date reached, a report
+  late …), each sent once by the scheduled reminder job of `casebook.notifications`;
+- notice subjects: for each kind of object a notification may be about, who may still see it
+  and where it lives (the inbox re-checks this every time it shows or mails one);
+- case event listeners: `(case, kind, user_ids) -> None`, called inside the transaction that
+  publishes a case event to named people (the inbox stores it for them).
+See docs/notifications.md for the reminder and notification pieces.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,9 +73,63 @@ class BoardExtra:
     template: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One occasion to remind people of something, computed from the data (never a counter).
+
+    `key` names the occasion and is unique across every source (e.g.
+    `follow_up:session=12:2026-05-01`): the reminder job records it once, so the occasion is
+    sent once however often the job runs. `subject` is the object it is about (a case, a
+    dispatch, a referral …; its model must be a registered notice subject): each recipient is
+    re-checked against it before anything reaches them. `params` are plain values for the
+    text (dates, day counts), never personal data. `on_fire` runs once, inside the
+    transaction that records the occasion (e.g. to refresh the desk boards).
+    """
+
+    kind: str
+    key: str
+    subject: Any
+    recipient_ids: frozenset[int]
+    due_on: dt.date
+    params: Mapping[str, Any] = field(default_factory=dict)
+    on_fire: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSource:
+    """A kind of reminder an app finds in its data.
+
+    `collect(first_day, today)` yields the occasions whose day falls between `first_day` and
+    `today` (both inclusive; the window lets a run that was missed catch up). `text(subject,
+    params)` is the line shown in the inbox and the mails, in the active language, where
+    `subject` is the title the notice subject gives for the reader.
+    """
+
+    kind: str
+    label: Any
+    collect: Callable[[dt.date, dt.date], Iterable[Reminder]]
+    text: Callable[[str, Mapping[str, Any]], str]
+    order: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSubject:
+    """An object notifications may be about (`model` is the label, e.g. `intake.case`).
+
+    `titles(user, ids)` answers, for those of `ids` the user may see NOW, a short title
+    (e.g. the case number and title); ids missing from the answer are gone for this user.
+    `url(id)` is where the object lives.
+    """
+
+    model: str
+    titles: Callable[[User, Sequence[int]], Mapping[int, str]]
+    url: Callable[[int], str]
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
+CaseEventListener = Callable[["Case", str, "frozenset[int]"], None]
 
 
 @dataclass
@@ -77,6 +138,9 @@ class Registry:
     case_panels: list[CasePanel] = field(default_factory=list)
     board_extra_providers: list[BoardExtraProvider] = field(default_factory=list)
     close_blockers: list[CloseBlocker] = field(default_factory=list)
+    reminder_sources: dict[str, ReminderSource] = field(default_factory=dict)
+    notice_subjects: dict[str, NoticeSubject] = field(default_factory=dict)
+    case_event_listeners: list[CaseEventListener] = field(default_factory=list)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -92,6 +156,15 @@ class Registry:
 
     def add_close_blocker(self, blocker: CloseBlocker) -> None:
         _append_once(self.close_blockers, blocker)
+
+    def add_reminder_source(self, source: ReminderSource) -> None:
+        self.reminder_sources[source.kind] = source
+
+    def add_notice_subject(self, subject: NoticeSubject) -> None:
+        self.notice_subjects[subject.model] = subject
+
+    def add_case_event_listener(self, listener: CaseEventListener) -> None:
+        _append_once(self.case_event_listeners, listener)
 
     # --- what intake asks ---------------------------------------------------------------
 
@@ -111,6 +184,18 @@ class Registry:
 
     def close_blocker_messages(self, case: Case) -> list[str]:
         return [message for blocker in self.close_blockers if (message := blocker(case))]
+
+    def case_event_published(self, case: Case, kind: str, user_ids: frozenset[int]) -> None:
+        for listener in self.case_event_listeners:
+            listener(case, kind, user_ids)
+
+    # --- what the reminder job and the inbox ask --------------------------------------------
+
+    def sources(self) -> list[ReminderSource]:
+        return sorted(self.reminder_sources.values(), key=lambda s: (s.order, s.kind))
+
+    def subject_for(self, model: str) -> NoticeSubject | None:
+        return self.notice_subjects.get(model)
 
 
 def _append_once(items: list[Any], item: Any) -> None:

@@ -11,6 +11,8 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
+        from casebook.experts import reminders
         from casebook.experts.selectors import open_dispatch_blocker
 
         registry.add_close_blocker(open_dispatch_blocker)
+        reminders.register(registry)

@@ -300,6 +300,12 @@ class Dispatch(models.Model):
         indexes = [
             models.Index(fields=["program", "status"]),
             models.Index(fields=["expert", "status"]),
+            # The reminder job: dispatches still owing their final report.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(final_report_at__isnull=True),
+                name="dispatch_final_report_missing",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -344,7 +350,15 @@ class DispatchVisit(models.Model):
         ordering = ["date", "id"]
         verbose_name = _("dispatch visit")
         verbose_name_plural = _("dispatch visits")
-        indexes = [models.Index(fields=["expert", "date"])]
+        indexes = [
+            models.Index(fields=["expert", "date"]),
+            # The reminder job: visits whose report is not filed, by date.
+            models.Index(
+                fields=["date"],
+                condition=models.Q(report_filed_at__isnull=True),
+                name="visit_report_missing",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["dispatch", "date"], name="one_visit_per_dispatch_day"),
             models.CheckConstraint(

@@ -8,3 +8,9 @@ class IntakeConfig(AppConfig):
     name = "casebook.intake"
     label = "intake"
     verbose_name = _("Clients and cases")
+
+    def ready(self) -> None:
+        from casebook.common.extensions import registry
+        from casebook.intake import reminders
+
+        reminders.register(registry)

@@ -1,4 +1,5 @@
-"""The live WebSockets: a desk's board, a user's notifications, a case page.
+"""The live WebSockets: a desk's board and a case page (a user's notifications:
+casebook/notifications/consumers.py, built on LiveConsumer).
 
 Events on the channel layer carry ids only (events.py). Each consumer re-reads the case for
 its own user through the visibility policy before it sends anything, so a socket never
@@ -19,7 +20,7 @@ from django.http import Http404
 
 from casebook.accounts.models import User
 from casebook.intake import live
-from casebook.intake.events import board_group, case_group, user_group
+from casebook.intake.events import board_group, case_group
 from casebook.intake.presence import (
     PresenceEntry,
     PresenceStore,
@@ -144,30 +145,6 @@ class BoardConsumer(LiveConsumer):
         elif case_id in self.known:
             self.known.discard(case_id)
             await self.send_json({"type": "case_hidden", "case": {"id": case_id}})
-
-
-class NotificationConsumer(LiveConsumer):
-    """`ws/notifications/`: events addressed to the user (e.g. "you now lead this case")."""
-
-    async def start(self, user: User) -> None:
-        await self.join(user_group(user.pk))
-
-    async def case_event(self, event: dict) -> None:
-        user = await self.viewer()
-        if user is None:
-            return
-        snapshot = await database_sync_to_async(live.case_snapshot_for_user)(user, event["case_id"])
-        if snapshot is None:
-            return
-        text = live.notification_text(snapshot, event["kind"], user=user, language=self.language)
-        await self.send_json(
-            {
-                "type": "notification",
-                "kind": event["kind"],
-                "case": snapshot.as_json(),
-                "text": text,
-            }
-        )
 
 
 class CaseConsumer(LiveConsumer):

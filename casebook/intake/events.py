@@ -2,6 +2,8 @@
 
 An event carries ids, never case data: each WebSocket consumer re-reads the case through
 the visibility policy for its own user before it sends anything (see consumers.py).
+Events addressed to named people go to the registry's case event listeners, inside the
+transaction: the inbox stores them and tells each person's socket once the change commits.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from casebook.common.extensions import registry
 
 if TYPE_CHECKING:
     from casebook.intake.models import Case
@@ -31,7 +35,9 @@ def case_group(case_id: int) -> str:
 def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | None = None) -> None:
     """Schedule `kind` about `case` for the desk board, the case page and named users."""
     case_id, desk_code = case.pk, case.desk.code
-    recipients = set(notify_user_ids or ())
+    recipients = frozenset(notify_user_ids or ())
+    if recipients:
+        registry.case_event_published(case, kind, recipients)
 
     def send() -> None:
         layer = get_channel_layer()
@@ -41,8 +47,6 @@ def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | Non
         group_send = async_to_sync(layer.group_send)
         group_send(board_group(desk_code), message)
         group_send(case_group(case_id), message)
-        for user_id in recipients:
-            group_send(user_group(user_id), message)
 
     # robust: the change is committed; a channel layer that is down must not turn it into an
     # error for the user who made it (the failure is logged, and pages catch up on reconnect).

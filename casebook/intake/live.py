@@ -143,27 +143,6 @@ def display_name(user: User) -> str:
     return str(user)
 
 
-def notification_text(snapshot: CaseSnapshot, kind: str, *, user: User, language: str) -> str:
-    """One line for the user's notification tray, in their language."""
-    with translation.override(language):
-        if kind == "assigned":
-            if snapshot.lead_counselor_id == user.pk:
-                return _("%(number)s %(title)s: you are now the lead counselor") % {
-                    "number": snapshot.number,
-                    "title": snapshot.title,
-                }
-            return _("%(number)s %(title)s: handed to another lead counselor") % {
-                "number": snapshot.number,
-                "title": snapshot.title,
-            }
-        label = KIND_LABELS.get(kind, gettext_lazy("updated"))
-        return _("%(number)s %(title)s: %(event)s") % {
-            "number": snapshot.number,
-            "title": snapshot.title,
-            "event": label,
-        }
-
-
 def ui_labels(language: str) -> dict[str, str]:
     """Words the page needs even while its socket is down, sent when the socket opens."""
     with translation.override(language):

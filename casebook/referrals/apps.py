@@ -11,6 +11,8 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
+        from casebook.referrals import reminders
         from casebook.referrals.services import referral_close_blocker
 
         registry.add_close_blocker(referral_close_blocker)
+        reminders.register(registry)

@@ -427,8 +427,9 @@
       item.className = "message info notification";
       item.dataset.case = data.case ? String(data.case.id) : "";
       item.dataset.kind = data.kind || "";
-      var text = document.createElement(data.case && data.case.url ? "a" : "span");
-      if (data.case && data.case.url) text.href = data.case.url;
+      var href = data.url || (data.case && data.case.url);
+      var text = document.createElement(href ? "a" : "span");
+      if (href) text.href = href;
       text.textContent = data.text || "";
       item.appendChild(text);
       var dismiss = document.createElement("button");
@@ -450,6 +451,8 @@
     new LiveSocket("/ws/notifications/", {
       message: function (data) {
         if (data.type === "notification") show(data);
+        /* the inbox in the nav (inbox.js) keeps its count from these */
+        document.dispatchEvent(new CustomEvent("casebook:inbox", { detail: data }));
       },
     });
   }

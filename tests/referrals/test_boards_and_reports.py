@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.utils import timezone
@@ -164,28 +163,52 @@ def test_a_counselor_does_not_read_the_referral_reports(cast):
         selectors.referral_desk_matrix(cast.counselor)
 
 
+# A Wednesday in June: no holiday around it.
+WEDNESDAY = dt.date(2026, 6, 10)
+
+
+def at_eight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(8, 0)))
+
+
 def test_the_daily_run_announces_newly_overdue_referrals_to_the_referrer(
     cast, yorozu_case, inbox, django_capture_on_commit_callbacks
 ):
-    from django.core.management import call_command
+    from casebook.notifications.services import jobs_run_due
 
     referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
-    Referral.objects.filter(pk=referral.pk).update(
-        due_on=timezone.localdate() - dt.timedelta(days=1)
-    )
+    Referral.objects.filter(pk=referral.pk).update(due_on=WEDNESDAY - dt.timedelta(days=1))
     referrer = inbox(cast.counselor.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("referrals_overdue", stdout=io.StringIO())
+        jobs_run_due(now=at_eight(WEDNESDAY), names=["reminders"])
 
     assert referrer.kinds() == ["referral_overdue"]
 
 
-def test_the_daily_run_does_not_repeat_older_overdue_referrals(cast, yorozu_case):
-    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
-    Referral.objects.filter(pk=referral.pk).update(
-        due_on=timezone.localdate() - dt.timedelta(days=5)
-    )
+def test_the_daily_run_does_not_repeat_overdue_referrals(cast, yorozu_case, ip_coordinator):
+    from casebook.notifications.models import Notification
+    from casebook.notifications.services import reminders_run
 
-    assert services.referrals_announce_overdue() == 0
-    assert services.referrals_announce_overdue(since_days=7) == 1
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    Referral.objects.filter(pk=referral.pk).update(due_on=WEDNESDAY - dt.timedelta(days=5))
+
+    first = reminders_run(today=WEDNESDAY)
+    second = reminders_run(today=WEDNESDAY + dt.timedelta(days=1))
+
+    assert (first.sent, second.sent) == (2, 0)
+    assert set(
+        Notification.objects.filter(kind="referral_overdue").values_list("recipient", flat=True)
+    ) == {cast.counselor.pk, ip_coordinator.pk}
+
+
+def test_referrals_overdue_longer_than_the_catch_up_window_are_not_announced(
+    cast, yorozu_case, settings
+):
+    from casebook.notifications.services import reminders_run
+
+    settings.CASEBOOK_REMINDER_CATCH_UP_DAYS = 7
+    referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    Referral.objects.filter(pk=referral.pk).update(due_on=WEDNESDAY - dt.timedelta(days=20))
+
+    assert reminders_run(today=WEDNESDAY).sent == 0

@@ -160,7 +160,15 @@ class Case(models.Model):
                 name="assigned_case_has_lead_counselor",
             ),
         ]
-        indexes = [models.Index(fields=["desk", "status"])]
+        indexes = [
+            models.Index(fields=["desk", "status"]),
+            # The reminder job: held cases by resume-by date.
+            models.Index(
+                fields=["resume_by"],
+                condition=models.Q(status="on_hold"),
+                name="case_hold_resume_by",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -69,7 +69,9 @@ class IpDetails(models.Model):
     """Fields only the IP desk records; the novelty grace period is derived (DESIGN §3)."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="ip")
-    invention_disclosed_on = models.DateField(_("invention disclosed on"), null=True, blank=True)
+    invention_disclosed_on = models.DateField(
+        _("invention disclosed on"), null=True, blank=True, db_index=True
+    )
     rights_sought = models.JSONField(_("rights sought"), default=list, blank=True)
     foreign_filing_countries = models.JSONField(
         _("countries for foreign filing"), default=list, blank=True

@@ -61,6 +61,14 @@ class ConsultationSession(models.Model):
                 name="session_duration_in_range",
             )
         ]
+        indexes = [
+            # The reminder job: sessions by follow-up date.
+            models.Index(
+                fields=["follow_up_on"],
+                condition=models.Q(follow_up_on__isnull=False),
+                name="session_follow_up_on",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.started_at:%Y-%m-%d}"

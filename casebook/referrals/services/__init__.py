@@ -33,7 +33,6 @@ from casebook.referrals.services.followup import (
     CHECKLIST_FIELDS,
     referral_close_blocker,
     referral_update_checklist,
-    referrals_announce_overdue,
 )
 from casebook.referrals.services.partners import PARTNER_FIELDS, partner_create, partner_update
 
@@ -61,5 +60,4 @@ __all__ = [
     "referral_decline",
     "referral_report_outcome",
     "referral_update_checklist",
-    "referrals_announce_overdue",
 ]

@@ -1,8 +1,7 @@
-"""The hand-off checklist, the close blocker and the daily overdue announcement."""
+"""The hand-off checklist and the close blocker (overdue referrals: reminders.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +18,6 @@ from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case
 from casebook.referrals.models import (
-    OPEN_STATUSES,
     Referral,
     ReferralKind,
 )
@@ -28,7 +26,6 @@ from casebook.referrals.services.common import (
     checklist_required,
     local_today,
     lock_referral,
-    publish,
     validate_checklist,
 )
 
@@ -114,27 +111,3 @@ def referral_close_blocker(case: Case) -> str | None:
             "id": incoming.pk,
         }
     return None
-
-
-@transaction.atomic
-def referrals_announce_overdue(*, today: dt.date | None = None, since_days: int = 1) -> int:
-    """Tell both boards (and the referrer) about referrals that fell overdue lately.
-
-    Run once a day (`manage.py referrals_overdue`): referrals whose due date lies in the
-    `since_days` days before `today` are announced once, as `referral_overdue`.
-    """
-    today = today or local_today()
-    due = (
-        Referral.objects.filter(
-            status__in=OPEN_STATUSES,
-            due_on__lt=today,
-            due_on__gte=today - dt.timedelta(days=since_days),
-        )
-        .select_related("from_case__desk", "created_case__desk")
-        .order_by("pk")
-    )
-    count = 0
-    for referral in due:
-        publish(referral, "referral_overdue")
-        count += 1
-    return count

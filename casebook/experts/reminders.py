@@ -1,0 +1,157 @@
+"""Reminders about late expert reports, and dispatches as the subject of notifications.
+
+Registered in ExpertsConfig.ready() with the extension registry (docs/notifications.md).
+The deadlines are those of the coordinator page (selectors.py): a visit report is late once
+5 business days after the visit have passed; a final report once 7 days after the last
+visit have passed. The reminder goes out on the first business day it is late, to the
+expert's login (if any) and the coordinators of the program's desk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casebook.accounts.models import DeskMembership, DeskRole
+from casebook.common.calendar import add_business_days, business_day_on_or_after
+from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
+from casebook.experts import policy
+from casebook.experts.models import Dispatch, DispatchStatus, DispatchVisit
+from casebook.experts.selectors import FINAL_REPORT_DAYS, visit_report_due
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.common.extensions import Registry
+
+S = DispatchStatus
+# A report deadline plus the longest run of closed days stays well within this.
+LOOKBACK = dt.timedelta(days=40)
+
+
+def dispatch_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
+    """The dispatches `user` may see now, by number and expert (never the client: an exit-
+    track case's client stays inside the dispatch page)."""
+    rows = (
+        policy.dispatches_visible_to(user)
+        .filter(pk__in=list(ids))
+        .values_list("pk", "expert__name")
+    )
+    return {
+        pk: _("dispatch #%(id)s (%(expert)s)") % {"id": pk, "expert": name} for pk, name in rows
+    }
+
+
+def dispatch_url(pk: int) -> str:
+    return reverse("experts:dispatch", args=[pk])
+
+
+def _coordinators(desk_ids: Iterable[int]) -> dict[int, set[int]]:
+    by_desk: dict[int, set[int]] = {}
+    for desk_id, user_id in DeskMembership.objects.filter(
+        desk_id__in=set(desk_ids), role=DeskRole.COORDINATOR, active=True
+    ).values_list("desk_id", "user_id"):
+        by_desk.setdefault(desk_id, set()).add(user_id)
+    return by_desk
+
+
+def _recipients(dispatch: Dispatch, coordinators: dict[int, set[int]]) -> frozenset[int]:
+    ids = set(coordinators.get(dispatch.program.desk_id, set()))
+    if dispatch.expert.user_id:
+        ids.add(dispatch.expert.user_id)
+    return frozenset(ids)
+
+
+def visit_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Reminder]:
+    visits = list(
+        DispatchVisit.objects.filter(
+            report_filed_at__isnull=True,
+            date__range=(first_day - LOOKBACK, today),
+            dispatch__status__in=(S.SCHEDULED, S.COMPLETED, S.CANCELLED),
+        )
+        .select_related("dispatch__program", "dispatch__expert")
+        .order_by("date", "pk")
+    )
+    coordinators = _coordinators(v.dispatch.program.desk_id for v in visits)
+    for visit in visits:
+        due = visit_report_due(visit)
+        day = add_business_days(due, 1)
+        if not first_day <= day <= today:
+            continue
+        yield Reminder(
+            kind="visit_report_late",
+            key=f"visit_report_late:visit={visit.pk}:{visit.date}",
+            subject=visit.dispatch,
+            recipient_ids=_recipients(visit.dispatch, coordinators),
+            due_on=day,
+            params={"visit": visit.date.isoformat(), "due": due.isoformat()},
+        )
+
+
+def visit_report_text(subject: str, params: Mapping[str, Any]) -> str:
+    return _("%(subject)s: the report of the visit on %(visit)s was due by %(due)s") % {
+        "subject": subject,
+        "visit": formats.date_format(dt.date.fromisoformat(params["visit"])),
+        "due": formats.date_format(dt.date.fromisoformat(params["due"])),
+    }
+
+
+def final_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Reminder]:
+    late_after = dt.timedelta(days=FINAL_REPORT_DAYS + 1)
+    dispatches = list(
+        Dispatch.objects.filter(status__in=(S.SCHEDULED, S.COMPLETED), final_report_at__isnull=True)
+        .annotate(last_visit=Max("visits__date"))
+        .filter(last_visit__range=(first_day - LOOKBACK, today - late_after))
+        .select_related("program", "expert")
+        .order_by("pk")
+    )
+    coordinators = _coordinators(d.program.desk_id for d in dispatches)
+    for dispatch in dispatches:
+        day = business_day_on_or_after(dispatch.last_visit + late_after)
+        if not first_day <= day <= today:
+            continue
+        due = dispatch.last_visit + dt.timedelta(days=FINAL_REPORT_DAYS)
+        yield Reminder(
+            kind="final_report_late",
+            key=f"final_report_late:dispatch={dispatch.pk}:{dispatch.last_visit}",
+            subject=dispatch,
+            recipient_ids=_recipients(dispatch, coordinators),
+            due_on=day,
+            params={"last_visit": dispatch.last_visit.isoformat(), "due": due.isoformat()},
+        )
+
+
+def final_report_text(subject: str, params: Mapping[str, Any]) -> str:
+    return _("%(subject)s: the final report was due by %(due)s (last visit %(last_visit)s)") % {
+        "subject": subject,
+        "due": formats.date_format(dt.date.fromisoformat(params["due"])),
+        "last_visit": formats.date_format(dt.date.fromisoformat(params["last_visit"])),
+    }
+
+
+def register(registry: Registry) -> None:
+    registry.add_notice_subject(NoticeSubject("experts.dispatch", dispatch_titles, dispatch_url))
+    registry.add_reminder_source(
+        ReminderSource(
+            kind="visit_report_late",
+            label=gettext_lazy("visit report late"),
+            collect=visit_report_reminders,
+            text=visit_report_text,
+            order=40,
+        )
+    )
+    registry.add_reminder_source(
+        ReminderSource(
+            kind="final_report_late",
+            label=gettext_lazy("final report late"),
+            collect=final_report_reminders,
+            text=final_report_text,
+            order=50,
+        )
+    )
