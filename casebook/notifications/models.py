@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -149,9 +150,9 @@ class DigestDelivery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
     )
-    day = models.DateField(_("day"))
+    day = models.DateField(_("date of the digest"))
     items = models.PositiveIntegerField(_("items"), default=0)
-    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("digest")
@@ -202,7 +203,7 @@ class JobRun(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=JobRunStatus.choices, default=JobRunStatus.RUNNING
     )
-    sent = models.PositiveIntegerField(_("sent"), default=0)
+    sent = models.PositiveIntegerField(pgettext_lazy("count", "sent"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
     detail = models.TextField(_("details"), blank=True)
     worker = models.CharField(_("worker"), max_length=100, blank=True)
