@@ -71,9 +71,7 @@ def test_a_kind_chosen_immediately_is_mailed_by_the_next_mail_run(reader, case_o
     assert len(mail.outbox) == 1
 
 
-def test_no_mail_about_a_case_the_reader_lost_sight_of_before_it_was_sent(
-    reader, case_of, cast
-):
+def test_no_mail_about_a_case_the_reader_lost_sight_of_before_it_was_sent(reader, case_of, cast):
     choose(reader, updated="immediately")
     case = case_of(title="廃業の相談")
     publish_case_event(case, "updated", notify_user_ids={reader.pk})
