@@ -38,10 +38,14 @@ migrate: install
 seed: migrate
 	DEBUG=1 $(PY) manage.py seed_demo
 
+# The web server and the scheduler of the reminders and e-mails (manage.py run_jobs) run
+# side by side; stopping make (Ctrl+C) stops both.
 run: seed
 	$(PY) manage.py collectstatic --no-input >/dev/null
 	@echo "casebook is serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=1 $(PY) -m daphne -b $(HOST) -p $(PORT) casebook.asgi:application
+	@DEBUG=1 CASEBOOK_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py run_jobs & jobs=$$!; \
+	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 CASEBOOK_SITE_URL=http://$(HOST):$(PORT) $(PY) -m daphne -b $(HOST) -p $(PORT) casebook.asgi:application
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -176,8 +176,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "casebook@localhost")
 # Where the links in e-mails point: the address staff open casebook at.
 CASEBOOK_SITE_URL = env_str("CASEBOOK_SITE_URL", "http://127.0.0.1:8000")
 
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated API call answers 401 with WWW-Authenticate.

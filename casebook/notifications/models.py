@@ -7,6 +7,8 @@ re-checked against the reader's visibility (docs/notifications.md).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,6 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
+
+
+def now() -> dt.datetime:
+    """`timezone.now()` looked up on each call (the demo replays the past by setting it)."""
+    return timezone.now()
 
 
 class Delivery(models.TextChoices):
@@ -44,7 +51,7 @@ class ReminderOccasion(models.Model):
     subject_id = models.PositiveBigIntegerField(_("about (id)"))
     due_on = models.DateField(_("due on"))
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
-    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    created_at = models.DateTimeField(_("recorded at"), default=now)
     run = models.ForeignKey(
         "JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="occasions"
     )
@@ -73,7 +80,7 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     mail_state = models.CharField(
         _("e-mail"), max_length=10, choices=MailState.choices, blank=True, default=""
@@ -152,7 +159,7 @@ class DigestDelivery(models.Model):
     )
     day = models.DateField(_("date of the digest"))
     items = models.PositiveIntegerField(_("items"), default=0)
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), default=now)
 
     class Meta:
         verbose_name = _("digest")
@@ -198,7 +205,7 @@ class JobRun(models.Model):
 
     job = models.CharField(_("job"), max_length=64)
     slot = models.DateTimeField(_("scheduled for"))
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), default=now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=JobRunStatus.choices, default=JobRunStatus.RUNNING
