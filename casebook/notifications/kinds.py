@@ -19,7 +19,7 @@ from casebook.intake.live import KIND_LABELS
 
 EVENT = "event"
 REMINDER = "reminder"
-GROUP_LABELS = {EVENT: gettext_lazy("Changes to cases"), REMINDER: gettext_lazy("Reminders")}
+GROUP_LABELS = {REMINDER: gettext_lazy("Reminders"), EVENT: gettext_lazy("Changes to cases")}
 
 
 @dataclass(frozen=True)
