@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from casebook.intake.services import access_log_record
 from casebook.notifications import selectors, services
 from casebook.notifications.models import Notification
 
@@ -54,10 +55,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def _entries(self, rows: list[Notification]) -> list[dict[str, Any]]:
-        return [
-            entry.as_json()
-            for entry in selectors.inbox_entries(user=self.request.user, notifications=rows)
-        ]
+        user = self.request.user
+        entries = selectors.inbox_entries(user=user, notifications=rows)
+        access_log_record(
+            user=user,
+            cases=selectors.restricted_cases_shown(user=user, entries=entries),
+            via="api:notifications",
+            once_a_day=True,
+        )
+        return [entry.as_json() for entry in entries]
 
     @extend_schema(
         parameters=[

@@ -18,11 +18,13 @@ from django.http import Http404
 from django.urls import reverse
 
 from casebook.common.extensions import registry
+from casebook.intake import policy as case_policy
 from casebook.notifications import kinds, policy
-from casebook.notifications.models import JobRun, Notification, NotificationSettings
+from casebook.notifications.models import JobRun, JobState, Notification, NotificationSettings
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
+    from casebook.intake.models import Case
 
 PAGE_SIZE = 25
 TRAY_SIZE = 8
@@ -45,6 +47,7 @@ class InboxEntry:
     gone: bool
     subject_type: str
     subject_id: int
+    actions: frozenset[str] = frozenset()
 
     @property
     def open_url(self) -> str:
@@ -141,9 +144,28 @@ def inbox_entries(*, user: User, notifications: Sequence[Notification]) -> list[
                 gone=gone,
                 subject_type=notification.subject_type,
                 subject_id=notification.subject_id,
+                actions=frozenset(policy.offered_actions(user, notification)),
             )
         )
     return entries
+
+
+def restricted_cases_shown(*, user: User, entries: Sequence[InboxEntry]) -> list[Case]:
+    """The restricted cases a list of entries names (by number): the caller logs the read."""
+    ids = [e.subject_id for e in entries if e.subject_type == CASE_SUBJECT and not e.gone]
+    if not ids:
+        return []
+    return list(
+        case_policy.cases_visible_to(user)
+        .filter(pk__in=ids, confidentiality="restricted")
+        .only("pk", "confidentiality")
+    )
+
+
+def job_states(*, user: User) -> dict[str, JobState]:
+    """Where each scheduled job stands, by name (for those who may read the job record)."""
+    policy.require_job_runs(user)
+    return {state.name: state for state in JobState.objects.all()}
 
 
 def inbox_entry_for_user(*, user: User, notification: Notification) -> InboxEntry:

@@ -13,15 +13,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casebook.intake.services import access_log_record
 from casebook.intake.views.common import apply_service_errors, safe_next, screen
-from casebook.notifications import selectors, services
+from casebook.notifications import policy, selectors, services
 from casebook.notifications.forms import PreferencesForm
-from casebook.notifications.models import JobState
+from casebook.notifications.selectors import InboxEntry
 from casebook.notifications.services.jobs import scheduled_jobs
 
 
 def _id_or_none(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+
+
+def _entries(request: HttpRequest, rows: list) -> list[InboxEntry]:
+    """The entries as the user may read them; restricted cases they name are logged."""
+    entries = selectors.inbox_entries(user=request.user, notifications=rows)
+    access_log_record(
+        user=request.user,
+        cases=selectors.restricted_cases_shown(user=request.user, entries=entries),
+        via="inbox",
+        once_a_day=True,
+    )
+    return entries
 
 
 @screen
@@ -39,12 +52,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/inbox.html",
         {
-            "entries": selectors.inbox_entries(user=user, notifications=rows),
+            "entries": _entries(request, rows),
             "more": more,
             "next_before": rows[-1].pk if rows else None,
             "unread_only": unread,
             "unread": selectors.unread_count(user=user),
-            "cap": selectors.UNREAD_COUNT_CAP,
+            "may_read_job_runs": policy.can_read_job_runs(user),
         },
     )
 
@@ -58,9 +71,8 @@ def tray(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/_tray.html",
         {
-            "entries": selectors.inbox_entries(user=user, notifications=rows),
+            "entries": _entries(request, rows),
             "unread": selectors.unread_count(user=user),
-            "cap": selectors.UNREAD_COUNT_CAP,
         },
     )
 
@@ -138,7 +150,7 @@ def job_runs(request: HttpRequest) -> HttpResponse:
     rows, more = selectors.job_run_page(
         user=request.user, job=job, before=_id_or_none(request.GET.get("before"))
     )
-    states = {state.name: state for state in JobState.objects.filter(name__in=names)}
+    states = selectors.job_states(user=request.user)
     return render(
         request,
         "notifications/job_runs.html",

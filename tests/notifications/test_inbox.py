@@ -223,3 +223,39 @@ def test_reminders_and_events_open_their_own_objects(cast, led_case):
     assert entry.url == f"/cases/{led_case.pk}/"
     assert led_case.number in entry.text
     assert entry.kind_label == "フォローアップ予定日の到来"
+
+
+def test_an_inbox_naming_a_restricted_case_logs_the_read_once_a_day(cast):
+    from casebook.intake.models import AccessLog
+
+    case = CaseFactory(
+        desk=desk("yorozu"),
+        status="active",
+        lead_counselor=cast.exit_team,
+        confidentiality="restricted",
+        on_exit_track=True,
+        title="廃業の相談",
+    )
+    publish_case_event(case, "updated", notify_user_ids={cast.exit_team.pk})
+    client = web(cast.exit_team)
+
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    client.get(reverse("notifications:tray"))
+
+    assert case.number in page and "廃業の相談" not in page
+    assert list(AccessLog.objects.values_list("user", "case", "via")) == [
+        (cast.exit_team.pk, case.pk, "inbox")
+    ]
+
+
+def test_only_unread_entries_offer_mark_read(cast, led_case):
+    publish_case_event(led_case, "updated", notify_user_ids={cast.counselor.pk})
+    publish_case_event(led_case, "held", notify_user_ids={cast.counselor.pk})
+    read = Notification.objects.filter(kind="held").get()
+    services.notification_mark_read(notification=read, by=cast.counselor)
+
+    page = web(cast.counselor).get(reverse("notifications:inbox"))
+
+    actions = {entry.kind: entry.actions for entry in page.context["entries"]}
+    assert actions == {"updated": {"open", "read"}, "held": {"open"}}
+    assert page.content.decode().count(reverse("notifications:read", args=[read.pk])) == 0
