@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from casebook.api.filters import AllowListOrderingFilter
 from casebook.intake.services import access_log_record
 from casebook.notifications import selectors, services
 from casebook.notifications.models import Notification
@@ -43,8 +44,10 @@ def _unread_param(request: Request) -> bool:
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
-    ordering = ("-created_at", "-id")
-    filter_backends: list = []
+    # Newest first: (created_at, id) descending, the order of the index `inbox_newest`.
+    filter_backends = [AllowListOrderingFilter]
+    ordering_fields = {"created_at": "created_at"}
+    ordering = ["-created_at"]
     queryset = Notification.objects.none()
 
     def get_queryset(self) -> QuerySet[Notification]:

@@ -137,11 +137,28 @@ def test_the_endpoints_cost_the_same_whatever_the_inbox_holds(
     client = api(cast.counselor)
     notification = Notification.objects.first()
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert client.get(URL).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert client.get(URL, {"unread": "true", "page_size": 200}).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.post(f"{URL}{notification.pk}/read/").status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert client.post(f"{URL}read-all/").status_code == 200
+
+
+def test_the_list_is_ordered_by_creation_time_then_id(cast, led_case):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    notify(led_case, cast.counselor, times=3)
+    first, _second, third = Notification.objects.order_by("pk")
+    # The oldest row was created last (a slow transaction): the time decides the order.
+    Notification.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+
+    ids = [row["id"] for row in api(cast.counselor).get(URL, {"page_size": 2}).json()["results"]]
+
+    assert ids == [first.pk, third.pk]

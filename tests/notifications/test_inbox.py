@@ -198,12 +198,12 @@ def test_the_inbox_screen_costs_the_same_whatever_it_holds(
     client = web(cast.counselor)
     client.get(reverse("notifications:inbox"))
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("notifications:inbox")).status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("notifications:tray")).status_code == 200
     notification = Notification.objects.filter(recipient=cast.counselor).first()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         client.get(reverse("notifications:open", args=[notification.pk]))
 
 
