@@ -161,3 +161,30 @@ def mailbox_reader(db):
     from tests.factories import member
 
     return member("yorozu", DeskRole.COUNSELOR, username="mailbox", email="mailbox@example.jp")
+
+
+def test_the_loop_outlives_a_failed_check_and_stops_when_asked(db, monkeypatch):
+    import signal
+
+    from casebook.notifications.management.commands import run_jobs
+
+    checks: list[int] = []
+    before = signal.getsignal(signal.SIGINT)
+
+    def flaky(self, worker, options):
+        checks.append(1)
+        if len(checks) == 1:
+            raise RuntimeError("the database went away")
+        self.stopping = True  # as SIGTERM would
+        return []
+
+    monkeypatch.setattr(run_jobs.Command, "run_due", flaky)
+    # The loop closes stale connections between checks; not the test's own connection.
+    monkeypatch.setattr(run_jobs, "close_old_connections", lambda: None)
+    out = io.StringIO()
+
+    call_command("run_jobs", "--interval", "1", stdout=out)
+
+    assert len(checks) == 2
+    assert out.getvalue().rstrip().endswith("run_jobs stopped")
+    assert signal.getsignal(signal.SIGINT) is before

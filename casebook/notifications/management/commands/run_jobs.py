@@ -8,6 +8,7 @@ on SIGINT/SIGTERM after the job in hand.
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from typing import Any
@@ -18,6 +19,8 @@ from django.db import close_old_connections
 from casebook.notifications.models import JobRun
 from casebook.notifications.services import jobs_run_due
 from casebook.notifications.services.jobs import job_names, worker_name
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -59,19 +62,30 @@ class Command(BaseCommand):
             runs = self.run_due(worker, options)
             self.summary(runs)
             return
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.loop(worker, options, interval)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("run_jobs stopped")
+
+    def loop(self, worker: str, options: dict[str, Any], interval: int) -> None:
         self.stdout.write(
             f"run_jobs {worker}: checking every {interval} s for {', '.join(job_names())} "
             "(Ctrl+C stops)"
         )
         while not self.stopping:
             close_old_connections()
-            self.run_due(worker, options)
+            try:
+                self.run_due(worker, options)
+            except Exception:
+                # The database went away or the like: the loop lives on and tries again at
+                # the next check (each job run is recorded only when it could be).
+                logger.exception("run_jobs: checking the jobs failed; trying again")
             deadline = time.monotonic() + interval
             while not self.stopping and time.monotonic() < deadline:
                 time.sleep(0.5)
-        self.stdout.write("run_jobs stopped")
 
     def stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
