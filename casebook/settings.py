@@ -205,7 +205,7 @@ CASEBOOK_CLOSED_DAYS = env_list(
     "CASEBOOK_CLOSED_DAYS", ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 )
 CASEBOOK_PREFECTURE = env_str("CASEBOOK_PREFECTURE", "茨城県")
-# Referral deadlines, in business days (DESIGN §6).
+# Referral deadlines, in business days (docs/rules.md, "Referrals").
 CASEBOOK_REFERRAL_ACCEPT_BUSINESS_DAYS = env_int("CASEBOOK_REFERRAL_ACCEPT_BUSINESS_DAYS", 3)
 CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS = env_int(
     "CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS", 5

@@ -1,4 +1,4 @@
-"""Demo staff: the demo logins of DESIGN §13 and the staffing of the plan (DESIGN §1).
+"""Demo staff: the demo logins the README lists and the staffing of the plan.
 
 Every user is found by username before it is created, so a second run adds nobody. All demo
 accounts share one password; it is hashed once per run (hashing is deliberately slow).

@@ -1,4 +1,6 @@
-"""Staff, desks and desk memberships: who works where, in which role (DESIGN §1–2)."""
+"""Staff, desks and desk memberships: who works where, in which role.
+
+The roles: docs/rules.md, "People and desks"."""
 
 from __future__ import annotations
 

@@ -1,8 +1,13 @@
-"""Reads of staff and desks."""
+"""Reads of staff and desks. Which desks a user may see is the case policy's desk rule
+(`intake.policy.can_see_desk` / `visible_desks_q`); the getter here is the one every desk
+screen, desk list and desk socket uses."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from casebook.accounts.models import Desk, DeskRole, User
@@ -10,12 +15,18 @@ from casebook.accounts.models import Desk, DeskRole, User
 CASE_WORK_ROLES = (DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM)
 
 
-def active_staff_get(pk: int) -> User:
+def active_staff_get(*, pk: Any) -> User:
     """Any active login; whether they may be named on a case is decided by the services."""
     return User.objects.get(pk=pk, is_active=True)
 
 
-def active_desk_get(code: str) -> Desk:
+def active_staff_in(*, pks: Iterable[Any]) -> dict[Any, User]:
+    """{pk: user} of the active logins among `pks`, in one query (a missing pk is absent)."""
+    return {user.pk: user for user in User.objects.filter(pk__in=list(pks), is_active=True)}
+
+
+def active_desk_get(*, code: str) -> Desk:
+    """Any active desk (a referral names the desk it goes to, seen or not)."""
     return Desk.objects.get(code=code, active=True)
 
 
@@ -26,6 +37,22 @@ def case_workers() -> QuerySet[User]:
         memberships__active=True,
         memberships__role__in=CASE_WORK_ROLES,
     ).distinct()
+
+
+def desk_case_workers(*, desk: Desk, include: Iterable[User | None] = ()) -> QuerySet[User]:
+    """People who may lead or attend a case of `desk` (plus `include`, e.g. its current
+    counselors, who stay choosable after they left the desk), by their reading."""
+    condition = Q(
+        memberships__desk=desk, memberships__role__in=CASE_WORK_ROLES, memberships__active=True
+    )
+    extra = [user.pk for user in include if user is not None]
+    if extra:
+        condition |= Q(pk__in=extra)
+    return (
+        User.objects.filter(condition, is_active=True)
+        .distinct()
+        .order_by("display_name_kana", "username")
+    )
 
 
 def desk_list_for_user(*, user: User) -> QuerySet[Desk]:

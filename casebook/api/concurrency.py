@@ -43,16 +43,6 @@ def expected_version_from(request: Request, *, required: bool = True) -> int | N
     raise PreconditionFailed(detail=_("If-Match does not name a version of this object"))
 
 
-def check_if_match(request: Request, obj: Model) -> None:
-    """For actions: an `If-Match`, when sent, must name the current version (412 if not)."""
-    expected = expected_version_from(request, required=False)
-    if expected is not None and expected != obj.version:
-        raise PreconditionFailed(
-            detail=_("version %(expected)s is stale; the current version is %(current)s")
-            % {"expected": expected, "current": obj.version}
-        )
-
-
 class VersionedUpdateMixin(ABC):
     """Adds ETags to responses and makes PUT/PATCH conditional on `If-Match`.
 

@@ -1,4 +1,4 @@
-"""One JSON shape for every API error (DESIGN §12).
+"""One JSON shape for every API error (docs/architecture.md, "The API").
 
     {"type": "validation_error", "code": "invalid", "detail": "…",
      "errors": [{"field": "corporate_number", "code": "check_digit", "message": "…"}]}

@@ -13,29 +13,31 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from casebook.accounts.selectors import active_desk_get, active_staff_get
-from casebook.satellites.selectors import office_get
-
-__all__ = [
-    "active_desk_get",
-    "active_staff_get",
-    "office_get",
-    "resolve",
-    "resolve_many",
-]
-
 
 def _missing(field: str) -> ValidationError:
     return ValidationError({field: ValidationError(_("no such object"), code="does_not_exist")})
 
 
-def resolve[T](field: str, getter: Callable[[Any], T], value: Any) -> T:
-    """`getter(value)` or a field error on `field` when it raises Http404 / DoesNotExist."""
+def resolve[T](field: str, getter: Callable[..., T], **lookup: Any) -> T:
+    """`getter(**lookup)`, or a field error on `field` when it answers 404 / DoesNotExist.
+
+    A lookup whose value is None resolves to None (an optional reference left empty).
+    """
+    if any(value is None for value in lookup.values()):
+        return None  # type: ignore[return-value]
     try:
-        return getter(value)
+        return getter(**lookup)
     except (Http404, ObjectDoesNotExist, ValueError, TypeError):
         raise _missing(field) from None
 
 
-def resolve_many[T](field: str, getter: Callable[[Any], T], values: Iterable[Any]) -> list[T]:
-    return [resolve(field, getter, value) for value in values]
+def resolve_many[T](
+    field: str, getter: Callable[..., dict[Any, T]], values: Iterable[Any]
+) -> list[T]:
+    """All of `values` through a getter of many (`getter(pks=…) -> {pk: object}`), in their
+    order, in one query; a field error on `field` when any of them is missing."""
+    wanted = list(dict.fromkeys(values))
+    found = getter(pks=wanted) if wanted else {}
+    if len(found) != len(wanted):
+        raise _missing(field)
+    return [found[pk] for pk in wanted]

@@ -9,6 +9,9 @@ from drf_spectacular.utils import OpenApiParameter
 
 from casebook.api.concurrency import VersionedUpdateMixin
 from casebook.api.idempotency import IdempotentCreateMixin
+from casebook.api.viewsets import ServiceUpdateMixin
+
+_UPDATES = (VersionedUpdateMixin, ServiceUpdateMixin)
 
 _DESCRIPTIONS = {
     "400": "Invalid input; `errors` names each field.",
@@ -30,11 +33,21 @@ class CasebookAutoSchema(AutoSchema):
 
     def get_request_serializer(self) -> Any:
         action = getattr(self.view, "action", None)
-        if action == "create" and hasattr(self.view, "get_create_serializer_class"):
-            return self.view.get_create_serializer_class()
-        if action in ("update", "partial_update") and isinstance(self.view, VersionedUpdateMixin):
-            return self.view.get_update_serializer_class()
+        if action == "create":
+            if getattr(self.view, "create_serializer_class", None):
+                return self.view.create_serializer_class
+            if hasattr(self.view, "get_create_serializer_class"):
+                return self.view.get_create_serializer_class()
+        if action in ("update", "partial_update"):
+            if getattr(self.view, "update_serializer_class", None):
+                return self.view.update_serializer_class
+            if isinstance(self.view, VersionedUpdateMixin):
+                return self.view.get_update_serializer_class()
         return super().get_request_serializer()
+
+    def _is_transition(self) -> bool:
+        handler = getattr(self.view, getattr(self.view, "action", "") or "", None)
+        return bool(getattr(handler, "is_transition", False))
 
     def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "404", "406", "429"]
@@ -61,7 +74,17 @@ class CasebookAutoSchema(AutoSchema):
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
-        if isinstance(self.view, VersionedUpdateMixin) and self.method in ("PUT", "PATCH"):
+        if self.method == "POST" and self._is_transition():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description='The ETag you last read, e.g. "3": a stale one answers 412.',
+                )
+            )
+        if isinstance(self.view, _UPDATES) and self.method in ("PUT", "PATCH"):
             parameters.append(
                 OpenApiParameter(
                     "If-Match",

@@ -23,9 +23,20 @@ class TransitionNotAllowed(DomainError):
 
     code = "transition_not_allowed"
 
-    def __init__(self, *, current: str, requested: str, message: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        current: str,
+        requested: str,
+        message: str | None = None,
+        current_label: str = "",
+        requested_label: str = "",
+    ) -> None:
         self.current = current
         self.requested = requested
+        # What a page shows for the two codes (the API answers the codes themselves).
+        self.current_label = current_label
+        self.requested_label = requested_label
         super().__init__(
             message
             or _("cannot %(requested)s from state '%(current)s'")

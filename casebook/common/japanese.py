@@ -1,4 +1,6 @@
-"""Japanese data conventions (DESIGN §10): NFKC input, kana folding, 法人番号, postal codes."""
+"""Japanese data conventions: NFKC input, kana folding, 法人番号, postal codes.
+
+The rules: docs/rules.md, "Japanese conventions"."""
 
 from __future__ import annotations
 

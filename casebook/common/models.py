@@ -1,13 +1,18 @@
-"""Saving helpers every service uses: acting user in history, optimistic versions."""
+"""Saving helpers every service uses: one history row naming the acting user, versions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from casebook.common.errors import StaleVersion
+from casebook.common.history import records_sets, replace_set, write_history_row
+
+# django-simple-history's change reason column holds 100 characters.
+REASON_LENGTH = 100
 
 
 def save_tracked(
@@ -16,32 +21,58 @@ def save_tracked(
     by: Any,
     update_fields: list[str] | None = None,
     reason: str = "",
+    sets: Mapping[str, Iterable[models.Model]] | None = None,
 ) -> None:
-    """Save `obj` so that its history row names `by` (and `reason`), validating first.
+    """Save `obj` (and replace the many-to-many `sets` named) with ONE history row naming `by`
+    and `reason`.
 
-    New rows are fully validated; existing rows validate and write only `update_fields`.
+    New rows are fully validated; existing rows validate and write only `update_fields`, and
+    a model with a `version` gets the next version: every save of a versioned row is a new
+    version, so an ETag or a form that names the old one is refused (see `ensure_version`).
+    `sets` ({"topics": [...]}) need a model whose history records its sets
+    (`casebook.common.history.HistoricalRecordsWithSets`).
     """
     obj._history_user = by
     if reason:
-        obj._change_reason = reason
-    if obj.pk is None or update_fields is None:
+        obj._change_reason = reason[:REASON_LENGTH]
+    created = obj.pk is None
+    if created or update_fields is None:
         obj.full_clean()
-        obj.save()
+        save_kwargs: dict[str, Any] = {}
+    else:
+        exclude = [f.name for f in obj._meta.concrete_fields if f.name not in update_fields]
+        obj.full_clean(exclude=exclude, validate_constraints=False)
+        names = set(update_fields)
+        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+            names.add("updated_at")
+        if hasattr(obj, "version"):
+            names.add("version")
+        save_kwargs = {"update_fields": sorted(names)}
+    if not created and hasattr(obj, "version"):
+        obj.version += 1
+    if not sets:
+        obj.save(**save_kwargs)
         return
-    exclude = [f.name for f in obj._meta.concrete_fields if f.name not in update_fields]
-    obj.full_clean(exclude=exclude, validate_constraints=False)
-    if hasattr(obj, "version") and "version" not in update_fields:
-        update_fields = [*update_fields, "version"]
-    if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
-        update_fields = [*update_fields, "updated_at"]
-    obj.save(update_fields=update_fields)
+    if not records_sets(type(obj)):
+        raise TypeError(f"{type(obj).__name__}'s history does not record sets")
+    # The save and each set would write a row of their own: write the one row at the end.
+    obj.skip_history_when_saving = True
+    try:
+        obj.save(**save_kwargs)
+        for name, objects in sets.items():
+            replace_set(obj, name, objects, was_empty=created)
+    finally:
+        del obj.skip_history_when_saving
+    write_history_row(obj, created=created)
 
 
-def check_version(obj: models.Model, expected_version: int | None) -> None:
-    """Refuse an edit made against an older version; then move the version on."""
+def ensure_version(obj: models.Model, expected_version: int | None) -> None:
+    """Refuse a change made against an older version than the stored one (StaleVersion).
+
+    `None` checks nothing (a caller that read no version). The next save moves it on.
+    """
     if expected_version is not None and expected_version != obj.version:
         raise StaleVersion(expected=expected_version, current=obj.version)
-    obj.version += 1
 
 
 def raise_if_errors(errors: dict[str, list[ValidationError] | str]) -> None:

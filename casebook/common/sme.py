@@ -1,4 +1,4 @@
-"""SME size class under 中小企業基本法 (DESIGN §10)."""
+"""SME size class under 中小企業基本法 (docs/rules.md, "Japanese conventions")."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from casebook.experts.models import (
     SubQuota,
 )
 from casebook.intake import selectors as case_selectors
+from casebook.intake import services as case_services
 
 # Filters ----------------------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ class ConflictViewSet(
         data = dict(validated_data)
         user = self.request.user
         expert = resolve(
-            "expert", lambda pk: selectors.expert_get_for_user(user, pk), data.pop("expert")
+            "expert", lambda pk: selectors.expert_get_for_user(user, pk), pk=data.pop("expert")
         )
         return services.conflict_declare(expert=expert, by=user, **data)
 
@@ -194,7 +195,7 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
 def _sub_quota(program: DispatchProgram, code: str | None) -> SubQuota | None:
     if not code:
         return None
-    return resolve("sub_quota", lambda c: program.sub_quotas.get(code=c), code)
+    return resolve("sub_quota", program.sub_quotas.get, code=code)
 
 
 class DispatchViewSet(
@@ -232,14 +233,13 @@ class DispatchViewSet(
     def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
         data = dict(validated_data)
         user = self.request.user
-        case = resolve(
-            "case", lambda pk: case_selectors.case_get_for_user(user, pk, via="api"), data["case"]
-        )
+        case = resolve("case", case_selectors.case_get_for_user, user=user, pk=data["case"])
+        case_services.access_log_record(user=user, cases=[case], via="dispatch:api")
         program = resolve(
-            "program", lambda pk: selectors.program_get_for_user(user, pk), data["program"]
+            "program", lambda pk: selectors.program_get_for_user(user, pk), pk=data["program"]
         )
         expert = resolve(
-            "expert", lambda pk: selectors.expert_get_for_user(user, pk), data["expert"]
+            "expert", lambda pk: selectors.expert_get_for_user(user, pk), pk=data["expert"]
         )
         dispatch = services.dispatch_request(
             case=case,
@@ -261,7 +261,7 @@ class DispatchViewSet(
         user = self.request.user
         if "expert" in data:
             data["expert"] = resolve(
-                "expert", lambda pk: selectors.expert_get_for_user(user, pk), data["expert"]
+                "expert", lambda pk: selectors.expert_get_for_user(user, pk), pk=data["expert"]
             )
         if "sub_quota" in data:
             data["sub_quota"] = _sub_quota(instance.program, data["sub_quota"])

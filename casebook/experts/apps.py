@@ -11,8 +11,7 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.experts import reminders
-        from casebook.experts.selectors import open_dispatch_blocker
+        from casebook.experts import extensions, reminders
 
-        registry.add_close_blocker(open_dispatch_blocker)
+        extensions.register()
         reminders.register(registry)

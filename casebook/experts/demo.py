@@ -198,7 +198,6 @@ def _demo_login(ctx: DemoContext, expert: Expert, by: User) -> None:
         save_tracked(user, by=by, reason="demo data")
     if expert.user_id != user.pk:
         expert.user = user
-        expert.version += 1
         save_tracked(expert, by=by, update_fields=["user"], reason="demo login")
     ctx.users[user.username] = user
     ctx.logins.append(("expert.demo", f"expert ({expert.name}, patent attorney)"))

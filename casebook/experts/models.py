@@ -1,4 +1,6 @@
-"""Experts, patent attorneys, dispatch programs, dispatches and visits (DESIGN §5).
+"""Experts, patent attorneys, dispatch programs, dispatches and visits.
+
+The rules: docs/rules.md, "Expert dispatch".
 
 Models hold fields and database invariants only. Quotas, caps and double booking are
 enforced by the services under row locks; the constraints here are the last line.

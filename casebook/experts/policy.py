@@ -1,4 +1,4 @@
-"""Who may see which dispatch and act on it (DESIGN §9), on top of the case policy.
+"""Who may see which dispatch and act on it, on top of the case policy (docs/rules.md).
 
 - An expert login sees only the dispatches of its own Expert record, never the case file.
 - Staff see the dispatches of cases they may see, and a coordinator of a program's desk
@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -89,9 +89,22 @@ def program_desk_ids(user: User, role: str = DeskRole.COORDINATOR) -> list[int]:
 def visible_dispatches_q(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    expert = expert_of(user)
-    if expert is not None:
-        return Q(expert_id=expert.pk)
+    if hasattr(user, "_casebook_expert"):
+        expert = user._casebook_expert
+        if expert is not None:
+            return Q(expert_id=expert.pk)
+        return _staff_dispatches_q(user)
+    from casebook.experts.models import Expert
+
+    # Whether the login is an expert's is asked inside the same query: a staff page that lists
+    # dispatches costs no query of its own for it.
+    is_expert = Exists(Expert.objects.filter(user_id=user.pk))
+    return Q(expert__user_id=user.pk) | (~Q(is_expert) & _staff_dispatches_q(user))
+
+
+def _staff_dispatches_q(user: User) -> Q:
+    """Staff see the dispatches of the cases they may see, and a program desk's coordinators
+    that program's dispatches unless their case is restricted."""
     from casebook.intake.models import Case
 
     visible_cases = Case.objects.filter(case_policy.visible_cases_q(user)).values("pk")

@@ -1,5 +1,6 @@
 """Rules of dispatch shared by services and selectors: day counts, quota use, conflicts of
-interest and the client's co-payment (DESIGN §5). Pure reads; nothing here writes."""
+interest and the client's co-payment (docs/rules.md, "Expert dispatch"). Pure reads;
+nothing here writes."""
 
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def copay_yen(
     program: DispatchProgram, sub_quota: SubQuota | None, day_rate_yen: int, days: Decimal | None
 ) -> int:
     """Client share: days x day rate x ratio (rounded down to whole yen), or a fixed fee
-    per day; 0 for a free sub-quota (DESIGN §5)."""
+    per day; 0 for a free sub-quota (docs/rules.md, "Expert dispatch")."""
     if not days or (sub_quota is not None and sub_quota.free):
         return 0
     if program.copay_yen_per_day is not None:

@@ -1,4 +1,5 @@
-"""API representations (DESIGN §12 field names) and the input shapes of the actions.
+"""API representations (the field names are part of the API contract) and the input shapes
+of the actions.
 
 Serializers only shape data: every rule is checked by the services.
 """

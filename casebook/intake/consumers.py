@@ -19,6 +19,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from casebook.accounts.models import User
+from casebook.accounts.selectors import desk_get_for_user
 from casebook.intake import live
 from casebook.intake.events import board_group, case_group
 from casebook.intake.presence import (
@@ -27,6 +28,7 @@ from casebook.intake.presence import (
     people_present,
     presence_store,
 )
+from casebook.intake.selectors import live as live_reads
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -90,7 +92,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer, ABC):
 
     async def viewer(self) -> User | None:
         """The user as stored now; closes the socket once they logged out or were disabled."""
-        user = await database_sync_to_async(live.live_user)(self.user_id, self.session_key)
+        user = await database_sync_to_async(live_reads.live_user)(
+            user_id=self.user_id, session_key=self.session_key
+        )
         if user is None:
             await self.shut(CLOSE_UNAUTHENTICATED)
         return user
@@ -115,11 +119,13 @@ class BoardConsumer(LiveConsumer):
 
     async def start(self, user: User) -> None:
         code = self.scope["url_route"]["kwargs"]["desk"]
-        desk = await database_sync_to_async(live.board_desk_get_for_user)(user, code)
+        desk = await database_sync_to_async(desk_get_for_user)(user=user, code=code)
         self.desk_code = desk.code
         # Cases the board showed when it opened: if one of them leaves the user's sight, the
         # board is told to drop it (they knew of it already, so that tells them nothing new).
-        self.known = await database_sync_to_async(live.board_case_ids_for_user)(user, desk)
+        self.known = await database_sync_to_async(live_reads.board_case_ids_for_user)(
+            user=user, desk=desk
+        )
         await self.join(board_group(desk.code))
 
     async def case_event(self, event: dict) -> None:
@@ -128,8 +134,8 @@ class BoardConsumer(LiveConsumer):
             return
         case_id = event["case_id"]
         try:
-            snapshot = await database_sync_to_async(live.board_case_for_user)(
-                user, self.desk_code, case_id
+            snapshot = await database_sync_to_async(live_reads.board_case_for_user)(
+                user=user, desk_code=self.desk_code, case_id=case_id
             )
         except Http404:
             await self.shut(CLOSE_NOT_FOUND)
@@ -160,7 +166,9 @@ class CaseConsumer(LiveConsumer):
 
     async def start(self, user: User) -> None:
         self.case_id = self.scope["url_route"]["kwargs"]["pk"]
-        await database_sync_to_async(live.presence_case_get_for_user)(user, self.case_id)
+        await database_sync_to_async(live_reads.case_snapshot_get_for_user)(
+            user=user, case_id=self.case_id
+        )
         self.name = live.display_name(user)
         self.store = presence_store()
         await self.join(case_group(self.case_id))
@@ -204,7 +212,9 @@ class CaseConsumer(LiveConsumer):
         user = await self.viewer()
         if user is None:
             return
-        snapshot = await database_sync_to_async(live.case_snapshot_for_user)(user, self.case_id)
+        snapshot = await database_sync_to_async(live_reads.case_snapshot_for_user)(
+            user=user, case_id=self.case_id
+        )
         if snapshot is None:
             await self.send_json({"type": "gone"})
             await self.shut(CLOSE_NOT_FOUND)

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from casebook.accounts.models import Desk, User
+from casebook.common.web import OneTimeTokenForm
 from casebook.intake.models import (
+    CLIENT_INPUT_FIELDS,
     AdrState,
     ClientKind,
     ClosureReason,
@@ -66,12 +68,6 @@ class UserChoiceField(forms.ModelChoiceField):
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return str(obj)
-
-
-class TokenMixin(forms.Form):
-    """A one-time token: a second post of the same form is recognised, not saved again."""
-
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 # --- search --------------------------------------------------------------------------------
@@ -130,22 +126,8 @@ class ClientFieldsForm(forms.Form):
     )
     email = forms.EmailField(label=_("e-mail"), required=False)
 
-    CLIENT_FIELDS = (
-        "kind",
-        "name",
-        "name_kana",
-        "corporate_number",
-        "representative",
-        "industry",
-        "capital_yen",
-        "employees",
-        "postal_code",
-        "prefecture",
-        "municipality",
-        "address",
-        "phone",
-        "email",
-    )
+    # The client fields of the intake form (the innovation plan is recorded later).
+    CLIENT_FIELDS = tuple(name for name in CLIENT_INPUT_FIELDS if name != "has_innovation_plan")
 
     def client_fields(self) -> dict[str, Any]:
         """The values for `client_create`: numbers stay None when empty, text becomes ""."""
@@ -165,7 +147,7 @@ class ClientFieldsForm(forms.Form):
         )
 
 
-class IntakeForm(TokenMixin, ClientFieldsForm):
+class IntakeForm(OneTimeTokenForm, ClientFieldsForm):
     """Search-or-create a client, then the case: one form, one step."""
 
     client = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -265,7 +247,7 @@ class ReopenForm(forms.Form):
 # --- session ----------------------------------------------------------------------------------
 
 
-class SessionForm(TokenMixin, forms.Form):
+class SessionForm(OneTimeTokenForm, forms.Form):
     started_at = forms.DateTimeField(label=_("started at"), widget=DateTimeInput)
     duration_minutes = forms.IntegerField(
         label=_("duration (minutes)"),

@@ -1,25 +1,18 @@
-"""Reads behind the WebSockets (consumers.py), each filtered by the visibility policy.
-
-A socket lives for hours, so nothing here trusts what was true when it opened: every event
-re-reads the user (still active? still a member?) and the case (still visible to them?).
-"""
+"""What the WebSockets say (`consumers.py`): event labels, notification lines and the words a
+page needs while its socket is down, in the user's language. The reads behind the sockets are
+`intake/selectors/live.py`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib import import_module
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
-from django.http import Http404
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.accounts.models import Desk, User
-from casebook.intake import policy
-from casebook.intake.models import CaseStatus
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
 
 KIND_LABELS = {
     "opened": gettext_lazy("new intake"),
@@ -51,92 +44,10 @@ KIND_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class CaseSnapshot:
-    """What a socket may tell its user about a case they can see."""
-
-    id: int
-    number: str
-    title: str
-    status: str
-    desk: str
-    lead_counselor_id: int | None
-
-    def as_json(self) -> dict:
-        return {
-            "url": reverse("case_detail", args=[self.id]),
-            "id": self.id,
-            "number": self.number,
-            "title": self.title,
-            "status": self.status,
-            "desk": self.desk,
-            "lead_counselor": self.lead_counselor_id,
-        }
-
-
-def live_user(user_id: int | None, session_key: str | None) -> User | None:
-    """The user as stored now; None once deactivated or logged out (the session that opened
-    the socket no longer names them)."""
-    if user_id is None or not session_key:
-        return None
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    if str(session.get(SESSION_KEY, "")) != str(user_id):
-        return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
-
-
 def language_for(cookies: dict[str, str]) -> str:
     """The language the user chose on the site (its cookie), else the site default."""
     chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
     return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def board_desk_get_for_user(user: User, code: str) -> Desk:
-    """The active desk `code` if `user` may watch its board, else 404: the board page's own
-    rule (its members, managers and auditors), so the page and its socket never disagree."""
-    from casebook.intake.views.queries import desk_get_for_user
-
-    return desk_get_for_user(user, code)
-
-
-def board_case_for_user(user: User, desk_code: str, case_id: int) -> CaseSnapshot | None:
-    """The case as the board of `desk_code` may show it to `user` now; None when it is not
-    theirs to see or not on this desk. 404 once they may no longer watch the board."""
-    desk = board_desk_get_for_user(user, desk_code)
-    snapshot = case_snapshot_for_user(user, case_id)
-    if snapshot is None or snapshot.desk != desk.code:
-        return None
-    return snapshot
-
-
-def board_case_ids_for_user(user: User, desk: Desk) -> set[int]:
-    """Open cases of the desk that `user` can see now (what their board shows)."""
-    return set(
-        policy.cases_visible_to(user)
-        .filter(desk=desk)
-        .exclude(status=CaseStatus.CLOSED)
-        .values_list("pk", flat=True)
-    )
-
-
-def case_snapshot_for_user(user: User, case_id: int) -> CaseSnapshot | None:
-    """The case as `user` may see it now, or None when they may not (no access log: the
-    socket only says that something changed; the page that shows the case logs its read)."""
-    row = (
-        policy.cases_visible_to(user)
-        .filter(pk=case_id)
-        .values_list("pk", "number", "title", "status", "desk__code", "lead_counselor_id")
-        .first()
-    )
-    return CaseSnapshot(*row) if row else None
-
-
-def presence_case_get_for_user(user: User, pk: int) -> CaseSnapshot:
-    """The case whose page `user` opened, else 404."""
-    snapshot = case_snapshot_for_user(user, pk)
-    if snapshot is None:
-        raise Http404("no such case")
-    return snapshot
 
 
 def display_name(user: User) -> str:

@@ -1,7 +1,14 @@
-"""Who may see which case, and who may act on it (DESIGN §9).
+"""Who may see which desk and case, and who may do what on a case (docs/rules.md).
 
-The one place that answers these questions. Every view, API endpoint, export, search,
-board and WebSocket asks here, so a rule changes in one place for all of them.
+The one place that answers these questions. Every view, API endpoint, export, search, board
+and WebSocket asks here, and the policies of the other apps build on it, so a rule changes in
+one place for all of them:
+
+- desks: `can_see_desk`, `visible_desks_q`;
+- cases: `visible_cases_q` / `cases_visible_to`, `can_see_case`;
+- actions: `can` / `require` (403 naming the rule) and `offered_actions`, what a screen offers
+  on a case (the role allows it and the case's state has it), computed once per request and
+  handed to the templates, which hold no rule of their own.
 """
 
 from __future__ import annotations
@@ -14,7 +21,15 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import DeskRole, OrgRole
-from casebook.common.errors import ActionNotPermitted
+from casebook.common.errors import ActionNotPermitted, TransitionNotAllowed
+from casebook.intake.models import (
+    DISPATCH_REQUEST_STATUSES,
+    SESSION_STATUSES,
+    TRANSITION_LABELS,
+    TRANSITIONS,
+    CaseStatus,
+    Confidentiality,
+)
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
@@ -41,6 +56,7 @@ class Action(StrEnum):
 #   assigned     the lead or a co-counselor of the case
 #   coordinator  a coordinator of the case's desk
 #   exit_team    a member of the exit team, on cases that are on the exit track
+#   exit_team_any       a member of the exit team, on any case
 #   yorozu_coordinator  a coordinator of the yorozu desk
 #   manager / auditor   the organisation-wide roles
 _MANAGE = frozenset({"assigned", "coordinator", "exit_team", "manager"})
@@ -79,19 +95,34 @@ RULES: dict[Action, str] = {
     ),
 }
 
+# --- desks --------------------------------------------------------------------------------
+
 
 def desk_roles(user: User) -> dict[int, set[str]]:
-    """{desk id: {roles}} of the user's active memberships, cached on the user object."""
+    """{desk id: {roles}} of the user's active memberships, read once per user object."""
     cached = getattr(user, "_casebook_desk_roles", None)
     if cached is None:
         cached = defaultdict(set)
+        codes: dict[int, str] = {}
         if user.is_authenticated:
-            for desk_id, role in user.memberships.filter(
-                active=True, desk__active=True
-            ).values_list("desk_id", "role"):
+            rows = user.memberships.filter(active=True, desk__active=True).values_list(
+                "desk_id", "desk__code", "role"
+            )
+            for desk_id, code, role in rows:
                 cached[desk_id].add(role)
+                codes[desk_id] = code
         user._casebook_desk_roles = cached
+        user._casebook_desk_codes = codes
     return cached
+
+
+def _desk_codes(user: User) -> dict[int, str]:
+    desk_roles(user)
+    return user._casebook_desk_codes
+
+
+def _org_reader(user: User) -> bool:
+    return user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR)
 
 
 def can_see_desk(user: User, desk: Desk) -> bool:
@@ -102,16 +133,14 @@ def can_see_desk(user: User, desk: Desk) -> bool:
     """
     if not user.is_authenticated or not user.is_active or not desk.active:
         return False
-    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
-        return True
-    return desk.pk in desk_roles(user)
+    return _org_reader(user) or desk.pk in desk_roles(user)
 
 
 def visible_desks_q(user: User) -> Q:
     """A filter on Desk for the desks `user` may see (see `can_see_desk`)."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
+    if _org_reader(user):
         return Q(active=True)
     return Q(active=True, pk__in=list(desk_roles(user)))
 
@@ -121,7 +150,11 @@ def is_exit_team(user: User) -> bool:
 
 
 def is_staff_member(user: User) -> bool:
-    return bool(desk_roles(user)) or user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR)
+    """A desk member or an organisation-wide reader: who uses the case screens at all."""
+    return bool(desk_roles(user)) or _org_reader(user)
+
+
+# --- cases --------------------------------------------------------------------------------
 
 
 def _assigned_q(user: User) -> Q:
@@ -131,21 +164,16 @@ def _assigned_q(user: User) -> Q:
     return Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled)
 
 
-def _shared_by_referral_q(desk_ids: list[int]) -> Q:
-    """Referring cases whose full file was shared with one of `desk_ids` by a referral.
+def _shared_q(desk_ids: list[int]) -> Q:
+    """Cases whose file was shared with one of `desk_ids`, while they are `normal`.
 
-    Only a `normal` case is ever shared (never a confidential or restricted one), and only
-    while the referral is pending or accepted (DESIGN §6; see casebook.referrals.services).
+    A confidential or restricted case is never shown through a share, so a share lapses by
+    itself when its case becomes one (docs/rules.md, "Visibility").
     """
-    from casebook.referrals.models import Referral
+    from casebook.intake.models import CaseShare
 
-    shared = Referral.objects.filter(
-        kind="internal",
-        share_full_file=True,
-        status__in=("pending", "accepted"),
-        to_desk_id__in=desk_ids,
-    ).values("from_case_id")
-    return Q(confidentiality="normal", pk__in=shared)
+    shared = CaseShare.objects.filter(desk_id__in=desk_ids).values("case_id")
+    return Q(confidentiality=Confidentiality.NORMAL, pk__in=shared)
 
 
 def visible_cases_q(user: User) -> Q:
@@ -154,16 +182,15 @@ def visible_cases_q(user: User) -> Q:
         return Q(pk__in=[])
     if user.org_role == OrgRole.MANAGER:
         return Q()
-    not_restricted = ~Q(confidentiality="restricted")
+    not_restricted = ~Q(confidentiality=Confidentiality.RESTRICTED)
     if user.org_role == OrgRole.AUDITOR:
         return not_restricted
     desks = list(desk_roles(user))
-    assigned = _assigned_q(user)
-    visible = (not_restricted & Q(desk_id__in=desks)) | assigned
+    visible = (not_restricted & Q(desk_id__in=desks)) | _assigned_q(user)
     if desks:
-        visible |= _shared_by_referral_q(desks)
+        visible |= _shared_q(desks)
     if is_exit_team(user):
-        visible |= Q(confidentiality="restricted")
+        visible |= Q(confidentiality=Confidentiality.RESTRICTED)
     return visible
 
 
@@ -179,7 +206,7 @@ def can_see_case(user: User, case: Case) -> bool:
         return False
     if user.org_role == OrgRole.MANAGER:
         return True
-    restricted = case.confidentiality == "restricted"
+    restricted = case.confidentiality == Confidentiality.RESTRICTED
     if user.org_role == OrgRole.AUDITOR:
         return not restricted
     if is_assigned(user, case):
@@ -188,25 +215,31 @@ def can_see_case(user: User, case: Case) -> bool:
         return is_exit_team(user)
     if case.desk_id in desk_roles(user):
         return True
-    return is_shared_by_referral(user, case)
+    return is_shared_with(user, case)
 
 
-def is_shared_by_referral(user: User, case: Case) -> bool:
-    """A receiving desk's member sees a referring case whose file was shared with the desk."""
+def is_shared_with(user: User, case: Case) -> bool:
+    """A member of a desk the case's file was shared with sees it (see `_shared_q`)."""
     desks = list(desk_roles(user))
-    if not desks or case.pk is None or case.confidentiality != "normal":
+    if not desks or case.pk is None or case.confidentiality != Confidentiality.NORMAL:
         return False
-    from casebook.intake.models import Case
+    from casebook.intake.models import CaseShare
 
-    return Case.objects.filter(_shared_by_referral_q(desks), pk=case.pk).exists()
+    return CaseShare.objects.filter(case_id=case.pk, desk_id__in=desks).exists()
 
 
 def is_assigned(user: User, case: Case) -> bool:
+    """The lead or a co-counselor (from memory when the case's co-counselors were loaded)."""
     if case.lead_counselor_id == user.pk:
         return True
     if case.pk is None:
         return False
+    if "co_counselors" in getattr(case, "_prefetched_objects_cache", {}):
+        return any(person.pk == user.pk for person in case.co_counselors.all())
     return case.co_counselors.filter(pk=user.pk).exists()
+
+
+# --- actions ------------------------------------------------------------------------------
 
 
 def _grants_held(user: User, case: Case) -> set[str]:
@@ -218,12 +251,12 @@ def _grants_held(user: User, case: Case) -> set[str]:
         held.add("auditor")
     if DeskRole.COORDINATOR in roles.get(case.desk_id, set()):
         held.add("coordinator")
+        if _desk_codes(user).get(case.desk_id) == YOROZU:
+            held.add("yorozu_coordinator")
     if is_exit_team(user):
         held.add("exit_team_any")
         if case.on_exit_track:
             held.add("exit_team")
-    if "coordinator" in held and case.desk.code == YOROZU:
-        held.add("yorozu_coordinator")
     if is_assigned(user, case):
         held.add("assigned")
     return held
@@ -235,17 +268,96 @@ def can(user: User, action: Action, case: Case) -> bool:
 
 
 def require(user: User, action: Action, case: Case) -> None:
+    """ActionNotPermitted (403 naming the rule) unless `user` may do `action` on `case`."""
     if not can(user, action, case):
         raise ActionNotPermitted(str(RULES[action]))
 
 
 def allowed_actions(user: User, case: Case) -> set[Action]:
+    """The actions `user`'s roles allow on `case`, whatever state it is in."""
     held = _grants_held(user, case)
     return {action for action, grants in GRANTS.items() if grants & held}
 
 
+def can_self_assign(user: User, case: Case) -> bool:
+    """A counselor taking an intake at the counter may make themself the lead."""
+    return case.status == CaseStatus.INTAKE and DeskRole.COUNSELOR in desk_roles(user).get(
+        case.desk_id, set()
+    )
+
+
+# What a screen may offer: the transitions of the state machine, plus the other actions of a
+# case, each with the state in which it makes sense.
+_TRANSITION_ACTIONS = {
+    "assign": Action.ASSIGN,
+    "hold": Action.HOLD,
+    "resume": Action.RESUME,
+    "close": Action.CLOSE,
+    "reopen": Action.REOPEN,
+}
+OFFERED_ACTION_RULE = {
+    **_TRANSITION_ACTIONS,
+    "edit": Action.EDIT,
+    "log_session": Action.LOG_SESSION,
+    "refer": Action.REFER,
+    "request_dispatch": Action.REQUEST_DISPATCH,
+    "read_history": Action.READ_HISTORY,
+}
+
+
+def offered_actions(user: User, case: Case) -> frozenset[str]:
+    """What a screen offers `user` on `case`: the role allows it and the state has it.
+
+    Names: the transitions (`assign`, `hold`, `resume`, `close`, `reopen`), `take` (a counselor
+    takes an intake), `edit`, `log_session`, `refer`, `request_dispatch`, `read_history`.
+    A view computes this once per request and hands it to its template and panels.
+    """
+    allowed = allowed_actions(user, case)
+    status = case.status
+    offered = {
+        name
+        for name, action in _TRANSITION_ACTIONS.items()
+        if action in allowed and status in TRANSITIONS[name]
+    }
+    if "assign" not in offered and can_self_assign(user, case):
+        offered.add("take")
+    in_state = {
+        Action.LOG_SESSION: status in SESSION_STATUSES,
+        Action.EDIT: status != CaseStatus.CLOSED,
+        Action.REFER: status != CaseStatus.CLOSED,
+        Action.REQUEST_DISPATCH: status in DISPATCH_REQUEST_STATUSES,
+        Action.READ_HISTORY: True,
+    }
+    offered |= {
+        str(action) for action, possible in in_state.items() if possible and action in allowed
+    }
+    return frozenset(offered)
+
+
+def require_offered(user: User, case: Case, name: str) -> None:
+    """Refuse an action the screen would not offer: 403 naming the rule when the role is
+    missing, 409 naming the states when the case's state does not have it."""
+    if name in offered_actions(user, case):
+        return
+    if name == "take":
+        if case.status == CaseStatus.INTAKE:
+            require(user, Action.ASSIGN, case)
+    else:
+        require(user, OFFERED_ACTION_RULE[name], case)
+    raise TransitionNotAllowed(
+        current=case.status,
+        requested=name,
+        current_label=str(CaseStatus(case.status).label),
+        requested_label=str(TRANSITION_LABELS.get(name, name)),
+    )
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
 def can_take_intake(user: User, desk: Desk) -> bool:
-    """Create a client or open a case at `desk` (DESIGN §9: desk members, yorozu exit team)."""
+    """Create a client or open a case at `desk`: its counselors and coordinators, the yorozu
+    exit team, managers (docs/rules.md, "Who may do what")."""
     if user.org_role == OrgRole.MANAGER:
         return True
     roles = desk_roles(user).get(desk.pk, set())
@@ -262,21 +374,28 @@ def require_intake(user: User, desk: Desk) -> None:
         )
 
 
-def can_self_assign(user: User, case: Case) -> bool:
-    """A counselor taking an intake at the counter may make themself the lead."""
-    return case.status == "intake" and DeskRole.COUNSELOR in desk_roles(user).get(
-        case.desk_id, set()
-    )
+def _intake_desk_ids(user: User) -> list[int]:
+    codes = _desk_codes(user)
+    return [
+        desk_id
+        for desk_id, roles in desk_roles(user).items()
+        if roles & {DeskRole.COUNSELOR, DeskRole.COORDINATOR}
+        or (DeskRole.EXIT_TEAM in roles and codes.get(desk_id) == YOROZU)
+    ]
+
+
+def may_take_intakes(user: User) -> bool:
+    """Whether `user` takes intakes at some desk (the nav offers the intake screen)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.org_role == OrgRole.MANAGER or bool(_intake_desk_ids(user))
 
 
 def desks_for_intake(user: User) -> QuerySet[Desk]:
+    """The active desks where `user` may take an intake."""
     from casebook.accounts.models import Desk
 
     desks = Desk.objects.filter(active=True)
     if user.org_role == OrgRole.MANAGER:
         return desks
-    return desks.filter(
-        pk__in=[
-            d.pk for d in desks.filter(pk__in=list(desk_roles(user))) if can_take_intake(user, d)
-        ]
-    )
+    return desks.filter(pk__in=_intake_desk_ids(user))

@@ -1,4 +1,4 @@
-"""Reference data every installation starts with: the topics of DESIGN §3 and the desks of §2."""
+"""Reference data every installation starts with: the topics and the desks (docs/rules.md)."""
 
 from __future__ import annotations
 

@@ -27,8 +27,14 @@ from casebook.accounts.models import DeskMembership, DeskRole
 from casebook.common.calendar import business_day_on_or_after, business_day_on_or_before
 from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
 from casebook.intake import policy
-from casebook.intake.models import Case, CaseStatus, ConsultationSession, IpDetails
-from casebook.intake.services.desk_details import GRACE_PERIOD_ALERT_DAYS, grace_period_deadline
+from casebook.intake.models import (
+    GRACE_PERIOD_ALERT_DAYS,
+    Case,
+    CaseStatus,
+    ConsultationSession,
+    IpDetails,
+    grace_period_deadline,
+)
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User

@@ -175,7 +175,7 @@ def inbox_entry_for_user(*, user: User, notification: Notification) -> InboxEntr
 def live_notification_for_user(*, user: User, pk: int) -> dict[str, Any] | None:
     """What the notifications socket sends about a new notification, or None when it is not
     (or no longer) the user's to see. Call inside `translation.override` of the socket."""
-    from casebook.intake.live import case_snapshot_for_user
+    from casebook.intake.selectors.live import case_snapshot_for_user
 
     notification = notification_list_for_user(user=user).filter(pk=pk).first()
     if notification is None:
@@ -185,7 +185,7 @@ def live_notification_for_user(*, user: User, pk: int) -> dict[str, Any] | None:
         return None
     case = None
     if notification.subject_type == CASE_SUBJECT:
-        snapshot = case_snapshot_for_user(user, notification.subject_id)
+        snapshot = case_snapshot_for_user(user=user, case_id=notification.subject_id)
         if snapshot is None:
             return None
         case = snapshot.as_json()

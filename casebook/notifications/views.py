@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casebook.common.web import apply_service_errors, page_view, safe_next
 from casebook.intake.services import access_log_record
-from casebook.intake.views.common import apply_service_errors, safe_next, screen
 from casebook.notifications import policy, selectors, services
 from casebook.notifications.forms import PreferencesForm
 from casebook.notifications.selectors import InboxEntry
@@ -37,7 +37,7 @@ def _entries(request: HttpRequest, rows: list) -> list[InboxEntry]:
     return entries
 
 
-@screen
+@page_view
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     unread = request.GET.get("unread") == "1"
@@ -62,7 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@screen
+@page_view
 def tray(request: HttpRequest) -> HttpResponse:
     """The nav's list: the newest notifications (a partial the nav loads when opened)."""
     user = request.user
@@ -77,7 +77,7 @@ def tray(request: HttpRequest) -> HttpResponse:
     )
 
 
-@screen
+@page_view
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark it read and go to what it is about, if the user may still see it."""
     notification = selectors.notification_get_for_user(user=request.user, pk=pk)
@@ -88,7 +88,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(entry.url)
 
 
-@screen
+@page_view
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_get_for_user(user=request.user, pk=pk)
@@ -96,7 +96,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(safe_next(request, reverse("notifications:inbox")))
 
 
-@screen
+@page_view
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
@@ -105,7 +105,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect(safe_next(request, reverse("notifications:inbox")))
 
 
-@screen
+@page_view
 def preferences(request: HttpRequest) -> HttpResponse:
     settings = selectors.settings_for_user(user=request.user)
     form = PreferencesForm(request.POST or None, settings=settings)
@@ -141,7 +141,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@screen
+@page_view
 def job_runs(request: HttpRequest) -> HttpResponse:
     """The record of the scheduled jobs, for administrators, managers and auditors."""
     names = [job.name for job in scheduled_jobs()]

@@ -15,12 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from casebook.api.concurrency import VersionedUpdateMixin, check_if_match, expected_version_from
+from casebook.accounts.selectors import active_desk_get, active_staff_get
+from casebook.api.concurrency import VersionedUpdateMixin, expected_version_from
 from casebook.api.filters import MAX_ID, AllowListOrderingFilter, IdFilter
 from casebook.api.idempotency import IdempotentCreateMixin
-from casebook.api.references import active_desk_get, active_staff_get, resolve
+from casebook.api.references import resolve
 from casebook.api.views import ServiceCreateMixin
 from casebook.intake import selectors as case_selectors
+from casebook.intake import services as case_services
 from casebook.referrals import selectors, services
 from casebook.referrals.models import (
     OPEN_STATUSES,
@@ -252,7 +254,7 @@ class ReferralFilter(filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
-def _partner_get(pk: int) -> Partner:
+def _partner_get(*, pk: int) -> Partner:
     return Partner.objects.get(pk=pk, active=True)
 
 
@@ -301,10 +303,9 @@ class ReferralViewSet(
         data = dict(validated_data)
         user = self.request.user
         from_case = resolve(
-            "from_case",
-            lambda pk: case_selectors.case_get_for_user(user, pk, via="api"),
-            data.pop("from_case"),
+            "from_case", case_selectors.case_get_for_user, user=user, pk=data.pop("from_case")
         )
+        case_services.access_log_record(user=user, cases=[from_case], via="api")
         to_desk = data.pop("to_desk", None)
         to_partner = data.pop("to_partner", None)
         checklist = data.pop("checklist", None) or {}
@@ -312,8 +313,8 @@ class ReferralViewSet(
         referral = services.referral_create(
             from_case=from_case,
             by=user,
-            to_desk=resolve("to_desk", active_desk_get, to_desk) if to_desk else None,
-            to_partner=resolve("to_partner", _partner_get, to_partner) if to_partner else None,
+            to_desk=resolve("to_desk", active_desk_get, code=to_desk or None),
+            to_partner=resolve("to_partner", _partner_get, pk=to_partner),
             **data,
             **checklist,
         )
@@ -332,7 +333,6 @@ class ReferralViewSet(
 
     def _action_input(self, request: Request, serializer_class: type) -> tuple[Referral, dict]:
         referral = self.get_object()
-        check_if_match(request, referral)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         return referral, dict(serializer.validated_data)
@@ -346,7 +346,7 @@ class ReferralViewSet(
         referral = services.referral_accept(
             referral=referral,
             by=request.user,
-            lead_counselor=resolve("lead_counselor", active_staff_get, lead) if lead else None,
+            lead_counselor=resolve("lead_counselor", active_staff_get, pk=lead),
             expected_version=expected_version_from(request, required=False),
         )
         return self._render(referral)

@@ -11,8 +11,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.referrals import reminders
-        from casebook.referrals.services import referral_close_blocker
+        from casebook.referrals import extensions, reminders
 
-        registry.add_close_blocker(referral_close_blocker)
+        extensions.register()
         reminders.register(registry)

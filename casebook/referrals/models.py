@@ -1,4 +1,4 @@
-"""Referrals across desks and to partner organisations (DESIGN §6).
+"""Referrals across desks and to partner organisations (docs/rules.md, "Referrals").
 
 Models hold fields and database invariants only; the rules live in `services.py`, who sees
 which referral in `selectors.py` (on top of the case policy in `casebook.intake.policy`).

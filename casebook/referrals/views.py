@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebook.accounts.models import Desk
+from casebook.accounts.selectors import desk_get_for_user, desk_list_for_user
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
+from casebook.common.web import apply_service_errors, form_action, page_view
 from casebook.intake import policy
 from casebook.intake import selectors as case_selectors
+from casebook.intake import services as case_services
 from casebook.intake.models import Confidentiality
-from casebook.intake.views.common import apply_service_errors, screen
 from casebook.referrals import selectors, services
 from casebook.referrals.forms import (
     AcceptForm,
@@ -35,45 +36,31 @@ from casebook.referrals.forms import (
 from casebook.referrals.models import Referral, ReferralKind
 
 
-def _desk_or_404(code: str) -> Desk:
-    try:
-        return Desk.objects.get(code=code, active=True)
-    except Desk.DoesNotExist:
-        raise Http404("no such desk") from None
-
-
 @require_GET
-@screen
+@page_view
 def referral_home(request: HttpRequest) -> HttpResponse:
-    """The referrals of the user's first desk (a manager or auditor picks one)."""
-    own = list(policy.desk_roles(request.user))
-    desks = Desk.objects.filter(active=True)
-    if own:
-        desks = desks.filter(pk__in=own)
-    first = desks.first()
+    """The referrals of the user's first desk (a manager or an auditor sees them all)."""
+    first = desk_list_for_user(user=request.user).first()
     if first is None:
         raise Http404("no desk")
     return redirect("referrals:desk", code=first.code)
 
 
 @require_GET
-@screen
+@page_view
 def desk_referrals(request: HttpRequest, code: str) -> HttpResponse:
-    desk = _desk_or_404(code)
     user = request.user
+    desk = desk_get_for_user(user=user, code=code)
     today = timezone.localdate()
     incoming = list(selectors.incoming_referrals_for_desk(user, desk, statuses=None)[:100])
     outgoing = list(selectors.outgoing_referrals_for_desk(user, desk)[:100])
     overdue = list(selectors.overdue_referrals_for_desk(user, desk, today=today))
-    own = list(policy.desk_roles(user))
     return render(
         request,
         "referrals/desk.html",
         {
             "desk": desk,
-            "desks": Desk.objects.filter(active=True).filter(
-                **({} if user.is_manager or user.is_auditor or not own else {"pk__in": own})
-            ),
+            "desks": desk_list_for_user(user=user),
             "incoming": incoming,
             "outgoing": outgoing,
             "overdue": overdue,
@@ -86,7 +73,9 @@ def _case_from_query(request: HttpRequest) -> Any:
     case_pk = request.GET.get("case") or request.POST.get("case")
     if not case_pk:
         raise Http404("no case named")
-    return case_selectors.case_get_for_user(request.user, case_pk)
+    case = case_selectors.case_get_for_user(user=request.user, pk=case_pk)
+    case_services.access_log_record(user=request.user, cases=[case], via="referral")
+    return case
 
 
 def _warnings(request: HttpRequest, case: Any, data: dict[str, Any]) -> tuple[list[str], bool]:
@@ -117,7 +106,7 @@ def _warnings(request: HttpRequest, case: Any, data: dict[str, Any]) -> tuple[li
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def referral_new(request: HttpRequest) -> HttpResponse:
     case = _case_from_query(request)
     policy.require(request.user, policy.Action.REFER, case)
@@ -178,7 +167,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@screen
+@page_view
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, pk)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
@@ -229,37 +218,39 @@ def _act(
     pk: int,
     *,
     name: str,
-    form: forms.Form,
+    form_class: Callable[..., forms.Form],
     perform: Callable[[Referral, dict[str, Any]], Referral],
     done: str,
+    form_kwargs: Callable[[Referral], dict[str, Any]] | None = None,
 ) -> HttpResponse:
+    """One answer on the referral page (`form_action`); errors show on the page (400/409)."""
     referral = selectors.referral_get_for_user(request.user, pk)
-    if form.is_valid():
-        try:
-            perform(referral, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect(referral.get_absolute_url())
-    referral.refresh_from_db()
-    return render(
+    form = form_class(request.POST, **(form_kwargs(referral) if form_kwargs else {}))
+
+    def render_form(form: forms.Form, status: int) -> HttpResponse:
+        shown = selectors.referral_get_for_user(request.user, pk)
+        context = _detail_context(request, shown, **{name: form})
+        return render(request, "referrals/detail.html", context, status=status)
+
+    return form_action(
         request,
-        "referrals/detail.html",
-        _detail_context(request, referral, **{name: form}),
-        status=400,
+        form=form,
+        perform=lambda data: perform(referral, data),
+        done=done,
+        success_url=referral.get_absolute_url(),
+        render_form=render_form,
     )
 
 
 @require_POST
-@screen
+@page_view
 def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(request.user, pk)
     return _act(
         request,
         pk,
         name="accept",
-        form=AcceptForm(request.POST, desk=referral.to_desk),
+        form_class=AcceptForm,
+        form_kwargs=lambda referral: {"desk": referral.to_desk},
         perform=lambda r, data: services.referral_accept(
             referral=r, by=request.user, lead_counselor=data["lead_counselor"]
         ),
@@ -268,13 +259,13 @@ def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@screen
+@page_view
 def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
         name="decline",
-        form=DeclineForm(request.POST),
+        form_class=DeclineForm,
         perform=lambda r, data: services.referral_decline(
             referral=r, by=request.user, reason=data["reason"]
         ),
@@ -283,13 +274,13 @@ def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@screen
+@page_view
 def referral_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
         name="acknowledge",
-        form=AcknowledgeForm(request.POST),
+        form_class=AcknowledgeForm,
         perform=lambda r, data: services.referral_acknowledge(
             referral=r,
             by=request.user,
@@ -301,13 +292,13 @@ def referral_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@screen
+@page_view
 def referral_report_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
         name="outcome",
-        form=OutcomeForm(request.POST),
+        form_class=OutcomeForm,
         perform=lambda r, data: services.referral_report_outcome(
             referral=r, by=request.user, outcome=data["outcome"]
         ),
@@ -316,7 +307,7 @@ def referral_report_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@screen
+@page_view
 def referral_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     def perform(referral: Referral, data: dict[str, Any]) -> Referral:
         changes = {k: v for k, v in data.items() if k != "version"}
@@ -328,7 +319,7 @@ def referral_checklist(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         name="checklist",
-        form=ChecklistForm(request.POST),
+        form_class=ChecklistForm,
         perform=perform,
         done=_("The hand-off checklist is saved."),
     )
@@ -353,7 +344,7 @@ def _number(value: float | None) -> str:
 
 
 @require_GET
-@screen
+@page_view
 def referral_reports(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     matrix = selectors.referral_desk_matrix(request.user, fiscal_year=fiscal_year)
@@ -385,7 +376,7 @@ def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Ht
 
 
 @require_GET
-@screen
+@page_view
 def desk_matrix_csv(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     matrix = selectors.referral_desk_matrix(request.user, fiscal_year=fiscal_year)
@@ -422,7 +413,7 @@ def desk_matrix_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@screen
+@page_view
 def partners_csv(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     report = selectors.referral_partner_report(request.user, fiscal_year=fiscal_year)
@@ -455,7 +446,7 @@ def partners_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@screen
+@page_view
 def partner_list(request: HttpRequest) -> HttpResponse:
     if not policy.is_staff_member(request.user):
         raise Http404("no partner registry for this login")

@@ -1,4 +1,4 @@
-"""Demo offices: the head office in Mito and the ten satellite offices of the plan (DESIGN §2, §7).
+"""Demo offices: the head office in Mito and the ten satellite offices of the plan (docs/rules.md).
 
 Offices are found by code before they are created, so a second run adds nothing.
 """

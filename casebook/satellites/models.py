@@ -1,4 +1,4 @@
-"""The head office and the satellite offices (DESIGN §2, §7)."""
+"""The head office and the satellite offices (docs/rules.md, "Offices and satellites")."""
 
 from __future__ import annotations
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
 from casebook.satellites.models import Office
 
 
-def office_get(pk: int) -> Office:
+def office_get(*, pk: Any) -> Office:
+    """Any office (offices are reference data every login reads)."""
     return Office.objects.get(pk=pk)
-
-
-def office_list() -> QuerySet[Office]:
-    return Office.objects.all()

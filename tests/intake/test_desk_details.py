@@ -9,9 +9,8 @@ from django.utils import timezone
 from casebook.accounts.models import DeskRole
 from casebook.common.errors import ConflictError, TransitionNotAllowed
 from casebook.intake import services
-from casebook.intake.models import SubcontractDetails
+from casebook.intake.models import SubcontractDetails, grace_period_deadline
 from casebook.intake.selectors import ip_grace_period_alerts
-from casebook.intake.services.desk_details import grace_period_deadline
 from tests.factories import case_in_state, desk, member
 
 
@@ -124,6 +123,6 @@ def test_grace_period_alerts_start_60_days_before_and_turn_urgent_at_14(ip_coord
             invention_disclosed_on=_disclosed_for(today + dt.timedelta(days=days_left)),
         )
         cases[days_left] = case
-    alerts = ip_grace_period_alerts(ip_coordinator, today=today)
-    assert [a["case"] for a in alerts] == [cases[10], cases[45]]
-    assert [a["urgent"] for a in alerts] == [True, False]
+    alerts = ip_grace_period_alerts(user=ip_coordinator, today=today)
+    assert [alert.case for alert in alerts] == [cases[10], cases[45]]
+    assert [alert.grace.urgency for alert in alerts] == ["urgent", "soon"]

@@ -81,7 +81,7 @@ def test_referrals_appear_on_both_cases_timelines(cast, yorozu_case, ip_coordina
 
     sent = selectors.referral_timeline_entries(cast.counselor, yorozu_case)
     assert [e.kind for e in sent] == ["referral_sent", "referral_declined"]
-    assert sent[1].body == "対象外"
+    assert sent[1].text == "対象外"
 
     received = selectors.referral_timeline_entries(ip_coordinator, referral.created_case)
     assert [e.kind for e in received] == ["referral_received", "referral_declined"]

@@ -34,7 +34,7 @@ def test_a_hold_without_a_reason_shows_the_error_at_the_field_and_keeps_the_date
         f"/cases/{active_case.pk}/hold/", {"hold-reason": "", "hold-resume_by": _next_week()}
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_hold-reason_error"' in page
     assert f'value="{_next_week()}"' in page
     active_case.refresh_from_db()
@@ -104,7 +104,7 @@ def test_closing_keeps_the_summary_when_the_reason_is_missing(cast, client, acti
         {"close-reason": "", "close-summary": "融資が決まり解決"},
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_close-reason_error"' in page
     assert "融資が決まり解決</textarea>" in page
     active_case.refresh_from_db()
@@ -116,7 +116,7 @@ def test_closing_as_a_duplicate_of_an_unknown_number_is_a_field_error(cast, clie
         f"/cases/{active_case.pk}/close/",
         {"close-reason": "duplicate", "close-summary": "重複", "close-duplicate_of": "yorozu-1-1"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_close-duplicate_of_error"' in response.content.decode()
 
 
@@ -158,7 +158,7 @@ def test_assigning_someone_outside_the_desk_is_refused_at_the_field(cast, client
     response = login(client, cast.coordinator).post(
         f"/cases/{intake_case.pk}/assign/", {"assign-counselor": cast.colleague.pk}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_assign-counselor_error"' in response.content.decode()
     intake_case.refresh_from_db()
     assert intake_case.status == "intake"

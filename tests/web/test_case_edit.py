@@ -78,7 +78,7 @@ def test_an_empty_title_is_an_error_at_the_field_and_the_rest_is_kept(cast, clie
         f"/cases/{active_case.pk}/edit/", _post(active_case, title="", priority="high")
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_title_error"' in page
     assert '<option value="high" selected>' in page
 

@@ -49,7 +49,7 @@ def test_a_wrong_country_code_is_an_error_at_its_field_and_the_input_stays(cast,
         {"foreign_filing_countries": "USA", "filing_outcome": "出願済み"},
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_foreign_filing_countries_error"' in page
     assert 'value="出願済み"' in page
     assert not IpDetails.objects.filter(case=ip_case).exclude(filing_outcome="").exists()
@@ -81,7 +81,7 @@ def test_forwarding_to_meti_needs_a_suspected_breach(cast, client, dispute_case)
         {"counterpart_company": "大手機械", "forwarded_to_meti_on": timezone.localdate()},
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_forwarded_to_meti_on_error"' in page
     assert 'value="大手機械"' in page
 

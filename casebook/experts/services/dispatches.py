@@ -1,4 +1,4 @@
-"""The dispatch state machine (DESIGN §5):
+"""The dispatch state machine (docs/rules.md, "Expert dispatch"):
 
     draft -> requested -> approved -> scheduled -> completed -> closed
                      \\-> rejected     (any open state) -> cancelled
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
 from casebook.common.japanese import normalize_text
-from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
 from casebook.experts.models import (
     Dispatch,
@@ -188,7 +188,7 @@ def dispatch_update(
     dispatch = _lock(dispatch)
     require_action(by, DispatchAction.EDIT, dispatch)
     ensure_transition(dispatch, "edit")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     fields: list[str] = []
     if purpose is not None:
@@ -243,7 +243,7 @@ def dispatch_submit(
     dispatch = _lock(dispatch)
     require_action(by, DispatchAction.EDIT, dispatch)
     ensure_transition(dispatch, "submit")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
     refuse_conflicts(dispatch)
@@ -269,7 +269,7 @@ def dispatch_override_conflict(
     )
     if not found:
         raise ConflictError(_("there is no conflict of interest to override"), code="no_conflict")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     dispatch.conflict_override_reason = reason.strip()
     dispatch.conflict_overridden_by = by
     dispatch.conflict_overridden_at = timezone.now()
@@ -307,7 +307,7 @@ def dispatch_approve(
     dispatch = _lock(dispatch)
     require_action(by, DispatchAction.APPROVE, dispatch)
     ensure_transition(dispatch, "approve")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     approved = rules.parse_days(
         dispatch.requested_days if days in (None, "") else days, field="days"
     )
@@ -360,7 +360,7 @@ def dispatch_reject(
     ensure_transition(dispatch, "reject")
     if not (reason or "").strip():
         raise field_error("reason", _("say why the request is rejected"), "required")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     dispatch.status = S.REJECTED
     dispatch.decided_by = by
     dispatch.rejected_at = timezone.now()
@@ -401,7 +401,7 @@ def dispatch_complete(
             ),
             code="visits_pending",
         )
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     used = _days_visited(dispatch)
     dispatch.status = S.COMPLETED
     dispatch.used_days = used
@@ -429,7 +429,7 @@ def dispatch_file_final_report(
     ensure_transition(dispatch, "final_report")
     if not (text or "").strip():
         raise field_error("final_report", _("write the final report"), "required")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     dispatch.final_report = text.strip()
     dispatch.final_report_at = timezone.now()
     _save(dispatch, by=by, fields=["final_report", "final_report_at"])
@@ -449,7 +449,7 @@ def dispatch_settle(
             _("the final report is missing: a dispatch is settled after it is filed"),
             code="final_report_missing",
         )
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     dispatch.status = S.CLOSED
     dispatch.closed_at = timezone.now()
     _save(dispatch, by=by, fields=["status", "closed_at"])
@@ -466,7 +466,7 @@ def dispatch_cancel(
     ensure_transition(dispatch, "cancel")
     if not (reason or "").strip():
         raise field_error("reason", _("say why the dispatch is cancelled"), "required")
-    check_version(dispatch, expected_version)
+    ensure_version(dispatch, expected_version)
     was_under_way = dispatch.status in rules.UNDER_WAY
     today = timezone.localdate()
     for visit in DispatchVisit.objects.filter(dispatch=dispatch, date__gt=today):

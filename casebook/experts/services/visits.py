@@ -1,5 +1,5 @@
 """Visits of a dispatch: scheduling within the approved days without double-booking the
-expert, and the visit report the expert files afterwards (DESIGN §5)."""
+expert, and the visit report the expert files afterwards (docs/rules.md, "Expert dispatch")."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
 from casebook.common.fiscal import fiscal_year_bounds
-from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
 from casebook.experts.models import FULL_DAY, HALF_DAY, Dispatch, DispatchVisit, Expert
 from casebook.experts.policy import DispatchAction
@@ -142,7 +142,6 @@ def visit_schedule(
     save_tracked(visit, by=by)
     if dispatch.status == S.APPROVED:
         dispatch.status = S.SCHEDULED
-        dispatch.version += 1
         save_tracked(dispatch, by=by, update_fields=["status"])
     publish_case_event(dispatch.case, "dispatch_visit_scheduled")
     return visit
@@ -164,7 +163,6 @@ def visit_unschedule(*, visit: DispatchVisit, by: User, reason: str) -> Dispatch
     visit.delete()
     if not dispatch.visits.exists():
         dispatch.status = S.APPROVED
-        dispatch.version += 1
         save_tracked(dispatch, by=by, update_fields=["status"], reason=reason.strip())
     return dispatch
 
@@ -187,7 +185,7 @@ def visit_file_report(
     if dispatch.status not in (S.SCHEDULED, S.COMPLETED, S.CANCELLED):
         raise TransitionNotAllowed(current=dispatch.status, requested="report_visit")
     visit = DispatchVisit.objects.select_for_update().get(pk=visit.pk)
-    check_version(visit, expected_version)
+    ensure_version(visit, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     if visit.date > timezone.localdate():
         errors["date"] = [

@@ -1,4 +1,4 @@
-"""Template helpers: the dispatch panel of the case page and labels of expert codes."""
+"""Template filters of the dispatch screens: labels of expert codes, days without a trailing .0."""
 
 from __future__ import annotations
 
@@ -6,30 +6,10 @@ from typing import Any
 
 from django import template
 
-from casebook.accounts.models import User
-from casebook.experts import selectors
 from casebook.experts.forms import specialty_choices
 from casebook.experts.models import Qualification
-from casebook.intake import policy
-from casebook.intake.models import Case
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def case_dispatches(context: dict[str, Any], case: Case) -> list[Any]:
-    request = context.get("request")
-    user = getattr(request, "user", None) or context.get("user")
-    if user is None or case is None:
-        return []
-    return list(selectors.dispatches_of_case_for_user(user, case))
-
-
-@register.filter
-def may_request_dispatch(case: Case, user: User) -> bool:
-    return case.status in ("assigned", "active", "dispatch") and policy.can(
-        user, policy.Action.REQUEST_DISPATCH, case
-    )
 
 
 @register.filter

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from casebook.common.errors import ConflictError
+from casebook.common.web import apply_service_errors, form_action, page_view
 from casebook.experts import selectors, services
 from casebook.experts.forms import (
     ApproveForm,
@@ -27,7 +31,7 @@ from casebook.experts.forms import (
 from casebook.experts.models import DispatchVisit, SubQuota
 from casebook.experts.views.screens import detail_context, request_form_context
 from casebook.intake import selectors as case_selectors
-from casebook.intake.views.common import apply_service_errors, screen
+from casebook.intake import services as case_services
 
 
 def _messages_of(error: ValidationError) -> str:
@@ -38,10 +42,11 @@ def _messages_of(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-@screen
+@page_view
 @require_POST
 def dispatch_create(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_selectors.case_get_for_user(request.user, case_id)
+    case = case_selectors.case_get_for_user(user=request.user, pk=case_id)
+    case_services.access_log_record(user=request.user, cases=[case], via="dispatch:web")
     context = request_form_context(request, case)
     form = DispatchRequestForm(
         request.POST,
@@ -82,41 +87,63 @@ def dispatch_create(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "experts/dispatch_new.html", context, status=400)
 
 
-def _call(action: str, dispatch: Any, user: Any, data: dict[str, Any]) -> Any:
-    if action == "submit":
-        return services.dispatch_submit(dispatch=dispatch, by=user)
-    if action == "approve":
-        return services.dispatch_approve(dispatch=dispatch, by=user, days=data.get("days"))
-    if action == "reject":
-        return services.dispatch_reject(dispatch=dispatch, by=user, reason=data["reason"])
-    if action == "cancel":
-        return services.dispatch_cancel(dispatch=dispatch, by=user, reason=data["reason"])
-    if action == "override":
-        return services.dispatch_override_conflict(
+# action -> (form class, prefix, the service call)
+ACTIONS: dict[str, tuple[type[forms.Form], str, Callable[[Any, Any, dict[str, Any]], Any]]] = {
+    "submit": (
+        forms.Form,
+        "submit",
+        lambda dispatch, user, data: services.dispatch_submit(dispatch=dispatch, by=user),
+    ),
+    "approve": (
+        ApproveForm,
+        "approve",
+        lambda dispatch, user, data: services.dispatch_approve(
+            dispatch=dispatch, by=user, days=data.get("days")
+        ),
+    ),
+    "reject": (
+        ReasonForm,
+        "reject",
+        lambda dispatch, user, data: services.dispatch_reject(
             dispatch=dispatch, by=user, reason=data["reason"]
-        )
-    if action == "complete":
-        return services.dispatch_complete(
+        ),
+    ),
+    "cancel": (
+        ReasonForm,
+        "cancel",
+        lambda dispatch, user, data: services.dispatch_cancel(
+            dispatch=dispatch, by=user, reason=data["reason"]
+        ),
+    ),
+    "override": (
+        ReasonForm,
+        "override",
+        lambda dispatch, user, data: services.dispatch_override_conflict(
+            dispatch=dispatch, by=user, reason=data["reason"]
+        ),
+    ),
+    "complete": (
+        CompleteForm,
+        "complete",
+        lambda dispatch, user, data: services.dispatch_complete(
             dispatch=dispatch, by=user, final_report=data.get("final_report", "")
-        )
-    if action == "final":
-        return services.dispatch_file_final_report(dispatch=dispatch, by=user, text=data["text"])
-    if action == "settle":
-        return services.dispatch_settle(dispatch=dispatch, by=user)
-    raise ValueError(action)
-
-
-# action -> (form class, prefix)
-FORMS: dict[str, tuple[type | None, str]] = {
-    "submit": (None, ""),
-    "approve": (ApproveForm, "approve"),
-    "reject": (ReasonForm, "reject"),
-    "cancel": (ReasonForm, "cancel"),
-    "override": (ReasonForm, "override"),
-    "complete": (CompleteForm, "complete"),
-    "final": (FinalReportForm, "final"),
-    "settle": (None, ""),
+        ),
+    ),
+    "final": (
+        FinalReportForm,
+        "final",
+        lambda dispatch, user, data: services.dispatch_file_final_report(
+            dispatch=dispatch, by=user, text=data["text"]
+        ),
+    ),
+    "settle": (
+        forms.Form,
+        "settle",
+        lambda dispatch, user, data: services.dispatch_settle(dispatch=dispatch, by=user),
+    ),
 }
+# The forms of the dispatch page that show their own errors; the others' go to the messages.
+FORMS_SHOWING_ERRORS = frozenset({"approve", "complete"})
 DONE = {
     "submit": gettext_lazy("The dispatch was requested."),
     "approve": gettext_lazy("The dispatch was approved."),
@@ -129,35 +156,32 @@ DONE = {
 }
 
 
-@screen
+@page_view
 @require_POST
 def dispatch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     dispatch = selectors.dispatch_get_for_user(request.user, pk)
-    if action not in FORMS:
+    if action not in ACTIONS:
         return redirect("experts:dispatch", pk=pk)
-    form_class, prefix = FORMS[action]
-    form = form_class(request.POST, prefix=prefix) if form_class else None
-    if form is not None and not form.is_valid():
-        context = detail_context(request, dispatch, **{f"{prefix}_form": form})
-        return render(request, "experts/dispatch_detail.html", context, status=400)
-    try:
-        _call(action, dispatch, request.user, form.cleaned_data if form else {})
-    except ConflictError as error:
-        messages.error(request, error.message)
-        context = detail_context(request, dispatch)
-        return render(request, "experts/dispatch_detail.html", context, status=409)
-    except ValidationError as error:
-        if form is None:
-            messages.error(request, _messages_of(error))
-            return redirect("experts:dispatch", pk=pk)
-        apply_service_errors(form, error, rename={"days": "days", "text": "text"})
-        context = detail_context(request, dispatch, **{f"{prefix}_form": form})
-        return render(request, "experts/dispatch_detail.html", context, status=400)
-    messages.success(request, DONE[action])
-    return redirect("experts:dispatch", pk=pk)
+    form_class, prefix, perform = ACTIONS[action]
+
+    def render_form(form: forms.Form, status: int) -> HttpResponse:
+        if form.non_field_errors() and prefix not in FORMS_SHOWING_ERRORS:
+            messages.error(request, " ".join(form.non_field_errors()))
+        shown = selectors.dispatch_get_for_user(request.user, pk)
+        context = detail_context(request, shown, **{f"{prefix}_form": form})
+        return render(request, "experts/dispatch_detail.html", context, status=status)
+
+    return form_action(
+        request,
+        form=form_class(request.POST, prefix=prefix),
+        perform=lambda data: perform(dispatch, request.user, data),
+        done=DONE[action],
+        success_url=reverse("experts:dispatch", args=[pk]),
+        render_form=render_form,
+    )
 
 
-@screen
+@page_view
 @require_POST
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = selectors.dispatch_get_for_user(request.user, pk)
@@ -187,7 +211,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "experts/dispatch_detail.html", context, status=status)
 
 
-@screen
+@page_view
 @require_POST
 def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
     visit = selectors.visit_get_for_user(request.user, pk)
@@ -213,7 +237,7 @@ def file_visit_report(request: HttpRequest, visit: DispatchVisit) -> HttpRespons
     return render(request, "experts/visit_report.html", {"visit": visit, "form": form}, status=400)
 
 
-@screen
+@page_view
 @require_POST
 def conflict_create(request: HttpRequest, pk: int) -> HttpResponse:
     expert = selectors.expert_get_for_user(request.user, pk)

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 
 from casebook.common.errors import ActionNotPermitted
 from casebook.common.fiscal import fiscal_year_label, wareki_date
+from casebook.common.web import page_view
 from casebook.experts import ical, insights, policy, rules, selectors
-from casebook.intake.views.common import screen
 
 CSV_HEADER = [
     "派遣番号",
@@ -33,7 +33,7 @@ CSV_HEADER = [
 ]
 
 
-@screen
+@page_view
 def dispatch_order(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = selectors.dispatch_get_for_user(request.user, pk, via="order")
     if dispatch.approved_at is None:
@@ -77,7 +77,7 @@ def _month(text: str) -> tuple[int, int]:
         return today.year, today.month
 
 
-@screen
+@page_view
 def copay_csv(request: HttpRequest) -> HttpResponse:
     """The month's co-payments, UTF-8 with a BOM so Excel opens it in Japanese."""
     if not policy.can_see_quota(request.user):

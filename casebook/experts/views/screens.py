@@ -16,6 +16,7 @@ from casebook.accounts.models import Desk
 from casebook.common.calendar import is_business_day, japanese_holiday_name
 from casebook.common.errors import ActionNotPermitted
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
+from casebook.common.web import page_view
 from casebook.experts import insights, policy, selectors
 from casebook.experts.forms import (
     ApproveForm,
@@ -32,7 +33,7 @@ from casebook.experts.forms import (
 from casebook.experts.models import DispatchProgram, DispatchStatus
 from casebook.experts.services.dispatches import TRANSITIONS
 from casebook.intake import selectors as case_selectors
-from casebook.intake.views.common import screen
+from casebook.intake import services as case_services
 
 
 def _program_desks(user: Any) -> list[Desk]:
@@ -42,7 +43,7 @@ def _program_desks(user: Any) -> list[Desk]:
     return list(desks.filter(pk__in=policy.program_desk_ids(user)))
 
 
-@screen
+@page_view
 def desk_page(request: HttpRequest) -> HttpResponse:
     """The coordinator's page (pending requests, late reports); an expert's own dispatches."""
     user = request.user
@@ -91,7 +92,7 @@ def desk_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@screen
+@page_view
 def roster(request: HttpRequest) -> HttpResponse:
     if not policy.can_see_roster(request.user):
         raise ActionNotPermitted(_("only staff see the expert roster"))
@@ -126,7 +127,7 @@ def _month(request: HttpRequest) -> dt.date:
         return today.replace(day=1)
 
 
-@screen
+@page_view
 def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     expert = selectors.expert_get_for_user(request.user, pk)
     first = _month(request)
@@ -178,7 +179,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@screen
+@page_view
 def dispatch_list(request: HttpRequest) -> HttpResponse:
     dispatches = selectors.dispatch_list_for_user(request.user)
     status = request.GET.get("status", "")
@@ -228,9 +229,10 @@ def request_form_context(
     }
 
 
-@screen
+@page_view
 def dispatch_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_selectors.case_get_for_user(request.user, case_id)
+    case = case_selectors.case_get_for_user(user=request.user, pk=case_id)
+    case_services.access_log_record(user=request.user, cases=[case], via="dispatch:web")
     return render(request, "experts/dispatch_new.html", request_form_context(request, case))
 
 
@@ -278,13 +280,13 @@ def detail_context(request: HttpRequest, dispatch: Any, **forms: Any) -> dict[st
     }
 
 
-@screen
+@page_view
 def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = selectors.dispatch_get_for_user(request.user, pk)
     return render(request, "experts/dispatch_detail.html", detail_context(request, dispatch))
 
 
-@screen
+@page_view
 def visit_report(request: HttpRequest, pk: int) -> HttpResponse:
     from casebook.experts.views.actions import file_visit_report
 
@@ -303,7 +305,7 @@ def visit_report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "experts/visit_report.html", {"visit": visit, "form": form})
 
 
-@screen
+@page_view
 def quota(request: HttpRequest) -> HttpResponse:
     if not policy.can_see_quota(request.user):
         raise ActionNotPermitted(_("only staff see the quota dashboard"))

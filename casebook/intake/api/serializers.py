@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from casebook.api.filters import MAX_ID
 from casebook.intake.models import (
+    CLIENT_INPUT_FIELDS,
     Case,
     Client,
     ClientKind,
@@ -43,28 +44,7 @@ class ClientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Client
-        fields = [
-            "id",
-            "kind",
-            "name",
-            "name_kana",
-            "corporate_number",
-            "representative",
-            "industry",
-            "capital_yen",
-            "employees",
-            "size_class",
-            "postal_code",
-            "prefecture",
-            "municipality",
-            "address",
-            "phone",
-            "email",
-            "has_innovation_plan",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *CLIENT_INPUT_FIELDS, "size_class", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
 

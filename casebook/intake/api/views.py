@@ -1,52 +1,35 @@
-"""Viewsets of clients, cases (with their transitions) and sessions."""
+"""Viewsets of clients, cases (with their transitions) and sessions: each names its selectors
+and calls one service per write (the rest is `casebook.api.viewsets`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import viewsets
 
-from casebook.api.concurrency import VersionedUpdateMixin, check_if_match
+from casebook.accounts.selectors import active_desk_get, active_staff_get, active_staff_in
 from casebook.api.filters import AllowListOrderingFilter
-from casebook.api.idempotency import IdempotentCreateMixin
-from casebook.api.references import (
-    active_desk_get,
-    active_staff_get,
-    office_get,
-    resolve,
-    resolve_many,
-)
-from casebook.api.views import ServiceCreateMixin
+from casebook.api.references import resolve, resolve_many
+from casebook.api.viewsets import ServiceViewSet, sub_list, transition
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers as s
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
 from casebook.intake.models import Case, Client, ConsultationSession, Topic
+from casebook.satellites.selectors import office_get
 
 
-def _optional(field: str, getter: Any, value: Any) -> Any:
-    return None if value is None else resolve(field, getter, value)
+def _with_sets(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.prefetch_related("topics", "co_counselors")
 
 
-class ClientViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    VersionedUpdateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ClientViewSet(ServiceViewSet):
     """Clients (相談者): shared by every desk, so intake can search before it creates."""
 
+    model = Client
     serializer_class = s.ClientSerializer
     create_serializer_class = s.ClientCreateSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    update_serializer_class = s.ClientUpdateSerializer
     filterset_class = ClientFilter
     ordering_fields = {
         "id": "id",
@@ -57,69 +40,34 @@ class ClientViewSet(
     }
     ordering = ["name_kana_search"]
 
-    def get_queryset(self) -> QuerySet[Client]:
-        if getattr(self, "swagger_fake_view", False):
-            return Client.objects.none()
-        return selectors.client_list_for_user(self.request.user)
+    def list_for_user(self, user: Any) -> QuerySet[Client]:
+        return selectors.client_list_for_user(user=user)
 
-    def get_object(self) -> Client:
-        return selectors.client_get_for_user(self.request.user, self.kwargs["pk"])
+    def get_for_user(self, user: Any, pk: Any) -> Client:
+        return selectors.client_get_for_user(user=user, pk=pk)
 
-    def get_update_serializer_class(self) -> type:
-        return s.ClientUpdateSerializer
+    def create_with_service(self, data: dict[str, Any]) -> Model:
+        return services.client_create(by=self.request.user, **data)
 
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        return services.client_create(by=self.request.user, **validated_data)
-
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int):
         return services.client_update(
-            client=instance,
-            by=self.request.user,
-            expected_version=expected_version,
-            **validated_data,
+            client=obj, by=self.request.user, expected_version=expected_version, **data
         )
 
-    @extend_schema(responses={200: s.CaseSerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], filter_backends=[], url_path="cases")
-    def cases(self, request: Request, pk: str) -> Response:
+    @sub_list(s.CaseSerializer)
+    def cases(self, client: Client) -> QuerySet[Case]:
         """The client's cases that the caller may see."""
-        client = self.get_object()
-        queryset = _case_queryset(selectors.cases_of_client_for_user(request.user, client))
-        return _paginated(self, queryset.order_by("-opened_at", "-id"), s.CaseSerializer)
+        cases = selectors.cases_of_client_for_user(user=self.request.user, client=client)
+        return _with_sets(cases).order_by("-opened_at", "-id")
 
 
-def _case_queryset(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    return queryset.select_related("desk", "client").prefetch_related("topics", "co_counselors")
-
-
-def _session_queryset(queryset: QuerySet[ConsultationSession]) -> QuerySet[ConsultationSession]:
-    return queryset.select_related("case").prefetch_related("counselors", "topics")
-
-
-def _paginated(view: Any, queryset: QuerySet, serializer_class: type) -> Response:
-    page = view.paginate_queryset(queryset)
-    items = list(page if page is not None else queryset)
-    if items and isinstance(items[0], Case):
-        selectors.access_log_list_reads(view.request.user, items, via="api-list")
-    data = serializer_class(items, many=True, context=view.get_serializer_context()).data
-    return view.get_paginated_response(data) if page is not None else Response(data)
-
-
-class CaseViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    VersionedUpdateMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CaseViewSet(ServiceViewSet):
     """Consultation cases (相談案件). Status changes only through the transition actions."""
 
+    model = Case
     serializer_class = s.CaseSerializer
     create_serializer_class = s.CaseCreateSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    update_serializer_class = s.CaseUpdateSerializer
     filterset_class = CaseFilter
     ordering_fields = {
         "id": "id",
@@ -131,142 +79,106 @@ class CaseViewSet(
     }
     ordering = ["-opened_at"]
 
-    def get_queryset(self) -> QuerySet[Case]:
-        if getattr(self, "swagger_fake_view", False):
-            return Case.objects.none()
-        return _case_queryset(selectors.case_list_for_user(self.request.user))
+    def list_for_user(self, user: Any) -> QuerySet[Case]:
+        return _with_sets(selectors.case_list_for_user(user=user))
 
-    def get_object(self) -> Case:
-        return selectors.case_get_for_user(self.request.user, self.kwargs["pk"], via="api")
+    def get_for_user(self, user: Any, pk: Any) -> Case:
+        return selectors.case_get_for_user(user=user, pk=pk)
 
-    def get_update_serializer_class(self) -> type:
-        return s.CaseUpdateSerializer
+    def after_read(self, objects: list[Model], *, many: bool) -> None:
+        """Every read of a restricted case through the API is logged (docs/rules.md)."""
+        via = "api-list" if many else "api"
+        services.access_log_record(user=self.request.user, cases=objects, via=via)
 
-    def _render(self, case: Case) -> Response:
-        fresh = self.get_queryset().get(pk=case.pk)
-        return Response(self.get_serializer(fresh).data)
-
-    def list(self, request: Request) -> Response:
-        return _paginated(self, self.filter_queryset(self.get_queryset()), s.CaseSerializer)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        case = self.get_object()
-        return self._render(case)
-
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        data = dict(validated_data)
+    def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
-        data["desk"] = resolve("desk", active_desk_get, data["desk"])
-        data["client"] = _optional(
-            "client", lambda pk: selectors.client_get_for_user(user, pk), data.get("client")
+        data["desk"] = resolve("desk", active_desk_get, code=data["desk"])
+        data["client"] = resolve(
+            "client", selectors.client_get_for_user, user=user, pk=data.get("client")
         )
-        data["intake_office"] = _optional("intake_office", office_get, data.get("intake_office"))
-        data["lead_counselor"] = _optional(
-            "lead_counselor", active_staff_get, data.get("lead_counselor")
+        data["intake_office"] = resolve("intake_office", office_get, pk=data.get("intake_office"))
+        data["lead_counselor"] = resolve(
+            "lead_counselor", active_staff_get, pk=data.get("lead_counselor")
         )
-        case = services.case_open(by=user, **data)
-        return self.get_queryset().get(pk=case.pk)
+        return services.case_open(by=user, **data)
 
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
-        data = dict(validated_data)
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int):
         if "co_counselors" in data:
             data["co_counselors"] = resolve_many(
-                "co_counselors", active_staff_get, data["co_counselors"]
+                "co_counselors", active_staff_in, data["co_counselors"]
             )
-        case = services.case_update(
-            case=instance, by=self.request.user, expected_version=expected_version, **data
+        return services.case_update(
+            case=obj, by=self.request.user, expected_version=expected_version, **data
         )
-        return self.get_queryset().get(pk=case.pk)
 
-    def _transition(self, request: Request, serializer_class: type) -> tuple[Case, dict]:
-        case = self.get_object()
-        check_if_match(request, case)
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return case, dict(serializer.validated_data)
-
-    @extend_schema(request=s.AssignSerializer, responses={200: s.CaseSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def assign(self, request: Request, pk: str) -> Response:
+    @transition(s.AssignSerializer, s.CaseSerializer)
+    def assign(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Make a counselor the lead (coordinators; a counselor may take an intake)."""
-        case, data = self._transition(request, s.AssignSerializer)
-        counselor = resolve("counselor", active_staff_get, data["counselor"])
-        case = services.case_assign(
-            case=case, counselor=counselor, by=request.user, reason=data["reason"]
+        return services.case_assign(
+            case=case,
+            counselor=resolve("counselor", active_staff_get, pk=data["counselor"]),
+            by=self.request.user,
+            reason=data["reason"],
+            expected_version=expected_version,
         )
-        return self._render(case)
 
-    @extend_schema(request=s.HoldSerializer, responses={200: s.CaseSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def hold(self, request: Request, pk: str) -> Response:
+    @transition(s.HoldSerializer, s.CaseSerializer)
+    def hold(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Wait on the client, with a reason and a resume-by date."""
-        case, data = self._transition(request, s.HoldSerializer)
-        case = services.case_hold(case=case, by=request.user, **data)
-        return self._render(case)
-
-    @extend_schema(request=s.ResumeSerializer, responses={200: s.CaseSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def resume(self, request: Request, pk: str) -> Response:
-        """Back to the state the case was held in."""
-        case, _data = self._transition(request, s.ResumeSerializer)
-        case = services.case_resume(case=case, by=request.user)
-        return self._render(case)
-
-    @extend_schema(request=s.CloseSerializer, responses={200: s.CaseSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def close(self, request: Request, pk: str) -> Response:
-        """Close with a reason and a summary; a duplicate names the surviving case."""
-        case, data = self._transition(request, s.CloseSerializer)
-        user = request.user
-        duplicate_of = _optional(
-            "duplicate_of",
-            lambda pk: selectors.case_get_for_user(user, pk, via="api"),
-            data.pop("duplicate_of", None),
+        return services.case_hold(
+            case=case, by=self.request.user, expected_version=expected_version, **data
         )
-        case = services.case_close(
+
+    @transition(s.ResumeSerializer, s.CaseSerializer)
+    def resume(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
+        """Back to the state the case was held in."""
+        return services.case_resume(
+            case=case, by=self.request.user, expected_version=expected_version
+        )
+
+    @transition(s.CloseSerializer, s.CaseSerializer)
+    def close(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
+        """Close with a reason and a summary; a duplicate names the surviving case."""
+        user = self.request.user
+        return services.case_close(
             case=case,
             by=user,
             reason=data["reason"],
             summary=data["summary"],
-            duplicate_of=duplicate_of,
+            duplicate_of=resolve(
+                "duplicate_of", selectors.case_get_for_user, user=user, pk=data.get("duplicate_of")
+            ),
+            expected_version=expected_version,
         )
-        return self._render(case)
 
-    @extend_schema(request=s.ReopenSerializer, responses={200: s.CaseSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def reopen(self, request: Request, pk: str) -> Response:
+    @transition(s.ReopenSerializer, s.CaseSerializer)
+    def reopen(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Reopen a closed case (coordinators and managers), with a reason."""
-        case, data = self._transition(request, s.ReopenSerializer)
-        case = services.case_reopen(case=case, by=request.user, reason=data["reason"])
-        return self._render(case)
-
-    @extend_schema(responses={200: s.SessionSerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def sessions(self, request: Request, pk: str) -> Response:
-        """The case's consultation sessions, newest first."""
-        case = self.get_object()
-        queryset = _session_queryset(selectors.session_list_for_user(request.user)).filter(
-            case=case
+        return services.case_reopen(
+            case=case,
+            by=self.request.user,
+            reason=data["reason"],
+            expected_version=expected_version,
         )
-        return _paginated(self, queryset.order_by("-started_at", "-id"), s.SessionSerializer)
+
+    @sub_list(s.SessionSerializer)
+    def sessions(self, case: Case) -> QuerySet[ConsultationSession]:
+        """The case's consultation sessions, newest first."""
+        sessions = selectors.session_list_for_user(user=self.request.user).filter(case=case)
+        return _session_sets(sessions).order_by("-started_at", "-id")
 
 
-class SessionViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    VersionedUpdateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+def _session_sets(queryset: QuerySet[ConsultationSession]) -> QuerySet[ConsultationSession]:
+    return queryset.prefetch_related("counselors", "topics")
+
+
+class SessionViewSet(ServiceViewSet):
     """Consultation sessions (相談記録). After 7 days an edit is an amendment with a reason."""
 
+    model = ConsultationSession
     serializer_class = s.SessionSerializer
     create_serializer_class = s.SessionCreateSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    update_serializer_class = s.SessionUpdateSerializer
     filterset_class = SessionFilter
     ordering_fields = {
         "id": "id",
@@ -276,45 +188,41 @@ class SessionViewSet(
     }
     ordering = ["-started_at"]
 
-    def get_queryset(self) -> QuerySet[ConsultationSession]:
-        if getattr(self, "swagger_fake_view", False):
-            return ConsultationSession.objects.none()
-        return _session_queryset(selectors.session_list_for_user(self.request.user))
+    def list_for_user(self, user: Any) -> QuerySet[ConsultationSession]:
+        return _session_sets(selectors.session_list_for_user(user=user))
 
-    def get_object(self) -> ConsultationSession:
-        return selectors.session_get_for_user(self.request.user, self.kwargs["pk"])
+    def get_for_user(self, user: Any, pk: Any) -> ConsultationSession:
+        return selectors.session_get_for_user(user=user, pk=pk)
 
-    def get_update_serializer_class(self) -> type:
-        return s.SessionUpdateSerializer
+    def after_read(self, objects: list[Model], *, many: bool) -> None:
+        cases = [session.case for session in objects]
+        via = "api-list" if many else "session"
+        services.access_log_record(user=self.request.user, cases=cases, via=via)
 
     def _references(self, data: dict[str, Any]) -> dict[str, Any]:
         if "office" in data:
-            data["office"] = _optional("office", office_get, data["office"])
+            data["office"] = resolve("office", office_get, pk=data["office"])
         if "counselors" in data:
-            data["counselors"] = resolve_many("counselors", active_staff_get, data["counselors"])
+            data["counselors"] = resolve_many("counselors", active_staff_in, data["counselors"])
         return data
 
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
+    def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
-        data = self._references(dict(validated_data))
+        data = self._references(data)
         # The parent of the new row: a case the user may not see answers 404, as its URL would.
-        data["case"] = selectors.case_get_for_user(user, data["case"], via="api")
-        session = services.session_log(by=user, **data)
-        return self.get_queryset().get(pk=session.pk)
+        data["case"] = selectors.case_get_for_user(user=user, pk=data["case"])
+        services.access_log_record(user=user, cases=[data["case"]], via="api")
+        return services.session_log(by=user, **data)
 
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
-        data = self._references(dict(validated_data))
-        reason = data.pop("reason", "")
-        session = services.session_update(
-            session=instance,
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int):
+        data = self._references(data)
+        return services.session_update(
+            session=obj,
             by=self.request.user,
             expected_version=expected_version,
-            reason=reason,
+            reason=data.pop("reason", ""),
             **data,
         )
-        return self.get_queryset().get(pk=session.pk)
 
 
 class TopicViewSet(viewsets.ReadOnlyModelViewSet):

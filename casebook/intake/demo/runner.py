@@ -161,11 +161,11 @@ class Runner:
     def _exit_track(self, step: Step, plan: CasePlan) -> None:
         # The exit-track app (ExitPlan, milestones) does not exist yet. Until its service does,
         # the demo puts the case on the track the way that service will: flag it, make it
-        # restricted (DESIGN §8–9) and write the change with the acting coordinator in history.
+        # restricted (docs/rules.md, "Exit track") and write the change with the acting
+        # coordinator in history.
         case = Case.objects.select_for_update().get(pk=self._case(plan).pk)
         case.on_exit_track = True
         case.confidentiality = Confidentiality.RESTRICTED
-        case.version += 1
         save_tracked(
             case,
             by=self.users[step.actor],

@@ -1,13 +1,19 @@
-"""Clients, cases, consultation sessions and their history (DESIGN §3–4).
+"""Clients, cases, consultation sessions and their history (docs/rules.md).
 
 Models hold fields and database invariants only; every rule that decides whether a change
 is allowed lives in `services`, and who may see what in `policy.py`.
 """
 
 from casebook.intake.models.cases import (
+    DISPATCH_REQUEST_STATUSES,
+    OPEN_STATUSES,
+    SESSION_STATUSES,
+    TRANSITION_LABELS,
+    TRANSITIONS,
     Assignment,
     Case,
     CaseSequence,
+    CaseShare,
     CaseStatus,
     CaseTransition,
     ClosureReason,
@@ -16,6 +22,7 @@ from casebook.intake.models.cases import (
     Priority,
 )
 from casebook.intake.models.clients import (
+    CLIENT_INPUT_FIELDS,
     Client,
     ClientContact,
     ClientKind,
@@ -24,11 +31,15 @@ from casebook.intake.models.clients import (
     Topic,
 )
 from casebook.intake.models.desk_details import (
+    GRACE_PERIOD_ALERT_DAYS,
     AdrState,
     DisputeType,
+    GracePeriod,
     IpDetails,
     IpRight,
     SubcontractDetails,
+    grace_period,
+    grace_period_deadline,
 )
 from casebook.intake.models.sessions import (
     AccessLog,
@@ -38,11 +49,19 @@ from casebook.intake.models.sessions import (
 )
 
 __all__ = [
+    "CLIENT_INPUT_FIELDS",
+    "DISPATCH_REQUEST_STATUSES",
+    "GRACE_PERIOD_ALERT_DAYS",
+    "OPEN_STATUSES",
+    "SESSION_STATUSES",
+    "TRANSITIONS",
+    "TRANSITION_LABELS",
     "AccessLog",
     "AdrState",
     "Assignment",
     "Case",
     "CaseSequence",
+    "CaseShare",
     "CaseStatus",
     "CaseTransition",
     "Client",
@@ -53,6 +72,7 @@ __all__ = [
     "Confidentiality",
     "ConsultationSession",
     "DisputeType",
+    "GracePeriod",
     "Industry",
     "IntakeChannel",
     "IpDetails",
@@ -62,4 +82,6 @@ __all__ = [
     "SessionMode",
     "SubcontractDetails",
     "Topic",
+    "grace_period",
+    "grace_period_deadline",
 ]

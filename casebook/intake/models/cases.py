@@ -1,4 +1,4 @@
-"""Cases (相談案件), their numbering, assignments and status changes (DESIGN §3–4)."""
+"""Cases (相談案件), their numbering, assignments and status changes (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from casebook.common.history import HistoricalRecordsWithSets
 from casebook.intake.models.clients import Client, Topic
 
 
@@ -18,6 +19,43 @@ class CaseStatus(models.TextChoices):
     DISPATCH = "dispatch", _("expert dispatched")
     ON_HOLD = "on_hold", _("on hold")
     CLOSED = "closed", _("closed")
+
+
+_S = CaseStatus
+
+# The case state machine (docs/rules.md, "Case lifecycle"): action -> the states it may start
+# from. The target state is decided by the action itself (assign keeps an assigned or active
+# case where it is; resume returns to the state the case was held in). The policy reads this
+# to offer actions, the lifecycle services to refuse them.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "assign": frozenset({_S.INTAKE, _S.ASSIGNED, _S.ACTIVE, _S.DISPATCH, _S.ON_HOLD}),
+    "start": frozenset({_S.ASSIGNED}),
+    "hold": frozenset({_S.ASSIGNED, _S.ACTIVE}),
+    "resume": frozenset({_S.ON_HOLD}),
+    "close": frozenset({_S.INTAKE, _S.ASSIGNED, _S.ACTIVE, _S.ON_HOLD}),
+    "reopen": frozenset({_S.CLOSED}),
+    "dispatch_start": frozenset({_S.ASSIGNED, _S.ACTIVE}),
+    "dispatch_end": frozenset({_S.DISPATCH}),
+}
+# What the pages call each transition (a refused one names it on the 409 page).
+TRANSITION_LABELS = {
+    "assign": _("assign"),
+    "take": _("take the case"),
+    "start": _("start"),
+    "hold": _("put on hold"),
+    "resume": _("resume"),
+    "close": _("close"),
+    "reopen": _("reopen"),
+    "edit": _("edit"),
+    "log_session": _("log a session"),
+    "dispatch_start": _("start a dispatch"),
+    "dispatch_end": _("end a dispatch"),
+}
+OPEN_STATUSES = (_S.INTAKE, _S.ASSIGNED, _S.ACTIVE, _S.DISPATCH, _S.ON_HOLD)
+# Sessions are logged once a lead counselor is assigned and until the case closes.
+SESSION_STATUSES = frozenset({_S.ASSIGNED, _S.ACTIVE, _S.DISPATCH, _S.ON_HOLD})
+# Expert dispatches are requested for cases under way (not queued, held or closed).
+DISPATCH_REQUEST_STATUSES = frozenset({_S.ASSIGNED, _S.ACTIVE, _S.DISPATCH})
 
 
 class IntakeChannel(models.TextChoices):
@@ -139,7 +177,7 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[topics, co_counselors])
+    history = HistoricalRecordsWithSets(sets=["topics", "co_counselors"])
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -217,3 +255,27 @@ class CaseTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class CaseShare(models.Model):
+    """A case's file shared with the members of another desk (docs/rules.md, "Visibility").
+
+    Intake owns the table and the rule that reads it (only a `normal` case is ever shown
+    through a share: one that became confidential or restricted stops being shared by
+    itself). The app that shares a case, the referrals, writes and removes the rows through
+    `intake.services.case_share_grant` / `case_share_revoke`; `source` names what granted it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shares")
+    desk = models.ForeignKey("accounts.Desk", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "case", "desk"], name="unique_case_share")
+        ]
+        indexes = [models.Index(fields=["desk", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → desk {self.desk_id} ({self.source})"

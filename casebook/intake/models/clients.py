@@ -58,6 +58,27 @@ class Industry(models.TextChoices):
     T = "T", _("T industries unable to classify")
 
 
+# What a person enters about a client (the intake form, the API, the services all take these;
+# the size class and the search keys are derived from them).
+CLIENT_INPUT_FIELDS = (
+    "kind",
+    "name",
+    "name_kana",
+    "corporate_number",
+    "representative",
+    "industry",
+    "capital_yen",
+    "employees",
+    "postal_code",
+    "prefecture",
+    "municipality",
+    "address",
+    "phone",
+    "email",
+    "has_innovation_plan",
+)
+
+
 class Client(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ClientKind.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -137,7 +158,7 @@ class ClientContact(models.Model):
 
 
 class ClientOutcome(models.Model):
-    """Figures a client reports at intake and follow-ups, so impact is measured (DESIGN §3)."""
+    """Figures a client reports at intake and follow-ups, so impact is measured."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="outcomes")
     case = models.ForeignKey(

@@ -1,8 +1,12 @@
-"""Fields only one desk records: the dispute desk and the IP desk (DESIGN §3)."""
+"""Fields only one desk records: the dispute desk and the IP desk (docs/rules.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -30,7 +34,7 @@ class AdrState(models.TextChoices):
 
 
 class SubcontractDetails(models.Model):
-    """Fields only the trade-practice dispute desk (取引かけこみ寺) records (DESIGN §3)."""
+    """Fields only the trade-practice dispute desk (取引かけこみ寺) records."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="subcontract")
     anonymous = models.BooleanField(_("anonymous intake"), default=False)
@@ -66,7 +70,7 @@ class IpRight(models.TextChoices):
 
 
 class IpDetails(models.Model):
-    """Fields only the IP desk records; the novelty grace period is derived (DESIGN §3)."""
+    """Fields only the IP desk records; the novelty grace period is derived from them."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="ip")
     invention_disclosed_on = models.DateField(
@@ -85,3 +89,46 @@ class IpDetails(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {', '.join(self.rights_sought)}"
+
+
+# The IP desk alerts 60 and 14 days before the novelty grace period ends (docs/rules.md).
+GRACE_PERIOD_ALERT_DAYS = (60, 14)
+
+
+def grace_period_deadline(disclosed_on: dt.date) -> dt.date:
+    """Last day to file and still claim the novelty exception of Patent Act art. 30 (1 year)."""
+    try:
+        return disclosed_on.replace(year=disclosed_on.year + 1)
+    except ValueError:  # disclosed on 29 February
+        return disclosed_on.replace(year=disclosed_on.year + 1, month=3, day=1)
+
+
+@dataclass(frozen=True)
+class GracePeriod:
+    """Where an invention stands in its novelty grace period: the one place of its urgency."""
+
+    deadline: dt.date
+    days_left: int
+
+    @property
+    def urgency(self) -> str:
+        """`passed`, `urgent` (within 14 days), `soon` (within 60 days) or empty."""
+        if self.days_left < 0:
+            return "passed"
+        if self.days_left <= min(GRACE_PERIOD_ALERT_DAYS):
+            return "urgent"
+        if self.days_left <= max(GRACE_PERIOD_ALERT_DAYS):
+            return "soon"
+        return ""
+
+    @property
+    def alerting(self) -> bool:
+        """Still open and inside the alert window: it belongs on the counselors' home page."""
+        return self.urgency in ("urgent", "soon")
+
+
+def grace_period(disclosed_on: dt.date, *, today: dt.date | None = None) -> GracePeriod:
+    deadline = grace_period_deadline(disclosed_on)
+    return GracePeriod(
+        deadline=deadline, days_left=(deadline - (today or timezone.localdate())).days
+    )

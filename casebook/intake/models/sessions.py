@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from casebook.common.history import HistoricalRecordsWithSets
 from casebook.intake.models.cases import Case
 from casebook.intake.models.clients import Topic
 
@@ -49,7 +49,7 @@ class ConsultationSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[counselors, topics])
+    history = HistoricalRecordsWithSets(sets=["counselors", "topics"])
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -93,7 +93,7 @@ class SessionAmendment(models.Model):
 
 
 class AccessLog(models.Model):
-    """Every read of a restricted case (DESIGN §9)."""
+    """Every read of a restricted case (docs/rules.md, "Access log")."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_logs")

@@ -1,7 +1,14 @@
 """Every write to clients, cases and sessions goes through these functions."""
 
 from casebook.intake.services.access_log import access_log_record
-from casebook.intake.services.cases import case_assign, case_open, case_update
+from casebook.intake.services.cases import (
+    case_assign,
+    case_open,
+    case_share_grant,
+    case_share_revoke,
+    case_update,
+    lock_case,
+)
 from casebook.intake.services.clients import client_create, client_update
 from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
 from casebook.intake.services.intake import intake_take
@@ -25,11 +32,14 @@ __all__ = [
     "case_open",
     "case_reopen",
     "case_resume",
+    "case_share_grant",
+    "case_share_revoke",
     "case_update",
     "client_create",
     "client_update",
     "intake_take",
     "ip_details_update",
+    "lock_case",
     "session_log",
     "session_update",
     "subcontract_details_update",

@@ -1,4 +1,5 @@
-"""The access log: every read of a restricted case (DESIGN §9), written here and only here.
+"""The access log: every read of a restricted case, written here and only here (docs/rules.md,
+"Access log").
 
 Selectors never write, so the views, the API, the exports and the board call this after
 they have fetched what they show. A page that shows one case logs every read; a list (board,

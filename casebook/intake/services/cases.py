@@ -1,4 +1,4 @@
-"""The case lifecycle (DESIGN §4): numbering, the state machine and its transitions."""
+"""Opening, assigning and editing cases; the case row lock; numbering (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -7,49 +7,59 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk, DeskRole, User
 from casebook.common.errors import ConflictError, TransitionNotAllowed
 from casebook.common.fiscal import fiscal_year_of
-from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
+    TRANSITION_LABELS,
+    TRANSITIONS,
     Assignment,
     Case,
     CaseSequence,
+    CaseShare,
     CaseStatus,
     CaseTransition,
     Client,
     Confidentiality,
     IntakeChannel,
     Priority,
+    SubcontractDetails,
     Topic,
 )
 from casebook.satellites.models import Office
 
-S = CaseStatus
-
-# action -> the states it may start from. The target state is decided by the action itself
-# (assign keeps an assigned/active case where it is; resume returns to the held state).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "assign": frozenset({S.INTAKE, S.ASSIGNED, S.ACTIVE, S.DISPATCH, S.ON_HOLD}),
-    "start": frozenset({S.ASSIGNED}),
-    "hold": frozenset({S.ASSIGNED, S.ACTIVE}),
-    "resume": frozenset({S.ON_HOLD}),
-    "close": frozenset({S.INTAKE, S.ASSIGNED, S.ACTIVE, S.ON_HOLD}),
-    "reopen": frozenset({S.CLOSED}),
-    "dispatch_start": frozenset({S.ASSIGNED, S.ACTIVE}),
-    "dispatch_end": frozenset({S.DISPATCH}),
-}
 ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
 
 
+def lock_case(case: Case) -> Case:
+    """The case re-read under a lock of its row only, so that concurrent changes serialise.
+
+    The one case lock of every app. `of=("self",)` locks the case row only: the desk and
+    the client come along in the same query, and their rows stay free.
+    """
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("desk", "client")
+        .get(pk=case.pk)
+    )
+
+
 def ensure_transition(case: Case, action: str) -> None:
+    """TransitionNotAllowed (409) unless the state machine has `action` from the case's state."""
     if case.status not in TRANSITIONS[action]:
-        raise TransitionNotAllowed(current=case.status, requested=action)
+        raise TransitionNotAllowed(
+            current=case.status,
+            requested=action,
+            current_label=str(CaseStatus(case.status).label),
+            requested_label=str(TRANSITION_LABELS.get(action, action)),
+        )
 
 
 def record_transition(
@@ -64,11 +74,6 @@ def record_transition(
         at=timezone.now(),
         reason=reason,
     )
-
-
-def lock_case(case: Case) -> Case:
-    """Re-read the case under a row lock, so concurrent transitions serialise."""
-    return Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
 
 
 def next_case_number(desk: Desk, fiscal_year: int) -> int:
@@ -148,7 +153,7 @@ def case_open(
     """Take an intake: a new case in the desk's queue, numbered `{desk}-{FY}-{seq:05d}`.
 
     A referral puts a case in another desk's queue: whoever may refer `referred_from` may
-    open it there, though they are no member of that desk (DESIGN §6, §9).
+    open it there, though they are no member of that desk (docs/rules.md, "Referrals").
     """
     if referred_from is None:
         policy.require_intake(by, desk)
@@ -199,12 +204,9 @@ def case_open(
         opened_at=opened_at,
         created_by=by,
     )
-    save_tracked(case, by=by, reason=_("intake"))
-    case.topics.set(topic_objects)
+    save_tracked(case, by=by, reason=_("intake"), sets={"topics": topic_objects})
     if client is None:
         # Only the dispute desk takes anonymous intakes; they are marked as such from the start.
-        from casebook.intake.models import SubcontractDetails
-
         save_tracked(SubcontractDetails(case=case, anonymous=True), by=by)
     publish_case_event(case, "opened")
     if lead_counselor is not None:
@@ -213,15 +215,23 @@ def case_open(
 
 
 @transaction.atomic
-def case_assign(*, case: Case, counselor: User, by: User, reason: str = "") -> Case:
+def case_assign(
+    *,
+    case: Case,
+    counselor: User,
+    by: User,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
     """Make `counselor` the lead. Coordinators assign; a counselor may take an intake."""
     case = lock_case(case)
     ensure_transition(case, "assign")
     self_assignment = counselor.pk == by.pk and policy.can_self_assign(by, case)
     if not self_assignment:
         policy.require(by, policy.Action.ASSIGN, case)
-    desk_roles = policy.desk_roles(counselor).get(case.desk_id, set())
-    if not desk_roles & {DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM}:
+    ensure_version(case, expected_version)
+    roles = policy.desk_roles(counselor).get(case.desk_id, set())
+    if not roles & {DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM}:
         raise ValidationError(
             {
                 "counselor": ValidationError(
@@ -241,9 +251,8 @@ def case_assign(*, case: Case, counselor: User, by: User, reason: str = "") -> C
     previous_lead_id = case.lead_counselor_id
     from_status = case.status
     case.lead_counselor = counselor
-    if case.status == S.INTAKE:
-        case.status = S.ASSIGNED
-    case.version += 1
+    if case.status == CaseStatus.INTAKE:
+        case.status = CaseStatus.ASSIGNED
     save_tracked(case, by=by, update_fields=["lead_counselor", "status"], reason=reason)
     record_transition(case, action="assign", from_status=from_status, by=by, reason=reason)
     notify = {counselor.pk} | ({previous_lead_id} if previous_lead_id else set())
@@ -259,17 +268,13 @@ def case_started(*, case: Case, first_session_at: dt.datetime, by: User) -> Case
     if case.first_session_at is None or first_session_at < case.first_session_at:
         case.first_session_at = first_session_at
         fields.append("first_session_at")
-    if case.status == S.ASSIGNED:
-        case.status = S.ACTIVE
+    if case.status == CaseStatus.ASSIGNED:
+        case.status = CaseStatus.ACTIVE
         fields.append("status")
-        record_transition(case, action="start", from_status=S.ASSIGNED, by=by)
+        record_transition(case, action="start", from_status=CaseStatus.ASSIGNED, by=by)
     if fields:
-        case.version += 1
         save_tracked(case, by=by, update_fields=fields)
     return case
-
-
-CASE_EDITABLE_FIELDS = ("title", "topics", "priority", "confidentiality", "co_counselors")
 
 
 @transaction.atomic
@@ -284,10 +289,15 @@ def case_update(
     confidentiality: str | None = None,
     co_counselors: Iterable[User] | None = None,
 ) -> Case:
-    """Edit a case's details. Status never changes here: transitions are their own actions."""
+    """Edit a case's details: one history row and one new version, whatever changed.
+
+    Status never changes here: transitions are their own actions.
+    """
     case = lock_case(case)
+    # The history row records both sets and the answer shows them: read them once, here.
+    prefetch_related_objects([case], "topics", "co_counselors")
     policy.require(by, policy.Action.EDIT, case)
-    check_version(case, expected_version)
+    ensure_version(case, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     fields: list[str] = []
     if title is not None:
@@ -310,16 +320,32 @@ def case_update(
             )
         case.confidentiality = confidentiality
         fields.append("confidentiality")
-    topic_objects = topics_by_code(topics, errors) if topics is not None else None
+    sets: dict[str, list] = {}
+    if topics is not None:
+        sets["topics"] = topics_by_code(topics, errors)
     if co_counselors is not None:
-        co_counselors = named_case_workers(co_counselors, "co_counselors", errors)
-    if case.status == S.CLOSED:
+        sets["co_counselors"] = named_case_workers(co_counselors, "co_counselors", errors)
+    if case.status == CaseStatus.CLOSED:
         raise ConflictError(_("a closed case is reopened before it is edited"), code="closed")
     raise_if_errors(errors)
-    save_tracked(case, by=by, update_fields=fields)
-    if topic_objects is not None:
-        case.topics.set(topic_objects)
-    if co_counselors is not None:
-        case.co_counselors.set(co_counselors)
+    save_tracked(case, by=by, update_fields=fields, sets=sets)
     publish_case_event(case, "updated")
     return case
+
+
+# --- shares -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_share_grant(*, case: Case, desk: Desk, source: str) -> None:
+    """Share `case`'s file with the members of `desk`, for as long as `source` says so.
+
+    The visibility policy shows a shared case only while it is `normal`; the caller (the
+    referral that shares it) decides when the share begins and ends.
+    """
+    CaseShare.objects.get_or_create(case=case, desk=desk, source=source)
+
+
+@transaction.atomic
+def case_share_revoke(*, source: str) -> None:
+    CaseShare.objects.filter(source=source).delete()

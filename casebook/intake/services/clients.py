@@ -17,28 +17,11 @@ from casebook.common.japanese import (
     phone_digits,
     search_key,
 )
-from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.common.sme import SizeSector, size_class
 from casebook.intake import policy
-from casebook.intake.models import Client, Industry
+from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, Industry
 
-EDITABLE_FIELDS = (
-    "kind",
-    "name",
-    "name_kana",
-    "corporate_number",
-    "representative",
-    "industry",
-    "capital_yen",
-    "employees",
-    "postal_code",
-    "prefecture",
-    "municipality",
-    "address",
-    "phone",
-    "email",
-    "has_innovation_plan",
-)
 _TEXT_FIELDS = {
     "name",
     "name_kana",
@@ -160,7 +143,7 @@ def _require_may_register_clients(by: User) -> None:
 @transaction.atomic
 def client_create(*, by: User, allow_duplicate: bool = False, **fields: Any) -> Client:
     _require_may_register_clients(by)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(CLIENT_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not client fields: {sorted(unknown)}")
     client = Client(**_normalise(fields))
@@ -181,11 +164,11 @@ def client_update(
     **fields: Any,
 ) -> Client:
     _require_may_register_clients(by)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(CLIENT_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not client fields: {sorted(unknown)}")
     client = Client.objects.select_for_update().get(pk=client.pk)
-    check_version(client, expected_version)
+    ensure_version(client, expected_version)
     for name, value in _normalise(fields).items():
         setattr(client, name, value)
     _validate(client)

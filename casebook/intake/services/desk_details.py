@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -24,10 +23,10 @@ from casebook.intake.models import (
     IpRight,
     SubcontractDetails,
 )
+from casebook.intake.services.cases import lock_case
 
 SUBCONTRACT_DESK = "subcontract"
 IP_DESK = "ip"
-GRACE_PERIOD_ALERT_DAYS = (60, 14)
 
 # ADR mediation: filed -> in_progress -> settled | not_settled | withdrawn (withdrawal at any time).
 ADR_NEXT: dict[str, frozenset[str]] = {
@@ -41,14 +40,6 @@ ADR_NEXT: dict[str, frozenset[str]] = {
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-def grace_period_deadline(disclosed_on: dt.date) -> dt.date:
-    """Last day to file and still claim the novelty exception of Patent Act art. 30 (1 year)."""
-    try:
-        return disclosed_on.replace(year=disclosed_on.year + 1)
-    except ValueError:  # disclosed on 29 February
-        return disclosed_on.replace(year=disclosed_on.year + 1, month=3, day=1)
-
-
 def _require_desk(case: Case, code: str) -> None:
     if case.desk.code != code:
         raise ConflictError(
@@ -57,13 +48,9 @@ def _require_desk(case: Case, code: str) -> None:
         )
 
 
-def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
-
-
 @transaction.atomic
 def subcontract_details_update(*, case: Case, by: User, **fields: Any) -> SubcontractDetails:
-    case = _locked(case)
+    case = lock_case(case)
     _require_desk(case, SUBCONTRACT_DESK)
     policy.require(by, policy.Action.EDIT, case)
     details, _created = SubcontractDetails.objects.get_or_create(case=case)
@@ -117,7 +104,7 @@ def subcontract_details_update(*, case: Case, by: User, **fields: Any) -> Subcon
 
 @transaction.atomic
 def ip_details_update(*, case: Case, by: User, **fields: Any) -> IpDetails:
-    case = _locked(case)
+    case = lock_case(case)
     _require_desk(case, IP_DESK)
     policy.require(by, policy.Action.EDIT, case)
     details, _created = IpDetails.objects.get_or_create(case=case)

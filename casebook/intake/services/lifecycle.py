@@ -1,4 +1,8 @@
-"""Status transitions after assignment (DESIGN §4): hold, resume, close, reopen, dispatch."""
+"""Status transitions after assignment (docs/rules.md, "Case lifecycle"): hold, resume, close,
+reopen, and the dispatch states the experts app moves a case through.
+
+Each takes the version the caller last read (`expected_version`, None for none) and checks it
+under the case row lock, next to the state machine and the role."""
 
 from __future__ import annotations
 
@@ -12,12 +16,11 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
 from casebook.common.extensions import registry
-from casebook.common.models import raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
-from casebook.intake.models import Case, ClosureReason
+from casebook.intake.models import Case, CaseStatus, ClosureReason, ConsultationSession
 from casebook.intake.services.cases import (
-    S,
     ensure_transition,
     lock_case,
     record_transition,
@@ -26,9 +29,17 @@ from casebook.intake.services.cases import (
 
 
 @transaction.atomic
-def case_hold(*, case: Case, by: User, reason: str, resume_by: dt.date) -> Case:
+def case_hold(
+    *,
+    case: Case,
+    by: User,
+    reason: str,
+    resume_by: dt.date,
+    expected_version: int | None = None,
+) -> Case:
     case = lock_case(case)
     policy.require(by, policy.Action.HOLD, case)
+    ensure_version(case, expected_version)
     ensure_transition(case, "hold")
     errors: dict[str, list[ValidationError]] = {}
     if not (reason or "").strip():
@@ -42,10 +53,9 @@ def case_hold(*, case: Case, by: User, reason: str, resume_by: dt.date) -> Case:
     raise_if_errors(errors)
     from_status = case.status
     case.status_before_hold = case.status
-    case.status = S.ON_HOLD
+    case.status = CaseStatus.ON_HOLD
     case.hold_reason = reason.strip()
     case.resume_by = resume_by
-    case.version += 1
     save_tracked(
         case,
         by=by,
@@ -58,30 +68,39 @@ def case_hold(*, case: Case, by: User, reason: str, resume_by: dt.date) -> Case:
 
 
 @transaction.atomic
-def case_resume(*, case: Case, by: User) -> Case:
+def case_resume(*, case: Case, by: User, expected_version: int | None = None) -> Case:
     case = lock_case(case)
     policy.require(by, policy.Action.RESUME, case)
+    ensure_version(case, expected_version)
     ensure_transition(case, "resume")
-    case.status = case.status_before_hold or (S.ACTIVE if case.first_session_at else S.ASSIGNED)
+    case.status = case.status_before_hold or (
+        CaseStatus.ACTIVE if case.first_session_at else CaseStatus.ASSIGNED
+    )
     case.status_before_hold = ""
     case.hold_reason = ""
     case.resume_by = None
-    case.version += 1
     save_tracked(
         case, by=by, update_fields=["status", "status_before_hold", "hold_reason", "resume_by"]
     )
-    record_transition(case, action="resume", from_status=S.ON_HOLD, by=by)
+    record_transition(case, action="resume", from_status=CaseStatus.ON_HOLD, by=by)
     publish_case_event(case, "resumed")
     return case
 
 
 @transaction.atomic
 def case_close(
-    *, case: Case, by: User, reason: str, summary: str, duplicate_of: Case | None = None
+    *,
+    case: Case,
+    by: User,
+    reason: str,
+    summary: str,
+    duplicate_of: Case | None = None,
+    expected_version: int | None = None,
 ) -> Case:
     """Close with a reason and a summary; a duplicate hands its sessions to the survivor."""
     case = lock_case(case)
     policy.require(by, policy.Action.CLOSE, case)
+    ensure_version(case, expected_version)
     ensure_transition(case, "close")
     errors: dict[str, list[ValidationError]] = {}
     if not reason:
@@ -99,7 +118,7 @@ def case_close(
             errors["duplicate_of"] = [
                 ValidationError(_("a case cannot duplicate itself"), code="invalid")
             ]
-        elif duplicate_of.status == S.CLOSED:
+        elif duplicate_of.status == CaseStatus.CLOSED:
             errors["duplicate_of"] = [
                 ValidationError(_("the surviving case is closed"), code="closed")
             ]
@@ -119,13 +138,12 @@ def case_close(
     if duplicate_of is not None:
         _merge_into(case, duplicate_of, by=by)
     from_status = case.status
-    case.status = S.CLOSED
+    case.status = CaseStatus.CLOSED
     case.closure_reason = reason
     case.closure_summary = summary.strip()
     case.duplicate_of = duplicate_of
     case.closed_at = timezone.now()
     case.hold_reason, case.resume_by, case.status_before_hold = "", None, ""
-    case.version += 1
     save_tracked(
         case,
         by=by,
@@ -149,12 +167,9 @@ def case_close(
 
 
 def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
-    from casebook.intake.models import ConsultationSession
-
     moved = list(ConsultationSession.objects.filter(case=duplicate))
     for session in moved:
         session.case = survivor
-        session.version += 1
         save_tracked(
             session,
             by=by,
@@ -166,46 +181,45 @@ def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
         first = min(s.started_at for s in moved)
         if survivor.first_session_at is None or first < survivor.first_session_at:
             survivor.first_session_at = first
-            survivor.version += 1
             save_tracked(survivor, by=by, update_fields=["first_session_at"])
         publish_case_event(survivor, "merged")
 
 
 @transaction.atomic
-def case_reopen(*, case: Case, by: User, reason: str) -> Case:
+def case_reopen(*, case: Case, by: User, reason: str, expected_version: int | None = None) -> Case:
     case = lock_case(case)
     policy.require(by, policy.Action.REOPEN, case)
+    ensure_version(case, expected_version)
     ensure_transition(case, "reopen")
     if not (reason or "").strip():
         raise ValidationError(
             {"reason": ValidationError(_("say why the case is reopened"), code="required")}
         )
     # A case closed straight from the queue has no lead yet: it goes back to the queue.
-    case.status = S.ACTIVE if case.lead_counselor_id else S.INTAKE
+    case.status = CaseStatus.ACTIVE if case.lead_counselor_id else CaseStatus.INTAKE
     case.closure_reason, case.closure_summary, case.closed_at = "", "", None
     case.duplicate_of = None
-    case.version += 1
     save_tracked(
         case,
         by=by,
         update_fields=["status", "closure_reason", "closure_summary", "closed_at", "duplicate_of"],
         reason=reason,
     )
-    record_transition(case, action="reopen", from_status=S.CLOSED, by=by, reason=reason)
+    record_transition(case, action="reopen", from_status=CaseStatus.CLOSED, by=by, reason=reason)
     publish_case_event(case, "reopened")
     return case
 
 
 @transaction.atomic
-def case_dispatch_started(*, case: Case, by: User) -> Case:
+def case_dispatch_started(*, case: Case, by: User, expected_version: int | None = None) -> Case:
     """An approved dispatch moves the case to `dispatch` (called by the experts app)."""
     case = lock_case(case)
-    if case.status == S.DISPATCH:
+    ensure_version(case, expected_version)
+    if case.status == CaseStatus.DISPATCH:
         return case
     ensure_transition(case, "dispatch_start")
     from_status = case.status
-    case.status = S.DISPATCH
-    case.version += 1
+    case.status = CaseStatus.DISPATCH
     save_tracked(case, by=by, update_fields=["status"])
     record_transition(case, action="dispatch_start", from_status=from_status, by=by)
     publish_case_event(case, "dispatch_started")
@@ -213,14 +227,14 @@ def case_dispatch_started(*, case: Case, by: User) -> Case:
 
 
 @transaction.atomic
-def case_dispatch_ended(*, case: Case, by: User) -> Case:
+def case_dispatch_ended(*, case: Case, by: User, expected_version: int | None = None) -> Case:
     """No dispatch of the case is open any more: back to `active`."""
     case = lock_case(case)
-    if case.status != S.DISPATCH:
+    ensure_version(case, expected_version)
+    if case.status != CaseStatus.DISPATCH:
         return case
-    case.status = S.ACTIVE
-    case.version += 1
+    case.status = CaseStatus.ACTIVE
     save_tracked(case, by=by, update_fields=["status"])
-    record_transition(case, action="dispatch_end", from_status=S.DISPATCH, by=by)
+    record_transition(case, action="dispatch_end", from_status=CaseStatus.DISPATCH, by=by)
     publish_case_event(case, "dispatch_ended")
     return case

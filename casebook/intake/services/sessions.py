@@ -1,4 +1,4 @@
-"""Logging consultation sessions (相談記録) and correcting them (DESIGN §3)."""
+"""Logging consultation sessions (相談記録) and correcting them (docs/rules.md, "Sessions")."""
 
 from __future__ import annotations
 
@@ -13,17 +13,24 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
-from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.common.history import set_keys
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
+    SESSION_STATUSES,
     Case,
     CaseStatus,
     ConsultationSession,
     SessionAmendment,
     SessionMode,
 )
-from casebook.intake.services.cases import case_started, named_case_workers, topics_by_code
+from casebook.intake.services.cases import (
+    case_started,
+    lock_case,
+    named_case_workers,
+    topics_by_code,
+)
 from casebook.satellites.models import Office, OfficeKind
 
 EDIT_WINDOW = dt.timedelta(days=7)
@@ -98,13 +105,13 @@ def session_log(
     follow_up_on: dt.date | None = None,
 ) -> ConsultationSession:
     """Log a session; the first one moves an assigned case to active."""
-    case = Case.objects.select_for_update().select_related("desk").get(pk=case.pk)
+    case = lock_case(case)
     policy.require(by, policy.Action.LOG_SESSION, case)
-    if case.status == CaseStatus.CLOSED:
-        raise ConflictError(
-            _("a closed case is reopened before sessions are logged"), code="closed"
-        )
-    if case.status == CaseStatus.INTAKE:
+    if case.status not in SESSION_STATUSES:
+        if case.status == CaseStatus.CLOSED:
+            raise ConflictError(
+                _("a closed case is reopened before sessions are logged"), code="closed"
+            )
         raise ConflictError(_("assign a lead counselor before logging sessions"), code="unassigned")
     errors: dict[str, list[ValidationError]] = {}
     _validate(
@@ -133,9 +140,7 @@ def session_log(
         follow_up_on=follow_up_on,
         created_by=by,
     )
-    save_tracked(session, by=by)
-    session.counselors.set(present)
-    session.topics.set(topic_objects)
+    save_tracked(session, by=by, sets={"counselors": present, "topics": topic_objects})
     case_started(case=case, first_session_at=started_at, by=by)
     publish_case_event(case, "session_logged")
     return session
@@ -158,11 +163,12 @@ def session_update(
     session = (
         ConsultationSession.objects.select_for_update(of=("self",))
         .select_related("case__desk", "office")
+        .prefetch_related("topics", "counselors")
         .get(pk=session.pk)
     )
     case = session.case
     policy.require(by, policy.Action.LOG_SESSION, case)
-    check_version(session, expected_version)
+    ensure_version(session, expected_version)
     allowed = {
         *SESSION_TEXT_FIELDS,
         "started_at",
@@ -210,18 +216,24 @@ def session_update(
         errors=errors,
     )
     raise_if_errors(errors)
-    save_tracked(session, by=by, update_fields=list(before), reason=reason)
+    sets: dict[str, list] = {}
     if topic_objects is not None:
-        before_topics = sorted(session.topics.values_list("code", flat=True))
+        before_topics = set_keys(session, "topics")
         if before_topics != sorted(t.code for t in topic_objects):
             before["topics"] = before_topics
-            session.topics.set(topic_objects)
+            sets["topics"] = topic_objects
     if present is not None:
-        before_ids = sorted(session.counselors.values_list("pk", flat=True))
-        new = present
-        if before_ids != sorted(u.pk for u in new):
+        before_ids = set_keys(session, "counselors")
+        if before_ids != sorted(u.pk for u in present):
             before["counselors"] = before_ids
-            session.counselors.set(new)
+            sets["counselors"] = present
+    save_tracked(
+        session,
+        by=by,
+        update_fields=[name for name in before if name not in sets],
+        reason=reason,
+        sets=sets,
+    )
     if amendment and before:
         SessionAmendment.objects.create(
             session=session,
@@ -238,10 +250,8 @@ def session_update(
 
 
 def _current(session: ConsultationSession, name: str) -> Any:
-    if name == "topics":
-        return sorted(session.topics.values_list("code", flat=True))
-    if name == "counselors":
-        return sorted(session.counselors.values_list("pk", flat=True))
+    if name in ("topics", "counselors"):
+        return set_keys(session, name)
     return getattr(session, name)
 
 

@@ -116,7 +116,7 @@ def may_take_intake(user: Any) -> bool:
     """Whether the nav offers the intake screen (desk staff and managers take intakes)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return policy.desks_for_intake(user).exists()
+    return policy.may_take_intakes(user)
 
 
 @register.filter

@@ -8,16 +8,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casebook.accounts.models import User
-from casebook.common.errors import ConflictError, StaleVersion, TransitionNotAllowed
+from casebook.accounts.selectors import desk_case_workers
+from casebook.common.errors import StaleVersion
+from casebook.common.extensions import registry
+from casebook.common.web import apply_service_errors, form_action, page_view, safe_next
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import (
     AssignForm,
@@ -29,124 +31,95 @@ from casebook.intake.forms import (
     SubcontractDetailsForm,
 )
 from casebook.intake.models import Case, Confidentiality, Priority, Topic
-from casebook.intake.views import queries
-from casebook.intake.views.common import apply_service_errors, safe_next, screen
-
-# Include templates other apps provide for the case page, shown when they exist.
-CASE_PANELS = ("referrals/_case_panel.html", "experts/_case_panel.html")
-
-_ACTION_POLICY = {
-    "assign": policy.Action.ASSIGN,
-    "hold": policy.Action.HOLD,
-    "resume": policy.Action.RESUME,
-    "close": policy.Action.CLOSE,
-    "reopen": policy.Action.REOPEN,
-    "edit": policy.Action.EDIT,
-    "log_session": policy.Action.LOG_SESSION,
-}
 
 
-def require_offered(user: User, case: Case, name: str) -> None:
-    """403 naming the rule when the role is missing, 409 when the case's state forbids it."""
-    if name in queries.available_actions(user, case):
-        return
-    policy.require(user, _ACTION_POLICY[name], case)
-    raise TransitionNotAllowed(current=case.status, requested=name)
-
-
-def case_staff(case: Case, *extra: User) -> Any:
-    return queries.desk_staff(
-        case.desk, include=[case.lead_counselor, *case.co_counselors.all(), *extra]
+def case_staff(case: Case, *extra: User) -> QuerySet[User]:
+    """Who may be named on `case`: its desk's case workers and whoever is on it already."""
+    return desk_case_workers(
+        desk=case.desk, include=[case.lead_counselor, *case.co_counselors.all(), *extra]
     )
 
 
-def _panels() -> list[str]:
-    found = []
-    for name in CASE_PANELS:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found
+def _visible_case(request: HttpRequest, pk: int, *, via: str = "web") -> Case:
+    """The case of the URL (404 when unseen), its read logged when it is restricted."""
+    case = selectors.case_page_get_for_user(user=request.user, pk=pk)
+    services.access_log_record(user=request.user, cases=[case], via=via)
+    return case
 
 
-def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    actions = queries.available_actions(request.user, case)
-    return {
-        "case": case,
-        "actions": actions,
-        "timeline": queries.case_timeline(request.user, case),
-        "assign_form": (
-            AssignForm(staff=case_staff(case), prefix="assign") if "assign" in actions else None
-        ),
-        "hold_form": HoldForm(prefix="hold") if "hold" in actions else None,
-        "close_form": CloseForm(prefix="close") if "close" in actions else None,
-        "reopen_form": ReopenForm(prefix="reopen") if "reopen" in actions else None,
-        "panels": _panels(),
-        "desk_details": queries.desk_details(case),
-    }
-
-
-@screen
+@page_view
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.case_get_for_user(request.user, pk)
-    return render(request, "intake/case_detail.html", _case_context(request, case))
+    user = request.user
+    case = _visible_case(request, pk)
+    offered = policy.offered_actions(user, case)
+
+    def action_form(name: str, form_class: Callable[..., forms.Form], **kwargs: Any) -> Any:
+        return form_class(prefix=name, **kwargs) if name in offered else None
+
+    context = {
+        "case": case,
+        "actions": offered,
+        "timeline": selectors.case_timeline(user=user, case=case, offered=offered),
+        "assign_form": action_form("assign", AssignForm, staff=case_staff(case)),
+        "hold_form": action_form("hold", HoldForm),
+        "close_form": action_form("close", CloseForm),
+        "reopen_form": action_form("reopen", ReopenForm),
+        "panels": registry.panels_for(user, case),
+        "desk_details": selectors.case_desk_details(case=case),
+    }
+    return render(request, "intake/case_detail.html", context)
 
 
-@screen
+@page_view
 def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """Only the timeline, for the live refresh of the case page."""
-    case = selectors.case_get_for_user(request.user, pk, via="timeline")
-    return render(
-        request,
-        "intake/case_detail.html#timeline",
-        {"case": case, "timeline": queries.case_timeline(request.user, case)},
-    )
+    case = _visible_case(request, pk, via="timeline")
+    timeline = selectors.case_timeline(user=request.user, case=case)
+    return render(request, "intake/case_detail.html#timeline", {"case": case, "timeline": timeline})
 
 
 # --- transitions ------------------------------------------------------------------------------
 
 
-def _transition(
+def _case_action(
     request: HttpRequest,
     pk: int,
     *,
     name: str,
     form_class: Callable[..., forms.Form],
     perform: Callable[[Case, dict[str, Any]], Any],
-    done: str,
+    done: str | Callable[[Any], str],
+    form_kwargs: Callable[[Case], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """GET shows the action's form; POST validates, calls the service, goes back to the case."""
-    case = selectors.case_get_for_user(request.user, pk)
-    require_offered(request.user, case, name)
+    """One transition of the case page as its own page: the case (404 when unseen), the
+    offer checked (403 naming the rule, 409 naming the states), then `form_action`."""
+    case = _visible_case(request, pk)
+    policy.require_offered(request.user, case, name)
     # The prefix keeps the ids unique on the case page, where all the action forms sit.
-    form = form_class(request.POST if request.method == "POST" else None, prefix=name)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            perform(case, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            # Open work (a dispatch, a referral) blocks it: say so above the form, keep the input.
-            form.add_error(None, error.message)
-            status = 409
-        else:
-            messages.success(request, done)
-            return redirect(safe_next(request, reverse("case_detail", args=[case.pk])))
-    return render(
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        prefix=name,
+        **(form_kwargs(case) if form_kwargs else {}),
+    )
+    return form_action(
         request,
-        "intake/case_action.html",
-        {"case": case, "form": form, "action": name, "next": safe_next(request, "")},
-        status=status,
+        form=form,
+        perform=lambda data: perform(case, data),
+        done=done,
+        success_url=safe_next(request, reverse("case_detail", args=[case.pk])),
+        render_form=lambda form, status: render(
+            request,
+            "intake/case_action.html",
+            {"case": case, "form": form, "action": name, "next": safe_next(request, "")},
+            status=status,
+        ),
     )
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transition(
+    return _case_action(
         request,
         pk,
         name="hold",
@@ -159,9 +132,9 @@ def case_hold(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transition(
+    return _case_action(
         request,
         pk,
         name="resume",
@@ -172,13 +145,15 @@ def case_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     def perform(case: Case, data: dict[str, Any]) -> Case:
         survivor = None
         if data["duplicate_of"]:
             try:
-                survivor = selectors.case_get_by_number_for_user(request.user, data["duplicate_of"])
+                survivor = selectors.case_get_by_number_for_user(
+                    user=request.user, number=data["duplicate_of"]
+                )
             except Http404 as error:
                 raise ValidationError(
                     {"duplicate_of": _("no case with this number that you may see")}
@@ -191,7 +166,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
             duplicate_of=survivor,
         )
 
-    return _transition(
+    return _case_action(
         request,
         pk,
         name="close",
@@ -202,9 +177,9 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transition(
+    return _case_action(
         request,
         pk,
         name="reopen",
@@ -217,47 +192,38 @@ def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Coordinators choose the lead; a counselor may take an intake (`take` in the post)."""
-    case = selectors.case_get_for_user(request.user, pk)
-    back = safe_next(request, reverse("case_detail", args=[case.pk]))
     if request.method == "POST" and request.POST.get("take"):
-        if not policy.can_self_assign(request.user, case):
-            require_offered(request.user, case, "assign")
-        try:
-            services.case_assign(case=case, counselor=request.user, by=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("You lead this case now."))
-        return redirect(back)
-    require_offered(request.user, case, "assign")
-    form = AssignForm(
-        request.POST if request.method == "POST" else None, staff=case_staff(case), prefix="assign"
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.case_assign(
-                case=case,
-                counselor=form.cleaned_data["counselor"],
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s leads %(number)s now.")
-                % {"name": form.cleaned_data["counselor"], "number": case.number},
-            )
-            return redirect(back)
-    return render(
+        return _take(request, pk)
+    return _case_action(
         request,
-        "intake/case_action.html",
-        {"case": case, "form": form, "action": "assign", "next": safe_next(request, "")},
+        pk,
+        name="assign",
+        form_class=AssignForm,
+        form_kwargs=lambda case: {"staff": case_staff(case)},
+        perform=lambda case, data: services.case_assign(
+            case=case, counselor=data["counselor"], by=request.user, reason=data["reason"]
+        ),
+        done=lambda case: (
+            _("%(name)s leads %(number)s now.")
+            % {"name": case.lead_counselor, "number": case.number}
+        ),
     )
+
+
+def _take(request: HttpRequest, pk: int) -> HttpResponse:
+    """A counselor takes an intake at the counter: no form, one button."""
+    case = _visible_case(request, pk)
+    policy.require_offered(request.user, case, "take")
+    try:
+        services.case_assign(case=case, counselor=request.user, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You lead this case now."))
+    return redirect(safe_next(request, reverse("case_detail", args=[case.pk])))
 
 
 # --- edit with merge ----------------------------------------------------------------------------
@@ -308,11 +274,11 @@ def _comparison(form: CaseEditForm, theirs: dict[str, Any], yours: dict[str, Any
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the details. Saving over a newer change shows both versions side by side."""
-    case = selectors.case_get_for_user(request.user, pk)
-    require_offered(request.user, case, "edit")
+    case = _visible_case(request, pk)
+    policy.require_offered(request.user, case, "edit")
     restricted = case.confidentiality == Confidentiality.RESTRICTED
     staff = case_staff(case)
     form = CaseEditForm(
@@ -322,43 +288,51 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         restricted=restricted,
     )
     context: dict[str, Any] = {"case": case, "form": form}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.case_update(
-                case=case,
-                by=request.user,
-                expected_version=data["version"],
-                title=data["title"],
-                topics=data["topics"],
-                priority=data["priority"],
-                confidentiality=None if restricted else data["confidentiality"],
-                co_counselors=data["co_counselors"],
-            )
-        except StaleVersion:
-            current = selectors.case_get_for_user(request.user, pk)
-            theirs = _initial(current)
-            latest = current.history.select_related("history_user").first()
-            # Keep what was typed; the new version lets a second save apply it on purpose.
-            merged = request.POST.copy()
-            merged["version"] = str(current.version)
-            form = CaseEditForm(merged, initial=theirs, staff=staff, restricted=restricted)
-            form.is_valid()
-            context.update(
-                case=current,
-                form=form,
-                conflict=_comparison(form, theirs, data),
-                their_user=latest.history_user if latest else None,
-                their_at=latest.history_date if latest else None,
-            )
-            status = 409
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("The case is saved."))
-            return redirect("case_detail", pk=case.pk)
-    return render(request, "intake/case_edit.html", context, status=status)
+    if request.method != "POST":
+        return render(request, "intake/case_edit.html", context)
+    if not form.is_valid():
+        return render(request, "intake/case_edit.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        services.case_update(
+            case=case,
+            by=request.user,
+            expected_version=data["version"],
+            title=data["title"],
+            topics=data["topics"],
+            priority=data["priority"],
+            confidentiality=None if restricted else data["confidentiality"],
+            co_counselors=data["co_counselors"],
+        )
+    except StaleVersion:
+        return _merge(request, pk, data, staff=staff, restricted=restricted)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return render(request, "intake/case_edit.html", context, status=400)
+    messages.success(request, _("The case is saved."))
+    return redirect("case_detail", pk=case.pk)
+
+
+def _merge(
+    request: HttpRequest, pk: int, yours: dict[str, Any], *, staff: Any, restricted: bool
+) -> HttpResponse:
+    """Someone saved first: both versions side by side, nothing saved until the user chooses."""
+    current = selectors.case_page_get_for_user(user=request.user, pk=pk)
+    theirs = _initial(current)
+    latest = current.history.select_related("history_user").first()
+    # Keep what was typed; the new version lets a second save apply it on purpose.
+    merged = request.POST.copy()
+    merged["version"] = str(current.version)
+    form = CaseEditForm(merged, initial=theirs, staff=staff, restricted=restricted)
+    form.is_valid()
+    context = {
+        "case": current,
+        "form": form,
+        "conflict": _comparison(form, theirs, yours),
+        "their_user": latest.history_user if latest else None,
+        "their_at": latest.history_date if latest else None,
+    }
+    return render(request, "intake/case_edit.html", context, status=409)
 
 
 # --- desk specifics -------------------------------------------------------------------------------
@@ -371,33 +345,29 @@ _DETAIL_SERVICES = {
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def case_desk_details(request: HttpRequest, pk: int) -> HttpResponse:
     """The dispute desk's or the IP desk's own fields of a case."""
-    case = selectors.case_get_for_user(request.user, pk)
-    code = case.desk.code
-    if code not in _DETAIL_FORMS:
+    case = _visible_case(request, pk)
+    shown = selectors.case_desk_details(case=case)
+    if shown is None:
         raise Http404("this desk records no details of its own")
-    require_offered(request.user, case, "edit")
-    current = queries.desk_details(case)["details"]
+    policy.require_offered(request.user, case, "edit")
+    form_class = _DETAIL_FORMS[shown.desk]
     initial = (
-        {name: getattr(current, name) for name in _DETAIL_FORMS[code].base_fields}
-        if (current)
+        {name: getattr(shown.details, name) for name in form_class.base_fields}
+        if shown.details
         else {}
     )
-    form = _DETAIL_FORMS[code](request.POST if request.method == "POST" else None, initial=initial)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            _DETAIL_SERVICES[code](case=case, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except TransitionNotAllowed as error:
-            form.add_error("adr_state", error.message)
-            status = 409
-        else:
-            messages.success(request, _("The details are saved."))
-            return redirect("case_detail", pk=case.pk)
-    return render(
-        request, "intake/case_desk_details.html", {"case": case, "form": form}, status=status
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+    return form_action(
+        request,
+        form=form,
+        perform=lambda data: _DETAIL_SERVICES[shown.desk](case=case, by=request.user, **data),
+        done=_("The details are saved."),
+        success_url=reverse("case_detail", args=[case.pk]),
+        render_form=lambda form, status: render(
+            request, "intake/case_desk_details.html", {"case": case, "form": form}, status=status
+        ),
+        transition_field="adr_state",
     )

@@ -13,18 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.errors import ActionNotPermitted
+from casebook.common.web import (
+    apply_service_errors,
+    claim_form_token,
+    new_form_token,
+    page_view,
+    release_form_token,
+    settle_form_token,
+)
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import IntakeForm, SearchForm
 from casebook.intake.models import Client
 from casebook.intake.services.clients import PossibleDuplicateClient
-from casebook.intake.views.common import (
-    apply_service_errors,
-    claim_form_token,
-    new_form_token,
-    release_form_token,
-    screen,
-    settle_form_token,
-)
 
 SEARCH_LIMIT = 20
 
@@ -32,22 +32,24 @@ SEARCH_LIMIT = 20
 def _search_results(request: HttpRequest) -> tuple[SearchForm, str, list[Client]]:
     search = SearchForm(request.GET)
     text = search.cleaned_data["q"] if search.is_valid() else ""
-    found = list(selectors.client_search(request.user, text)[:SEARCH_LIMIT]) if text else []
+    found = (
+        list(selectors.client_search(user=request.user, text=text)[:SEARCH_LIMIT]) if text else []
+    )
     return search, text, found
 
 
 def _chosen_client(request: HttpRequest, pk: Any) -> Client | None:
     if pk in (None, ""):
         return None
-    return selectors.client_get_for_user(request.user, pk)
+    return selectors.client_get_for_user(user=request.user, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
-@screen
+@page_view
 def intake(request: HttpRequest) -> HttpResponse:
-    desks = policy.desks_for_intake(request.user)
-    if not desks.exists():
+    if not policy.may_take_intakes(request.user):
         raise ActionNotPermitted(_("only desk staff or a manager take intakes"))
+    desks = policy.desks_for_intake(request.user)
     search, text, found = _search_results(request)
     if request.headers.get("HX-Request") and request.method == "GET":
         return render(request, "intake/intake.html#client-results", {"q": text, "found": found})
@@ -110,13 +112,14 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@screen
+@page_view
 def intake_duplicates(request: HttpRequest) -> HttpResponse:
     """The duplicate warning while the new client is typed (same 法人番号, or name + phone)."""
-    if not policy.desks_for_intake(request.user).exists():
+    if not policy.may_take_intakes(request.user):
         raise ActionNotPermitted(_("only desk staff or a manager take intakes"))
     candidates = list(
         selectors.client_duplicates(
+            user=request.user,
             name=request.GET.get("name", ""),
             phone=request.GET.get("phone", ""),
             corporate_number=request.GET.get("corporate_number", ""),

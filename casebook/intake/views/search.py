@@ -5,20 +5,21 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from casebook.intake import selectors
+from casebook.common.web import page_view
+from casebook.intake import selectors, services
 from casebook.intake.forms import SearchForm
-from casebook.intake.views import queries
-from casebook.intake.views.common import screen
 
 RESULT_LIMIT = 50
 
 
-@screen
+@page_view
 def search(request: HttpRequest) -> HttpResponse:
+    user = request.user
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    clients = list(selectors.client_search(request.user, text)[:RESULT_LIMIT]) if text else []
-    cases = list(queries.case_search(request.user, text)[:RESULT_LIMIT]) if text else []
+    clients = list(selectors.client_search(user=user, text=text)[:RESULT_LIMIT]) if text else []
+    cases = list(selectors.case_search(user=user, text=text)[:RESULT_LIMIT]) if text else []
+    services.access_log_record(user=user, cases=cases, via="search", once_a_day=True)
     return render(
         request,
         "intake/search.html",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk, User
 from casebook.common.calendar import business_days_between
+from casebook.common.extensions import TimelineEntry
 from casebook.intake import policy
 from casebook.intake.models import AccessLog, Case, Confidentiality, ConsultationSession
 from casebook.referrals import services
@@ -72,23 +74,14 @@ def referral_list_for_user(user: User) -> QuerySet[Referral]:
     )
 
 
-def referral_get_for_user(
-    user: User, pk: Any, *, write: bool = False, via: str = "referral"
-) -> Referral:
-    """The referral if `user` may see it, else 404. `write=True` locks the row.
+def referral_get_for_user(user: User, pk: Any, *, via: str = "referral") -> Referral:
+    """The referral if `user` may see it, else 404.
 
     Reading a referral shows its cases' details: when one of them is restricted and the
-    user may see it, the read is written to the access log (DESIGN §9).
+    user may see it, the read is written to the access log (docs/rules.md, "Access log").
     """
-    queryset = referral_list_for_user(user)
     try:
-        if write:
-            pk_visible = queryset.filter(pk=pk).values_list("pk", flat=True).first()
-            if pk_visible is None:
-                raise Referral.DoesNotExist
-            referral = services.lock_referral(Referral(pk=pk_visible))
-        else:
-            referral = queryset.get(pk=pk)
+        referral = referral_list_for_user(user).get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404("no such referral") from None
     for case in (referral.from_case, referral.created_case):
@@ -282,93 +275,76 @@ def referral_actions(user: User, referral: Referral) -> set[str]:
 # --- the case timeline -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: dt.datetime
-    kind: str  # referral_sent, referral_received, referral_accepted, …
-    title: str
-    body: str
-    by: User | None
-    url: str
-    referral_id: int
+def referral_timeline_entries(
+    user: User, case: Case, *, referrals: Iterable[Referral] | None = None
+) -> list[TimelineEntry]:
+    """Referral events of `case` for its timeline (a case the user may see).
 
-    @property
-    def text(self) -> str:
-        return f"{self.title}: {self.body}" if self.body else self.title
-
-
-def referral_timeline_entries(user: User, case: Case) -> list[TimelineEntry]:
-    """Referral events of `case` for its timeline, oldest first (a case the user may see)."""
+    `referrals`: the case's referrals the user may see, when the page already read them."""
+    if referrals is None:
+        referrals = referrals_for_case(user, case)
     entries: list[TimelineEntry] = []
-    for referral in referrals_for_case(user, case):
+    for referral in referrals:
         url = reverse("referrals:detail", args=[referral.pk])
-        outgoing = referral.from_case_id == case.pk
-        if outgoing:
+
+        entry = partial(TimelineEntry, obj=referral, url=url)
+        if referral.from_case_id == case.pk:
             title = _("Referred to %s") % referral.target_name
             kind = "referral_sent"
         else:
             title = _("Referral received from %s") % referral.from_case.desk
             kind = "referral_received"
         entries.append(
-            TimelineEntry(
-                referral.referred_at,
-                kind,
-                title,
-                referral.handoff_note,
-                referral.referred_by,
-                url,
-                referral.pk,
+            entry(
+                kind=kind,
+                at=referral.referred_at,
+                title=title,
+                text=referral.handoff_note,
+                by=referral.referred_by,
             )
         )
         if referral.status == RS.ACCEPTED and referral.responded_at:
+            title = _("Referral accepted by %s") % referral.to_desk
             entries.append(
-                TimelineEntry(
-                    referral.responded_at,
-                    "referral_accepted",
-                    _("Referral accepted by %s") % referral.to_desk,
-                    "",
-                    referral.responded_by,
-                    url,
-                    referral.pk,
+                entry(
+                    kind="referral_accepted",
+                    at=referral.responded_at,
+                    title=title,
+                    by=referral.responded_by,
                 )
             )
         if referral.status == RS.DECLINED and referral.responded_at:
+            title = _("Referral declined by %s") % referral.to_desk
             entries.append(
-                TimelineEntry(
-                    referral.responded_at,
-                    "referral_declined",
-                    _("Referral declined by %s") % referral.to_desk,
-                    referral.decline_reason,
-                    referral.responded_by,
-                    url,
-                    referral.pk,
+                entry(
+                    kind="referral_declined",
+                    at=referral.responded_at,
+                    title=title,
+                    text=referral.decline_reason,
+                    by=referral.responded_by,
                 )
             )
         if referral.acknowledged_at and referral.kind == ReferralKind.EXTERNAL:
+            title = _("%s acknowledged the referral") % referral.to_partner
             entries.append(
-                TimelineEntry(
-                    referral.acknowledged_at,
-                    "referral_acknowledged",
-                    _("%s acknowledged the referral") % referral.to_partner,
-                    referral.partner_contact,
-                    None,
-                    url,
-                    referral.pk,
+                entry(
+                    kind="referral_acknowledged",
+                    at=referral.acknowledged_at,
+                    title=title,
+                    text=referral.partner_contact,
                 )
             )
         if referral.outcome_reported_at:
+            title = _("Outcome reported by %s") % referral.to_partner
             entries.append(
-                TimelineEntry(
-                    referral.outcome_reported_at,
-                    "referral_outcome_reported",
-                    _("Outcome reported by %s") % referral.to_partner,
-                    referral.outcome,
-                    None,
-                    url,
-                    referral.pk,
+                entry(
+                    kind="referral_outcome_reported",
+                    at=referral.outcome_reported_at,
+                    title=title,
+                    text=referral.outcome,
                 )
             )
-    entries.sort(key=lambda e: (e.at, e.referral_id))
+    entries.sort(key=lambda e: (e.at, e.obj.pk))
     return entries
 
 
@@ -377,7 +353,6 @@ __all__ = [
     "DeskPairRow",
     "HandoffView",
     "PartnerRow",
-    "TimelineEntry",
     "business_days_overdue",
     "can_see_full_file",
     "handoff_view",

@@ -1,4 +1,4 @@
-"""Every write to referrals and partners goes through these functions (DESIGN §6).
+"""Every write to referrals and partners goes through these functions (docs/rules.md, "Referrals").
 
 Sharing rule (decided here, enforced in `casebook.intake.policy`): the receiving desk always
 sees the hand-off note and the referring case's summary. It sees the referring case's full

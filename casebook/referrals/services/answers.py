@@ -15,7 +15,7 @@ from casebook.common.calendar import add_business_days
 from casebook.common.errors import (
     ActionNotPermitted,
 )
-from casebook.common.models import check_version, save_tracked
+from casebook.common.models import ensure_version, save_tracked
 from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, ClosureReason
 from casebook.referrals.models import (
@@ -31,6 +31,7 @@ from casebook.referrals.services.common import (
     outcome_business_days,
     publish,
     require_answer,
+    share_source,
 )
 
 
@@ -46,7 +47,7 @@ def referral_accept(
     referral = lock_referral(referral)
     require_answer(by, referral)
     ensure_status(referral, "accept", {RS.PENDING})
-    check_version(referral, expected_version)
+    ensure_version(referral, expected_version)
     referral.status = RS.ACCEPTED
     referral.responded_by = by
     referral.responded_at = timezone.now()
@@ -75,7 +76,7 @@ def referral_decline(
         raise ValidationError(
             {"reason": ValidationError(_("say why the referral is declined"), code="required")}
         )
-    check_version(referral, expected_version)
+    ensure_version(referral, expected_version)
     referral.status = RS.DECLINED
     referral.decline_reason = reason
     referral.responded_by = by
@@ -86,6 +87,8 @@ def referral_decline(
         update_fields=["status", "decline_reason", "responded_by", "responded_at"],
         reason=reason,
     )
+    # A declined referral shares nothing any more (docs/rules.md, "Visibility").
+    case_services.case_share_revoke(source=share_source(referral))
     case = referral.created_case
     if case is not None and not referral.attached_to_existing and case.is_open:
         case_services.case_close(
@@ -116,7 +119,7 @@ def referral_acknowledge(
         raise ValidationError(
             {"due_on": ValidationError(_("the due date cannot be in the past"), code="past")}
         )
-    check_version(referral, expected_version)
+    ensure_version(referral, expected_version)
     now = timezone.now()
     referral.status = RS.ACKNOWLEDGED
     referral.acknowledged_at = now
@@ -146,7 +149,7 @@ def referral_report_outcome(
         raise ValidationError(
             {"outcome": ValidationError(_("write what came of the referral"), code="required")}
         )
-    check_version(referral, expected_version)
+    ensure_version(referral, expected_version)
     now = timezone.now()
     referral.status = RS.OUTCOME_REPORTED
     referral.outcome = outcome

@@ -28,7 +28,7 @@ from casebook.referrals.models import (
 
 RS = ReferralStatus
 LOOP_WINDOW = dt.timedelta(days=30)
-# Partners whose hand-offs with the yorozu hub follow the checklist (DESIGN §6).
+# Partners whose hand-offs with the yorozu hub follow the checklist (docs/rules.md, "Referrals").
 CHECKLIST_PARTNER_KINDS = frozenset(
     {PartnerKind.SUCCESSION_CENTRE, PartnerKind.REVITALISATION_COUNCIL}
 )
@@ -53,7 +53,7 @@ def checklist_required(*, from_case: Case, to_partner: Partner | None) -> bool:
 
 
 def can_answer(user: User, referral: Referral) -> bool:
-    """Accept or decline: a coordinator of the receiving desk, or a manager (DESIGN §9)."""
+    """Accept or decline: a coordinator of the receiving desk, or a manager (docs/rules.md)."""
     if referral.kind != ReferralKind.INTERNAL:
         return False
     if user.is_manager:
@@ -76,12 +76,9 @@ def lock_referral(referral: Referral) -> Referral:
     )
 
 
-def lock_case(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("desk", "client")
-        .get(pk=case.pk)
-    )
+def share_source(referral: Referral) -> str:
+    """How intake's table of case shares names the share a referral granted."""
+    return f"referral:{referral.pk}"
 
 
 def notify_ids(referral: Referral) -> set[int]:

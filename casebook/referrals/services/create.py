@@ -36,9 +36,9 @@ from casebook.referrals.services.common import (
     clean_text,
     existing_open_case,
     local_today,
-    lock_case,
     loop_referral,
     publish,
+    share_source,
     validate_checklist,
 )
 
@@ -69,7 +69,7 @@ def referral_create(
     (`existing_case`; the referrer may attach to it instead), and a loop A → B → A within
     30 days (`loop_of`).
     """
-    from_case = lock_case(from_case)
+    from_case = case_services.lock_case(from_case)
     policy.require(by, policy.Action.REFER, from_case)
     if from_case.status == CaseStatus.CLOSED:
         raise TransitionNotAllowed(current=from_case.status, requested="refer")
@@ -196,6 +196,8 @@ def referral_create(
             timezone.localdate(now), acknowledge_business_days()
         )
     save_tracked(referral, by=by, reason=_("referred"))
+    if referral.share_full_file and kind == ReferralKind.INTERNAL:
+        case_services.case_share_grant(case=from_case, desk=to_desk, source=share_source(referral))
     publish(referral, "referral_sent")
     return referral
 

@@ -13,7 +13,7 @@ from casebook.accounts.models import User
 from casebook.common.errors import (
     ActionNotPermitted,
 )
-from casebook.common.models import check_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case
@@ -50,7 +50,7 @@ def referral_update_checklist(
     referral = lock_referral(referral)
     if not policy.can(by, policy.Action.REFER, referral.from_case):
         raise ActionNotPermitted(_("only those who may refer the case keep its hand-off checklist"))
-    check_version(referral, expected_version)
+    ensure_version(referral, expected_version)
     fields: list[str] = []
     for name in CHECKLIST_FIELDS[:-1]:
         if name in changes:

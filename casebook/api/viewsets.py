@@ -1,0 +1,218 @@
+"""The base viewsets every API resource is built on (docs/architecture.md, "The API").
+
+A viewset says where its rows come from and which service writes them; the base does the
+rest the same way for every resource:
+
+- reads: `list_for_user(user)` (a policy-filtered selector) behind the filters, the
+  allow-listed ordering and cursor pages; `get_for_user(user, pk)` (a getter answering 404)
+  for every request on one object; `after_read(objects, many=)` with what a request answers,
+  where a read must be recorded (the access log of restricted cases);
+- creates: POST parsed by `create_serializer_class`, made by `create_with_service(data)`,
+  answered 201 with a Location; `Idempotency-Key` replays the first answer;
+- updates: PUT/PATCH need `If-Match` (428 without, 412 when stale), parsed by
+  `update_serializer_class`, written by `update_with_service(obj, data, expected_version)`;
+- transitions: `@transition(InputSerializer)` declares a POST action on one object whose
+  service takes the version named by an optional `If-Match` and checks it under its row lock;
+- every answer renders the object the service returned (locked, updated, its sets loaded):
+  nothing is read again, and every representation with a `version` carries its ETag.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.urls import NoReverseMatch
+from django_filters import rest_framework as django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from casebook.api.concurrency import etag_for, expected_version_from
+from casebook.api.filters import AllowListOrderingFilter
+from casebook.api.idempotency import IdempotentCreateMixin
+
+
+class ReadViewSet(viewsets.GenericViewSet, ABC):
+    """List and retrieve through the resource's selectors; the base of every resource."""
+
+    model: type[Model]
+    filter_backends = [django_filters.DjangoFilterBackend, AllowListOrderingFilter]
+
+    @abstractmethod
+    def list_for_user(self, user: Any) -> QuerySet:
+        """The rows `user` may see (a selector of the resource's app)."""
+
+    @abstractmethod
+    def get_for_user(self, user: Any, pk: Any) -> Model:
+        """One row `user` may see, else Http404 (a getter of the resource's app)."""
+
+    def after_read(self, objects: list[Model], *, many: bool) -> None:
+        """Called with what a request is about to answer (e.g. to log restricted reads)."""
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return self.model.objects.none()
+        return self.list_for_user(self.request.user)
+
+    def get_object(self) -> Model:
+        """The object of the URL through the getter (404 when unseen), its read recorded."""
+        obj = self.get_for_user(self.request.user, self.kwargs[self.lookup_url_kwarg or "pk"])
+        self.check_object_permissions(self.request, obj)
+        self.after_read([obj], many=False)
+        return obj
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.paginated(self.filter_queryset(self.get_queryset()))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def paginated(self, queryset: QuerySet, serializer_class: type | None = None) -> Response:
+        """One cursor page of `queryset`, rendered by `serializer_class` (the view's own by
+        default); a sub-list action (e.g. a case's sessions) answers the same way."""
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        if rows and isinstance(rows[0], self.model):
+            self.after_read(rows, many=True)
+        serializer_class = serializer_class or self.get_serializer_class()
+        data = serializer_class(rows, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def run_transition(
+        self, request: Request, input_serializer: type | None, perform: Callable[..., Model]
+    ) -> Response:
+        """The transition-action pattern: the object (404 when unseen), the parsed input, the
+        service called with the version `If-Match` names (checked under the row lock, 412
+        when stale), and the object it returns, rendered."""
+        obj = self.get_object()
+        data = self.parse(input_serializer) if input_serializer is not None else {}
+        expected = expected_version_from(request, required=False)
+        return Response(self.get_serializer(perform(obj, data, expected)).data)
+
+    def parse(self, serializer_class: type | None, *, partial: bool = False) -> dict[str, Any]:
+        """The request body validated by `serializer_class` (400 in the one error shape)."""
+        serializer = (serializer_class or self.get_serializer_class())(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if (
+            200 <= response.status_code < 300
+            and isinstance(data, dict)
+            and isinstance(data.get("version"), int)
+        ):
+            response["ETag"] = etag_for(data["version"])
+        return response
+
+
+class _CreateWithService(ABC):
+    create_serializer_class: type | None = None
+
+    @abstractmethod
+    def create_with_service(self, data: dict[str, Any]) -> Model:
+        """Resolve the references in `data` and call the service that creates the object."""
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.create_with_service(self.parse(self.create_serializer_class))
+        headers: dict[str, str] = {}
+        with contextlib.suppress(NoReverseMatch):
+            headers["Location"] = self.reverse_action("detail", args=[obj.pk])
+        return Response(
+            self.get_serializer(obj).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+
+class ServiceCreateMixin(IdempotentCreateMixin, _CreateWithService):
+    """POST creates: parsed by `create_serializer_class`, made by `create_with_service`,
+    answered 201 with a Location; an `Idempotency-Key` replays the first answer."""
+
+
+class ServiceUpdateMixin(ABC):
+    """PUT and PATCH: `If-Match` required (428 without, 412 when stale), parsed by
+    `update_serializer_class`, written by `update_with_service`."""
+
+    update_serializer_class: type | None = None
+
+    @abstractmethod
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
+        """Call the service that applies `data` if `expected_version` is still current."""
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        expected = expected_version_from(request)
+        data = self.parse(self.update_serializer_class, partial=kwargs.get("partial", False))
+        return Response(self.get_serializer(self.update_with_service(obj, data, expected)).data)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class ServiceViewSet(ServiceCreateMixin, ServiceUpdateMixin, ReadViewSet):
+    """A resource read through selectors and written through services: list, retrieve,
+    create, update and its transitions (`@transition`)."""
+
+
+def transition(
+    input_serializer: type | None,
+    output_serializer: type,
+    *,
+    url_path: str | None = None,
+    responses: dict | None = None,
+) -> Callable[[Callable[..., Model]], Callable[..., Response]]:
+    """Declare a transition action of a `ServiceViewSet`: POST `{id}/<name>/`.
+
+        @transition(HoldSerializer, CaseSerializer)
+        def hold(self, case, data, expected_version):
+            "Wait on the client, with a reason and a resume-by date."
+            return services.case_hold(case=case, by=self.request.user,
+                                      expected_version=expected_version, **data)
+
+    The decorated function calls one service and returns the object the service returned.
+    """
+
+    def decorate(perform: Callable[..., Model]) -> Callable[..., Response]:
+        @functools.wraps(perform)
+        def view(self: ServiceViewSet, request: Request, *args: Any, **kwargs: Any) -> Response:
+            return self.run_transition(request, input_serializer, functools.partial(perform, self))
+
+        view.is_transition = True
+        view = action(detail=True, methods=["post"], filter_backends=[], url_path=url_path)(view)
+        return extend_schema(
+            request=input_serializer, responses=responses or {200: output_serializer}
+        )(view)
+
+    return decorate
+
+
+def sub_list(
+    output_serializer: type, *, url_path: str | None = None
+) -> Callable[[Callable[..., Iterable]], Callable[..., Response]]:
+    """Declare a GET list under one object (`{id}/<name>/`), paged like every list:
+
+    @sub_list(SessionSerializer)
+    def sessions(self, case):
+        return selectors.session_list_for_user(user=self.request.user).filter(case=case)
+    """
+
+    def decorate(rows_of: Callable[..., QuerySet]) -> Callable[..., Response]:
+        @functools.wraps(rows_of)
+        def view(self: ReadViewSet, request: Request, *args: Any, **kwargs: Any) -> Response:
+            return self.paginated(rows_of(self, self.get_object()), output_serializer)
+
+        view = action(detail=True, methods=["get"], filter_backends=[], url_path=url_path)(view)
+        return extend_schema(responses={200: output_serializer(many=True)}, filters=False)(view)
+
+    return decorate

@@ -1,0 +1,172 @@
+"""What expert dispatch adds to the case page, its timeline, the desk board and closing a
+case, registered in `ExpertsConfig.ready()` (docs/architecture.md, "Extension points")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casebook.common.extensions import BoardExtra, CasePanel, TimelineEntry, registry
+from casebook.experts import selectors
+from casebook.experts.models import DispatchStatus
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import Desk, User
+    from casebook.experts.models import Dispatch, DispatchVisit
+    from casebook.intake.models import Case
+
+# Dispatches in these states may have visits; the others never had one.
+_VISITED = (
+    DispatchStatus.SCHEDULED,
+    DispatchStatus.COMPLETED,
+    DispatchStatus.CLOSED,
+    DispatchStatus.CANCELLED,
+)
+
+
+def case_dispatches(user: User, case: Case) -> list[Dispatch]:
+    """The dispatches of `case` that `user` may see (the experts policy), newest first, with
+    their visits; read once per case object, for the panel and the timeline alike."""
+    seen = case.__dict__.setdefault("_dispatches_seen_by", {})
+    if user.pk not in seen:
+        dispatches = list(
+            selectors.dispatches_of_case_for_user(user, case).select_related(
+                "requested_by", "decided_by"
+            )
+        )
+        prefetch_related_objects([d for d in dispatches if d.status in _VISITED], "visits")
+        seen[user.pk] = dispatches
+    return seen[user.pk]
+
+
+def dispatch_panel(user: User, case: Case) -> dict[str, Any]:
+    return {"dispatches": case_dispatches(user, case)}
+
+
+def _days(value: Any) -> str:
+    text = f"{value:f}" if value is not None else ""
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _visit_moment(visit: DispatchVisit) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(visit.date, dt.time(9, 0)))
+
+
+def dispatch_timeline(user: User, case: Case) -> list[TimelineEntry]:
+    """Each dispatch's requests, decisions, visits and end, as the case timeline shows them.
+
+    Drafts stay with their requester until they are sent; an expert's login never sees a
+    case page, and the experts policy already left out what `user` may not see.
+    """
+    entries: list[TimelineEntry] = []
+    for dispatch in case_dispatches(user, case):
+        url = reverse("experts:dispatch", args=[dispatch.pk])
+        who = f"{dispatch.expert.name} · {dispatch.program.name}"
+
+        entry = partial(TimelineEntry, obj=dispatch, url=url)
+        if dispatch.submitted_at:
+            title = _("Expert dispatch requested: %(who)s, %(days)s days") % {
+                "who": who,
+                "days": _days(dispatch.requested_days),
+            }
+            entries.append(
+                entry(
+                    kind="dispatch_requested",
+                    at=dispatch.submitted_at,
+                    title=title,
+                    by=dispatch.requested_by,
+                )
+            )
+        if dispatch.approved_at:
+            title = _("Expert dispatch approved: %(days)s days") % {
+                "days": _days(dispatch.approved_days)
+            }
+            entries.append(
+                entry(
+                    kind="dispatch_approved",
+                    at=dispatch.approved_at,
+                    title=title,
+                    by=dispatch.decided_by,
+                )
+            )
+        if dispatch.rejected_at:
+            entries.append(
+                entry(
+                    kind="dispatch_rejected",
+                    at=dispatch.rejected_at,
+                    title=_("Expert dispatch rejected"),
+                    text=dispatch.decision_reason,
+                    by=dispatch.decided_by,
+                )
+            )
+        if dispatch.status in _VISITED:
+            for visit in dispatch.visits.all():
+                title = _("Expert visit: %(who)s, %(days)s days") % {
+                    "who": dispatch.expert.name,
+                    "days": _days(visit.day_fraction),
+                }
+                filed = (
+                    _("visit report filed")
+                    if visit.report_filed_at
+                    else _("visit report not filed yet")
+                )
+                text = f"{visit.place} · {filed}" if visit.place else filed
+                entries.append(
+                    entry(kind="dispatch_visit", at=_visit_moment(visit), title=title, text=text)
+                )
+        if dispatch.completed_at:
+            title = _("Expert dispatch completed: %(days)s days used") % {
+                "days": _days(dispatch.used_days)
+            }
+            entries.append(entry(kind="dispatch_completed", at=dispatch.completed_at, title=title))
+        if dispatch.cancelled_at:
+            entries.append(
+                entry(
+                    kind="dispatch_cancelled",
+                    at=dispatch.cancelled_at,
+                    title=_("Expert dispatch cancelled"),
+                    text=dispatch.decision_reason,
+                )
+            )
+        if dispatch.closed_at:
+            entries.append(
+                entry(
+                    kind="dispatch_settled",
+                    at=dispatch.closed_at,
+                    title=_("Expert dispatch settled"),
+                )
+            )
+    return entries
+
+
+def late_visit_reports(user: User, desk: Desk) -> list[BoardExtra]:
+    visits = selectors.late_visit_reports_for_desk(user, desk)
+    return [
+        BoardExtra(
+            key="late_visit_reports",
+            label=str(gettext_lazy("late visit reports")),
+            items=visits,
+            overdue=True,
+        )
+    ]
+
+
+def register() -> None:
+    registry.add_timeline_provider(dispatch_timeline)
+    registry.add_case_panel(
+        CasePanel(
+            key="dispatches",
+            template="experts/_case_panel.html",
+            context=dispatch_panel,
+            order=30,
+        )
+    )
+    registry.add_board_extra_provider(late_visit_reports)
+    registry.add_close_blocker(selectors.open_dispatch_blocker)

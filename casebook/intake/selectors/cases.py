@@ -1,0 +1,207 @@
+"""Reads of cases: the policy-filtered list, the getters that answer 404, and the shapes the
+screens need (my open work, search, a client's cases and outcomes, a desk's own details)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.http import Http404
+from django.utils import timezone
+
+from casebook.accounts.models import User
+from casebook.common.japanese import normalize_text, search_key
+from casebook.intake import policy
+from casebook.intake.models import (
+    GRACE_PERIOD_ALERT_DAYS,
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Client,
+    ClientOutcome,
+    ConsultationSession,
+    GracePeriod,
+    IpRight,
+    grace_period,
+)
+
+HOLD_LOOKAHEAD = dt.timedelta(days=7)
+_PRIORITY_RANK = SqlCase(
+    When(priority="high", then=0),
+    When(priority="normal", then=1),
+    default=2,
+    output_field=IntegerField(),
+)
+
+
+def case_list_for_user(*, user: User) -> QuerySet[Case]:
+    """The cases `user` may see, with what a list row shows."""
+    return policy.cases_visible_to(user).select_related(
+        "desk", "client", "lead_counselor", "intake_office"
+    )
+
+
+def case_get_for_user(*, user: User, pk: Any) -> Case:
+    """The case if `user` may see it, else 404 (the one case getter of every screen)."""
+    try:
+        return case_list_for_user(user=user).get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such case") from None
+
+
+def case_page_get_for_user(*, user: User, pk: Any) -> Case:
+    """The case as its page shows it: with its topics, co-counselors and desk details."""
+    try:
+        return (
+            case_list_for_user(user=user)
+            .select_related("ip", "subcontract")
+            .prefetch_related("topics", "co_counselors")
+            .get(pk=pk)
+        )
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such case") from None
+
+
+def case_get_by_number_for_user(*, user: User, number: str) -> Case:
+    try:
+        return case_list_for_user(user=user).get(number=number)
+    except Case.DoesNotExist:
+        raise Http404("no such case") from None
+
+
+def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
+    return case_list_for_user(user=user).filter(client=client)
+
+
+def case_search(*, user: User, text: str) -> QuerySet[Case]:
+    """Cases the user may see whose number, title or client name matches `text`."""
+    key = search_key(text)
+    if not key:
+        return Case.objects.none()
+    plain = normalize_text(text)
+    return case_list_for_user(user=user).filter(
+        Q(number__icontains=plain)
+        | Q(title__icontains=plain)
+        | Q(client__name_search__contains=key)
+        | Q(client__name_kana_search__contains=key)
+    )
+
+
+# --- my open work -------------------------------------------------------------------------
+
+
+def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate `next_follow_up`: the follow-up date of the case's latest session."""
+    latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
+    return queryset.annotate(next_follow_up=Subquery(latest.values("follow_up_on")[:1]))
+
+
+def my_open_cases(*, user: User) -> QuerySet[Case]:
+    """Open cases `user` leads or co-counsels, among those the user may see."""
+    co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
+    mine = case_list_for_user(user=user).filter(
+        Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
+    )
+    return (
+        _with_follow_up(mine)
+        .annotate(priority_rank=_PRIORITY_RANK)
+        .prefetch_related("topics")
+        .order_by("priority_rank", "opened_at")
+    )
+
+
+def overdue_follow_ups(cases: Iterable[Case]) -> list[Case]:
+    """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first."""
+    today = timezone.localdate()
+    due = [case for case in cases if case.next_follow_up and case.next_follow_up <= today]
+    return sorted(due, key=lambda case: case.next_follow_up)
+
+
+def holds_due(cases: Iterable[Case]) -> list[Case]:
+    """Of `cases`, the held ones whose resume-by date is past or within a week."""
+    horizon = timezone.localdate() + HOLD_LOOKAHEAD
+    due = [
+        case
+        for case in cases
+        if case.status == CaseStatus.ON_HOLD and case.resume_by and case.resume_by <= horizon
+    ]
+    return sorted(due, key=lambda case: case.resume_by)
+
+
+@dataclass(frozen=True)
+class GracePeriodAlert:
+    case: Case
+    grace: GracePeriod
+
+
+def ip_grace_period_alerts(*, user: User, today: dt.date | None = None) -> list[GracePeriodAlert]:
+    """Open IP cases whose novelty grace period ends within the alert window, soonest first."""
+    today = today or timezone.localdate()
+    # Disclosed within the last year and not before the alert window opens.
+    earliest = today - dt.timedelta(days=367)
+    latest = today - dt.timedelta(days=364 - max(GRACE_PERIOD_ALERT_DAYS))
+    candidates = (
+        case_list_for_user(user=user)
+        .filter(ip__invention_disclosed_on__range=(earliest, latest))
+        .exclude(status=CaseStatus.CLOSED)
+        .select_related("ip")
+    )
+    alerts = [
+        GracePeriodAlert(case=case, grace=grace_period(case.ip.invention_disclosed_on, today=today))
+        for case in candidates
+    ]
+    return sorted(
+        (alert for alert in alerts if alert.grace.alerting), key=lambda a: a.grace.deadline
+    )
+
+
+# --- a client's page ----------------------------------------------------------------------
+
+
+def client_outcomes_for_user(*, user: User, client: Client) -> QuerySet[ClientOutcome]:
+    """The client's reported figures, leaving out any tied to a case the user may not see."""
+    visible = policy.cases_visible_to(user).values("pk")
+    return (
+        ClientOutcome.objects.filter(client=client)
+        .filter(Q(case__isnull=True) | Q(case__in=visible))
+        .select_related("case")
+        .order_by("reported_on", "pk")
+    )
+
+
+# --- desk specifics -------------------------------------------------------------------------
+
+DETAIL_DESKS = ("subcontract", "ip")
+
+
+@dataclass(frozen=True)
+class DeskDetails:
+    """The dispute or IP desk's own details of a case, as its page shows them."""
+
+    desk: str
+    details: Any
+    rights: tuple[str, ...] = ()
+    grace: GracePeriod | None = None
+
+
+def case_desk_details(*, case: Case) -> DeskDetails | None:
+    """The details of a case at the dispute or the IP desk (None at the other desks)."""
+    code = case.desk.code
+    if code not in DETAIL_DESKS:
+        return None
+    details = getattr(case, "subcontract" if code == "subcontract" else "ip", None)
+    if code != "ip" or details is None:
+        return DeskDetails(desk=code, details=details)
+    labels = dict(IpRight.choices)
+    return DeskDetails(
+        desk=code,
+        details=details,
+        rights=tuple(str(labels.get(right, right)) for right in details.rights_sought),
+        grace=grace_period(details.invention_disclosed_on)
+        if details.invention_disclosed_on
+        else None,
+    )

@@ -1,0 +1,194 @@
+"""The one timeline of a case: sessions, assignments, status changes, history and what the
+other apps contribute through the registry (referrals, dispatches …), newest first.
+
+Its cost does not grow with the case: one query per kind of entry (sessions with their topics
+and counselors, assignments, status changes, history rows, and each provider's own), and the
+names a history row needs come from what the page already loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import pairwise
+from typing import Any
+
+from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.utils import timezone
+
+from casebook.accounts.models import User
+from casebook.common.extensions import TimelineEntry, registry
+from casebook.intake import policy
+from casebook.intake.models import Case, ConsultationSession, SessionAmendment, Topic
+
+# History fields that say nothing to a reader, or that the session, assignment and transition
+# entries already show.
+QUIET_HISTORY_FIELDS = frozenset(
+    {
+        "version",
+        "updated_at",
+        "status",
+        "status_before_hold",
+        "lead_counselor",
+        "first_session_at",
+        "closed_at",
+        "closure_reason",
+        "closure_summary",
+        "hold_reason",
+    }
+)
+HISTORY_SETS = ("topics", "co_counselors")
+
+
+def case_timeline(*, user: User, case: Case, offered: frozenset[str] | None = None) -> list:
+    """Everything that happened to `case` that `user` may see, newest first.
+
+    `offered` is the page's `policy.offered_actions` (read again when not given): the history
+    of changes is shown only to those who may read it.
+    """
+    if offered is None:
+        offered = policy.offered_actions(user, case)
+    entries: list[TimelineEntry] = []
+    sessions = _sessions(case)
+    entries += [
+        TimelineEntry(kind="session", at=session.started_at, by=session.created_by, obj=session)
+        for session in sessions
+    ]
+    entries += _lifecycle_entries(case)
+    if "read_history" in offered:
+        entries += _history_entries(case, known=_known_names(case, sessions))
+    entries += registry.timeline_entries(user, case)
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def _sessions(case: Case) -> list[ConsultationSession]:
+    sessions = list(
+        ConsultationSession.objects.filter(case=case)
+        .select_related("office", "created_by")
+        .prefetch_related("topics", "counselors")
+        .annotate(amended=Exists(SessionAmendment.objects.filter(session=OuterRef("pk"))))
+    )
+    # Most sessions are never amended: read amendments only for those that were.
+    prefetch_related_objects([s for s in sessions if s.amended], "amendments")
+    return sessions
+
+
+def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(
+            kind="assignment",
+            at=assignment.assigned_at,
+            by=assignment.assigned_by,
+            obj=assignment,
+            text=assignment.reason,
+        )
+        for assignment in case.assignments.select_related("counselor", "assigned_by")
+    ]
+    # An assignment says it with more detail than its status change.
+    entries += [
+        TimelineEntry(
+            kind="transition",
+            at=transition.at,
+            by=transition.by,
+            obj=transition,
+            text=transition.reason,
+        )
+        for transition in case.transitions.exclude(action="assign").select_related("by")
+    ]
+    return entries
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def _known_names(case: Case, sessions: list[ConsultationSession]) -> dict[str, dict[Any, str]]:
+    """Names of the topics and people the page already holds, keyed as history rows key them."""
+    topics: dict[Any, str] = {}
+    people: dict[Any, str] = {}
+    for topic in case.topics.all():
+        topics[topic.pk] = topic.name
+    for person in case.co_counselors.all():
+        people[person.pk] = str(person)
+    for session in sessions:
+        topics.update((topic.pk, topic.name) for topic in session.topics.all())
+        people.update((person.pk, str(person)) for person in session.counselors.all())
+    return {"topics": topics, "co_counselors": people}
+
+
+def _history_entries(case: Case, *, known: dict[str, dict[Any, str]]) -> list[TimelineEntry]:
+    records = list(case.history.select_related("history_user").order_by("history_date", "pk"))
+    changed: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
+    for previous, record in pairwise(records):
+        delta = record.diff_against(previous, excluded_fields=QUIET_HISTORY_FIELDS)
+        changes = [(change.field, change.old, change.new) for change in delta.changes]
+        changes += [
+            (name, getattr(previous, name), getattr(record, name))
+            for name in HISTORY_SETS
+            if sorted(getattr(previous, name) or []) != sorted(getattr(record, name) or [])
+        ]
+        if changes:
+            changed.append((record, changes))
+    names = _complete_names(known, changed)
+    return [
+        TimelineEntry(
+            kind="history",
+            at=record.history_date,
+            by=record.history_user,
+            text=record.history_change_reason or "",
+            changes=tuple(
+                {
+                    "field": _label(name),
+                    "old": _display(name, old, names),
+                    "new": _display(name, new, names),
+                }
+                for name, old, new in changes
+            ),
+        )
+        for record, changes in changed
+    ]
+
+
+def _complete_names(
+    known: dict[str, dict[Any, str]], changed: list[tuple[Any, list[tuple[str, Any, Any]]]]
+) -> dict[str, dict[Any, str]]:
+    """`known`, plus a query for the topics and people it lacks (usually none)."""
+    wanted: dict[str, set[Any]] = {name: set() for name in HISTORY_SETS}
+    for _record, changes in changed:
+        for name, old, new in changes:
+            if name in wanted:
+                wanted[name].update(key for key in (old or []) + (new or []))
+    missing_topics = wanted["topics"] - known["topics"].keys()
+    missing_people = wanted["co_counselors"] - known["co_counselors"].keys()
+    topics = dict(known["topics"])
+    people = dict(known["co_counselors"])
+    if missing_topics:
+        topics.update(Topic.objects.filter(pk__in=missing_topics).values_list("pk", "name"))
+    if missing_people:
+        people.update((u.pk, str(u)) for u in User.objects.filter(pk__in=missing_people))
+    return {"topics": topics, "co_counselors": people}
+
+
+def _label(name: str) -> str:
+    try:
+        return str(Case._meta.get_field(name).verbose_name)
+    except Exception:  # a field removed since the row was written: show its name
+        return name
+
+
+def _display(name: str, value: Any, names: dict[str, dict[Any, str]]) -> str:
+    if value in (None, "", []):
+        return "—"
+    if name in HISTORY_SETS:
+        lookup = names[name]
+        return "、".join(lookup.get(key, str(key)) for key in value) or "—"
+    try:
+        model_field = Case._meta.get_field(name)
+    except Exception:
+        model_field = None
+    if model_field is not None and model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)

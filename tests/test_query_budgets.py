@@ -1,0 +1,148 @@
+"""Query budgets of the busiest screens and endpoints (docs/architecture.md, "Query budgets").
+
+The case page is measured on a case with many sessions, edits, referrals and dispatches, as
+its lead counselor and as a coordinator of its desk; a case PATCH through the API as an
+integration sends it (token authentication); the desk board must cost the same whether it
+shows 3 cases or 30.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client as WebClient
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from casebook.accounts.models import DeskRole
+from casebook.experts import services as dispatch_services
+from casebook.intake import services
+from casebook.intake.models import Case
+from tests.factories import (
+    ExpertFactory,
+    PartnerFactory,
+    ProgramFactory,
+    case_in_state,
+    member,
+    refer_external,
+    refer_internal,
+)
+
+CASE_PAGE_BUDGET = 15
+CASE_PATCH_BUDGET = 10
+
+
+@pytest.fixture
+def busy_case(cast) -> Case:
+    """A yorozu case with 12 sessions, 8 edits, 3 referrals and 2 dispatches."""
+    colleague = member("yorozu", DeskRole.COUNSELOR, username="co_counselor")
+    case = case_in_state(
+        "active",
+        lead=cast.counselor,
+        by=cast.coordinator,
+        topics=["finance", "marketing"],
+    )
+    now = timezone.now()
+    for n in range(12):
+        services.session_log(
+            case=case,
+            by=cast.counselor,
+            started_at=now - dt.timedelta(days=20 - n),
+            duration_minutes=60,
+            mode="in_person_hq",
+            summary=f"相談{n}",
+            topics=["finance"],
+            counselors=[cast.counselor, colleague],
+        )
+    for n in range(8):
+        case.refresh_from_db()
+        services.case_update(
+            case=case,
+            by=cast.coordinator,
+            expected_version=case.version,
+            title=f"資金繰りの相談 その{n}",
+            priority="high" if n % 2 else "normal",
+            topics=["finance", "marketing"] if n % 2 else ["finance"],
+            co_counselors=[colleague] if n % 2 else [],
+        )
+    refer_internal(case, "ip", by=cast.counselor)
+    refer_internal(case, "trade", by=cast.counselor, share_full_file=True)
+    refer_external(case, PartnerFactory(), by=cast.counselor)
+    coordinator = member("dispatch", DeskRole.COORDINATOR, username="dispatchcoord")
+    program = ProgramFactory(code="expert", quota_days=Decimal("800.0"))
+    for days in ("2", "3"):
+        dispatch = dispatch_services.dispatch_request(
+            case=case,
+            program=program,
+            expert=ExpertFactory(),
+            purpose="工程改善の指導",
+            requested_days=days,
+            by=cast.counselor,
+            submit=True,
+        )
+    dispatch_services.dispatch_approve(dispatch=dispatch, by=coordinator)
+    case.refresh_from_db()
+    return case
+
+
+def _count(send) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as context:
+        response = send()
+    return len(context.captured_queries), response
+
+
+@pytest.mark.parametrize("who", ["counselor", "coordinator"])
+def test_the_case_page_of_a_busy_case_stays_within_its_query_budget(cast, busy_case, who):
+    web = WebClient()
+    web.force_login(getattr(cast, who))
+    count, response = _count(lambda: web.get(f"/cases/{busy_case.pk}/"))
+    assert response.status_code == 200
+    print(f"case page as {who}: {count} queries")
+    assert count <= CASE_PAGE_BUDGET
+
+
+def test_a_case_patch_stays_within_its_query_budget(cast, busy_case):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.counselor).key}")
+    count, response = _count(
+        lambda: api.patch(
+            f"/api/v1/cases/{busy_case.pk}/",
+            {"priority": "low", "title": "資金繰りと販路の相談"},
+            format="json",
+            HTTP_IF_MATCH=f'"{busy_case.version}"',
+        )
+    )
+    assert response.status_code == 200, response.content
+    print(f"case PATCH: {count} queries")
+    assert count <= CASE_PATCH_BUDGET
+
+
+def _board_queries(web: WebClient, how_many: int) -> int:
+    count, response = _count(lambda: web.get("/desks/yorozu/board/"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="board-card') == how_many
+    return count
+
+
+def _open_cases(cast, how_many: int) -> None:
+    for n in range(how_many):
+        case_in_state(
+            "intake" if n % 3 == 0 else "active", lead=cast.counselor, by=cast.coordinator
+        )
+
+
+def test_the_desk_board_costs_the_same_for_3_cases_and_30(cast):
+    web = WebClient()
+    web.force_login(cast.coordinator)
+    web.get("/desks/yorozu/board/")  # the first visit settles the session
+    _open_cases(cast, 3)
+    few = _board_queries(web, 3)
+    _open_cases(cast, 27)
+    many = _board_queries(web, 30)
+    print(f"desk board: {few} queries with 3 cases, {many} with 30")
+    assert few == many
