@@ -17,7 +17,6 @@ Counting convention, used by every deadline in casebook:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
@@ -106,15 +105,6 @@ def business_days_between(start: dt.date, end: dt.date) -> int:
             count += 1
         day += dt.timedelta(days=1)
     return sign * count
-
-
-def business_days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
-    """Every business day from `start` to `end`, both inclusive."""
-    day = start
-    while day <= end:
-        if is_business_day(day):
-            yield day
-        day += dt.timedelta(days=1)
 
 
 def business_day_on_or_after(day: dt.date) -> dt.date:

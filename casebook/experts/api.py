@@ -21,8 +21,7 @@ from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.idempotency import IdempotentCreateMixin
 from casebook.api.references import resolve
 from casebook.api.views import ServiceCreateMixin
-from casebook.experts import selectors, services
-from casebook.experts import serializers as s
+from casebook.experts import selectors, serializers, services
 from casebook.experts.models import (
     ConflictDeclaration,
     Dispatch,
@@ -93,8 +92,8 @@ class ExpertViewSet(
 ):
     """The expert roster (staff); an expert login sees its own record only."""
 
-    serializer_class = s.ExpertSerializer
-    create_serializer_class = s.ExpertWriteSerializer
+    serializer_class = serializers.ExpertSerializer
+    create_serializer_class = serializers.ExpertWriteSerializer
     filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
     filterset_class = ExpertFilter
     ordering_fields = {"id": "id", "name": "name_search", "day_rate_yen": "day_rate_yen"}
@@ -109,7 +108,7 @@ class ExpertViewSet(
         return selectors.expert_get_for_user(self.request.user, self.kwargs["pk"])
 
     def get_update_serializer_class(self) -> type:
-        return s.ExpertWriteSerializer
+        return serializers.ExpertWriteSerializer
 
     def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
         return services.expert_create(by=self.request.user, **validated_data)
@@ -124,11 +123,13 @@ class ExpertViewSet(
             **validated_data,
         )
 
-    @extend_schema(responses={200: s.ConflictSerializer(many=True)}, filters=False)
+    @extend_schema(responses={200: serializers.ConflictSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def conflicts(self, request: Request, pk: str) -> Response:
         expert = self.get_object()
-        return Response(s.ConflictSerializer(selectors.conflicts_of(expert), many=True).data)
+        return Response(
+            serializers.ConflictSerializer(selectors.conflicts_of(expert), many=True).data
+        )
 
 
 class ConflictViewSet(
@@ -140,8 +141,8 @@ class ConflictViewSet(
 ):
     """Conflict-of-interest declarations of the experts the user may see."""
 
-    serializer_class = s.ConflictSerializer
-    create_serializer_class = s.ConflictCreateSerializer
+    serializer_class = serializers.ConflictSerializer
+    create_serializer_class = serializers.ConflictCreateSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_fields = ["expert", "relation"]
 
@@ -159,11 +160,11 @@ class ConflictViewSet(
         )
         return services.conflict_declare(expert=expert, by=user, **data)
 
-    @extend_schema(request=s.ReasonSerializer, responses={204: None})
+    @extend_schema(request=serializers.ReasonSerializer, responses={204: None})
     @action(detail=True, methods=["post"], filter_backends=[])
     def withdraw(self, request: Request, pk: str) -> Response:
         declaration = self.get_object()
-        serializer = s.ReasonSerializer(data=request.data)
+        serializer = serializers.ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.conflict_withdraw(
             declaration=declaration, by=request.user, reason=serializer.validated_data["reason"]
@@ -174,7 +175,7 @@ class ConflictViewSet(
 class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
     """Dispatch programs per fiscal year with their quota use, reproduced from dispatches."""
 
-    serializer_class = s.ProgramSerializer
+    serializer_class = serializers.ProgramSerializer
     filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
     filterset_class = ProgramFilter
     ordering_fields = {"id": "id", "fiscal_year": "fiscal_year", "code": "code"}
@@ -212,8 +213,8 @@ class DispatchViewSet(
     Actions take an optional `If-Match` with the dispatch's ETag (412 when stale).
     """
 
-    serializer_class = s.DispatchSerializer
-    create_serializer_class = s.DispatchCreateSerializer
+    serializer_class = serializers.DispatchSerializer
+    create_serializer_class = serializers.DispatchCreateSerializer
     filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
     filterset_class = DispatchFilter
     ordering_fields = {"id": "id", "created_at": "created_at", "updated_at": "updated_at"}
@@ -228,7 +229,7 @@ class DispatchViewSet(
         return selectors.dispatch_get_for_user(self.request.user, self.kwargs["pk"], via="api")
 
     def get_update_serializer_class(self) -> type:
-        return s.DispatchUpdateSerializer
+        return serializers.DispatchUpdateSerializer
 
     def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
         data = dict(validated_data)
@@ -288,58 +289,74 @@ class DispatchViewSet(
         fresh = self.get_queryset().get(pk=dispatch.pk)
         return Response(self.get_serializer(fresh).data)
 
-    @extend_schema(request=s.EmptySerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.EmptySerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def submit(self, request: Request, pk: str) -> Response:
         """Send a draft to the program's desk (conflict-of-interest check)."""
         _, _data, common = self._act(request, None)
         return self._render(services.dispatch_submit(**common))
 
-    @extend_schema(request=s.ApproveSerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.ApproveSerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def approve(self, request: Request, pk: str) -> Response:
         """Reserve `days` (default: as requested) from the quota; 409 names the rule broken."""
-        _, data, common = self._act(request, s.ApproveSerializer)
+        _, data, common = self._act(request, serializers.ApproveSerializer)
         return self._render(services.dispatch_approve(days=data.get("days"), **common))
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.ReasonSerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def reject(self, request: Request, pk: str) -> Response:
-        _, data, common = self._act(request, s.ReasonSerializer)
+        _, data, common = self._act(request, serializers.ReasonSerializer)
         return self._render(services.dispatch_reject(reason=data["reason"], **common))
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.ReasonSerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def cancel(self, request: Request, pk: str) -> Response:
         """Cancel; days of visits already held stay booked, the rest is released."""
-        _, data, common = self._act(request, s.ReasonSerializer)
+        _, data, common = self._act(request, serializers.ReasonSerializer)
         return self._render(services.dispatch_cancel(reason=data["reason"], **common))
 
-    @extend_schema(request=s.CompleteSerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.CompleteSerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def complete(self, request: Request, pk: str) -> Response:
         """Book the days visited and release the rest of the reservation."""
-        _, data, common = self._act(request, s.CompleteSerializer)
+        _, data, common = self._act(request, serializers.CompleteSerializer)
         return self._render(
             services.dispatch_complete(final_report=data.get("final_report", ""), **common)
         )
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.ReasonSerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[], url_path="override-conflict")
     def override_conflict(self, request: Request, pk: str) -> Response:
         """A manager accepts a declared conflict of interest with a written reason."""
-        _, data, common = self._act(request, s.ReasonSerializer)
+        _, data, common = self._act(request, serializers.ReasonSerializer)
         return self._render(services.dispatch_override_conflict(reason=data["reason"], **common))
 
-    @extend_schema(request=s.FinalReportSerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.FinalReportSerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[], url_path="final-report")
     def final_report(self, request: Request, pk: str) -> Response:
-        _, data, common = self._act(request, s.FinalReportSerializer)
+        _, data, common = self._act(request, serializers.FinalReportSerializer)
         return self._render(
             services.dispatch_file_final_report(text=data["final_report"], **common)
         )
 
-    @extend_schema(request=s.EmptySerializer, responses={200: s.DispatchSerializer})
+    @extend_schema(
+        request=serializers.EmptySerializer, responses={200: serializers.DispatchSerializer}
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def settle(self, request: Request, pk: str) -> Response:
         """The co-payment is settled: the dispatch is closed."""
@@ -351,7 +368,7 @@ class VisitViewSet(viewsets.ViewSet):
     """`dispatches/{id}/visits/`: list and schedule; `…/visits/{id}/` read, report (PATCH
     with If-Match) and unschedule (DELETE with `?reason=`)."""
 
-    serializer_class = s.VisitSerializer
+    serializer_class = serializers.VisitSerializer
 
     def _dispatch(self) -> Dispatch:
         return selectors.dispatch_get_for_user(
@@ -365,34 +382,38 @@ class VisitViewSet(viewsets.ViewSet):
             raise Http404("no such visit")
         return visit
 
-    @extend_schema(responses={200: s.VisitSerializer(many=True)})
+    @extend_schema(responses={200: serializers.VisitSerializer(many=True)})
     def list(self, request: Request, dispatch_pk: str) -> Response:
-        return Response(s.VisitSerializer(self._dispatch().visits.all(), many=True).data)
+        return Response(serializers.VisitSerializer(self._dispatch().visits.all(), many=True).data)
 
-    @extend_schema(request=s.VisitCreateSerializer, responses={201: s.VisitSerializer})
+    @extend_schema(
+        request=serializers.VisitCreateSerializer, responses={201: serializers.VisitSerializer}
+    )
     def create(self, request: Request, dispatch_pk: str) -> Response:
         dispatch = self._dispatch()
-        serializer = s.VisitCreateSerializer(data=request.data)
+        serializer = serializers.VisitCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visit = services.visit_schedule(
             dispatch=dispatch, by=request.user, **serializer.validated_data
         )
-        return Response(s.VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: s.VisitSerializer})
+    @extend_schema(responses={200: serializers.VisitSerializer})
     def retrieve(self, request: Request, dispatch_pk: str, pk: str) -> Response:
-        return self._with_etag(s.VisitSerializer(self._visit()).data)
+        return self._with_etag(serializers.VisitSerializer(self._visit()).data)
 
-    @extend_schema(request=s.VisitReportSerializer, responses={200: s.VisitSerializer})
+    @extend_schema(
+        request=serializers.VisitReportSerializer, responses={200: serializers.VisitSerializer}
+    )
     def partial_update(self, request: Request, dispatch_pk: str, pk: str) -> Response:
         visit = self._visit()
         expected = expected_version_from(request)
-        serializer = s.VisitReportSerializer(data=request.data)
+        serializer = serializers.VisitReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visit = services.visit_file_report(
             visit=visit, by=request.user, expected_version=expected, **serializer.validated_data
         )
-        return self._with_etag(s.VisitSerializer(visit).data)
+        return self._with_etag(serializers.VisitSerializer(visit).data)
 
     def destroy(self, request: Request, dispatch_pk: str, pk: str) -> Response:
         visit = self._visit()

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from casebook.accounts.models import User
     from casebook.intake.models import Case
 
-S = DispatchStatus
 RECENT_LOAD_DAYS = 90
 
 
@@ -314,8 +313,15 @@ def copay_rows(user: User, year: int, month: int) -> list[dict[str, object]]:
     finished = (
         dispatch_list_for_user(user)
         .filter(
-            Q(status__in=(S.COMPLETED, S.CLOSED), completed_at__date__range=(first, last))
-            | Q(status=S.CANCELLED, cancelled_at__date__range=(first, last), used_days__gt=0)
+            Q(
+                status__in=(DispatchStatus.COMPLETED, DispatchStatus.CLOSED),
+                completed_at__date__range=(first, last),
+            )
+            | Q(
+                status=DispatchStatus.CANCELLED,
+                cancelled_at__date__range=(first, last),
+                used_days__gt=0,
+            )
         )
         .order_by("program__code", "id")
     )

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from casebook.accounts.models import User
     from casebook.common.extensions import Registry
 
-S = DispatchStatus
 # A report deadline plus the longest run of closed days stays well within this.
 LOOKBACK = dt.timedelta(days=40)
 
@@ -73,7 +72,11 @@ def visit_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remin
         DispatchVisit.objects.filter(
             report_filed_at__isnull=True,
             date__range=(first_day - LOOKBACK, today),
-            dispatch__status__in=(S.SCHEDULED, S.COMPLETED, S.CANCELLED),
+            dispatch__status__in=(
+                DispatchStatus.SCHEDULED,
+                DispatchStatus.COMPLETED,
+                DispatchStatus.CANCELLED,
+            ),
         )
         .select_related("dispatch__program", "dispatch__expert")
         .order_by("date", "pk")
@@ -105,7 +108,10 @@ def visit_report_text(subject: str, params: Mapping[str, Any]) -> str:
 def final_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Reminder]:
     late_after = dt.timedelta(days=FINAL_REPORT_DAYS + 1)
     dispatches = list(
-        Dispatch.objects.filter(status__in=(S.SCHEDULED, S.COMPLETED), final_report_at__isnull=True)
+        Dispatch.objects.filter(
+            status__in=(DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED),
+            final_report_at__isnull=True,
+        )
         .annotate(last_visit=Max("visits__date"))
         .filter(last_visit__range=(first_day - LOOKBACK, today - late_after))
         .select_related("program", "expert")

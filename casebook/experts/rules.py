@@ -28,17 +28,27 @@ from casebook.experts.models import (
 if TYPE_CHECKING:
     from casebook.intake.models import Case, Client
 
-S = DispatchStatus
 ZERO = Decimal("0.0")
 # Approved and scheduled dispatches hold their approved days; finished ones hold what they used.
-RESERVING = (S.APPROVED, S.SCHEDULED)
-USING = (S.COMPLETED, S.CLOSED, S.CANCELLED)
+RESERVING = (DispatchStatus.APPROVED, DispatchStatus.SCHEDULED)
+USING = (DispatchStatus.COMPLETED, DispatchStatus.CLOSED, DispatchStatus.CANCELLED)
 # Open: still to be decided or carried out; the case cannot close meanwhile.
-OPEN = (S.DRAFT, S.REQUESTED, S.APPROVED, S.SCHEDULED)
+OPEN = (
+    DispatchStatus.DRAFT,
+    DispatchStatus.REQUESTED,
+    DispatchStatus.APPROVED,
+    DispatchStatus.SCHEDULED,
+)
 # Dispatched: the case is in the `dispatch` state while one of these exists.
 UNDER_WAY = RESERVING
 # Visits of these dispatches occupy the expert's calendar.
-BOOKING = (S.APPROVED, S.SCHEDULED, S.COMPLETED, S.CLOSED, S.CANCELLED)
+BOOKING = (
+    DispatchStatus.APPROVED,
+    DispatchStatus.SCHEDULED,
+    DispatchStatus.COMPLETED,
+    DispatchStatus.CLOSED,
+    DispatchStatus.CANCELLED,
+)
 
 _DAYS_FIELD = DecimalField(max_digits=8, decimal_places=1)
 
@@ -251,7 +261,9 @@ def conflicts_for(
             )
     if expert.is_patent_attorney:
         others = (
-            Dispatch.objects.filter(expert=expert, status__in=(*UNDER_WAY, S.COMPLETED))
+            Dispatch.objects.filter(
+                expert=expert, status__in=(*UNDER_WAY, DispatchStatus.COMPLETED)
+            )
             .exclude(case__client=client)
             .select_related("case__client")
         )

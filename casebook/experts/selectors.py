@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
     from casebook.intake.models import Case
 
-S = DispatchStatus
 VISIT_REPORT_BUSINESS_DAYS = 5
 FINAL_REPORT_DAYS = 7
 
@@ -178,7 +177,7 @@ def visit_get_for_user(user: User, pk: int) -> DispatchVisit:
 
 def pending_requests_for_user(user: User) -> QuerySet[Dispatch]:
     """Requests waiting for a decision the user may take (program desk coordinator, manager)."""
-    queryset = dispatch_list_for_user(user).filter(status=S.REQUESTED)
+    queryset = dispatch_list_for_user(user).filter(status=DispatchStatus.REQUESTED)
     if user.org_role == "manager":
         return queryset
     return queryset.filter(program__desk_id__in=policy.program_desk_ids(user))
@@ -215,7 +214,11 @@ def late_visit_reports_for_desk(user: User, desk: Desk, *, today: dt.date | None
     candidates = (
         DispatchVisit.objects.filter(
             dispatch__in=_desk_dispatches(user, desk).values("pk"),
-            dispatch__status__in=(S.SCHEDULED, S.COMPLETED, S.CANCELLED),
+            dispatch__status__in=(
+                DispatchStatus.SCHEDULED,
+                DispatchStatus.COMPLETED,
+                DispatchStatus.CANCELLED,
+            ),
             report_filed_at__isnull=True,
             date__lt=today,
         )
@@ -236,7 +239,10 @@ def late_final_reports_for_desk(user: User, desk: Desk, *, today: dt.date | None
     late = []
     dispatches = (
         _desk_dispatches(user, desk)
-        .filter(status__in=(S.SCHEDULED, S.COMPLETED), final_report_at__isnull=True)
+        .filter(
+            status__in=(DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED),
+            final_report_at__isnull=True,
+        )
         .select_related("case", "case__client", "expert")
         .prefetch_related("visits")
     )

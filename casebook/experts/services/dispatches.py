@@ -38,19 +38,24 @@ from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus
 from casebook.intake.services import case_dispatch_ended, case_dispatch_started
 
-S = DispatchStatus
-
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "submit": frozenset({S.DRAFT}),
-    "edit": frozenset({S.DRAFT, S.REQUESTED}),
-    "approve": frozenset({S.REQUESTED}),
-    "reject": frozenset({S.REQUESTED}),
-    "schedule": frozenset({S.APPROVED, S.SCHEDULED}),
-    "complete": frozenset({S.SCHEDULED}),
-    "final_report": frozenset({S.SCHEDULED, S.COMPLETED}),
-    "settle": frozenset({S.COMPLETED}),
-    "cancel": frozenset({S.DRAFT, S.REQUESTED, S.APPROVED, S.SCHEDULED}),
-    "override_conflict": frozenset({S.DRAFT, S.REQUESTED}),
+    "submit": frozenset({DispatchStatus.DRAFT}),
+    "edit": frozenset({DispatchStatus.DRAFT, DispatchStatus.REQUESTED}),
+    "approve": frozenset({DispatchStatus.REQUESTED}),
+    "reject": frozenset({DispatchStatus.REQUESTED}),
+    "schedule": frozenset({DispatchStatus.APPROVED, DispatchStatus.SCHEDULED}),
+    "complete": frozenset({DispatchStatus.SCHEDULED}),
+    "final_report": frozenset({DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED}),
+    "settle": frozenset({DispatchStatus.COMPLETED}),
+    "cancel": frozenset(
+        {
+            DispatchStatus.DRAFT,
+            DispatchStatus.REQUESTED,
+            DispatchStatus.APPROVED,
+            DispatchStatus.SCHEDULED,
+        }
+    ),
+    "override_conflict": frozenset({DispatchStatus.DRAFT, DispatchStatus.REQUESTED}),
 }
 CASE_STATES_FOR_DISPATCH = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACTIVE, CaseStatus.DISPATCH})
 
@@ -247,7 +252,7 @@ def dispatch_submit(
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
     refuse_conflicts(dispatch)
-    dispatch.status = S.REQUESTED
+    dispatch.status = DispatchStatus.REQUESTED
     dispatch.submitted_at = timezone.now()
     _save(dispatch, by=by, fields=["status", "submitted_at"])
     publish_case_event(dispatch.case, "dispatch_requested")
@@ -328,7 +333,7 @@ def dispatch_approve(
     case = dispatch.case
     if case.status not in CASE_STATES_FOR_DISPATCH:
         raise TransitionNotAllowed(current=case.status, requested="dispatch_start")
-    dispatch.status = S.APPROVED
+    dispatch.status = DispatchStatus.APPROVED
     dispatch.approved_days = approved
     dispatch.decided_by = by
     dispatch.approved_at = timezone.now()
@@ -361,7 +366,7 @@ def dispatch_reject(
     if not (reason or "").strip():
         raise field_error("reason", _("say why the request is rejected"), "required")
     ensure_version(dispatch, expected_version)
-    dispatch.status = S.REJECTED
+    dispatch.status = DispatchStatus.REJECTED
     dispatch.decided_by = by
     dispatch.rejected_at = timezone.now()
     dispatch.decision_reason = reason.strip()
@@ -403,7 +408,7 @@ def dispatch_complete(
         )
     ensure_version(dispatch, expected_version)
     used = _days_visited(dispatch)
-    dispatch.status = S.COMPLETED
+    dispatch.status = DispatchStatus.COMPLETED
     dispatch.used_days = used
     dispatch.completed_at = timezone.now()
     dispatch.copay_yen = rules.copay_yen(
@@ -450,7 +455,7 @@ def dispatch_settle(
             code="final_report_missing",
         )
     ensure_version(dispatch, expected_version)
-    dispatch.status = S.CLOSED
+    dispatch.status = DispatchStatus.CLOSED
     dispatch.closed_at = timezone.now()
     _save(dispatch, by=by, fields=["status", "closed_at"])
     return dispatch
@@ -473,7 +478,7 @@ def dispatch_cancel(
         visit._history_user = by
         visit._change_reason = reason.strip()
         visit.delete()
-    dispatch.status = S.CANCELLED
+    dispatch.status = DispatchStatus.CANCELLED
     dispatch.cancelled_at = timezone.now()
     dispatch.decision_reason = reason.strip()
     fields = ["status", "cancelled_at", "decision_reason"]

@@ -17,13 +17,18 @@ from casebook.common.errors import ConflictError, TransitionNotAllowed, field_er
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
-from casebook.experts.models import FULL_DAY, HALF_DAY, Dispatch, DispatchVisit, Expert
+from casebook.experts.models import (
+    FULL_DAY,
+    HALF_DAY,
+    Dispatch,
+    DispatchStatus,
+    DispatchVisit,
+    Expert,
+)
 from casebook.experts.policy import DispatchAction
 from casebook.experts.policy import require as require_action
 from casebook.experts.services.dispatches import _lock, ensure_transition
 from casebook.intake.events import publish_case_event
-
-S = rules.S
 
 
 def parse_day_fraction(value: object) -> Decimal:
@@ -140,8 +145,8 @@ def visit_schedule(
         place=(place or "").strip(),
     )
     save_tracked(visit, by=by)
-    if dispatch.status == S.APPROVED:
-        dispatch.status = S.SCHEDULED
+    if dispatch.status == DispatchStatus.APPROVED:
+        dispatch.status = DispatchStatus.SCHEDULED
         save_tracked(dispatch, by=by, update_fields=["status"])
     publish_case_event(dispatch.case, "dispatch_visit_scheduled")
     return visit
@@ -162,7 +167,7 @@ def visit_unschedule(*, visit: DispatchVisit, by: User, reason: str) -> Dispatch
     visit._change_reason = reason.strip()
     visit.delete()
     if not dispatch.visits.exists():
-        dispatch.status = S.APPROVED
+        dispatch.status = DispatchStatus.APPROVED
         save_tracked(dispatch, by=by, update_fields=["status"], reason=reason.strip())
     return dispatch
 
@@ -182,7 +187,11 @@ def visit_file_report(
     """The expert's report of a visit that took place (due within 5 business days)."""
     dispatch = _lock(visit.dispatch)
     require_action(by, DispatchAction.REPORT, dispatch)
-    if dispatch.status not in (S.SCHEDULED, S.COMPLETED, S.CANCELLED):
+    if dispatch.status not in (
+        DispatchStatus.SCHEDULED,
+        DispatchStatus.COMPLETED,
+        DispatchStatus.CANCELLED,
+    ):
         raise TransitionNotAllowed(current=dispatch.status, requested="report_visit")
     visit = DispatchVisit.objects.select_for_update().get(pk=visit.pk)
     ensure_version(visit, expected_version)

@@ -13,7 +13,7 @@ from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import ServiceViewSet, sub_list, transition
 from casebook.intake import selectors, services
-from casebook.intake.api import serializers as s
+from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
 from casebook.intake.models import Case, Client, ConsultationSession, Topic
 from casebook.satellites.selectors import office_get
@@ -27,9 +27,9 @@ class ClientViewSet(ServiceViewSet):
     """Clients (相談者): shared by every desk, so intake can search before it creates."""
 
     model = Client
-    serializer_class = s.ClientSerializer
-    create_serializer_class = s.ClientCreateSerializer
-    update_serializer_class = s.ClientUpdateSerializer
+    serializer_class = serializers.ClientSerializer
+    create_serializer_class = serializers.ClientCreateSerializer
+    update_serializer_class = serializers.ClientUpdateSerializer
     filterset_class = ClientFilter
     ordering_fields = {
         "id": "id",
@@ -54,7 +54,7 @@ class ClientViewSet(ServiceViewSet):
             client=obj, by=self.request.user, expected_version=expected_version, **data
         )
 
-    @sub_list(s.CaseSerializer)
+    @sub_list(serializers.CaseSerializer)
     def cases(self, client: Client) -> QuerySet[Case]:
         """The client's cases that the caller may see."""
         cases = selectors.cases_of_client_for_user(user=self.request.user, client=client)
@@ -65,9 +65,9 @@ class CaseViewSet(ServiceViewSet):
     """Consultation cases (相談案件). Status changes only through the transition actions."""
 
     model = Case
-    serializer_class = s.CaseSerializer
-    create_serializer_class = s.CaseCreateSerializer
-    update_serializer_class = s.CaseUpdateSerializer
+    serializer_class = serializers.CaseSerializer
+    create_serializer_class = serializers.CaseCreateSerializer
+    update_serializer_class = serializers.CaseUpdateSerializer
     filterset_class = CaseFilter
     ordering_fields = {
         "id": "id",
@@ -111,7 +111,7 @@ class CaseViewSet(ServiceViewSet):
             case=obj, by=self.request.user, expected_version=expected_version, **data
         )
 
-    @transition(s.AssignSerializer, s.CaseSerializer)
+    @transition(serializers.AssignSerializer, serializers.CaseSerializer)
     def assign(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Make a counselor the lead (coordinators; a counselor may take an intake)."""
         return services.case_assign(
@@ -122,21 +122,21 @@ class CaseViewSet(ServiceViewSet):
             expected_version=expected_version,
         )
 
-    @transition(s.HoldSerializer, s.CaseSerializer)
+    @transition(serializers.HoldSerializer, serializers.CaseSerializer)
     def hold(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Wait on the client, with a reason and a resume-by date."""
         return services.case_hold(
             case=case, by=self.request.user, expected_version=expected_version, **data
         )
 
-    @transition(s.ResumeSerializer, s.CaseSerializer)
+    @transition(serializers.ResumeSerializer, serializers.CaseSerializer)
     def resume(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Back to the state the case was held in."""
         return services.case_resume(
             case=case, by=self.request.user, expected_version=expected_version
         )
 
-    @transition(s.CloseSerializer, s.CaseSerializer)
+    @transition(serializers.CloseSerializer, serializers.CaseSerializer)
     def close(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Close with a reason and a summary; a duplicate names the surviving case."""
         user = self.request.user
@@ -151,7 +151,7 @@ class CaseViewSet(ServiceViewSet):
             expected_version=expected_version,
         )
 
-    @transition(s.ReopenSerializer, s.CaseSerializer)
+    @transition(serializers.ReopenSerializer, serializers.CaseSerializer)
     def reopen(self, case: Case, data: dict[str, Any], expected_version: int | None) -> Case:
         """Reopen a closed case (coordinators and managers), with a reason."""
         return services.case_reopen(
@@ -161,7 +161,7 @@ class CaseViewSet(ServiceViewSet):
             expected_version=expected_version,
         )
 
-    @sub_list(s.SessionSerializer)
+    @sub_list(serializers.SessionSerializer)
     def sessions(self, case: Case) -> QuerySet[ConsultationSession]:
         """The case's consultation sessions, newest first."""
         sessions = selectors.session_list_for_user(user=self.request.user).filter(case=case)
@@ -176,9 +176,9 @@ class SessionViewSet(ServiceViewSet):
     """Consultation sessions (相談記録). After 7 days an edit is an amendment with a reason."""
 
     model = ConsultationSession
-    serializer_class = s.SessionSerializer
-    create_serializer_class = s.SessionCreateSerializer
-    update_serializer_class = s.SessionUpdateSerializer
+    serializer_class = serializers.SessionSerializer
+    create_serializer_class = serializers.SessionCreateSerializer
+    update_serializer_class = serializers.SessionUpdateSerializer
     filterset_class = SessionFilter
     ordering_fields = {
         "id": "id",
@@ -228,7 +228,7 @@ class SessionViewSet(ServiceViewSet):
 class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     """Consultation topics (reference data)."""
 
-    serializer_class = s.TopicSerializer
+    serializer_class = serializers.TopicSerializer
     lookup_field = "code"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     filter_backends = [AllowListOrderingFilter]

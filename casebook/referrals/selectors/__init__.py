@@ -42,8 +42,6 @@ from casebook.referrals.selectors.reports import (
     referral_partner_report,
 )
 
-RS = ReferralStatus
-
 
 def referral_visibility_q(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
@@ -100,7 +98,7 @@ def referrals_for_case(user: User, case: Case) -> QuerySet[Referral]:
 
 
 def incoming_referrals_for_desk(
-    user: User, desk: Desk, *, statuses: Iterable[str] | None = (RS.PENDING,)
+    user: User, desk: Desk, *, statuses: Iterable[str] | None = (ReferralStatus.PENDING,)
 ) -> QuerySet[Referral]:
     """Internal referrals to `desk` awaiting its answer, the most urgent first.
 
@@ -258,12 +256,12 @@ def visible_existing_case(user: User, referral: Referral) -> Case | None:
 
 def referral_actions(user: User, referral: Referral) -> set[str]:
     actions: set[str] = set()
-    if referral.status == RS.PENDING and services.can_answer(user, referral):
+    if referral.status == ReferralStatus.PENDING and services.can_answer(user, referral):
         actions |= {"accept", "decline"}
     if services.can_record_partner_reply(user, referral):
-        if referral.status == RS.SENT:
+        if referral.status == ReferralStatus.SENT:
             actions.add("acknowledge")
-        if referral.status in (RS.SENT, RS.ACKNOWLEDGED):
+        if referral.status in (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED):
             actions.add("report-outcome")
     if policy.can_see_case(user, referral.from_case) and policy.can(
         user, policy.Action.REFER, referral.from_case
@@ -303,7 +301,7 @@ def referral_timeline_entries(
                 by=referral.referred_by,
             )
         )
-        if referral.status == RS.ACCEPTED and referral.responded_at:
+        if referral.status == ReferralStatus.ACCEPTED and referral.responded_at:
             title = _("Referral accepted by %s") % referral.to_desk
             entries.append(
                 entry(
@@ -313,7 +311,7 @@ def referral_timeline_entries(
                     by=referral.responded_by,
                 )
             )
-        if referral.status == RS.DECLINED and referral.responded_at:
+        if referral.status == ReferralStatus.DECLINED and referral.responded_at:
             title = _("Referral declined by %s") % referral.to_desk
             entries.append(
                 entry(

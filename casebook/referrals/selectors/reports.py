@@ -22,8 +22,6 @@ from casebook.referrals.models import (
     ReferralStatus,
 )
 
-RS = ReferralStatus
-
 
 @dataclass
 class DeskPairRow:
@@ -105,7 +103,7 @@ def referral_desk_matrix(user: User, *, fiscal_year: int | None = None) -> DeskM
         if row is None:
             row = cells[key] = DeskPairRow(from_desk=by_pk[from_id], to_desk=by_pk[to_id])
         row.count += 1
-        if status == RS.ACCEPTED:
+        if status == ReferralStatus.ACCEPTED:
             row.accepted += 1
             if responded_at:
                 row.days_to_accept.append(
@@ -113,9 +111,9 @@ def referral_desk_matrix(user: User, *, fiscal_year: int | None = None) -> DeskM
                         timezone.localdate(referred_at), timezone.localdate(responded_at)
                     )
                 )
-        elif status == RS.DECLINED:
+        elif status == ReferralStatus.DECLINED:
             row.declined += 1
-        elif status == RS.PENDING:
+        elif status == ReferralStatus.PENDING:
             row.pending += 1
     return DeskMatrix(desks=desks, cells=cells)
 
@@ -150,9 +148,9 @@ def referral_partner_report(user: User, *, fiscal_year: int | None = None) -> li
             row = rows[partner_id] = PartnerRow(partner=partners[partner_id])
         row.count += 1
         counts: dict[str, str] = {
-            RS.SENT: "sent",
-            RS.ACKNOWLEDGED: "acknowledged",
-            RS.OUTCOME_REPORTED: "outcome_reported",
+            ReferralStatus.SENT: "sent",
+            ReferralStatus.ACKNOWLEDGED: "acknowledged",
+            ReferralStatus.OUTCOME_REPORTED: "outcome_reported",
         }
         setattr(row, counts[status], getattr(row, counts[status]) + 1)
         if status in OPEN_STATUSES and due_on and due_on < today:

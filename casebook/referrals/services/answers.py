@@ -20,9 +20,9 @@ from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, ClosureReason
 from casebook.referrals.models import (
     Referral,
+    ReferralStatus,
 )
 from casebook.referrals.services.common import (
-    RS,
     can_record_partner_reply,
     clean_text,
     ensure_status,
@@ -46,9 +46,9 @@ def referral_accept(
     """The receiving desk takes the case on; optionally names its lead counselor at once."""
     referral = lock_referral(referral)
     require_answer(by, referral)
-    ensure_status(referral, "accept", {RS.PENDING})
+    ensure_status(referral, "accept", {ReferralStatus.PENDING})
     ensure_version(referral, expected_version)
-    referral.status = RS.ACCEPTED
+    referral.status = ReferralStatus.ACCEPTED
     referral.responded_by = by
     referral.responded_at = timezone.now()
     save_tracked(
@@ -70,14 +70,14 @@ def referral_decline(
     """Decline with a reason; the case opened for the referral leaves the queue (closed)."""
     referral = lock_referral(referral)
     require_answer(by, referral)
-    ensure_status(referral, "decline", {RS.PENDING})
+    ensure_status(referral, "decline", {ReferralStatus.PENDING})
     reason = clean_text(reason)
     if not reason:
         raise ValidationError(
             {"reason": ValidationError(_("say why the referral is declined"), code="required")}
         )
     ensure_version(referral, expected_version)
-    referral.status = RS.DECLINED
+    referral.status = ReferralStatus.DECLINED
     referral.decline_reason = reason
     referral.responded_by = by
     referral.responded_at = timezone.now()
@@ -114,14 +114,14 @@ def referral_acknowledge(
     referral = lock_referral(referral)
     if not can_record_partner_reply(by, referral):
         raise ActionNotPermitted(_("only those who may refer the case record a partner's reply"))
-    ensure_status(referral, "acknowledge", {RS.SENT})
+    ensure_status(referral, "acknowledge", {ReferralStatus.SENT})
     if due_on is not None and due_on < local_today():
         raise ValidationError(
             {"due_on": ValidationError(_("the due date cannot be in the past"), code="past")}
         )
     ensure_version(referral, expected_version)
     now = timezone.now()
-    referral.status = RS.ACKNOWLEDGED
+    referral.status = ReferralStatus.ACKNOWLEDGED
     referral.acknowledged_at = now
     referral.partner_contact = clean_text(partner_contact) or referral.partner_contact
     referral.due_on = due_on or add_business_days(timezone.localdate(now), outcome_business_days())
@@ -143,7 +143,7 @@ def referral_report_outcome(
     if not can_record_partner_reply(by, referral):
         raise ActionNotPermitted(_("only those who may refer the case record a partner's reply"))
     # A partner may report the outcome without a separate acknowledgement first.
-    ensure_status(referral, "report-outcome", {RS.SENT, RS.ACKNOWLEDGED})
+    ensure_status(referral, "report-outcome", {ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED})
     outcome = clean_text(outcome)
     if not outcome:
         raise ValidationError(
@@ -151,7 +151,7 @@ def referral_report_outcome(
         )
     ensure_version(referral, expected_version)
     now = timezone.now()
-    referral.status = RS.OUTCOME_REPORTED
+    referral.status = ReferralStatus.OUTCOME_REPORTED
     referral.outcome = outcome
     referral.outcome_reported_at = now
     referral.acknowledged_at = referral.acknowledged_at or now

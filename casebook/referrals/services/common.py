@@ -23,10 +23,8 @@ from casebook.referrals.models import (
     PartnerKind,
     Referral,
     ReferralKind,
-    ReferralStatus,
 )
 
-RS = ReferralStatus
 LOOP_WINDOW = dt.timedelta(days=30)
 # Partners whose hand-offs with the yorozu hub follow the checklist (docs/rules.md, "Referrals").
 CHECKLIST_PARTNER_KINDS = frozenset(

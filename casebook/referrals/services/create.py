@@ -27,9 +27,9 @@ from casebook.referrals.models import (
     Partner,
     Referral,
     ReferralKind,
+    ReferralStatus,
 )
 from casebook.referrals.services.common import (
-    RS,
     accept_business_days,
     acknowledge_business_days,
     checklist_required,
@@ -170,7 +170,7 @@ def referral_create(
         informs_original_referrer=informs_original_referrer,
     )
     if kind == ReferralKind.INTERNAL:
-        referral.status = RS.PENDING
+        referral.status = ReferralStatus.PENDING
         referral.due_on = due_on or add_business_days(
             timezone.localdate(now), accept_business_days()
         )
@@ -191,7 +191,7 @@ def referral_create(
                 priority=from_case.priority,
             )
     else:
-        referral.status = RS.SENT
+        referral.status = ReferralStatus.SENT
         referral.due_on = due_on or add_business_days(
             timezone.localdate(now), acknowledge_business_days()
         )

@@ -20,9 +20,9 @@ from casebook.intake.models import Case
 from casebook.referrals.models import (
     Referral,
     ReferralKind,
+    ReferralStatus,
 )
 from casebook.referrals.services.common import (
-    RS,
     checklist_required,
     local_today,
     lock_referral,
@@ -91,7 +91,9 @@ def referral_update_checklist(
 def referral_close_blocker(case: Case) -> str | None:
     """Registered with the case lifecycle: open internal referrals keep a case from closing."""
     outgoing = (
-        Referral.objects.filter(from_case=case, kind=ReferralKind.INTERNAL, status=RS.PENDING)
+        Referral.objects.filter(
+            from_case=case, kind=ReferralKind.INTERNAL, status=ReferralStatus.PENDING
+        )
         .select_related("to_desk")
         .first()
     )
@@ -101,7 +103,9 @@ def referral_close_blocker(case: Case) -> str | None:
             "id": outgoing.pk,
         }
     incoming = (
-        Referral.objects.filter(created_case=case, kind=ReferralKind.INTERNAL, status=RS.PENDING)
+        Referral.objects.filter(
+            created_case=case, kind=ReferralKind.INTERNAL, status=ReferralStatus.PENDING
+        )
         .select_related("from_case__desk")
         .first()
     )
