@@ -124,3 +124,49 @@ def test_two_parallel_patches_with_the_same_etag_one_wins_one_gets_412(cast):
     assert stored.representative == winner
     assert stored.version == client.version + 1
     assert stored.history.count() == 2  # the creation and exactly one update
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_parallel_transitions_with_the_same_etag_one_wins_one_gets_412(cast):
+    """If-Match on an action is checked under the case row lock: a hold and a close sent
+    against the same version cannot both pass (the close would act on a case it never saw
+    held)."""
+    case = CaseFactory(status="active", lead_counselor=cast.counselor)
+    etag = f'"{case.version}"'
+    barrier = threading.Barrier(2)
+    results: dict[str, int] = {}
+    bodies = {
+        "hold": {"reason": "資料待ち", "resume_by": "2099-01-01"},
+        "close": {"reason": "resolved", "summary": "解決した"},
+    }
+
+    def act(action: str, user) -> None:
+        api = APIClient()
+        api.force_authenticate(user=user)
+        try:
+            barrier.wait(timeout=10)
+            response = api.post(
+                f"/api/v1/cases/{case.pk}/{action}/",
+                bodies[action],
+                format="json",
+                HTTP_IF_MATCH=etag,
+            )
+            results[action] = response.status_code
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=act, args=("hold", cast.counselor)),
+        threading.Thread(target=act, args=("close", cast.coordinator)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(results.values()) == [200, 412]
+    winner = next(action for action, code in results.items() if code == 200)
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.status == {"hold": "on_hold", "close": "closed"}[winner]
+    assert stored.version == case.version + 1

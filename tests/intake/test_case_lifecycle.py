@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from casebook.common.errors import ConflictError, TransitionNotAllowed
+from casebook.common.errors import ConflictError, StaleVersion, TransitionNotAllowed
 from casebook.common.extensions import registry
 from casebook.intake import services
 from casebook.intake.models import CaseTransition
@@ -219,3 +219,58 @@ def test_co_counselors_may_come_from_another_desk_but_must_be_counselors(cast):
         )
     assert "co_counselors" in refused.value.message_dict
     assert list(case.co_counselors.all()) == [cast.colleague]
+
+
+def _next_year(case) -> dt.date:
+    return case.opened_at.date().replace(year=case.opened_at.year + 1)
+
+
+STALE_TRANSITIONS = {
+    "assign": (
+        "active",
+        lambda case, cast, v: services.case_assign(
+            case=case, counselor=cast.coordinator, by=cast.coordinator, expected_version=v
+        ),
+    ),
+    "hold": (
+        "active",
+        lambda case, cast, v: services.case_hold(
+            case=case,
+            by=cast.coordinator,
+            reason="待ち",
+            resume_by=_next_year(case),
+            expected_version=v,
+        ),
+    ),
+    "resume": (
+        "on_hold",
+        lambda case, cast, v: services.case_resume(
+            case=case, by=cast.coordinator, expected_version=v
+        ),
+    ),
+    "close": (
+        "active",
+        lambda case, cast, v: services.case_close(
+            case=case, by=cast.coordinator, reason="resolved", summary="解決", expected_version=v
+        ),
+    ),
+    "reopen": (
+        "closed",
+        lambda case, cast, v: services.case_reopen(
+            case=case, by=cast.coordinator, reason="再相談", expected_version=v
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("action", sorted(STALE_TRANSITIONS))
+def test_a_transition_made_against_an_older_version_is_refused_and_changes_nothing(cast, action):
+    state, perform = STALE_TRANSITIONS[action]
+    case = case_in_state(state, lead=cast.counselor, by=cast.coordinator)
+    version = case.version
+    with pytest.raises(StaleVersion):
+        perform(case, cast, version - 1)
+    case.refresh_from_db()
+    assert (case.status, case.version) == (state, version)
+    changed = perform(case, cast, version)
+    assert changed.version == version + 1

@@ -135,3 +135,44 @@ def test_a_refused_action_names_the_rule(cast):
 )
 def test_who_may_take_an_intake_at_a_desk(cast, role, desk_code, allowed):
     assert policy.can_take_intake(getattr(cast, role), desk(desk_code)) is allowed
+
+
+OFFERED = {
+    # (state, who): what the case page offers
+    ("intake", "counselor"): {"take"},  # a desk counselor, not (yet) on the case
+    ("intake", "coordinator"): {"assign", "close", "edit", "refer", "read_history"},
+    ("active", "counselor"): {
+        "hold",
+        "close",
+        "edit",
+        "log_session",
+        "refer",
+        "request_dispatch",
+        "read_history",
+    },
+    ("active", "auditor"): {"read_history"},
+    ("closed", "counselor"): {"read_history"},
+    ("closed", "coordinator"): {"reopen", "read_history"},
+    ("on_hold", "manager"): {"assign", "resume", "close", "edit", "refer", "read_history"},
+}
+
+
+@pytest.mark.parametrize(("state", "who"), sorted(OFFERED))
+def test_offered_actions_are_the_role_and_the_state_together(cast, state, who):
+    from tests.factories import case_in_state
+
+    case = case_in_state(state, lead=cast.counselor, by=cast.coordinator)
+    assert policy.offered_actions(getattr(cast, who), case) == OFFERED[(state, who)]
+
+
+def test_an_action_the_state_does_not_offer_is_refused_naming_both_states(cast):
+    from casebook.common.errors import TransitionNotAllowed
+    from tests.factories import case_in_state
+
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        policy.require_offered(cast.coordinator, case, "reopen")
+    assert (refused.value.current, refused.value.requested) == ("active", "reopen")
+    with pytest.raises(ActionNotPermitted):
+        policy.require_offered(cast.auditor, case, "hold")
+    policy.require_offered(cast.counselor, case, "hold")
