@@ -43,7 +43,24 @@ def expected_version_from(request: Request, *, required: bool = True) -> int | N
     raise PreconditionFailed(detail=_("If-Match does not name a version of this object"))
 
 
-class VersionedUpdateMixin(ABC):
+class ETagMixin:
+    """Every successful answer whose body has a `version` carries it as its ETag."""
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if (
+            200 <= response.status_code < 300
+            and isinstance(data, dict)
+            and isinstance(data.get("version"), int)
+        ):
+            response["ETag"] = etag_for(data["version"])
+        return response
+
+
+class VersionedUpdateMixin(ETagMixin, ABC):
     """Adds ETags to responses and makes PUT/PATCH conditional on `If-Match`.
 
     The view implements `perform_versioned_update(instance, validated_data, expected_version)`
@@ -76,16 +93,3 @@ class VersionedUpdateMixin(ABC):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)
-
-    def finalize_response(
-        self, request: Request, response: Response, *args: Any, **kwargs: Any
-    ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        data = getattr(response, "data", None)
-        if (
-            200 <= response.status_code < 300
-            and isinstance(data, dict)
-            and isinstance(data.get("version"), int)
-        ):
-            response["ETag"] = etag_for(data["version"])
-        return response

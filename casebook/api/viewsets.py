@@ -34,12 +34,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from casebook.api.concurrency import etag_for, expected_version_from
+from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.idempotency import IdempotentCreateMixin
 
 
-class ReadViewSet(viewsets.GenericViewSet, ABC):
+class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     """List and retrieve through the resource's selectors; the base of every resource."""
 
     model: type[Model]
@@ -103,19 +103,6 @@ class ReadViewSet(viewsets.GenericViewSet, ABC):
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
-
-    def finalize_response(
-        self, request: Request, response: Response, *args: Any, **kwargs: Any
-    ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        data = getattr(response, "data", None)
-        if (
-            200 <= response.status_code < 300
-            and isinstance(data, dict)
-            and isinstance(data.get("version"), int)
-        ):
-            response["ETag"] = etag_for(data["version"])
-        return response
 
 
 class _CreateWithService(ABC):

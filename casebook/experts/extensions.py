@@ -4,7 +4,8 @@ case, registered in `ExpertsConfig.ready()` (docs/architecture.md, "Extension po
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import prefetch_related_objects
@@ -59,8 +60,70 @@ def _visit_moment(visit: DispatchVisit) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(visit.date, dt.time(9, 0)))
 
 
+@dataclass(frozen=True)
+class _Event:
+    """One moment of a dispatch the timeline shows: the field that dates it, and its words."""
+
+    kind: str
+    at: str
+    title: Callable[[Dispatch], str]
+    text: Callable[[Dispatch], str] = lambda dispatch: ""
+    by: Callable[[Dispatch], Any] = lambda dispatch: None
+
+
+_EVENTS = (
+    _Event(
+        "dispatch_requested",
+        "submitted_at",
+        lambda d: (
+            _("Expert dispatch requested: %(who)s, %(days)s days")
+            % {"who": f"{d.expert.name} · {d.program.name}", "days": _days(d.requested_days)}
+        ),
+        by=lambda d: d.requested_by,
+    ),
+    _Event(
+        "dispatch_approved",
+        "approved_at",
+        lambda d: _("Expert dispatch approved: %(days)s days") % {"days": _days(d.approved_days)},
+        by=lambda d: d.decided_by,
+    ),
+    _Event(
+        "dispatch_rejected",
+        "rejected_at",
+        lambda d: _("Expert dispatch rejected"),
+        text=lambda d: d.decision_reason,
+        by=lambda d: d.decided_by,
+    ),
+    _Event(
+        "dispatch_completed",
+        "completed_at",
+        lambda d: _("Expert dispatch completed: %(days)s days used") % {"days": _days(d.used_days)},
+    ),
+    _Event(
+        "dispatch_cancelled",
+        "cancelled_at",
+        lambda d: _("Expert dispatch cancelled"),
+        text=lambda d: d.decision_reason,
+    ),
+    _Event("dispatch_settled", "closed_at", lambda d: _("Expert dispatch settled")),
+)
+
+
+def _visit_entry(dispatch: Dispatch, visit: DispatchVisit, url: str) -> TimelineEntry:
+    filed = _("visit report filed") if visit.report_filed_at else _("visit report not filed yet")
+    return TimelineEntry(
+        kind="dispatch_visit",
+        at=_visit_moment(visit),
+        obj=dispatch,
+        url=url,
+        title=_("Expert visit: %(who)s, %(days)s days")
+        % {"who": dispatch.expert.name, "days": _days(visit.day_fraction)},
+        text=f"{visit.place} · {filed}" if visit.place else filed,
+    )
+
+
 def dispatch_timeline(user: User, case: Case) -> list[TimelineEntry]:
-    """Each dispatch's requests, decisions, visits and end, as the case timeline shows them.
+    """Each dispatch's request, decision, visits and end, as the case timeline shows them.
 
     Drafts stay with their requester until they are sent; an expert's login never sees a
     case page, and the experts policy already left out what `user` may not see.
@@ -68,81 +131,21 @@ def dispatch_timeline(user: User, case: Case) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for dispatch in case_dispatches(user, case):
         url = reverse("experts:dispatch", args=[dispatch.pk])
-        who = f"{dispatch.expert.name} · {dispatch.program.name}"
-
-        entry = partial(TimelineEntry, obj=dispatch, url=url)
-        if dispatch.submitted_at:
-            title = _("Expert dispatch requested: %(who)s, %(days)s days") % {
-                "who": who,
-                "days": _days(dispatch.requested_days),
-            }
-            entries.append(
-                entry(
-                    kind="dispatch_requested",
-                    at=dispatch.submitted_at,
-                    title=title,
-                    by=dispatch.requested_by,
-                )
+        entries += [
+            TimelineEntry(
+                kind=event.kind,
+                at=getattr(dispatch, event.at),
+                by=event.by(dispatch),
+                obj=dispatch,
+                title=event.title(dispatch),
+                text=event.text(dispatch),
+                url=url,
             )
-        if dispatch.approved_at:
-            title = _("Expert dispatch approved: %(days)s days") % {
-                "days": _days(dispatch.approved_days)
-            }
-            entries.append(
-                entry(
-                    kind="dispatch_approved",
-                    at=dispatch.approved_at,
-                    title=title,
-                    by=dispatch.decided_by,
-                )
-            )
-        if dispatch.rejected_at:
-            entries.append(
-                entry(
-                    kind="dispatch_rejected",
-                    at=dispatch.rejected_at,
-                    title=_("Expert dispatch rejected"),
-                    text=dispatch.decision_reason,
-                    by=dispatch.decided_by,
-                )
-            )
+            for event in _EVENTS
+            if getattr(dispatch, event.at)
+        ]
         if dispatch.status in _VISITED:
-            for visit in dispatch.visits.all():
-                title = _("Expert visit: %(who)s, %(days)s days") % {
-                    "who": dispatch.expert.name,
-                    "days": _days(visit.day_fraction),
-                }
-                filed = (
-                    _("visit report filed")
-                    if visit.report_filed_at
-                    else _("visit report not filed yet")
-                )
-                text = f"{visit.place} · {filed}" if visit.place else filed
-                entries.append(
-                    entry(kind="dispatch_visit", at=_visit_moment(visit), title=title, text=text)
-                )
-        if dispatch.completed_at:
-            title = _("Expert dispatch completed: %(days)s days used") % {
-                "days": _days(dispatch.used_days)
-            }
-            entries.append(entry(kind="dispatch_completed", at=dispatch.completed_at, title=title))
-        if dispatch.cancelled_at:
-            entries.append(
-                entry(
-                    kind="dispatch_cancelled",
-                    at=dispatch.cancelled_at,
-                    title=_("Expert dispatch cancelled"),
-                    text=dispatch.decision_reason,
-                )
-            )
-        if dispatch.closed_at:
-            entries.append(
-                entry(
-                    kind="dispatch_settled",
-                    at=dispatch.closed_at,
-                    title=_("Expert dispatch settled"),
-                )
-            )
+            entries += [_visit_entry(dispatch, visit, url) for visit in dispatch.visits.all()]
     return entries
 
 

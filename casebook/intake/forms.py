@@ -174,6 +174,15 @@ class IntakeForm(OneTimeTokenForm, ClientFieldsForm):
         self.fields["desk"].queryset = desks
         self.fields["topics"].choices = topic_choices()
 
+    def case_fields(self) -> dict[str, Any]:
+        """The values for `case_open`: the case's own fields, the desk's default
+        confidentiality when none is chosen."""
+        data = self.cleaned_data
+        names = ("title", "intake_channel", "topics", "intake_office", "priority")
+        return {name: data[name] for name in names} | {
+            "confidentiality": data["confidentiality"] or None
+        }
+
 
 # --- case -------------------------------------------------------------------------------------
 
@@ -293,6 +302,13 @@ class SessionForm(OneTimeTokenForm, forms.Form):
         self.fields["started_at"].widget.attrs["max"] = timezone.localtime().strftime(
             "%Y-%m-%dT%H:%M"
         )
+
+    @staticmethod
+    def session_fields(data: dict[str, Any]) -> dict[str, Any]:
+        """The values for `session_log`: every field but the token; nobody ticked is None
+        (the service then names the one who logs it)."""
+        fields = {name: value for name, value in data.items() if name != "form_token"}
+        return fields | {"counselors": list(data["counselors"]) or None}
 
 
 # --- desk specifics ---------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def test_the_same_name_and_phone_warns_of_a_duplicate_and_saves_nothing(cast, cl
         "/intake/", _intake(name="株式会社　ひたち精機", phone="０２９－１２３－４５６７")
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert f"/intake/?client={hitachi.pk}" in page
     assert 'name="allow_duplicate"' in page
     assert 'value="資金繰りの相談"' in page
@@ -107,7 +107,7 @@ def test_a_wrong_corporate_number_is_an_error_at_its_field_and_the_input_stays(c
         "/intake/", _intake(corporate_number="1000012050002")
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_corporate_number_error"' in page
     assert 'value="1000012050002"' in page and 'value="株式会社ひたち精機"' in page
     assert not Client.objects.exists() and not Case.objects.exists()
@@ -120,7 +120,7 @@ def test_a_corporate_number_already_registered_is_refused_at_the_field(cast, cli
     response = login(client, cast.counselor).post(
         "/intake/", _intake(corporate_number="7000012050002")
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_corporate_number_error"' in response.content.decode()
     assert Client.objects.count() == 1
 
@@ -128,7 +128,7 @@ def test_a_corporate_number_already_registered_is_refused_at_the_field(cast, cli
 def test_a_missing_title_saves_neither_the_client_nor_the_case(cast, client):
     response = login(client, cast.counselor).post("/intake/", _intake(title=""))
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_title_error"' in page
     assert 'value="株式会社ひたち精機"' in page
     assert not Client.objects.exists()
@@ -136,7 +136,7 @@ def test_a_missing_title_saves_neither_the_client_nor_the_case(cast, client):
 
 def test_a_client_is_required_outside_the_subcontracting_desk(cast, client):
     response = login(client, cast.counselor).post("/intake/", _intake(name="", phone=""))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_name_error"' in response.content.decode()
     assert not Case.objects.exists()
 

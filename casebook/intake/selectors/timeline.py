@@ -74,28 +74,15 @@ def _sessions(case: Case) -> list[ConsultationSession]:
 
 
 def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
-    entries = [
-        TimelineEntry(
-            kind="assignment",
-            at=assignment.assigned_at,
-            by=assignment.assigned_by,
-            obj=assignment,
-            text=assignment.reason,
-        )
-        for assignment in case.assignments.select_related("counselor", "assigned_by")
-    ]
+    assignments = case.assignments.select_related("counselor", "assigned_by")
     # An assignment says it with more detail than its status change.
-    entries += [
-        TimelineEntry(
-            kind="transition",
-            at=transition.at,
-            by=transition.by,
-            obj=transition,
-            text=transition.reason,
-        )
-        for transition in case.transitions.exclude(action="assign").select_related("by")
+    transitions = case.transitions.exclude(action="assign").select_related("by")
+    rows = [("assignment", a, a.assigned_at, a.assigned_by) for a in assignments]
+    rows += [("transition", t, t.at, t.by) for t in transitions]
+    return [
+        TimelineEntry(kind=kind, at=at, by=by, obj=row, text=row.reason)
+        for kind, row, at, by in rows
     ]
-    return entries
 
 
 # --- history ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
@@ -22,17 +23,11 @@ from casebook.common.sme import SizeSector, size_class
 from casebook.intake import policy
 from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, Industry
 
+# The free-text fields (NFKC-normalised); the coded ones (kind, industry) are checked as codes.
 _TEXT_FIELDS = {
-    "name",
-    "name_kana",
-    "corporate_number",
-    "representative",
-    "postal_code",
-    "prefecture",
-    "municipality",
-    "address",
-    "phone",
-    "email",
+    name
+    for name in CLIENT_INPUT_FIELDS
+    if isinstance(field := Client._meta.get_field(name), CharField) and not field.choices
 }
 
 _SECTORS: dict[str, SizeSector] = {

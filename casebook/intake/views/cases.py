@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from casebook.accounts.models import User
@@ -116,79 +117,69 @@ def _case_action(
     )
 
 
-@require_http_methods(["GET", "POST"])
-@page_view
-def case_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_action(
-        request,
-        pk,
-        name="hold",
-        form_class=HoldForm,
-        perform=lambda case, data: services.case_hold(
-            case=case, by=request.user, reason=data["reason"], resume_by=data["resume_by"]
-        ),
-        done=_("The case is on hold."),
-    )
+def _transition_page(
+    name: str,
+    form_class: Callable[..., forms.Form],
+    perform: Callable[[HttpRequest, Case, dict[str, Any]], Any],
+    done: str,
+) -> Callable[..., HttpResponse]:
+    """The page of one transition of the case page: GET shows its form, POST performs it."""
 
-
-@require_http_methods(["GET", "POST"])
-@page_view
-def case_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_action(
-        request,
-        pk,
-        name="resume",
-        form_class=forms.Form,
-        perform=lambda case, data: services.case_resume(case=case, by=request.user),
-        done=_("The case is resumed."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@page_view
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    def perform(case: Case, data: dict[str, Any]) -> Case:
-        survivor = None
-        if data["duplicate_of"]:
-            try:
-                survivor = selectors.case_get_by_number_for_user(
-                    user=request.user, number=data["duplicate_of"]
-                )
-            except Http404 as error:
-                raise ValidationError(
-                    {"duplicate_of": _("no case with this number that you may see")}
-                ) from error
-        return services.case_close(
-            case=case,
-            by=request.user,
-            reason=data["reason"],
-            summary=data["summary"],
-            duplicate_of=survivor,
+    @require_http_methods(["GET", "POST"])
+    @page_view
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return _case_action(
+            request,
+            pk,
+            name=name,
+            form_class=form_class,
+            perform=lambda case, data: perform(request, case, data),
+            done=done,
         )
 
-    return _case_action(
-        request,
-        pk,
-        name="close",
-        form_class=CloseForm,
-        perform=perform,
-        done=_("The case is closed."),
+    view.__name__ = view.__qualname__ = f"case_{name}"
+    return view
+
+
+def _close(request: HttpRequest, case: Case, data: dict[str, Any]) -> Case:
+    survivor = None
+    if data["duplicate_of"]:
+        try:
+            survivor = selectors.case_get_by_number_for_user(
+                user=request.user, number=data["duplicate_of"]
+            )
+        except Http404 as error:
+            raise ValidationError(
+                {"duplicate_of": _("no case with this number that you may see")}
+            ) from error
+    return services.case_close(
+        case=case,
+        by=request.user,
+        reason=data["reason"],
+        summary=data["summary"],
+        duplicate_of=survivor,
     )
 
 
-@require_http_methods(["GET", "POST"])
-@page_view
-def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_action(
-        request,
-        pk,
-        name="reopen",
-        form_class=ReopenForm,
-        perform=lambda case, data: services.case_reopen(
-            case=case, by=request.user, reason=data["reason"]
-        ),
-        done=_("The case is reopened."),
-    )
+case_hold = _transition_page(
+    "hold",
+    HoldForm,
+    lambda request, case, data: services.case_hold(case=case, by=request.user, **data),
+    gettext_lazy("The case is on hold."),
+)
+case_resume = _transition_page(
+    "resume",
+    forms.Form,
+    lambda request, case, data: services.case_resume(case=case, by=request.user),
+    gettext_lazy("The case is resumed."),
+)
+case_close = _transition_page("close", CloseForm, _close, gettext_lazy("The case is closed."))
+case_reopen = _transition_page(
+    "reopen",
+    ReopenForm,
+    lambda request, case, data: services.case_reopen(case=case, by=request.user, **data),
+    gettext_lazy("The case is reopened."),
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -367,7 +358,10 @@ def case_desk_details(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("The details are saved."),
         success_url=reverse("case_detail", args=[case.pk]),
         render_form=lambda form, status: render(
-            request, "intake/case_desk_details.html", {"case": case, "form": form}, status=status
+            request,
+            "intake/case_action.html",
+            {"case": case, "form": form, "action": "details"},
+            status=status,
         ),
         transition_field="adr_state",
     )

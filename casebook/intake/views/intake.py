@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.errors import ActionNotPermitted
-from casebook.common.web import (
-    apply_service_errors,
-    claim_form_token,
-    new_form_token,
-    page_view,
-    release_form_token,
-    settle_form_token,
-)
+from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import IntakeForm, SearchForm
-from casebook.intake.models import Client
+from casebook.intake.models import Case, Client
 from casebook.intake.services.clients import PossibleDuplicateClient
 
 SEARCH_LIMIT = 20
+ALREADY_SENT = gettext_lazy("This intake was already sent; nothing was saved twice.")
 
 
 def _search_results(request: HttpRequest) -> tuple[SearchForm, str, list[Client]]:
@@ -70,45 +64,36 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST, desks=desks)
     chosen = _chosen_client(request, request.POST.get("client"))
     context |= {"form": form, "chosen": chosen}
-    if not form.is_valid():
-        return render(request, "intake/intake.html", context)
-    data = form.cleaned_data
-    token = data["form_token"]
-    first, where = claim_form_token(request, token)
-    if not first:
-        messages.info(request, _("This intake was already sent; nothing was saved twice."))
-        return redirect(where or reverse("home"))
-    try:
-        case = services.intake_take(
-            by=request.user,
-            desk=data["desk"],
-            client=chosen,
-            new_client=form.client_fields() if form.has_client_details() else None,
-            allow_duplicate=data["allow_duplicate"],
-            title=data["title"],
-            intake_channel=data["intake_channel"],
-            topics=data["topics"],
-            intake_office=data["intake_office"],
-            priority=data["priority"],
-            confidentiality=data["confidentiality"] or None,
-            lead_counselor=request.user if data["take_myself"] else None,
-        )
-    except PossibleDuplicateClient as duplicate:
-        release_form_token(request, token)
-        form.add_error("name", duplicate.message)
-        context["duplicates"] = duplicate.candidates
-        return render(request, "intake/intake.html", context)
-    except ValidationError as error:
-        release_form_token(request, token)
-        apply_service_errors(form, error, rename={"client": "name"})
-        return render(request, "intake/intake.html", context)
-    except Exception:
-        release_form_token(request, token)
-        raise
-    url = reverse("case_detail", args=[case.pk])
-    settle_form_token(request, token, url)
-    messages.success(request, _("Case %s is opened.") % case.number)
-    return redirect(url)
+
+    def perform(data: dict[str, Any]) -> Case:
+        try:
+            return services.intake_take(
+                by=request.user,
+                desk=data["desk"],
+                client=chosen,
+                new_client=form.client_fields() if form.has_client_details() else None,
+                allow_duplicate=data["allow_duplicate"],
+                lead_counselor=request.user if data["take_myself"] else None,
+                **form.case_fields(),
+            )
+        except PossibleDuplicateClient as duplicate:
+            # A warning to confirm: the candidates are shown, "register anyway" is offered.
+            context["duplicates"] = duplicate.candidates
+            raise ValidationError({"name": duplicate.message}) from duplicate
+
+    return form_action(
+        request,
+        form=form,
+        perform=perform,
+        done=lambda case: _("Case %s is opened.") % case.number,
+        success_url=lambda case: reverse("case_detail", args=[case.pk]),
+        render_form=lambda form, status: render(
+            request, "intake/intake.html", context, status=status
+        ),
+        rename={"client": "name"},
+        once=True,
+        replayed=ALREADY_SENT,
+    )
 
 
 @require_GET

@@ -9,9 +9,8 @@ case's summary, the full file only when it was shared (see `services.py`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -273,75 +272,89 @@ def referral_actions(user: User, referral: Referral) -> set[str]:
 # --- the case timeline -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Event:
+    """One moment of a referral the timeline shows: whether it happened, when, its words."""
+
+    kind: str
+    happened: Callable[[Referral], bool]
+    at: Callable[[Referral], dt.datetime]
+    title: Callable[[Referral], str]
+    text: Callable[[Referral], str] = lambda referral: ""
+    by: Callable[[Referral], Any] = lambda referral: None
+
+
+_ANSWERS = (
+    _Event(
+        "referral_accepted",
+        lambda r: r.status == ReferralStatus.ACCEPTED and r.responded_at is not None,
+        lambda r: r.responded_at,
+        lambda r: _("Referral accepted by %s") % r.to_desk,
+        by=lambda r: r.responded_by,
+    ),
+    _Event(
+        "referral_declined",
+        lambda r: r.status == ReferralStatus.DECLINED and r.responded_at is not None,
+        lambda r: r.responded_at,
+        lambda r: _("Referral declined by %s") % r.to_desk,
+        text=lambda r: r.decline_reason,
+        by=lambda r: r.responded_by,
+    ),
+    _Event(
+        "referral_acknowledged",
+        lambda r: r.kind == ReferralKind.EXTERNAL and r.acknowledged_at is not None,
+        lambda r: r.acknowledged_at,
+        lambda r: _("%s acknowledged the referral") % r.to_partner,
+        text=lambda r: r.partner_contact,
+    ),
+    _Event(
+        "referral_outcome_reported",
+        lambda r: r.outcome_reported_at is not None,
+        lambda r: r.outcome_reported_at,
+        lambda r: _("Outcome reported by %s") % r.to_partner,
+        text=lambda r: r.outcome,
+    ),
+)
+
+
 def referral_timeline_entries(
     user: User, case: Case, *, referrals: Iterable[Referral] | None = None
 ) -> list[TimelineEntry]:
-    """Referral events of `case` for its timeline (a case the user may see).
+    """Referral events of `case` for its timeline (a case the user may see), oldest first.
 
     `referrals`: the case's referrals the user may see, when the page already read them."""
     if referrals is None:
         referrals = referrals_for_case(user, case)
-    entries: list[TimelineEntry] = []
-    for referral in referrals:
-        url = reverse("referrals:detail", args=[referral.pk])
-
-        entry = partial(TimelineEntry, obj=referral, url=url)
-        if referral.from_case_id == case.pk:
-            title = _("Referred to %s") % referral.target_name
-            kind = "referral_sent"
-        else:
-            title = _("Referral received from %s") % referral.from_case.desk
-            kind = "referral_received"
-        entries.append(
-            entry(
-                kind=kind,
-                at=referral.referred_at,
-                title=title,
-                text=referral.handoff_note,
-                by=referral.referred_by,
-            )
+    sent = _Event(
+        "referral_sent",
+        lambda r: r.from_case_id == case.pk,
+        lambda r: r.referred_at,
+        lambda r: _("Referred to %s") % r.target_name,
+        text=lambda r: r.handoff_note,
+        by=lambda r: r.referred_by,
+    )
+    received = _Event(
+        "referral_received",
+        lambda r: r.from_case_id != case.pk,
+        lambda r: r.referred_at,
+        lambda r: _("Referral received from %s") % r.from_case.desk,
+        text=lambda r: r.handoff_note,
+        by=lambda r: r.referred_by,
+    )
+    entries = [
+        TimelineEntry(
+            kind=event.kind,
+            at=event.at(referral),
+            by=event.by(referral),
+            obj=referral,
+            title=event.title(referral),
+            text=event.text(referral),
+            url=reverse("referrals:detail", args=[referral.pk]),
         )
-        if referral.status == ReferralStatus.ACCEPTED and referral.responded_at:
-            title = _("Referral accepted by %s") % referral.to_desk
-            entries.append(
-                entry(
-                    kind="referral_accepted",
-                    at=referral.responded_at,
-                    title=title,
-                    by=referral.responded_by,
-                )
-            )
-        if referral.status == ReferralStatus.DECLINED and referral.responded_at:
-            title = _("Referral declined by %s") % referral.to_desk
-            entries.append(
-                entry(
-                    kind="referral_declined",
-                    at=referral.responded_at,
-                    title=title,
-                    text=referral.decline_reason,
-                    by=referral.responded_by,
-                )
-            )
-        if referral.acknowledged_at and referral.kind == ReferralKind.EXTERNAL:
-            title = _("%s acknowledged the referral") % referral.to_partner
-            entries.append(
-                entry(
-                    kind="referral_acknowledged",
-                    at=referral.acknowledged_at,
-                    title=title,
-                    text=referral.partner_contact,
-                )
-            )
-        if referral.outcome_reported_at:
-            title = _("Outcome reported by %s") % referral.to_partner
-            entries.append(
-                entry(
-                    kind="referral_outcome_reported",
-                    at=referral.outcome_reported_at,
-                    title=title,
-                    text=referral.outcome,
-                )
-            )
+        for referral in referrals
+        for event in (sent, received, *_ANSWERS)
+        if event.happened(referral)
+    ]
     entries.sort(key=lambda e: (e.at, e.obj.pk))
     return entries
 
