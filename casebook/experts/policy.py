@@ -86,6 +86,12 @@ def program_desk_ids(user: User, role: str = DeskRole.COORDINATOR) -> list[int]:
     return [desk_id for desk_id, roles in case_policy.desk_roles(user).items() if role in roles]
 
 
+def decides_for_every_program(user: User) -> bool:
+    """A manager approves, rejects and watches the dispatches of every program's desk; a
+    coordinator those of the desks they coordinate (`program_desk_ids`)."""
+    return user.org_role == OrgRole.MANAGER
+
+
 def visible_dispatches_q(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])

@@ -178,7 +178,7 @@ def visit_get_for_user(user: User, pk: int) -> DispatchVisit:
 def pending_requests_for_user(user: User) -> QuerySet[Dispatch]:
     """Requests waiting for a decision the user may take (program desk coordinator, manager)."""
     queryset = dispatch_list_for_user(user).filter(status=DispatchStatus.REQUESTED)
-    if user.org_role == "manager":
+    if policy.decides_for_every_program(user):
         return queryset
     return queryset.filter(program__desk_id__in=policy.program_desk_ids(user))
 

@@ -38,7 +38,7 @@ from casebook.intake import services as case_services
 
 def _program_desks(user: Any) -> list[Desk]:
     desks = Desk.objects.filter(pk__in=DispatchProgram.objects.values("desk_id"))
-    if user.org_role == "manager":
+    if policy.decides_for_every_program(user):
         return list(desks)
     return list(desks.filter(pk__in=policy.program_desk_ids(user)))
 

@@ -163,7 +163,7 @@ class Runner:
         # the demo puts the case on the track the way that service will: flag it, make it
         # restricted (docs/rules.md, "Exit track") and write the change with the acting
         # coordinator in history.
-        case = Case.objects.select_for_update().get(pk=self._case(plan).pk)
+        case = services.lock_case(self._case(plan))
         case.on_exit_track = True
         case.confidentiality = Confidentiality.RESTRICTED
         save_tracked(
