@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import DeskRole, User
 from casebook.experts.models import DispatchVisit
+from casebook.notifications.models import Notification
 from tests.factories import (
     CaseFactory,
     ConflictDeclarationFactory,
@@ -54,6 +55,8 @@ PUBLIC = {
     "api-token": "exchanging a username and password for an API token",
     "api-schema": "the API's description: it names no data",
     "api-docs": "the offline documentation of that description",
+    "notifications:unsubscribe": "the digest's unsubscribe link is opened from a mail, without "
+    "a session; its signed token names the login, and a bad token changes nothing",
     "": "the API's catch-all answers 404 in the API's error shape to everyone",
 }
 
@@ -133,6 +136,10 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
         for name in ("detail", "accept", "acknowledge", "decline", "report-outcome")
     },
     "partner-detail": {"pk": "partner"},
+    # notifications
+    "notifications:open": {"pk": "notification"},
+    "notifications:read": {"pk": "notification"},
+    "notification-read": {"pk": "notification"},
 }
 
 # Kinds some strangers may read by design, and why; everything else answers them 404.
@@ -288,6 +295,11 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             "conflict": [ConflictDeclarationFactory(expert=other_expert)],
             "program": [program],
             "partner": [PartnerFactory()],
+            "notification": [
+                Notification.objects.create(
+                    recipient=lead, kind="updated", subject_type="intake.case", subject_id=normal.pk
+                )
+            ],
             "reference_office": [OfficeFactory()],
         },
     )

@@ -9,16 +9,26 @@ names a history row needs come from what the page already loaded.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import CharField, Exists, OuterRef, Value, prefetch_related_objects
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.extensions import TimelineEntry, registry
 from casebook.intake import policy
-from casebook.intake.models import Case, ConsultationSession, SessionAmendment, Topic
+from casebook.intake.models import (
+    Assignment,
+    Case,
+    CaseStatus,
+    CaseTransition,
+    ConsultationSession,
+    SessionAmendment,
+    Topic,
+)
 
 # History fields that say nothing to a reader, or that the session, assignment and transition
 # entries already show.
@@ -74,15 +84,74 @@ def _sessions(case: Case) -> list[ConsultationSession]:
 
 
 def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
-    assignments = case.assignments.select_related("counselor", "assigned_by")
-    # An assignment says it with more detail than its status change.
-    transitions = case.transitions.exclude(action="assign").select_related("by")
-    rows = [("assignment", a, a.assigned_at, a.assigned_by) for a in assignments]
-    rows += [("transition", t, t.at, t.by) for t in transitions]
+    """Assignments and status changes, read together in one query.
+
+    An assignment says more than its status change (who leads now), so the `assign`
+    transitions are left out. `obj` is the row's lead (`counselor`) for an assignment and the
+    two states for a status change; `by` is the name of whoever did it.
+    """
+    text = CharField()
+    # The models' own orderings cannot apply to a union: the timeline sorts the entries.
+    assignments = (
+        Assignment.objects.filter(case=case)
+        .order_by()
+        .values_list(
+            Value("assignment", output_field=text),
+            "assigned_at",
+            _name("assigned_by"),
+            _name("counselor"),
+            "reason",
+            Value("", output_field=text),
+            Value("", output_field=text),
+        )
+    )
+    transitions = (
+        CaseTransition.objects.filter(case=case)
+        .exclude(action="assign")
+        .order_by()
+        .values_list(
+            Value("transition", output_field=text),
+            "at",
+            _name("by"),
+            Value("", output_field=text),
+            "reason",
+            "from_status",
+            "to_status",
+        )
+    )
+    labels = dict(CaseStatus.choices)
     return [
-        TimelineEntry(kind=kind, at=at, by=by, obj=row, text=row.reason)
-        for kind, row, at, by in rows
+        TimelineEntry(
+            kind=kind,
+            at=at,
+            by=by,
+            obj=_Lifecycle(
+                counselor=counselor,
+                from_status=str(labels.get(from_status, from_status)),
+                to_status=str(labels.get(to_status, to_status)),
+            ),
+            text=reason,
+        )
+        for kind, at, by, counselor, reason, from_status, to_status in assignments.union(
+            transitions, all=True
+        ).order_by()
     ]
+
+
+@dataclass(frozen=True)
+class _Lifecycle:
+    counselor: str
+    from_status: str
+    to_status: str
+
+
+def _name(relation: str) -> Coalesce:
+    """A person's name as the pages show it: the display name, else the login."""
+    return Coalesce(
+        NullIf(f"{relation}__display_name", Value("")),
+        f"{relation}__username",
+        output_field=CharField(),
+    )
 
 
 # --- history ------------------------------------------------------------------------------
