@@ -25,6 +25,8 @@ _RECORDERS: dict[type[models.Model], HistoricalRecordsWithSets] = {}
 
 
 class HistoricalRecordsWithSets(HistoricalRecords):
+    """`HistoricalRecords` whose rows also hold the named many-to-many `sets` (see above)."""
+
     def __init__(self, *args: Any, sets: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sets = tuple(sets)
@@ -48,11 +50,16 @@ class HistoricalRecordsWithSets(HistoricalRecords):
             through = sender._meta.get_field(name).remote_field.through
             m2m_changed.connect(self._set_changed, sender=through, weak=False)
 
-    def _record_sets(self, sender: Any, instance: models.Model, history_instance: Any, **_: Any):
+    def _record_sets(
+        self, sender: Any, instance: models.Model, history_instance: Any, **_: Any
+    ) -> None:
         for name in self.sets:
             setattr(history_instance, name, set_keys(instance, name))
 
-    def _set_changed(self, sender: Any, instance: Any, action: str, reverse: bool, **_: Any):
+    def _set_changed(
+        self, sender: Any, instance: Any, action: str, reverse: bool, **_: Any
+    ) -> None:
+        # Changed from the other side (a topic's cases) it is no edit of one case: no row.
         if reverse or not isinstance(instance, self.cls):
             return
         if hasattr(instance, "skip_history_when_saving"):

@@ -3,9 +3,13 @@ only a superuser (the system administrator) sees all of them here."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from casebook.intake import policy
@@ -56,11 +60,34 @@ class TransitionInline(admin.TabularInline):
 
 
 class PolicyFilteredAdmin(SimpleHistoryAdmin):
+    # The many-to-many sets the model's history rows record (casebook/common/history.py).
+    history_sets: tuple[str, ...] = ()
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(**{f"{self.case_path}__in": policy.cases_visible_to(request.user)})
+
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Any, foreign_keys_are_objs: bool = True
+    ) -> None:
+        """The history page's changes, the recorded sets included (newest row first)."""
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        for newer, older in pairwise(list(historical_records)):
+            changes = getattr(newer, "history_delta_changes", None)
+            if changes is None:
+                continue
+            for name in self.history_sets:
+                before, after = sorted(getattr(older, name)), sorted(getattr(newer, name))
+                if before != after:
+                    changes.append(
+                        {
+                            "field": capfirst(self.model._meta.get_field(name).verbose_name),
+                            "old": ", ".join(map(str, before)) or "—",
+                            "new": ", ".join(map(str, after)) or "—",
+                        }
+                    )
 
 
 class SubcontractInline(admin.StackedInline):
@@ -76,6 +103,7 @@ class IpInline(admin.StackedInline):
 @admin.register(Case)
 class CaseAdmin(PolicyFilteredAdmin):
     case_path = "pk"
+    history_sets = ("topics", "co_counselors")
     list_display = ("number", "title", "desk", "status", "confidentiality", "lead_counselor")
     list_filter = ("desk", "status", "confidentiality", "priority", "intake_channel")
     search_fields = ("number", "title", "client__name", "client__name_kana")
@@ -98,6 +126,7 @@ class CaseAdmin(PolicyFilteredAdmin):
 @admin.register(ConsultationSession)
 class SessionAdmin(PolicyFilteredAdmin):
     case_path = "case"
+    history_sets = ("counselors", "topics")
     list_display = ("case", "started_at", "duration_minutes", "mode")
     list_filter = ("mode",)
     raw_id_fields = ("case",)

@@ -31,3 +31,15 @@ def test_a_case_shows_its_history_with_the_acting_users(admin_client, cast):
     page = admin_client.get(reverse("admin:intake_case_history", args=[case.pk]))
     assert page.status_code == 200
     assert str(cast.coordinator) in page.content.decode()
+
+
+def test_a_cases_history_page_shows_a_change_of_its_topics(admin_client, cast):
+    from casebook.intake import services
+
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator, topics=["finance"])
+    services.case_update(
+        case=case, by=cast.coordinator, expected_version=None, topics=["finance", "grants"]
+    )
+    page = admin_client.get(reverse("admin:intake_case_history", args=[case.pk]))
+    assert page.status_code == 200
+    assert "finance, grants" in page.content.decode()
