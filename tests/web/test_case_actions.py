@@ -167,3 +167,17 @@ def test_assigning_someone_outside_the_desk_is_refused_at_the_field(cast, client
 @pytest.mark.parametrize("path", ["hold", "close", "reopen", "assign", "resume"])
 def test_actions_of_a_case_nobody_may_see_answer_404(cast, client, path):
     assert login(client, cast.outsider).get(f"/cases/999999/{path}/").status_code == 404
+
+
+def test_a_coordinator_may_take_an_intake_with_the_take_button(cast, client, intake_case):
+    response = login(client, cast.coordinator).post(
+        f"/cases/{intake_case.pk}/assign/", {"take": "1"}
+    )
+    assert response.status_code == 302
+    intake_case.refresh_from_db()
+    assert intake_case.lead_counselor == cast.coordinator
+
+
+def test_an_auditor_may_not_take_an_intake(cast, client, intake_case):
+    response = login(client, cast.auditor).post(f"/cases/{intake_case.pk}/assign/", {"take": "1"})
+    assert response.status_code == 403
