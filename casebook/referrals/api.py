@@ -1,5 +1,7 @@
 """`/api/v1/referrals/` (with `accept`, `decline`, `acknowledge`, `report-outcome`) and
-`/api/v1/partners/`. Parsing and rendering only: the services decide."""
+`/api/v1/partners/`, on the base viewsets of `casebook.api.viewsets`: reads through the
+selectors, one service per write, every answer rendered from the object the service returned.
+What a referral shows of its cases is the referrals policy's."""
 
 from __future__ import annotations
 
@@ -8,22 +10,17 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
 from casebook.accounts.selectors import active_desk_get, active_staff_get
-from casebook.api.concurrency import VersionedUpdateMixin, expected_version_from
-from casebook.api.filters import MAX_ID, AllowListOrderingFilter, IdFilter
-from casebook.api.idempotency import IdempotentCreateMixin
+from casebook.api.filters import MAX_ID, IdFilter
 from casebook.api.references import resolve
-from casebook.api.views import ServiceCreateMixin
+from casebook.api.viewsets import ReadViewSet, ServiceViewSet, transition
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
-from casebook.referrals import selectors, services
+from casebook.referrals import policy, selectors, services
 from casebook.referrals.models import (
     OPEN_STATUSES,
     InformsReferrer,
@@ -94,7 +91,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         help_text="The receiving desk's open case for the client, when the caller may see it."
     )
     receiving_desk_had_open_case = serializers.SerializerMethodField()
-    overdue = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Referral
@@ -136,44 +133,23 @@ class ReferralSerializer(serializers.ModelSerializer):
     @extend_schema_field(ChecklistSerializer)
     def get_checklist(self, referral: Referral) -> dict[str, Any]:
         return {
-            "consent_obtained": referral.consent_obtained,
-            "consent_obtained_on": referral.consent_obtained_on,
-            "documents_passed": referral.documents_passed,
-            "original_referrer": referral.original_referrer,
-            "informs_original_referrer": referral.informs_original_referrer,
-            "original_referrer_informed": referral.original_referrer_informed_at is not None,
+            **referral.checklist_values(),
             "original_referrer_informed_at": referral.original_referrer_informed_at,
-            "required": services.checklist_required(
-                from_case=referral.from_case, to_partner=referral.to_partner
-            ),
+            "required": referral.checklist_required,
         }
 
     @extend_schema_field(HandoffSerializer)
     def get_handoff(self, referral: Referral) -> dict[str, Any]:
-        view = selectors.handoff_view(self._user(), referral)
-        return {
-            "full_file": view.full_file,
-            "number": view.number,
-            "desk": view.desk,
-            "title": view.title,
-            "topics": view.topics,
-            "status": view.status,
-            "lead_counselor": view.lead_counselor,
-            "withheld_reason": view.withheld_reason,
-        }
+        return HandoffSerializer(policy.handoff_view(self._user(), referral)).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_existing_case(self, referral: Referral) -> int | None:
-        case = selectors.visible_existing_case(self._user(), referral)
+        case = policy.existing_case_shown(self._user(), referral)
         return case.pk if case else None
 
     @extend_schema_field(serializers.BooleanField())
     def get_receiving_desk_had_open_case(self, referral: Referral) -> bool:
         return referral.existing_case_id is not None
-
-    @extend_schema_field(serializers.BooleanField())
-    def get_overdue(self, referral: Referral) -> bool:
-        return selectors.is_overdue(referral)
 
 
 class ReferralCreateSerializer(serializers.Serializer):
@@ -212,6 +188,14 @@ class OutcomeSerializer(serializers.Serializer):
 # --- filters ---------------------------------------------------------------------------------
 
 
+def _open_q() -> Q:
+    return Q(status__in=OPEN_STATUSES)
+
+
+def _overdue_q() -> Q:
+    return Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())
+
+
 class ReferralFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ReferralKind.choices)
     status = filters.MultipleChoiceFilter(choices=ReferralStatus.choices)
@@ -242,173 +226,136 @@ class ReferralFilter(filters.FilterSet):
         return queryset.filter(Q(from_case_id=value) | Q(created_case_id=value))
 
     def filter_open(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value is None:
-            return queryset
-        condition = Q(status__in=OPEN_STATUSES)
-        return queryset.filter(condition) if value else queryset.exclude(condition)
+        return _either(queryset, _open_q(), value)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value is None:
-            return queryset
-        condition = Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())
-        return queryset.filter(condition) if value else queryset.exclude(condition)
+        return _either(queryset, _overdue_q(), value)
 
 
-def _partner_get(*, pk: int) -> Partner:
-    return Partner.objects.get(pk=pk, active=True)
+def _either(queryset: QuerySet, condition: Q, value: bool | None) -> QuerySet:
+    """The rows that meet `condition` (true), those that do not (false), or all (unset)."""
+    if value is None:
+        return queryset
+    return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 # --- views -----------------------------------------------------------------------------------
 
 
-class ReferralViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    VersionedUpdateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ReferralViewSet(ServiceViewSet):
     """Referrals (紹介・引継ぎ) to another desk or a partner organisation.
 
     PUT/PATCH edit the hand-off checklist only (with `If-Match`); the status changes through
-    the actions. An internal referral is answered by the receiving desk's coordinator or a
-    manager; an external one records the partner's acknowledgement and outcome.
+    the actions, which take an optional `If-Match` (412 when stale). An internal referral is
+    answered by the receiving desk's coordinator or a manager; an external one records the
+    partner's acknowledgement and outcome.
     """
 
+    model = Referral
     serializer_class = ReferralSerializer
     create_serializer_class = ReferralCreateSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    update_serializer_class = ChecklistSerializer
     filterset_class = ReferralFilter
     ordering_fields = {"id": "id", "referred_at": "referred_at", "updated_at": "updated_at"}
     ordering = ["-referred_at"]
 
-    def get_queryset(self) -> QuerySet[Referral]:
-        if getattr(self, "swagger_fake_view", False):
-            return Referral.objects.none()
-        return selectors.referral_list_for_user(self.request.user)
+    def list_for_user(self, user: Any) -> QuerySet[Referral]:
+        return selectors.with_handoff(selectors.referral_list_for_user(user=user))
 
-    def get_object(self) -> Referral:
-        return selectors.referral_get_for_user(self.request.user, self.kwargs["pk"])
+    def get_for_user(self, user: Any, pk: Any) -> Referral:
+        return selectors.referral_get_for_user(user=user, pk=pk)
 
-    def get_update_serializer_class(self) -> type:
-        return ChecklistSerializer
+    def after_read(self, objects: list[Model], *, many: bool) -> None:
+        """A read of a referral shows its cases: restricted ones go to the access log."""
+        user = self.request.user
+        cases = [case for referral in objects for case in policy.cases_read_through(user, referral)]
+        via = "api-list" if many else "api"
+        case_services.access_log_record(user=user, cases=cases, via=via)
 
-    def _render(self, referral: Referral) -> Response:
-        fresh = selectors.referral_get_for_user(self.request.user, referral.pk)
-        return Response(self.get_serializer(fresh).data)
-
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        data = dict(validated_data)
+    def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
         from_case = resolve(
             "from_case", case_selectors.case_get_for_user, user=user, pk=data.pop("from_case")
         )
         case_services.access_log_record(user=user, cases=[from_case], via="api")
-        to_desk = data.pop("to_desk", None)
-        to_partner = data.pop("to_partner", None)
         checklist = data.pop("checklist", None) or {}
         checklist.pop("original_referrer_informed", None)
-        referral = services.referral_create(
+        return services.referral_create(
             from_case=from_case,
             by=user,
-            to_desk=resolve("to_desk", active_desk_get, code=to_desk or None),
-            to_partner=resolve("to_partner", _partner_get, pk=to_partner),
+            to_desk=resolve("to_desk", active_desk_get, code=data.pop("to_desk", None) or None),
+            to_partner=resolve(
+                "to_partner", selectors.active_partner_get, pk=data.pop("to_partner", None)
+            ),
             **data,
             **checklist,
         )
-        return selectors.referral_get_for_user(user, referral.pk)
 
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
-        referral = services.referral_update_checklist(
-            referral=instance,
-            by=self.request.user,
-            expected_version=expected_version,
-            **validated_data,
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
+        return services.referral_update_checklist(
+            referral=obj, by=self.request.user, expected_version=expected_version, **data
         )
-        return selectors.referral_get_for_user(self.request.user, referral.pk)
 
-    def _action_input(self, request: Request, serializer_class: type) -> tuple[Referral, dict]:
-        referral = self.get_object()
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return referral, dict(serializer.validated_data)
-
-    @extend_schema(request=AcceptSerializer, responses={200: ReferralSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def accept(self, request: Request, pk: str) -> Response:
+    @transition(AcceptSerializer, ReferralSerializer)
+    def accept(self, referral: Referral, data: dict[str, Any], expected_version: int | None):
         """The receiving desk takes the case on (optionally naming its lead counselor)."""
-        referral, data = self._action_input(request, AcceptSerializer)
-        lead = data.get("lead_counselor")
-        referral = services.referral_accept(
+        return services.referral_accept(
             referral=referral,
-            by=request.user,
-            lead_counselor=resolve("lead_counselor", active_staff_get, pk=lead),
-            expected_version=expected_version_from(request, required=False),
+            by=self.request.user,
+            lead_counselor=resolve(
+                "lead_counselor", active_staff_get, pk=data.get("lead_counselor")
+            ),
+            expected_version=expected_version,
         )
-        return self._render(referral)
 
-    @extend_schema(request=DeclineSerializer, responses={200: ReferralSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def decline(self, request: Request, pk: str) -> Response:
+    @transition(DeclineSerializer, ReferralSerializer)
+    def decline(self, referral: Referral, data: dict[str, Any], expected_version: int | None):
         """Decline with a reason; the referring desk is told."""
-        referral, data = self._action_input(request, DeclineSerializer)
-        referral = services.referral_decline(
+        return services.referral_decline(
             referral=referral,
-            by=request.user,
+            by=self.request.user,
             reason=data["reason"],
-            expected_version=expected_version_from(request, required=False),
+            expected_version=expected_version,
         )
-        return self._render(referral)
 
-    @extend_schema(request=AcknowledgeSerializer, responses={200: ReferralSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def acknowledge(self, request: Request, pk: str) -> Response:
+    @transition(AcknowledgeSerializer, ReferralSerializer)
+    def acknowledge(self, referral: Referral, data: dict[str, Any], expected_version: int | None):
         """The partner confirmed it has the client; the outcome is due next."""
-        referral, data = self._action_input(request, AcknowledgeSerializer)
-        referral = services.referral_acknowledge(
+        return services.referral_acknowledge(
             referral=referral,
-            by=request.user,
+            by=self.request.user,
             partner_contact=data.get("partner_contact", ""),
             due_on=data.get("due_on"),
-            expected_version=expected_version_from(request, required=False),
+            expected_version=expected_version,
         )
-        return self._render(referral)
 
-    @extend_schema(request=OutcomeSerializer, responses={200: ReferralSerializer})
-    @action(detail=True, methods=["post"], filter_backends=[], url_path="report-outcome")
-    def report_outcome(self, request: Request, pk: str) -> Response:
+    @transition(OutcomeSerializer, ReferralSerializer, url_path="report-outcome")
+    def report_outcome(
+        self, referral: Referral, data: dict[str, Any], expected_version: int | None
+    ):
         """What came of an external referral."""
-        referral, data = self._action_input(request, OutcomeSerializer)
-        referral = services.referral_report_outcome(
+        return services.referral_report_outcome(
             referral=referral,
-            by=request.user,
+            by=self.request.user,
             outcome=data["outcome"],
-            expected_version=expected_version_from(request, required=False),
+            expected_version=expected_version,
         )
-        return self._render(referral)
 
 
-class PartnerViewSet(viewsets.ReadOnlyModelViewSet):
+class PartnerViewSet(ReadViewSet):
     """The partner organisations clients are referred to (edited in the admin)."""
 
+    model = Partner
     serializer_class = PartnerSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
     filterset_fields = {"kind": ["exact"], "active": ["exact"]}
     ordering_fields = {"id": "id", "code": "code"}
     ordering = ["code"]
 
-    def get_queryset(self) -> QuerySet[Partner]:
-        if getattr(self, "swagger_fake_view", False):
-            return Partner.objects.none()
-        from casebook.intake import policy
+    def list_for_user(self, user: Any) -> QuerySet[Partner]:
+        return selectors.partner_list_for_user(user=user, include_inactive=True)
 
-        if not policy.is_staff_member(self.request.user):
-            return Partner.objects.none()
-        return Partner.objects.all()
+    def get_for_user(self, user: Any, pk: Any) -> Partner:
+        return selectors.partner_get_for_user(user=user, pk=pk)
 
 
 def register(router: BaseRouter) -> None:

@@ -17,12 +17,12 @@ from casebook.accounts.models import Desk, DeskMembership, DeskRole, User
 from casebook.common.calendar import add_business_days
 from casebook.common.demo import DemoContext
 from casebook.common.errors import DomainError
-from casebook.common.models import save_tracked
 from casebook.intake import policy
 from casebook.intake.demo.clock import DemoClock
 from casebook.intake.models import Case, CaseStatus
+from casebook.referrals import policy as referral_policy
 from casebook.referrals import services
-from casebook.referrals.models import Partner, PartnerKind, Referral
+from casebook.referrals.models import Partner, PartnerKind, Referral, checklist_required_for
 
 K = PartnerKind
 
@@ -180,7 +180,8 @@ def seed_partners(ctx: DemoContext) -> dict[str, Partner]:
     for spec in PARTNERS:
         if spec.code in partners:
             continue
-        partner = Partner(
+        partners[spec.code] = services.partner_create(
+            by=admin,
             code=spec.code,
             name=spec.name,
             name_kana=spec.name_kana,
@@ -188,8 +189,6 @@ def seed_partners(ctx: DemoContext) -> dict[str, Partner]:
             municipality=spec.municipality,
             note=spec.note,
         )
-        save_tracked(partner, by=admin)
-        partners[spec.code] = partner
         created += 1
     ctx.log(f"partners: {created} created ({len(partners)} in the registry)")
     return partners
@@ -269,7 +268,9 @@ def seed(ctx: DemoContext) -> None:
                     and counts["internal"] < internal_target
                 ):
                     _internal(ctx, clock, case, referrer, desk_code, start, today, n, counts)
-                elif counts["external"] < external_target and case.confidentiality == "normal":
+                elif counts["external"] < external_target and referral_policy.case_is_shareable(
+                    case
+                ):
                     _external(
                         clock, case, referrer, partners[partner_code], start, today, n, counts
                     )
@@ -302,7 +303,7 @@ def _internal(
             kind="internal",
             to_desk=Desk.objects.get(code=desk_code),
             handoff_note=HANDOFF_NOTES.get(desk_code, "ご対応をお願いします。"),
-            share_full_file=case.confidentiality == "normal" and n % 3 == 0,
+            share_full_file=referral_policy.case_is_shareable(case) and n % 3 == 0,
         )
     except ValidationError as error:
         ctx.log(f"referral of {case.number} skipped: {error.messages[0]}")
@@ -343,7 +344,7 @@ def _external(
 ) -> None:
     clock.set(_moment(start, 11))
     checklist = {}
-    if partner.kind in services.CHECKLIST_PARTNER_KINDS:
+    if checklist_required_for(partner):
         checklist = {
             "consent_obtained": True,
             "documents_passed": "決算書3期分、資金繰り表、借入明細",

@@ -3,28 +3,34 @@ registered in `ReferralsConfig.ready()` (docs/architecture.md, "Extension points
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from casebook.common.extensions import BoardExtra, CasePanel, TimelineEntry, registry
-from casebook.referrals import selectors, services
+from casebook.referrals import selectors
+from casebook.referrals.models import ReferralKind, ReferralStatus
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from casebook.accounts.models import Desk, User
     from casebook.intake.models import Case
     from casebook.referrals.models import Referral
 
+RS = ReferralStatus
+# The board lists the most urgent ones; the desk's referral page has them all.
+BOARD_ROWS = 20
+
 
 def case_referrals(user: User, case: Case) -> list[Referral]:
-    """The referrals out of and into `case` that `user` may see, newest first, each marked
-    `overdue`; read once per case object, for the panel and the timeline alike."""
+    """The referrals out of and into `case` that `user` may see, newest first; read once per
+    case object, for the panel and the timeline alike."""
     seen = case.__dict__.setdefault("_referrals_seen_by", {})
     if user.pk not in seen:
-        referrals = list(selectors.referrals_for_case(user, case).order_by("-referred_at", "-pk"))
-        for referral in referrals:
-            referral.overdue = selectors.is_overdue(referral)
-        seen[user.pk] = referrals
+        seen[user.pk] = list(selectors.referrals_for_case(user=user, case=case))
     return seen[user.pk]
 
 
@@ -32,22 +38,122 @@ def referral_panel(user: User, case: Case) -> dict[str, Any]:
     return {"referrals": case_referrals(user, case)}
 
 
+def _events(referral: Referral, case: Case) -> Iterator[tuple[str, dt.datetime, str, str, Any]]:
+    """(kind, when, title, text, by) of each step of `referral` seen from `case`."""
+    if referral.from_case_id == case.pk:
+        title = _("Referred to %s") % referral.target_name
+        yield (
+            "referral_sent",
+            referral.referred_at,
+            title,
+            referral.handoff_note,
+            referral.referred_by,
+        )
+    else:
+        title = _("Referral received from %s") % referral.from_case.desk
+        yield (
+            "referral_received",
+            referral.referred_at,
+            title,
+            referral.handoff_note,
+            referral.referred_by,
+        )
+    if referral.responded_at and referral.status == RS.ACCEPTED:
+        title = _("Referral accepted by %s") % referral.to_desk
+        yield "referral_accepted", referral.responded_at, title, "", referral.responded_by
+    if referral.responded_at and referral.status == RS.DECLINED:
+        title = _("Referral declined by %s") % referral.to_desk
+        yield (
+            "referral_declined",
+            referral.responded_at,
+            title,
+            referral.decline_reason,
+            referral.responded_by,
+        )
+    if referral.acknowledged_at and referral.kind == ReferralKind.EXTERNAL:
+        title = _("%s acknowledged the referral") % referral.to_partner
+        yield (
+            "referral_acknowledged",
+            referral.acknowledged_at,
+            title,
+            referral.partner_contact,
+            None,
+        )
+    if referral.outcome_reported_at:
+        title = _("Outcome reported by %s") % referral.to_partner
+        yield (
+            "referral_outcome_reported",
+            referral.outcome_reported_at,
+            title,
+            referral.outcome,
+            None,
+        )
+
+
 def referral_timeline(user: User, case: Case) -> list[TimelineEntry]:
-    return selectors.referral_timeline_entries(user, case, referrals=case_referrals(user, case))
+    """Each referral's steps as the case timeline shows them, oldest first (the referrals
+    policy already left out what `user` may not see)."""
+    entries = [
+        TimelineEntry(
+            kind=kind,
+            at=at,
+            by=by,
+            obj=referral,
+            title=title,
+            text=text,
+            url=reverse("referrals:detail", args=[referral.pk]),
+        )
+        for referral in case_referrals(user, case)
+        for kind, at, title, text, by in _events(referral, case)
+    ]
+    entries.sort(key=lambda entry: (entry.at, entry.obj.pk))
+    return entries
 
 
 def referral_board_extras(user: User, desk: Desk) -> list[BoardExtra]:
-    incoming = list(selectors.incoming_referrals_for_desk(user, desk))
-    overdue = list(selectors.overdue_referrals_for_desk(user, desk))
-    return [
-        BoardExtra(key="incoming_referrals", label=str(_("incoming referrals")), items=incoming),
-        BoardExtra(
-            key="overdue_referrals",
-            label=str(_("overdue referrals")),
-            items=overdue,
-            overdue=True,
+    """Under the desk board: the referrals awaiting the desk's answer, and the overdue ones
+    on either side; a bounded page each (one query each, whatever their number)."""
+    lists = (
+        (
+            "incoming_referrals",
+            _("incoming referrals"),
+            False,
+            selectors.incoming_referrals_for_desk(user=user, desk=desk),
         ),
+        (
+            "overdue_referrals",
+            _("overdue referrals"),
+            True,
+            selectors.overdue_referrals_for_desk(user=user, desk=desk),
+        ),
+    )
+    return [
+        BoardExtra(
+            key=key,
+            label=label,
+            items=selectors.referral_page(user=user, referrals=referrals, size=BOARD_ROWS),
+            overdue=overdue,
+            template="referrals/_board_extra.html",
+        )
+        for key, label, overdue, referrals in lists
     ]
+
+
+def referral_close_blocker(case: Case) -> str | None:
+    """A case does not close while an internal referral out of it or into it awaits its
+    answer (docs/rules.md, "Case lifecycle")."""
+    waiting = selectors.pending_internal_referral(case=case)
+    if waiting is None:
+        return None
+    if waiting.from_case_id == case.pk:
+        return _("the referral to %(desk)s (#%(id)s) is still awaiting an answer") % {
+            "desk": waiting.to_desk,
+            "id": waiting.pk,
+        }
+    return _("accept or decline the referral from %(desk)s (#%(id)s) first") % {
+        "desk": waiting.from_case.desk,
+        "id": waiting.pk,
+    }
 
 
 def register() -> None:
@@ -61,4 +167,4 @@ def register() -> None:
         )
     )
     registry.add_board_extra_provider(referral_board_extras)
-    registry.add_close_blocker(services.referral_close_blocker)
+    registry.add_close_blocker(referral_close_blocker)

@@ -1,10 +1,12 @@
-"""Forms of the referral screens. They parse input; every rule is checked by the services."""
+"""Forms of the referral screens. They parse input; every rule is checked by the services and
+every choice offered comes from the view (the policy's offers, the desk's case workers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import Desk, User
@@ -17,7 +19,29 @@ class PartnerChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
-class ReferralForm(forms.Form):
+class HandoffChecklistForm(forms.Form):
+    """The hand-off checklist's fields, on the referral form and on the checklist's own."""
+
+    consent_obtained = forms.BooleanField(
+        label=_("the client consented to sharing information"), required=False
+    )
+    consent_obtained_on = forms.DateField(
+        label=_("consent obtained on"), required=False, widget=DateInput
+    )
+    documents_passed = forms.CharField(
+        label=_("documents passed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    original_referrer = forms.CharField(
+        label=_("original referrer (chamber, bank …)"), max_length=200, required=False
+    )
+    informs_original_referrer = forms.ChoiceField(
+        label=_("who informs the original referrer"),
+        choices=[("", "—"), *InformsReferrer.choices],
+        required=False,
+    )
+
+
+class ReferralForm(HandoffChecklistForm):
     kind = forms.ChoiceField(
         label=_("referral to"), choices=ReferralKind.choices, widget=forms.RadioSelect
     )
@@ -48,37 +72,49 @@ class ReferralForm(forms.Form):
         widget=DateInput,
         help_text=_("Empty: counted in business days from today."),
     )
-    consent_obtained = forms.BooleanField(
-        label=_("the client consented to sharing information"), required=False
-    )
-    consent_obtained_on = forms.DateField(
-        label=_("consent obtained on"), required=False, widget=DateInput
-    )
-    documents_passed = forms.CharField(
-        label=_("documents passed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    original_referrer = forms.CharField(
-        label=_("original referrer (chamber, bank …)"), max_length=200, required=False
-    )
-    informs_original_referrer = forms.ChoiceField(
-        label=_("who informs the original referrer"),
-        choices=[("", "—"), *InformsReferrer.choices],
-        required=False,
-    )
     attach_to_existing = forms.BooleanField(
         label=_("attach to the desk's open case instead of opening a new one"), required=False
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, from_desk: Desk, shareable: bool, **kwargs: Any) -> None:
+    # What the form hands to `services.referral_create` (besides the target it names).
+    SERVICE_FIELDS = (
+        "kind",
+        "handoff_note",
+        "share_full_file",
+        "attach_to_existing",
+        "due_on",
+        "title",
+        *HandoffChecklistForm.base_fields,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        desks: QuerySet[Desk],
+        partners: QuerySet[Partner],
+        shareable: bool,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_desk"].queryset = Desk.objects.filter(active=True).exclude(pk=from_desk.pk)
-        self.fields["to_partner"].queryset = Partner.objects.filter(active=True)
+        self.fields["to_desk"].queryset = desks
+        self.fields["to_partner"].queryset = partners
         if not shareable:
             self.fields["share_full_file"].disabled = True
             self.fields["share_full_file"].help_text = _(
                 "The file of a confidential or restricted case is never shared by a referral."
             )
+
+    def service_input(self) -> dict[str, Any]:
+        """The cleaned input as `services.referral_create` takes it: the desk of an internal
+        referral, the partner of an external one."""
+        data = self.cleaned_data
+        internal = data["kind"] == ReferralKind.INTERNAL
+        return {
+            **{name: data[name] for name in self.SERVICE_FIELDS},
+            "to_desk": data["to_desk"] if internal else None,
+            "to_partner": None if internal else data["to_partner"],
+        }
 
 
 class AcceptForm(forms.Form):
@@ -86,16 +122,9 @@ class AcceptForm(forms.Form):
         label=_("lead counselor (optional)"), queryset=User.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, desk: Desk | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if desk is not None:
-            self.fields["lead_counselor"].queryset = (
-                User.objects.filter(
-                    memberships__desk=desk, memberships__active=True, is_active=True
-                )
-                .distinct()
-                .order_by("display_name_kana", "username")
-            )
+        self.fields["lead_counselor"].queryset = staff
 
 
 class DeclineForm(forms.Form):
@@ -117,24 +146,7 @@ class OutcomeForm(forms.Form):
     )
 
 
-class ChecklistForm(forms.Form):
-    consent_obtained = forms.BooleanField(
-        label=_("the client consented to sharing information"), required=False
-    )
-    consent_obtained_on = forms.DateField(
-        label=_("consent obtained on"), required=False, widget=DateInput
-    )
-    documents_passed = forms.CharField(
-        label=_("documents passed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    original_referrer = forms.CharField(
-        label=_("original referrer (chamber, bank …)"), max_length=200, required=False
-    )
-    informs_original_referrer = forms.ChoiceField(
-        label=_("who informs the original referrer"),
-        choices=[("", "—"), *InformsReferrer.choices],
-        required=False,
-    )
+class ChecklistForm(HandoffChecklistForm):
     original_referrer_informed = forms.BooleanField(
         label=_("the original referrer has been informed"), required=False
     )

@@ -1,16 +1,23 @@
 """Referrals across desks and to partner organisations (docs/rules.md, "Referrals").
 
-Models hold fields and database invariants only; the rules live in `services.py`, who sees
-which referral in `selectors.py` (on top of the case policy in `casebook.intake.policy`).
+Models hold fields, database invariants and values derived from one row (deadlines passed,
+the checklist); who sees and answers a referral is `policy.py` (on top of the case policy),
+what a change may do is `services/`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from casebook.common.calendar import business_days_between
 
 
 class PartnerKind(models.TextChoices):
@@ -77,6 +84,25 @@ EXTERNAL_STATUSES = frozenset({"sent", "acknowledged", "outcome_reported"})
 # A referral is "open" while someone still owes an answer.
 OPEN_STATUSES = frozenset({"pending", "sent", "acknowledged"})
 
+_RS = ReferralStatus
+# The answers a referral takes (docs/rules.md, "Referrals") -> the states each may start from.
+# The policy reads this to offer them, the services to refuse them. A partner may report the
+# outcome without acknowledging first.
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    "accept": frozenset({_RS.PENDING}),
+    "decline": frozenset({_RS.PENDING}),
+    "acknowledge": frozenset({_RS.SENT}),
+    "report_outcome": frozenset({_RS.SENT, _RS.ACKNOWLEDGED}),
+}
+# What the pages call each action on a referral (a refused one is named by its label).
+REFERRAL_ACTION_LABELS = {
+    "accept": _("accept the referral"),
+    "decline": _("decline the referral"),
+    "acknowledge": _("record the partner's acknowledgement"),
+    "report_outcome": _("record the outcome"),
+    "checklist": _("keep the hand-off checklist"),
+}
+
 
 class InformsReferrer(models.TextChoices):
     """Hand-off checklist: who tells the original referrer (a chamber, a bank …) the result."""
@@ -84,6 +110,27 @@ class InformsReferrer(models.TextChoices):
     US = "us", _("we (the referring desk)")
     RECEIVER = "receiver", _("the receiving organisation")
     NOBODY = "nobody", _("nobody: there is no original referrer")
+
+
+# Hand-offs to these partners follow the checklist (docs/rules.md, "Referrals").
+CHECKLIST_PARTNER_KINDS = frozenset(
+    {PartnerKind.SUCCESSION_CENTRE, PartnerKind.REVITALISATION_COUNCIL}
+)
+# The hand-off checklist as its forms and the API name it; `original_referrer_informed` stands
+# for `original_referrer_informed_at` (set when it becomes true).
+CHECKLIST_FIELDS = (
+    "consent_obtained",
+    "consent_obtained_on",
+    "documents_passed",
+    "original_referrer",
+    "informs_original_referrer",
+    "original_referrer_informed",
+)
+
+
+def checklist_required_for(partner: Partner | None) -> bool:
+    """The yorozu hub ↔ revitalisation council ↔ succession centre hand-offs need it."""
+    return partner is not None and partner.kind in CHECKLIST_PARTNER_KINDS
 
 
 class Referral(models.Model):
@@ -233,6 +280,31 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        """Still awaiting an answer after its due date."""
+        today = today or timezone.localdate()
+        return self.is_open and self.due_on is not None and self.due_on < today
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    def business_days_overdue(self, today: dt.date | None = None) -> int:
+        today = today or timezone.localdate()
+        if not self.is_overdue(today):
+            return 0
+        return max(business_days_between(self.due_on, today), 0)
+
+    @property
+    def checklist_required(self) -> bool:
+        return checklist_required_for(self.to_partner)
+
+    def checklist_values(self) -> dict[str, Any]:
+        """The hand-off checklist by the names of `CHECKLIST_FIELDS`."""
+        values = {name: getattr(self, name) for name in CHECKLIST_FIELDS[:-1]}
+        values["original_referrer_informed"] = self.original_referrer_informed_at is not None
+        return values
 
     @property
     def target_name(self) -> str:

@@ -24,7 +24,7 @@ from casebook.common.calendar import add_business_days
 from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
 from casebook.intake.events import publish_case_event
 from casebook.referrals.models import OPEN_STATUSES, Referral, ReferralKind, ReferralStatus
-from casebook.referrals.selectors import referral_visibility_q
+from casebook.referrals.policy import visible_referrals_q
 from casebook.referrals.services.common import notify_ids
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ STAGES = {
 def referral_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
     """The referrals `user` may see now, by number and desks or partner (never the client)."""
     rows = (
-        Referral.objects.filter(referral_visibility_q(user), pk__in=list(ids))
+        Referral.objects.filter(visible_referrals_q(user), pk__in=list(ids))
         .values_list("pk", "from_case__desk__name", "to_desk__name", "to_partner__name")
         .distinct()
     )

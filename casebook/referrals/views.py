@@ -1,29 +1,33 @@
-"""Referral screens: refer from a case, a desk's referrals, one referral, reports, partners."""
+"""Referral screens: refer from a case, a desk's referrals, one referral and its answers,
+reports, partners. Every object through a getter (404), every offer from the policies, every
+answer through `common.web.form_action`."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebook.accounts.selectors import desk_get_for_user, desk_list_for_user
+from casebook.accounts.models import User
+from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
+from casebook.common.errors import TransitionNotAllowed
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
-from casebook.common.web import apply_service_errors, form_action, page_view
-from casebook.intake import policy
+from casebook.common.web import form_action, page_view
+from casebook.intake import policy as case_policy
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
-from casebook.intake.models import Confidentiality
-from casebook.referrals import selectors, services
+from casebook.intake.models import Case
+from casebook.referrals import policy, selectors, services
 from casebook.referrals.forms import (
     AcceptForm,
     AcknowledgeForm,
@@ -34,6 +38,23 @@ from casebook.referrals.forms import (
     ReportFilterForm,
 )
 from casebook.referrals.models import Referral, ReferralKind
+
+SESSIONS_SHOWN = 20
+
+
+def _log_reads(request: HttpRequest, referrals: list[Referral], *, once_a_day: bool) -> None:
+    """The restricted cases a page shows through its referrals go to the access log."""
+    cases = [case for r in referrals for case in policy.cases_read_through(request.user, r)]
+    case_services.access_log_record(
+        user=request.user, cases=cases, via="referral", once_a_day=once_a_day
+    )
+
+
+def _page_number(request: HttpRequest, name: str) -> int:
+    try:
+        return max(int(request.GET.get(name, 1)), 1)
+    except ValueError:
+        return 1
 
 
 @require_GET
@@ -49,27 +70,33 @@ def referral_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page_view
 def desk_referrals(request: HttpRequest, code: str) -> HttpResponse:
+    """A desk's overdue, incoming and outgoing referrals, each list paged on its own."""
     user = request.user
     desk = desk_get_for_user(user=user, code=code)
-    today = timezone.localdate()
-    incoming = list(selectors.incoming_referrals_for_desk(user, desk, statuses=None)[:100])
-    outgoing = list(selectors.outgoing_referrals_for_desk(user, desk)[:100])
-    overdue = list(selectors.overdue_referrals_for_desk(user, desk, today=today))
+    lists = {
+        "overdue": selectors.overdue_referrals_for_desk(user=user, desk=desk),
+        "incoming": selectors.incoming_referrals_for_desk(user=user, desk=desk, statuses=None),
+        "outgoing": selectors.outgoing_referrals_for_desk(user=user, desk=desk),
+    }
+    pages = {
+        name: selectors.referral_page(
+            user=user, referrals=referrals, number=_page_number(request, f"{name}_page")
+        )
+        for name, referrals in lists.items()
+    }
+    # A list: each restricted case on it is logged once a day, not every visit.
+    _log_reads(request, [r for page in pages.values() for r in page], once_a_day=True)
     return render(
         request,
         "referrals/desk.html",
-        {
-            "desk": desk,
-            "desks": desk_list_for_user(user=user),
-            "incoming": incoming,
-            "outgoing": outgoing,
-            "overdue": overdue,
-            "overdue_ids": {r.pk for r in overdue},
-        },
+        {"desk": desk, "desks": desk_list_for_user(user=user), **pages},
     )
 
 
-def _case_from_query(request: HttpRequest) -> Any:
+# --- refer a case -------------------------------------------------------------------------
+
+
+def _case_from_query(request: HttpRequest) -> Case:
     case_pk = request.GET.get("case") or request.POST.get("case")
     if not case_pk:
         raise Http404("no case named")
@@ -78,254 +105,208 @@ def _case_from_query(request: HttpRequest) -> Any:
     return case
 
 
-def _warnings(request: HttpRequest, case: Any, data: dict[str, Any]) -> tuple[list[str], bool]:
-    """Flags to confirm before an internal referral (an open case there, a loop back), and
-    whether the referrer may attach to that open case."""
-    desk = data.get("to_desk")
-    if data.get("kind") != ReferralKind.INTERNAL or desk is None:
-        return [], False
+def _warnings(flags: selectors.ReferralFlags, desk: Any) -> list[str]:
+    """The flags of an internal referral, in words, to confirm before it is sent."""
     found: list[str] = []
-    attachable = False
-    existing = services.existing_open_case(desk=desk, client_id=case.client_id)
-    if existing is not None:
-        attachable = policy.can_see_case(request.user, existing)
-        if attachable:
-            found.append(
-                _("%(desk)s already has an open case for this client: %(number)s.")
-                % {"desk": desk, "number": existing.number}
-            )
-        else:
-            found.append(_("%s already has an open case for this client.") % desk)
-    loop = services.loop_referral(from_case=case, to_desk=desk, at=timezone.now())
-    if loop is not None:
+    if flags.existing_case is not None and flags.existing_case_visible:
+        found.append(
+            _("%(desk)s already has an open case for this client: %(number)s.")
+            % {"desk": desk, "number": flags.existing_case.number}
+        )
+    elif flags.existing_case is not None:
+        found.append(_("%s already has an open case for this client.") % desk)
+    if flags.loop is not None:
         found.append(
             _("%(desk)s referred this client to your desk within the last 30 days (#%(id)s).")
-            % {"desk": desk, "id": loop.pk}
+            % {"desk": desk, "id": flags.loop.pk}
         )
-    return found, attachable
+    return found
 
 
 @require_http_methods(["GET", "POST"])
 @page_view
 def referral_new(request: HttpRequest) -> HttpResponse:
+    """Refer a case; an internal referral that raises a flag is confirmed before it is sent."""
+    user = request.user
     case = _case_from_query(request)
-    policy.require(request.user, policy.Action.REFER, case)
-    shareable = case.confidentiality == Confidentiality.NORMAL
-    form = ReferralForm(
-        request.POST or None,
-        from_desk=case.desk,
-        shareable=shareable,
-        initial={"kind": ReferralKind.INTERNAL},
-    )
-    warnings: list[str] = []
-    attachable = False
-    if request.method == "POST" and form.is_valid():
+    case_policy.require_offered(user, case, "refer")
+    shareable = policy.case_is_shareable(case)
+
+    def make_form(data: Any = None) -> ReferralForm:
+        return ReferralForm(
+            data,
+            desks=selectors.desks_to_refer_to(from_case=case),
+            partners=selectors.partner_list_for_user(user=user),
+            shareable=shareable,
+            initial={"kind": ReferralKind.INTERNAL},
+        )
+
+    def render_form(form: ReferralForm, status: int, **extra: Any) -> HttpResponse:
+        context = {"case": case, "form": form, "shareable": shareable, "warnings": [], **extra}
+        return render(request, "referrals/new.html", context, status=status)
+
+    form = make_form(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        warnings, attachable = _warnings(request, case, data)
-        if warnings and not data["confirmed"]:
-            form = ReferralForm(
-                {**request.POST.dict(), "confirmed": "on"}, from_desk=case.desk, shareable=shareable
-            )
-            form.is_valid()
-        else:
-            try:
-                referral = services.referral_create(
-                    from_case=case,
-                    by=request.user,
-                    kind=data["kind"],
-                    to_desk=data["to_desk"] if data["kind"] == ReferralKind.INTERNAL else None,
-                    to_partner=data["to_partner"]
-                    if data["kind"] == ReferralKind.EXTERNAL
-                    else None,
-                    handoff_note=data["handoff_note"],
-                    share_full_file=bool(data["share_full_file"]) and shareable,
-                    attach_to_existing=data["attach_to_existing"],
-                    due_on=data["due_on"],
-                    title=data["title"],
-                    consent_obtained=data["consent_obtained"],
-                    consent_obtained_on=data["consent_obtained_on"],
-                    documents_passed=data["documents_passed"],
-                    original_referrer=data["original_referrer"],
-                    informs_original_referrer=data["informs_original_referrer"],
+        if data["kind"] == ReferralKind.INTERNAL and data["to_desk"] is not None:
+            flags = selectors.referral_flags(user=user, from_case=case, to_desk=data["to_desk"])
+            if flags.raised and not data["confirmed"]:
+                confirm = make_form({**request.POST.dict(), "confirmed": "on"})
+                confirm.is_valid()
+                return render_form(
+                    confirm,
+                    200,
+                    warnings=_warnings(flags, data["to_desk"]),
+                    attachable=flags.existing_case_visible,
                 )
-            except ValidationError as error:
-                apply_service_errors(form, error, rename={"from_case": "__all__"})
-            else:
-                messages.success(request, _("Referred to %s.") % referral.target_name)
-                return redirect(referral.get_absolute_url())
-    return render(
+    return form_action(
         request,
-        "referrals/new.html",
-        {
-            "case": case,
-            "form": form,
-            "warnings": warnings,
-            "attachable": attachable,
-            "shareable": shareable,
-        },
+        form=form,
+        perform=lambda data: services.referral_create(
+            from_case=case, by=user, **form.service_input()
+        ),
+        done=lambda referral: _("Referred to %s.") % referral.target_name,
+        success_url=lambda referral: referral.get_absolute_url(),
+        render_form=render_form,
+        rename={"from_case": NON_FIELD_ERRORS},
     )
+
+
+# --- one referral and its answers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of the referral page: its form (bound to the POST, or not), the service it
+    calls, what the page says after it."""
+
+    form: Callable[[Referral, Any], forms.Form]
+    perform: Callable[[User, Referral, dict[str, Any]], Referral]
+    done: str
+
+
+def _checklist_form(referral: Referral, data: Any) -> ChecklistForm:
+    return ChecklistForm(data, initial={**referral.checklist_values(), "version": referral.version})
+
+
+ANSWERS: dict[str, Answer] = {
+    "accept": Answer(
+        lambda referral, data: AcceptForm(data, staff=desk_case_workers(desk=referral.to_desk)),
+        lambda by, referral, data: services.referral_accept(
+            referral=referral, by=by, lead_counselor=data["lead_counselor"]
+        ),
+        gettext_lazy("The referral is accepted."),
+    ),
+    "decline": Answer(
+        lambda referral, data: DeclineForm(data),
+        lambda by, referral, data: services.referral_decline(
+            referral=referral, by=by, reason=data["reason"]
+        ),
+        gettext_lazy("The referral is declined; the referring desk is told."),
+    ),
+    "acknowledge": Answer(
+        lambda referral, data: AcknowledgeForm(data),
+        lambda by, referral, data: services.referral_acknowledge(
+            referral=referral, by=by, partner_contact=data["partner_contact"], due_on=data["due_on"]
+        ),
+        gettext_lazy("The partner's acknowledgement is recorded."),
+    ),
+    "report_outcome": Answer(
+        lambda referral, data: OutcomeForm(data),
+        lambda by, referral, data: services.referral_report_outcome(
+            referral=referral, by=by, outcome=data["outcome"]
+        ),
+        gettext_lazy("The outcome is recorded."),
+    ),
+    "checklist": Answer(
+        _checklist_form,
+        lambda by, referral, data: services.referral_update_checklist(
+            referral=referral,
+            by=by,
+            expected_version=data["version"],
+            **{name: value for name, value in data.items() if name != "version"},
+        ),
+        gettext_lazy("The hand-off checklist is saved."),
+    ),
+}
+
+
+def _visible_referral(request: HttpRequest, pk: int) -> Referral:
+    """The referral of the URL (404 when unseen), the restricted cases it shows logged."""
+    referral = selectors.referral_get_for_user(user=request.user, pk=pk)
+    _log_reads(request, [referral], once_a_day=False)
+    return referral
+
+
+def _detail(
+    request: HttpRequest,
+    referral: Referral,
+    *,
+    status: int = 200,
+    in_error: tuple[str, forms.Form] | None = None,
+    refused: list[str] | None = None,
+) -> HttpResponse:
+    """The referral page; `in_error` keeps a refused answer's form with what was typed."""
+    user = request.user
+    offered = policy.offered_actions(user, referral)
+    answer_forms = {name: ANSWERS[name].form(referral, None) for name in offered}
+    refused = list(refused or [])
+    if in_error is not None:
+        name, form = in_error
+        if name in answer_forms:
+            answer_forms[name] = form
+        else:  # the answer is no longer offered: say why above the page
+            refused += [str(message) for message in form.non_field_errors()]
+    context = {
+        "referral": referral,
+        "actions": offered,
+        "forms": answer_forms,
+        "refused": refused,
+        "handoff": policy.handoff_view(user, referral),
+        "client_name": policy.client_name_shown(user, referral),
+        "existing_case": policy.existing_case_shown(user, referral),
+        "created_case_visible": policy.can_see_created_case(user, referral),
+        "sessions": list(
+            selectors.sessions_visible_through(user=user, referral=referral)[:SESSIONS_SHOWN]
+        ),
+    }
+    return render(request, "referrals/detail.html", context, status=status)
 
 
 @require_GET
 @page_view
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(request.user, pk)
-    return render(request, "referrals/detail.html", _detail_context(request, referral))
+    return _detail(request, _visible_referral(request, pk))
 
 
-def _detail_context(
-    request: HttpRequest, referral: Referral, **forms_in_error: forms.Form
-) -> dict[str, Any]:
-    user = request.user
-    actions = selectors.referral_actions(user, referral)
-    context: dict[str, Any] = {
-        "referral": referral,
-        "handoff": selectors.handoff_view(user, referral),
-        "actions": actions,
-        "existing_case": selectors.visible_existing_case(user, referral),
-        "overdue": selectors.is_overdue(referral),
-        "created_case_visible": referral.created_case is not None
-        and policy.can_see_case(user, referral.created_case),
-        "sessions": list(selectors.sessions_visible_through(user, referral)[:20]),
-        "checklist_needed": services.checklist_required(
-            from_case=referral.from_case, to_partner=referral.to_partner
-        ),
-    }
-    if "accept" in actions:
-        context["accept_form"] = forms_in_error.get("accept") or AcceptForm(desk=referral.to_desk)
-        context["decline_form"] = forms_in_error.get("decline") or DeclineForm()
-    if "acknowledge" in actions:
-        context["acknowledge_form"] = forms_in_error.get("acknowledge") or AcknowledgeForm()
-    if "report-outcome" in actions:
-        context["outcome_form"] = forms_in_error.get("outcome") or OutcomeForm()
-    if "checklist" in actions:
-        context["checklist_form"] = forms_in_error.get("checklist") or ChecklistForm(
-            initial={
-                "consent_obtained": referral.consent_obtained,
-                "consent_obtained_on": referral.consent_obtained_on,
-                "documents_passed": referral.documents_passed,
-                "original_referrer": referral.original_referrer,
-                "informs_original_referrer": referral.informs_original_referrer,
-                "original_referrer_informed": referral.original_referrer_informed_at is not None,
-                "version": referral.version,
-            }
-        )
-    return context
-
-
-def _act(
-    request: HttpRequest,
-    pk: int,
-    *,
-    name: str,
-    form_class: Callable[..., forms.Form],
-    perform: Callable[[Referral, dict[str, Any]], Referral],
-    done: str,
-    form_kwargs: Callable[[Referral], dict[str, Any]] | None = None,
-) -> HttpResponse:
-    """One answer on the referral page (`form_action`); errors show on the page (400/409)."""
-    referral = selectors.referral_get_for_user(request.user, pk)
-    form = form_class(request.POST, **(form_kwargs(referral) if form_kwargs else {}))
-
-    def render_form(form: forms.Form, status: int) -> HttpResponse:
-        shown = selectors.referral_get_for_user(request.user, pk)
-        context = _detail_context(request, shown, **{name: form})
-        return render(request, "referrals/detail.html", context, status=status)
-
+@require_POST
+@page_view
+def referral_answer(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One answer on the referral page (accept, decline, acknowledge, report the outcome,
+    keep the checklist): 403 naming the rule, 409 naming the states, 400 at the fields."""
+    referral = _visible_referral(request, pk)
+    try:
+        policy.require_offered(request.user, referral, name)
+    except TransitionNotAllowed as error:
+        return _detail(request, referral, status=409, refused=[error.message])
+    answer = ANSWERS[name]
     return form_action(
         request,
-        form=form,
-        perform=lambda data: perform(referral, data),
-        done=done,
+        form=answer.form(referral, request.POST),
+        perform=lambda data: answer.perform(request.user, referral, data),
+        done=str(answer.done),
         success_url=referral.get_absolute_url(),
-        render_form=render_form,
-    )
-
-
-@require_POST
-@page_view
-def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        name="accept",
-        form_class=AcceptForm,
-        form_kwargs=lambda referral: {"desk": referral.to_desk},
-        perform=lambda r, data: services.referral_accept(
-            referral=r, by=request.user, lead_counselor=data["lead_counselor"]
+        render_form=lambda form, status: _detail(
+            request,
+            selectors.referral_get_for_user(user=request.user, pk=pk),
+            status=status,
+            in_error=(name, form),
         ),
-        done=_("The referral is accepted."),
+        transition_field=NON_FIELD_ERRORS,
     )
 
 
-@require_POST
-@page_view
-def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        name="decline",
-        form_class=DeclineForm,
-        perform=lambda r, data: services.referral_decline(
-            referral=r, by=request.user, reason=data["reason"]
-        ),
-        done=_("The referral is declined; the referring desk is told."),
-    )
-
-
-@require_POST
-@page_view
-def referral_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        name="acknowledge",
-        form_class=AcknowledgeForm,
-        perform=lambda r, data: services.referral_acknowledge(
-            referral=r,
-            by=request.user,
-            partner_contact=data["partner_contact"],
-            due_on=data["due_on"],
-        ),
-        done=_("The partner's acknowledgement is recorded."),
-    )
-
-
-@require_POST
-@page_view
-def referral_report_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        name="outcome",
-        form_class=OutcomeForm,
-        perform=lambda r, data: services.referral_report_outcome(
-            referral=r, by=request.user, outcome=data["outcome"]
-        ),
-        done=_("The outcome is recorded."),
-    )
-
-
-@require_POST
-@page_view
-def referral_checklist(request: HttpRequest, pk: int) -> HttpResponse:
-    def perform(referral: Referral, data: dict[str, Any]) -> Referral:
-        changes = {k: v for k, v in data.items() if k != "version"}
-        return services.referral_update_checklist(
-            referral=referral, by=request.user, expected_version=data["version"], **changes
-        )
-
-    return _act(
-        request,
-        pk,
-        name="checklist",
-        form_class=ChecklistForm,
-        perform=perform,
-        done=_("The hand-off checklist is saved."),
-    )
-
-
-# --- reports -------------------------------------------------------------------------------
+# --- reports ------------------------------------------------------------------------------
 
 
 def _fiscal_year(request: HttpRequest) -> int:
@@ -347,8 +328,8 @@ def _number(value: float | None) -> str:
 @page_view
 def referral_reports(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
-    matrix = selectors.referral_desk_matrix(request.user, fiscal_year=fiscal_year)
-    partners = selectors.referral_partner_report(request.user, fiscal_year=fiscal_year)
+    matrix = selectors.referral_desk_matrix(user=request.user, fiscal_year=fiscal_year)
+    partners = selectors.referral_partner_report(user=request.user, fiscal_year=fiscal_year)
     return render(
         request,
         "referrals/reports.html",
@@ -379,7 +360,7 @@ def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Ht
 @page_view
 def desk_matrix_csv(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
-    matrix = selectors.referral_desk_matrix(request.user, fiscal_year=fiscal_year)
+    matrix = selectors.referral_desk_matrix(user=request.user, fiscal_year=fiscal_year)
     rows = [
         [
             pair.from_desk.code,
@@ -416,7 +397,7 @@ def desk_matrix_csv(request: HttpRequest) -> HttpResponse:
 @page_view
 def partners_csv(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
-    report = selectors.referral_partner_report(request.user, fiscal_year=fiscal_year)
+    report = selectors.referral_partner_report(user=request.user, fiscal_year=fiscal_year)
     rows = [
         [
             row.partner.code,
@@ -448,6 +429,8 @@ def partners_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page_view
 def partner_list(request: HttpRequest) -> HttpResponse:
-    if not policy.is_staff_member(request.user):
+    """The partner registry, for the staff who use the case screens (404 for anyone else)."""
+    if not policy.may_see_partners(request.user):
         raise Http404("no partner registry for this login")
-    return render(request, "referrals/partners.html", {"partners": selectors.partner_list()})
+    partners = selectors.partner_list_for_user(user=request.user)
+    return render(request, "referrals/partners.html", {"partners": partners})

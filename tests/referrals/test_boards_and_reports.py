@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from casebook.common.errors import ActionNotPermitted
 from casebook.referrals import selectors, services
+from casebook.referrals.extensions import referral_timeline
 from casebook.referrals.models import Referral
 from tests.factories import PartnerFactory, desk, refer_external, refer_internal
 
@@ -21,15 +22,17 @@ def test_an_overdue_referral_shows_on_both_desks_boards(cast, yorozu_case, ip_co
     referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
     make_overdue(referral)
 
-    assert referral in selectors.overdue_referrals_for_desk(ip_coordinator, desk("ip"))
-    assert referral in selectors.overdue_referrals_for_desk(cast.coordinator, desk("yorozu"))
-    assert not selectors.overdue_referrals_for_desk(cast.outsider, desk("ip")).exists()
+    assert referral in selectors.overdue_referrals_for_desk(user=ip_coordinator, desk=desk("ip"))
+    assert referral in selectors.overdue_referrals_for_desk(
+        user=cast.coordinator, desk=desk("yorozu")
+    )
+    assert not selectors.overdue_referrals_for_desk(user=cast.outsider, desk=desk("ip")).exists()
 
 
 def test_a_referral_within_its_deadline_is_not_overdue(cast, yorozu_case, ip_coordinator):
     refer_internal(yorozu_case, "ip", by=cast.counselor)
 
-    assert not selectors.overdue_referrals_for_desk(ip_coordinator, desk("ip")).exists()
+    assert not selectors.overdue_referrals_for_desk(user=ip_coordinator, desk=desk("ip")).exists()
 
 
 def test_an_answered_referral_is_no_longer_overdue(cast, yorozu_case, ip_coordinator):
@@ -38,16 +41,16 @@ def test_an_answered_referral_is_no_longer_overdue(cast, yorozu_case, ip_coordin
 
     services.referral_accept(referral=referral, by=ip_coordinator)
 
-    assert not selectors.overdue_referrals_for_desk(ip_coordinator, desk("ip")).exists()
+    assert not selectors.overdue_referrals_for_desk(user=ip_coordinator, desk=desk("ip")).exists()
 
 
 def test_an_overdue_partner_follow_up_shows_on_the_referring_desks_board(cast, yorozu_case):
     referral = refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)
     make_overdue(referral)
 
-    assert list(selectors.overdue_referrals_for_desk(cast.coordinator, desk("yorozu"))) == [
-        referral
-    ]
+    assert list(
+        selectors.overdue_referrals_for_desk(user=cast.coordinator, desk=desk("yorozu"))
+    ) == [referral]
 
 
 def test_overdue_is_counted_in_business_days(cast, yorozu_case):
@@ -56,8 +59,8 @@ def test_overdue_is_counted_in_business_days(cast, yorozu_case):
     referral.refresh_from_db()
 
     # Due on Friday 1 May 2026; by Friday 8 May only 7 and 8 May were business days.
-    assert selectors.business_days_overdue(referral, today=dt.date(2026, 5, 8)) == 2
-    assert selectors.business_days_overdue(referral, today=dt.date(2026, 5, 1)) == 0
+    assert referral.business_days_overdue(today=dt.date(2026, 5, 8)) == 2
+    assert referral.business_days_overdue(today=dt.date(2026, 5, 1)) == 0
 
 
 def test_incoming_referrals_list_the_pending_ones_first(cast, yorozu_case, ip_coordinator):
@@ -68,22 +71,26 @@ def test_incoming_referrals_list_the_pending_ones_first(cast, yorozu_case, ip_co
     services.referral_accept(referral=answered, by=ip_coordinator)
     waiting = refer_internal(other, "ip", by=cast.counselor)
 
-    everything = selectors.incoming_referrals_for_desk(ip_coordinator, desk("ip"), statuses=None)
+    everything = selectors.incoming_referrals_for_desk(
+        user=ip_coordinator, desk=desk("ip"), statuses=None
+    )
 
     assert list(everything) == [waiting, answered]
-    assert list(selectors.incoming_referrals_for_desk(ip_coordinator, desk("ip"))) == [waiting]
-    assert not selectors.incoming_referrals_for_desk(cast.outsider, desk("ip")).exists()
+    assert list(selectors.incoming_referrals_for_desk(user=ip_coordinator, desk=desk("ip"))) == [
+        waiting
+    ]
+    assert not selectors.incoming_referrals_for_desk(user=cast.outsider, desk=desk("ip")).exists()
 
 
 def test_referrals_appear_on_both_cases_timelines(cast, yorozu_case, ip_coordinator):
     referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
     services.referral_decline(referral=referral, by=ip_coordinator, reason="対象外")
 
-    sent = selectors.referral_timeline_entries(cast.counselor, yorozu_case)
+    sent = referral_timeline(cast.counselor, yorozu_case)
     assert [e.kind for e in sent] == ["referral_sent", "referral_declined"]
     assert sent[1].text == "対象外"
 
-    received = selectors.referral_timeline_entries(ip_coordinator, referral.created_case)
+    received = referral_timeline(ip_coordinator, referral.created_case)
     assert [e.kind for e in received] == ["referral_received", "referral_declined"]
     assert received[0].url.endswith(f"/referrals/{referral.pk}/")
 
@@ -110,7 +117,7 @@ def test_the_desk_matrix_counts_pairs_with_acceptance_rate_and_median_days(cast,
     accepted_after(referrals[1], ip_coordinator, 4, monday)
     services.referral_decline(referral=referrals[2], by=ip_coordinator, reason="対象外")
 
-    matrix = selectors.referral_desk_matrix(cast.manager)
+    matrix = selectors.referral_desk_matrix(user=cast.manager)
     cell = matrix.cell(desk("yorozu"), desk("ip"))
 
     assert cell.count == 4
@@ -130,12 +137,12 @@ def test_the_desk_matrix_is_limited_to_the_fiscal_year(cast):
     )
 
     assert (
-        selectors.referral_desk_matrix(cast.manager, fiscal_year=2021)
+        selectors.referral_desk_matrix(user=cast.manager, fiscal_year=2021)
         .cell(desk("yorozu"), desk("ip"))
         .count
         == 1
     )
-    assert selectors.referral_desk_matrix(cast.manager, fiscal_year=2022).pairs == []
+    assert selectors.referral_desk_matrix(user=cast.manager, fiscal_year=2022).pairs == []
 
 
 def test_the_partner_report_counts_by_partner(cast, yorozu_case):
@@ -149,7 +156,7 @@ def test_the_partner_report_counts_by_partner(cast, yorozu_case):
     services.referral_acknowledge(referral=second, by=cast.counselor)
     refer_external(yorozu_case, bank, by=cast.counselor)
 
-    rows = selectors.referral_partner_report(cast.auditor)
+    rows = selectors.referral_partner_report(user=cast.auditor)
 
     assert [(r.partner.name, r.count, r.sent, r.acknowledged) for r in rows] == [
         ("ジェトロ茨城", 2, 1, 1),
@@ -160,7 +167,7 @@ def test_the_partner_report_counts_by_partner(cast, yorozu_case):
 
 def test_a_counselor_does_not_read_the_referral_reports(cast):
     with pytest.raises(ActionNotPermitted):
-        selectors.referral_desk_matrix(cast.counselor)
+        selectors.referral_desk_matrix(user=cast.counselor)
 
 
 # A Wednesday in June: no holiday around it.

@@ -3,16 +3,16 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from casebook.intake import policy
+from casebook.intake import policy as case_policy
 from casebook.intake.models import Case
-from casebook.referrals import selectors, services
+from casebook.referrals import policy, selectors, services
 from tests.factories import SessionFactory, case_in_state, refer_internal
 
 
 def sees_file(user, case) -> bool:
     """Both forms of the policy must agree: the query and the single-object check."""
-    in_query = policy.cases_visible_to(user).filter(pk=case.pk).exists()
-    assert in_query == policy.can_see_case(user, case)
+    in_query = case_policy.cases_visible_to(user).filter(pk=case.pk).exists()
+    assert in_query == case_policy.can_see_case(user, case)
     return in_query
 
 
@@ -21,13 +21,15 @@ def test_the_receiving_desk_sees_the_handoff_but_not_the_file_by_default(cast, y
     referral = refer_internal(yorozu_case, "ip", by=cast.counselor, handoff_note="商標の相談")
 
     assert not sees_file(cast.colleague, yorozu_case)
-    view = selectors.handoff_view(cast.colleague, referral)
+    view = policy.handoff_view(cast.colleague, referral)
     assert not view.full_file
     assert view.number == yorozu_case.number
     assert view.title == "新商品の販路開拓"
-    assert view.case_url == ""
-    assert selectors.referral_get_for_user(cast.colleague, referral.pk).handoff_note == "商標の相談"
-    assert not selectors.sessions_visible_through(cast.colleague, referral).exists()
+    assert (
+        selectors.referral_get_for_user(user=cast.colleague, pk=referral.pk).handoff_note
+        == "商標の相談"
+    )
+    assert not selectors.sessions_visible_through(user=cast.colleague, referral=referral).exists()
 
 
 def test_the_receiving_desk_sees_the_full_file_when_the_referrer_shares_it(cast, yorozu_case):
@@ -35,10 +37,10 @@ def test_the_receiving_desk_sees_the_full_file_when_the_referrer_shares_it(cast,
     referral = refer_internal(yorozu_case, "ip", by=cast.counselor, share_full_file=True)
 
     assert sees_file(cast.colleague, yorozu_case)
-    assert selectors.handoff_view(cast.colleague, referral).full_file
-    assert session in selectors.sessions_visible_through(cast.colleague, referral)
+    assert policy.handoff_view(cast.colleague, referral).full_file
+    assert session in selectors.sessions_visible_through(user=cast.colleague, referral=referral)
     # Sharing is reading only: the receiving desk may not act on the referring case.
-    assert not policy.can(cast.colleague, policy.Action.CLOSE, yorozu_case)
+    assert not case_policy.can(cast.colleague, case_policy.Action.CLOSE, yorozu_case)
 
 
 def test_a_shared_file_is_not_shown_to_a_third_desk(cast, yorozu_case):
@@ -67,7 +69,7 @@ def test_a_confidential_case_is_never_shared_by_referral(cast):
 
     referral = refer_internal(invention, "yorozu", by=cast.colleague)
     assert not sees_file(cast.counselor, invention)
-    view = selectors.handoff_view(cast.counselor, referral)
+    view = policy.handoff_view(cast.counselor, referral)
     # Not even the title leaves the ip desk: it may describe the invention.
     assert view.title == "" and view.topics == []
     assert "新型継手" not in referral.created_case.title
@@ -107,7 +109,7 @@ def test_a_restricted_case_shows_the_receiving_desk_only_whom_to_ask(cast):
     referral = refer_internal(restricted, "ip", by=cast.exit_team)
 
     assert not sees_file(cast.colleague, restricted)
-    view = selectors.handoff_view(cast.colleague, referral)
+    view = policy.handoff_view(cast.colleague, referral)
     assert view.number == "" and view.title == ""
     assert view.lead_counselor == str(cast.exit_team)
 
@@ -131,24 +133,59 @@ def test_the_referring_desk_keeps_seeing_its_referral_but_not_the_receiving_case
     referral = refer_internal(yorozu_case, "ip", by=cast.counselor)
 
     assert not sees_file(cast.counselor, referral.created_case)
-    assert selectors.referral_get_for_user(cast.counselor, referral.pk) == referral
-    assert selectors.handoff_view(cast.counselor, referral).full_file
+    assert selectors.referral_get_for_user(user=cast.counselor, pk=referral.pk) == referral
+    assert policy.handoff_view(cast.counselor, referral).full_file
 
 
-def test_reading_a_referral_of_a_restricted_case_is_written_to_the_access_log(cast):
-    from casebook.intake.models import AccessLog
-
+def _restricted_referral(cast):
     restricted = case_in_state("active", lead=cast.exit_team, by=cast.coordinator)
     Case.objects.filter(pk=restricted.pk).update(confidentiality="restricted", on_exit_track=True)
     restricted.refresh_from_db()
-    referral = refer_internal(restricted, "ip", by=cast.exit_team)
+    return restricted, refer_internal(restricted, "ip", by=cast.exit_team)
 
-    selectors.referral_get_for_user(cast.exit_team, referral.pk)
-    selectors.referral_get_for_user(cast.colleague, referral.pk)
 
+def test_reading_a_referral_page_of_a_restricted_case_is_written_to_the_access_log(cast, client):
+    from casebook.intake.models import AccessLog
+
+    restricted, referral = _restricted_referral(cast)
+
+    for reader in (cast.exit_team, cast.colleague):
+        client.force_login(reader)
+        assert client.get(f"/referrals/{referral.pk}/").status_code == 200
+
+    # The receiving desk reads only whom to ask: nothing of the case, nothing to log.
     assert list(AccessLog.objects.filter(case=restricted).values_list("user", flat=True)) == [
         cast.exit_team.pk
     ]
+
+
+def test_reading_a_referral_of_a_restricted_case_through_the_api_is_logged(cast):
+    from rest_framework.test import APIClient
+
+    from casebook.intake.models import AccessLog
+
+    restricted, referral = _restricted_referral(cast)
+    api = APIClient()
+    api.force_authenticate(user=cast.exit_team)
+
+    assert api.get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
+    assert api.get("/api/v1/referrals/").status_code == 200
+
+    assert sorted(AccessLog.objects.filter(case=restricted).values_list("via", flat=True)) == [
+        "api",
+        "api-list",
+    ]
+
+
+def test_the_referral_selectors_write_nothing(cast, django_assert_num_queries):
+    from casebook.intake.models import AccessLog
+
+    restricted, referral = _restricted_referral(cast)
+
+    selectors.referral_get_for_user(user=cast.exit_team, pk=referral.pk)
+    list(selectors.referrals_for_case(user=cast.exit_team, case=restricted))
+
+    assert not AccessLog.objects.exists()
 
 
 def test_the_receiving_cases_counselor_sees_the_referral(cast, yorozu_case):
@@ -161,4 +198,4 @@ def test_the_receiving_cases_counselor_sees_the_referral(cast, yorozu_case):
     helper = member("trade", DeskRole.COUNSELOR, username="boeki")
     referral.created_case.co_counselors.add(helper)
 
-    assert selectors.referral_get_for_user(helper, referral.pk) == referral
+    assert selectors.referral_get_for_user(user=helper, pk=referral.pk) == referral

@@ -66,7 +66,7 @@ def test_a_referral_without_a_note_shows_the_field_error(as_user, cast, yorozu_c
         {"kind": "internal", "to_desk": desk("ip").pk, "handoff_note": ""},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["handoff_note"]
     assert not Referral.objects.exists()
 

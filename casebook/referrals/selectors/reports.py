@@ -1,19 +1,20 @@
 """Referral reports: desk × desk matrix and external referrals by partner (aggregates over
-every referral of the period; counts of restricted cases are fine in reports)."""
+every referral of the period; counts of restricted cases are fine in reports). Who reads
+them is `policy.may_read_reports`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk, User
 from casebook.common.calendar import business_days_between
 from casebook.common.fiscal import fiscal_year_bounds
-from casebook.intake import policy
+from casebook.referrals import policy
 from casebook.referrals.models import (
     OPEN_STATUSES,
     Partner,
@@ -21,6 +22,16 @@ from casebook.referrals.models import (
     ReferralKind,
     ReferralStatus,
 )
+
+RS = ReferralStatus
+
+
+def _median(values: list[int]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _business_days(start: dt.datetime, end: dt.datetime) -> int:
+    return business_days_between(timezone.localdate(start), timezone.localdate(end))
 
 
 @dataclass
@@ -40,7 +51,7 @@ class DeskPairRow:
 
     @property
     def median_days_to_accept(self) -> float | None:
-        return statistics.median(self.days_to_accept) if self.days_to_accept else None
+        return _median(self.days_to_accept)
 
 
 @dataclass
@@ -69,30 +80,15 @@ def _period(fiscal_year: int | None) -> Q:
     return Q(referred_at__date__gte=start, referred_at__date__lte=end)
 
 
-def _require_reports(user: User) -> None:
-    if not may_read_reports(user):
-        from casebook.common.errors import ActionNotPermitted
-
-        raise ActionNotPermitted(
-            _("only managers, auditors and coordinators read referral reports")
-        )
-
-
-def may_read_reports(user: User) -> bool:
-    if user.is_manager or user.is_auditor:
-        return True
-    return any("coordinator" in roles for roles in policy.desk_roles(user).values())
-
-
-def referral_desk_matrix(user: User, *, fiscal_year: int | None = None) -> DeskMatrix:
+def referral_desk_matrix(*, user: User, fiscal_year: int | None = None) -> DeskMatrix:
     """Desk × desk counts, acceptance rate and median business days to accept.
 
     Aggregates over every internal referral of the period (restricted cases included: counts
     are fine in reports). Days to accept = business days from the referral to the acceptance.
     """
-    _require_reports(user)
-    desks = list(Desk.objects.filter(active=True))
-    by_pk = {d.pk: d for d in Desk.objects.all()}
+    policy.require_reports(user)
+    by_pk = {desk.pk: desk for desk in Desk.objects.all()}
+    desks = [desk for desk in by_pk.values() if desk.active]
     cells: dict[tuple[int, int], DeskPairRow] = {}
     rows = Referral.objects.filter(_period(fiscal_year), kind=ReferralKind.INTERNAL).values_list(
         "from_case__desk_id", "to_desk_id", "status", "referred_at", "responded_at"
@@ -103,17 +99,13 @@ def referral_desk_matrix(user: User, *, fiscal_year: int | None = None) -> DeskM
         if row is None:
             row = cells[key] = DeskPairRow(from_desk=by_pk[from_id], to_desk=by_pk[to_id])
         row.count += 1
-        if status == ReferralStatus.ACCEPTED:
+        if status == RS.ACCEPTED:
             row.accepted += 1
             if responded_at:
-                row.days_to_accept.append(
-                    business_days_between(
-                        timezone.localdate(referred_at), timezone.localdate(responded_at)
-                    )
-                )
-        elif status == ReferralStatus.DECLINED:
+                row.days_to_accept.append(_business_days(referred_at, responded_at))
+        elif status == RS.DECLINED:
             row.declined += 1
-        elif status == ReferralStatus.PENDING:
+        elif status == RS.PENDING:
             row.pending += 1
     return DeskMatrix(desks=desks, cells=cells)
 
@@ -130,12 +122,12 @@ class PartnerRow:
 
     @property
     def median_days_to_acknowledge(self) -> float | None:
-        return statistics.median(self.days_to_acknowledge) if self.days_to_acknowledge else None
+        return _median(self.days_to_acknowledge)
 
 
-def referral_partner_report(user: User, *, fiscal_year: int | None = None) -> list[PartnerRow]:
+def referral_partner_report(*, user: User, fiscal_year: int | None = None) -> list[PartnerRow]:
     """External referrals by partner: counts per status, overdue, median days to acknowledge."""
-    _require_reports(user)
+    policy.require_reports(user)
     today = timezone.localdate()
     rows: dict[int, PartnerRow] = {}
     partners = {p.pk: p for p in Partner.objects.all()}
@@ -148,17 +140,13 @@ def referral_partner_report(user: User, *, fiscal_year: int | None = None) -> li
             row = rows[partner_id] = PartnerRow(partner=partners[partner_id])
         row.count += 1
         counts: dict[str, str] = {
-            ReferralStatus.SENT: "sent",
-            ReferralStatus.ACKNOWLEDGED: "acknowledged",
-            ReferralStatus.OUTCOME_REPORTED: "outcome_reported",
+            RS.SENT: "sent",
+            RS.ACKNOWLEDGED: "acknowledged",
+            RS.OUTCOME_REPORTED: "outcome_reported",
         }
         setattr(row, counts[status], getattr(row, counts[status]) + 1)
         if status in OPEN_STATUSES and due_on and due_on < today:
             row.overdue += 1
         if acknowledged_at:
-            row.days_to_acknowledge.append(
-                business_days_between(
-                    timezone.localdate(referred_at), timezone.localdate(acknowledged_at)
-                )
-            )
+            row.days_to_acknowledge.append(_business_days(referred_at, acknowledged_at))
     return sorted(rows.values(), key=lambda r: (-r.count, r.partner.name))

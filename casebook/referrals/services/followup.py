@@ -1,41 +1,21 @@
-"""The hand-off checklist and the close blocker (overdue referrals: reminders.py)."""
+"""The hand-off checklist (overdue referrals are reminders: reminders.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
-from casebook.common.errors import (
-    ActionNotPermitted,
-)
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
-from casebook.intake import policy
+from casebook.common.models import raise_if_errors
 from casebook.intake.events import publish_case_event
-from casebook.intake.models import Case
-from casebook.referrals.models import (
-    Referral,
-    ReferralKind,
-    ReferralStatus,
-)
+from casebook.referrals.models import CHECKLIST_FIELDS, Referral
 from casebook.referrals.services.common import (
-    checklist_required,
-    local_today,
-    lock_referral,
+    Errors,
+    locked_for,
+    record,
     validate_checklist,
-)
-
-CHECKLIST_FIELDS = (
-    "consent_obtained",
-    "consent_obtained_on",
-    "documents_passed",
-    "original_referrer",
-    "informs_original_referrer",
-    "original_referrer_informed",
 )
 
 
@@ -47,71 +27,32 @@ def referral_update_checklist(
     unknown = set(changes) - set(CHECKLIST_FIELDS)
     if unknown:
         raise ValueError(f"not checklist fields: {sorted(unknown)}")
-    referral = lock_referral(referral)
-    if not policy.can(by, policy.Action.REFER, referral.from_case):
-        raise ActionNotPermitted(_("only those who may refer the case keep its hand-off checklist"))
-    ensure_version(referral, expected_version)
-    fields: list[str] = []
-    for name in CHECKLIST_FIELDS[:-1]:
-        if name in changes:
-            value = changes[name]
-            if isinstance(value, str):
-                value = value.strip()
-            setattr(referral, name, value)
-            fields.append(name)
-    if referral.consent_obtained and referral.consent_obtained_on is None:
-        referral.consent_obtained_on = local_today()
-        fields.append("consent_obtained_on")
+    referral = locked_for(referral, by=by, action="checklist", expected_version=expected_version)
+    values = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in changes.items()
+        if name != "original_referrer_informed"
+    }
+    merged = referral.checklist_values() | values
+    if merged["consent_obtained"] and merged["consent_obtained_on"] is None:
+        values["consent_obtained_on"] = timezone.localdate()
     if "original_referrer_informed" in changes:
         informed = bool(changes["original_referrer_informed"])
-        if informed and referral.original_referrer_informed_at is None:
-            referral.original_referrer_informed_at = timezone.now()
-        elif not informed:
-            referral.original_referrer_informed_at = None
-        fields.append("original_referrer_informed_at")
-    errors: dict[str, list[ValidationError]] = {}
+        already = referral.original_referrer_informed_at
+        values["original_referrer_informed_at"] = (already or timezone.now()) if informed else None
+    merged |= values
+    errors: Errors = {}
     validate_checklist(
         errors,
-        required=checklist_required(from_case=referral.from_case, to_partner=referral.to_partner),
-        consent_obtained=referral.consent_obtained,
-        documents_passed=referral.documents_passed,
-        informs_original_referrer=referral.informs_original_referrer,
-        original_referrer=referral.original_referrer,
+        required=referral.checklist_required,
+        consent_obtained=merged["consent_obtained"],
+        consent_obtained_on=merged["consent_obtained_on"],
+        documents_passed=merged["documents_passed"],
+        informs_original_referrer=merged["informs_original_referrer"],
+        original_referrer=merged["original_referrer"],
     )
-    if referral.consent_obtained_on and referral.consent_obtained_on > local_today():
-        errors.setdefault("consent_obtained_on", []).append(
-            ValidationError(_("the consent date cannot be in the future"), code="future")
-        )
     raise_if_errors(errors)
-    save_tracked(referral, by=by, update_fields=sorted(set(fields)), reason="checklist")
+    record(referral, by=by, reason="checklist", **values)
+    # The checklist is the referring desk's: only its case page hears of it.
     publish_case_event(referral.from_case, "referral_updated")
     return referral
-
-
-def referral_close_blocker(case: Case) -> str | None:
-    """Registered with the case lifecycle: open internal referrals keep a case from closing."""
-    outgoing = (
-        Referral.objects.filter(
-            from_case=case, kind=ReferralKind.INTERNAL, status=ReferralStatus.PENDING
-        )
-        .select_related("to_desk")
-        .first()
-    )
-    if outgoing is not None:
-        return _("the referral to %(desk)s (#%(id)s) is still awaiting an answer") % {
-            "desk": outgoing.to_desk,
-            "id": outgoing.pk,
-        }
-    incoming = (
-        Referral.objects.filter(
-            created_case=case, kind=ReferralKind.INTERNAL, status=ReferralStatus.PENDING
-        )
-        .select_related("from_case__desk")
-        .first()
-    )
-    if incoming is not None:
-        return _("accept or decline the referral from %(desk)s (#%(id)s) first") % {
-            "desk": incoming.from_case.desk,
-            "id": incoming.pk,
-        }
-    return None

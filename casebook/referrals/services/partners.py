@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
-from casebook.common.errors import (
-    ActionNotPermitted,
-)
 from casebook.common.models import save_tracked
-from casebook.referrals.models import (
-    Partner,
-)
+from casebook.referrals import policy
+from casebook.referrals.models import Partner
 
 PARTNER_FIELDS = (
     "code",
@@ -32,30 +27,14 @@ PARTNER_FIELDS = (
 )
 
 
-def _require_partner_admin(by: User) -> None:
-    if not (by.is_manager or by.org_role == "admin" or by.is_superuser):
-        raise ActionNotPermitted(_("only a manager or an administrator edits the partner registry"))
-
-
 @transaction.atomic
 def partner_create(*, by: User, **fields: Any) -> Partner:
-    _require_partner_admin(by)
+    """Add an organisation to the registry (the demo's and an import's path; administrators
+    also edit it in the admin)."""
+    policy.require_partner_editor(by)
     unknown = set(fields) - set(PARTNER_FIELDS)
     if unknown:
         raise ValueError(f"not partner fields: {sorted(unknown)}")
     partner = Partner(**{k: v.strip() if isinstance(v, str) else v for k, v in fields.items()})
     save_tracked(partner, by=by)
-    return partner
-
-
-@transaction.atomic
-def partner_update(*, partner: Partner, by: User, **fields: Any) -> Partner:
-    _require_partner_admin(by)
-    unknown = set(fields) - set(PARTNER_FIELDS)
-    if unknown:
-        raise ValueError(f"not partner fields: {sorted(unknown)}")
-    partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    for name, value in fields.items():
-        setattr(partner, name, value.strip() if isinstance(value, str) else value)
-    save_tracked(partner, by=by, update_fields=list(fields))
     return partner

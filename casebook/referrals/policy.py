@@ -1,0 +1,335 @@
+"""Who sees which referral, who answers it, and what the receiving desk sees of the referring
+case (docs/rules.md, "Referrals" and "Visibility"), on top of the case policy.
+
+The one place that answers these questions for referrals; views, the API, the templates and
+the services ask here:
+
+- visibility: `visible_referrals_q` / `referrals_visible_to` (the filter of every selector),
+  and what a visible referral shows of its cases: `can_see_full_file`, `can_see_created_case`,
+  `existing_case_shown`, `client_name_shown`, `handoff_view`, and `cases_read_through` (the
+  cases whose read goes to the access log);
+- sharing: `case_is_shareable`, the one rule of what may leave the referring desk;
+- actions: `can` / `require` (403 naming the rule) and `offered_actions(user, referral)`, what
+  a screen offers (the role allows it and the referral's state has it), `require_offered`
+  (403 naming the rule, 409 naming the states);
+- the referral reports and the partner registry: `may_read_reports`, `may_see_partners`,
+  `may_edit_partners`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casebook.accounts.models import DeskRole, OrgRole
+from casebook.common.errors import ActionNotPermitted, TransitionNotAllowed
+from casebook.intake import policy as case_policy
+from casebook.intake.models import Confidentiality
+from casebook.referrals.models import (
+    REFERRAL_ACTION_LABELS,
+    REFERRAL_TRANSITIONS,
+    ReferralKind,
+    ReferralStatus,
+)
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.intake.models import Case
+    from casebook.referrals.models import Referral
+
+
+class ReferralAction(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    ACKNOWLEDGE = "acknowledge"
+    REPORT_OUTCOME = "report_outcome"
+    CHECKLIST = "checklist"
+
+
+# Who may act on a referral they can see. Grants:
+#   receiving_coordinator  a coordinator of the desk an internal referral goes to
+#   manager                the organisation's managers
+#   referring              whoever may see and refer the referring case (docs/rules.md,
+#                          "Who may do what": refer)
+GRANTS: dict[ReferralAction, tuple[str, ...]] = {
+    ReferralAction.ACCEPT: ("manager", "receiving_coordinator"),
+    ReferralAction.DECLINE: ("manager", "receiving_coordinator"),
+    ReferralAction.ACKNOWLEDGE: ("referring",),
+    ReferralAction.REPORT_OUTCOME: ("referring",),
+    ReferralAction.CHECKLIST: ("referring",),
+}
+# Internal referrals are answered by a desk, external ones by a partner (recorded by us).
+KIND_OF_ACTION: dict[ReferralAction, str] = {
+    ReferralAction.ACCEPT: ReferralKind.INTERNAL,
+    ReferralAction.DECLINE: ReferralKind.INTERNAL,
+    ReferralAction.ACKNOWLEDGE: ReferralKind.EXTERNAL,
+    ReferralAction.REPORT_OUTCOME: ReferralKind.EXTERNAL,
+}
+_ANSWER_RULE = gettext_lazy(
+    "only a coordinator of the receiving desk or a manager accepts or declines a referral"
+)
+_PARTNER_REPLY_RULE = gettext_lazy("only those who may refer the case record a partner's reply")
+RULES: dict[ReferralAction, str] = {
+    ReferralAction.ACCEPT: _ANSWER_RULE,
+    ReferralAction.DECLINE: _ANSWER_RULE,
+    ReferralAction.ACKNOWLEDGE: _PARTNER_REPLY_RULE,
+    ReferralAction.REPORT_OUTCOME: _PARTNER_REPLY_RULE,
+    ReferralAction.CHECKLIST: gettext_lazy(
+        "only those who may refer the case keep its hand-off checklist"
+    ),
+}
+REPORTS_RULE = gettext_lazy("only managers, auditors and coordinators read referral reports")
+PARTNERS_RULE = gettext_lazy("only a manager or an administrator edits the partner registry")
+
+# The cases a referral names, each noted with whether the reader may see it (see
+# `referrals_visible_to`).
+_CASE_FIELDS = ("from_case", "created_case", "existing_case")
+
+
+# --- visibility ---------------------------------------------------------------------------
+
+
+def visible_referrals_q(user: User) -> Q:
+    """A filter on Referral for what `user` may see: the referrals of the cases they may see
+    (either side), and the internal referrals addressed to a desk they are a member of."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.org_role == OrgRole.MANAGER:
+        return Q()
+    visible_cases = case_policy.cases_visible_to(user).values("pk")
+    condition = Q(from_case__in=visible_cases) | Q(created_case__in=visible_cases)
+    desks = list(case_policy.desk_roles(user))
+    if desks:
+        condition |= Q(kind=ReferralKind.INTERNAL, to_desk_id__in=desks)
+    return condition
+
+
+def referrals_visible_to(user: User, queryset: QuerySet[Referral] | None = None) -> QuerySet:
+    """The referrals `user` may see, each noted with which of its cases `user` may see
+    (`from_case_visible`, `created_case_visible`, `existing_case_visible`), so that what a
+    list shows of every row costs no query of its own."""
+    from casebook.referrals.models import Referral
+
+    base = Referral.objects.all() if queryset is None else queryset
+    cases = case_policy.cases_visible_to(user)
+    noted = {
+        f"{name}_visible": Exists(cases.filter(pk=OuterRef(f"{name}_id"))) for name in _CASE_FIELDS
+    }
+    return base.filter(visible_referrals_q(user)).annotate(**noted)
+
+
+def _may_see(user: User, referral: Referral, name: str) -> bool:
+    """May `user` see the case `referral.<name>`? Read from the note `referrals_visible_to`
+    took with the row, else asked of the case policy."""
+    noted = referral.__dict__.get(f"{name}_visible")
+    if noted is not None:
+        return bool(noted)
+    case = getattr(referral, name)
+    return case is not None and case_policy.can_see_case(user, case)
+
+
+def can_see_full_file(user: User, referral: Referral) -> bool:
+    """The referring case's file (its sessions and everything else): whoever may see that case
+    — the receiving desk only while the case is shared with it (the case policy's shares)."""
+    return _may_see(user, referral, "from_case")
+
+
+def can_see_created_case(user: User, referral: Referral) -> bool:
+    return _may_see(user, referral, "created_case")
+
+
+def existing_case_shown(user: User, referral: Referral) -> Case | None:
+    """The open case the receiving desk already had for the client, when `user` may see it."""
+    return referral.existing_case if _may_see(user, referral, "existing_case") else None
+
+
+def cases_read_through(user: User, referral: Referral) -> list[Case]:
+    """The cases whose details a read of `referral` shows `user` (for the access log)."""
+    cases = []
+    if can_see_full_file(user, referral):
+        cases.append(referral.from_case)
+    if can_see_created_case(user, referral):
+        cases.append(referral.created_case)
+    return cases
+
+
+def case_is_shareable(case: Case) -> bool:
+    """Only a `normal` case's file, title and topics ever leave its desk through a referral.
+
+    A `confidential` case (an unpublished invention: its novelty must not leak) and a
+    `restricted` one (the exit track) are never shared; the case policy lets a share lapse by
+    itself when its case becomes one of them.
+    """
+    return case.confidentiality == Confidentiality.NORMAL
+
+
+def client_name_shown(user: User, referral: Referral) -> str:
+    """The client's name on a referral: withheld ("") when the referring case is restricted
+    and `user` may not see it."""
+    case = referral.from_case
+    if case.confidentiality == Confidentiality.RESTRICTED and not can_see_full_file(user, referral):
+        return ""
+    return case.client.name if case.client_id else ""
+
+
+@dataclass
+class HandoffView:
+    """The referring case as the reader may see it: the full file, or a summary."""
+
+    full_file: bool
+    number: str
+    desk: str
+    title: str
+    status: str
+    lead_counselor: str
+    topics: list[str] = field(default_factory=list)
+    withheld_reason: str = ""
+
+
+def handoff_view(user: User, referral: Referral) -> HandoffView:
+    """What `user` sees of the referring case of `referral` (a referral they may see).
+
+    The hand-off note and the desk always; a summary (number, title, topics, status, lead) of
+    a normal case; a confidential case's summary without its title and topics (they may
+    describe the invention); of a restricted case only whom to ask.
+    """
+    case = referral.from_case
+    full = can_see_full_file(user, referral)
+    restricted = case.confidentiality == Confidentiality.RESTRICTED and not full
+    summary = full or case_is_shareable(case)
+    if full:
+        reason = ""
+    elif restricted:
+        reason = _("This case is handled by the special team; its file is not shared.")
+    elif case.confidentiality == Confidentiality.CONFIDENTIAL:
+        reason = _("This case is confidential: only the hand-off note is shared, never its file.")
+    else:
+        reason = _("The referrer did not share the full file.")
+    lead = str(case.lead_counselor) if case.lead_counselor_id else ""
+    return HandoffView(
+        full_file=full,
+        number="" if restricted else case.number,
+        desk=str(case.desk),
+        title=case.title if summary else "",
+        topics=[topic.name for topic in case.topics.all()] if summary else [],
+        status="" if restricted else case.get_status_display(),
+        lead_counselor=str(referral.referred_by) if restricted else lead,
+        withheld_reason=reason,
+    )
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+class _Grants:
+    """The grants `user` holds on `referral`, each worked out once and only when asked."""
+
+    def __init__(self, user: User, referral: Referral) -> None:
+        self.user, self.referral = user, referral
+        self.known: dict[str, bool] = {}
+
+    def holds(self, grant: str) -> bool:
+        if grant not in self.known:
+            self.known[grant] = self._work_out(grant)
+        return self.known[grant]
+
+    def _work_out(self, grant: str) -> bool:
+        user, referral = self.user, self.referral
+        if grant == "manager":
+            return user.org_role == OrgRole.MANAGER
+        if grant == "receiving_coordinator":
+            roles = case_policy.desk_roles(user).get(referral.to_desk_id, set())
+            return referral.to_desk_id is not None and DeskRole.COORDINATOR in roles
+        # "referring"
+        return can_see_full_file(user, referral) and case_policy.can(
+            user, case_policy.Action.REFER, referral.from_case
+        )
+
+    def allow(self, action: ReferralAction) -> bool:
+        kind = KIND_OF_ACTION.get(action)
+        if kind is not None and self.referral.kind != kind:
+            return False
+        return any(self.holds(grant) for grant in GRANTS[action])
+
+
+def can(user: User, action: ReferralAction, referral: Referral) -> bool:
+    """May `user` do `action` on `referral`, whatever its state? Assumes they may see it."""
+    return _Grants(user, referral).allow(action)
+
+
+def require(user: User, action: ReferralAction, referral: Referral) -> None:
+    """ActionNotPermitted (403 naming the rule) unless `user` may do `action` on `referral`."""
+    if not can(user, action, referral):
+        raise ActionNotPermitted(str(RULES[action]))
+
+
+def offered_actions(user: User, referral: Referral) -> frozenset[str]:
+    """What a screen offers `user` on `referral`: the role allows it and the state has it.
+
+    Names: `accept`, `decline` (internal, pending), `acknowledge` (external, sent),
+    `report_outcome` (external, sent or acknowledged), `checklist` (any state). A view
+    computes this once per request and hands it to its template.
+    """
+    grants = _Grants(user, referral)
+    return frozenset(
+        str(action)
+        for action in ReferralAction
+        if referral.status in REFERRAL_TRANSITIONS.get(action, (referral.status,))
+        and grants.allow(action)
+    )
+
+
+def transition_refused(referral: Referral, name: str) -> TransitionNotAllowed:
+    """The 409 of an answer the referral's state does not have, naming both states."""
+    current = str(ReferralStatus(referral.status).label)
+    requested = str(REFERRAL_ACTION_LABELS.get(name, name))
+    return TransitionNotAllowed(
+        current=referral.status,
+        requested=name,
+        current_label=current,
+        requested_label=requested,
+        message=_('The referral is "%(current)s"; "%(requested)s" is not possible from there.')
+        % {"current": current, "requested": requested},
+    )
+
+
+def require_offered(user: User, referral: Referral, name: str) -> None:
+    """Refuse what a screen would not offer (see `offered_actions`): 403 naming the rule when
+    the role is missing, 409 naming the states when the referral's state does not have it."""
+    require(user, ReferralAction(name), referral)
+    if referral.status not in REFERRAL_TRANSITIONS.get(name, (referral.status,)):
+        raise transition_refused(referral, name)
+
+
+# --- reports and the partner registry -----------------------------------------------------
+
+
+def may_read_reports(user: User) -> bool:
+    """The referral reports: managers, auditors and the desks' coordinators."""
+    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
+        return True
+    return any(DeskRole.COORDINATOR in roles for roles in case_policy.desk_roles(user).values())
+
+
+def require_reports(user: User) -> None:
+    if not may_read_reports(user):
+        raise ActionNotPermitted(str(REPORTS_RULE))
+
+
+def may_see_partners(user: User) -> bool:
+    """The partner registry is for the staff who use the case screens."""
+    return case_policy.is_staff_member(user)
+
+
+def may_edit_partners(user: User) -> bool:
+    return user.org_role in (OrgRole.MANAGER, OrgRole.ADMIN) or user.is_superuser
+
+
+def require_partner_editor(user: User) -> None:
+    if not may_edit_partners(user):
+        raise ActionNotPermitted(str(PARTNERS_RULE))
