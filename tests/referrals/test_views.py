@@ -157,7 +157,14 @@ def test_accepting_twice_on_the_page_answers_409(as_user, cast, yorozu_case, ip_
     web = as_user(ip_coordinator)
     web.post(f"/referrals/{referral.pk}/accept/", {})
 
-    assert web.post(f"/referrals/{referral.pk}/accept/", {}).status_code == 409
+    again = web.post(f"/referrals/{referral.pk}/accept/", {})
+
+    # The referral's page says why, in the referral's words (not a case's).
+    assert again.status_code == 409
+    assert again.context["refused"] == [
+        "紹介・引継ぎの状態は「受入れ」です。この状態から「紹介・引継ぎの受入れ」はできません。"
+    ]
+    assert "accept" not in again.context["actions"]
 
 
 def test_the_desk_page_lists_incoming_referrals(as_user, cast, yorozu_case, ip_coordinator):
