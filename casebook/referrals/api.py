@@ -23,6 +23,7 @@ from casebook.intake import services as case_services
 from casebook.referrals import policy, selectors, services
 from casebook.referrals.models import (
     OPEN_STATUSES,
+    PARTNER_FIELDS,
     InformsReferrer,
     Partner,
     PartnerKind,
@@ -42,20 +43,7 @@ def _id(**kwargs: Any) -> serializers.IntegerField:
 class PartnerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Partner
-        fields = [
-            "id",
-            "code",
-            "name",
-            "name_kana",
-            "kind",
-            "municipality",
-            "address",
-            "phone",
-            "email",
-            "contact_person",
-            "url",
-            "active",
-        ]
+        fields = ["id", *PARTNER_FIELDS]
         read_only_fields = fields
 
 

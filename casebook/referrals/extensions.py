@@ -41,37 +41,20 @@ def referral_panel(user: User, case: Case) -> dict[str, Any]:
 def _events(referral: Referral, case: Case) -> Iterator[tuple[str, dt.datetime, str, str, Any]]:
     """(kind, when, title, text, by) of each step of `referral` seen from `case`."""
     if referral.from_case_id == case.pk:
-        title = _("Referred to %s") % referral.target_name
-        yield (
-            "referral_sent",
-            referral.referred_at,
-            title,
-            referral.handoff_note,
-            referral.referred_by,
-        )
+        kind, title = "referral_sent", _("Referred to %s") % referral.target_name
     else:
-        title = _("Referral received from %s") % referral.from_case.desk
-        yield (
-            "referral_received",
-            referral.referred_at,
-            title,
-            referral.handoff_note,
-            referral.referred_by,
-        )
-    if referral.responded_at and referral.status == RS.ACCEPTED:
-        title = _("Referral accepted by %s") % referral.to_desk
-        yield "referral_accepted", referral.responded_at, title, "", referral.responded_by
-    if referral.responded_at and referral.status == RS.DECLINED:
-        title = _("Referral declined by %s") % referral.to_desk
-        yield (
-            "referral_declined",
-            referral.responded_at,
-            title,
-            referral.decline_reason,
-            referral.responded_by,
-        )
+        kind, title = "referral_received", _("Referral received from %s") % referral.from_case.desk
+    yield kind, referral.referred_at, title, referral.handoff_note, referral.referred_by
+    answered = {
+        RS.ACCEPTED: ("referral_accepted", _("Referral accepted by %s"), ""),
+        RS.DECLINED: ("referral_declined", _("Referral declined by %s"), referral.decline_reason),
+    }
+    if referral.responded_at and referral.status in answered:
+        kind, title, text = answered[referral.status]
+        yield kind, referral.responded_at, title % referral.to_desk, text, referral.responded_by
+    partner = referral.to_partner
     if referral.acknowledged_at and referral.kind == ReferralKind.EXTERNAL:
-        title = _("%s acknowledged the referral") % referral.to_partner
+        title = _("%s acknowledged the referral") % partner
         yield (
             "referral_acknowledged",
             referral.acknowledged_at,
@@ -80,7 +63,7 @@ def _events(referral: Referral, case: Case) -> Iterator[tuple[str, dt.datetime, 
             None,
         )
     if referral.outcome_reported_at:
-        title = _("Outcome reported by %s") % referral.to_partner
+        title = _("Outcome reported by %s") % partner
         yield (
             "referral_outcome_reported",
             referral.outcome_reported_at,

@@ -35,6 +35,23 @@ class PartnerKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# What the partner registry records of each organisation (and the API shows).
+PARTNER_FIELDS = (
+    "code",
+    "name",
+    "name_kana",
+    "kind",
+    "municipality",
+    "address",
+    "phone",
+    "email",
+    "contact_person",
+    "url",
+    "note",
+    "active",
+)
+
+
 class Partner(models.Model):
     """An outside organisation that clients are referred to (the partner registry)."""
 

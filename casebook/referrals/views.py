@@ -177,12 +177,23 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer of the referral page: its form (bound to the POST, or not), the service it
-    calls, what the page says after it."""
+    """One answer of the referral page: its form (bound to the POST, or not), the service the
+    form's fields are handed to (a form's `version` is the version its page read), and what the
+    page says after it."""
 
     form: Callable[[Referral, Any], forms.Form]
-    perform: Callable[[User, Referral, dict[str, Any]], Referral]
+    service: Callable[..., Referral]
     done: str
+
+    def perform(self, by: User, referral: Referral, data: dict[str, Any]) -> Referral:
+        fields = dict(data)
+        if "version" in fields:
+            fields["expected_version"] = fields.pop("version")
+        return self.service(referral=referral, by=by, **fields)
+
+
+def _accept_form(referral: Referral, data: Any) -> AcceptForm:
+    return AcceptForm(data, staff=desk_case_workers(desk=referral.to_desk))
 
 
 def _checklist_form(referral: Referral, data: Any) -> ChecklistForm:
@@ -191,41 +202,26 @@ def _checklist_form(referral: Referral, data: Any) -> ChecklistForm:
 
 ANSWERS: dict[str, Answer] = {
     "accept": Answer(
-        lambda referral, data: AcceptForm(data, staff=desk_case_workers(desk=referral.to_desk)),
-        lambda by, referral, data: services.referral_accept(
-            referral=referral, by=by, lead_counselor=data["lead_counselor"]
-        ),
-        gettext_lazy("The referral is accepted."),
+        _accept_form, services.referral_accept, gettext_lazy("The referral is accepted.")
     ),
     "decline": Answer(
-        lambda referral, data: DeclineForm(data),
-        lambda by, referral, data: services.referral_decline(
-            referral=referral, by=by, reason=data["reason"]
-        ),
+        lambda _referral, data: DeclineForm(data),
+        services.referral_decline,
         gettext_lazy("The referral is declined; the referring desk is told."),
     ),
     "acknowledge": Answer(
-        lambda referral, data: AcknowledgeForm(data),
-        lambda by, referral, data: services.referral_acknowledge(
-            referral=referral, by=by, partner_contact=data["partner_contact"], due_on=data["due_on"]
-        ),
+        lambda _referral, data: AcknowledgeForm(data),
+        services.referral_acknowledge,
         gettext_lazy("The partner's acknowledgement is recorded."),
     ),
     "report_outcome": Answer(
-        lambda referral, data: OutcomeForm(data),
-        lambda by, referral, data: services.referral_report_outcome(
-            referral=referral, by=by, outcome=data["outcome"]
-        ),
+        lambda _referral, data: OutcomeForm(data),
+        services.referral_report_outcome,
         gettext_lazy("The outcome is recorded."),
     ),
     "checklist": Answer(
         _checklist_form,
-        lambda by, referral, data: services.referral_update_checklist(
-            referral=referral,
-            by=by,
-            expected_version=data["version"],
-            **{name: value for name, value in data.items() if name != "version"},
-        ),
+        services.referral_update_checklist,
         gettext_lazy("The hand-off checklist is saved."),
     ),
 }
@@ -343,12 +339,46 @@ def referral_reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    """CSV in UTF-8 with a BOM, so that Excel opens the Japanese text correctly."""
+Column = tuple[str, Callable[[Any], Any]]
+
+DESK_PAIR_COLUMNS: tuple[Column, ...] = (
+    (gettext_lazy("from desk code"), lambda pair: pair.from_desk.code),
+    (gettext_lazy("from desk"), lambda pair: pair.from_desk.name),
+    (gettext_lazy("to desk code"), lambda pair: pair.to_desk.code),
+    (gettext_lazy("to desk"), lambda pair: pair.to_desk.name),
+    (gettext_lazy("referrals"), lambda pair: pair.count),
+    (gettext_lazy("accepted"), lambda pair: pair.accepted),
+    (gettext_lazy("declined"), lambda pair: pair.declined),
+    (gettext_lazy("awaiting acceptance"), lambda pair: pair.pending),
+    (gettext_lazy("acceptance rate"), lambda pair: _percent(pair.acceptance_rate)),
+    (
+        gettext_lazy("median business days to accept"),
+        lambda pair: _number(pair.median_days_to_accept),
+    ),
+)
+PARTNER_COLUMNS: tuple[Column, ...] = (
+    (gettext_lazy("partner code"), lambda row: row.partner.code),
+    (gettext_lazy("partner"), lambda row: row.partner.name),
+    (gettext_lazy("kind"), lambda row: row.partner.get_kind_display()),
+    (gettext_lazy("referrals"), lambda row: row.count),
+    (gettext_lazy("sent"), lambda row: row.sent),
+    (gettext_lazy("acknowledged"), lambda row: row.acknowledged),
+    (gettext_lazy("outcome reported"), lambda row: row.outcome_reported),
+    (gettext_lazy("overdue"), lambda row: row.overdue),
+    (
+        gettext_lazy("median business days to acknowledge"),
+        lambda row: _number(row.median_days_to_acknowledge),
+    ),
+)
+
+
+def _csv_response(filename: str, columns: tuple[Column, ...], rows: list[Any]) -> HttpResponse:
+    """`rows` as CSV, one column per `columns`, in UTF-8 with a BOM so that Excel opens the
+    Japanese text correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([str(header) for header, _value in columns])
+    writer.writerows([value(row) for _header, value in columns] for row in rows)
     response = HttpResponse(
         ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
@@ -361,36 +391,8 @@ def _csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Ht
 def desk_matrix_csv(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     matrix = selectors.referral_desk_matrix(user=request.user, fiscal_year=fiscal_year)
-    rows = [
-        [
-            pair.from_desk.code,
-            pair.from_desk.name,
-            pair.to_desk.code,
-            pair.to_desk.name,
-            pair.count,
-            pair.accepted,
-            pair.declined,
-            pair.pending,
-            _percent(pair.acceptance_rate),
-            _number(pair.median_days_to_accept),
-        ]
-        for pair in sorted(
-            matrix.pairs, key=lambda p: (p.from_desk.sort_order, p.to_desk.sort_order)
-        )
-    ]
-    header = [
-        _("from desk code"),
-        _("from desk"),
-        _("to desk code"),
-        _("to desk"),
-        _("referrals"),
-        _("accepted"),
-        _("declined"),
-        _("awaiting acceptance"),
-        _("acceptance rate"),
-        _("median business days to accept"),
-    ]
-    return _csv_response(f"referrals-desks-FY{fiscal_year}.csv", header, rows)
+    pairs = sorted(matrix.pairs, key=lambda p: (p.from_desk.sort_order, p.to_desk.sort_order))
+    return _csv_response(f"referrals-desks-FY{fiscal_year}.csv", DESK_PAIR_COLUMNS, pairs)
 
 
 @require_GET
@@ -398,32 +400,7 @@ def desk_matrix_csv(request: HttpRequest) -> HttpResponse:
 def partners_csv(request: HttpRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     report = selectors.referral_partner_report(user=request.user, fiscal_year=fiscal_year)
-    rows = [
-        [
-            row.partner.code,
-            row.partner.name,
-            row.partner.get_kind_display(),
-            row.count,
-            row.sent,
-            row.acknowledged,
-            row.outcome_reported,
-            row.overdue,
-            _number(row.median_days_to_acknowledge),
-        ]
-        for row in report
-    ]
-    header = [
-        _("partner code"),
-        _("partner"),
-        _("kind"),
-        _("referrals"),
-        _("sent"),
-        _("acknowledged"),
-        _("outcome reported"),
-        _("overdue"),
-        _("median business days to acknowledge"),
-    ]
-    return _csv_response(f"referrals-partners-FY{fiscal_year}.csv", header, rows)
+    return _csv_response(f"referrals-partners-FY{fiscal_year}.csv", PARTNER_COLUMNS, report)
 
 
 @require_GET

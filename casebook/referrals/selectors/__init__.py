@@ -39,22 +39,24 @@ from casebook.referrals.selectors.reports import (
 RS = ReferralStatus
 LOOP_WINDOW = dt.timedelta(days=30)
 PAGE_SIZE = 50
+# What a referral's pages, rows and answers show of it, joined in with the referral itself.
+REFERRAL_JOINS = (
+    "from_case__desk",
+    "from_case__client",
+    "from_case__lead_counselor",
+    "to_desk",
+    "to_partner",
+    "created_case__desk",
+    "existing_case",
+    "referred_by",
+    "responded_by",
+)
 
 
 def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
     """The referrals `user` may see, with the rows their pages and rows show joined in (the
     referring case's topics, which only a hand-off shows, are left to `with_handoff`)."""
-    return policy.referrals_visible_to(user).select_related(
-        "from_case__desk",
-        "from_case__client",
-        "from_case__lead_counselor",
-        "to_desk",
-        "to_partner",
-        "created_case__desk",
-        "existing_case",
-        "referred_by",
-        "responded_by",
-    )
+    return policy.referrals_visible_to(user).select_related(*REFERRAL_JOINS)
 
 
 def with_handoff(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -267,6 +269,7 @@ def active_partner_get(*, pk: Any) -> Partner:
 __all__ = [
     "LOOP_WINDOW",
     "PAGE_SIZE",
+    "REFERRAL_JOINS",
     "DeskMatrix",
     "DeskPairRow",
     "PartnerRow",

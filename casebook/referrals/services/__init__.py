@@ -16,10 +16,9 @@ from casebook.referrals.services.answers import (
 from casebook.referrals.services.common import lock_referral, share_source
 from casebook.referrals.services.create import referral_create
 from casebook.referrals.services.followup import referral_update_checklist
-from casebook.referrals.services.partners import PARTNER_FIELDS, partner_create
+from casebook.referrals.services.partners import partner_create
 
 __all__ = [
-    "PARTNER_FIELDS",
     "lock_referral",
     "partner_create",
     "referral_accept",

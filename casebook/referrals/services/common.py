@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.models import ensure_version, save_tracked
 from casebook.intake.events import publish_case_event
-from casebook.referrals import policy
+from casebook.referrals import policy, selectors
 from casebook.referrals.models import InformsReferrer, Referral
 
 Errors = dict[str, list[ValidationError]]
@@ -36,16 +36,7 @@ def lock_referral(referral: Referral) -> Referral:
     it serialise; its cases, desk and partner come along in the same query, unlocked."""
     return (
         Referral.objects.select_for_update(of=("self",))
-        .select_related(
-            "from_case__desk",
-            "from_case__client",
-            "from_case__lead_counselor",
-            "to_desk",
-            "to_partner",
-            "created_case__desk",
-            "referred_by",
-            "responded_by",
-        )
+        .select_related(*selectors.REFERRAL_JOINS)
         .get(pk=referral.pk)
     )
 

@@ -9,22 +9,7 @@ from django.db import transaction
 from casebook.accounts.models import User
 from casebook.common.models import save_tracked
 from casebook.referrals import policy
-from casebook.referrals.models import Partner
-
-PARTNER_FIELDS = (
-    "code",
-    "name",
-    "name_kana",
-    "kind",
-    "municipality",
-    "address",
-    "phone",
-    "email",
-    "contact_person",
-    "url",
-    "note",
-    "active",
-)
+from casebook.referrals.models import PARTNER_FIELDS, Partner
 
 
 @transaction.atomic
