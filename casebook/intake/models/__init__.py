@@ -23,6 +23,7 @@ from casebook.intake.models.cases import (
 )
 from casebook.intake.models.clients import (
     CLIENT_INPUT_FIELDS,
+    CONTACT_INPUT_FIELDS,
     Client,
     ClientContact,
     ClientKind,
@@ -50,6 +51,7 @@ from casebook.intake.models.sessions import (
 
 __all__ = [
     "CLIENT_INPUT_FIELDS",
+    "CONTACT_INPUT_FIELDS",
     "DISPATCH_REQUEST_STATUSES",
     "GRACE_PERIOD_ALERT_DAYS",
     "OPEN_STATUSES",

@@ -51,6 +51,7 @@ class SubcontractDetails(models.Model):
         _("ADR mediation"), max_length=16, choices=AdrState.choices, blank=True, default=""
     )
     adr_filed_on = models.DateField(_("ADR filed on"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -81,6 +82,7 @@ class IpDetails(models.Model):
         _("countries for foreign filing"), default=list, blank=True
     )
     filing_outcome = models.CharField(_("filing outcome"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 

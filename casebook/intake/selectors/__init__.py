@@ -21,10 +21,14 @@ from casebook.intake.selectors.cases import (
     overdue_follow_ups,
 )
 from casebook.intake.selectors.clients import (
+    MergePreview,
     client_duplicates,
     client_get_for_user,
     client_list_for_user,
+    client_merge_preview,
     client_search,
+    contact_get_for_user,
+    contact_list_for_user,
 )
 from casebook.intake.selectors.sessions import session_get_for_user, session_list_for_user
 from casebook.intake.selectors.timeline import case_timeline
@@ -33,6 +37,7 @@ __all__ = [
     "BoardColumn",
     "DeskDetails",
     "GracePeriodAlert",
+    "MergePreview",
     "board_columns",
     "board_extras",
     "case_desk_details",
@@ -46,8 +51,11 @@ __all__ = [
     "client_duplicates",
     "client_get_for_user",
     "client_list_for_user",
+    "client_merge_preview",
     "client_outcomes_for_user",
     "client_search",
+    "contact_get_for_user",
+    "contact_list_for_user",
     "holds_due",
     "ip_grace_period_alerts",
     "my_open_cases",
