@@ -98,16 +98,24 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = SessionEditForm(request.POST, staff=staff, amendment=amendment)
     else:
         form = SessionEditForm(initial=_session_initial(session), staff=staff, amendment=amendment)
-    return form_action(
-        request,
-        form=form,
-        perform=lambda data: services.session_update(
+
+    def perform(data: dict[str, Any]) -> ConsultationSession:
+        fields = SessionEditForm.update_fields(data)
+        # The form shows minutes: an untouched time is the stored one, seconds and all.
+        if fields["started_at"] == session.started_at.replace(second=0, microsecond=0):
+            fields["started_at"] = session.started_at
+        return services.session_update(
             session=session,
             by=user,
             expected_version=data["version"],
             reason=data["reason"],
-            **SessionEditForm.update_fields(data),
-        ),
+            **fields,
+        )
+
+    return form_action(
+        request,
+        form=form,
+        perform=perform,
         done=_("The amendment is saved.") if amendment else _("The session is saved."),
         success_url=reverse("case_detail", args=[case.pk]) + f"#session-{session.pk}",
         render_form=lambda form, status: render(
