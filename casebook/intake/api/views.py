@@ -109,22 +109,24 @@ class ClientViewSet(ServiceViewSet):
     )
     @action(
         detail=True,
-        methods=["patch"],
+        methods=["get", "patch"],
         url_path=r"contacts/(?P<contact_pk>[0-9]+)",
         url_name="contact",
         filter_backends=[],
     )
     def contact(self, request: Request, pk: Any = None, contact_pk: Any = None) -> Response:
-        """Change a contact (`If-Match` with its version: 428 without, 412 when stale)."""
+        """One contact; PATCH changes it (`If-Match` with its version: 428 without, 412 when
+        stale)."""
         client = self.get_object()
         contact: ClientContact = selectors.contact_get_for_user(
             user=request.user, client=client, pk=contact_pk
         )
-        expected = expected_version_from(request)
-        data = self.parse(serializers.ContactInputSerializer, partial=True)
-        contact = services.contact_update(
-            contact=contact, by=request.user, expected_version=expected, **data
-        )
+        if request.method == "PATCH":
+            expected = expected_version_from(request)
+            data = self.parse(serializers.ContactInputSerializer, partial=True)
+            contact = services.contact_update(
+                contact=contact, by=request.user, expected_version=expected, **data
+            )
         return Response(serializers.ContactSerializer(contact).data)
 
 

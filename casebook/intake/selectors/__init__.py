@@ -30,7 +30,11 @@ from casebook.intake.selectors.clients import (
     contact_get_for_user,
     contact_list_for_user,
 )
-from casebook.intake.selectors.sessions import session_get_for_user, session_list_for_user
+from casebook.intake.selectors.sessions import (
+    session_get_for_user,
+    session_list_for_user,
+    session_page_get_for_user,
+)
 from casebook.intake.selectors.timeline import case_timeline
 
 __all__ = [
@@ -62,4 +66,5 @@ __all__ = [
     "overdue_follow_ups",
     "session_get_for_user",
     "session_list_for_user",
+    "session_page_get_for_user",
 ]

@@ -88,7 +88,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a session: within 7 days an edit, later an amendment with a reason that the
     timeline shows with the values before and after (the service the API calls too)."""
     user = request.user
-    session = selectors.session_get_for_user(user=user, pk=pk)
+    session = selectors.session_page_get_for_user(user=user, pk=pk)
     case = session.case
     services.access_log_record(user=user, cases=[case], via="web")
     policy.require(user, policy.Action.LOG_SESSION, case)
