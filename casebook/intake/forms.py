@@ -378,7 +378,6 @@ class SessionEditForm(SessionForm):
         super().__init__(*args, **kwargs)
         self.fields["summary"].widget.attrs.pop("autofocus", None)
         if amendment:
-            self.fields["reason"].widget.attrs["required"] = True
             self.fields["reason"].widget.attrs["autofocus"] = True
 
     @staticmethod
