@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -155,8 +155,24 @@ class CaseViewSet(ServiceViewSet):
         return selectors.case_get_for_user(user=user, pk=pk)
 
     @extend_schema(
-        request=serializers.SubcontractDetailsInputSerializer,
-        responses={200: serializers.SubcontractDetailsSerializer},
+        request=PolymorphicProxySerializer(
+            component_name="DeskDetailsInput",
+            serializers=[
+                serializers.SubcontractDetailsInputSerializer,
+                serializers.IpDetailsInputSerializer,
+            ],
+            resource_type_field_name=None,
+        ),
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="DeskDetails",
+                serializers=[
+                    serializers.SubcontractDetailsSerializer,
+                    serializers.IpDetailsSerializer,
+                ],
+                resource_type_field_name=None,
+            )
+        },
         description="The dispute desk's (`subcontract`) or the IP desk's (`ip`) own fields of "
         "a case; 404 at the other desks. PATCH takes the fields of the case's desk and "
         "`If-Match` with the details' version (428 without, 412 when stale).",
