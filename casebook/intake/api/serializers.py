@@ -8,6 +8,8 @@ from casebook.api.filters import MAX_ID
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
     CONTACT_INPUT_FIELDS,
+    IP_INPUT_FIELDS,
+    SUBCONTRACT_INPUT_FIELDS,
     AdrState,
     Case,
     Client,
@@ -121,17 +123,7 @@ class SubcontractDetailsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SubcontractDetails
-        fields = [
-            "anonymous",
-            "counterpart_company",
-            "dispute_type",
-            "law_breach_suspected",
-            "forwarded_to_meti_on",
-            "free_lawyer_consultation",
-            "adr_state",
-            "adr_filed_on",
-            "version",
-        ]
+        fields = ["anonymous", *SUBCONTRACT_INPUT_FIELDS, "version"]
         read_only_fields = fields
 
 
@@ -143,15 +135,7 @@ class IpDetailsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IpDetails
-        fields = [
-            "invention_disclosed_on",
-            "grace_period_ends_on",
-            "grace_period_urgency",
-            "rights_sought",
-            "foreign_filing_countries",
-            "filing_outcome",
-            "version",
-        ]
+        fields = [*IP_INPUT_FIELDS, "grace_period_ends_on", "grace_period_urgency", "version"]
         read_only_fields = fields
 
     def get_grace_period_ends_on(self, details: IpDetails) -> str | None:

@@ -33,6 +33,8 @@ from casebook.intake.models.clients import (
 )
 from casebook.intake.models.desk_details import (
     GRACE_PERIOD_ALERT_DAYS,
+    IP_INPUT_FIELDS,
+    SUBCONTRACT_INPUT_FIELDS,
     AdrState,
     DisputeType,
     GracePeriod,
@@ -43,6 +45,7 @@ from casebook.intake.models.desk_details import (
     grace_period_deadline,
 )
 from casebook.intake.models.sessions import (
+    SESSION_EDIT_WINDOW,
     AccessLog,
     ConsultationSession,
     SessionAmendment,
@@ -54,8 +57,11 @@ __all__ = [
     "CONTACT_INPUT_FIELDS",
     "DISPATCH_REQUEST_STATUSES",
     "GRACE_PERIOD_ALERT_DAYS",
+    "IP_INPUT_FIELDS",
     "OPEN_STATUSES",
+    "SESSION_EDIT_WINDOW",
     "SESSION_STATUSES",
+    "SUBCONTRACT_INPUT_FIELDS",
     "TRANSITIONS",
     "TRANSITION_LABELS",
     "AccessLog",

@@ -33,6 +33,24 @@ class AdrState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+# What a person enters of each desk's details (the web forms, the API and the services).
+SUBCONTRACT_INPUT_FIELDS = (
+    "counterpart_company",
+    "dispute_type",
+    "law_breach_suspected",
+    "forwarded_to_meti_on",
+    "free_lawyer_consultation",
+    "adr_state",
+    "adr_filed_on",
+)
+IP_INPUT_FIELDS = (
+    "invention_disclosed_on",
+    "rights_sought",
+    "foreign_filing_countries",
+    "filing_outcome",
+)
+
+
 class SubcontractDetails(models.Model):
     """Fields only the trade-practice dispute desk (取引かけこみ寺) records."""
 

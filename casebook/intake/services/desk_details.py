@@ -16,6 +16,8 @@ from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
+    IP_INPUT_FIELDS,
+    SUBCONTRACT_INPUT_FIELDS,
     AdrState,
     Case,
     DisputeType,
@@ -59,16 +61,7 @@ def subcontract_details_update(
     policy.require(by, policy.Action.EDIT, case)
     details, _created = SubcontractDetails.objects.get_or_create(case=case)
     ensure_version(details, expected_version)
-    allowed = {
-        "counterpart_company",
-        "dispute_type",
-        "law_breach_suspected",
-        "forwarded_to_meti_on",
-        "free_lawyer_consultation",
-        "adr_state",
-        "adr_filed_on",
-    }
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(SUBCONTRACT_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not dispute desk fields: {sorted(unknown)}")
     errors: dict[str, list[ValidationError]] = {}
@@ -117,13 +110,7 @@ def ip_details_update(
     policy.require(by, policy.Action.EDIT, case)
     details, _created = IpDetails.objects.get_or_create(case=case)
     ensure_version(details, expected_version)
-    allowed = {
-        "invention_disclosed_on",
-        "rights_sought",
-        "foreign_filing_countries",
-        "filing_outcome",
-    }
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(IP_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not IP desk fields: {sorted(unknown)}")
     errors: dict[str, list[ValidationError]] = {}
