@@ -103,7 +103,6 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "experts:visit_create": {"pk": "dispatch"},
     "experts:action": {"pk": "dispatch", "action": "approve"},
     "experts:new": {"case_id": "case"},
-    "experts:create": {"case_id": "case"},
     "experts:visit_report": {"pk": "visit"},
     "experts:visit_delete": {"pk": "visit"},
     # the API

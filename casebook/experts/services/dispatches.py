@@ -1,7 +1,6 @@
-"""The dispatch state machine (docs/rules.md, "Expert dispatch"):
-
-    draft -> requested -> approved -> scheduled -> completed -> closed
-                     \\-> rejected     (any open state) -> cancelled
+"""The steps of a dispatch (docs/rules.md, "Expert dispatch"; the state machine is
+`experts.models.DISPATCH_TRANSITIONS`). Every step locks the row, checks the role, the state
+and the version (`lock_for_step`), saves one history row and publishes on commit (`_save`).
 
 Approval reserves days under a lock on the program row (then the expert row), so the
 quota, the sub-quota, the client's cap and the expert's maximum hold under concurrency.
@@ -30,7 +29,7 @@ from casebook.experts.models import (
     Expert,
     SubQuota,
 )
-from casebook.experts.policy import DispatchAction
+from casebook.experts.policy import DispatchAction, ensure_transition
 from casebook.experts.policy import require as require_action
 from casebook.experts.services.checks import refuse_conflicts, refuse_over_capacity
 from casebook.intake import policy as case_policy
@@ -38,39 +37,58 @@ from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus
 from casebook.intake.services import case_dispatch_ended, case_dispatch_started
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "submit": frozenset({DispatchStatus.DRAFT}),
-    "edit": frozenset({DispatchStatus.DRAFT, DispatchStatus.REQUESTED}),
-    "approve": frozenset({DispatchStatus.REQUESTED}),
-    "reject": frozenset({DispatchStatus.REQUESTED}),
-    "schedule": frozenset({DispatchStatus.APPROVED, DispatchStatus.SCHEDULED}),
-    "complete": frozenset({DispatchStatus.SCHEDULED}),
-    "final_report": frozenset({DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED}),
-    "settle": frozenset({DispatchStatus.COMPLETED}),
-    "cancel": frozenset(
-        {
-            DispatchStatus.DRAFT,
-            DispatchStatus.REQUESTED,
-            DispatchStatus.APPROVED,
-            DispatchStatus.SCHEDULED,
-        }
-    ),
-    "override_conflict": frozenset({DispatchStatus.DRAFT, DispatchStatus.REQUESTED}),
-}
 CASE_STATES_FOR_DISPATCH = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACTIVE, CaseStatus.DISPATCH})
-
-
-def ensure_transition(dispatch: Dispatch, action: str) -> None:
-    if dispatch.status not in TRANSITIONS[action]:
-        raise TransitionNotAllowed(current=dispatch.status, requested=action)
 
 
 def _lock(dispatch: Dispatch) -> Dispatch:
     return (
         Dispatch.objects.select_for_update(of=("self",))
-        .select_related("program", "program__desk", "sub_quota", "expert", "case", "case__client")
+        .select_related(
+            "program",
+            "program__desk",
+            "sub_quota",
+            "expert",
+            "case",
+            "case__client",
+            "case__desk",
+        )
         .get(pk=dispatch.pk)
     )
+
+
+def lock_for_step(
+    dispatch: Dispatch,
+    *,
+    by: User,
+    action: DispatchAction,
+    step: str,
+    expected_version: int | None = None,
+) -> Dispatch:
+    """The shared first steps of every dispatch service: the row locked (with what the
+    services and the API's answer read), the role (403 naming the rule), the state machine
+    (409 naming both states) and the version the caller read (412)."""
+    dispatch = _lock(dispatch)
+    require_action(by, action, dispatch)
+    ensure_transition(dispatch, step)
+    ensure_version(dispatch, expected_version)
+    return dispatch
+
+
+def _save(
+    dispatch: Dispatch, *, by: User, fields: list[str], reason: str = "", event: str = ""
+) -> Dispatch:
+    """The shared last steps: one history row, then the case event (sent on commit)."""
+    save_tracked(dispatch, by=by, update_fields=fields, reason=reason)
+    if event:
+        publish_case_event(dispatch.case, event)
+    return dispatch
+
+
+def _required_text(value: str | None, *, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise field_error(field, message, "required")
+    return text
 
 
 def _lock_program(program_id: int) -> DispatchProgram:
@@ -84,10 +102,6 @@ def _competitors(values: Iterable[str] | str | None) -> list[str]:
         values = values.splitlines()
     cleaned = [normalize_text(v) for v in values]
     return list(dict.fromkeys(v for v in cleaned if v))
-
-
-def _save(dispatch: Dispatch, *, by: User, fields: list[str], reason: str = "") -> None:
-    save_tracked(dispatch, by=by, update_fields=fields, reason=reason)
 
 
 def _validate_request(
@@ -190,10 +204,9 @@ def dispatch_update(
     competitors: Iterable[str] | str | None = None,
 ) -> Dispatch:
     """Edit a draft or a pending request. Changing the expert drops a conflict override."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.EDIT, dispatch)
-    ensure_transition(dispatch, "edit")
-    ensure_version(dispatch, expected_version)
+    dispatch = lock_for_step(
+        dispatch, by=by, action=DispatchAction.EDIT, step="edit", expected_version=expected_version
+    )
     errors: dict[str, list[ValidationError]] = {}
     fields: list[str] = []
     if purpose is not None:
@@ -236,8 +249,7 @@ def dispatch_update(
     dispatch.copay_yen = rules.copay_yen(
         dispatch.program, dispatch.sub_quota, dispatch.day_rate_yen, dispatch.requested_days
     )
-    _save(dispatch, by=by, fields=[*fields, "copay_yen"])
-    return dispatch
+    return _save(dispatch, by=by, fields=[*fields, "copay_yen"])
 
 
 @transaction.atomic
@@ -245,18 +257,19 @@ def dispatch_submit(
     *, dispatch: Dispatch, by: User, expected_version: int | None = None
 ) -> Dispatch:
     """Send the request to the program's desk; refused on a conflict of interest."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.EDIT, dispatch)
-    ensure_transition(dispatch, "submit")
-    ensure_version(dispatch, expected_version)
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.EDIT,
+        step="submit",
+        expected_version=expected_version,
+    )
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
     refuse_conflicts(dispatch)
     dispatch.status = DispatchStatus.REQUESTED
     dispatch.submitted_at = timezone.now()
-    _save(dispatch, by=by, fields=["status", "submitted_at"])
-    publish_case_event(dispatch.case, "dispatch_requested")
-    return dispatch
+    return _save(dispatch, by=by, fields=["status", "submitted_at"], event="dispatch_requested")
 
 
 @transaction.atomic
@@ -264,28 +277,31 @@ def dispatch_override_conflict(
     *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
 ) -> Dispatch:
     """A manager accepts a declared conflict of interest, in writing (kept in history)."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.OVERRIDE_CONFLICT, dispatch)
-    ensure_transition(dispatch, "override_conflict")
-    if not (reason or "").strip():
-        raise field_error("reason", _("write why the conflict is acceptable"), "required")
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.OVERRIDE_CONFLICT,
+        step="override_conflict",
+        expected_version=expected_version,
+    )
+    reason = _required_text(
+        reason, field="reason", message=_("write why the conflict is acceptable")
+    )
     found = rules.conflicts_for(
         dispatch.expert, dispatch.case, dispatch.competitors, exclude_dispatch=dispatch.pk
     )
     if not found:
         raise ConflictError(_("there is no conflict of interest to override"), code="no_conflict")
-    ensure_version(dispatch, expected_version)
-    dispatch.conflict_override_reason = reason.strip()
+    dispatch.conflict_override_reason = reason
     dispatch.conflict_overridden_by = by
     dispatch.conflict_overridden_at = timezone.now()
-    _save(
+    return _save(
         dispatch,
         by=by,
         fields=["conflict_override_reason", "conflict_overridden_by", "conflict_overridden_at"],
         reason=_("conflict of interest overridden (%(found)s): %(reason)s")
-        % {"found": "; ".join(found), "reason": reason.strip()},
+        % {"found": "; ".join(found), "reason": reason},
     )
-    return dispatch
 
 
 def _end_case_dispatch_if_idle(dispatch: Dispatch, *, by: User) -> None:
@@ -309,10 +325,13 @@ def dispatch_approve(
     """Reserve `days` (default: the requested days) and move the case to `dispatch`."""
     # Lock order everywhere: program, dispatch, expert, case.
     program = _lock_program(dispatch.program_id)
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.APPROVE, dispatch)
-    ensure_transition(dispatch, "approve")
-    ensure_version(dispatch, expected_version)
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.APPROVE,
+        step="approve",
+        expected_version=expected_version,
+    )
     approved = rules.parse_days(
         dispatch.requested_days if days in (None, "") else days, field="days"
     )
@@ -339,18 +358,8 @@ def dispatch_approve(
     dispatch.approved_at = timezone.now()
     dispatch.day_rate_yen = expert.day_rate_yen
     dispatch.copay_yen = rules.copay_yen(program, dispatch.sub_quota, expert.day_rate_yen, approved)
-    _save(
-        dispatch,
-        by=by,
-        fields=[
-            "status",
-            "approved_days",
-            "decided_by",
-            "approved_at",
-            "day_rate_yen",
-            "copay_yen",
-        ],
-    )
+    fields = ["status", "approved_days", "decided_by", "approved_at", "day_rate_yen", "copay_yen"]
+    save_tracked(dispatch, by=by, update_fields=fields)
     case_dispatch_started(case=case, by=by)
     publish_case_event(case, "dispatch_approved")
     return dispatch
@@ -360,24 +369,25 @@ def dispatch_approve(
 def dispatch_reject(
     *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
 ) -> Dispatch:
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.REJECT, dispatch)
-    ensure_transition(dispatch, "reject")
-    if not (reason or "").strip():
-        raise field_error("reason", _("say why the request is rejected"), "required")
-    ensure_version(dispatch, expected_version)
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.REJECT,
+        step="reject",
+        expected_version=expected_version,
+    )
+    reason = _required_text(reason, field="reason", message=_("say why the request is rejected"))
     dispatch.status = DispatchStatus.REJECTED
     dispatch.decided_by = by
     dispatch.rejected_at = timezone.now()
-    dispatch.decision_reason = reason.strip()
-    _save(
+    dispatch.decision_reason = reason
+    return _save(
         dispatch,
         by=by,
         fields=["status", "decided_by", "rejected_at", "decision_reason"],
-        reason=reason.strip(),
+        reason=reason,
+        event="dispatch_rejected",
     )
-    publish_case_event(dispatch.case, "dispatch_rejected")
-    return dispatch
 
 
 def _days_visited(dispatch: Dispatch) -> Decimal:
@@ -394,9 +404,13 @@ def dispatch_complete(
     expected_version: int | None = None,
 ) -> Dispatch:
     """Book the days actually visited; the rest of the reservation goes back to the quota."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.COMPLETE, dispatch)
-    ensure_transition(dispatch, "complete")
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.COMPLETE,
+        step="complete",
+        expected_version=expected_version,
+    )
     today = timezone.localdate()
     if dispatch.visits.filter(date__gt=today).exists():
         raise ConflictError(
@@ -406,7 +420,6 @@ def dispatch_complete(
             ),
             code="visits_pending",
         )
-    ensure_version(dispatch, expected_version)
     used = _days_visited(dispatch)
     dispatch.status = DispatchStatus.COMPLETED
     dispatch.used_days = used
@@ -419,7 +432,7 @@ def dispatch_complete(
         dispatch.final_report = final_report.strip()
         dispatch.final_report_at = timezone.now()
         fields += ["final_report", "final_report_at"]
-    _save(dispatch, by=by, fields=fields)
+    save_tracked(dispatch, by=by, update_fields=fields)
     _end_case_dispatch_if_idle(dispatch, by=by)
     publish_case_event(dispatch.case, "dispatch_completed")
     return dispatch
@@ -429,16 +442,18 @@ def dispatch_complete(
 def dispatch_file_final_report(
     *, dispatch: Dispatch, by: User, text: str, expected_version: int | None = None
 ) -> Dispatch:
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.REPORT, dispatch)
-    ensure_transition(dispatch, "final_report")
-    if not (text or "").strip():
-        raise field_error("final_report", _("write the final report"), "required")
-    ensure_version(dispatch, expected_version)
-    dispatch.final_report = text.strip()
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.REPORT,
+        step="final_report",
+        expected_version=expected_version,
+    )
+    dispatch.final_report = _required_text(
+        text, field="final_report", message=_("write the final report")
+    )
     dispatch.final_report_at = timezone.now()
-    _save(dispatch, by=by, fields=["final_report", "final_report_at"])
-    return dispatch
+    return _save(dispatch, by=by, fields=["final_report", "final_report_at"])
 
 
 @transaction.atomic
@@ -446,19 +461,21 @@ def dispatch_settle(
     *, dispatch: Dispatch, by: User, expected_version: int | None = None
 ) -> Dispatch:
     """The co-payment is settled and the expert paid: the dispatch is closed."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.SETTLE, dispatch)
-    ensure_transition(dispatch, "settle")
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.SETTLE,
+        step="settle",
+        expected_version=expected_version,
+    )
     if not dispatch.final_report:
         raise ConflictError(
             _("the final report is missing: a dispatch is settled after it is filed"),
             code="final_report_missing",
         )
-    ensure_version(dispatch, expected_version)
     dispatch.status = DispatchStatus.CLOSED
     dispatch.closed_at = timezone.now()
-    _save(dispatch, by=by, fields=["status", "closed_at"])
-    return dispatch
+    return _save(dispatch, by=by, fields=["status", "closed_at"])
 
 
 @transaction.atomic
@@ -466,21 +483,23 @@ def dispatch_cancel(
     *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
 ) -> Dispatch:
     """Cancel: visits already held stay booked as used days, planned ones are removed."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.CANCEL, dispatch)
-    ensure_transition(dispatch, "cancel")
-    if not (reason or "").strip():
-        raise field_error("reason", _("say why the dispatch is cancelled"), "required")
-    ensure_version(dispatch, expected_version)
+    dispatch = lock_for_step(
+        dispatch,
+        by=by,
+        action=DispatchAction.CANCEL,
+        step="cancel",
+        expected_version=expected_version,
+    )
+    reason = _required_text(reason, field="reason", message=_("say why the dispatch is cancelled"))
     was_under_way = dispatch.status in rules.UNDER_WAY
     today = timezone.localdate()
     for visit in DispatchVisit.objects.filter(dispatch=dispatch, date__gt=today):
         visit._history_user = by
-        visit._change_reason = reason.strip()
+        visit._change_reason = reason
         visit.delete()
     dispatch.status = DispatchStatus.CANCELLED
     dispatch.cancelled_at = timezone.now()
-    dispatch.decision_reason = reason.strip()
+    dispatch.decision_reason = reason
     fields = ["status", "cancelled_at", "decision_reason"]
     if dispatch.approved_days is not None:
         dispatch.used_days = _days_visited(dispatch)
@@ -490,7 +509,7 @@ def dispatch_cancel(
     else:
         dispatch.copay_yen = 0
     fields += ["used_days", "copay_yen"]
-    _save(dispatch, by=by, fields=fields, reason=reason.strip())
+    save_tracked(dispatch, by=by, update_fields=fields, reason=reason)
     if was_under_way:
         _end_case_dispatch_if_idle(dispatch, by=by)
     publish_case_event(dispatch.case, "dispatch_cancelled")
