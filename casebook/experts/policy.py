@@ -216,7 +216,11 @@ def offered_actions(user: User, dispatch: Dispatch) -> frozenset[str]:
         offered.add("print_order")
     if expert_of(user) is None:
         offered.add("read_history")
-        if case_policy.can_see_case(user, dispatch.case):
+        # A getter notes it with the dispatch (`case_visible`), else it is asked here.
+        case_visible = getattr(dispatch, "case_visible", None)
+        if case_visible is None:
+            case_visible = case_policy.can_see_case(user, dispatch.case)
+        if case_visible:
             offered.add("open_case")
     return frozenset(offered)
 

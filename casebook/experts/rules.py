@@ -17,17 +17,16 @@ from django.utils.translation import gettext as _
 from casebook.common.calendar import add_business_days
 from casebook.common.errors import field_error
 from casebook.common.japanese import normalize_text, search_key
-from casebook.experts.models import (
-    ConflictDeclaration,
-    Dispatch,
-    DispatchProgram,
-    DispatchStatus,
-    DispatchVisit,
-    Expert,
-    SubQuota,
-)
+from casebook.experts.models import Dispatch, DispatchStatus
 
 if TYPE_CHECKING:
+    from casebook.experts.models import (
+        ConflictDeclaration,
+        DispatchProgram,
+        DispatchVisit,
+        Expert,
+        SubQuota,
+    )
     from casebook.intake.models import Case, Client
 
 ZERO = Decimal("0.0")

@@ -29,10 +29,10 @@ PAGE_BUDGET = 12
 # The request form also lists the programs (its choices and its ranking tool) and the experts,
 # and ranks the experts for the case (its topics, conflicts, recent visits, days left).
 REQUEST_FORM_BUDGET = 17
-LIST_API_BUDGET = 6
-WEB_APPROVE_BUDGET = 30
-API_APPROVE_BUDGET = 30
-API_CREATE_BUDGET = 40
+LIST_API_BUDGET = 5
+WEB_APPROVE_BUDGET = 25
+API_APPROVE_BUDGET = 24
+API_CREATE_BUDGET = 32
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from casebook.experts.models import (
     DispatchStatus,
     DispatchVisit,
 )
+from casebook.intake import policy as case_policy
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -48,9 +49,13 @@ def dispatch_list_for_user(*, user: User) -> QuerySet[Dispatch]:
 
 
 def dispatch_get_for_user(*, user: User, pk: int) -> Dispatch:
-    """The dispatch if `user` may see it, else 404."""
+    """The dispatch if `user` may see it, else 404; noted with `case_visible`, whether `user`
+    may see its case file (what the policy offers on the page reads it)."""
+    visible_case = case_policy.cases_visible_to(user).filter(pk=OuterRef("case_id"))
     try:
-        return dispatch_list_for_user(user=user).get(pk=pk)
+        return (
+            dispatch_list_for_user(user=user).annotate(case_visible=Exists(visible_case)).get(pk=pk)
+        )
     except (Dispatch.DoesNotExist, ValueError, TypeError):
         raise Http404("no such dispatch") from None
 

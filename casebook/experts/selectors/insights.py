@@ -17,18 +17,12 @@ from django.utils.translation import gettext as _
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.common.japanese import normalize_text
 from casebook.experts import policy, rules
-from casebook.experts.models import (
-    Dispatch,
-    DispatchProgram,
-    DispatchStatus,
-    DispatchVisit,
-    Expert,
-    SubQuota,
-)
+from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
 from casebook.experts.selectors.dispatches import dispatch_list_for_user
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
+    from casebook.experts.models import SubQuota
     from casebook.intake.models import Case
 
 RECENT_LOAD_DAYS = 90

@@ -8,27 +8,21 @@ quota, the sub-quota, the client's cap and the expert's maximum hold under concu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
 from casebook.common.japanese import normalize_text
 from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
-from casebook.experts.models import (
-    Dispatch,
-    DispatchProgram,
-    DispatchStatus,
-    DispatchVisit,
-    Expert,
-    SubQuota,
-)
+from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
 from casebook.experts.policy import DispatchAction, ensure_transition
 from casebook.experts.policy import require as require_action
 from casebook.experts.services.checks import refuse_conflicts, refuse_over_capacity
@@ -36,6 +30,10 @@ from casebook.intake import policy as case_policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus
 from casebook.intake.services import case_dispatch_ended, case_dispatch_started
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.experts.models import SubQuota
 
 CASE_STATES_FOR_DISPATCH = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACTIVE, CaseStatus.DISPATCH})
 
@@ -72,6 +70,34 @@ def lock_for_step(
     ensure_transition(dispatch, step)
     ensure_version(dispatch, expected_version)
     return dispatch
+
+
+def dispatch_step(
+    action: DispatchAction, step: str, *, lock_program: bool = False
+) -> Callable[[Callable[..., Dispatch]], Callable[..., Dispatch]]:
+    """Declare a step of a dispatch: the service is called
+    `service(*, dispatch, by, expected_version=None, **arguments)` and, in one transaction,
+    locks the row (after its program's when `lock_program`: the lock order of every quota
+    check is program, dispatch, expert, case), checks the grant `action`, the `step` of the
+    state machine and the version (`lock_for_step`), then runs the decorated body with the
+    locked dispatch. The body checks its own rules and ends with `_save`."""
+
+    def decorate(body: Callable[..., Dispatch]) -> Callable[..., Dispatch]:
+        @functools.wraps(body)
+        @transaction.atomic
+        def service(
+            *, dispatch: Dispatch, by: User, expected_version: int | None = None, **arguments: Any
+        ) -> Dispatch:
+            if lock_program:
+                _lock_program(dispatch.program_id)
+            locked = lock_for_step(
+                dispatch, by=by, action=action, step=step, expected_version=expected_version
+            )
+            return body(locked, by=by, **arguments)
+
+        return service
+
+    return decorate
 
 
 def _save(
@@ -191,12 +217,11 @@ def dispatch_request(
     return dispatch
 
 
-@transaction.atomic
+@dispatch_step(DispatchAction.EDIT, "edit")
 def dispatch_update(
-    *,
     dispatch: Dispatch,
+    *,
     by: User,
-    expected_version: int | None = None,
     purpose: str | None = None,
     requested_days: Decimal | str | float | None = None,
     expert: Expert | None = None,
@@ -204,9 +229,6 @@ def dispatch_update(
     competitors: Iterable[str] | str | None = None,
 ) -> Dispatch:
     """Edit a draft or a pending request. Changing the expert drops a conflict override."""
-    dispatch = lock_for_step(
-        dispatch, by=by, action=DispatchAction.EDIT, step="edit", expected_version=expected_version
-    )
     errors: dict[str, list[ValidationError]] = {}
     fields: list[str] = []
     if purpose is not None:
@@ -252,18 +274,9 @@ def dispatch_update(
     return _save(dispatch, by=by, fields=[*fields, "copay_yen"])
 
 
-@transaction.atomic
-def dispatch_submit(
-    *, dispatch: Dispatch, by: User, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.EDIT, "submit")
+def dispatch_submit(dispatch: Dispatch, *, by: User) -> Dispatch:
     """Send the request to the program's desk; refused on a conflict of interest."""
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.EDIT,
-        step="submit",
-        expected_version=expected_version,
-    )
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
     refuse_conflicts(dispatch)
@@ -272,18 +285,9 @@ def dispatch_submit(
     return _save(dispatch, by=by, fields=["status", "submitted_at"], event="dispatch_requested")
 
 
-@transaction.atomic
-def dispatch_override_conflict(
-    *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.OVERRIDE_CONFLICT, "override_conflict")
+def dispatch_override_conflict(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     """A manager accepts a declared conflict of interest, in writing (kept in history)."""
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.OVERRIDE_CONFLICT,
-        step="override_conflict",
-        expected_version=expected_version,
-    )
     reason = _required_text(
         reason, field="reason", message=_("write why the conflict is acceptable")
     )
@@ -314,24 +318,12 @@ def _end_case_dispatch_if_idle(dispatch: Dispatch, *, by: User) -> None:
         case_dispatch_ended(case=dispatch.case, by=by)
 
 
-@transaction.atomic
+@dispatch_step(DispatchAction.APPROVE, "approve", lock_program=True)
 def dispatch_approve(
-    *,
-    dispatch: Dispatch,
-    by: User,
-    days: Decimal | str | float | None = None,
-    expected_version: int | None = None,
+    dispatch: Dispatch, *, by: User, days: Decimal | str | float | None = None
 ) -> Dispatch:
     """Reserve `days` (default: the requested days) and move the case to `dispatch`."""
-    # Lock order everywhere: program, dispatch, expert, case.
-    program = _lock_program(dispatch.program_id)
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.APPROVE,
-        step="approve",
-        expected_version=expected_version,
-    )
+    program = dispatch.program
     approved = rules.parse_days(
         dispatch.requested_days if days in (None, "") else days, field="days"
     )
@@ -365,17 +357,8 @@ def dispatch_approve(
     return dispatch
 
 
-@transaction.atomic
-def dispatch_reject(
-    *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
-) -> Dispatch:
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.REJECT,
-        step="reject",
-        expected_version=expected_version,
-    )
+@dispatch_step(DispatchAction.REJECT, "reject")
+def dispatch_reject(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     reason = _required_text(reason, field="reason", message=_("say why the request is rejected"))
     dispatch.status = DispatchStatus.REJECTED
     dispatch.decided_by = by
@@ -395,22 +378,9 @@ def _days_visited(dispatch: Dispatch) -> Decimal:
     return sum((v.day_fraction for v in dispatch.visits.all() if v.date <= today), start=rules.ZERO)
 
 
-@transaction.atomic
-def dispatch_complete(
-    *,
-    dispatch: Dispatch,
-    by: User,
-    final_report: str = "",
-    expected_version: int | None = None,
-) -> Dispatch:
+@dispatch_step(DispatchAction.COMPLETE, "complete")
+def dispatch_complete(dispatch: Dispatch, *, by: User, final_report: str = "") -> Dispatch:
     """Book the days actually visited; the rest of the reservation goes back to the quota."""
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.COMPLETE,
-        step="complete",
-        expected_version=expected_version,
-    )
     today = timezone.localdate()
     if dispatch.visits.filter(date__gt=today).exists():
         raise ConflictError(
@@ -438,17 +408,8 @@ def dispatch_complete(
     return dispatch
 
 
-@transaction.atomic
-def dispatch_file_final_report(
-    *, dispatch: Dispatch, by: User, text: str, expected_version: int | None = None
-) -> Dispatch:
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.REPORT,
-        step="final_report",
-        expected_version=expected_version,
-    )
+@dispatch_step(DispatchAction.REPORT, "final_report")
+def dispatch_file_final_report(dispatch: Dispatch, *, by: User, text: str) -> Dispatch:
     dispatch.final_report = _required_text(
         text, field="final_report", message=_("write the final report")
     )
@@ -456,18 +417,9 @@ def dispatch_file_final_report(
     return _save(dispatch, by=by, fields=["final_report", "final_report_at"])
 
 
-@transaction.atomic
-def dispatch_settle(
-    *, dispatch: Dispatch, by: User, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.SETTLE, "settle")
+def dispatch_settle(dispatch: Dispatch, *, by: User) -> Dispatch:
     """The co-payment is settled and the expert paid: the dispatch is closed."""
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.SETTLE,
-        step="settle",
-        expected_version=expected_version,
-    )
     if not dispatch.final_report:
         raise ConflictError(
             _("the final report is missing: a dispatch is settled after it is filed"),
@@ -478,18 +430,9 @@ def dispatch_settle(
     return _save(dispatch, by=by, fields=["status", "closed_at"])
 
 
-@transaction.atomic
-def dispatch_cancel(
-    *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.CANCEL, "cancel")
+def dispatch_cancel(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     """Cancel: visits already held stay booked as used days, planned ones are removed."""
-    dispatch = lock_for_step(
-        dispatch,
-        by=by,
-        action=DispatchAction.CANCEL,
-        step="cancel",
-        expected_version=expected_version,
-    )
     reason = _required_text(reason, field="reason", message=_("say why the dispatch is cancelled"))
     was_under_way = dispatch.status in rules.UNDER_WAY
     today = timezone.localdate()
