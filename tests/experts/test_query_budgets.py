@@ -10,16 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 from django.test import Client as WebClient
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from casebook.experts import services
 from casebook.experts.models import Dispatch, DispatchVisit, Expert
-from tests.factories import CaseFactory, ExpertFactory, UserFactory
+from tests import factories
+from tests.factories import CaseFactory, ExpertFactory, UserFactory, api_as, count_queries
 
 # The most queries each may cost. A page pays the session and the login (2), the memberships
 # (1), the expert record of the login (1) and the nav's unread count (1); an API call the
@@ -98,31 +95,16 @@ def busy(cast, setting) -> Busy:
 
 
 def web_as(user) -> WebClient:
-    web = WebClient()
-    web.force_login(user)
-    web.get("/dispatch/quota/")  # the first visit settles the session
-    return web
-
-
-def api_as(user) -> APIClient:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
-
-
-def count(send) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as context:
-        response = send()
-    return len(context.captured_queries), response
+    return factories.web_as(user, first_visit="/dispatch/quota/")
 
 
 def same_for_few_and_many(cast, setting, send, *, budget: int) -> int:
     """The queries of `send()` with 3 more dispatches and with 12: the same, within budget."""
     dispatch_many(cast, setting, 3)
-    few, response = count(send)
+    few, response = count_queries(send)
     assert response.status_code == 200, getattr(response, "content", b"")[:500]
     dispatch_many(cast, setting, 9)
-    many, response = count(send)
+    many, response = count_queries(send)
     assert response.status_code == 200
     print(f"{few} queries with 3 dispatches, {many} with 12")
     assert few == many, f"{few} queries with 3 dispatches, {many} with 12"
