@@ -1,0 +1,15 @@
+"""Every read of the reports, filtered by `casebook.reports.policy` (docs/reports.md)."""
+
+from casebook.reports.selectors.cases import case_report, report_cases
+from casebook.reports.selectors.consultations import consultation_report, report_sessions
+from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.plan import plan_report
+
+__all__ = [
+    "ReportFilters",
+    "case_report",
+    "consultation_report",
+    "plan_report",
+    "report_cases",
+    "report_sessions",
+]

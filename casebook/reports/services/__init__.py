@@ -1,0 +1,5 @@
+"""Every write of the reports (docs/architecture.md, "Services")."""
+
+from casebook.reports.services.plan import plan_targets_carry_over, plan_targets_load
+
+__all__ = ["plan_targets_carry_over", "plan_targets_load"]

@@ -1,0 +1,174 @@
+"""The report screens and their exports (docs/reports.md). Each asks the policy through its
+selector; a login that reads no report gets 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from casebook.common.exports import csv_response, xlsx_response
+from casebook.common.fiscal import current_fiscal_year
+from casebook.common.web import page_view
+from casebook.reports import charts, policy, selectors, tables
+from casebook.reports.forms import ReportFilterForm
+from casebook.reports.selectors import ReportFilters
+
+
+def _filters(request: HttpRequest) -> tuple[ReportFilterForm, ReportFilters | None]:
+    policy.require_reader(request.user)
+    form = ReportFilterForm(request.GET, user=request.user)
+    return form, (form.filters() if form.is_valid() else None)
+
+
+def _bad_filters(form: ReportFilterForm) -> HttpResponse:
+    lines = [f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()]
+    return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
+
+
+def _fy_of(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("fy") or current_fiscal_year())
+    except ValueError:
+        return current_fiscal_year()
+
+
+@require_GET
+@page_view
+def kpi_report(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/kpis.html", {"form": form}, status=400)
+    consultations = selectors.consultation_report(user=request.user, filters=filters)
+    cases = selectors.case_report(user=request.user, filters=filters)
+    month_labels = [f"{row.month.month}" for row in consultations.by_month]
+    context: dict[str, Any] = {
+        "form": form,
+        "filters": filters,
+        "query": urlencode(filters.query()),
+        "consultations": consultations,
+        "cases": cases,
+        "reads_every_desk": policy.reads_every_desk(request.user),
+        "consultation_chart": charts.bar_chart(
+            _("Consultations by month"),
+            month_labels,
+            [
+                (_("consultation count"), [r.total for r in consultations.by_month]),
+                (_("unique clients"), [r.unique_clients for r in consultations.by_month]),
+            ],
+        ),
+        "case_chart": charts.bar_chart(
+            _("Cases opened and closed by month"),
+            month_labels,
+            [
+                (_("cases opened"), [r.opened for r in cases.by_month]),
+                (_("cases closed"), [r.closed for r in cases.by_month]),
+            ],
+        ),
+        "aging_chart": charts.bar_chart(
+            _("Open cases by age (days)"),
+            [label for _key, label, _count in cases.aging],
+            [(_("open cases"), [count for _key, _label, count in cases.aging])],
+        ),
+    }
+    return render(request, "reports/kpis.html", context)
+
+
+Exporter = Callable[[HttpRequest, ReportFilters], HttpResponse]
+
+
+def _export(request: HttpRequest, make: Exporter) -> HttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return _bad_filters(form)
+    return make(request, filters)
+
+
+@require_GET
+@page_view
+def consultations_csv(request: HttpRequest) -> HttpResponse:
+    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
+        report = selectors.consultation_report(user=request.user, filters=filters)
+        return csv_response(
+            f"consultations-FY{filters.fiscal_year}.csv",
+            tables.consultation_header(),
+            tables.consultation_rows(report),
+        )
+
+    return _export(request, make)
+
+
+@require_GET
+@page_view
+def consultations_xlsx(request: HttpRequest) -> HttpResponse:
+    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
+        report = selectors.consultation_report(user=request.user, filters=filters)
+        return xlsx_response(
+            f"consultations-FY{filters.fiscal_year}.xlsx", tables.consultation_sheets(report)
+        )
+
+    return _export(request, make)
+
+
+@require_GET
+@page_view
+def cases_csv(request: HttpRequest) -> HttpResponse:
+    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
+        report = selectors.case_report(user=request.user, filters=filters)
+        return csv_response(
+            f"cases-FY{filters.fiscal_year}.csv", tables.case_header(), tables.case_rows(report)
+        )
+
+    return _export(request, make)
+
+
+@require_GET
+@page_view
+def cases_xlsx(request: HttpRequest) -> HttpResponse:
+    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
+        report = selectors.case_report(user=request.user, filters=filters)
+        return xlsx_response(f"cases-FY{filters.fiscal_year}.xlsx", tables.case_sheets(report))
+
+    return _export(request, make)
+
+
+@require_GET
+@page_view
+def plan_report(request: HttpRequest) -> HttpResponse:
+    policy.require_reader(request.user)
+    report = selectors.plan_report(user=request.user, fiscal_year=_fy_of(request))
+    chart = charts.bar_chart(
+        _("Achieved (% of the target)"),
+        [str(index) for index, _row in enumerate(report.rows, start=1)],
+        [
+            (_("achieved (%)"), [min(row.percent, 200) for row in report.rows]),
+            (
+                _("expected by now (%)"),
+                [float(report.elapsed * 100) for _row in report.rows],
+            ),
+        ],
+    )
+    return render(request, "reports/plan.html", {"report": report, "chart": chart})
+
+
+@require_GET
+@page_view
+def plan_csv(request: HttpRequest) -> HttpResponse:
+    policy.require_reader(request.user)
+    report = selectors.plan_report(user=request.user, fiscal_year=_fy_of(request))
+    return csv_response(
+        f"plan-FY{report.fiscal_year}.csv", tables.plan_header(), tables.plan_rows(report)
+    )
+
+
+@require_GET
+@page_view
+def plan_xlsx(request: HttpRequest) -> HttpResponse:
+    policy.require_reader(request.user)
+    report = selectors.plan_report(user=request.user, fiscal_year=_fy_of(request))
+    return xlsx_response(f"plan-FY{report.fiscal_year}.xlsx", tables.plan_sheets(report))
