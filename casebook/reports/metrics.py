@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake.models import Case, ConsultationSession, IpRight
@@ -24,10 +25,10 @@ class Metric:
     unit: str
 
 
-DAYS = _("days")
-TIMES = _("times")
-CASES = _("cases")
-PLACES = _("places")
+DAYS = pgettext_lazy("unit", "days")
+TIMES = pgettext_lazy("unit", "times")
+CASES = pgettext_lazy("unit", "cases")
+PLACES = pgettext_lazy("unit", "places")
 
 ACTIVITY_METRIC = "activities."
 FOREIGN_FILING_METRIC = "foreign_filings."

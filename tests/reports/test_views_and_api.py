@@ -49,6 +49,7 @@ def test_the_page_counts_a_restricted_case_but_never_names_or_links_it(cast, ses
     assert f"/cases/{sessions.pk}/" not in body
     assert "2025年度（令和7年度）" in body
     assert "<svg" in body
+    assert "相談対応件数" in body and "新規相談者数" in body
 
 
 def test_the_api_answers_the_same_numbers_as_the_page(cast, sessions):
