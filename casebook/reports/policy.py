@@ -94,3 +94,30 @@ def may_edit_plan(user: User) -> bool:
 def require_plan_editor(user: User) -> None:
     if not may_edit_plan(user):
         raise ActionNotPermitted(str(PLAN_RULE))
+
+
+# --- activities ---------------------------------------------------------------------------
+
+ACTIVITY_RULE = gettext_lazy(
+    "only a coordinator of the desk or a manager records the desk's activities"
+)
+
+
+def may_record_activity(user: User, desk_id: int) -> bool:
+    """A desk's activities are recorded by its coordinators and by managers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.org_role == OrgRole.MANAGER or desk_id in coordinated_desk_ids(user)
+
+
+def require_record_activity(user: User, desk_id: int) -> None:
+    if not may_record_activity(user, desk_id):
+        raise ActionNotPermitted(str(ACTIVITY_RULE))
+
+
+def activities_q(user: User) -> Q:
+    """A filter on Activity: those of the desks whose figures `user` reads."""
+    if not may_read_reports(user):
+        return Q(pk__in=[])
+    desk_ids = report_desk_ids(user)
+    return Q() if desk_ids is None else Q(desk_id__in=desk_ids)

@@ -15,4 +15,6 @@ urlpatterns = [
     path("plan/", views.plan_report, name="plan"),
     path("plan.csv", views.plan_csv, name="plan_csv"),
     path("plan.xlsx", views.plan_xlsx, name="plan_xlsx"),
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity"),
 ]

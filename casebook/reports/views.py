@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -17,6 +18,7 @@ from casebook.common.fiscal import current_fiscal_year
 from casebook.common.web import page_view
 from casebook.reports import charts, policy, selectors, tables
 from casebook.reports.forms import ReportFilterForm
+from casebook.reports.models import ActivityKind
 from casebook.reports.selectors import ReportFilters
 
 
@@ -172,3 +174,50 @@ def plan_xlsx(request: HttpRequest) -> HttpResponse:
     policy.require_reader(request.user)
     report = selectors.plan_report(user=request.user, fiscal_year=_fy_of(request))
     return xlsx_response(f"plan-FY{report.fiscal_year}.xlsx", tables.plan_sheets(report))
+
+
+ACTIVITIES_PER_PAGE = 50
+
+
+@require_GET
+@page_view
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """The activities of a fiscal year (newest first, paged) and their count by kind."""
+    policy.require_reader(request.user)
+    fiscal_year = _fy_of(request)
+    kind = request.GET.get("kind", "")
+    if kind not in ActivityKind.values:
+        kind = ""
+    rows = selectors.activity_list_for_user(user=request.user, fiscal_year=fiscal_year, kind=kind)
+    page = Paginator(rows, ACTIVITIES_PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.activity_counts_by_kind(user=request.user, fiscal_year=fiscal_year)
+    return render(
+        request,
+        "reports/activities.html",
+        {
+            "page": page,
+            "counts": counts,
+            "fiscal_year": fiscal_year,
+            "fiscal_year_label": ReportFilters(fiscal_year).label,
+            "kind": kind,
+            "kinds": ActivityKind.choices,
+            "query": urlencode({"fy": fiscal_year, "kind": kind}),
+            "reads_every_desk": policy.reads_every_desk(request.user),
+        },
+    )
+
+
+@require_GET
+@page_view
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = selectors.activity_get_for_user(user=request.user, pk=pk)
+    participants = selectors.activity_participants(user=request.user, activity=activity)
+    return render(
+        request,
+        "reports/activity_detail.html",
+        {
+            "activity": activity,
+            "participants": participants,
+            "reads_every_desk": policy.reads_every_desk(request.user),
+        },
+    )

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import Topic
-from casebook.reports.models import Activity
+from casebook.reports.models import Activity, ActivityParticipant
 from casebook.reports.plan_fy2021 import FY2021_TARGETS
 from casebook.reports.services import plan_targets_load
 from tests.factories import (
@@ -47,12 +47,20 @@ BUDGETS = {
     "/reports/plan/": 2 + 2 + PLAN,
     "/reports/plan.csv": 2 + PLAN,
     "/reports/plan.xlsx": 2 + PLAN,
+    # a page of activities (its count and its rows) and their count by kind
+    "/reports/activities/": 2 + 2 + 2 + 1,
 }
 API_BUDGETS = {
     "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
     "/api/v1/reports/cases/": 1 + CASES,
     "/api/v1/reports/plan/": 1 + PLAN,
+    "/api/v1/activities/": 1 + 1,
 }
+# An activity with its participants: the activity, the participants with their clients and
+# cases, and which follow-up cases the reader may see (1; the page's coordinator's
+# memberships are read once for the nav and the policy alike).
+ACTIVITY_BUDGET = 2 + 2 + 1 + 1 + 1
+ACTIVITY_API_BUDGET = 1 + 1 + 1 + 1
 
 
 def make_records(cast, how_many: int) -> None:
@@ -77,10 +85,13 @@ def make_records(cast, how_many: int) -> None:
             date=dt.date(2025, 5, 1),
             day_fraction=Decimal("1.0"),
         )
-        Activity.objects.create(
+        activity = Activity.objects.create(
             kind="seminar", desk=case.desk, title="セミナー", held_on=dt.date(2025, 6, 1),
             created_by=cast.manager,
         )  # fmt: skip
+        ActivityParticipant.objects.create(
+            activity=activity, client=case.client, deals=1, follow_up_case=case
+        )
     plan_targets_load(fiscal_year=FY, targets=FY2021_TARGETS, by=None)
 
 
@@ -114,3 +125,31 @@ def test_each_report_endpoint_costs_the_same_for_3_records_and_30(cast, url):
     make_records(cast, 27)
     many, _status = _count(lambda: api.get(url, {"fy": FY}))
     assert many == few <= API_BUDGETS[url]
+
+
+def add_participants(activity: Activity, how_many: int) -> None:
+    for _n in range(how_many):
+        client = ClientFactory()
+        case = CaseFactory(client=client)
+        ActivityParticipant.objects.create(activity=activity, client=client, follow_up_case=case)
+
+
+def test_an_activity_page_and_its_endpoint_cost_the_same_for_3_participants_and_30(cast):
+    activity = Activity.objects.create(
+        kind="seminar", desk=desk("yorozu"), title="セミナー", held_on=dt.date(2025, 6, 1),
+        online=True, created_by=cast.manager,
+    )  # fmt: skip
+    web = WebClient()
+    web.force_login(cast.coordinator)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.manager).key}")
+    page, endpoint = f"/reports/activities/{activity.pk}/", f"/api/v1/activities/{activity.pk}/"
+    add_participants(activity, 3)
+    few = _count(lambda: web.get(page)), _count(lambda: api.get(endpoint))
+    add_participants(activity, 27)
+    many = _count(lambda: web.get(page)), _count(lambda: api.get(endpoint))
+    assert few == many
+    (page_queries, page_status), (api_queries, api_status) = few
+    assert page_status == api_status == 200
+    assert page_queries <= ACTIVITY_BUDGET
+    assert api_queries <= ACTIVITY_API_BUDGET
