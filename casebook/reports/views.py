@@ -81,62 +81,31 @@ def kpi_report(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/kpis.html", context)
 
 
-Exporter = Callable[[HttpRequest, ReportFilters], HttpResponse]
+# name -> (the selector, the CSV header, the CSV rows, the XLSX sheets)
+EXPORTS: dict[str, tuple[Callable[..., Any], Callable[[], list[str]], Callable, Callable]] = {
+    "consultations": (
+        selectors.consultation_report,
+        tables.consultation_header,
+        tables.consultation_rows,
+        tables.consultation_sheets,
+    ),
+    "cases": (selectors.case_report, tables.case_header, tables.case_rows, tables.case_sheets),
+}
 
 
-def _export(request: HttpRequest, make: Exporter) -> HttpResponse:
+@require_GET
+@page_view
+def report_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    """A KPI report as CSV or XLSX, with the page's filters (docs/reports.md, "Exports")."""
     form, filters = _filters(request)
     if filters is None:
         return _bad_filters(form)
-    return make(request, filters)
-
-
-@require_GET
-@page_view
-def consultations_csv(request: HttpRequest) -> HttpResponse:
-    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
-        report = selectors.consultation_report(user=request.user, filters=filters)
-        return csv_response(
-            f"consultations-FY{filters.fiscal_year}.csv",
-            tables.consultation_header(),
-            tables.consultation_rows(report),
-        )
-
-    return _export(request, make)
-
-
-@require_GET
-@page_view
-def consultations_xlsx(request: HttpRequest) -> HttpResponse:
-    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
-        report = selectors.consultation_report(user=request.user, filters=filters)
-        return xlsx_response(
-            f"consultations-FY{filters.fiscal_year}.xlsx", tables.consultation_sheets(report)
-        )
-
-    return _export(request, make)
-
-
-@require_GET
-@page_view
-def cases_csv(request: HttpRequest) -> HttpResponse:
-    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
-        report = selectors.case_report(user=request.user, filters=filters)
-        return csv_response(
-            f"cases-FY{filters.fiscal_year}.csv", tables.case_header(), tables.case_rows(report)
-        )
-
-    return _export(request, make)
-
-
-@require_GET
-@page_view
-def cases_xlsx(request: HttpRequest) -> HttpResponse:
-    def make(request: HttpRequest, filters: ReportFilters) -> HttpResponse:
-        report = selectors.case_report(user=request.user, filters=filters)
-        return xlsx_response(f"cases-FY{filters.fiscal_year}.xlsx", tables.case_sheets(report))
-
-    return _export(request, make)
+    report_of, header, rows, sheets = EXPORTS[name]
+    report = report_of(user=request.user, filters=filters)
+    filename = f"{name}-FY{filters.fiscal_year}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header(), rows(report))
+    return xlsx_response(filename, sheets(report))
 
 
 @require_GET

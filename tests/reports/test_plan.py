@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from casebook.common.errors import ActionNotPermitted
 from casebook.experts.models import DispatchVisit
@@ -54,7 +55,7 @@ def test_every_target_of_the_plan_names_a_known_metric():
 
 
 def test_an_unknown_metric_refuses_the_whole_list(db):
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.plan_targets_load(
             fiscal_year=2030,
             targets=[("satellites", Decimal(3), ""), ("visitors", Decimal(5), "")],

@@ -18,9 +18,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from casebook.intake.models import Case, ClosureReason
-from casebook.reports import policy
 from casebook.reports.selectors.consultations import _month_key
-from casebook.reports.selectors.filters import ReportFilters, start_of_day
+from casebook.reports.selectors.filters import ReportFilters, scoped, start_of_day
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -84,12 +83,7 @@ class CaseReport:
 def report_cases(*, user: User, filters: ReportFilters) -> QuerySet[Case]:
     """Every case of the desks `user` reads figures of, narrowed by the filters (not yet by
     the period: each figure has its own date)."""
-    cases = Case.objects.all()
-    desk_ids = policy.report_desk_ids(user)
-    if desk_ids is not None:
-        cases = cases.filter(desk_id__in=desk_ids)
-    if filters.desk is not None:
-        cases = cases.filter(desk_id=filters.desk.pk)
+    cases = scoped(Case.objects.all(), user=user, desk_field="desk_id", filters=filters)
     if filters.office is not None:
         cases = cases.filter(intake_office_id=filters.office.pk)
     if filters.counselor is not None:

@@ -20,8 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from casebook.intake.models import Client, ConsultationSession, SessionMode
-from casebook.reports import policy
-from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -94,11 +93,7 @@ def report_sessions(*, user: User, filters: ReportFilters) -> QuerySet[Consultat
     sessions = ConsultationSession.objects.filter(
         started_at__gte=filters.starts, started_at__lt=filters.ends
     )
-    desk_ids = policy.report_desk_ids(user)
-    if desk_ids is not None:
-        sessions = sessions.filter(case__desk_id__in=desk_ids)
-    if filters.desk is not None:
-        sessions = sessions.filter(case__desk_id=filters.desk.pk)
+    sessions = scoped(sessions, user=user, desk_field="case__desk_id", filters=filters)
     if filters.office is not None:
         sessions = sessions.filter(office_id=filters.office.pk)
     if filters.mode:

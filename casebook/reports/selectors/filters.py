@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from casebook.common.fiscal import fiscal_year_bounds, fiscal_year_label
@@ -73,3 +74,16 @@ class ReportFilters:
         if self.mode:
             params["mode"] = self.mode
         return params
+
+
+def scoped(rows: QuerySet, *, user: User, desk_field: str, filters: ReportFilters) -> QuerySet:
+    """`rows` of the desks whose figures `user` reads (`policy.report_desk_ids`), narrowed to
+    the desk filter; `desk_field` names the desk of a row (`case__desk_id`, `desk_id`)."""
+    from casebook.reports import policy
+
+    desk_ids = policy.report_desk_ids(user)
+    if desk_ids is not None:
+        rows = rows.filter(**{f"{desk_field}__in": desk_ids})
+    if filters.desk is not None:
+        rows = rows.filter(**{desk_field: filters.desk.pk})
+    return rows

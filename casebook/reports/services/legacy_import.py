@@ -302,14 +302,19 @@ def legacy_import(
     if errors:
         raise LegacyImportRefused(errors)
     summary = ImportSummary(rows=len(rows), dry_run=dry_run)
+    total = len(rows) * 2  # each row is counted once when matched and once when written
+
+    def step(done: int) -> None:
+        if progress is not None and (done % 100 == 0 or done in (len(rows), total)):
+            progress(done, total)
+
     clients: dict[tuple, Client] = {}
     groups: dict[tuple[int, int, int], list[tuple[LegacyRow, Client]]] = {}
     for index, row in enumerate(rows, start=1):
         client = _client_for(row, by, clients, summary)
         key = (client.pk, row.desk.pk, fiscal_year_of(row.started_at))
         groups.setdefault(key, []).append((row, client))
-        if progress is not None and (index % 100 == 0 or index == len(rows)):
-            progress(index, len(rows) * 2)
+        step(index)
     done = len(rows)
     for (_client_id, _desk_id, fiscal_year), members in groups.items():
         members.sort(key=lambda item: item[0].started_at)
@@ -355,8 +360,7 @@ def legacy_import(
             )
             summary.sessions_created += 1
             done += 1
-            if progress is not None and (done % 100 == 0 or done == len(rows) * 2):
-                progress(done, len(rows) * 2)
+            step(done)
     if dry_run:
         transaction.set_rollback(True)
     return summary
