@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('intake', '0005_history_sets_and_case_shares'),
+        ('intake', '0006_contacts_primary_and_detail_versions'),
         ('satellites', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
