@@ -10,6 +10,7 @@ urlpatterns = [
     path("referrals/", include("casebook.referrals.urls")),
     path("dispatch/", include("casebook.experts.urls")),
     path("notifications/", include("casebook.notifications.urls")),
+    path("reports/", include("casebook.reports.urls")),
     path("", include("casebook.intake.urls")),
     path("api/", include("casebook.api.urls")),
 ]

@@ -27,6 +27,7 @@ from casebook.accounts.models import DeskRole, User
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import ClientContact
 from casebook.notifications.models import Notification
+from casebook.reports.models import Activity
 from tests.factories import (
     CaseFactory,
     ConflictDeclarationFactory,
@@ -95,6 +96,8 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
         f"referrals:{name}": {"pk": "referral"}
         for name in ("detail", "accept", "decline", "acknowledge", "report_outcome", "checklist")
     },
+    # reports
+    "reports:activity": {"pk": "activity"},
     # expert dispatch
     "experts:expert": {"pk": "expert"},
     "experts:conflict_create": {"pk": "expert"},
@@ -127,6 +130,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
         )
     },
     "session-detail": {"pk": "session"},
+    "activity-detail": {"pk": "activity"},
     "expert-detail": {"pk": "expert"},
     "expert-conflicts": {"pk": "expert"},
     "conflict-detail": {"pk": "conflict"},
@@ -320,6 +324,16 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
                 )
             ],
             "reference_office": [OfficeFactory()],
+            "activity": [
+                Activity.objects.create(
+                    kind="seminar",
+                    desk=desk(foreign),
+                    title=f"{SECRET} セミナー",
+                    held_on=timezone.localdate(),
+                    online=True,
+                    created_by=lead,
+                )
+            ],
         },
     )
 

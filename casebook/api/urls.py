@@ -1,8 +1,8 @@
 """`/api/`: the v1 router, the token exchange, the OpenAPI schema and its offline docs.
 
-Every app's `api` module joins v1 here, by name: `register(router)` adds its viewsets, and a
-module-level `urlpatterns` list its plain views (mounted under `/api/v1/`). A new app adds one
-line to `APP_APIS`.
+Every app's `api` module joins v1 here, by name: `register(router)` adds its viewsets (an app
+with plain views only has none), and a module-level `urlpatterns` list its plain views
+(mounted under `/api/v1/`). A new app adds one line to `APP_APIS`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from casebook.experts import api as experts_api
 from casebook.intake import api as intake_api
 from casebook.notifications import api as notifications_api
 from casebook.referrals import api as referrals_api
+from casebook.reports import api as reports_api
 from casebook.satellites import api as satellites_api
 
 APP_APIS = (
@@ -30,6 +31,7 @@ APP_APIS = (
     experts_api,
     referrals_api,
     notifications_api,
+    reports_api,
 )
 
 
@@ -41,7 +43,8 @@ class V1Router(DefaultRouter):
 router = V1Router()
 extra_v1_urls: list = []
 for app_api in APP_APIS:
-    app_api.register(router)
+    if hasattr(app_api, "register"):  # an app with plain views only has no viewset
+        app_api.register(router)
     extra_v1_urls += list(getattr(app_api, "urlpatterns", []))
 
 

@@ -206,6 +206,9 @@ class Case(models.Model):
                 condition=models.Q(status="on_hold"),
                 name="case_hold_resume_by",
             ),
+            # The reports: cases opened and closed in a period (docs/reports.md).
+            models.Index(fields=["opened_at"], name="case_opened_at"),
+            models.Index(fields=["closed_at"], name="case_closed_at"),
         ]
 
     def __str__(self) -> str:

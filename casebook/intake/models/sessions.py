@@ -77,6 +77,8 @@ class ConsultationSession(models.Model):
                 condition=models.Q(follow_up_on__isnull=False),
                 name="session_follow_up_on",
             ),
+            # The reports: sessions by date (docs/reports.md).
+            models.Index(fields=["started_at"], name="session_started_at"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,113 @@
+"""The one CSV and XLSX writer of every export (docs/reports.md, "Exports").
+
+- CSV is UTF-8 with a BOM, so that Excel opens Japanese text correctly, and is streamed row
+  by row, so that a fiscal year of sessions exports with flat memory.
+- A cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab
+  or a carriage return) is written with a leading apostrophe: an exported client name must
+  never run as a formula on the reader's machine. Numbers stay numbers.
+- XLSX goes through openpyxl's write-only workbook, which also keeps memory flat.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Column = tuple[str, Callable[[Any], Any]]
+
+
+def neutralise(value: Any) -> Any:
+    """A cell as it is written: numbers and dates as they are, text never as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float | Decimal | dt.date):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A file that hands back what is written to it (csv.writer then yields each row)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_rows(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])
+
+
+def _attachment(response: HttpResponse | StreamingHttpResponse, filename: str) -> None:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+
+def csv_response(
+    filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in csv_rows(header, rows)),
+        content_type="text/csv; charset=utf-8",
+    )
+    _attachment(response, filename)
+    return response
+
+
+def column_rows(columns: Sequence[Column], rows: Iterable[Any]) -> Iterator[list[Any]]:
+    for row in rows:
+        yield [value(row) for _header, value in columns]
+
+
+def columns_csv_response(
+    filename: str, columns: Sequence[Column], rows: Iterable[Any]
+) -> StreamingHttpResponse:
+    """`rows` as CSV, one column per `columns` (a header and a function of the row)."""
+    return csv_response(filename, [str(h) for h, _v in columns], column_rows(columns, rows))
+
+
+Sheet = tuple[str, Sequence[Any], Iterable[Sequence[Any]]]
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with one sheet per `(title, header, rows)`; the header row is frozen."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.freeze_panes = "A2"
+        header_cells = []
+        for value in header:
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([neutralise(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
+    _attachment(response, filename)
+    return response

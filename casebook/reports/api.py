@@ -1,0 +1,220 @@
+"""`/api/v1/reports/consultations/`, `/api/v1/reports/cases/` and `/api/v1/reports/plan/`:
+the numbers of the report pages (the same selectors), as JSON. A login that reads no report
+gets 404; a bad filter 400 naming the field. `/api/v1/activities/`: the activities the plan
+counts, with their participants; POST records one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+from rest_framework.views import APIView
+
+from casebook.accounts.selectors import active_desk_get
+from casebook.api.references import resolve
+from casebook.api.viewsets import ReadViewSet, ServiceCreateMixin
+from casebook.common.fiscal import current_fiscal_year
+from casebook.intake import selectors as case_selectors
+from casebook.reports import policy, selectors, services
+from casebook.reports.forms import ReportFilterForm
+from casebook.reports.models import Activity, ActivityKind
+from casebook.reports.selectors import ReportFilters
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("fy", int, description="fiscal year (default: the current one)"),
+    OpenApiParameter("desk", str, description="desk code"),
+    OpenApiParameter("office", str, description="office code"),
+    OpenApiParameter("counselor", int, description="counselor id"),
+    OpenApiParameter("topic", str, description="topic code"),
+    OpenApiParameter("mode", str, description="session mode"),
+]
+
+
+def _filters(request: Request) -> ReportFilters:
+    policy.require_reader(request.user)
+    form = ReportFilterForm(request.query_params, user=request.user)
+    if not form.is_valid():
+        raise serializers.ValidationError(form.errors)
+    return form.filters()
+
+
+class ConsultationReportView(APIView):
+    """The consultation count, unique and new clients, by month, desk, office, mode, topic
+    and counselor (docs/reports.md, "Consultations")."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        report = selectors.consultation_report(user=request.user, filters=_filters(request))
+        return Response(report.as_dict())
+
+
+class CaseReportView(APIView):
+    """Cases opened and closed by month and reason, the median days from intake to the first
+    session, the open cases' ageing (docs/reports.md, "Cases")."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        report = selectors.case_report(user=request.user, filters=_filters(request))
+        return Response(report.as_dict())
+
+
+class PlanFiscalYear(serializers.Serializer):
+    fy = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+
+
+class PlanReportView(APIView):
+    """Each target of the fiscal year's plan, its actual and the pace (docs/reports.md,
+    "Plan vs actual"); managers and auditors."""
+
+    @extend_schema(
+        parameters=[FILTER_PARAMETERS[0]], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        policy.require_org_reader(request.user)
+        query = PlanFiscalYear(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        fiscal_year = query.validated_data.get("fy") or current_fiscal_year()
+        return Response(selectors.plan_report(user=request.user, fiscal_year=fiscal_year).as_dict())
+
+
+urlpatterns = [
+    path(
+        "reports/consultations/",
+        ConsultationReportView.as_view(),
+        name="api-report-consultations",
+    ),
+    path("reports/cases/", CaseReportView.as_view(), name="api-report-cases"),
+    path("reports/plan/", PlanReportView.as_view(), name="api-report-plan"),
+]
+
+
+class ParticipantSerializer(serializers.Serializer):
+    client = serializers.IntegerField(source="participant.client_id")
+    client_name = serializers.CharField(source="participant.client.name")
+    deals = serializers.IntegerField(source="participant.deals")
+    follow_up_case = serializers.SerializerMethodField()
+    note = serializers.CharField(source="participant.note")
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_follow_up_case(self, row: Any) -> int | None:
+        """Only a case the reader may see, and never a restricted one."""
+        return row.participant.follow_up_case_id if row.follow_up_shown else None
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    desk = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    participants = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "kind",
+            "desk",
+            "title",
+            "held_on",
+            "place",
+            "online",
+            "organisers",
+            "note",
+            "participants",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ParticipantSerializer(many=True))
+    def get_participants(self, activity: Activity) -> list[dict[str, Any]]:
+        rows = selectors.activity_participants(user=self.context["request"].user, activity=activity)
+        return ParticipantSerializer(rows, many=True).data
+
+
+class ActivityListSerializer(ActivitySerializer):
+    participant_count = serializers.IntegerField(read_only=True)
+    deal_count = serializers.IntegerField(read_only=True, allow_null=True)
+    follow_up_count = serializers.IntegerField(read_only=True)
+
+    class Meta(ActivitySerializer.Meta):
+        fields = [f for f in ActivitySerializer.Meta.fields if f != "participants"] + [
+            "participant_count",
+            "deal_count",
+            "follow_up_count",
+        ]
+        read_only_fields = fields
+
+
+class ParticipantInputSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1)
+    deals = serializers.IntegerField(min_value=0, default=0)
+    follow_up_case = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ActivityCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    desk = serializers.CharField(max_length=32)
+    title = serializers.CharField(max_length=200)
+    held_on = serializers.DateField()
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    online = serializers.BooleanField(default=False)
+    organisers = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    participants = ParticipantInputSerializer(many=True, required=False, default=list)
+
+
+class ActivityViewSet(ServiceCreateMixin, ReadViewSet):
+    """The activities of the desks whose figures the reader reads; POST records one held
+    activity with its participants (a coordinator of its desk or a manager)."""
+
+    model = Activity
+    serializer_class = ActivitySerializer
+    create_serializer_class = ActivityCreateSerializer
+    filterset_fields = {"kind": ["exact"], "held_on": ["gte", "lte"]}
+    ordering_fields = {"held_on": "held_on", "id": "id"}
+    ordering = ["-held_on", "-id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_serializer_class(self) -> type:
+        return ActivityListSerializer if self.action == "list" else ActivitySerializer
+
+    def list_for_user(self, user: Any) -> QuerySet[Activity]:
+        policy.require_reader(user)
+        return selectors.activity_list_for_user(user=user)
+
+    def get_for_user(self, user: Any, pk: Any) -> Activity:
+        return selectors.activity_get_for_user(user=user, pk=pk)
+
+    def create_with_service(self, data: dict[str, Any]) -> Activity:
+        user = self.request.user
+        policy.require_reader(user)
+        participants = [
+            services.Participant(
+                client=resolve(
+                    "participants", case_selectors.client_get_for_user, user=user, pk=row["client"]
+                ),
+                deals=row["deals"],
+                follow_up_case=resolve(
+                    "participants",
+                    case_selectors.case_get_for_user,
+                    user=user,
+                    pk=row.get("follow_up_case"),
+                ),
+                note=row["note"],
+            )
+            for row in data.pop("participants")
+        ]
+        desk = resolve("desk", active_desk_get, code=data.pop("desk"))
+        return services.activity_create(by=user, desk=desk, participants=participants, **data)
+
+
+def register(router: BaseRouter) -> None:
+    router.register("activities", ActivityViewSet, basename="activity")

@@ -1,0 +1,125 @@
+"""The metrics a plan target may name, and how each actual is read from the raw records
+(docs/reports.md, "Plan vs actual"). `actuals(fiscal_year)` reads them all in 5 queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from casebook.common.fiscal import fiscal_year_bounds
+from casebook.intake.models import Case, ConsultationSession, IpRight
+from casebook.reports.models import Activity, ActivityKind
+from casebook.reports.selectors.filters import start_of_day
+from casebook.satellites.models import Office, OfficeKind
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    unit: str
+
+
+DAYS = pgettext_lazy("unit", "days")
+TIMES = pgettext_lazy("unit", "times")
+CASES = pgettext_lazy("unit", "cases")
+PLACES = pgettext_lazy("unit", "places")
+
+ACTIVITY_METRIC = "activities."
+FOREIGN_FILING_METRIC = "foreign_filings."
+
+METRICS: dict[str, Metric] = {
+    metric.code: metric
+    for metric in (
+        Metric("consultations", _("consultation count"), CASES),
+        Metric("dispatch_days.expert", _("expert dispatch days"), DAYS),
+        Metric("dispatch_days.expert.covid", _("expert dispatch days, COVID support"), DAYS),
+        Metric("dispatch_days.innovation_follow_up", _("follow-up expert dispatch days"), DAYS),
+        Metric("satellites", _("satellite offices open"), PLACES),
+        *(Metric(f"{FOREIGN_FILING_METRIC}{right.value}", right.label, CASES) for right in IpRight),
+        *(Metric(f"{ACTIVITY_METRIC}{kind.value}", kind.label, TIMES) for kind in ActivityKind),
+    )
+}
+
+
+def _dispatch_days(fiscal_year: int) -> dict[str, Decimal]:
+    """Days used (visits dated in the fiscal year) per program of that year, and per
+    program and sub-quota: `dispatch_days.<program>` and `dispatch_days.<program>.<sub>`."""
+    from casebook.experts.models import DispatchVisit
+
+    first, last = fiscal_year_bounds(fiscal_year)
+    rows = (
+        DispatchVisit.objects.filter(
+            date__gte=first, date__lte=last, dispatch__program__fiscal_year=fiscal_year
+        )
+        .order_by()
+        .values("dispatch__program__code", "dispatch__sub_quota__code")
+        .annotate(days=Sum("day_fraction"))
+    )
+    days: dict[str, Decimal] = {}
+    for row in rows:
+        program = f"dispatch_days.{row['dispatch__program__code']}"
+        days[program] = days.get(program, Decimal(0)) + row["days"]
+        if row["dispatch__sub_quota__code"]:
+            sub = f"{program}.{row['dispatch__sub_quota__code']}"
+            days[sub] = days.get(sub, Decimal(0)) + row["days"]
+    return days
+
+
+def _satellites(fiscal_year: int) -> int:
+    """Satellite offices open on some day of the fiscal year."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    return (
+        Office.objects.filter(kind=OfficeKind.SATELLITE)
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=last))
+        .filter(Q(active_until__isnull=True) | Q(active_until__gte=first))
+        .count()
+    )
+
+
+def _foreign_filings(fiscal_year: int) -> dict[str, int]:
+    """IP cases opened in the fiscal year whose details name a country for foreign filing,
+    per right sought (a case seeking two rights counts for each)."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    rows = Case.objects.filter(
+        opened_at__gte=start_of_day(first),
+        opened_at__lt=start_of_day(last + dt.timedelta(days=1)),
+        ip__isnull=False,
+    ).values_list("ip__rights_sought", "ip__foreign_filing_countries")
+    counts: dict[str, int] = {}
+    for rights, countries in rows:
+        if not countries:
+            continue
+        for right in rights or []:
+            key = f"{FOREIGN_FILING_METRIC}{right}"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def actuals(fiscal_year: int) -> dict[str, Decimal]:
+    """Every metric's actual for the fiscal year, from the raw records (organisation-wide)."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    values: dict[str, Decimal] = {code: Decimal(0) for code in METRICS}
+    values["consultations"] = Decimal(
+        ConsultationSession.objects.filter(
+            started_at__gte=start_of_day(first),
+            started_at__lt=start_of_day(last + dt.timedelta(days=1)),
+        ).count()
+    )
+    values.update(_dispatch_days(fiscal_year))
+    values["satellites"] = Decimal(_satellites(fiscal_year))
+    values.update({code: Decimal(n) for code, n in _foreign_filings(fiscal_year).items()})
+    activity_counts = (
+        Activity.objects.filter(held_on__gte=first, held_on__lte=last)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
+    for row in activity_counts:
+        values[f"{ACTIVITY_METRIC}{row['kind']}"] = Decimal(row["n"])
+    return values

@@ -1,0 +1,123 @@
+"""Who reads the reports and who keeps the plan (docs/reports.md, "Who reads them"), on top of
+the case policy.
+
+- The reports are aggregates: managers and auditors read them for every desk, a desk's
+  coordinators for their desks. Counts include restricted cases (docs/rules.md,
+  "Visibility": aggregate counts are fine); no report names or links a case.
+- Anyone else gets 404 on every report screen and endpoint.
+- The plan's targets are kept by managers and administrators.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy
+
+from casebook.accounts.models import DeskRole, OrgRole
+from casebook.common.errors import ActionNotPermitted
+from casebook.intake import policy as case_policy
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+
+PLAN_RULE = gettext_lazy("only managers and administrators keep the plan's targets")
+
+
+def _org_reader(user: User) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.org_role
+        in (
+            OrgRole.MANAGER,
+            OrgRole.AUDITOR,
+        )
+    )
+
+
+def coordinated_desk_ids(user: User) -> list[int]:
+    return sorted(
+        desk_id
+        for desk_id, roles in case_policy.desk_roles(user).items()
+        if DeskRole.COORDINATOR in roles
+    )
+
+
+def may_read_reports(user: User) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return _org_reader(user) or bool(coordinated_desk_ids(user))
+
+
+def require_reader(user: User) -> None:
+    """404 for a login that reads no report (no existence leak, docs/rules.md)."""
+    if not may_read_reports(user):
+        raise Http404("no reports for this login")
+
+
+def report_desks_q(user: User) -> Q:
+    """A filter on Desk: the desks whose figures `user` reads."""
+    if not may_read_reports(user):
+        return Q(pk__in=[])
+    if _org_reader(user):
+        return Q(active=True)
+    return Q(active=True, pk__in=coordinated_desk_ids(user))
+
+
+def report_desk_ids(user: User) -> list[int] | None:
+    """The desks whose figures `user` reads; None for every desk (managers and auditors)."""
+    if _org_reader(user):
+        return None
+    return coordinated_desk_ids(user)
+
+
+def reads_every_desk(user: User) -> bool:
+    """Organisation-wide figures (plan vs actual, dispatch days, satellites) are read by
+    managers and auditors only: they are not a desk's."""
+    return _org_reader(user)
+
+
+def require_org_reader(user: User) -> None:
+    if not reads_every_desk(user):
+        raise Http404("no organisation-wide reports for this login")
+
+
+def may_edit_plan(user: User) -> bool:
+    return user.is_authenticated and (
+        user.org_role in (OrgRole.MANAGER, OrgRole.ADMIN) or user.is_superuser
+    )
+
+
+def require_plan_editor(user: User) -> None:
+    if not may_edit_plan(user):
+        raise ActionNotPermitted(str(PLAN_RULE))
+
+
+# --- activities ---------------------------------------------------------------------------
+
+ACTIVITY_RULE = gettext_lazy(
+    "only a coordinator of the desk or a manager records the desk's activities"
+)
+
+
+def may_record_activity(user: User, desk_id: int) -> bool:
+    """A desk's activities are recorded by its coordinators and by managers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.org_role == OrgRole.MANAGER or desk_id in coordinated_desk_ids(user)
+
+
+def require_record_activity(user: User, desk_id: int) -> None:
+    if not may_record_activity(user, desk_id):
+        raise ActionNotPermitted(str(ACTIVITY_RULE))
+
+
+def activities_q(user: User) -> Q:
+    """A filter on Activity: those of the desks whose figures `user` reads."""
+    if not may_read_reports(user):
+        return Q(pk__in=[])
+    desk_ids = report_desk_ids(user)
+    return Q() if desk_ids is None else Q(desk_id__in=desk_ids)

@@ -1,0 +1,25 @@
+"""Every read of the reports, filtered by `casebook.reports.policy` (docs/reports.md)."""
+
+from casebook.reports.selectors.activities import (
+    activity_counts_by_kind,
+    activity_get_for_user,
+    activity_list_for_user,
+    activity_participants,
+)
+from casebook.reports.selectors.cases import case_report, report_cases
+from casebook.reports.selectors.consultations import consultation_report, report_sessions
+from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.plan import plan_report
+
+__all__ = [
+    "ReportFilters",
+    "activity_counts_by_kind",
+    "activity_get_for_user",
+    "activity_list_for_user",
+    "activity_participants",
+    "case_report",
+    "consultation_report",
+    "plan_report",
+    "report_cases",
+    "report_sessions",
+]

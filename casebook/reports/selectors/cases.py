@@ -1,0 +1,174 @@
+"""Cases opened and closed (by closure reason), the median days from intake to the first
+session, and the open cases' ageing (DESIGN §11 as docs/reports.md, "Cases" states it).
+
+The filters apply to the case: its desk, its intake office, its lead counselor, its topics.
+A session's mode says nothing about a case, so the mode filter does not narrow these figures
+(the page says so). Restricted cases are counted; none is named or linked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from casebook.intake.models import Case, ClosureReason
+from casebook.reports.selectors.consultations import _month_key
+from casebook.reports.selectors.filters import ReportFilters, scoped, start_of_day
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+
+# (key, label, the youngest and the oldest age in days; None: no bound)
+AGE_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("0-30", "0–30", 0, 30),
+    ("31-90", "31–90", 31, 90),
+    ("91-180", "91–180", 91, 180),
+    ("181-", ">180", 181, None),
+)
+
+
+@dataclass
+class CaseMonthRow:
+    month: dt.date
+    opened: int = 0
+    closed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"month": self.month.strftime("%Y-%m"), "opened": self.opened, "closed": self.closed}
+
+
+@dataclass
+class CaseReport:
+    filters: ReportFilters
+    as_of: dt.date
+    opened: int = 0
+    closed: int = 0
+    by_month: list[CaseMonthRow] = field(default_factory=list)
+    closed_by_reason: list[tuple[str, str, int]] = field(default_factory=list)
+    median_days_to_first_session: float | None = None
+    cases_with_first_session: int = 0
+    aging: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def open_cases(self) -> int:
+        return sum(count for _key, _label, count in self.aging)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fiscal_year": self.filters.fiscal_year,
+            "fiscal_year_label": self.filters.label,
+            "opened": self.opened,
+            "closed": self.closed,
+            "by_month": [row.as_dict() for row in self.by_month],
+            "closed_by_reason": [
+                {"reason": key, "label": label, "closed": count}
+                for key, label, count in self.closed_by_reason
+            ],
+            "median_days_to_first_session": self.median_days_to_first_session,
+            "cases_with_first_session": self.cases_with_first_session,
+            "open_as_of": self.as_of.isoformat(),
+            "open_cases": self.open_cases,
+            "aging": [
+                {"bucket": key, "label": label, "cases": count} for key, label, count in self.aging
+            ],
+        }
+
+
+def report_cases(*, user: User, filters: ReportFilters) -> QuerySet[Case]:
+    """Every case of the desks `user` reads figures of, narrowed by the filters (not yet by
+    the period: each figure has its own date)."""
+    cases = scoped(Case.objects.all(), user=user, desk_field="desk_id", filters=filters)
+    if filters.office is not None:
+        cases = cases.filter(intake_office_id=filters.office.pk)
+    if filters.counselor is not None:
+        cases = cases.filter(lead_counselor_id=filters.counselor.pk)
+    if filters.topic is not None:
+        cases = cases.filter(
+            pk__in=Case.topics.through.objects.filter(topic_id=filters.topic.pk).values("case_id")
+        )
+    return cases
+
+
+def _as_of(filters: ReportFilters) -> dt.date:
+    """The day the open cases are aged on: today, or the last day of a past fiscal year."""
+    return min(timezone.localdate(), filters.last_day)
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> int:
+    return (timezone.localdate(end) - timezone.localdate(start)).days
+
+
+def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
+    """4 queries: opened per month, closed per month and reason, the intake and first-session
+    times of the cases opened in the period, and the ageing buckets."""
+    cases = report_cases(user=user, filters=filters)
+    in_period = {"gte": filters.starts, "lt": filters.ends}
+    report = CaseReport(filters=filters, as_of=_as_of(filters))
+    months = {month: CaseMonthRow(month=month) for month in filters.months()}
+
+    opened = (
+        cases.filter(opened_at__gte=in_period["gte"], opened_at__lt=in_period["lt"])
+        .annotate(month=TruncMonth("opened_at"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    for row in opened:
+        months[_month_key(row["month"])].opened = row["n"]
+        report.opened += row["n"]
+
+    reasons: dict[str, int] = {}
+    closed = (
+        cases.filter(closed_at__gte=in_period["gte"], closed_at__lt=in_period["lt"])
+        .annotate(month=TruncMonth("closed_at"))
+        .order_by()
+        .values("month", "closure_reason")
+        .annotate(n=Count("id"))
+    )
+    for row in closed:
+        months[_month_key(row["month"])].closed += row["n"]
+        reasons[row["closure_reason"]] = reasons.get(row["closure_reason"], 0) + row["n"]
+        report.closed += row["n"]
+    report.by_month = list(months.values())
+    labels = dict(ClosureReason.choices)
+    report.closed_by_reason = [
+        (key, str(labels.get(key, key or "—")), count)
+        for key, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+    waits = [
+        _days(opened_at, first)
+        for opened_at, first in cases.filter(
+            opened_at__gte=in_period["gte"],
+            opened_at__lt=in_period["lt"],
+            first_session_at__isnull=False,
+        ).values_list("opened_at", "first_session_at")
+    ]
+    report.cases_with_first_session = len(waits)
+    report.median_days_to_first_session = statistics.median(waits) if waits else None
+
+    # Open at the end of the as-of day: opened by then, and not closed by then.
+    end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
+    open_then = cases.filter(opened_at__lt=end_of_day).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day)
+    )
+    counts: dict[str, Any] = {}
+    for key, _label, youngest, oldest in AGE_BUCKETS:
+        # age in days = as_of - the local day it opened: opened on or before as_of - youngest,
+        # and on or after as_of - oldest.
+        bucket = Q(opened_at__lt=start_of_day(report.as_of - dt.timedelta(days=youngest - 1)))
+        if oldest is not None:
+            bucket &= Q(opened_at__gte=start_of_day(report.as_of - dt.timedelta(days=oldest)))
+        counts[key.replace("-", "_")] = Count("id", filter=bucket)
+    aged = open_then.aggregate(**{f"age_{name}": value for name, value in counts.items()})
+    report.aging = [
+        (key, label, aged[f"age_{key.replace('-', '_')}"])
+        for key, label, _youngest, _oldest in AGE_BUCKETS
+    ]
+    return report

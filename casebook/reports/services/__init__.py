@@ -1,0 +1,6 @@
+"""Every write of the reports (docs/architecture.md, "Services")."""
+
+from casebook.reports.services.activities import Participant, activity_create
+from casebook.reports.services.plan import plan_targets_carry_over, plan_targets_load
+
+__all__ = ["Participant", "activity_create", "plan_targets_carry_over", "plan_targets_load"]

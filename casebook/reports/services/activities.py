@@ -1,0 +1,101 @@
+"""Recording an activity with its participants (docs/reports.md, "Activities")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.common.models import raise_if_errors, save_tracked
+from casebook.reports import policy
+from casebook.reports.models import Activity, ActivityKind, ActivityParticipant
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import Desk, User
+    from casebook.intake.models import Case, Client
+
+
+@dataclass(frozen=True)
+class Participant:
+    client: Client
+    deals: int = 0
+    follow_up_case: Case | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    by: User,
+    kind: str,
+    desk: Desk,
+    title: str,
+    held_on: dt.date,
+    place: str = "",
+    online: bool = False,
+    organisers: str = "",
+    note: str = "",
+    participants: Iterable[Participant] = (),
+) -> Activity:
+    """Record a held activity with its participants: all of it or nothing."""
+    policy.require_record_activity(by, desk.pk)
+    participants = list(participants)
+    errors: dict[str, list[ValidationError]] = {}
+    if kind not in ActivityKind.values:
+        errors["kind"] = [ValidationError(_("no such kind of activity"), code="invalid")]
+    if held_on > timezone.localdate():
+        errors["held_on"] = [
+            ValidationError(_("an activity is recorded once it is held"), code="future")
+        ]
+    if not online and not place.strip():
+        errors["place"] = [
+            ValidationError(_("name the place, or mark the activity online"), code="required")
+        ]
+    clients = [p.client.pk for p in participants]
+    if len(set(clients)) != len(clients):
+        errors["participants"] = [ValidationError(_("a client takes part once"), code="duplicate")]
+    for index, p in enumerate(participants, start=1):
+        if p.follow_up_case is not None and p.follow_up_case.client_id != p.client.pk:
+            errors.setdefault("participants", []).append(
+                ValidationError(
+                    _("participant %(n)d: the follow-up case is another client's") % {"n": index},
+                    code="client",
+                )
+            )
+        if p.deals < 0:
+            errors.setdefault("participants", []).append(
+                ValidationError(
+                    _("participant %(n)d: deals are not negative") % {"n": index}, code="invalid"
+                )
+            )
+    raise_if_errors(errors)
+    activity = Activity(
+        kind=kind,
+        desk=desk,
+        title=title.strip(),
+        held_on=held_on,
+        place=place.strip(),
+        online=online,
+        organisers=organisers.strip(),
+        note=note.strip(),
+        created_by=by,
+    )
+    save_tracked(activity, by=by)
+    for p in participants:
+        save_tracked(
+            ActivityParticipant(
+                activity=activity,
+                client=p.client,
+                deals=p.deals,
+                follow_up_case=p.follow_up_case,
+                note=p.note.strip(),
+            ),
+            by=by,
+        )
+    return activity

@@ -1,0 +1,178 @@
+"""Each report as tables: the rows of its CSV and the sheets of its XLSX, the same numbers as
+its page and its API (docs/reports.md, "Exports")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from casebook.common.exports import Sheet
+from casebook.common.fiscal import wareki_date
+from casebook.reports.selectors.cases import CaseReport
+from casebook.reports.selectors.consultations import ConsultationReport
+from casebook.reports.selectors.plan import PlanReport
+
+BREAKDOWNS = ("by_desk", "by_office", "by_mode", "by_topic", "by_counselor")
+
+
+def _breakdown_titles() -> dict[str, str]:
+    return {
+        "by_desk": _("by desk"),
+        "by_office": _("by office"),
+        "by_mode": _("by mode"),
+        "by_topic": _("by topic"),
+        "by_counselor": _("by counselor"),
+    }
+
+
+def _month_label(month: Any) -> str:
+    return f"{month:%Y-%m}（{wareki_date(month).rsplit('月', 1)[0]}月）"
+
+
+def consultation_header() -> list[str]:
+    return [
+        _("fiscal year"),
+        _("breakdown"),
+        _("key"),
+        _("label"),
+        _("consultation count"),
+        _("unique clients"),
+        _("new clients"),
+    ]
+
+
+def consultation_rows(report: ConsultationReport) -> Iterator[list[Any]]:
+    fy = report.filters.label
+    yield [fy, _("total"), "", "", report.total, report.unique_clients, report.new_clients]
+    for row in report.by_month:
+        yield [
+            fy,
+            _("by month"),
+            f"{row.month:%Y-%m}",
+            _month_label(row.month),
+            row.total,
+            row.unique_clients,
+            row.new_clients,
+        ]
+    titles = _breakdown_titles()
+    for name in BREAKDOWNS:
+        for row in getattr(report, name):
+            yield [fy, titles[name], row.key, row.label, row.total, row.unique_clients, ""]
+
+
+def consultation_sheets(report: ConsultationReport) -> list[Sheet]:
+    count_header = [_("key"), _("label"), _("consultation count"), _("unique clients")]
+    titles = _breakdown_titles()
+    sheets: list[Sheet] = [
+        (
+            _("by month"),
+            [_("month"), _("consultation count"), _("unique clients"), _("new clients")],
+            [
+                [_month_label(r.month), r.total, r.unique_clients, r.new_clients]
+                for r in report.by_month
+            ]
+            + [[_("total"), report.total, report.unique_clients, report.new_clients]],
+        )
+    ]
+    for name in BREAKDOWNS:
+        rows = [[r.key, r.label, r.total, r.unique_clients] for r in getattr(report, name)]
+        sheets.append((titles[name], count_header, rows))
+    return sheets
+
+
+def case_header() -> list[str]:
+    return [_("fiscal year"), _("figure"), _("key"), _("label"), _("value")]
+
+
+def case_rows(report: CaseReport) -> Iterator[list[Any]]:
+    fy = report.filters.label
+    yield [fy, _("cases opened"), "", "", report.opened]
+    yield [fy, _("cases closed"), "", "", report.closed]
+    for row in report.by_month:
+        month = f"{row.month:%Y-%m}"
+        yield [fy, _("cases opened"), month, _month_label(row.month), row.opened]
+        yield [fy, _("cases closed"), month, _month_label(row.month), row.closed]
+    for key, label, count in report.closed_by_reason:
+        yield [fy, _("closed by reason"), key, label, count]
+    yield [
+        fy,
+        _("median days from intake to the first session"),
+        "",
+        "",
+        report.median_days_to_first_session,
+    ]
+    for key, label, count in report.aging:
+        yield [
+            fy,
+            _("open cases by age (days) on %(day)s") % {"day": report.as_of},
+            key,
+            label,
+            count,
+        ]
+
+
+def case_sheets(report: CaseReport) -> list[Sheet]:
+    return [
+        (
+            _("by month"),
+            [_("month"), _("cases opened"), _("cases closed")],
+            [[_month_label(r.month), r.opened, r.closed] for r in report.by_month]
+            + [[_("total"), report.opened, report.closed]],
+        ),
+        (
+            _("closed by reason"),
+            [_("reason"), _("label"), _("cases closed")],
+            [list(row) for row in report.closed_by_reason],
+        ),
+        (
+            _("open cases by age"),
+            [_("days"), _("label"), _("open cases")],
+            [list(row) for row in report.aging],
+        ),
+        (
+            _("first session"),
+            [_("median days from intake to the first session"), _("cases")],
+            [[report.median_days_to_first_session, report.cases_with_first_session]],
+        ),
+    ]
+
+
+def plan_header() -> list[str]:
+    return [
+        _("fiscal year"),
+        _("metric"),
+        _("label"),
+        _("unit"),
+        _("target"),
+        _("actual"),
+        _("expected by now"),
+        _("achieved (%)"),
+        _("pace"),
+        _("source in the plan"),
+    ]
+
+
+def _pace_label(status: str) -> str:
+    return _("on track") if status == "on_track" else _("behind")
+
+
+def plan_rows(report: PlanReport) -> Iterator[list[Any]]:
+    for row in report.rows:
+        yield [
+            report.label,
+            row.metric,
+            row.label,
+            row.unit,
+            row.target,
+            row.actual,
+            row.expected_by_now,
+            row.percent,
+            _pace_label(row.status),
+            row.source,
+        ]
+
+
+def plan_sheets(report: PlanReport) -> list[Sheet]:
+    return [(_("plan vs actual"), plan_header(), list(plan_rows(report)))]

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from casebook.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.kpi_report, name="kpis"),
+    *(
+        path(f"{name}.{fmt}", views.report_export, {"name": name, "fmt": fmt}, name=f"{name}_{fmt}")
+        for name in views.EXPORTS
+        for fmt in ("csv", "xlsx")
+    ),
+    path("plan/", views.plan_report, name="plan"),
+    path("plan.csv", views.plan_csv, name="plan_csv"),
+    path("plan.xlsx", views.plan_xlsx, name="plan_xlsx"),
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity"),
+]

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+
+from django.utils import timezone
+
+from casebook.reports import selectors
+from casebook.reports.selectors import ReportFilters
+from tests.factories import CaseFactory, desk
+from tests.reports.conftest import at
+
+FY = 2025
+
+
+def make_cases(cast):
+    rows = [
+        # opened, first session, closed, reason
+        (at(2025, 4, 1, 0, 0), at(2025, 4, 3), at(2025, 6, 1), "resolved"),
+        (at(2025, 5, 10), at(2025, 5, 20), at(2025, 9, 1), "referred_out"),
+        (at(2025, 6, 1), None, at(2025, 6, 2), "out_of_scope"),
+        (at(2025, 7, 1), at(2025, 7, 8), None, ""),  # open, 273 days on 31 March 2026
+        (at(2026, 1, 15), at(2026, 1, 16), None, ""),  # open, 75 days
+        (at(2026, 3, 20), None, None, ""),  # open, 11 days
+        (at(2025, 11, 1), at(2025, 11, 2), at(2026, 4, 2), "resolved"),  # closed after the year
+        (at(2025, 3, 31, 23, 59), at(2025, 4, 2), at(2025, 4, 5), "resolved"),  # opened FY2024
+        (at(2024, 12, 1), None, None, ""),  # open since FY2024: 485 days
+    ]
+    cases = []
+    for opened, first, closed, reason in rows:
+        status = "closed" if closed and closed < at(2026, 4, 1) else "active"
+        cases.append(
+            CaseFactory(
+                opened_at=opened,
+                first_session_at=first,
+                closed_at=closed,
+                closure_reason=reason,
+                closure_summary="支援終了" if reason else "",
+                status=status,
+                lead_counselor=cast.counselor,
+                confidentiality="restricted" if reason == "referred_out" else "normal",
+            )
+        )
+    CaseFactory(desk=desk("ip"), opened_at=at(2025, 8, 1))  # another desk
+    return cases
+
+
+def local(day: dt.datetime) -> dt.date:
+    return timezone.localtime(day).date()
+
+
+def in_fy(day: dt.datetime | None) -> bool:
+    return day is not None and dt.date(FY, 4, 1) <= local(day) <= dt.date(FY + 1, 3, 31)
+
+
+def test_cases_opened_and_closed_by_reason_are_counted_from_their_dates(cast):
+    cases = make_cases(cast)
+    report = selectors.case_report(
+        user=cast.coordinator, filters=ReportFilters(FY, desk=desk("yorozu"))
+    )
+
+    assert report.opened == sum(1 for c in cases if in_fy(c.opened_at)) == 7
+    closed = [c for c in cases if in_fy(c.closed_at)]
+    assert report.closed == len(closed) == 4
+    assert {key: n for key, _label, n in report.closed_by_reason} == dict(
+        Counter(c.closure_reason for c in closed)
+    )
+    assert {r.month.strftime("%Y-%m"): r.opened for r in report.by_month if r.opened} == dict(
+        Counter(local(c.opened_at).strftime("%Y-%m") for c in cases if in_fy(c.opened_at))
+    )
+
+
+def test_the_median_wait_for_a_first_session_is_in_days_of_the_cases_opened_in_the_year(cast):
+    cases = make_cases(cast)
+    report = selectors.case_report(
+        user=cast.manager, filters=ReportFilters(FY, desk=desk("yorozu"))
+    )
+
+    waits = [
+        (local(c.first_session_at) - local(c.opened_at)).days
+        for c in cases
+        if in_fy(c.opened_at) and c.first_session_at
+    ]
+    assert report.median_days_to_first_session == statistics.median(waits) == 2
+
+
+def test_open_cases_are_aged_on_the_last_day_of_a_past_year(cast):
+    cases = make_cases(cast)
+    report = selectors.case_report(
+        user=cast.manager, filters=ReportFilters(FY, desk=desk("yorozu"))
+    )
+
+    as_of = dt.date(2026, 3, 31)
+    assert report.as_of == as_of
+    ages = [
+        (as_of - local(c.opened_at)).days
+        for c in cases
+        if local(c.opened_at) <= as_of and (c.closed_at is None or local(c.closed_at) > as_of)
+    ]
+    expected = {
+        "0-30": sum(1 for a in ages if a <= 30),
+        "31-90": sum(1 for a in ages if 31 <= a <= 90),
+        "91-180": sum(1 for a in ages if 91 <= a <= 180),
+        "181-": sum(1 for a in ages if a > 180),
+    }
+    assert {key: n for key, _label, n in report.aging} == expected
+    assert expected == {"0-30": 1, "31-90": 1, "91-180": 1, "181-": 2}
+
+
+def test_the_restricted_case_is_counted_among_the_closures(cast):
+    make_cases(cast)
+    report = selectors.case_report(user=cast.auditor, filters=ReportFilters(FY))
+
+    assert {key: n for key, _label, n in report.closed_by_reason}["referred_out"] == 1

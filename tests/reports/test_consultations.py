@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from casebook.intake.models import ConsultationSession, Topic
+from casebook.reports import selectors
+from casebook.reports.selectors import ReportFilters
+from tests.factories import (
+    CaseFactory,
+    ClientFactory,
+    OfficeFactory,
+    SessionFactory,
+    UserFactory,
+    desk,
+)
+from tests.reports.conftest import at
+
+FY = 2025  # 1 April 2025 – 31 March 2026, a fiscal year gone by
+
+
+@pytest.fixture
+def records(cast):
+    """Sessions of several desks, offices, modes, topics and counselors around FY2025, one of
+    them on a restricted case and one on an anonymous subcontract case."""
+    regular, returning, late = ClientFactory(), ClientFactory(), ClientFactory()
+    office = OfficeFactory(code="tsukuba")
+    yorozu_case = CaseFactory(client=regular, opened_at=at(2025, 4, 2))
+    old_case = CaseFactory(client=returning, opened_at=at(2024, 6, 1), fiscal_year=2024)
+    ip_case = CaseFactory(client=late, desk=desk("ip"), opened_at=at(2025, 9, 1))
+    restricted = CaseFactory(
+        client=ClientFactory(),
+        confidentiality="restricted",
+        on_exit_track=True,
+        title="廃業の相談（限定）",
+        opened_at=at(2025, 5, 1),
+    )
+    anonymous = CaseFactory(client=None, desk=desk("subcontract"), opened_at=at(2025, 7, 1))
+    finance, labour = Topic.objects.get(code="finance"), Topic.objects.get(code="labour")
+    rows = [
+        (old_case, at(2024, 6, 3), "in_person_hq", None, [finance]),  # before the year
+        (old_case, at(2025, 3, 31, 23, 59), "phone", None, []),  # the last minute of FY2024
+        (old_case, at(2025, 4, 1, 0, 0), "phone", None, [finance]),  # the first of FY2025
+        (yorozu_case, at(2025, 4, 10), "in_person_hq", None, [finance, labour]),
+        (yorozu_case, at(2025, 4, 20), "online", None, [labour]),
+        (yorozu_case, at(2025, 8, 5), "in_person_satellite", office, [finance]),
+        (restricted, at(2025, 5, 15), "in_person_hq", None, []),
+        (anonymous, at(2025, 7, 2), "phone", None, []),
+        (ip_case, at(2026, 3, 31, 23, 59), "online", None, [finance]),  # the year's last minute
+        (ip_case, at(2026, 4, 1, 0, 0), "online", None, []),  # FY2026
+    ]
+    sessions = []
+    for case, started_at, mode, where, topics in rows:
+        session = SessionFactory(case=case, started_at=started_at, mode=mode, office=where)
+        session.topics.set(topics)
+        session.counselors.set([cast.counselor if case.desk.code != "ip" else cast.colleague])
+        sessions.append(session)
+    return sessions
+
+
+def in_fy(session: ConsultationSession, fiscal_year: int = FY) -> bool:
+    day = timezone.localtime(session.started_at).date()
+    return dt.date(fiscal_year, 4, 1) <= day <= dt.date(fiscal_year + 1, 3, 31)
+
+
+def test_the_consultation_count_is_the_number_of_sessions_of_the_fiscal_year(cast, records):
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    counted = [s for s in records if in_fy(s)]
+    assert report.total == len(counted) == 7
+    clients = {s.case.client_id for s in counted if s.case.client_id}
+    assert report.unique_clients == len(clients)
+
+
+def test_a_new_client_is_one_whose_first_session_ever_falls_in_the_year(cast, records):
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    first_ever: dict[int, dt.datetime] = {}
+    for session in ConsultationSession.objects.select_related("case"):
+        client = session.case.client_id
+        if client and (client not in first_ever or session.started_at < first_ever[client]):
+            first_ever[client] = session.started_at
+    counted_clients = {s.case.client_id for s in records if in_fy(s) and s.case.client_id}
+    new = [
+        first_ever[c]
+        for c in counted_clients
+        if dt.date(FY, 4, 1) <= timezone.localtime(first_ever[c]).date()
+    ]
+    assert report.new_clients == len(new) == 3  # the returning client came in FY2024
+    by_month = Counter(timezone.localtime(first).strftime("%Y-%m") for first in new)
+    assert {
+        row.month.strftime("%Y-%m"): row.new_clients for row in report.by_month if row.new_clients
+    } == dict(by_month)
+
+
+def test_the_months_run_april_to_march_and_1_april_starts_the_year(cast, records):
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    assert report.by_month[0].month == dt.date(2025, 4, 1)
+    assert report.by_month[-1].month == dt.date(2026, 3, 1)
+    expected = Counter(
+        timezone.localtime(s.started_at).strftime("%Y-%m") for s in records if in_fy(s)
+    )
+    assert {r.month.strftime("%Y-%m"): r.total for r in report.by_month if r.total} == dict(
+        expected
+    )
+    assert report.filters.label == "2025年度（令和7年度）"
+    previous = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY - 1))
+    assert previous.total == 2  # June 2024 and 31 March 2025 at 23:59
+
+
+def test_the_breakdowns_count_each_session_once_per_desk_mode_office_topic_and_counselor(
+    cast, records
+):
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+    counted = [s for s in records if in_fy(s)]
+
+    assert {r.key: r.total for r in report.by_desk} == dict(
+        Counter(s.case.desk.code for s in counted)
+    )
+    assert {r.key: r.total for r in report.by_mode} == dict(Counter(s.mode for s in counted))
+    assert {r.key: r.total for r in report.by_office} == dict(
+        Counter(s.office.code if s.office else "" for s in counted)
+    )
+    topics = Counter(t.code for s in counted for t in s.topics.all())
+    topics.update({"": sum(1 for s in counted if not s.topics.exists())})
+    assert {r.key: r.total for r in report.by_topic} == dict(topics)
+    assert {r.key: r.total for r in report.by_counselor} == dict(
+        Counter(str(p.pk) for s in counted for p in s.counselors.all())
+    )
+
+
+def test_the_filters_narrow_the_sessions_counted(cast, records):
+    def total(**kwargs) -> int:
+        filters = ReportFilters(FY, **kwargs)
+        return selectors.consultation_report(user=cast.manager, filters=filters).total
+
+    assert total(desk=desk("ip")) == 1
+    assert total(mode="phone") == 2
+    assert total(office=records[5].office) == 1
+    assert total(topic=Topic.objects.get(code="labour")) == 2
+    assert total(counselor=cast.colleague) == 1
+    assert total(counselor=UserFactory()) == 0
+
+
+def test_restricted_cases_are_counted_in_the_totals_of_every_reader(cast, records):
+    for reader in (cast.manager, cast.auditor, cast.coordinator):
+        report = selectors.consultation_report(user=reader, filters=ReportFilters(FY))
+        assert report.by_month[1].total == 1  # May: the restricted case's session
+
+
+def test_a_coordinator_reads_the_figures_of_their_desks_only(cast, records, ip_coordinator):
+    report = selectors.consultation_report(user=ip_coordinator, filters=ReportFilters(FY))
+
+    assert report.total == 1
+    assert [row.key for row in report.by_desk] == ["ip"]

@@ -1,0 +1,155 @@
+"""Query budgets of every reports screen and endpoint (docs/architecture.md, "Query budgets").
+
+A report is a few aggregate queries whatever the number of records: each is measured for a
+few sessions and for ten times as many, and must cost the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client as WebClient
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from casebook.experts.models import DispatchVisit
+from casebook.intake.models import Topic
+from casebook.reports.models import Activity, ActivityParticipant
+from casebook.reports.plan_fy2021 import FY2021_TARGETS
+from casebook.reports.services import plan_targets_load
+from tests.factories import (
+    CaseFactory,
+    ClientFactory,
+    DispatchFactory,
+    ProgramFactory,
+    SessionFactory,
+    desk,
+)
+from tests.reports.conftest import at
+
+FY = 2025
+# The most each may cost, as measured for a manager: a page pays the session and the login (2)
+# and the nav (its memberships and the unread count: 2), the KPI page also the filter form's
+# choices (desks, offices, counselors, topics: 4); an export the session and the login (2);
+# an API call the token (1). Then the report's own queries: consultations 8, cases 4, the plan
+# 1 + 5 (its targets, then the actuals).
+CONSULTATIONS, CASES, PLAN = 8, 4, 6
+BUDGETS = {
+    "/reports/": 2 + 2 + 4 + CONSULTATIONS + CASES,
+    "/reports/consultations.csv": 2 + CONSULTATIONS,
+    "/reports/consultations.xlsx": 2 + CONSULTATIONS,
+    "/reports/cases.csv": 2 + CASES,
+    "/reports/cases.xlsx": 2 + CASES,
+    "/reports/plan/": 2 + 2 + PLAN,
+    "/reports/plan.csv": 2 + PLAN,
+    "/reports/plan.xlsx": 2 + PLAN,
+    # a page of activities (its count and its rows) and their count by kind
+    "/reports/activities/": 2 + 2 + 2 + 1,
+}
+API_BUDGETS = {
+    "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
+    "/api/v1/reports/cases/": 1 + CASES,
+    "/api/v1/reports/plan/": 1 + PLAN,
+    "/api/v1/activities/": 1 + 1,
+}
+# An activity with its participants: the activity, the participants with their clients and
+# cases, and which follow-up cases the reader may see (1; the page's coordinator's
+# memberships are read once for the nav and the policy alike).
+ACTIVITY_BUDGET = 2 + 2 + 1 + 1 + 1
+ACTIVITY_API_BUDGET = 1 + 1 + 1 + 1
+
+
+def make_records(cast, how_many: int) -> None:
+    finance = Topic.objects.get(code="finance")
+    program = ProgramFactory(fiscal_year=FY, code="expert")
+    for n in range(how_many):
+        case = CaseFactory(
+            client=ClientFactory(),
+            desk=desk("yorozu" if n % 2 else "ip"),
+            opened_at=at(2025, 4 + n % 9, 1),
+            first_session_at=at(2025, 4 + n % 9, 3),
+            status="active",
+            lead_counselor=cast.counselor,
+        )
+        session = SessionFactory(case=case, started_at=at(2025, 4 + n % 9, 3))
+        session.topics.set([finance])
+        session.counselors.set([cast.counselor])
+        dispatch = DispatchFactory(case=case, program=program, status="scheduled")
+        DispatchVisit.objects.create(
+            dispatch=dispatch,
+            expert=dispatch.expert,
+            date=dt.date(2025, 5, 1),
+            day_fraction=Decimal("1.0"),
+        )
+        activity = Activity.objects.create(
+            kind="seminar", desk=case.desk, title="セミナー", held_on=dt.date(2025, 6, 1),
+            created_by=cast.manager,
+        )  # fmt: skip
+        ActivityParticipant.objects.create(
+            activity=activity, client=case.client, deals=1, follow_up_case=case
+        )
+    plan_targets_load(fiscal_year=FY, targets=FY2021_TARGETS, by=None)
+
+
+def _count(send) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = send()
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    return len(queries), response.status_code
+
+
+@pytest.mark.parametrize("url", sorted(BUDGETS))
+def test_each_report_screen_and_export_costs_the_same_for_3_records_and_30(cast, url):
+    web = WebClient()
+    web.force_login(cast.manager)
+    make_records(cast, 3)
+    few, status = _count(lambda: web.get(url, {"fy": FY}))
+    assert status == 200
+    make_records(cast, 27)
+    many, _status = _count(lambda: web.get(url, {"fy": FY}))
+    assert many == few <= BUDGETS[url]
+
+
+@pytest.mark.parametrize("url", sorted(API_BUDGETS))
+def test_each_report_endpoint_costs_the_same_for_3_records_and_30(cast, url):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.manager).key}")
+    make_records(cast, 3)
+    few, status = _count(lambda: api.get(url, {"fy": FY}))
+    assert status == 200
+    make_records(cast, 27)
+    many, _status = _count(lambda: api.get(url, {"fy": FY}))
+    assert many == few <= API_BUDGETS[url]
+
+
+def add_participants(activity: Activity, how_many: int) -> None:
+    for _n in range(how_many):
+        client = ClientFactory()
+        case = CaseFactory(client=client)
+        ActivityParticipant.objects.create(activity=activity, client=client, follow_up_case=case)
+
+
+def test_an_activity_page_and_its_endpoint_cost_the_same_for_3_participants_and_30(cast):
+    activity = Activity.objects.create(
+        kind="seminar", desk=desk("yorozu"), title="セミナー", held_on=dt.date(2025, 6, 1),
+        online=True, created_by=cast.manager,
+    )  # fmt: skip
+    web = WebClient()
+    web.force_login(cast.coordinator)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.manager).key}")
+    page, endpoint = f"/reports/activities/{activity.pk}/", f"/api/v1/activities/{activity.pk}/"
+    add_participants(activity, 3)
+    few = _count(lambda: web.get(page)), _count(lambda: api.get(endpoint))
+    add_participants(activity, 27)
+    many = _count(lambda: web.get(page)), _count(lambda: api.get(endpoint))
+    assert few == many
+    (page_queries, page_status), (api_queries, api_status) = few
+    assert page_status == api_status == 200
+    assert page_queries <= ACTIVITY_BUDGET
+    assert api_queries <= ACTIVITY_API_BUDGET
