@@ -67,12 +67,15 @@ def test_the_creditors_notice_period_never_moves_even_onto_a_holiday():
 
 
 def test_deadlines_follow_only_the_dates_entered():
-    assert statutory_deadlines(
-        dissolution_resolved_on=None,
-        dissolved_on=None,
-        gazette_notice_on=None,
-        liquidation_report_approved_on=None,
-    ) == {}
+    assert (
+        statutory_deadlines(
+            dissolution_resolved_on=None,
+            dissolved_on=None,
+            gazette_notice_on=None,
+            liquidation_report_approved_on=None,
+        )
+        == {}
+    )
     found = statutory_deadlines(
         dissolution_resolved_on=D(2026, 6, 3),
         dissolved_on=None,
