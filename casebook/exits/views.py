@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.accounts.selectors import desk_case_workers
@@ -183,7 +184,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- milestones ------------------------------------------------------------------------------
 
-MILESTONE_FORMS: dict[str, tuple[Callable[..., forms.Form], Callable[..., Milestone], str]] = {
+MILESTONE_FORMS: dict[str, tuple[Callable[..., forms.Form], Callable[..., Milestone], Any]] = {
     "edit": (
         lambda milestone, data: MilestoneForm(
             data,
@@ -196,17 +197,17 @@ MILESTONE_FORMS: dict[str, tuple[Callable[..., forms.Form], Callable[..., Milest
             staff=_staff(milestone.plan),
         ),
         services.milestone_update,
-        "The milestone is saved.",
+        gettext_lazy("The milestone is saved."),
     ),
     "complete": (
         lambda milestone, data: CompleteForm(data, initial={"version": milestone.version}),
         services.milestone_complete,
-        "The milestone is done.",
+        gettext_lazy("The milestone is done."),
     ),
     "reopen": (
         lambda milestone, data: ReopenForm(data, initial={"version": milestone.version}),
         services.milestone_reopen,
-        "The milestone is open again.",
+        gettext_lazy("The milestone is open again."),
     ),
 }
 
@@ -234,7 +235,7 @@ def milestone_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         request,
         form=form,
         perform=perform,
-        done=_(done),
+        done=str(done),
         success_url=reverse("exits:plan", args=[milestone.plan_id]),
         render_form=render_form,
     )
