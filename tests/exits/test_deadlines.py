@@ -100,7 +100,7 @@ def test_a_later_dissolution_date_moves_the_tax_return_but_not_the_registration(
     assert found[Statute.FINAL_TAX_RETURN].on == D(2026, 8, 31)
 
 
-def test_a_step_due_by_a_deadline_breaks_it_the_day_after_and_a_step_after_a_period_on_its_last_day():
+def test_a_step_due_by_a_deadline_breaks_it_after_and_a_step_after_a_period_on_its_last_day():
     deadline = D(2026, 6, 17)
     assert not breaks(deadline, Rule.BY, deadline)
     assert breaks(deadline, Rule.BY, deadline + dt.timedelta(days=1))

@@ -91,9 +91,7 @@ def test_the_plan_list_api_costs_the_same_for_few_and_many(cast):
 
 def test_the_milestone_list_api_costs_the_same_for_few_and_many(cast):
     api = api_as(cast.exit_team)
-    same_for_few_and_many(
-        cast, lambda: api.get("/api/v1/exit-milestones/"), budget=LIST_API_BUDGET
-    )
+    same_for_few_and_many(cast, lambda: api.get("/api/v1/exit-milestones/"), budget=LIST_API_BUDGET)
 
 
 @pytest.mark.parametrize("who", ["exit_team", "counselor", "manager"])

@@ -48,7 +48,9 @@ def test_a_coordinator_puts_a_case_on_the_track_from_its_page_with_a_reason(cast
     assert refused.status_code == 400
     assert not ExitPlan.objects.exists()
 
-    done = web.post(url, {"path": "orderly_closure", "reason": "廃業の意向", "version": case.version})
+    done = web.post(
+        url, {"path": "orderly_closure", "reason": "廃業の意向", "version": case.version}
+    )
 
     plan = ExitPlan.objects.get(case=case)
     assert done.status_code == 302 and done["Location"] == reverse("exits:plan", args=[plan.pk])

@@ -23,8 +23,21 @@ from casebook.common.demo import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, DemoC
 
 # The core apps always seed; the others seed when their demo module exists.
 CORE_DEMOS = ("casebook.accounts.demo", "casebook.satellites.demo", "casebook.intake.demo")
-OPTIONAL_DEMOS = ("casebook.experts.demo", "casebook.referrals.demo", "casebook.notifications.demo")
-CASEBOOK_APPS = ("accounts", "satellites", "intake", "experts", "referrals", "notifications")
+OPTIONAL_DEMOS = (
+    "casebook.experts.demo",
+    "casebook.referrals.demo",
+    "casebook.exits.demo",
+    "casebook.notifications.demo",
+)
+CASEBOOK_APPS = (
+    "accounts",
+    "satellites",
+    "intake",
+    "experts",
+    "referrals",
+    "exits",
+    "notifications",
+)
 
 
 class Command(BaseCommand):
