@@ -79,3 +79,28 @@ class CompleteForm(forms.Form):
 
 class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+ACCESS_VIA = [
+    ("", "—"),
+    ("web", _("case page")),
+    ("timeline", _("case timeline")),
+    ("api", _("API")),
+    ("api-list", _("API list")),
+    ("board", _("desk board")),
+    ("home", _("my cases")),
+    ("search", _("search")),
+    ("client", _("client page")),
+    ("referral", _("referral")),
+    ("order", _("dispatch order")),
+    ("inbox", _("notifications")),
+    ("exit_track", _("exit track")),
+]
+
+
+class AccessLogFilterForm(forms.Form):
+    user = forms.CharField(label=_("user (login name)"), required=False, max_length=150)
+    case = forms.CharField(label=_("case number"), required=False, max_length=40)
+    via = forms.ChoiceField(label=_("through"), choices=ACCESS_VIA, required=False)
+    since = forms.DateField(label=_("from"), required=False, widget=_Dated)
+    until = forms.DateField(label=_("to"), required=False, widget=_Dated)

@@ -24,7 +24,7 @@ from casebook.intake import policy as case_policy
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
-    from casebook.exits.models import ExitPlan, Milestone
+    from casebook.exits.models import ExitPlan
     from casebook.intake.models import Case
 
 PUT_ON = "put_on_track"
@@ -38,6 +38,7 @@ RULES = {
     TAKE_OFF: _("only the exit team or a manager take a case off the exit track"),
     EDIT: _("only the exit team, the case's counselors or a manager work an exit plan"),
     "dashboard": _("only the exit team and managers see the exit team's dashboard"),
+    "access_log": _("only managers and auditors read the access log"),
 }
 
 
@@ -117,5 +118,25 @@ def require_dashboard(user: User) -> None:
         raise ActionNotPermitted(str(RULES["dashboard"]))
 
 
-def milestone_plan(milestone: Milestone) -> ExitPlan:
-    return milestone.plan
+def may_read_access_log(user: User) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.org_role
+        in (
+            OrgRole.MANAGER,
+            OrgRole.AUDITOR,
+        )
+    )
+
+
+def require_access_log(user: User) -> None:
+    if not may_read_access_log(user):
+        raise ActionNotPermitted(str(RULES["access_log"]))
+
+
+def names_restricted_cases(user: User) -> bool:
+    """Whether the access log names the cases it lists (number and title) to `user`: only to
+    those who see restricted cases; an auditor reads who read what, when and how, the case
+    by its internal id only (docs/rules.md, "Visibility")."""
+    return _is_manager(user)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from casebook.exits import policy
 from casebook.exits.models import ExitPlan, ExitTrackDecision, Milestone
 from casebook.intake import policy as case_policy
+from casebook.intake.models import AccessLog
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -155,3 +156,43 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         outcomes=dict(sorted(outcomes.items(), reverse=True)),
         week_ends=week_ends,
     )
+
+
+# --- the access log ---------------------------------------------------------------------------
+
+ACCESS_LOG_PAGE = 50
+
+
+def access_log_page(
+    *,
+    user: User,
+    number: object = 1,
+    username: str = "",
+    case_number: str = "",
+    via: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Page:
+    """One page of the access log, newest first, filtered (managers and auditors; a case is
+    found by its number only for those the policy lets see it named)."""
+    policy.require_access_log(user)
+    rows = AccessLog.objects.select_related("user", "case").order_by("-at", "-id")
+    if username:
+        rows = rows.filter(user__username=username)
+    if case_number:
+        rows = (
+            rows.filter(case__number=case_number)
+            if policy.names_restricted_cases(user)
+            else rows.none()
+        )
+    if via:
+        rows = rows.filter(via=via)
+    if since:
+        rows = rows.filter(at__gte=_start_of(since))
+    if until:
+        rows = rows.filter(at__lt=_start_of(until + dt.timedelta(days=1)))
+    return Paginator(rows, ACCESS_LOG_PAGE).get_page(number)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

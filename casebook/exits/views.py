@@ -20,6 +20,8 @@ from casebook.accounts.selectors import desk_case_workers
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.exits import policy, selectors, services
 from casebook.exits.forms import (
+    ACCESS_VIA,
+    AccessLogFilterForm,
     CompleteForm,
     MilestoneForm,
     PlanForm,
@@ -273,3 +275,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "exits/dashboard.html", context)
+
+
+# --- the access log ---------------------------------------------------------------------------
+
+
+@require_GET
+@page_view
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who read which restricted case, when and through what; filterable, paged."""
+    user = request.user
+    form = AccessLogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = selectors.access_log_page(
+        user=user,
+        number=request.GET.get("page", 1),
+        username=filters.get("user") or "",
+        case_number=filters.get("case") or "",
+        via=filters.get("via") or "",
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "named": policy.names_restricted_cases(user),
+        "via_labels": dict(ACCESS_VIA),
+        "query": query.urlencode(),
+    }
+    return render(request, "exits/access_log.html", context)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from casebook.exits.models import Milestone
+from casebook.exits.models import ExitPlan, Milestone
 from tests.factories import SessionFactory, exit_candidate, on_exit_track
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ DETAIL_API_BUDGET = 5
 PATCH_BUDGET = 16
 COMPLETE_BUDGET = 11
 PUT_ON_BUDGET = 25
+ACCESS_LOG_BUDGET = 6
 
 
 def plans(cast, how_many: int) -> list:
@@ -152,3 +153,26 @@ def test_putting_a_case_on_the_track_stays_within_its_budget(cast, django_assert
             format="json",
         )
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("who", ["manager", "auditor"])
+def test_the_access_log_costs_the_same_for_few_and_many(cast, who):
+    reader = web_as(cast.exit_team)
+
+    def read_them_all():
+        for plan in ExitPlan.objects.all():
+            reader.get(f"/exits/plans/{plan.pk}/")
+
+    web = web_as(getattr(cast, who))
+
+    def send():
+        return web.get("/exits/access-log/")
+
+    plans(cast, 3)
+    read_them_all()
+    few, response = count(send)
+    assert response.status_code == 200
+    plans(cast, 9)
+    read_them_all()
+    many, _ = count(send)
+    assert few == many <= ACCESS_LOG_BUDGET, (few, many)

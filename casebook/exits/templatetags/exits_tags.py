@@ -14,3 +14,8 @@ register = template.Library()
 @register.filter
 def works_the_exit_track(user: Any) -> bool:
     return policy.works_the_track(user)
+
+
+@register.filter
+def reads_the_access_log(user: Any) -> bool:
+    return policy.may_read_access_log(user)
