@@ -4,18 +4,12 @@ through what; an auditor, who may not see restricted cases, reads them by id onl
 from __future__ import annotations
 
 import pytest
-from django.test import Client as WebClient
 from django.urls import reverse
 
 from tests.factories import exit_candidate, on_exit_track
+from tests.referrals.test_query_budgets import web_as
 
 pytestmark = pytest.mark.django_db
-
-
-def web_as(user) -> WebClient:
-    web = WebClient()
-    web.force_login(user)
-    return web
 
 
 def test_managers_read_who_read_which_case_and_filter_by_user_case_and_channel(cast):

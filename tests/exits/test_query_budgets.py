@@ -6,15 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test import Client as WebClient
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from casebook.exits.models import ExitPlan, Milestone
 from tests.factories import SessionFactory, exit_candidate, on_exit_track
+from tests.referrals.test_query_budgets import api_as, count, web_as
 
 pytestmark = pytest.mark.django_db
 
@@ -46,25 +42,6 @@ def plans(cast, how_many: int) -> list:
         )
         made.append(plan)
     return made
-
-
-def web_as(user) -> WebClient:
-    web = WebClient()
-    web.force_login(user)
-    web.get("/referrals/partners/")  # the first visit settles the session
-    return web
-
-
-def api_as(user) -> APIClient:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
-
-
-def count(send) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as context:
-        response = send()
-    return len(context.captured_queries), response
 
 
 def same_for_few_and_many(cast, send, *, budget: int) -> int:

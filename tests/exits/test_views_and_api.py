@@ -6,29 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from casebook.exits.models import ExitPlan, Milestone
 from casebook.intake.models import AccessLog
 from tests.factories import exit_candidate, on_exit_track
+from tests.referrals.test_query_budgets import api_as, web_as
 
 pytestmark = pytest.mark.django_db
-
-
-def web_as(user) -> WebClient:
-    web = WebClient()
-    web.force_login(user)
-    return web
-
-
-def api_as(user) -> APIClient:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return api
 
 
 def test_the_case_page_offers_the_track_to_a_yorozu_coordinator_and_not_to_its_counselor(cast):
