@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0005_history_sets_and_case_shares'),
+        ('intake', '0006_contacts_primary_and_detail_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
