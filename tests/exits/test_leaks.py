@@ -37,6 +37,10 @@ CLIENT = "秘匿精機株式会社"
 # before it creates), so its name may show there; the case's number and title never do.
 CLIENT_REGISTER = {
     "client_detail",
+    "client_edit",
+    "client_merge",
+    "contact_new",
+    "contact_edit",
     "client-detail",
     "client-list",
     "search",
