@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "casebook.referrals",
     "casebook.experts",
     "casebook.notifications",
+    "casebook.exits",
     "casebook.reports",
     "casebook.api",
 ]

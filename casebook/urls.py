@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("casebook.accounts.urls")),
     path("referrals/", include("casebook.referrals.urls")),
     path("dispatch/", include("casebook.experts.urls")),
+    path("exits/", include("casebook.exits.urls")),
     path("notifications/", include("casebook.notifications.urls")),
     path("reports/", include("casebook.reports.urls")),
     path("", include("casebook.intake.urls")),

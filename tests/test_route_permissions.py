@@ -24,6 +24,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from casebook.accounts.models import DeskRole, User
+from casebook.exits.models import ExitPlan, Milestone
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import ClientContact
 from casebook.notifications.models import Notification
@@ -157,6 +158,19 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
         for name in ("detail", "accept", "acknowledge", "decline", "report-outcome")
     },
     "partner-detail": {"pk": "partner"},
+    # the exit track
+    "exits:put_on": {"pk": "case"},
+    "exits:plan": {"pk": "exit_plan"},
+    "exits:take_off": {"pk": "exit_plan"},
+    **{
+        f"exits:milestone_{name}": {"pk": "exit_milestone"}
+        for name in ("edit", "complete", "reopen")
+    },
+    **{f"exit-plan-{name}": {"pk": "exit_plan"} for name in ("detail", "take-off")},
+    **{
+        f"exit-milestone-{name}": {"pk": "exit_milestone"}
+        for name in ("detail", "complete", "reopen")
+    },
     # notifications
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
@@ -285,6 +299,10 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
         title=f"{SECRET} 限定",
         fiscal_year=2019,
     )
+    plan = ExitPlan.objects.create(
+        case=restricted, path="orderly_closure", owner=exit_lead, started_on=timezone.localdate()
+    )
+    milestone = Milestone.objects.create(plan=plan, code="initial_diagnosis", name="初期診断")
     third = _desk_of_others(foreign, *viewer_desks)
     referral = refer_internal(normal, third, by=lead, share_full_file=True)
     program = ProgramFactory(code="expert", quota_days=Decimal("800.0"))
@@ -334,6 +352,8 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
                     created_by=lead,
                 )
             ],
+            "exit_plan": [plan],
+            "exit_milestone": [milestone],
         },
     )
 

@@ -17,6 +17,7 @@ from rest_framework.routers import DefaultRouter
 from casebook.accounts import api as accounts_api
 from casebook.api.auth import TokenView
 from casebook.api.exceptions import error_body
+from casebook.exits import api as exits_api
 from casebook.experts import api as experts_api
 from casebook.intake import api as intake_api
 from casebook.notifications import api as notifications_api
@@ -30,6 +31,7 @@ APP_APIS = (
     intake_api,
     experts_api,
     referrals_api,
+    exits_api,
     notifications_api,
     reports_api,
 )

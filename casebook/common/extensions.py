@@ -17,7 +17,10 @@ never imports them. See docs/architecture.md ("Extension points").
 - notice subjects: for each kind of object a notification may be about, who may still see it
   and where it lives (the inbox re-checks this every time it shows or mails one);
 - case event listeners: `(case, kind, user_ids) -> None`, called inside the transaction that
-  publishes a case event to named people (the inbox stores it for them).
+  publishes a case event to named people (the inbox stores it for them);
+- restriction listeners: `(case) -> None`, called inside the transaction that makes a case
+  `restricted` (the exit track), so that what other apps granted on it ends (the referrals'
+  shares of its file).
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -130,6 +133,7 @@ TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
 CaseEventListener = Callable[["Case", str, "frozenset[int]"], None]
+RestrictionListener = Callable[["Case"], None]
 
 
 @dataclass
@@ -141,6 +145,7 @@ class Registry:
     reminder_sources: dict[str, ReminderSource] = field(default_factory=dict)
     notice_subjects: dict[str, NoticeSubject] = field(default_factory=dict)
     case_event_listeners: list[CaseEventListener] = field(default_factory=list)
+    restriction_listeners: list[RestrictionListener] = field(default_factory=list)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -166,6 +171,9 @@ class Registry:
     def add_case_event_listener(self, listener: CaseEventListener) -> None:
         _append_once(self.case_event_listeners, listener)
 
+    def add_restriction_listener(self, listener: RestrictionListener) -> None:
+        _append_once(self.restriction_listeners, listener)
+
     # --- what intake asks ---------------------------------------------------------------
 
     def timeline_entries(self, user: User, case: Case) -> list[TimelineEntry]:
@@ -188,6 +196,10 @@ class Registry:
     def case_event_published(self, case: Case, kind: str, user_ids: frozenset[int]) -> None:
         for listener in self.case_event_listeners:
             listener(case, kind, user_ids)
+
+    def case_restricted(self, case: Case) -> None:
+        for listener in self.restriction_listeners:
+            listener(case)
 
     # --- what the reminder job and the inbox ask --------------------------------------------
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from casebook.common.extensions import BoardExtra, CasePanel, TimelineEntry, registry
-from casebook.referrals import selectors
+from casebook.referrals import selectors, services
 from casebook.referrals.models import ReferralKind, ReferralStatus
 
 if TYPE_CHECKING:
@@ -151,3 +151,5 @@ def register() -> None:
     )
     registry.add_board_extra_provider(referral_board_extras)
     registry.add_close_blocker(referral_close_blocker)
+    # A case that becomes restricted (the exit track) is no longer shared by its referrals.
+    registry.add_restriction_listener(lambda case: services.referral_shares_revoke(case=case))

@@ -2,5 +2,6 @@
 
 from tests.factories.clients import *  # noqa: F403
 from tests.factories.core import *  # noqa: F403
+from tests.factories.exits import *  # noqa: F403
 from tests.factories.experts import *  # noqa: F403
 from tests.factories.referrals import *  # noqa: F403

@@ -147,6 +147,18 @@ def test_exit_track_cases_are_restricted_yorozu_cases_led_by_the_exit_team(seede
         assert case.lead_counselor.memberships.filter(role=DeskRole.EXIT_TEAM).exists()
 
 
+def test_every_exit_track_case_has_its_plan_with_milestones_some_overdue(seeded, db):
+    from casebook.exits.models import ExitPlan, ExitTrackDecision, Milestone
+
+    on_track = Case.objects.filter(on_exit_track=True)
+    assert ExitPlan.objects.filter(on_track=True).count() == on_track.count() >= 2
+    assert not on_track.filter(exit_plan__isnull=True).exists()
+    assert ExitTrackDecision.objects.filter(on_track=True).count() == on_track.count()
+    assert Milestone.objects.filter(
+        completed_on__isnull=True, due_on__lt=timezone.localdate()
+    ).exists()
+
+
 def test_ip_desk_cases_are_confidential_by_default(seeded, db):
     ip_cases = Case.objects.filter(desk__code="ip")
     assert ip_cases.filter(confidentiality="confidential").exists()

@@ -136,6 +136,12 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        indexes = [
+            # The access-log screen, newest first, and a reader's reads of one case (the
+            # once-a-day check of the lists).
+            models.Index(fields=["-at", "-id"], name="access_log_newest"),
+            models.Index(fields=["user", "case", "at"], name="access_log_user_case"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} read {self.case_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -13,7 +13,11 @@ from casebook.referrals.services.answers import (
     referral_decline,
     referral_report_outcome,
 )
-from casebook.referrals.services.common import lock_referral, share_source
+from casebook.referrals.services.common import (
+    lock_referral,
+    referral_shares_revoke,
+    share_source,
+)
 from casebook.referrals.services.create import referral_create
 from casebook.referrals.services.followup import referral_update_checklist
 from casebook.referrals.services.partners import partner_create
@@ -26,6 +30,7 @@ __all__ = [
     "referral_create",
     "referral_decline",
     "referral_report_outcome",
+    "referral_shares_revoke",
     "referral_update_checklist",
     "share_source",
 ]

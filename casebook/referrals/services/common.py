@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 from casebook.common.models import ensure_version, save_tracked
+from casebook.intake import services as case_services
 from casebook.intake.events import publish_case_event
+from casebook.intake.models import Case
 from casebook.referrals import policy, selectors
 from casebook.referrals.models import InformsReferrer, Referral
 
@@ -80,6 +82,15 @@ def publish(referral: Referral, kind: str) -> None:
 def share_source(referral: Referral) -> str:
     """How intake's table of case shares names the share a referral granted."""
     return f"referral:{referral.pk}"
+
+
+def referral_shares_revoke(*, case: Case) -> int:
+    """End every share of `case`'s file its referrals granted (the case became restricted:
+    docs/rules.md, "Visibility"); the number of referrals whose share ended."""
+    referrals = list(Referral.objects.filter(from_case=case, share_full_file=True).only("pk"))
+    for referral in referrals:
+        case_services.case_share_revoke(source=share_source(referral))
+    return len(referrals)
 
 
 def clean_text(value: str | None) -> str:

@@ -26,6 +26,7 @@ CORE_DEMOS = ("casebook.accounts.demo", "casebook.satellites.demo", "casebook.in
 OPTIONAL_DEMOS = (
     "casebook.experts.demo",
     "casebook.referrals.demo",
+    "casebook.exits.demo",
     "casebook.notifications.demo",
     "casebook.reports.demo",
 )
@@ -35,6 +36,7 @@ CASEBOOK_APPS = (
     "intake",
     "experts",
     "referrals",
+    "exits",
     "notifications",
     "reports",
 )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExitsConfig(AppConfig):
+    name = "casebook.exits"
+    label = "exits"
+    verbose_name = _("Business-exit track")
+
+    def ready(self) -> None:
+        from casebook.common.extensions import registry
+        from casebook.exits import extensions, reminders
+
+        extensions.register(registry)
+        reminders.register(registry)

@@ -1,0 +1,106 @@
+"""The exit track's forms: each hands its fields to one service (the rules live there)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casebook.common.web import OneTimeTokenForm
+from casebook.exits.models import ExitOutcome, ExitPath, ExitStage, RiskFlag
+
+
+class _Dated(forms.DateInput):
+    input_type = "date"
+
+
+class PutOnTrackForm(OneTimeTokenForm):
+    path = forms.ChoiceField(label=_("path"), choices=ExitPath.choices)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TakeOffTrackForm(OneTimeTokenForm):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PlanForm(forms.Form):
+    stage = forms.ChoiceField(label=_("stage"), choices=ExitStage.choices)
+    risk_flags = forms.MultipleChoiceField(
+        label=_("risk flags"),
+        choices=RiskFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    owner = forms.ModelChoiceField(label=_("owner"), queryset=None, required=False)
+    outcome = forms.ChoiceField(
+        label=_("outcome"), choices=[("", "—"), *ExitOutcome.choices], required=False
+    )
+    rechallenge_on = forms.DateField(
+        label=_("re-challenge follow-up"), required=False, widget=_Dated
+    )
+    dissolution_resolved_on = forms.DateField(
+        label=_("dissolution resolved"), required=False, widget=_Dated
+    )
+    dissolved_on = forms.DateField(label=_("dissolution date"), required=False, widget=_Dated)
+    gazette_notice_on = forms.DateField(
+        label=_("gazette notice published"), required=False, widget=_Dated
+    )
+    liquidation_report_approved_on = forms.DateField(
+        label=_("liquidation report approved"), required=False, widget=_Dated
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff
+
+
+class MilestoneForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("owner"), queryset=None, required=False)
+    due_on = forms.DateField(label=_("due on"), required=False, widget=_Dated)
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff
+
+
+class CompleteForm(forms.Form):
+    completed_on = forms.DateField(label=_("completed on"), required=False, widget=_Dated)
+    note = forms.CharField(label=_("note"), required=False, max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReopenForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+ACCESS_VIA = [
+    ("", "—"),
+    ("web", _("case page")),
+    ("timeline", _("case timeline")),
+    ("api", _("API")),
+    ("api-list", _("API list")),
+    ("board", _("desk board")),
+    ("home", _("my cases")),
+    ("search", _("search")),
+    ("client", _("client page")),
+    ("referral", _("referral")),
+    ("order", _("dispatch order")),
+    ("inbox", _("notifications")),
+    ("exit_track", _("exit track")),
+]
+
+
+class AccessLogFilterForm(forms.Form):
+    user = forms.CharField(label=_("user (login name)"), required=False, max_length=150)
+    case = forms.CharField(label=_("case number"), required=False, max_length=40)
+    via = forms.ChoiceField(label=_("through"), choices=ACCESS_VIA, required=False)
+    since = forms.DateField(label=_("from"), required=False, widget=_Dated)
+    until = forms.DateField(label=_("to"), required=False, widget=_Dated)

@@ -1,0 +1,163 @@
+"""A case on the exit track leaks nowhere (docs/rules.md, "Visibility"): every web route and
+every API route, walked from the URL resolver, as each user outside the exit team, its
+counselors and managers, never shows its number, title or client; the team, its counselors
+and managers reach it, and every read of it writes an access-log row.
+
+Routes without a parameter are asked with a search for the case (`q` and `search`); routes
+with a parameter are asked with every desk, the case's client, the case itself and its
+referral. The object routes' 404s for strangers are test_route_permissions.py's walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client as WebClient
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from casebook.accounts.models import DeskRole
+from casebook.intake.models import AccessLog
+from tests.factories import (
+    ClientFactory,
+    SessionFactory,
+    exit_candidate,
+    member,
+    on_exit_track,
+    refer_internal,
+)
+from tests.test_route_permissions import DESKS, PUBLIC, ROUTES, Route, _ask
+
+pytestmark = pytest.mark.django_db
+
+TITLE = "極秘の廃業準備"
+CLIENT = "秘匿精機株式会社"
+# Pages about the client register itself: a client is shared by every desk (intake searches
+# before it creates), so its name may show there; the case's number and title never do.
+CLIENT_REGISTER = {
+    "client_detail",
+    "client_edit",
+    "client_merge",
+    "contact_new",
+    "contact_edit",
+    "client-detail",
+    "client-list",
+    "search",
+    "intake",
+    "intake_duplicates",
+}
+# Who sees the case the referral opened at the ip desk (and so its client's name).
+THE_IP_CASE_SEEN_BY = {"colleague", "auditor"}
+SKIPPED = {"logout", "read_all", "api-token"}  # they log out, mark read, or ask a password
+
+
+def _world(cast):
+    client = ClientFactory(name=CLIENT)
+    case = exit_candidate(cast, title=TITLE, client=client)
+    SessionFactory(case=case)
+    # The ip desk had the file shared; the case the referral opened there is the ip desk's
+    # own (its own number and title), and the client is its client too.
+    referral = refer_internal(
+        case, "ip", by=cast.counselor, share_full_file=True, title="商標出願の相談"
+    )
+    plan = on_exit_track(case, by=cast.exit_team)
+    case.refresh_from_db()
+    return case, referral, plan
+
+
+def _values(kind: str, case, referral, plan) -> list:
+    return {
+        "desk": list(DESKS),
+        "client": [case.client_id],
+        "case": [case.pk],
+        "referral": [referral.pk],
+        "exit_plan": [plan.pk],
+        "exit_milestone": [plan.milestones.first().pk],
+    }.get(kind, [])
+
+
+def _requests(case, referral, plan) -> Iterator[tuple[Route, str]]:
+    from tests.test_route_permissions import PARAMETER_KINDS
+
+    for route in ROUTES:
+        if route.is_admin or route.name in PUBLIC or route.name in SKIPPED:
+            continue
+        if not route.kwargs:
+            base = reverse(route.name)
+            # Parts of each secret: a page may echo its query back.
+            for query in (case.number[-5:], TITLE[:4], CLIENT[:4]):
+                yield route, f"{base}?q={query}&search={query}"
+            continue
+        kinds = PARAMETER_KINDS[route.name]
+        combos: list[dict] = [{}]
+        for name in route.kwargs:
+            values = _values(kinds[name], case, referral, plan)
+            if not values and kinds[name] not in ("approve",):
+                combos = []
+                break
+            values = values or [kinds[name]]
+            combos = [{**combo, name: value} for combo in combos for value in values]
+        for kwargs in combos:
+            yield route, reverse(route.name, kwargs=kwargs)
+
+
+def _api(user) -> WebClient:
+    client = WebClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def _web(user) -> WebClient:
+    client = WebClient()
+    client.force_login(user)
+    return client
+
+
+def _leaks(user, case, referral, plan, *, client_is_theirs: bool) -> list[str]:
+    web, api = _web(user), _api(user)
+    found = []
+    for route, url in _requests(case, referral, plan):
+        response = _ask(api if route.is_api else web, route, url)
+        if response.status_code >= 500:
+            found.append(f"{route.label} {url}: {response.status_code}")
+            continue
+        body = response.content.decode(errors="replace")
+        secrets = [case.number, TITLE]
+        if route.name not in CLIENT_REGISTER and not client_is_theirs:
+            secrets.append(CLIENT)
+        shown = [secret for secret in secrets if secret in body]
+        if shown:
+            found.append(f"{route.label} {url}: shows {shown}")
+    return found
+
+
+@pytest.mark.parametrize("who", ["coordinator", "desk_counselor", "auditor", "colleague"])
+def test_a_case_on_the_exit_track_shows_nowhere_to_anyone_outside_the_team(cast, who):
+    case, referral, plan = _world(cast)
+    users = {
+        "coordinator": cast.coordinator,  # put cases on the track, but is not its counselor
+        "desk_counselor": member("yorozu", DeskRole.COUNSELOR, username="another"),
+        "auditor": cast.auditor,  # reads every case that is not restricted
+        "colleague": cast.colleague,  # of the ip desk, which had the case's file shared
+    }
+    leaks = _leaks(users[who], case, referral, plan, client_is_theirs=who in THE_IP_CASE_SEEN_BY)
+    assert not leaks, "\n".join(leaks)
+    assert not AccessLog.objects.filter(user=users[who]).exists()
+
+
+@pytest.mark.parametrize("who", ["exit_team", "counselor", "manager"])
+def test_the_team_its_counselors_and_managers_reach_it_and_each_read_is_logged(cast, who):
+    case, _referral, plan = _world(cast)
+    user = getattr(cast, who)
+    web, api = _web(user), _api(user)
+    reads = [
+        (web, reverse("case_detail", args=[case.pk])),
+        (web, reverse("exits:plan", args=[plan.pk])),
+        (api, reverse("case-detail", args=[case.pk])),
+        (api, reverse("exit-plan-detail", args=[plan.pk])),
+    ]
+    for n, (client, url) in enumerate(reads, start=1):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert case.number in response.content.decode() or client is api
+        assert AccessLog.objects.filter(user=user, case=case).count() == n
