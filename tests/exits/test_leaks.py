@@ -121,7 +121,8 @@ def _leaks(user, case, referral, plan, *, client_is_theirs: bool) -> list[str]:
         if response.status_code >= 500:
             found.append(f"{route.label} {url}: {response.status_code}")
             continue
-        body = response.content.decode(errors="replace")
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        body = raw.decode(errors="replace")
         secrets = [case.number, TITLE]
         if route.name not in CLIENT_REGISTER and not client_is_theirs:
             secrets.append(CLIENT)

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from casebook.exits.models import ExitPlan, Milestone
-from tests.factories import SessionFactory, exit_candidate, on_exit_track
-from tests.referrals.test_query_budgets import api_as, count, web_as
+from tests.factories import SessionFactory, api_as, exit_candidate, on_exit_track
+from tests.factories import count_queries as count
+from tests.referrals.test_query_budgets import web_as
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from casebook.exits.models import ExitPlan, Milestone
 from casebook.intake.models import AccessLog
-from tests.factories import exit_candidate, on_exit_track
-from tests.referrals.test_query_budgets import api_as, web_as
+from tests.factories import api_as, exit_candidate, on_exit_track
+from tests.referrals.test_query_budgets import web_as
 
 pytestmark = pytest.mark.django_db
 
