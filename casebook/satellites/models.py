@@ -347,7 +347,9 @@ class Booking(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     topic = models.TextField(_("topic"), max_length=2000, blank=True)
-    privacy_consent_at = models.DateTimeField(_("privacy notice accepted at"), null=True)
+    privacy_consent_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True
+    )
     # The public cancellation link signs the booking id with this secret; a new secret (or
     # a booking no longer `booked`) makes every older link stale.
     cancel_secret = models.CharField(max_length=64, blank=True, editable=False)
