@@ -11,6 +11,7 @@ urlpatterns = [
     path("dispatch/", include("casebook.experts.urls")),
     path("notifications/", include("casebook.notifications.urls")),
     path("reports/", include("casebook.reports.urls")),
+    path("satellites/", include("casebook.satellites.urls")),
     path("", include("casebook.intake.urls")),
     path("api/", include("casebook.api.urls")),
 ]

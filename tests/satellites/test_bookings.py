@@ -69,7 +69,7 @@ def test_staff_register_a_new_client_with_the_booking(cast, slot):
 def test_a_booked_slot_refuses_a_second_booking_with_a_clear_message(cast, slot):
     book(slot, cast.counselor)
 
-    with pytest.raises(ConflictError, match="just been booked") as refused:
+    with pytest.raises(ConflictError, match="埋まりました") as refused:
         book(slot, cast.coordinator)
 
     assert refused.value.code == "slot_taken"
@@ -184,14 +184,16 @@ def test_a_public_booking_names_its_client_at_check_in(cast, started_slot):
 def test_a_booking_of_another_day_is_not_checked_in(cast, slot):
     booking = book(slot, cast.counselor)
 
-    with pytest.raises(ConflictError, match="on its day"):
+    with pytest.raises(ConflictError) as refused:
         services.booking_check_in(booking=booking, by=cast.counselor, expected_version=1)
+    assert refused.value.code == "not_today"
 
 
 def test_a_no_show_is_recorded_once_the_slot_has_begun(cast, slot, started_slot):
     early = book(slot, cast.counselor)
-    with pytest.raises(ConflictError, match="once the slot has begun"):
+    with pytest.raises(ConflictError) as refused:
         services.booking_no_show(booking=early, by=cast.counselor, expected_version=1)
+    assert refused.value.code == "not_started"
 
     booking = services.booking_no_show(
         booking=booked_earlier(started_slot), by=cast.counselor, expected_version=1

@@ -27,7 +27,7 @@ def test_twenty_bookings_of_one_slot_at_once_book_it_once(cast):
 
     assert len(results) == 1
     assert len(errors) == 19 and all(isinstance(e, SlotTaken) for e in errors), errors
-    assert all("choose another slot" in e.message for e in errors)
+    assert all("別の枠を選んでください" in e.message for e in errors)
     assert Booking.objects.filter(slot=slot).count() == 1
 
 

@@ -35,6 +35,7 @@ from casebook.satellites.models import (
     DayStatus,
     Slot,
 )
+from casebook.satellites.services.mail import booking_confirmation
 
 CANCEL_SALT = "casebook.satellites.cancel"
 SATELLITE_DESK = "yorozu"
@@ -188,8 +189,13 @@ def booking_public_create(
         cancel_secret=secrets.token_urlsafe(24),
     )
     _save_new_booking(booking, by=None)
+    token = cancel_token(booking)
+    message = booking_confirmation(booking, token)
     publish_booking_event(booking, "booked")
-    return booking, cancel_token(booking)
+    # robust: the booking stands even when the mail server is down (staff see it on the day
+    # screen and the client can still call).
+    transaction.on_commit(message.send, robust=True)
+    return booking, token
 
 
 def cancel_token(booking: Booking) -> str:
