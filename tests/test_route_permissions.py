@@ -38,6 +38,7 @@ from tests.factories import (
     PartnerFactory,
     ProgramFactory,
     SessionFactory,
+    SlotFactory,
     UserFactory,
     desk,
     member,
@@ -168,6 +169,10 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "satellites:day": {"code": "satellite_office"},
     "satellites:check_in": {"pk": "booking"},
     "satellites:no_show": {"pk": "booking"},
+    "slot-detail": {"pk": "slot"},
+    **{
+        f"booking-{name}": {"pk": "booking"} for name in ("detail", "check-in", "no-show", "cancel")
+    },
     # notifications
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
@@ -186,6 +191,7 @@ READABLE_BY: dict[str, tuple[set[str], str]] = {
     "program": ({"counselor", "expert"}, "staff and experts read the dispatch programs"),
     "partner": ({"counselor"}, "staff read the partner registry"),
     "satellite_office": ({"counselor"}, "staff of every desk read the satellite schedules"),
+    "slot": ({"counselor"}, "staff of every desk read the satellite schedules"),
     "booking": (
         {"counselor"},
         "staff of every desk serve the satellite counters (the client register is shared too)",
@@ -354,6 +360,7 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             ],
             "satellite_office": [OfficeFactory(code="satellite-far")],
             "booking": [BookingFactory()],
+            "slot": [SlotFactory()],
         },
     )
 

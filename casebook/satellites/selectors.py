@@ -238,3 +238,10 @@ def utilisation(*, user: User, year: int, month: int) -> list[Utilisation]:
             )
         )
     return result
+
+
+def slot_get_for_user(*, user: User, pk: Any) -> Slot:
+    try:
+        return slot_list_for_user(user=user).get(pk=pk)
+    except (Slot.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such slot") from None
