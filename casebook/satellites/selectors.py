@@ -245,3 +245,14 @@ def slot_get_for_user(*, user: User, pk: Any) -> Slot:
         return slot_list_for_user(user=user).get(pk=pk)
     except (Slot.DoesNotExist, ValueError, TypeError):
         raise Http404("no such slot") from None
+
+
+def bookings_of_day(*, user: User, day: dt.date, limit: int) -> list[Booking]:
+    """The active bookings of `day` at every satellite, by time (at most `limit`; one query)."""
+    if not policy.can_see_schedules(user):
+        return []
+    return list(
+        Booking.objects.filter(slot__day__date=day, status__in=ACTIVE_BOOKING_STATUSES)
+        .select_related("slot__office")
+        .order_by("slot__starts_at", "pk")[:limit]
+    )
