@@ -112,21 +112,28 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-class SlotFilter(filters.FilterSet):
-    office = filters.NumberFilter(field_name="office_id")
+class DateRangeFilter(filters.FilterSet):
+    """`date_from` and `date_to` (inclusive, local dates) on the field `starts_field`."""
+
+    starts_field = "starts_at"
     date_from = filters.DateFilter(method="filter_date_from")
     date_to = filters.DateFilter(method="filter_date_to")
+
+    def filter_date_from(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        return queryset.filter(**{f"{self.starts_field}__gte": _day_start(value)})
+
+    def filter_date_to(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
+        end = _day_start(value + dt.timedelta(days=1))
+        return queryset.filter(**{f"{self.starts_field}__lt": end})
+
+
+class SlotFilter(DateRangeFilter):
+    office = filters.NumberFilter(field_name="office_id")
     free = filters.BooleanFilter(method="filter_free")
 
     class Meta:
         model = Slot
         fields: list[str] = []
-
-    def filter_date_from(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(starts_at__gte=_day_start(value))
-
-    def filter_date_to(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(starts_at__lt=_day_start(value + dt.timedelta(days=1)))
 
     def filter_free(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         return queryset if value is None else queryset.filter(taken=not value)
@@ -189,21 +196,14 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class BookingFilter(filters.FilterSet):
+class BookingFilter(DateRangeFilter):
+    starts_field = "slot__starts_at"
     office = filters.NumberFilter(field_name="slot__office_id")
     status = filters.CharFilter()
-    date_from = filters.DateFilter(method="filter_date_from")
-    date_to = filters.DateFilter(method="filter_date_to")
 
     class Meta:
         model = Booking
         fields: list[str] = []
-
-    def filter_date_from(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(slot__starts_at__gte=_day_start(value))
-
-    def filter_date_to(self, queryset: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return queryset.filter(slot__starts_at__lt=_day_start(value + dt.timedelta(days=1)))
 
 
 class BookingViewSet(ServiceCreateMixin, ReadViewSet):

@@ -100,6 +100,32 @@ def _lock_booking(booking: Booking | int) -> Booking:
     )
 
 
+def _client_for(
+    *,
+    by: User,
+    client: Client | None,
+    new_client: dict[str, Any] | None,
+    case: Case | None,
+    allow_duplicate: bool,
+) -> Client:
+    """The client a booking is for: the one given, or one registered from `new_client` as at
+    intake (same checks); a case named must be one of the client's that `by` may see."""
+    errors: dict[str, list[ValidationError]] = {}
+    if client is None and not new_client:
+        errors["client"] = [ValidationError(_("choose or register the client"), code="required")]
+    if case is not None and (
+        not case_policy.can_see_case(by, case)
+        or (client is not None and case.client_id != client.pk)
+    ):
+        errors["case"] = [
+            ValidationError(_("the case must be one of the client's cases"), code="other_client")
+        ]
+    raise_if_errors(errors)
+    if client is None:
+        client = client_create(by=by, allow_duplicate=allow_duplicate, **(new_client or {}))
+    return client
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -119,19 +145,9 @@ def booking_create(
     policy.require(by, policy.BOOK)
     slot = _lock_slot(slot)
     _check_bookable(slot)
-    errors: dict[str, list[ValidationError]] = {}
-    if client is None and not new_client:
-        errors["client"] = [ValidationError(_("choose or register the client"), code="required")]
-    if case is not None and (
-        not case_policy.can_see_case(by, case)
-        or (client is not None and case.client_id != client.pk)
-    ):
-        errors["case"] = [
-            ValidationError(_("the case must be one of the client's cases"), code="other_client")
-        ]
-    raise_if_errors(errors)
-    if client is None:
-        client = client_create(by=by, allow_duplicate=allow_duplicate, **(new_client or {}))
+    client = _client_for(
+        by=by, client=client, new_client=new_client, case=case, allow_duplicate=allow_duplicate
+    )
     booking = Booking(
         slot=slot,
         channel=BookingChannel.STAFF,
@@ -302,21 +318,14 @@ def booking_check_in(
     now = timezone.now()
     if timezone.localtime(slot.starts_at).date() != timezone.localdate(now):
         raise ConflictError(_("a booking is checked in on its day"), code="not_today")
-    client = client or booking.client
-    errors: dict[str, list[ValidationError]] = {}
-    if client is None and not new_client:
-        errors["client"] = [ValidationError(_("choose or register the client"), code="required")]
     case = case or booking.case
-    if case is not None and (
-        not case_policy.can_see_case(by, case)
-        or (client is not None and case.client_id != client.pk)
-    ):
-        errors["case"] = [
-            ValidationError(_("the case must be one of the client's cases"), code="other_client")
-        ]
-    raise_if_errors(errors)
-    if client is None:
-        client = client_create(by=by, allow_duplicate=allow_duplicate, **(new_client or {}))
+    client = _client_for(
+        by=by,
+        client=client or booking.client,
+        new_client=new_client,
+        case=case,
+        allow_duplicate=allow_duplicate,
+    )
     lead = slot.counselor or by
     if case is None:
         case = case_open(
