@@ -215,6 +215,11 @@ CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS = env_int(
 CASEBOOK_REFERRAL_OUTCOME_BUSINESS_DAYS = env_int("CASEBOOK_REFERRAL_OUTCOME_BUSINESS_DAYS", 20)
 # Scheduled jobs (`manage.py run_jobs`): local times of the daily runs, and how many days back
 # a reminder run looks for occasions a stopped scheduler missed.
+# The public satellite booking form (docs/satellites.md): how far ahead it offers slots, the
+# fewest seconds a person takes to fill it, and the bookings an address may send per hour.
+CASEBOOK_BOOKING_DAYS_AHEAD = env_int("CASEBOOK_BOOKING_DAYS_AHEAD", 60)
+CASEBOOK_BOOKING_MIN_FILL_SECONDS = env_int("CASEBOOK_BOOKING_MIN_FILL_SECONDS", 5)
+CASEBOOK_BOOKING_RATE_PER_HOUR = env_int("CASEBOOK_BOOKING_RATE_PER_HOUR", 5)
 CASEBOOK_REMINDERS_AT = env_time("CASEBOOK_REMINDERS_AT", "07:00")
 CASEBOOK_DIGEST_AT = env_time("CASEBOOK_DIGEST_AT", "07:30")
 CASEBOOK_REMINDER_CATCH_UP_DAYS = env_int("CASEBOOK_REMINDER_CATCH_UP_DAYS", 7)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("exits/", include("casebook.exits.urls")),
     path("notifications/", include("casebook.notifications.urls")),
     path("reports/", include("casebook.reports.urls")),
+    path("satellites/", include("casebook.satellites.urls")),
     path("", include("casebook.intake.urls")),
     path("api/", include("casebook.api.urls")),
 ]

@@ -30,6 +30,7 @@ from casebook.intake.models import ClientContact
 from casebook.notifications.models import Notification
 from casebook.reports.models import Activity
 from tests.factories import (
+    BookingFactory,
     CaseFactory,
     ConflictDeclarationFactory,
     DispatchFactory,
@@ -38,6 +39,7 @@ from tests.factories import (
     PartnerFactory,
     ProgramFactory,
     SessionFactory,
+    SlotFactory,
     UserFactory,
     desk,
     member,
@@ -60,6 +62,12 @@ PUBLIC = {
     "api-docs": "the offline documentation of that description",
     "notifications:unsubscribe": "the digest's unsubscribe link is opened from a mail, without "
     "a session; its signed token names the login, and a bad token changes nothing",
+    "satellites:public_offices": "the public booking form: the satellite offices",
+    "satellites:public_book": "the public booking form: an office's days, free times and the "
+    "form itself; it shows free times only, never who booked",
+    "satellites:public_done": "the public booking form's thank-you page (it names no booking)",
+    "satellites:public_cancel": "the cancellation link in a booking's confirmation mail, "
+    "opened without a session; its signed token names the booking, a bad one cancels nothing",
     "": "the API's catch-all answers 404 in the API's error shape to everyone",
 }
 
@@ -171,6 +179,14 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
         f"exit-milestone-{name}": {"pk": "exit_milestone"}
         for name in ("detail", "complete", "reopen")
     },
+    # satellites
+    "satellites:day": {"code": "satellite_office"},
+    "satellites:check_in": {"pk": "booking"},
+    "satellites:no_show": {"pk": "booking"},
+    "slot-detail": {"pk": "slot"},
+    **{
+        f"booking-{name}": {"pk": "booking"} for name in ("detail", "check-in", "no-show", "cancel")
+    },
     # notifications
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
@@ -188,6 +204,12 @@ READABLE_BY: dict[str, tuple[set[str], str]] = {
     "conflict": ({"counselor"}, "staff read the roster's conflict declarations"),
     "program": ({"counselor", "expert"}, "staff and experts read the dispatch programs"),
     "partner": ({"counselor"}, "staff read the partner registry"),
+    "satellite_office": ({"counselor"}, "staff of every desk read the satellite schedules"),
+    "slot": ({"counselor"}, "staff of every desk read the satellite schedules"),
+    "booking": (
+        {"counselor"},
+        "staff of every desk serve the satellite counters (the client register is shared too)",
+    ),
 }
 
 
@@ -269,6 +291,8 @@ class World:
             return ["finance"]
         if kind in ("approve",):
             return [kind]
+        if kind == "satellite_office":
+            return [office.code for office in self.objects[kind]]
         return [obj.pk for obj in self.objects[kind]]
 
 
@@ -354,6 +378,9 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             ],
             "exit_plan": [plan],
             "exit_milestone": [milestone],
+            "satellite_office": [OfficeFactory(code="satellite-far")],
+            "booking": [BookingFactory()],
+            "slot": [SlotFactory()],
         },
     )
 

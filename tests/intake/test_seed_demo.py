@@ -22,7 +22,7 @@ from casebook.intake.models import (
 )
 from casebook.intake.services.sessions import one_year_before
 from casebook.referrals.models import Referral
-from casebook.satellites.models import Office, OfficeKind
+from casebook.satellites.models import ConsultationDay, Office, OfficeKind, ScheduleRule, Slot
 
 DESKS = ("yorozu", "ip", "subcontract", "trade", "dispatch", "matching")
 
@@ -176,3 +176,11 @@ def test_an_on_hold_case_keeps_a_reason_and_a_resume_date(seeded, db):
     assert not held.filter(hold_reason="").exists()
     assert not held.filter(resume_by__isnull=True).exists()
     assert all(c.resume_by > c.opened_at.date() + dt.timedelta(days=1) for c in held)
+
+
+def test_the_quick_seed_gives_every_satellite_its_rule_days_and_slots(seeded, db):
+    satellites = Office.objects.filter(kind=OfficeKind.SATELLITE)
+    assert ScheduleRule.objects.filter(office__in=satellites).count() == 10
+    with_days = set(ConsultationDay.objects.values_list("office__code", flat=True).distinct())
+    assert with_days == set(satellites.values_list("code", flat=True))
+    assert Slot.objects.filter(starts_at__gt=timezone.now()).exists()

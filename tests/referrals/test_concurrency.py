@@ -1,39 +1,14 @@
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import close_old_connections
 
 from casebook.common.errors import ConflictError, StaleVersion, TransitionNotAllowed
 from casebook.intake.models import Case
 from casebook.referrals import services
 from casebook.referrals.models import Referral
+from tests.concurrency import run_together
 from tests.factories import PartnerFactory, case_in_state, refer_external, refer_internal
 from tests.markers import needs_postgres
-
-
-def run_together(tasks: list[Callable[[], object]]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(len(tasks))
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def run(task: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results.append(task())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run, args=(task,)) for task in tasks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 @needs_postgres

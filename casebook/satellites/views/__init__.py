@@ -1,0 +1,1 @@
+"""The satellite screens: the public booking form and the staff screens."""

@@ -1,0 +1,140 @@
+"""The public booking form (no login, Japanese, for a phone): office → day → free slot.
+
+Bots are kept out by a hidden field, a minimum fill time and a limit of bookings per address
+per hour in the shared cache (docs/satellites.md, "The public booking form").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casebook.common.errors import ConflictError
+from casebook.common.web import apply_service_errors
+from casebook.satellites import selectors, services
+from casebook.satellites.forms import PublicBookingForm
+
+RATE_WINDOW = 60 * 60
+
+
+def _japanese(view):  # the form is for the public of the prefecture: always Japanese
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        with translation.override("ja"):
+            request.LANGUAGE_CODE = "ja"
+            return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _over_rate_limit(request: HttpRequest) -> bool:
+    """Count this attempt for the address; True past the hourly limit."""
+    key = f"satellites:booking-rate:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, RATE_WINDOW)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW)
+        attempts = 1
+    return attempts > settings.CASEBOOK_BOOKING_RATE_PER_HOUR
+
+
+@_japanese
+@require_http_methods(["GET"])
+def offices(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "satellites/public/offices.html", {"offices": selectors.public_offices()}
+    )
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+@_japanese
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, code: str) -> HttpResponse:
+    office = selectors.public_office_get(code=code)
+    day = _day(request.GET.get("day"))
+    if day is None:
+        return render(
+            request,
+            "satellites/public/days.html",
+            {"office": office, "days": selectors.public_free_days(office=office)},
+        )
+    slots = selectors.public_free_slots(office=office, day=day)
+    context = {"office": office, "day": day}
+    if request.method == "GET":
+        form = PublicBookingForm(slots=slots)
+        return render(request, "satellites/public/book.html", {**context, "form": form})
+    if _over_rate_limit(request):
+        return render(
+            request,
+            "satellites/public/book.html",
+            {
+                **context,
+                "form": PublicBookingForm(request.POST, slots=slots),
+                "refused": _("too many bookings from this address; please try again later"),
+            },
+            status=429,
+        )
+    form = PublicBookingForm(request.POST, slots=slots)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.booking_public_create(
+                slot=data["slot"],
+                company_name=data["company_name"],
+                contact_name=data["contact_name"],
+                email=data["email"],
+                phone=data["phone"],
+                topic=data["topic"],
+                privacy_consent=data["privacy_consent"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error("slot", error.message)
+        else:
+            messages.success(
+                request, _("Your consultation is booked. A confirmation e-mail is on its way.")
+            )
+            return redirect("satellites:public_done")
+    return render(request, "satellites/public/book.html", {**context, "form": form}, status=400)
+
+
+@_japanese
+@require_http_methods(["GET"])
+def done(request: HttpRequest) -> HttpResponse:
+    return render(request, "satellites/public/done.html")
+
+
+@_japanese
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation: GET asks (link scanners GET), POST cancels."""
+    if request.method == "GET":
+        return render(request, "satellites/public/cancel.html", {"token": token})
+    try:
+        services.booking_cancel_by_token(token=token)
+    except ConflictError as error:
+        return render(
+            request,
+            "satellites/public/cancel.html",
+            {"token": token, "refused": error.message},
+            status=409,
+        )
+    return render(request, "satellites/public/cancel.html", {"token": token, "done": True})
