@@ -14,7 +14,6 @@ from casebook.common.errors import ConflictError, TransitionNotAllowed
 from casebook.experts import selectors, services
 from casebook.experts.models import Dispatch
 from casebook.intake import services as case_services
-from tests.experts.conftest import requested, setting  # noqa: F401  (fixtures)
 from tests.factories import (
     CaseFactory,
     ClientFactory,

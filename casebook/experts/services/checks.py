@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from casebook.common.errors import ConflictError
 from casebook.accounts.models import User
+from casebook.common.errors import ConflictError
 from casebook.experts import policy, rules
 from casebook.experts.models import Dispatch, DispatchProgram, Expert
 
