@@ -53,8 +53,6 @@ PUBLIC = {
     "experts:feed": "calendar apps fetch an expert's iCal feed without a session; the token "
     "in the URL is the secret, and an unknown token answers 404",
     "api-token": "exchanging a username and password for an API token",
-    "api-schema": "the API's description: it names no data",
-    "api-docs": "the offline documentation of that description",
     "notifications:unsubscribe": "the digest's unsubscribe link is opened from a mail, without "
     "a session; its signed token names the login, and a bad token changes nothing",
     "": "the API's catch-all answers 404 in the API's error shape to everyone",

@@ -12,6 +12,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import DefaultRouter
 
 from casebook.accounts import api as accounts_api
@@ -45,6 +46,13 @@ for app_api in APP_APIS:
     extra_v1_urls += list(getattr(app_api, "urlpatterns", []))
 
 
+class LoggedInDocsView(SpectacularSwaggerView):
+    """The offline Swagger UI, for logins only (docs/security.md, finding 11); its refusal is
+    an API error like any other (JSON, 401)."""
+
+    renderer_classes = [*SpectacularSwaggerView.renderer_classes, JSONRenderer]
+
+
 @csrf_exempt
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Any other path under /api/ answers 404 in the API's error shape, never an HTML page."""
@@ -56,6 +64,6 @@ urlpatterns = [
     path("v1/", include(extra_v1_urls)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", LoggedInDocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^(?P<rest>[\s\S]*)$", api_not_found),
 ]

@@ -41,9 +41,10 @@ def _schema_document() -> dict:
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def _schema() -> schemathesis.schemas.BaseSchema:
-    """The live schema, as the app serves it at /api/schema/, bound to the WSGI app."""
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+def _schema(headers: dict[str, str]) -> schemathesis.schemas.BaseSchema:
+    """The live schema, as the app serves it at /api/schema/ (to a login), bound to the WSGI
+    app."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), headers=headers)
     assert set(schema.raw_schema["paths"]) == set(_schema_document()["paths"])
     return schema
 
@@ -109,8 +110,8 @@ def test_generated_requests_never_get_a_server_error_and_every_answer_matches_th
 ):
     _some_data(cast)
     token = Token.objects.create(user=cast.coordinator)
-    schema = _schema()
     headers = {"Authorization": f"Token {token.key}"}
+    schema = _schema(headers)
     operations = [
         operation
         for operation in (result.ok() for result in schema.get_all_operations())
