@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "channels",
+    "axes",
     "casebook.accounts",
     "casebook.satellites",
     "casebook.intake",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casebook.urls"
@@ -124,6 +128,26 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Password guessing (docs/security.md, finding 5): django-axes counts failed logins per user
+# name in the database, for the web login and the API's token exchange alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+CASEBOOK_LOGIN_FAILURE_LIMIT = env_int("CASEBOOK_LOGIN_FAILURE_LIMIT", 10)
+CASEBOOK_LOGIN_COOLOFF_MINUTES = env_int("CASEBOOK_LOGIN_COOLOFF_MINUTES", 15)
+# How many reverse proxies in front of casebook append to X-Forwarded-For (0: none, the
+# header is ignored). Only their entries are believed.
+CASEBOOK_TRUSTED_PROXY_COUNT = env_int("CASEBOOK_TRUSTED_PROXY_COUNT", 0)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = CASEBOOK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=CASEBOOK_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command's output
+AXES_CLIENT_IP_CALLABLE = "casebook.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "casebook.accounts.lockout.lockout_response"
+AXES_IPWARE_PROXY_COUNT = CASEBOOK_TRUSTED_PROXY_COUNT
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -168,8 +192,11 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 # Entering the browsers' preload list binds every subdomain for months: the organisation
-# decides that (SECURE_HSTS_PRELOAD), so the check that asks for it stays silent.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# decides that (SECURE_HSTS_PRELOAD), so the check that asks for it stays silent. axes.W006
+# asks to lock out addresses too: the staff of a satellite office share one address behind its
+# router, and one mistyped password there must not lock out the office; locking the user name
+# is what stops guessing, and no header or cookie changes it.
+SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 )
@@ -208,6 +235,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "casebook.api.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "casebook.api.pagination.CasebookCursorPagination",
     "PAGE_SIZE": 50,
+    # The throttles' client address: only the trusted proxies' X-Forwarded-For entries.
+    "NUM_PROXIES": CASEBOOK_TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from casebook.accounts.models import DeskMembership, DeskRole, OrgRole, User
@@ -88,7 +88,8 @@ def test_the_quick_seed_creates_every_demo_login_with_its_role(seeded, db):
     assert DeskMembership.objects.filter(
         user__username="exit.lead", desk__code="yorozu", role=DeskRole.EXIT_TEAM
     ).exists()
-    assert authenticate(username="coord.ip", password="casebook-demo") is not None
+    login = RequestFactory().post("/accounts/login/")
+    assert authenticate(login, username="coord.ip", password="casebook-demo") is not None
     assert "coord.matching" in seeded and "casebook-demo" in seeded
 
 
