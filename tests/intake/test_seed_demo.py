@@ -96,8 +96,9 @@ def test_the_quick_seed_creates_every_demo_login_with_its_role(seeded, db):
 def test_the_demo_password_comes_from_the_environment_when_set(seeded, db, debug, monkeypatch):
     monkeypatch.setenv("CASEBOOK_DEMO_PASSWORD", "another-demo-secret")
     output = seed()
-    assert authenticate(username="manager", password="another-demo-secret") is not None
-    assert authenticate(username="manager", password="casebook-demo") is None
+    login = RequestFactory().post("/accounts/login/")
+    assert authenticate(login, username="manager", password="another-demo-secret") is not None
+    assert authenticate(login, username="manager", password="casebook-demo") is None
     assert "another-demo-secret" in output
 
 
