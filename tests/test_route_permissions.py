@@ -24,6 +24,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from casebook.accounts.models import DeskRole, User
+from casebook.api.services import token_issue
 from casebook.experts.models import DispatchVisit
 from casebook.notifications.models import Notification
 from tests.factories import (
@@ -138,6 +139,10 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
     "notification-read": {"pk": "notification"},
+    # API tokens: only their owner reaches them
+    "token_revoke": {"pk": "token"},
+    "token-detail": {"pk": "token"},
+    "token-revoke": {"pk": "token"},
 }
 
 # Kinds some strangers may read by design, and why; everything else answers them 404.
@@ -293,6 +298,7 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             "conflict": [ConflictDeclarationFactory(expert=other_expert)],
             "program": [program],
             "partner": [PartnerFactory()],
+            "token": [token_issue(user=lead)[0]],
             "notification": [
                 Notification.objects.create(
                     recipient=lead, kind="updated", subject_type="intake.case", subject_id=normal.pk

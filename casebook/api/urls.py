@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import DefaultRouter
 
 from casebook.accounts import api as accounts_api
+from casebook.api import tokens as api_tokens
 from casebook.api.auth import TokenView
 from casebook.api.exceptions import error_body
 from casebook.experts import api as experts_api
@@ -25,6 +26,7 @@ from casebook.referrals import api as referrals_api
 from casebook.satellites import api as satellites_api
 
 APP_APIS = (
+    api_tokens,
     accounts_api,
     satellites_api,
     intake_api,

@@ -13,7 +13,6 @@ from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -23,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from casebook.intake import services
-from tests.factories import ClientFactory, desk
+from tests.factories import ClientFactory, api_token, desk
 
 CHECKS = [
     not_a_server_error,
@@ -109,8 +108,8 @@ def test_generated_requests_never_get_a_server_error_and_every_answer_matches_th
     cast, resource, mode
 ):
     _some_data(cast)
-    token = Token.objects.create(user=cast.coordinator)
-    headers = {"Authorization": f"Token {token.key}"}
+    token = api_token(cast.coordinator)
+    headers = {"Authorization": f"Token {token}"}
     schema = _schema(headers)
     operations = [
         operation

@@ -13,13 +13,13 @@ from django.db import connection
 from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casebook.referrals.models import Referral
 from tests.factories import (
     PartnerFactory,
     SessionFactory,
+    api_token,
     case_in_state,
     desk,
     refer_external,
@@ -67,7 +67,7 @@ def web_as(user) -> WebClient:
 
 def api_as(user) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api
 
 
