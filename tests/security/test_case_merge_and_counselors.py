@@ -27,18 +27,19 @@ def _ip_case_and_shared_yorozu_case(cast):
     return ip_case, yorozu_case
 
 
+def _refusal(duplicate, survivor, by) -> list[str]:
+    """The codes with which closing `duplicate` as a duplicate of `survivor` is refused."""
+    with pytest.raises(ValidationError) as error:
+        services.case_close(
+            case=duplicate, by=by, reason="duplicate", summary="重複", duplicate_of=survivor
+        )
+    return [e.code for e in error.value.error_dict["duplicate_of"]]
+
+
 def test_a_case_is_not_merged_into_a_case_of_another_desk(cast):
     ip_case, yorozu_case = _ip_case_and_shared_yorozu_case(cast)
     session = SessionFactory(case=ip_case, summary="未公開の発明")
-    with pytest.raises(ValidationError) as error:
-        services.case_close(
-            case=ip_case,
-            by=cast.colleague,
-            reason="duplicate",
-            summary="重複",
-            duplicate_of=yorozu_case,
-        )
-    assert [e.code for e in error.value.error_dict["duplicate_of"]] == ["desk"]
+    assert _refusal(ip_case, yorozu_case, cast.colleague) == ["desk"]
     session.refresh_from_db()
     assert session.case_id == ip_case.pk
     ip_case.refresh_from_db()
@@ -55,15 +56,7 @@ def test_a_confidential_case_is_not_merged_into_a_less_confidential_one(cast):
     )
     open_case = CaseFactory(client=client, lead_counselor=cast.counselor, status="active")
     SessionFactory(case=secret)
-    with pytest.raises(ValidationError) as error:
-        services.case_close(
-            case=secret,
-            by=cast.counselor,
-            reason="duplicate",
-            summary="重複",
-            duplicate_of=open_case,
-        )
-    assert [e.code for e in error.value.error_dict["duplicate_of"]] == ["confidentiality"]
+    assert _refusal(secret, open_case, cast.counselor) == ["confidentiality"]
 
 
 def test_a_case_is_merged_only_where_its_closer_may_log_sessions(cast):
@@ -71,11 +64,7 @@ def test_a_case_is_merged_only_where_its_closer_may_log_sessions(cast):
     mine = CaseFactory(client=client, lead_counselor=cast.counselor, status="active")
     theirs = CaseFactory(client=client, lead_counselor=cast.coordinator, status="active")
     SessionFactory(case=mine)
-    with pytest.raises(ValidationError) as error:
-        services.case_close(
-            case=mine, by=cast.counselor, reason="duplicate", summary="重複", duplicate_of=theirs
-        )
-    assert [e.code for e in error.value.error_dict["duplicate_of"]] == ["log_session"]
+    assert _refusal(mine, theirs, cast.counselor) == ["log_session"]
 
 
 def test_a_duplicate_of_the_same_desk_hands_its_sessions_to_the_survivor(cast):

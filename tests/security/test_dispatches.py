@@ -45,19 +45,23 @@ def _attorney_engaged_elsewhere(setting, lead):
     return attorney, other
 
 
+def _request_attorney(cast, setting, attorney) -> None:
+    services.dispatch_request(
+        case=setting.case,
+        program=setting.program,
+        expert=attorney,
+        purpose="特許出願の支援",
+        requested_days="1",
+        competitors=["株式会社ライバル"],
+        by=cast.counselor,
+        submit=True,
+    )
+
+
 def test_a_conflict_with_a_dispatch_the_requester_may_not_see_names_no_client(cast, setting):
     attorney, other = _attorney_engaged_elsewhere(setting, cast.colleague)
     with pytest.raises(ConflictError) as error:
-        services.dispatch_request(
-            case=setting.case,
-            program=setting.program,
-            expert=attorney,
-            purpose="特許出願の支援",
-            requested_days="1",
-            competitors=["株式会社ライバル"],
-            by=cast.counselor,
-            submit=True,
-        )
+        _request_attorney(cast, setting, attorney)
     assert error.value.code == "conflict_of_interest"
     assert "株式会社秘密の依頼人" not in error.value.message
     assert f"#{other.pk}" not in error.value.message
@@ -67,16 +71,7 @@ def test_a_conflict_with_a_dispatch_the_requester_may_not_see_names_no_client(ca
 def test_a_conflict_with_a_dispatch_the_reader_may_see_names_it(cast, setting):
     attorney, other = _attorney_engaged_elsewhere(setting, cast.counselor)
     with pytest.raises(ConflictError) as error:
-        services.dispatch_request(
-            case=setting.case,
-            program=setting.program,
-            expert=attorney,
-            purpose="特許出願の支援",
-            requested_days="1",
-            competitors=["株式会社ライバル"],
-            by=cast.counselor,
-            submit=True,
-        )
+        _request_attorney(cast, setting, attorney)
     assert "株式会社秘密の依頼人" in error.value.message and f"#{other.pk}" in error.value.message
 
 
