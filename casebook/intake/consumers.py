@@ -204,6 +204,10 @@ class CaseConsumer(LiveConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or self.store is None:
             return
+        if content.get("type") == "ping":
+            # The pong tells nothing about the case: it goes first, so that a slow re-check
+            # never makes a live page think its socket died.
+            await self.send_json({"type": "pong"})
         if content.get("type") in ("editing", "ping") and not await self.still_watching():
             return
         if content.get("type") == "editing":
@@ -215,7 +219,6 @@ class CaseConsumer(LiveConsumer):
                 self.channel_name,
                 PresenceEntry(user_id=self.user_id, name=self.name, editing=self.editing),
             )
-            await self.send_json({"type": "pong"})
             await self.presence_changed({})
 
     async def presence_changed(self, event: dict) -> None:

@@ -54,7 +54,8 @@ def test_a_ping_after_losing_access_to_the_case_closes_the_socket(cast):
         await _first_presence(page)
         await database_sync_to_async(restrict)()
         await page.send_json_to({"type": "ping"})
-        assert await page.receive_json_from(timeout=1) == {"type": "gone"}
+        assert await page.receive_json_from(timeout=2) == {"type": "pong"}
+        assert await page.receive_json_from(timeout=2) == {"type": "gone"}
         assert await close_code(page) == 4404
 
     run(scenario)
