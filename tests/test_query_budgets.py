@@ -178,3 +178,103 @@ def test_the_api_token_list_and_a_revoke_stay_within_their_budgets(cast, how_man
     assert response.status_code == 200
     print(f"token revoke: {count} queries")
     assert count <= 6
+
+
+# --- the correction screens and endpoints -----------------------------------------------------
+
+# Each bounded whatever the client or the case holds: measured on the busy case's client with
+# 6 contacts, a merge candidate with 3 cases, a session with an amendment.
+CORRECTION_BUDGETS = {
+    "client edit form": 7,
+    "merge preview": 12,
+    "new contact form": 6,
+    "contact edit form": 7,
+    "session correction form": 12,
+    "case record": 16,
+}
+
+
+@pytest.fixture
+def busy_client(cast, busy_case):
+    client = busy_case.client
+    for n in range(6):
+        services.contact_create(
+            client=client, by=cast.counselor, name=f"担当{n}", is_primary=n == 0
+        )
+    return client
+
+
+def test_the_correction_screens_stay_within_their_query_budgets(cast, busy_case, busy_client):
+    other = busy_case.client.__class__.objects.create(kind="company", name="株式会社重複")
+    for _ in range(3):
+        case_in_state("active", lead=cast.counselor, by=cast.coordinator, client=other)
+    session = busy_case.sessions.order_by("pk").first()
+    contact = busy_client.contacts.first()
+    web = WebClient()
+    web.force_login(cast.coordinator)
+    web.get("/")  # the first visit settles the session
+    pages = {
+        "client edit form": f"/clients/{busy_client.pk}/edit/",
+        "merge preview": f"/clients/{busy_client.pk}/merge/?other={other.pk}",
+        "new contact form": f"/clients/{busy_client.pk}/contacts/new/",
+        "contact edit form": f"/clients/{busy_client.pk}/contacts/{contact.pk}/edit/",
+        "session correction form": f"/sessions/{session.pk}/edit/",
+        "case record": f"/cases/{busy_case.pk}/record/",
+    }
+    over = {}
+    for name, url in pages.items():
+        count, response = _count(lambda url=url: web.get(url))
+        assert response.status_code == 200, (name, response.status_code)
+        print(f"{name}: {count} queries")
+        if count > CORRECTION_BUDGETS[name]:
+            over[name] = count
+    assert not over
+
+
+CORRECTION_API_BUDGETS = {
+    "GET contacts": 5,
+    # the client row locked, the previous primary demoted with its history row, the new one
+    # checked against the one-primary constraint and saved with its history row
+    "POST a contact": 16,
+    "PATCH a contact": 16,
+    "GET desk details": 5,
+    "PATCH desk details": 10,
+}
+
+
+def test_the_correction_endpoints_stay_within_their_query_budgets(cast, busy_client):
+    ip_lead = member("ip", DeskRole.COORDINATOR, username="chizai")
+    ip_case = case_in_state("active", lead=ip_lead, by=ip_lead, desk_code="ip")
+    services.ip_details_update(case=ip_case, by=ip_lead, rights_sought=["patent"])
+    contact = busy_client.contacts.order_by("pk").last()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(ip_lead)}")
+    calls = {
+        "GET contacts": lambda: api.get(f"/api/v1/clients/{busy_client.pk}/contacts/"),
+        "POST a contact": lambda: api.post(
+            f"/api/v1/clients/{busy_client.pk}/contacts/",
+            {"name": "新任 担当", "is_primary": True},
+            format="json",
+        ),
+        "PATCH a contact": lambda: api.patch(
+            f"/api/v1/clients/{busy_client.pk}/contacts/{contact.pk}/",
+            {"is_primary": True},
+            format="json",
+            HTTP_IF_MATCH=f'"{contact.version}"',
+        ),
+        "GET desk details": lambda: api.get(f"/api/v1/cases/{ip_case.pk}/details/"),
+        "PATCH desk details": lambda: api.patch(
+            f"/api/v1/cases/{ip_case.pk}/details/",
+            {"filing_outcome": "出願済み"},
+            format="json",
+            HTTP_IF_MATCH='"2"',
+        ),
+    }
+    over = {}
+    for name, call in calls.items():
+        count, response = _count(call)
+        assert response.status_code in (200, 201), (name, response.content)
+        print(f"{name}: {count} queries")
+        if count > CORRECTION_API_BUDGETS[name]:
+            over[name] = count
+    assert not over

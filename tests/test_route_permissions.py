@@ -26,6 +26,7 @@ from django.utils import timezone
 from casebook.accounts.models import DeskRole, User
 from casebook.api.services import token_issue
 from casebook.experts.models import DispatchVisit
+from casebook.intake.models import ClientContact
 from casebook.notifications.models import Notification
 from tests.factories import (
     CaseFactory,
@@ -77,10 +78,16 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
             "case_resume",
             "case_close",
             "case_reopen",
+            "case_record",
             "session_new",
         )
     },
+    "session_edit": {"pk": "session"},
     "client_detail": {"pk": "client"},
+    "client_edit": {"pk": "client"},
+    "client_merge": {"pk": "client"},
+    "contact_new": {"pk": "client"},
+    "contact_edit": {"pk": "client", "contact_pk": "contact"},
     # referrals
     "referrals:desk": {"code": "desk"},
     **{
@@ -95,7 +102,6 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "experts:visit_create": {"pk": "dispatch"},
     "experts:action": {"pk": "dispatch", "action": "approve"},
     "experts:new": {"case_id": "case"},
-    "experts:create": {"case_id": "case"},
     "experts:visit_report": {"pk": "visit"},
     "experts:visit_delete": {"pk": "visit"},
     # the API
@@ -104,9 +110,20 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "topic-detail": {"code": "reference_topic"},
     "client-detail": {"pk": "client"},
     "client-cases": {"pk": "client"},
+    "client-contacts": {"pk": "client"},
+    "client-contact": {"pk": "client", "contact_pk": "contact"},
     **{
         f"case-{name}": {"pk": "case"}
-        for name in ("detail", "assign", "close", "hold", "reopen", "resume", "sessions")
+        for name in (
+            "detail",
+            "assign",
+            "close",
+            "details",
+            "hold",
+            "reopen",
+            "resume",
+            "sessions",
+        )
     },
     "session-detail": {"pk": "session"},
     "expert-detail": {"pk": "expert"},
@@ -151,6 +168,7 @@ READABLE_BY: dict[str, tuple[set[str], str]] = {
     "reference_office": ({"outsider", "expert", "counselor"}, "reference data for every login"),
     "reference_topic": ({"outsider", "expert", "counselor"}, "reference data for every login"),
     "client": ({"counselor"}, "the client register is shared by every desk (intake searches it)"),
+    "contact": ({"counselor"}, "a client's contacts are shared with the client register"),
     "expert": ({"counselor"}, "staff read the expert roster"),
     "conflict": ({"counselor"}, "staff read the roster's conflict declarations"),
     "program": ({"counselor", "expert"}, "staff and experts read the dispatch programs"),
@@ -290,6 +308,7 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
         objects={
             "case": [normal, confidential, restricted],
             "client": [normal.client],
+            "contact": [ClientContact.objects.create(client=normal.client, name="担当 太郎")],
             "session": [SessionFactory(case=normal), SessionFactory(case=restricted)],
             "referral": [referral],
             "dispatch": [dispatch],

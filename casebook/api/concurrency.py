@@ -8,10 +8,8 @@ re-checks the version under a row lock, so two parallel updates cannot both win)
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
 from typing import Any
 
-from django.db.models import Model
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,38 +56,3 @@ class ETagMixin:
         ):
             response["ETag"] = etag_for(data["version"])
         return response
-
-
-class VersionedUpdateMixin(ETagMixin, ABC):
-    """Adds ETags to responses and makes PUT/PATCH conditional on `If-Match`.
-
-    The view implements `perform_versioned_update(instance, validated_data, expected_version)`
-    and returns the updated object; the service it calls raises StaleVersion (412) when the
-    stored version moved on. The update input serializer is `get_update_serializer_class()`
-    (defaults to the view's serializer), the output is the view's serializer.
-    """
-
-    def get_update_serializer_class(self) -> type:
-        return self.get_serializer_class()
-
-    @abstractmethod
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
-        """Call the service that applies `validated_data` if `expected_version` is current."""
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        expected = expected_version_from(request)
-        serializer_class = self.get_update_serializer_class()
-        serializer = serializer_class(
-            instance, data=request.data, partial=partial, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        updated = self.perform_versioned_update(instance, serializer.validated_data, expected)
-        return Response(self.get_serializer(updated).data)
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)

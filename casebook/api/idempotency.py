@@ -65,8 +65,8 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
 class IdempotentCreateMixin:
     """Wraps the view's `create` (POST on the list route) with Idempotency-Key handling.
 
-    Without the header a create behaves as usual. Put the mixin before the DRF base class:
-        class ThingViewSet(IdempotentCreateMixin, VersionedUpdateMixin, viewsets.GenericViewSet)
+    Without the header a create behaves as usual. `casebook.api.viewsets.ServiceCreateMixin`
+    puts it before the create it wraps.
     """
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

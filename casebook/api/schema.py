@@ -7,11 +7,8 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
-from casebook.api.concurrency import VersionedUpdateMixin
 from casebook.api.idempotency import IdempotentCreateMixin
 from casebook.api.viewsets import ServiceUpdateMixin
-
-_UPDATES = (VersionedUpdateMixin, ServiceUpdateMixin)
 
 _DESCRIPTIONS = {
     "400": "Invalid input; `errors` names each field.",
@@ -33,16 +30,12 @@ class CasebookAutoSchema(AutoSchema):
 
     def get_request_serializer(self) -> Any:
         action = getattr(self.view, "action", None)
-        if action == "create":
-            if getattr(self.view, "create_serializer_class", None):
-                return self.view.create_serializer_class
-            if hasattr(self.view, "get_create_serializer_class"):
-                return self.view.get_create_serializer_class()
-        if action in ("update", "partial_update"):
-            if getattr(self.view, "update_serializer_class", None):
-                return self.view.update_serializer_class
-            if isinstance(self.view, VersionedUpdateMixin):
-                return self.view.get_update_serializer_class()
+        if action == "create" and getattr(self.view, "create_serializer_class", None):
+            return self.view.create_serializer_class
+        if action in ("update", "partial_update") and getattr(
+            self.view, "update_serializer_class", None
+        ):
+            return self.view.update_serializer_class
         return super().get_request_serializer()
 
     def _is_transition(self) -> bool:
@@ -84,7 +77,7 @@ class CasebookAutoSchema(AutoSchema):
                     description='The ETag you last read, e.g. "3": a stale one answers 412.',
                 )
             )
-        if isinstance(self.view, _UPDATES) and self.method in ("PUT", "PATCH"):
+        if isinstance(self.view, ServiceUpdateMixin) and self.method in ("PUT", "PATCH"):
             parameters.append(
                 OpenApiParameter(
                     "If-Match",

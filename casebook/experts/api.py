@@ -1,5 +1,7 @@
-"""`/api/v1/experts/`, `/conflicts/`, `/programs/`, `/dispatches/` (with their actions) and
-`/dispatches/{id}/visits/`. Views parse, call one service or selector, and render."""
+"""`/api/v1/experts/`, `/conflicts/`, `/programs/`, `/dispatches/` (with their steps) and
+`/dispatches/{id}/visits/`, on the base viewsets of `casebook.api.viewsets`: reads through
+the selectors, one service per write, every answer rendered from the object the service
+returned."""
 
 from __future__ import annotations
 
@@ -10,17 +12,15 @@ from django.http import Http404
 from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from casebook.api.concurrency import VersionedUpdateMixin, expected_version_from
-from casebook.api.filters import AllowListOrderingFilter
-from casebook.api.idempotency import IdempotentCreateMixin
+from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.references import resolve
-from casebook.api.views import ServiceCreateMixin
+from casebook.api.viewsets import ReadViewSet, ServiceCreateMixin, ServiceViewSet, transition
 from casebook.experts import selectors, serializers, services
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -49,7 +49,7 @@ class ExpertFilter(filters.FilterSet):
 
     def _search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         key = "text" if name == "q" else name
-        found = selectors.expert_search(self.request.user, active=None, **{key: value})
+        found = selectors.expert_search(user=self.request.user, active=None, **{key: value})
         return queryset.filter(pk__in=found.values("pk"))
 
 
@@ -81,46 +81,29 @@ class DispatchFilter(filters.FilterSet):
 # Experts and conflicts ----------------------------------------------------------------------
 
 
-class ExpertViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    VersionedUpdateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ExpertViewSet(ServiceViewSet):
     """The expert roster (staff); an expert login sees its own record only."""
 
+    model = Expert
     serializer_class = serializers.ExpertSerializer
     create_serializer_class = serializers.ExpertWriteSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    update_serializer_class = serializers.ExpertWriteSerializer
     filterset_class = ExpertFilter
     ordering_fields = {"id": "id", "name": "name_search", "day_rate_yen": "day_rate_yen"}
     ordering = ["name_search", "id"]
 
-    def get_queryset(self) -> QuerySet[Expert]:
-        if getattr(self, "swagger_fake_view", False):
-            return Expert.objects.none()
-        return selectors.expert_list_for_user(self.request.user)
+    def list_for_user(self, user: Any) -> QuerySet[Expert]:
+        return selectors.expert_list_for_user(user=user)
 
-    def get_object(self) -> Expert:
-        return selectors.expert_get_for_user(self.request.user, self.kwargs["pk"])
+    def get_for_user(self, user: Any, pk: Any) -> Expert:
+        return selectors.expert_get_for_user(user=user, pk=pk)
 
-    def get_update_serializer_class(self) -> type:
-        return serializers.ExpertWriteSerializer
+    def create_with_service(self, data: dict[str, Any]) -> Model:
+        return services.expert_create(by=self.request.user, **data)
 
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        return services.expert_create(by=self.request.user, **validated_data)
-
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
         return services.expert_update(
-            expert=instance,
-            by=self.request.user,
-            expected_version=expected_version,
-            **validated_data,
+            expert=obj, by=self.request.user, expected_version=expected_version, **data
         )
 
     @extend_schema(responses={200: serializers.ConflictSerializer(many=True)}, filters=False)
@@ -128,66 +111,58 @@ class ExpertViewSet(
     def conflicts(self, request: Request, pk: str) -> Response:
         expert = self.get_object()
         return Response(
-            serializers.ConflictSerializer(selectors.conflicts_of(expert), many=True).data
+            serializers.ConflictSerializer(selectors.conflicts_of(expert=expert), many=True).data
         )
 
 
-class ConflictViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class ConflictViewSet(ServiceCreateMixin, ReadViewSet):
     """Conflict-of-interest declarations of the experts the user may see."""
 
+    model = ConflictDeclaration
     serializer_class = serializers.ConflictSerializer
     create_serializer_class = serializers.ConflictCreateSerializer
-    filter_backends = [filters.DjangoFilterBackend]
     filterset_fields = ["expert", "relation"]
+    ordering_fields = {"id": "id"}
+    ordering = ["id"]
 
-    def get_queryset(self) -> QuerySet[ConflictDeclaration]:
-        if getattr(self, "swagger_fake_view", False):
-            return ConflictDeclaration.objects.none()
-        experts = selectors.expert_list_for_user(self.request.user)
-        return ConflictDeclaration.objects.filter(expert__in=experts.values("pk")).order_by("id")
+    def list_for_user(self, user: Any) -> QuerySet[ConflictDeclaration]:
+        experts = selectors.expert_list_for_user(user=user)
+        return ConflictDeclaration.objects.filter(expert__in=experts.values("pk"))
 
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        data = dict(validated_data)
+    def get_for_user(self, user: Any, pk: Any) -> ConflictDeclaration:
+        try:
+            return self.list_for_user(user).select_related("expert").get(pk=pk)
+        except (ConflictDeclaration.DoesNotExist, ValueError, TypeError):
+            raise Http404("no such declaration") from None
+
+    def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
-        expert = resolve(
-            "expert", lambda pk: selectors.expert_get_for_user(user, pk), pk=data.pop("expert")
-        )
+        expert = resolve("expert", selectors.expert_get_for_user, user=user, pk=data.pop("expert"))
         return services.conflict_declare(expert=expert, by=user, **data)
 
     @extend_schema(request=serializers.ReasonSerializer, responses={204: None})
     @action(detail=True, methods=["post"], filter_backends=[])
     def withdraw(self, request: Request, pk: str) -> Response:
         declaration = self.get_object()
-        serializer = serializers.ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.conflict_withdraw(
-            declaration=declaration, by=request.user, reason=serializer.validated_data["reason"]
-        )
+        data = self.parse(serializers.ReasonSerializer)
+        services.conflict_withdraw(declaration=declaration, by=request.user, reason=data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
+class ProgramViewSet(ReadViewSet):
     """Dispatch programs per fiscal year with their quota use, reproduced from dispatches."""
 
+    model = DispatchProgram
     serializer_class = serializers.ProgramSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
     filterset_class = ProgramFilter
     ordering_fields = {"id": "id", "fiscal_year": "fiscal_year", "code": "code"}
     ordering = ["-fiscal_year", "code"]
 
-    def get_queryset(self) -> QuerySet[DispatchProgram]:
-        if getattr(self, "swagger_fake_view", False):
-            return DispatchProgram.objects.none()
-        return selectors.program_list_for_user(self.request.user)
+    def list_for_user(self, user: Any) -> QuerySet[DispatchProgram]:
+        return selectors.program_list_for_user(user=user)
 
-    def get_object(self) -> DispatchProgram:
-        return selectors.program_get_for_user(self.request.user, self.kwargs["pk"])
+    def get_for_user(self, user: Any, pk: Any) -> DispatchProgram:
+        return selectors.program_get_for_user(user=user, pk=pk)
 
 
 # Dispatches ---------------------------------------------------------------------------------
@@ -199,50 +174,46 @@ def _sub_quota(program: DispatchProgram, code: str | None) -> SubQuota | None:
     return resolve("sub_quota", program.sub_quotas.get, code=code)
 
 
-class DispatchViewSet(
-    IdempotentCreateMixin,
-    ServiceCreateMixin,
-    VersionedUpdateMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Expert dispatches: create a draft (or `submit: true`), then the transitions as actions.
+def _log_reads(user: Any, dispatches: list[Model], *, many: bool) -> None:
+    """A read of a dispatch shows its case: restricted ones go to the access log."""
+    case_services.access_log_record(
+        user=user,
+        cases=[dispatch.case for dispatch in dispatches],
+        via="dispatch:api-list" if many else "dispatch:api",
+    )
 
-    Actions take an optional `If-Match` with the dispatch's ETag (412 when stale).
+
+class DispatchViewSet(ServiceViewSet):
+    """Expert dispatches: create a draft (or `submit: true`), then the steps as actions.
+
+    PUT/PATCH edit a draft or a pending request (with `If-Match`); the steps take an optional
+    `If-Match` with the dispatch's ETag (412 when stale).
     """
 
+    model = Dispatch
     serializer_class = serializers.DispatchSerializer
     create_serializer_class = serializers.DispatchCreateSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    update_serializer_class = serializers.DispatchUpdateSerializer
     filterset_class = DispatchFilter
     ordering_fields = {"id": "id", "created_at": "created_at", "updated_at": "updated_at"}
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self) -> QuerySet[Dispatch]:
-        if getattr(self, "swagger_fake_view", False):
-            return Dispatch.objects.none()
-        return selectors.dispatch_list_for_user(self.request.user)
+    def list_for_user(self, user: Any) -> QuerySet[Dispatch]:
+        return selectors.dispatch_list_for_user(user=user)
 
-    def get_object(self) -> Dispatch:
-        return selectors.dispatch_get_for_user(self.request.user, self.kwargs["pk"], via="api")
+    def get_for_user(self, user: Any, pk: Any) -> Dispatch:
+        return selectors.dispatch_get_for_user(user=user, pk=pk)
 
-    def get_update_serializer_class(self) -> type:
-        return serializers.DispatchUpdateSerializer
+    def after_read(self, objects: list[Model], *, many: bool) -> None:
+        _log_reads(self.request.user, objects, many=many)
 
-    def perform_service_create(self, validated_data: dict[str, Any]) -> Model:
-        data = dict(validated_data)
+    def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
         case = resolve("case", case_selectors.case_get_for_user, user=user, pk=data["case"])
         case_services.access_log_record(user=user, cases=[case], via="dispatch:api")
-        program = resolve(
-            "program", lambda pk: selectors.program_get_for_user(user, pk), pk=data["program"]
-        )
-        expert = resolve(
-            "expert", lambda pk: selectors.expert_get_for_user(user, pk), pk=data["expert"]
-        )
-        dispatch = services.dispatch_request(
+        program = resolve("program", selectors.program_get_for_user, user=user, pk=data["program"])
+        expert = resolve("expert", selectors.expert_get_for_user, user=user, pk=data["expert"])
+        return services.dispatch_request(
             case=case,
             program=program,
             sub_quota=_sub_quota(program, data.get("sub_quota")),
@@ -253,134 +224,100 @@ class DispatchViewSet(
             submit=data.get("submit", False),
             by=user,
         )
-        return self.get_queryset().get(pk=dispatch.pk)
 
-    def perform_versioned_update(
-        self, instance: Model, validated_data: dict[str, Any], expected_version: int
-    ) -> Model:
-        data = dict(validated_data)
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
         user = self.request.user
         if "expert" in data:
             data["expert"] = resolve(
-                "expert", lambda pk: selectors.expert_get_for_user(user, pk), pk=data["expert"]
+                "expert", selectors.expert_get_for_user, user=user, pk=data["expert"]
             )
         if "sub_quota" in data:
-            data["sub_quota"] = _sub_quota(instance.program, data["sub_quota"])
-        dispatch = services.dispatch_update(
-            dispatch=instance, by=user, expected_version=expected_version, **data
+            data["sub_quota"] = _sub_quota(obj.program, data["sub_quota"])
+        return services.dispatch_update(
+            dispatch=obj, by=user, expected_version=expected_version, **data
         )
-        return self.get_queryset().get(pk=dispatch.pk)
 
-    def _act(self, request: Request, serializer_class: type | None) -> tuple[Dispatch, dict, dict]:
-        dispatch = self.get_object()
-        data: dict[str, Any] = {}
-        if serializer_class is not None:
-            serializer = serializer_class(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-        common = {
-            "dispatch": dispatch,
-            "by": request.user,
-            "expected_version": expected_version_from(request, required=False),
-        }
-        return dispatch, data, common
+    def _step(self, service: Any, dispatch: Dispatch, expected_version: int | None, **data: Any):
+        return service(
+            dispatch=dispatch, by=self.request.user, expected_version=expected_version, **data
+        )
 
-    def _render(self, dispatch: Dispatch) -> Response:
-        fresh = self.get_queryset().get(pk=dispatch.pk)
-        return Response(self.get_serializer(fresh).data)
-
-    @extend_schema(
-        request=serializers.EmptySerializer, responses={200: serializers.DispatchSerializer}
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def submit(self, request: Request, pk: str) -> Response:
+    @transition(serializers.EmptySerializer, serializers.DispatchSerializer)
+    def submit(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
         """Send a draft to the program's desk (conflict-of-interest check)."""
-        _, _data, common = self._act(request, None)
-        return self._render(services.dispatch_submit(**common))
+        return self._step(services.dispatch_submit, dispatch, expected_version)
 
-    @extend_schema(
-        request=serializers.ApproveSerializer, responses={200: serializers.DispatchSerializer}
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def approve(self, request: Request, pk: str) -> Response:
+    @transition(serializers.ApproveSerializer, serializers.DispatchSerializer)
+    def approve(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
         """Reserve `days` (default: as requested) from the quota; 409 names the rule broken."""
-        _, data, common = self._act(request, serializers.ApproveSerializer)
-        return self._render(services.dispatch_approve(days=data.get("days"), **common))
+        return self._step(
+            services.dispatch_approve, dispatch, expected_version, days=data.get("days")
+        )
 
-    @extend_schema(
-        request=serializers.ReasonSerializer, responses={200: serializers.DispatchSerializer}
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def reject(self, request: Request, pk: str) -> Response:
-        _, data, common = self._act(request, serializers.ReasonSerializer)
-        return self._render(services.dispatch_reject(reason=data["reason"], **common))
+    @transition(serializers.ReasonSerializer, serializers.DispatchSerializer)
+    def reject(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
+        """Reject the request, with a reason."""
+        return self._step(services.dispatch_reject, dispatch, expected_version, **data)
 
-    @extend_schema(
-        request=serializers.ReasonSerializer, responses={200: serializers.DispatchSerializer}
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def cancel(self, request: Request, pk: str) -> Response:
+    @transition(serializers.ReasonSerializer, serializers.DispatchSerializer)
+    def cancel(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
         """Cancel; days of visits already held stay booked, the rest is released."""
-        _, data, common = self._act(request, serializers.ReasonSerializer)
-        return self._render(services.dispatch_cancel(reason=data["reason"], **common))
+        return self._step(services.dispatch_cancel, dispatch, expected_version, **data)
 
-    @extend_schema(
-        request=serializers.CompleteSerializer, responses={200: serializers.DispatchSerializer}
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def complete(self, request: Request, pk: str) -> Response:
+    @transition(serializers.CompleteSerializer, serializers.DispatchSerializer)
+    def complete(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
         """Book the days visited and release the rest of the reservation."""
-        _, data, common = self._act(request, serializers.CompleteSerializer)
-        return self._render(
-            services.dispatch_complete(final_report=data.get("final_report", ""), **common)
-        )
+        return self._step(services.dispatch_complete, dispatch, expected_version, **data)
 
-    @extend_schema(
-        request=serializers.ReasonSerializer, responses={200: serializers.DispatchSerializer}
+    @transition(
+        serializers.ReasonSerializer, serializers.DispatchSerializer, url_path="override-conflict"
     )
-    @action(detail=True, methods=["post"], filter_backends=[], url_path="override-conflict")
-    def override_conflict(self, request: Request, pk: str) -> Response:
+    def override_conflict(
+        self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None
+    ):
         """A manager accepts a declared conflict of interest with a written reason."""
-        _, data, common = self._act(request, serializers.ReasonSerializer)
-        return self._render(services.dispatch_override_conflict(reason=data["reason"], **common))
+        return self._step(services.dispatch_override_conflict, dispatch, expected_version, **data)
 
-    @extend_schema(
-        request=serializers.FinalReportSerializer, responses={200: serializers.DispatchSerializer}
+    @transition(
+        serializers.FinalReportSerializer, serializers.DispatchSerializer, url_path="final-report"
     )
-    @action(detail=True, methods=["post"], filter_backends=[], url_path="final-report")
-    def final_report(self, request: Request, pk: str) -> Response:
-        _, data, common = self._act(request, serializers.FinalReportSerializer)
-        return self._render(
-            services.dispatch_file_final_report(text=data["final_report"], **common)
+    def final_report(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
+        """The final report of the dispatch."""
+        return self._step(
+            services.dispatch_file_final_report,
+            dispatch,
+            expected_version,
+            text=data["final_report"],
         )
 
-    @extend_schema(
-        request=serializers.EmptySerializer, responses={200: serializers.DispatchSerializer}
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def settle(self, request: Request, pk: str) -> Response:
+    @transition(serializers.EmptySerializer, serializers.DispatchSerializer)
+    def settle(self, dispatch: Dispatch, data: dict[str, Any], expected_version: int | None):
         """The co-payment is settled: the dispatch is closed."""
-        _, _data, common = self._act(request, None)
-        return self._render(services.dispatch_settle(**common))
+        return self._step(services.dispatch_settle, dispatch, expected_version)
 
 
-class VisitViewSet(viewsets.ViewSet):
+class VisitViewSet(ETagMixin, viewsets.ViewSet):
     """`dispatches/{id}/visits/`: list and schedule; `…/visits/{id}/` read, report (PATCH
     with If-Match) and unschedule (DELETE with `?reason=`)."""
 
     serializer_class = serializers.VisitSerializer
 
     def _dispatch(self) -> Dispatch:
-        return selectors.dispatch_get_for_user(
-            self.request.user, self.kwargs["dispatch_pk"], via="api"
-        )
+        user = self.request.user
+        dispatch = selectors.dispatch_get_for_user(user=user, pk=self.kwargs["dispatch_pk"])
+        _log_reads(user, [dispatch], many=False)
+        return dispatch
 
     def _visit(self) -> Any:
-        dispatch = self._dispatch()
-        visit = dispatch.visits.filter(pk=self.kwargs["pk"]).first()
+        visit = self._dispatch().visits.filter(pk=self.kwargs["pk"]).first()
         if visit is None:
             raise Http404("no such visit")
         return visit
+
+    def _parse(self, serializer_class: type) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
     @extend_schema(responses={200: serializers.VisitSerializer(many=True)})
     def list(self, request: Request, dispatch_pk: str) -> Response:
@@ -391,16 +328,13 @@ class VisitViewSet(viewsets.ViewSet):
     )
     def create(self, request: Request, dispatch_pk: str) -> Response:
         dispatch = self._dispatch()
-        serializer = serializers.VisitCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        visit = services.visit_schedule(
-            dispatch=dispatch, by=request.user, **serializer.validated_data
-        )
+        data = self._parse(serializers.VisitCreateSerializer)
+        visit = services.visit_schedule(dispatch=dispatch, by=request.user, **data)
         return Response(serializers.VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.VisitSerializer})
     def retrieve(self, request: Request, dispatch_pk: str, pk: str) -> Response:
-        return self._with_etag(serializers.VisitSerializer(self._visit()).data)
+        return Response(serializers.VisitSerializer(self._visit()).data)
 
     @extend_schema(
         request=serializers.VisitReportSerializer, responses={200: serializers.VisitSerializer}
@@ -408,12 +342,11 @@ class VisitViewSet(viewsets.ViewSet):
     def partial_update(self, request: Request, dispatch_pk: str, pk: str) -> Response:
         visit = self._visit()
         expected = expected_version_from(request)
-        serializer = serializers.VisitReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self._parse(serializers.VisitReportSerializer)
         visit = services.visit_file_report(
-            visit=visit, by=request.user, expected_version=expected, **serializer.validated_data
+            visit=visit, by=request.user, expected_version=expected, **data
         )
-        return self._with_etag(serializers.VisitSerializer(visit).data)
+        return Response(serializers.VisitSerializer(visit).data)
 
     def destroy(self, request: Request, dispatch_pk: str, pk: str) -> Response:
         visit = self._visit()
@@ -421,12 +354,6 @@ class VisitViewSet(viewsets.ViewSet):
             visit=visit, by=request.user, reason=request.query_params.get("reason", "")
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @staticmethod
-    def _with_etag(data: dict[str, Any]) -> Response:
-        response = Response(data)
-        response["ETag"] = f'"{data["version"]}"'
-        return response
 
 
 visit_list = VisitViewSet.as_view({"get": "list", "post": "create"})

@@ -24,7 +24,7 @@ from casebook.common.errors import DomainError
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_bounds
 from casebook.common.japanese import search_key
 from casebook.common.models import save_tracked
-from casebook.experts import insights, services
+from casebook.experts import selectors, services
 from casebook.experts.models import (
     ConflictDeclaration,
     Dispatch,
@@ -278,7 +278,9 @@ class _Replay:
             sub_quota = program.sub_quotas.first() if rng.random() < 0.12 else None
         self.set(start, 10)
         suggestions = [
-            s for s in insights.suggest_experts(case, program=program, limit=60) if not s.conflicts
+            s
+            for s in selectors.suggest_experts(case=case, program=program, limit=60)
+            if not s.conflicts
         ]
         if not suggestions:
             return

@@ -38,7 +38,7 @@ def case_dispatches(user: User, case: Case) -> list[Dispatch]:
     seen = case.__dict__.setdefault("_dispatches_seen_by", {})
     if user.pk not in seen:
         dispatches = list(
-            selectors.dispatches_of_case_for_user(user, case).select_related(
+            selectors.dispatches_of_case_for_user(user=user, case=case).select_related(
                 "requested_by", "decided_by"
             )
         )
@@ -150,7 +150,7 @@ def dispatch_timeline(user: User, case: Case) -> list[TimelineEntry]:
 
 
 def late_visit_reports(user: User, desk: Desk) -> list[BoardExtra]:
-    visits = selectors.late_visit_reports_for_desk(user, desk)
+    visits = selectors.late_visit_reports_for_desk(user=user, desk=desk)
     return [
         BoardExtra(
             key="late_visit_reports",

@@ -52,22 +52,43 @@ class DispatchRequestForm(forms.Form):
         self.fields["sub_quota"].choices = choices
 
 
-class ApproveForm(forms.Form):
+class StepForm(forms.Form):
+    """A step on the dispatch page: the version the page read (a step taken meanwhile by
+    someone else answers 409), and the service's own arguments as its fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ApproveForm(StepForm):
     days = forms.CharField(label=_("approved days"), required=False)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StepForm):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(StepForm):
     final_report = forms.CharField(
         label=_("final report"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class FinalReportForm(forms.Form):
+class FinalReportForm(StepForm):
     text = forms.CharField(label=_("final report"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+# The form of each step on the dispatch page (its prefix is the step's name); its fields are
+# the arguments of the step's service.
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "submit": StepForm,
+    "approve": ApproveForm,
+    "reject": ReasonForm,
+    "override_conflict": ReasonForm,
+    "complete": CompleteForm,
+    "final_report": FinalReportForm,
+    "settle": StepForm,
+    "cancel": ReasonForm,
+}
 
 
 class VisitForm(forms.Form):
@@ -77,6 +98,10 @@ class VisitForm(forms.Form):
     )
     hours = forms.CharField(label=_("hours"), required=False)
     place = forms.CharField(label=_("place"), required=False)
+
+
+class UnscheduleForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), required=False)
 
 
 class VisitReportForm(forms.Form):

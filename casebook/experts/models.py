@@ -233,6 +233,40 @@ class DispatchStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+_DS = DispatchStatus
+# The dispatch state machine (docs/rules.md, "Expert dispatch") -> the states each step may
+# start from. The policy reads this to offer the steps, the services to refuse them.
+#     draft -> requested -> approved -> scheduled -> completed -> closed
+#                      \-> rejected     (any open state) -> cancelled
+DISPATCH_TRANSITIONS: dict[str, frozenset[str]] = {
+    "submit": frozenset({_DS.DRAFT}),
+    "edit": frozenset({_DS.DRAFT, _DS.REQUESTED}),
+    "approve": frozenset({_DS.REQUESTED}),
+    "reject": frozenset({_DS.REQUESTED}),
+    "schedule": frozenset({_DS.APPROVED, _DS.SCHEDULED}),
+    "complete": frozenset({_DS.SCHEDULED}),
+    "final_report": frozenset({_DS.SCHEDULED, _DS.COMPLETED}),
+    "settle": frozenset({_DS.COMPLETED}),
+    "cancel": frozenset({_DS.DRAFT, _DS.REQUESTED, _DS.APPROVED, _DS.SCHEDULED}),
+    "override_conflict": frozenset({_DS.DRAFT, _DS.REQUESTED}),
+    "report_visit": frozenset({_DS.SCHEDULED, _DS.COMPLETED, _DS.CANCELLED}),
+}
+# What the pages call each step (a refused one is named by its label).
+DISPATCH_ACTION_LABELS = {
+    "submit": _("submit the request"),
+    "edit": _("edit the request"),
+    "approve": _("approve"),
+    "reject": _("reject"),
+    "schedule": _("schedule visits"),
+    "complete": _("complete"),
+    "final_report": _("file the final report"),
+    "settle": _("settle"),
+    "cancel": _("cancel"),
+    "override_conflict": _("override the conflict of interest"),
+    "report_visit": _("report a visit"),
+}
+
+
 class Dispatch(models.Model):
     case = models.ForeignKey(
         "intake.Case", on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("case")
@@ -327,6 +361,14 @@ class Dispatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.expert} → {self.case}"
+
+    @property
+    def days(self) -> Decimal:
+        """The days that count for the dispatch: those used once it is finished, those
+        approved once it is decided, the requested ones before."""
+        if self.used_days is not None:
+            return self.used_days
+        return self.approved_days or self.requested_days
 
 
 class DispatchVisit(models.Model):

@@ -1,8 +1,21 @@
-"""Who may see which dispatch and act on it, on top of the case policy (docs/rules.md).
+"""Who may see which dispatch and act on it, on top of the case policy (docs/rules.md,
+"Expert dispatch"; docs/architecture.md, "The policy authority").
 
-- An expert login sees only the dispatches of its own Expert record, never the case file.
-- Staff see the dispatches of cases they may see, and a coordinator of a program's desk
-  sees that program's dispatches (not the case file) unless the case is restricted.
+The one place that answers these questions for the experts app; views, the API, the
+templates and the services ask here:
+
+- visibility: an expert login sees only the dispatches of its own Expert record, never the
+  case file; staff see the dispatches of cases they may see, and a coordinator of a
+  program's desk sees that program's dispatches (not the case file) unless the case is
+  restricted (`visible_dispatches_q` / `dispatches_visible_to`);
+- actions: `can` / `require` (403 naming the rule) and `offered_actions(user, dispatch)`,
+  what a screen offers (the role allows it and the dispatch's state has it),
+  `require_offered` (403 naming the rule, 409 naming the states), `visit_actions` (what a
+  row of the visits table offers);
+- the roster, the quota dashboard and the calendar feed: `can_see_roster`,
+  `can_manage_roster`, `can_declare_conflicts`, `can_see_quota`, `can_see_calendar_feed`,
+  and the program desks a login decides for (`decides_for_every_program`,
+  `program_desk_ids`).
 """
 
 from __future__ import annotations
@@ -15,12 +28,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casebook.accounts.models import DeskRole, OrgRole
-from casebook.common.errors import ActionNotPermitted
+from casebook.common.errors import ActionNotPermitted, TransitionNotAllowed
+from casebook.experts.models import DISPATCH_ACTION_LABELS, DISPATCH_TRANSITIONS, DispatchStatus
 from casebook.intake import policy as case_policy
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
-    from casebook.experts.models import Dispatch, Expert
+    from casebook.experts.models import Dispatch, DispatchVisit, Expert
 
 # Desks that own dispatch programs; their coordinators keep the expert roster.
 ROSTER_DESKS = ("dispatch", "ip")
@@ -186,9 +200,104 @@ def require(user: User, action: DispatchAction, dispatch: Dispatch) -> None:
         raise ActionNotPermitted(str(RULES[action]))
 
 
-def allowed_actions(user: User, dispatch: Dispatch) -> set[str]:
+# What a screen offers on a dispatch -> (the grant it needs, the step of the state machine
+# it takes, `DISPATCH_TRANSITIONS`).
+OFFERS: dict[str, tuple[DispatchAction, str]] = {
+    "submit": (DispatchAction.EDIT, "submit"),
+    "edit": (DispatchAction.EDIT, "edit"),
+    "approve": (DispatchAction.APPROVE, "approve"),
+    "reject": (DispatchAction.REJECT, "reject"),
+    "cancel": (DispatchAction.CANCEL, "cancel"),
+    "complete": (DispatchAction.COMPLETE, "complete"),
+    "settle": (DispatchAction.SETTLE, "settle"),
+    "override_conflict": (DispatchAction.OVERRIDE_CONFLICT, "override_conflict"),
+    "schedule": (DispatchAction.SCHEDULE, "schedule"),
+    "final_report": (DispatchAction.REPORT, "final_report"),
+    "report": (DispatchAction.REPORT, "report_visit"),
+}
+
+
+def offered_actions(user: User, dispatch: Dispatch) -> frozenset[str]:
+    """What a screen offers `user` on `dispatch`: the role allows it and the state has it.
+
+    Names: the keys of `OFFERS` (`final_report` only while none is filed), plus
+    `print_order` once the dispatch is approved (`order_printable`), `read_history` for
+    staff logins (an expert reads the dispatch, not its history) and `open_case` when `user`
+    may see the case file. A view computes this once per request and hands it to its
+    template as `actions`.
+    """
     held = _held(user, dispatch)
-    return {action.value for action, grants in GRANTS.items() if grants & held}
+    offered = {
+        name
+        for name, (action, step) in OFFERS.items()
+        if GRANTS[action] & held and dispatch.status in DISPATCH_TRANSITIONS[step]
+    }
+    if dispatch.final_report:
+        offered.discard("final_report")
+    if order_printable(dispatch):
+        offered.add("print_order")
+    if expert_of(user) is None:
+        offered.add("read_history")
+        # A getter notes it with the dispatch (`case_visible`), else it is asked here.
+        case_visible = getattr(dispatch, "case_visible", None)
+        if case_visible is None:
+            case_visible = case_policy.can_see_case(user, dispatch.case)
+        if case_visible:
+            offered.add("open_case")
+    return frozenset(offered)
+
+
+def order_printable(dispatch: Dispatch) -> bool:
+    """The dispatch order (発注書) is issued once the dispatch is approved."""
+    return dispatch.approved_at is not None
+
+
+def require_order_printable(dispatch: Dispatch) -> None:
+    if not order_printable(dispatch):
+        raise ActionNotPermitted(_("a dispatch order is issued once the dispatch is approved"))
+
+
+def transition_refused(dispatch: Dispatch, step: str) -> TransitionNotAllowed:
+    """The 409 of a step the dispatch's state does not have, naming both states."""
+    current = str(DispatchStatus(dispatch.status).label)
+    requested = str(DISPATCH_ACTION_LABELS.get(step, step))
+    return TransitionNotAllowed(
+        current=dispatch.status,
+        requested=step,
+        current_label=current,
+        requested_label=requested,
+        message=_('The dispatch is "%(current)s"; "%(requested)s" is not possible from there.')
+        % {"current": current, "requested": requested},
+    )
+
+
+def ensure_transition(dispatch: Dispatch, step: str) -> None:
+    """TransitionNotAllowed (409 naming both states) unless the state machine has `step`."""
+    if dispatch.status not in DISPATCH_TRANSITIONS[step]:
+        raise transition_refused(dispatch, step)
+
+
+def require_offered(user: User, dispatch: Dispatch, name: str) -> None:
+    """Refuse what a screen would not offer (see `offered_actions`): 403 naming the rule when
+    the role is missing, 409 naming the states when the dispatch's state does not have it."""
+    action, step = OFFERS[name]
+    require(user, action, dispatch)
+    ensure_transition(dispatch, step)
+
+
+def visit_actions(offered: frozenset[str], visit: DispatchVisit) -> frozenset[str]:
+    """What a row of the dispatch's visits table offers, from the dispatch's offered actions:
+    `report` (file or amend its report) and `unschedule` (while no report is filed)."""
+    actions = {"report"} & offered
+    if "schedule" in offered and not visit.report_filed_at:
+        actions.add("unschedule")
+    return frozenset(actions)
+
+
+ROSTER_RULE = gettext_lazy("only staff see the expert roster")
+QUOTA_RULE = gettext_lazy("only staff see the quota dashboard")
+COPAY_RULE = gettext_lazy("only staff export co-payments")
+DISPATCH_SCREENS_RULE = gettext_lazy("only staff and experts use expert dispatch")
 
 
 def can_see_roster(user: User) -> bool:
@@ -201,10 +310,14 @@ def can_manage_roster(user: User) -> bool:
     """Register and edit experts and programs: admin, managers, program desks' coordinators."""
     if user.org_role in (OrgRole.MANAGER, OrgRole.ADMIN):
         return True
-    from casebook.accounts.models import Desk
+    if not hasattr(user, "_casebook_roster_keeper"):
+        from casebook.accounts.models import Desk
 
-    desks = set(Desk.objects.filter(code__in=ROSTER_DESKS).values_list("pk", flat=True))
-    return bool(desks & set(program_desk_ids(user)))
+        coordinated = program_desk_ids(user)
+        user._casebook_roster_keeper = bool(coordinated) and (
+            Desk.objects.filter(code__in=ROSTER_DESKS, pk__in=coordinated).exists()
+        )
+    return user._casebook_roster_keeper
 
 
 def require_manage_roster(user: User) -> None:
@@ -222,5 +335,33 @@ def can_declare_conflicts(user: User, expert: Expert) -> bool:
     return (own is not None and own.pk == expert.pk) or can_manage_roster(user)
 
 
+def require_roster(user: User) -> None:
+    if not can_see_roster(user):
+        raise ActionNotPermitted(str(ROSTER_RULE))
+
+
 def can_see_quota(user: User) -> bool:
+    """The quota dashboard and the co-payment statement: the staff who see the roster."""
     return can_see_roster(user)
+
+
+def require_quota(user: User) -> None:
+    if not can_see_quota(user):
+        raise ActionNotPermitted(str(QUOTA_RULE))
+
+
+def require_copay_export(user: User) -> None:
+    if not can_see_quota(user):
+        raise ActionNotPermitted(str(COPAY_RULE))
+
+
+def require_dispatch_screens(user: User) -> None:
+    """The dispatch desk page: an expert's own dispatches, or the staff's desk."""
+    if not (is_expert_login(user) or can_see_roster(user)):
+        raise ActionNotPermitted(str(DISPATCH_SCREENS_RULE))
+
+
+def can_see_calendar_feed(user: User, expert: Expert) -> bool:
+    """The address of an expert's calendar feed: the expert and the roster's keepers, as for
+    the declarations of conflicts."""
+    return can_declare_conflicts(user, expert)

@@ -1,7 +1,7 @@
 """Reminders about late expert reports, and dispatches as the subject of notifications.
 
 Registered in ExpertsConfig.ready() with the extension registry (docs/notifications.md).
-The deadlines are those of the coordinator page (selectors.py): a visit report is late once
+The deadlines are those of the coordinator page (rules.py): a visit report is late once
 5 business days after the visit have passed; a final report once 7 days after the last
 visit have passed. The reminder goes out on the first business day it is late, to the
 expert's login (if any) and the coordinators of the program's desk.
@@ -24,7 +24,7 @@ from casebook.common.calendar import add_business_days, business_day_on_or_after
 from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
 from casebook.experts import policy
 from casebook.experts.models import Dispatch, DispatchStatus, DispatchVisit
-from casebook.experts.selectors import FINAL_REPORT_DAYS, visit_report_due
+from casebook.experts.rules import FINAL_REPORT_DAYS, final_report_due, visit_report_due
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -122,7 +122,7 @@ def final_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remin
         day = business_day_on_or_after(dispatch.last_visit + late_after)
         if not first_day <= day <= today:
             continue
-        due = dispatch.last_visit + dt.timedelta(days=FINAL_REPORT_DAYS)
+        due = final_report_due(dispatch.last_visit)
         yield Reminder(
             kind="final_report_late",
             key=f"final_report_late:dispatch={dispatch.pk}:{dispatch.last_visit}",

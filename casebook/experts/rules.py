@@ -1,6 +1,6 @@
 """Rules of dispatch shared by services and selectors: day counts, quota use, conflicts of
-interest and the client's co-payment (docs/rules.md, "Expert dispatch"). Pure reads;
-nothing here writes."""
+interest, the client's co-payment and the report deadlines (docs/rules.md, "Expert
+dispatch"). Who may do what is the policy's (`experts.policy`); nothing here writes."""
 
 from __future__ import annotations
 
@@ -15,18 +15,19 @@ from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from casebook.common.calendar import add_business_days
 from casebook.common.errors import field_error
 from casebook.common.japanese import normalize_text, search_key
-from casebook.experts.models import (
-    ConflictDeclaration,
-    Dispatch,
-    DispatchProgram,
-    DispatchStatus,
-    Expert,
-    SubQuota,
-)
+from casebook.experts.models import Dispatch, DispatchStatus
 
 if TYPE_CHECKING:
+    from casebook.experts.models import (
+        ConflictDeclaration,
+        DispatchProgram,
+        DispatchVisit,
+        Expert,
+        SubQuota,
+    )
     from casebook.intake.models import Case, Client
 
 ZERO = Decimal("0.0")
@@ -51,7 +52,21 @@ BOOKING = (
     DispatchStatus.CANCELLED,
 )
 
+# Visits whose report is owed (docs/rules.md, "Expert dispatch"): due 5 business days after
+# the visit; the final report 7 days after the last visit.
+REPORTED_VISITS = (DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED, DispatchStatus.CANCELLED)
+VISIT_REPORT_BUSINESS_DAYS = 5
+FINAL_REPORT_DAYS = 7
+
 _DAYS_FIELD = DecimalField(max_digits=8, decimal_places=1)
+
+
+def visit_report_due(visit: DispatchVisit) -> dt.date:
+    return add_business_days(visit.date, VISIT_REPORT_BUSINESS_DAYS)
+
+
+def final_report_due(last_visit: dt.date) -> dt.date:
+    return last_visit + dt.timedelta(days=FINAL_REPORT_DAYS)
 
 
 def parse_days(value: Any, *, field: str = "requested_days") -> Decimal:

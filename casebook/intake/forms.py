@@ -184,6 +184,58 @@ class IntakeForm(OneTimeTokenForm, ClientFieldsForm):
         }
 
 
+class ClientEditForm(OneTimeTokenForm, ClientFieldsForm):
+    """A client's details as the intake form takes them, with the version the page read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    has_innovation_plan = forms.BooleanField(
+        label=_("approved management innovation plan"), required=False
+    )
+    allow_duplicate = forms.BooleanField(label=_("save even so"), required=False)
+
+    CLIENT_FIELDS = CLIENT_INPUT_FIELDS
+
+    def client_fields(self) -> dict[str, Any]:
+        return super().client_fields() | {
+            "has_innovation_plan": self.cleaned_data["has_innovation_plan"]
+        }
+
+
+class ClientMergeForm(OneTimeTokenForm, forms.Form):
+    """Which client is merged into the one of the page; the versions both were previewed at."""
+
+    other = forms.IntegerField(
+        label=_("number of the client to merge into this one"),
+        min_value=1,
+        help_text=_("the client's number (#) as its page shows it"),
+    )
+    survivor_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    other_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+
+
+class ContactForm(OneTimeTokenForm, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("name"), max_length=100, required=False)
+    name_kana = forms.CharField(label=_("name (kana)"), max_length=100, required=False)
+    title = forms.CharField(label=_("title"), max_length=100, required=False)
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    is_primary = forms.BooleanField(label=_("primary contact"), required=False)
+
+    def contact_fields(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("version", "form_token")
+        }
+
+
 # --- case -------------------------------------------------------------------------------------
 
 
@@ -311,10 +363,45 @@ class SessionForm(OneTimeTokenForm, forms.Form):
         return fields | {"counselors": list(data["counselors"]) or None}
 
 
+class SessionEditForm(SessionForm):
+    """A correction of a session: past the edit window it needs a reason (the service says)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("reason for the amendment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("required once the session is older than 7 days"),
+    )
+
+    def __init__(self, *args: Any, amendment: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].widget.attrs.pop("autofocus", None)
+        if amendment:
+            self.fields["reason"].widget.attrs["autofocus"] = True
+
+    @staticmethod
+    def update_fields(data: dict[str, Any]) -> dict[str, Any]:
+        """The values for `session_update`: the counselors as ticked (an empty tick keeps
+        nobody out: the service refuses a session without counselors)."""
+        fields = {
+            name: value
+            for name, value in data.items()
+            if name not in ("form_token", "version", "reason")
+        }
+        return fields | {"counselors": list(data["counselors"])}
+
+
 # --- desk specifics ---------------------------------------------------------------------------
 
 
-class SubcontractDetailsForm(forms.Form):
+class DeskDetailsForm(forms.Form):
+    """The version of the details the page read: a save over a newer one is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SubcontractDetailsForm(DeskDetailsForm):
     counterpart_company = forms.CharField(
         label=_("counterpart company"), max_length=200, required=False
     )
@@ -349,7 +436,7 @@ class CountryCodesField(forms.CharField):
         return value
 
 
-class IpDetailsForm(forms.Form):
+class IpDetailsForm(DeskDetailsForm):
     invention_disclosed_on = forms.DateField(
         label=_("invention disclosed on"),
         required=False,

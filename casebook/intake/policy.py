@@ -426,3 +426,54 @@ def desks_for_intake(user: User) -> QuerySet[Desk]:
     if user.org_role == OrgRole.MANAGER:
         return desks
     return desks.filter(pk__in=_intake_desk_ids(user))
+
+
+# --- clients ------------------------------------------------------------------------------
+
+CLIENT_RULES = {
+    "edit": _("only desk staff or a manager edit clients and their contacts"),
+    "merge": _("only a coordinator or a manager merges two clients"),
+    "merge_unseen": _(
+        "a client with cases you may not see is merged by someone who sees all of them"
+    ),
+}
+
+
+def can_edit_clients(user: User) -> bool:
+    """Who registers clients edits them and their contacts (the register is shared)."""
+    return may_take_intakes(user)
+
+
+def can_merge_clients(user: User) -> bool:
+    """Merging moves every case of a client: the coordinators of a desk and the managers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.org_role == OrgRole.MANAGER:
+        return True
+    return any(DeskRole.COORDINATOR in roles for roles in desk_roles(user).values())
+
+
+def client_offered_actions(user: User) -> frozenset[str]:
+    """What the client page offers: `edit` (the client and its contacts), `merge`."""
+    offered = set()
+    if can_edit_clients(user):
+        offered.add("edit")
+    if can_merge_clients(user):
+        offered.add("merge")
+    return frozenset(offered)
+
+
+def require_client_action(user: User, name: str) -> None:
+    """ActionNotPermitted (403 naming the rule) unless the client page offers `name`."""
+    if name not in client_offered_actions(user):
+        raise ActionNotPermitted(str(CLIENT_RULES[name]))
+
+
+def sees_every_case_of(user: User, clients: list) -> bool:
+    """Whether every case of `clients` is one `user` may see (a merge moves them all)."""
+    from casebook.intake.models import Case
+
+    visible = visible_cases_q(user)
+    if not visible:  # a manager: every case
+        return True
+    return not Case.objects.filter(client__in=clients).exclude(visible).exists()

@@ -21,7 +21,17 @@ urlpatterns = [
     path("cases/<int:pk>/resume/", views.case_resume, name="case_resume"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("cases/<int:pk>/record/", views.case_record, name="case_record"),
     path("cases/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:pk>/merge/", views.client_merge, name="client_merge"),
+    path("clients/<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
+    path(
+        "clients/<int:pk>/contacts/<int:contact_pk>/edit/",
+        views.contact_edit,
+        name="contact_edit",
+    ),
     path("search/", views.search, name="search"),
 ]

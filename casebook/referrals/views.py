@@ -21,6 +21,7 @@ from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, de
 from casebook.common.csv import csv_response
 from casebook.common.errors import TransitionNotAllowed
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
+from casebook.common.paging import page_number
 from casebook.common.web import form_action, page_view
 from casebook.intake import policy as case_policy
 from casebook.intake import selectors as case_selectors
@@ -49,13 +50,6 @@ def _log_reads(request: HttpRequest, referrals: list[Referral], *, once_a_day: b
     )
 
 
-def _page_number(request: HttpRequest, name: str) -> int:
-    try:
-        return max(int(request.GET.get(name, 1)), 1)
-    except ValueError:
-        return 1
-
-
 @require_GET
 @page_view
 def referral_home(request: HttpRequest) -> HttpResponse:
@@ -79,7 +73,7 @@ def desk_referrals(request: HttpRequest, code: str) -> HttpResponse:
     }
     pages = {
         name: selectors.referral_page(
-            user=user, referrals=referrals, number=_page_number(request, f"{name}_page")
+            user=user, referrals=referrals, number=page_number(request.GET, f"{name}_page")
         )
         for name, referrals in lists.items()
     }

@@ -1,6 +1,7 @@
 /* casebook forms: a form marked data-once can be sent only once (its submit buttons are
    disabled on submit); Ctrl+Enter sends a form marked data-submit-shortcut; a select marked
-   data-autosubmit sends its form when changed. No inline handlers (the CSP forbids them). */
+   data-autosubmit sends its form when changed; a button marked data-print prints the page.
+   No inline handlers (the CSP forbids them). */
 (function () {
   "use strict";
 
@@ -31,6 +32,13 @@
         button.removeAttribute("aria-busy");
       });
     });
+  });
+
+  // A button marked data-print prints the page (the case record).
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("[data-print]");
+    if (!button) return;
+    window.print();
   });
 
   document.addEventListener("keydown", function (event) {

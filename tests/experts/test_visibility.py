@@ -17,17 +17,17 @@ def test_an_expert_login_sees_only_their_own_dispatches(cast, setting, requested
     setting.expert.save(update_fields=["user"])
     others = DispatchFactory(program=setting.program, status="approved")
     services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
-    visible = list(selectors.dispatch_list_for_user(login))
+    visible = list(selectors.dispatch_list_for_user(user=login))
     assert visible == [requested]
     with pytest.raises(Http404):
-        selectors.dispatch_get_for_user(login, others.pk)
-    assert list(selectors.expert_list_for_user(login)) == [setting.expert]
+        selectors.dispatch_get_for_user(user=login, pk=others.pk)
+    assert list(selectors.expert_list_for_user(user=login)) == [setting.expert]
 
 
 def test_anyone_who_may_not_see_the_dispatch_gets_404(cast, setting, requested):
     with pytest.raises(Http404):
-        selectors.dispatch_get_for_user(cast.outsider, requested.pk)
-    assert selectors.dispatch_get_for_user(setting.dispatch_coordinator, requested.pk)
+        selectors.dispatch_get_for_user(user=cast.outsider, pk=requested.pk)
+    assert selectors.dispatch_get_for_user(user=setting.dispatch_coordinator, pk=requested.pk)
 
 
 def test_a_restricted_case_stays_hidden_from_the_programs_desk(cast, setting):
@@ -38,7 +38,7 @@ def test_a_restricted_case_stays_hidden_from_the_programs_desk(cast, setting):
         ),
     )
     with pytest.raises(Http404):
-        selectors.dispatch_get_for_user(setting.dispatch_coordinator, hidden.pk)
+        selectors.dispatch_get_for_user(user=setting.dispatch_coordinator, pk=hidden.pk)
 
 
 def test_the_expert_files_the_visit_report_of_their_own_dispatch_only(cast, setting, requested):
@@ -68,11 +68,11 @@ def test_late_visit_reports_surface_for_the_programs_desk(cast, setting):
     late = stale.visits.create(expert=stale.expert, date=old_day, day_fraction="0.5")
     stale.visits.create(expert=stale.expert, date=recent_day, day_fraction="0.5")
     desk = setting.program.desk
-    found = selectors.late_visit_reports_for_desk(setting.dispatch_coordinator, desk)
+    found = selectors.late_visit_reports_for_desk(user=setting.dispatch_coordinator, desk=desk)
     assert [v.pk for v in found] == [late.pk]
     assert found[0].report_due < timezone.localdate()
-    assert selectors.late_visit_reports_for_desk(cast.outsider, desk) == []
+    assert selectors.late_visit_reports_for_desk(user=cast.outsider, desk=desk) == []
     late.report = "報告"
     late.report_filed_at = timezone.now()
     late.save()
-    assert selectors.late_visit_reports_for_desk(setting.dispatch_coordinator, desk) == []
+    assert selectors.late_visit_reports_for_desk(user=setting.dispatch_coordinator, desk=desk) == []

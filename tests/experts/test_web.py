@@ -44,7 +44,7 @@ def test_the_request_form_ranks_experts_with_the_reason_shown(cast, setting):
 
 def test_requesting_through_the_form_submits_the_dispatch(cast, setting):
     response = _client(cast.counselor).post(
-        reverse("experts:create", args=[setting.case.pk]),
+        reverse("experts:new", args=[setting.case.pk]),
         {
             "program": setting.program.pk,
             "expert": setting.expert.pk,
@@ -60,7 +60,7 @@ def test_requesting_through_the_form_submits_the_dispatch(cast, setting):
 
 def test_a_form_with_days_off_the_half_day_grid_shows_the_rule_and_saves_nothing(cast, setting):
     response = _client(cast.counselor).post(
-        reverse("experts:create", args=[setting.case.pk]),
+        reverse("experts:new", args=[setting.case.pk]),
         {
             "program": setting.program.pk,
             "expert": setting.expert.pk,
@@ -159,10 +159,10 @@ def test_the_roster_filters_by_qualification_and_area(cast, setting):
     )
     browser = _client(cast.counselor)
     response = browser.get(reverse("experts:roster"), {"qualification": "patent_attorney"})
-    names = [expert.name for expert, _ in response.context["rows"]]
+    names = [expert.name for expert in response.context["experts"]]
     assert names == [attorney.name]
     response = browser.get(reverse("experts:roster"), {"area": "つくば"})
-    assert [e.name for e, _ in response.context["rows"]] == [attorney.name]
+    assert [e.name for e in response.context["experts"]] == [attorney.name]
     assert browser.get(reverse("experts:expert", args=[attorney.pk])).status_code == 200
 
 

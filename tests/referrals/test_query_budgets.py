@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.test import Client as WebClient
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from casebook.referrals.models import Referral
+from tests import factories
 from tests.factories import (
     PartnerFactory,
     SessionFactory,
-    api_token,
+    api_as,
     case_in_state,
+    count_queries,
     desk,
     refer_external,
     refer_internal,
@@ -59,31 +58,16 @@ def refer_many(cast, how_many: int) -> list[Referral]:
 
 
 def web_as(user) -> WebClient:
-    web = WebClient()
-    web.force_login(user)
-    web.get("/referrals/partners/")  # the first visit settles the session
-    return web
-
-
-def api_as(user) -> APIClient:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
-    return api
-
-
-def count(send) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as context:
-        response = send()
-    return len(context.captured_queries), response
+    return factories.web_as(user, first_visit="/referrals/partners/")
 
 
 def same_for_few_and_many(cast, send, *, budget: int, expect: int = 200) -> int:
     """The queries of `send()` with 3 referred cases and with 15: the same, within budget."""
     refer_many(cast, 3)
-    few, response = count(send)
+    few, response = count_queries(send)
     assert response.status_code == expect, getattr(response, "content", b"")[:500]
     refer_many(cast, 12)
-    many, response = count(send)
+    many, response = count_queries(send)
     assert response.status_code == expect
     assert few == many, f"{few} queries with 3 cases, {many} with 15"
     assert many <= budget, f"{many} queries, budget {budget}"

@@ -112,3 +112,17 @@ def test_an_auditor_sees_the_details_but_may_not_edit_them(cast, client, ip_case
 
 def test_another_desks_counselor_gets_404_for_the_details(cast, client, ip_case):
     assert login(client, cast.counselor).get(f"/cases/{ip_case.pk}/details/").status_code == 404
+
+
+def test_saving_the_details_over_a_newer_version_is_refused_and_saves_nothing(
+    cast, client, ip_case
+):
+    services.ip_details_update(case=ip_case, by=cast.colleague, filing_outcome="出願準備中")
+    seen = IpDetails.objects.get(case=ip_case).version
+    services.ip_details_update(case=ip_case, by=cast.manager, filing_outcome="出願済み")
+    response = login(client, cast.colleague).post(
+        f"/cases/{ip_case.pk}/details/", {"version": seen, "filing_outcome": "取り下げ"}
+    )
+    assert response.status_code == 409
+    assert 'value="取り下げ"' in response.content.decode()
+    assert IpDetails.objects.get(case=ip_case).filing_outcome == "出願済み"

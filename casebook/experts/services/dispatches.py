@@ -1,7 +1,6 @@
-"""The dispatch state machine (docs/rules.md, "Expert dispatch"):
-
-    draft -> requested -> approved -> scheduled -> completed -> closed
-                     \\-> rejected     (any open state) -> cancelled
+"""The steps of a dispatch (docs/rules.md, "Expert dispatch"; the state machine is
+`experts.models.DISPATCH_TRANSITIONS`). Every step locks the row, checks the role, the state
+and the version (`lock_for_step`), saves one history row and publishes on commit (`_save`).
 
 Approval reserves days under a lock on the program row (then the expert row), so the
 quota, the sub-quota, the client's cap and the expert's maximum hold under concurrency.
@@ -9,28 +8,22 @@ quota, the sub-quota, the client's cap and the expert's maximum hold under concu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
 from casebook.common.japanese import normalize_text
 from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
-from casebook.experts.models import (
-    Dispatch,
-    DispatchProgram,
-    DispatchStatus,
-    DispatchVisit,
-    Expert,
-    SubQuota,
-)
-from casebook.experts.policy import DispatchAction
+from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
+from casebook.experts.policy import DispatchAction, ensure_transition
 from casebook.experts.policy import require as require_action
 from casebook.experts.services.checks import (
     conflicts_seen_by,
@@ -42,39 +35,90 @@ from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus
 from casebook.intake.services import case_dispatch_ended, case_dispatch_started, lock_case
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "submit": frozenset({DispatchStatus.DRAFT}),
-    "edit": frozenset({DispatchStatus.DRAFT, DispatchStatus.REQUESTED}),
-    "approve": frozenset({DispatchStatus.REQUESTED}),
-    "reject": frozenset({DispatchStatus.REQUESTED}),
-    "schedule": frozenset({DispatchStatus.APPROVED, DispatchStatus.SCHEDULED}),
-    "complete": frozenset({DispatchStatus.SCHEDULED}),
-    "final_report": frozenset({DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED}),
-    "settle": frozenset({DispatchStatus.COMPLETED}),
-    "cancel": frozenset(
-        {
-            DispatchStatus.DRAFT,
-            DispatchStatus.REQUESTED,
-            DispatchStatus.APPROVED,
-            DispatchStatus.SCHEDULED,
-        }
-    ),
-    "override_conflict": frozenset({DispatchStatus.DRAFT, DispatchStatus.REQUESTED}),
-}
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.experts.models import SubQuota
+
 CASE_STATES_FOR_DISPATCH = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACTIVE, CaseStatus.DISPATCH})
-
-
-def ensure_transition(dispatch: Dispatch, action: str) -> None:
-    if dispatch.status not in TRANSITIONS[action]:
-        raise TransitionNotAllowed(current=dispatch.status, requested=action)
 
 
 def _lock(dispatch: Dispatch) -> Dispatch:
     return (
         Dispatch.objects.select_for_update(of=("self",))
-        .select_related("program", "program__desk", "sub_quota", "expert", "case", "case__client")
+        .select_related(
+            "program",
+            "program__desk",
+            "sub_quota",
+            "expert",
+            "case",
+            "case__client",
+            "case__desk",
+        )
         .get(pk=dispatch.pk)
     )
+
+
+def lock_for_step(
+    dispatch: Dispatch,
+    *,
+    by: User,
+    action: DispatchAction,
+    step: str,
+    expected_version: int | None = None,
+) -> Dispatch:
+    """The shared first steps of every dispatch service: the row locked (with what the
+    services and the API's answer read), the role (403 naming the rule), the state machine
+    (409 naming both states) and the version the caller read (412)."""
+    dispatch = _lock(dispatch)
+    require_action(by, action, dispatch)
+    ensure_transition(dispatch, step)
+    ensure_version(dispatch, expected_version)
+    return dispatch
+
+
+def dispatch_step(
+    action: DispatchAction, step: str, *, lock_program: bool = False
+) -> Callable[[Callable[..., Dispatch]], Callable[..., Dispatch]]:
+    """Declare a step of a dispatch: the service is called
+    `service(*, dispatch, by, expected_version=None, **arguments)` and, in one transaction,
+    locks the row (after its program's when `lock_program`: the lock order of every quota
+    check is program, dispatch, expert, case), checks the grant `action`, the `step` of the
+    state machine and the version (`lock_for_step`), then runs the decorated body with the
+    locked dispatch. The body checks its own rules and ends with `_save`."""
+
+    def decorate(body: Callable[..., Dispatch]) -> Callable[..., Dispatch]:
+        @functools.wraps(body)
+        @transaction.atomic
+        def service(
+            *, dispatch: Dispatch, by: User, expected_version: int | None = None, **arguments: Any
+        ) -> Dispatch:
+            if lock_program:
+                _lock_program(dispatch.program_id)
+            locked = lock_for_step(
+                dispatch, by=by, action=action, step=step, expected_version=expected_version
+            )
+            return body(locked, by=by, **arguments)
+
+        return service
+
+    return decorate
+
+
+def _save(
+    dispatch: Dispatch, *, by: User, fields: list[str], reason: str = "", event: str = ""
+) -> Dispatch:
+    """The shared last steps: one history row, then the case event (sent on commit)."""
+    save_tracked(dispatch, by=by, update_fields=fields, reason=reason)
+    if event:
+        publish_case_event(dispatch.case, event)
+    return dispatch
+
+
+def _required_text(value: str | None, *, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise field_error(field, message, "required")
+    return text
 
 
 def _lock_program(program_id: int) -> DispatchProgram:
@@ -88,10 +132,6 @@ def _competitors(values: Iterable[str] | str | None) -> list[str]:
         values = values.splitlines()
     cleaned = [normalize_text(v) for v in values]
     return list(dict.fromkeys(v for v in cleaned if v))
-
-
-def _save(dispatch: Dispatch, *, by: User, fields: list[str], reason: str = "") -> None:
-    save_tracked(dispatch, by=by, update_fields=fields, reason=reason)
 
 
 def _validate_request(
@@ -185,12 +225,11 @@ def dispatch_request(
     return dispatch
 
 
-@transaction.atomic
+@dispatch_step(DispatchAction.EDIT, "edit")
 def dispatch_update(
-    *,
     dispatch: Dispatch,
+    *,
     by: User,
-    expected_version: int | None = None,
     purpose: str | None = None,
     requested_days: Decimal | str | float | None = None,
     expert: Expert | None = None,
@@ -198,10 +237,6 @@ def dispatch_update(
     competitors: Iterable[str] | str | None = None,
 ) -> Dispatch:
     """Edit a draft or a pending request. Changing the expert drops a conflict override."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.EDIT, dispatch)
-    ensure_transition(dispatch, "edit")
-    ensure_version(dispatch, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     fields: list[str] = []
     if purpose is not None:
@@ -244,54 +279,39 @@ def dispatch_update(
     dispatch.copay_yen = rules.copay_yen(
         dispatch.program, dispatch.sub_quota, dispatch.day_rate_yen, dispatch.requested_days
     )
-    _save(dispatch, by=by, fields=[*fields, "copay_yen"])
-    return dispatch
+    return _save(dispatch, by=by, fields=[*fields, "copay_yen"])
 
 
-@transaction.atomic
-def dispatch_submit(
-    *, dispatch: Dispatch, by: User, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.EDIT, "submit")
+def dispatch_submit(dispatch: Dispatch, *, by: User) -> Dispatch:
     """Send the request to the program's desk; refused on a conflict of interest."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.EDIT, dispatch)
-    ensure_transition(dispatch, "submit")
-    ensure_version(dispatch, expected_version)
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
     refuse_conflicts(dispatch, by=by)
     dispatch.status = DispatchStatus.REQUESTED
     dispatch.submitted_at = timezone.now()
-    _save(dispatch, by=by, fields=["status", "submitted_at"])
-    publish_case_event(dispatch.case, "dispatch_requested")
-    return dispatch
+    return _save(dispatch, by=by, fields=["status", "submitted_at"], event="dispatch_requested")
 
 
-@transaction.atomic
-def dispatch_override_conflict(
-    *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.OVERRIDE_CONFLICT, "override_conflict")
+def dispatch_override_conflict(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     """A manager accepts a declared conflict of interest, in writing (kept in history)."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.OVERRIDE_CONFLICT, dispatch)
-    ensure_transition(dispatch, "override_conflict")
-    if not (reason or "").strip():
-        raise field_error("reason", _("write why the conflict is acceptable"), "required")
+    reason = _required_text(
+        reason, field="reason", message=_("write why the conflict is acceptable")
+    )
     found = conflicts_seen_by(by, dispatch)
     if not found:
         raise ConflictError(_("there is no conflict of interest to override"), code="no_conflict")
-    ensure_version(dispatch, expected_version)
-    dispatch.conflict_override_reason = reason.strip()
+    dispatch.conflict_override_reason = reason
     dispatch.conflict_overridden_by = by
     dispatch.conflict_overridden_at = timezone.now()
-    _save(
+    return _save(
         dispatch,
         by=by,
         fields=["conflict_override_reason", "conflict_overridden_by", "conflict_overridden_at"],
         reason=_("conflict of interest overridden (%(found)s): %(reason)s")
-        % {"found": "; ".join(found), "reason": reason.strip()},
+        % {"found": "; ".join(found), "reason": reason},
     )
-    return dispatch
 
 
 def _end_case_dispatch_if_idle(dispatch: Dispatch, *, by: User) -> None:
@@ -304,21 +324,12 @@ def _end_case_dispatch_if_idle(dispatch: Dispatch, *, by: User) -> None:
         case_dispatch_ended(case=dispatch.case, by=by)
 
 
-@transaction.atomic
+@dispatch_step(DispatchAction.APPROVE, "approve", lock_program=True)
 def dispatch_approve(
-    *,
-    dispatch: Dispatch,
-    by: User,
-    days: Decimal | str | float | None = None,
-    expected_version: int | None = None,
+    dispatch: Dispatch, *, by: User, days: Decimal | str | float | None = None
 ) -> Dispatch:
     """Reserve `days` (default: the requested days) and move the case to `dispatch`."""
-    # Lock order everywhere: program, dispatch, expert, case.
-    program = _lock_program(dispatch.program_id)
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.APPROVE, dispatch)
-    ensure_transition(dispatch, "approve")
-    ensure_version(dispatch, expected_version)
+    program = dispatch.program
     approved = rules.parse_days(
         dispatch.requested_days if days in (None, "") else days, field="days"
     )
@@ -345,45 +356,27 @@ def dispatch_approve(
     dispatch.approved_at = timezone.now()
     dispatch.day_rate_yen = expert.day_rate_yen
     dispatch.copay_yen = rules.copay_yen(program, dispatch.sub_quota, expert.day_rate_yen, approved)
-    _save(
-        dispatch,
-        by=by,
-        fields=[
-            "status",
-            "approved_days",
-            "decided_by",
-            "approved_at",
-            "day_rate_yen",
-            "copay_yen",
-        ],
-    )
+    fields = ["status", "approved_days", "decided_by", "approved_at", "day_rate_yen", "copay_yen"]
+    save_tracked(dispatch, by=by, update_fields=fields)
     case_dispatch_started(case=case, by=by)
     publish_case_event(case, "dispatch_approved")
     return dispatch
 
 
-@transaction.atomic
-def dispatch_reject(
-    *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
-) -> Dispatch:
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.REJECT, dispatch)
-    ensure_transition(dispatch, "reject")
-    if not (reason or "").strip():
-        raise field_error("reason", _("say why the request is rejected"), "required")
-    ensure_version(dispatch, expected_version)
+@dispatch_step(DispatchAction.REJECT, "reject")
+def dispatch_reject(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
+    reason = _required_text(reason, field="reason", message=_("say why the request is rejected"))
     dispatch.status = DispatchStatus.REJECTED
     dispatch.decided_by = by
     dispatch.rejected_at = timezone.now()
-    dispatch.decision_reason = reason.strip()
-    _save(
+    dispatch.decision_reason = reason
+    return _save(
         dispatch,
         by=by,
         fields=["status", "decided_by", "rejected_at", "decision_reason"],
-        reason=reason.strip(),
+        reason=reason,
+        event="dispatch_rejected",
     )
-    publish_case_event(dispatch.case, "dispatch_rejected")
-    return dispatch
 
 
 def _days_visited(dispatch: Dispatch) -> Decimal:
@@ -391,18 +384,9 @@ def _days_visited(dispatch: Dispatch) -> Decimal:
     return sum((v.day_fraction for v in dispatch.visits.all() if v.date <= today), start=rules.ZERO)
 
 
-@transaction.atomic
-def dispatch_complete(
-    *,
-    dispatch: Dispatch,
-    by: User,
-    final_report: str = "",
-    expected_version: int | None = None,
-) -> Dispatch:
+@dispatch_step(DispatchAction.COMPLETE, "complete")
+def dispatch_complete(dispatch: Dispatch, *, by: User, final_report: str = "") -> Dispatch:
     """Book the days actually visited; the rest of the reservation goes back to the quota."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.COMPLETE, dispatch)
-    ensure_transition(dispatch, "complete")
     today = timezone.localdate()
     if dispatch.visits.filter(date__gt=today).exists():
         raise ConflictError(
@@ -412,7 +396,6 @@ def dispatch_complete(
             ),
             code="visits_pending",
         )
-    ensure_version(dispatch, expected_version)
     used = _days_visited(dispatch)
     dispatch.status = DispatchStatus.COMPLETED
     dispatch.used_days = used
@@ -425,68 +408,47 @@ def dispatch_complete(
         dispatch.final_report = final_report.strip()
         dispatch.final_report_at = timezone.now()
         fields += ["final_report", "final_report_at"]
-    _save(dispatch, by=by, fields=fields)
+    save_tracked(dispatch, by=by, update_fields=fields)
     _end_case_dispatch_if_idle(dispatch, by=by)
     publish_case_event(dispatch.case, "dispatch_completed")
     return dispatch
 
 
-@transaction.atomic
-def dispatch_file_final_report(
-    *, dispatch: Dispatch, by: User, text: str, expected_version: int | None = None
-) -> Dispatch:
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.REPORT, dispatch)
-    ensure_transition(dispatch, "final_report")
-    if not (text or "").strip():
-        raise field_error("final_report", _("write the final report"), "required")
-    ensure_version(dispatch, expected_version)
-    dispatch.final_report = text.strip()
+@dispatch_step(DispatchAction.REPORT, "final_report")
+def dispatch_file_final_report(dispatch: Dispatch, *, by: User, text: str) -> Dispatch:
+    dispatch.final_report = _required_text(
+        text, field="final_report", message=_("write the final report")
+    )
     dispatch.final_report_at = timezone.now()
-    _save(dispatch, by=by, fields=["final_report", "final_report_at"])
-    return dispatch
+    return _save(dispatch, by=by, fields=["final_report", "final_report_at"])
 
 
-@transaction.atomic
-def dispatch_settle(
-    *, dispatch: Dispatch, by: User, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.SETTLE, "settle")
+def dispatch_settle(dispatch: Dispatch, *, by: User) -> Dispatch:
     """The co-payment is settled and the expert paid: the dispatch is closed."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.SETTLE, dispatch)
-    ensure_transition(dispatch, "settle")
     if not dispatch.final_report:
         raise ConflictError(
             _("the final report is missing: a dispatch is settled after it is filed"),
             code="final_report_missing",
         )
-    ensure_version(dispatch, expected_version)
     dispatch.status = DispatchStatus.CLOSED
     dispatch.closed_at = timezone.now()
-    _save(dispatch, by=by, fields=["status", "closed_at"])
-    return dispatch
+    return _save(dispatch, by=by, fields=["status", "closed_at"])
 
 
-@transaction.atomic
-def dispatch_cancel(
-    *, dispatch: Dispatch, by: User, reason: str, expected_version: int | None = None
-) -> Dispatch:
+@dispatch_step(DispatchAction.CANCEL, "cancel")
+def dispatch_cancel(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     """Cancel: visits already held stay booked as used days, planned ones are removed."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.CANCEL, dispatch)
-    ensure_transition(dispatch, "cancel")
-    if not (reason or "").strip():
-        raise field_error("reason", _("say why the dispatch is cancelled"), "required")
-    ensure_version(dispatch, expected_version)
+    reason = _required_text(reason, field="reason", message=_("say why the dispatch is cancelled"))
     was_under_way = dispatch.status in rules.UNDER_WAY
     today = timezone.localdate()
     for visit in DispatchVisit.objects.filter(dispatch=dispatch, date__gt=today):
         visit._history_user = by
-        visit._change_reason = reason.strip()
+        visit._change_reason = reason
         visit.delete()
     dispatch.status = DispatchStatus.CANCELLED
     dispatch.cancelled_at = timezone.now()
-    dispatch.decision_reason = reason.strip()
+    dispatch.decision_reason = reason
     fields = ["status", "cancelled_at", "decision_reason"]
     if dispatch.approved_days is not None:
         dispatch.used_days = _days_visited(dispatch)
@@ -496,7 +458,7 @@ def dispatch_cancel(
     else:
         dispatch.copay_yen = 0
     fields += ["used_days", "copay_yen"]
-    _save(dispatch, by=by, fields=fields, reason=reason.strip())
+    save_tracked(dispatch, by=by, update_fields=fields, reason=reason)
     if was_under_way:
         _end_case_dispatch_if_idle(dispatch, by=by)
     publish_case_event(dispatch.case, "dispatch_cancelled")

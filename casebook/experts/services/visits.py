@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
-from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
+from casebook.common.errors import ConflictError, field_error
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
@@ -26,8 +26,7 @@ from casebook.experts.models import (
     Expert,
 )
 from casebook.experts.policy import DispatchAction
-from casebook.experts.policy import require as require_action
-from casebook.experts.services.dispatches import _lock, ensure_transition
+from casebook.experts.services.dispatches import lock_for_step
 from casebook.intake.events import publish_case_event
 
 
@@ -70,9 +69,7 @@ def visit_schedule(
 ) -> DispatchVisit:
     """Plan (or record) a visit. The expert row is locked, so two dispatches cannot book
     the same expert beyond one day on one date."""
-    dispatch = _lock(dispatch)
-    require_action(by, DispatchAction.SCHEDULE, dispatch)
-    ensure_transition(dispatch, "schedule")
+    dispatch = lock_for_step(dispatch, by=by, action=DispatchAction.SCHEDULE, step="schedule")
     errors: dict[str, list[ValidationError]] = {}
     try:
         fraction = parse_day_fraction(day_fraction)
@@ -155,9 +152,7 @@ def visit_schedule(
 @transaction.atomic
 def visit_unschedule(*, visit: DispatchVisit, by: User, reason: str) -> Dispatch:
     """Remove a planned visit that has no report yet."""
-    dispatch = _lock(visit.dispatch)
-    require_action(by, DispatchAction.SCHEDULE, dispatch)
-    ensure_transition(dispatch, "schedule")
+    dispatch = lock_for_step(visit.dispatch, by=by, action=DispatchAction.SCHEDULE, step="schedule")
     visit = DispatchVisit.objects.select_for_update().get(pk=visit.pk)
     if visit.report_filed_at is not None:
         raise ConflictError(_("a visit with a filed report stays on record"), code="reported")
@@ -185,14 +180,7 @@ def visit_file_report(
     expected_version: int | None = None,
 ) -> DispatchVisit:
     """The expert's report of a visit that took place (due within 5 business days)."""
-    dispatch = _lock(visit.dispatch)
-    require_action(by, DispatchAction.REPORT, dispatch)
-    if dispatch.status not in (
-        DispatchStatus.SCHEDULED,
-        DispatchStatus.COMPLETED,
-        DispatchStatus.CANCELLED,
-    ):
-        raise TransitionNotAllowed(current=dispatch.status, requested="report_visit")
+    lock_for_step(visit.dispatch, by=by, action=DispatchAction.REPORT, step="report_visit")
     visit = DispatchVisit.objects.select_for_update().get(pk=visit.pk)
     ensure_version(visit, expected_version)
     errors: dict[str, list[ValidationError]] = {}

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 
-from casebook.experts.forms import specialty_choices
 from casebook.experts.models import Qualification
 
 register = template.Library()
@@ -19,8 +18,8 @@ def qualification_labels(codes: list[str] | None) -> str:
 
 
 @register.filter
-def specialty_labels(codes: list[str] | None) -> str:
-    labels = dict(specialty_choices())
+def specialty_labels(codes: list[str] | None, labels: dict[str, str]) -> str:
+    """The names of specialty codes, from `labels` (the page reads them once)."""
     return "、".join(str(labels.get(code, code)) for code in codes or [])
 
 

@@ -7,14 +7,13 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casebook.common.csv import csv_response
-from casebook.common.errors import ActionNotPermitted
 from casebook.common.fiscal import fiscal_year_label, wareki_date
 from casebook.common.web import page_view
-from casebook.experts import ical, insights, policy, rules, selectors
+from casebook.experts import ical, policy, rules, selectors
+from casebook.experts.views.screens import record_reads
 
 CSV_HEADER = [
     "派遣番号",
@@ -34,9 +33,9 @@ CSV_HEADER = [
 
 @page_view
 def dispatch_order(request: HttpRequest, pk: int) -> HttpResponse:
-    dispatch = selectors.dispatch_get_for_user(request.user, pk, via="order")
-    if dispatch.approved_at is None:
-        raise ActionNotPermitted(_("a dispatch order is issued once the dispatch is approved"))
+    dispatch = selectors.dispatch_get_for_user(user=request.user, pk=pk)
+    policy.require_order_printable(dispatch)
+    record_reads(request, [dispatch], via="order")
     today = timezone.localdate()
     return render(
         request,
@@ -55,10 +54,10 @@ def dispatch_order(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def expert_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The secret-token iCalendar feed: no login (calendar apps cannot log in)."""
-    expert = selectors.expert_by_calendar_token(token)
+    expert = selectors.expert_by_calendar_token(token=token)
     since = timezone.localdate() - dt.timedelta(days=180)
     body = ical.calendar_for(
-        expert, selectors.visits_of_expert(expert, start=since), host=request.get_host()
+        expert, selectors.visits_of_expert(expert=expert, start=since), host=request.get_host()
     )
     response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dispatch.ics"'
@@ -79,10 +78,9 @@ def _month(text: str) -> tuple[int, int]:
 @page_view
 def copay_csv(request: HttpRequest) -> HttpResponse:
     """The month's co-payments, UTF-8 with a BOM so Excel opens it in Japanese."""
-    if not policy.can_see_quota(request.user):
-        raise ActionNotPermitted(_("only staff export co-payments"))
+    policy.require_copay_export(request.user)
     year, month = _month(request.GET.get("month", ""))
-    rows = insights.copay_rows(request.user, year, month)
+    rows = selectors.copay_rows(user=request.user, year=year, month=month)
     lines = [
         [
             row["dispatch"],

@@ -7,17 +7,27 @@ from rest_framework import serializers
 from casebook.api.filters import MAX_ID
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
+    CONTACT_INPUT_FIELDS,
+    IP_INPUT_FIELDS,
+    SUBCONTRACT_INPUT_FIELDS,
+    AdrState,
     Case,
     Client,
+    ClientContact,
     ClientKind,
     ClosureReason,
     Confidentiality,
     ConsultationSession,
+    DisputeType,
     Industry,
     IntakeChannel,
+    IpDetails,
+    IpRight,
     Priority,
     SessionMode,
+    SubcontractDetails,
     Topic,
+    grace_period,
 )
 
 MAX_BIGINT = 2**63 - 1
@@ -85,6 +95,102 @@ class ClientUpdateSerializer(ClientInputSerializer):
     allow_duplicate = serializers.BooleanField(required=False, default=True, write_only=True)
 
 
+class ContactSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="E-mail address, or empty.")
+
+    class Meta:
+        model = ClientContact
+        fields = ["id", "client", *CONTACT_INPUT_FIELDS, "version"]
+        read_only_fields = fields
+
+
+class ContactInputSerializer(serializers.Serializer):
+    """PATCH any subset; one primary per client is the service's business."""
+
+    name = serializers.CharField(max_length=100)
+    name_kana = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    is_primary = serializers.BooleanField(required=False)
+
+
+# Desk details ------------------------------------------------------------------------------
+
+
+class SubcontractDetailsSerializer(serializers.ModelSerializer):
+    """The dispute desk's own fields of a case (only in that desk's cases)."""
+
+    class Meta:
+        model = SubcontractDetails
+        fields = ["anonymous", *SUBCONTRACT_INPUT_FIELDS, "version"]
+        read_only_fields = fields
+
+
+class IpDetailsSerializer(serializers.ModelSerializer):
+    """The IP desk's own fields of a case, with the novelty grace period derived from them."""
+
+    grace_period_ends_on = serializers.SerializerMethodField()
+    grace_period_urgency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IpDetails
+        fields = [*IP_INPUT_FIELDS, "grace_period_ends_on", "grace_period_urgency", "version"]
+        read_only_fields = fields
+
+    def get_grace_period_ends_on(self, details: IpDetails) -> str | None:
+        if not details.invention_disclosed_on:
+            return None
+        return grace_period(details.invention_disclosed_on).deadline.isoformat()
+
+    def get_grace_period_urgency(self, details: IpDetails) -> str | None:
+        if not details.invention_disclosed_on:
+            return None
+        return grace_period(details.invention_disclosed_on).urgency or None
+
+
+class SubcontractDetailsInputSerializer(serializers.Serializer):
+    """PATCH any subset. The METI date needs the breach flag, ADR moves along its states:
+    the service checks both, as for the web form."""
+
+    counterpart_company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    dispute_type = serializers.ChoiceField(
+        choices=DisputeType.choices, required=False, allow_blank=True
+    )
+    law_breach_suspected = serializers.BooleanField(required=False)
+    forwarded_to_meti_on = serializers.DateField(required=False, allow_null=True)
+    free_lawyer_consultation = serializers.BooleanField(required=False)
+    adr_state = serializers.ChoiceField(choices=AdrState.choices, required=False, allow_blank=True)
+    adr_filed_on = serializers.DateField(required=False, allow_null=True)
+
+
+class IpDetailsInputSerializer(serializers.Serializer):
+    invention_disclosed_on = serializers.DateField(required=False, allow_null=True)
+    rights_sought = serializers.ListField(
+        child=serializers.ChoiceField(choices=IpRight.choices), required=False, max_length=10
+    )
+    foreign_filing_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2, min_length=2), required=False, max_length=60
+    )
+    filing_outcome = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+DESK_DETAILS = {
+    "subcontract": ("subcontract", SubcontractDetails, SubcontractDetailsSerializer),
+    "ip": ("ip", IpDetails, IpDetailsSerializer),
+}
+
+
+def desk_details_of(case: Case) -> dict | None:
+    """The representation of the case's desk details; None at a desk that records none."""
+    entry = DESK_DETAILS.get(case.desk.code)
+    if entry is None:
+        return None
+    attribute, model, serializer = entry
+    details = getattr(case, attribute, None) or model(case=case)
+    return serializer(details).data
+
+
 # Cases -------------------------------------------------------------------------------------
 
 
@@ -128,6 +234,14 @@ class CaseSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, case: Case) -> dict:
+        """`desk_details` only in the cases of the desks that record them (dispute, IP)."""
+        data = super().to_representation(case)
+        details = desk_details_of(case)
+        if details is not None:
+            data["desk_details"] = details
+        return data
 
 
 class CaseCreateSerializer(serializers.Serializer):

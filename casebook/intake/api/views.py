@@ -6,21 +6,43 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from rest_framework import viewsets
+from django.http import Http404
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from casebook.accounts.selectors import active_desk_get, active_staff_get, active_staff_in
+from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import ServiceViewSet, sub_list, transition
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
-from casebook.intake.models import Case, Client, ConsultationSession, Topic
+from casebook.intake.models import Case, Client, ClientContact, ConsultationSession, Topic
 from casebook.satellites.selectors import office_get
 
 
 def _with_sets(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.prefetch_related("topics", "co_counselors")
+
+
+def _with_details(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """The desk details joined in: a dispute or IP case renders them (no query per row)."""
+    return queryset.select_related("subcontract", "ip")
+
+
+# Which service writes the details of each desk that records some.
+_DETAIL_SERVICES = {
+    "subcontract": services.subcontract_details_update,
+    "ip": services.ip_details_update,
+}
+_DETAIL_INPUTS = {
+    "subcontract": serializers.SubcontractDetailsInputSerializer,
+    "ip": serializers.IpDetailsInputSerializer,
+}
 
 
 class ClientViewSet(ServiceViewSet):
@@ -58,7 +80,54 @@ class ClientViewSet(ServiceViewSet):
     def cases(self, client: Client) -> QuerySet[Case]:
         """The client's cases that the caller may see."""
         cases = selectors.cases_of_client_for_user(user=self.request.user, client=client)
-        return _with_sets(cases).order_by("-opened_at", "-id")
+        return _with_details(_with_sets(cases)).order_by("-opened_at", "-id")
+
+    @extend_schema(
+        request=serializers.ContactInputSerializer,
+        responses={
+            200: serializers.ContactSerializer(many=True),
+            201: serializers.ContactSerializer,
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    def contacts(self, request: Request, pk: Any = None) -> Response:
+        """The people at the client (GET, paged, newest first; `is_primary` marks the primary
+        contact); POST adds one."""
+        client = self.get_object()
+        user = request.user
+        if request.method == "GET":
+            contacts = selectors.contact_list_for_user(user=user, client=client)
+            return self.paginated(contacts, serializers.ContactSerializer)
+        data = self.parse(serializers.ContactInputSerializer)
+        contact = services.contact_create(client=client, by=user, **data)
+        return Response(serializers.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.ContactInputSerializer,
+        responses={200: serializers.ContactSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"contacts/(?P<contact_pk>[0-9]+)",
+        url_name="contact",
+        filter_backends=[],
+    )
+    def contact(self, request: Request, pk: Any = None, contact_pk: Any = None) -> Response:
+        """One contact; PATCH changes it (`If-Match` with its version: 428 without, 412 when
+        stale)."""
+        client = self.get_object()
+        contact: ClientContact = selectors.contact_get_for_user(
+            user=request.user, client=client, pk=contact_pk
+        )
+        if request.method == "PATCH":
+            expected = expected_version_from(request)
+            data = self.parse(serializers.ContactInputSerializer, partial=True)
+            contact = services.contact_update(
+                contact=contact, by=request.user, expected_version=expected, **data
+            )
+        return Response(serializers.ContactSerializer(contact).data)
 
 
 class CaseViewSet(ServiceViewSet):
@@ -80,10 +149,50 @@ class CaseViewSet(ServiceViewSet):
     ordering = ["-opened_at"]
 
     def list_for_user(self, user: Any) -> QuerySet[Case]:
-        return _with_sets(selectors.case_list_for_user(user=user))
+        return _with_details(_with_sets(selectors.case_list_for_user(user=user)))
 
     def get_for_user(self, user: Any, pk: Any) -> Case:
         return selectors.case_get_for_user(user=user, pk=pk)
+
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="DeskDetailsInput",
+            serializers=[
+                serializers.SubcontractDetailsInputSerializer,
+                serializers.IpDetailsInputSerializer,
+            ],
+            resource_type_field_name=None,
+        ),
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="DeskDetails",
+                serializers=[
+                    serializers.SubcontractDetailsSerializer,
+                    serializers.IpDetailsSerializer,
+                ],
+                resource_type_field_name=None,
+            )
+        },
+        description="The dispute desk's (`subcontract`) or the IP desk's (`ip`) own fields of "
+        "a case; 404 at the other desks. PATCH takes the fields of the case's desk and "
+        "`If-Match` with the details' version (428 without, 412 when stale).",
+    )
+    @action(detail=True, methods=["get", "patch"], filter_backends=[])
+    def details(self, request: Request, pk: Any = None) -> Response:
+        """The desk details of a dispute or IP case; the same rules as the case page's form."""
+        case = self.get_object()
+        shown = serializers.desk_details_of(case)
+        if shown is None:
+            raise Http404("this desk records no details of its own")
+        if request.method == "GET":
+            return Response(shown)
+        expected = expected_version_from(request)
+        code = case.desk.code
+        data = self.parse(_DETAIL_INPUTS[code], partial=True)
+        details = _DETAIL_SERVICES[code](
+            case=case, by=request.user, expected_version=expected, **data
+        )
+        return Response(serializers.DESK_DETAILS[code][2](details).data)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         """Every read of a restricted case through the API is logged (docs/rules.md)."""

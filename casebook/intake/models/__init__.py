@@ -23,6 +23,7 @@ from casebook.intake.models.cases import (
 )
 from casebook.intake.models.clients import (
     CLIENT_INPUT_FIELDS,
+    CONTACT_INPUT_FIELDS,
     Client,
     ClientContact,
     ClientKind,
@@ -32,6 +33,8 @@ from casebook.intake.models.clients import (
 )
 from casebook.intake.models.desk_details import (
     GRACE_PERIOD_ALERT_DAYS,
+    IP_INPUT_FIELDS,
+    SUBCONTRACT_INPUT_FIELDS,
     AdrState,
     DisputeType,
     GracePeriod,
@@ -42,6 +45,7 @@ from casebook.intake.models.desk_details import (
     grace_period_deadline,
 )
 from casebook.intake.models.sessions import (
+    SESSION_EDIT_WINDOW,
     AccessLog,
     ConsultationSession,
     SessionAmendment,
@@ -50,10 +54,14 @@ from casebook.intake.models.sessions import (
 
 __all__ = [
     "CLIENT_INPUT_FIELDS",
+    "CONTACT_INPUT_FIELDS",
     "DISPATCH_REQUEST_STATUSES",
     "GRACE_PERIOD_ALERT_DAYS",
+    "IP_INPUT_FIELDS",
     "OPEN_STATUSES",
+    "SESSION_EDIT_WINDOW",
     "SESSION_STATUSES",
+    "SUBCONTRACT_INPUT_FIELDS",
     "TRANSITIONS",
     "TRANSITION_LABELS",
     "AccessLog",

@@ -138,7 +138,13 @@ class Client(models.Model):
         return self.name
 
 
+# What a person enters about a contact (the client page's form and the API).
+CONTACT_INPUT_FIELDS = ("name", "name_kana", "title", "phone", "email", "is_primary")
+
+
 class ClientContact(models.Model):
+    """A person at a client; at most one of a client's contacts is its primary contact."""
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
     name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
@@ -146,12 +152,22 @@ class ClientContact(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
+        ordering = ["-is_primary", "name", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        constraints = [
+            # Two edits that each make a different contact primary cannot both land.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_contact_per_client",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -33,6 +33,24 @@ class AdrState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+# What a person enters of each desk's details (the web forms, the API and the services).
+SUBCONTRACT_INPUT_FIELDS = (
+    "counterpart_company",
+    "dispute_type",
+    "law_breach_suspected",
+    "forwarded_to_meti_on",
+    "free_lawyer_consultation",
+    "adr_state",
+    "adr_filed_on",
+)
+IP_INPUT_FIELDS = (
+    "invention_disclosed_on",
+    "rights_sought",
+    "foreign_filing_countries",
+    "filing_outcome",
+)
+
+
 class SubcontractDetails(models.Model):
     """Fields only the trade-practice dispute desk (取引かけこみ寺) records."""
 
@@ -51,6 +69,7 @@ class SubcontractDetails(models.Model):
         _("ADR mediation"), max_length=16, choices=AdrState.choices, blank=True, default=""
     )
     adr_filed_on = models.DateField(_("ADR filed on"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -81,6 +100,7 @@ class IpDetails(models.Model):
         _("countries for foreign filing"), default=list, blank=True
     )
     filing_outcome = models.CharField(_("filing outcome"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casebook.common.history import HistoricalRecordsWithSets
@@ -18,6 +22,11 @@ class SessionMode(models.TextChoices):
     ONLINE = "online", _("online")
     PHONE = "phone", _("phone")
     EMAIL = "email", _("e-mail")
+
+
+# A session is edited freely for 7 days after it was logged (docs/rules.md, "Clients, cases
+# and sessions").
+SESSION_EDIT_WINDOW = dt.timedelta(days=7)
 
 
 class ConsultationSession(models.Model):
@@ -73,6 +82,11 @@ class ConsultationSession(models.Model):
     def __str__(self) -> str:
         return f"{self.case.number} {self.started_at:%Y-%m-%d}"
 
+    @property
+    def needs_amendment(self) -> bool:
+        """Past the edit window a correction is an amendment with a reason (docs/rules.md)."""
+        return timezone.now() - self.created_at > SESSION_EDIT_WINDOW
+
 
 class SessionAmendment(models.Model):
     """A correction to a session older than the edit window: the record keeps both sides."""
@@ -90,6 +104,24 @@ class SessionAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"amendment of session {self.session_id}"
+
+    def change_rows(self) -> list[dict[str, str]]:
+        """The corrected fields with their values before and after, as the timeline shows
+        them (sets as their keys, dates as stored)."""
+
+        def shown(value: object) -> str:
+            if isinstance(value, list):
+                return "、".join(map(str, value)) or "—"
+            return "—" if value in ("", None) else str(value)
+
+        rows = []
+        for name, (before, after) in sorted(self.changes.items()):
+            try:
+                label = str(ConsultationSession._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                label = name
+            rows.append({"field": label, "old": shown(before), "new": shown(after)})
+        return rows
 
 
 class AccessLog(models.Model):

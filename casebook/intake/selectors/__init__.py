@@ -21,18 +21,27 @@ from casebook.intake.selectors.cases import (
     overdue_follow_ups,
 )
 from casebook.intake.selectors.clients import (
+    MergePreview,
     client_duplicates,
     client_get_for_user,
     client_list_for_user,
+    client_merge_preview,
     client_search,
+    contact_get_for_user,
+    contact_list_for_user,
 )
-from casebook.intake.selectors.sessions import session_get_for_user, session_list_for_user
+from casebook.intake.selectors.sessions import (
+    session_get_for_user,
+    session_list_for_user,
+    session_page_get_for_user,
+)
 from casebook.intake.selectors.timeline import case_timeline
 
 __all__ = [
     "BoardColumn",
     "DeskDetails",
     "GracePeriodAlert",
+    "MergePreview",
     "board_columns",
     "board_extras",
     "case_desk_details",
@@ -46,12 +55,16 @@ __all__ = [
     "client_duplicates",
     "client_get_for_user",
     "client_list_for_user",
+    "client_merge_preview",
     "client_outcomes_for_user",
     "client_search",
+    "contact_get_for_user",
+    "contact_list_for_user",
     "holds_due",
     "ip_grace_period_alerts",
     "my_open_cases",
     "overdue_follow_ups",
     "session_get_for_user",
     "session_list_for_user",
+    "session_page_get_for_user",
 ]

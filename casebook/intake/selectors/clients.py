@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -10,7 +11,7 @@ from django.http import Http404
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, phone_digits, search_key
 from casebook.intake import policy
-from casebook.intake.models import Client
+from casebook.intake.models import Client, ClientContact
 
 
 def client_list_for_user(*, user: User) -> QuerySet[Client]:
@@ -55,3 +56,64 @@ def client_duplicates(
     if name and digits:
         condition |= Q(name_search=search_key(name), phone_digits=digits)
     return client_list_for_user(user=user).filter(condition)
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def contact_list_for_user(*, user: User, client: Client) -> QuerySet[ClientContact]:
+    """The people at `client` (shared with the client record), the primary first."""
+    if not policy.is_staff_member(user):
+        return ClientContact.objects.none()
+    return ClientContact.objects.filter(client=client).order_by("-is_primary", "name", "id")
+
+
+def contact_get_for_user(*, user: User, client: Client, pk: Any) -> ClientContact:
+    """One contact of `client`, else 404."""
+    try:
+        return contact_list_for_user(user=user, client=client).get(pk=pk)
+    except (ClientContact.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such contact") from None
+
+
+# --- merging --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What a merge of `absorbed` into `survivor` moves, counted for the confirmation page."""
+
+    survivor: Client
+    absorbed: Client
+    cases: int
+    sessions: int
+    contacts: int
+    outcomes: int
+    unseen_cases: int  # cases of either client the reader may not see: the merge is refused
+    filled: tuple[str, ...]  # the survivor's empty fields the absorbed client's values fill
+
+    @property
+    def filled_labels(self) -> list[str]:
+        return [str(Client._meta.get_field(name).verbose_name) for name in self.filled]
+
+
+def client_merge_preview(*, user: User, survivor: Client, absorbed: Client) -> MergePreview:
+    from casebook.intake.models import CLIENT_INPUT_FIELDS, Case, ConsultationSession
+
+    moving = Case.objects.filter(client=absorbed)
+    visible = policy.visible_cases_q(user)
+    both = Case.objects.filter(client__in=[survivor, absorbed])
+    return MergePreview(
+        survivor=survivor,
+        absorbed=absorbed,
+        cases=moving.count(),
+        sessions=ConsultationSession.objects.filter(case__client=absorbed).count(),
+        contacts=absorbed.contacts.count(),
+        outcomes=absorbed.outcomes.count(),
+        unseen_cases=both.exclude(visible).count() if visible else 0,
+        filled=tuple(
+            name
+            for name in CLIENT_INPUT_FIELDS
+            if getattr(survivor, name) in ("", None) and getattr(absorbed, name) not in ("", None)
+        ),
+    )

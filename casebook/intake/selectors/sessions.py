@@ -25,3 +25,17 @@ def session_get_for_user(*, user: User, pk: Any) -> ConsultationSession:
         return session_list_for_user(user=user).get(pk=pk)
     except (ConsultationSession.DoesNotExist, ValueError, TypeError):
         raise Http404("no such session") from None
+
+
+def session_page_get_for_user(*, user: User, pk: Any) -> ConsultationSession:
+    """The session as its correction page shows it: its case with the client, the lead and
+    the co-counselors, its own counselors and topics (404 as `session_get_for_user`)."""
+    try:
+        return (
+            session_list_for_user(user=user)
+            .select_related("case__client", "case__lead_counselor")
+            .prefetch_related("counselors", "topics", "case__co_counselors")
+            .get(pk=pk)
+        )
+    except (ConsultationSession.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such session") from None

@@ -79,7 +79,7 @@ def _sessions(case: Case) -> list[ConsultationSession]:
         .annotate(amended=Exists(SessionAmendment.objects.filter(session=OuterRef("pk"))))
     )
     # Most sessions are never amended: read amendments only for those that were.
-    prefetch_related_objects([s for s in sessions if s.amended], "amendments")
+    prefetch_related_objects([s for s in sessions if s.amended], "amendments__by")
     return sessions
 
 

@@ -9,7 +9,8 @@ from casebook.intake.services.cases import (
     case_update,
     lock_case,
 )
-from casebook.intake.services.clients import client_create, client_update
+from casebook.intake.services.clients import client_create, client_merge, client_update
+from casebook.intake.services.contacts import contact_create, contact_update
 from casebook.intake.services.desk_details import ip_details_update, subcontract_details_update
 from casebook.intake.services.intake import intake_take
 from casebook.intake.services.lifecycle import (
@@ -36,7 +37,10 @@ __all__ = [
     "case_share_revoke",
     "case_update",
     "client_create",
+    "client_merge",
     "client_update",
+    "contact_create",
+    "contact_update",
     "intake_take",
     "ip_details_update",
     "lock_case",

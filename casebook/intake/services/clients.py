@@ -18,10 +18,11 @@ from casebook.common.japanese import (
     phone_digits,
     search_key,
 )
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import REASON_LENGTH, ensure_version, raise_if_errors, save_tracked
 from casebook.common.sme import SizeSector, size_class
 from casebook.intake import policy
-from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, Industry
+from casebook.intake.events import publish_case_event
+from casebook.intake.models import CLIENT_INPUT_FIELDS, Case, Client, Industry
 
 # The free-text fields (NFKC-normalised); the coded ones (kind, industry) are checked as codes.
 _TEXT_FIELDS = {
@@ -104,7 +105,14 @@ def _derive(client: Client) -> None:
     ).value
 
 
-def _check_duplicates(client: Client, *, allow_duplicate: bool) -> None:
+def _check_duplicates(
+    client: Client, *, allow_duplicate: bool, keys_before: tuple[str, str] | None = None
+) -> None:
+    """The 法人番号 is unique; the same name and phone is a warning the user may override.
+
+    An edit that leaves the name and the phone as they were (`keys_before`) raises no warning:
+    it did not make this client look like another one.
+    """
     if client.corporate_number:
         clash = Client.objects.filter(corporate_number=client.corporate_number).exclude(
             pk=client.pk
@@ -121,6 +129,8 @@ def _check_duplicates(client: Client, *, allow_duplicate: bool) -> None:
             )
     if allow_duplicate or not client.phone_digits:
         return
+    if keys_before == (client.name_search, client.phone_digits):
+        return
     candidates = list(
         Client.objects.filter(name_search=client.name_search, phone_digits=client.phone_digits)
         .exclude(pk=client.pk)
@@ -131,7 +141,7 @@ def _check_duplicates(client: Client, *, allow_duplicate: bool) -> None:
 
 
 def _require_may_register_clients(by: User) -> None:
-    if not policy.desks_for_intake(by).exists():
+    if not policy.may_take_intakes(by):
         raise ActionNotPermitted(_("only desk staff or a manager register clients"))
 
 
@@ -164,11 +174,12 @@ def client_update(
         raise ValueError(f"not client fields: {sorted(unknown)}")
     client = Client.objects.select_for_update().get(pk=client.pk)
     ensure_version(client, expected_version)
+    keys_before = (client.name_search, client.phone_digits)
     for name, value in _normalise(fields).items():
         setattr(client, name, value)
     _validate(client)
     _derive(client)
-    _check_duplicates(client, allow_duplicate=allow_duplicate)
+    _check_duplicates(client, allow_duplicate=allow_duplicate, keys_before=keys_before)
     save_tracked(
         client,
         by=by,
@@ -182,3 +193,78 @@ def client_update(
         ],
     )
     return client
+
+
+@transaction.atomic
+def client_merge(
+    *,
+    survivor: Client,
+    absorbed: Client,
+    by: User,
+    expected_versions: tuple[int | None, int | None] = (None, None),
+    reason: str = "",
+) -> Client:
+    """Merge `absorbed` into `survivor`: its cases, contacts and outcomes move, it goes.
+
+    Both rows are locked (in id order, so two merges of the same pair cannot deadlock) and
+    checked against the versions the user previewed. Every moved case gets a history row
+    naming the merge; the absorbed client's last state stays in its history. Coordinators
+    and managers merge, and only clients whose every case they may see (docs/rules.md,
+    "Clients, cases and sessions").
+    """
+    policy.require_client_action(by, "merge")
+    if survivor.pk == absorbed.pk:
+        raise ValidationError(
+            {"other": ValidationError(_("a client is not merged into itself"), code="same")}
+        )
+    locked = {
+        c.pk: c
+        for c in Client.objects.select_for_update().filter(pk__in=[survivor.pk, absorbed.pk])
+    }
+    if len(locked) != 2:
+        raise ConflictError(_("one of the two clients no longer exists"), code="gone")
+    survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
+    ensure_version(survivor, expected_versions[0])
+    ensure_version(absorbed, expected_versions[1])
+    if not policy.sees_every_case_of(by, [survivor, absorbed]):
+        raise ActionNotPermitted(str(policy.CLIENT_RULES["merge_unseen"]))
+    note = _("client #%(absorbed)s %(name)s merged into #%(survivor)s") % {
+        "absorbed": absorbed.pk,
+        "name": absorbed.name,
+        "survivor": survivor.pk,
+    } + (f": {reason.strip()}" if reason.strip() else "")
+    cases = list(
+        Case.objects.select_for_update(of=("self",)).select_related("desk").filter(client=absorbed)
+    )
+    for case in cases:
+        case.client = survivor
+        save_tracked(case, by=by, update_fields=["client"], reason=note)
+        publish_case_event(case, "client_merged")
+    has_primary = survivor.contacts.filter(is_primary=True).exists()
+    for contact in absorbed.contacts.all():
+        contact.client = survivor
+        if has_primary:
+            contact.is_primary = False
+        save_tracked(contact, by=by, update_fields=["client", "is_primary"], reason=note)
+    for outcome in absorbed.outcomes.all():
+        outcome.client = survivor
+        save_tracked(outcome, by=by, update_fields=["client"], reason=note)
+    filled = [
+        name
+        for name in CLIENT_INPUT_FIELDS
+        if getattr(survivor, name) in ("", None) and getattr(absorbed, name) not in ("", None)
+    ]
+    for name in filled:
+        # A 法人番号 moves too: the absorbed row is deleted before the survivor is saved.
+        setattr(survivor, name, getattr(absorbed, name))
+    absorbed._history_user = by
+    absorbed._change_reason = note[:REASON_LENGTH]
+    absorbed.delete()
+    _derive(survivor)
+    save_tracked(
+        survivor,
+        by=by,
+        update_fields=[*filled, "name_search", "name_kana_search", "phone_digits", "size_class"],
+        reason=note,
+    )
+    return survivor

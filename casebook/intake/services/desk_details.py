@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, TransitionNotAllowed
-from casebook.common.models import raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
+    IP_INPUT_FIELDS,
+    SUBCONTRACT_INPUT_FIELDS,
     AdrState,
     Case,
     DisputeType,
@@ -49,21 +51,17 @@ def _require_desk(case: Case, code: str) -> None:
 
 
 @transaction.atomic
-def subcontract_details_update(*, case: Case, by: User, **fields: Any) -> SubcontractDetails:
+def subcontract_details_update(
+    *, case: Case, by: User, expected_version: int | None = None, **fields: Any
+) -> SubcontractDetails:
+    """The dispute desk's fields; `expected_version` is the details' version the caller read
+    (a page or an ETag), checked under the case lock."""
     case = lock_case(case)
     _require_desk(case, SUBCONTRACT_DESK)
     policy.require(by, policy.Action.EDIT, case)
     details, _created = SubcontractDetails.objects.get_or_create(case=case)
-    allowed = {
-        "counterpart_company",
-        "dispute_type",
-        "law_breach_suspected",
-        "forwarded_to_meti_on",
-        "free_lawyer_consultation",
-        "adr_state",
-        "adr_filed_on",
-    }
-    unknown = set(fields) - allowed
+    ensure_version(details, expected_version)
+    unknown = set(fields) - set(SUBCONTRACT_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not dispute desk fields: {sorted(unknown)}")
     errors: dict[str, list[ValidationError]] = {}
@@ -103,18 +101,16 @@ def subcontract_details_update(*, case: Case, by: User, **fields: Any) -> Subcon
 
 
 @transaction.atomic
-def ip_details_update(*, case: Case, by: User, **fields: Any) -> IpDetails:
+def ip_details_update(
+    *, case: Case, by: User, expected_version: int | None = None, **fields: Any
+) -> IpDetails:
+    """The IP desk's fields; `expected_version` as for the dispute desk's."""
     case = lock_case(case)
     _require_desk(case, IP_DESK)
     policy.require(by, policy.Action.EDIT, case)
     details, _created = IpDetails.objects.get_or_create(case=case)
-    allowed = {
-        "invention_disclosed_on",
-        "rights_sought",
-        "foreign_filing_countries",
-        "filing_outcome",
-    }
-    unknown = set(fields) - allowed
+    ensure_version(details, expected_version)
+    unknown = set(fields) - set(IP_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not IP desk fields: {sorted(unknown)}")
     errors: dict[str, list[ValidationError]] = {}

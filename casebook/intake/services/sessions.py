@@ -33,7 +33,6 @@ from casebook.intake.services.cases import (
 )
 from casebook.satellites.models import Office, OfficeKind
 
-EDIT_WINDOW = dt.timedelta(days=7)
 SESSION_TEXT_FIELDS = (
     "client_attendees",
     "summary",
@@ -184,7 +183,7 @@ def session_update(
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"not session fields: {sorted(unknown)}")
-    amendment = timezone.now() - session.created_at > EDIT_WINDOW
+    amendment = session.needs_amendment
     errors: dict[str, list[ValidationError]] = {}
     if amendment and not reason.strip():
         errors["reason"] = [
@@ -205,6 +204,10 @@ def session_update(
         if "counselors" in changes
         else None
     )
+    if present is not None and not present:
+        errors.setdefault("counselors", []).append(
+            ValidationError(_("name at least one counselor present"), code="required")
+        )
     before: dict[str, Any] = {}
     for name in allowed & changes.keys() - {"topics", "counselors"}:
         value = changes[name]

@@ -8,15 +8,22 @@ from casebook.intake.views.cases import (
     case_detail,
     case_edit,
     case_hold,
+    case_record,
     case_reopen,
     case_resume,
     case_timeline,
 )
-from casebook.intake.views.clients import client_detail
+from casebook.intake.views.clients import (
+    client_detail,
+    client_edit,
+    client_merge,
+    contact_edit,
+    contact_new,
+)
 from casebook.intake.views.home import home
 from casebook.intake.views.intake import intake, intake_duplicates
 from casebook.intake.views.search import search
-from casebook.intake.views.sessions import session_new
+from casebook.intake.views.sessions import session_edit, session_new
 
 __all__ = [
     "board",
@@ -27,13 +34,19 @@ __all__ = [
     "case_detail",
     "case_edit",
     "case_hold",
+    "case_record",
     "case_reopen",
     "case_resume",
     "case_timeline",
     "client_detail",
+    "client_edit",
+    "client_merge",
+    "contact_edit",
+    "contact_new",
     "home",
     "intake",
     "intake_duplicates",
     "search",
+    "session_edit",
     "session_new",
 ]

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -75,8 +76,33 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """Only the timeline, for the live refresh of the case page."""
     case = _visible_case(request, pk, via="timeline")
-    timeline = selectors.case_timeline(user=request.user, case=case)
-    return render(request, "intake/case_detail.html#timeline", {"case": case, "timeline": timeline})
+    offered = policy.offered_actions(request.user, case)
+    timeline = selectors.case_timeline(user=request.user, case=case, offered=offered)
+    context = {"case": case, "timeline": timeline, "actions": offered}
+    return render(request, "intake/case_detail.html#timeline", context)
+
+
+@page_view
+def case_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable case record (相談カルテ): one A4 document for a meeting or a hand-over,
+    holding what the case page shows this reader (the timeline's providers apply their
+    policies) and no more; its read is logged like the page's."""
+    user = request.user
+    case = _visible_case(request, pk, via="record")
+    offered = policy.offered_actions(user, case)
+    context = {
+        "case": case,
+        "timeline": selectors.case_timeline(user=user, case=case, offered=offered),
+        "contacts": (
+            list(selectors.contact_list_for_user(user=user, client=case.client))
+            if case.client
+            else []
+        ),
+        "desk_details": selectors.case_desk_details(case=case),
+        "printed_at": timezone.now(),
+        "printed_by": user,
+    }
+    return render(request, "intake/case_record.html", context)
 
 
 # --- transitions ------------------------------------------------------------------------------
@@ -356,7 +382,9 @@ def case_desk_details(request: HttpRequest, pk: int) -> HttpResponse:
     return form_action(
         request,
         form=form,
-        perform=lambda data: _DETAIL_SERVICES[shown.desk](case=case, by=request.user, **data),
+        perform=lambda data: _DETAIL_SERVICES[shown.desk](
+            case=case, by=request.user, expected_version=data.pop("version"), **data
+        ),
         done=_("The details are saved."),
         success_url=reverse("case_detail", args=[case.pk]),
         render_form=lambda form, status: render(

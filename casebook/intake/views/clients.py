@@ -1,12 +1,25 @@
-"""The client page: who they are, the cases the user may see, outcomes over time."""
+"""The client page, the client's edit form with its merge of a stale edit, merging two
+clients, and the client's contacts."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from typing import Any
 
-from casebook.common.web import page_view
-from casebook.intake import selectors, services
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from casebook.common.errors import StaleVersion
+from casebook.common.web import form_action, new_form_token, page_view
+from casebook.intake import policy, selectors, services
+from casebook.intake.forms import ClientEditForm, ClientMergeForm, ContactForm
+from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, ClientContact
+from casebook.intake.services.clients import PossibleDuplicateClient
 
 
 @page_view
@@ -21,8 +34,250 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     peak = max((o.sales_yen or 0 for o in outcomes), default=0)
     for outcome in outcomes:
         outcome.sales_share = round(100 * (outcome.sales_yen or 0) / peak) if peak else 0
-    return render(
+    context = {
+        "client": client,
+        "cases": cases,
+        "outcomes": outcomes,
+        "contacts": list(selectors.contact_list_for_user(user=user, client=client)),
+        "actions": policy.client_offered_actions(user),
+    }
+    return render(request, "intake/client_detail.html", context)
+
+
+# --- edit -----------------------------------------------------------------------------------
+
+
+def _client_initial(client: Client) -> dict[str, Any]:
+    return {name: getattr(client, name) for name in CLIENT_INPUT_FIELDS} | {
+        "version": client.version
+    }
+
+
+def _readable(form: forms.Form, name: str, value: Any) -> str:
+    field = form.fields[name]
+    if isinstance(field, forms.BooleanField):
+        return "✓" if value else "—"
+    choices = dict(getattr(field, "choices", ()))
+    if value in choices and value not in ("", None):
+        return str(choices[value])
+    return "—" if value in ("", None) else str(value)
+
+
+def _client_comparison(
+    form: ClientEditForm, theirs: dict[str, Any], yours: dict[str, Any]
+) -> list[dict[str, Any]]:
+    rows = []
+    for name in CLIENT_INPUT_FIELDS:
+        mine, other = yours.get(name), theirs.get(name)
+        rows.append(
+            {
+                "label": form.fields[name].label,
+                "theirs": _readable(form, name, other),
+                "yours": _readable(form, name, mine),
+                "differs": (mine or "") != (other or ""),
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client's details, checked as at intake. Saving over a newer change shows both
+    versions and saves nothing; an edit that makes it look like another client warns."""
+    user = request.user
+    client = selectors.client_get_for_user(user=user, pk=pk)
+    policy.require_client_action(user, "edit")
+    if request.method == "POST":
+        form = ClientEditForm(request.POST)
+    else:
+        form = ClientEditForm(initial=_client_initial(client) | {"form_token": new_form_token()})
+    refused: dict[str, Any] = {}
+
+    def perform(data: dict[str, Any]) -> Client:
+        try:
+            return services.client_update(
+                client=client,
+                by=user,
+                expected_version=data["version"],
+                allow_duplicate=data["allow_duplicate"],
+                **form.client_fields(),
+            )
+        except (StaleVersion, PossibleDuplicateClient) as error:
+            refused["error"] = error
+            raise
+
+    def render_form(form: forms.Form, status: int) -> HttpResponse:
+        context: dict[str, Any] = {"client": client, "form": form}
+        error = refused.get("error")
+        if isinstance(error, PossibleDuplicateClient):
+            context["duplicates"] = error.candidates
+        elif isinstance(error, StaleVersion):
+            current = selectors.client_get_for_user(user=user, pk=pk)
+            latest = current.history.select_related("history_user").first()
+            context |= {
+                "conflict": _client_comparison(form, _client_initial(current), form.cleaned_data),
+                "their_user": latest.history_user if latest else None,
+                "their_at": latest.history_date if latest else None,
+            }
+            # What was typed stays; the newer version lets a second save apply it on purpose.
+            form.data = form.data.copy()
+            form.data["version"] = str(current.version)
+        return render(request, "intake/client_edit.html", context, status=status)
+
+    return form_action(
         request,
-        "intake/client_detail.html",
-        {"client": client, "cases": cases, "outcomes": outcomes},
+        form=form,
+        perform=perform,
+        done=_("The client is saved."),
+        success_url=reverse("client_detail", args=[client.pk]),
+        render_form=render_form,
+        once=True,
+    )
+
+
+# --- merge ----------------------------------------------------------------------------------
+
+
+def _other_client(request: HttpRequest, client: Client, value: Any) -> Client:
+    try:
+        other = selectors.client_get_for_user(user=request.user, pk=value)
+    except Http404 as error:
+        raise ValidationError({"other": _("no client with this number")}) from error
+    if other.pk == client.pk:
+        raise ValidationError({"other": _("a client is not merged into itself")})
+    return other
+
+
+def _merge_preview(request: HttpRequest, client: Client, form: ClientMergeForm) -> Any:
+    """What merging the chosen client moves (None while the choice has errors)."""
+    if not form.is_valid():
+        return None
+    try:
+        other = _other_client(request, client, form.cleaned_data["other"])
+    except ValidationError as error:
+        form.add_error("other", error.error_dict["other"])
+        return None
+    return selectors.client_merge_preview(user=request.user, survivor=client, absorbed=other)
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge another client into this one: choose it, see what moves, confirm."""
+    user = request.user
+    client = selectors.client_get_for_user(user=user, pk=pk)
+    policy.require_client_action(user, "merge")
+    preview = None
+    if request.method == "POST":
+        form = ClientMergeForm(request.POST)
+        preview = _merge_preview(request, client, form)
+    elif request.GET.get("other"):
+        form = ClientMergeForm(request.GET)
+        preview = _merge_preview(request, client, form)
+        if preview is not None:
+            form = ClientMergeForm(
+                initial={
+                    "other": preview.absorbed.pk,
+                    "survivor_version": client.version,
+                    "other_version": preview.absorbed.version,
+                    "form_token": new_form_token(),
+                }
+            )
+    else:
+        form = ClientMergeForm()
+
+    def perform(data: dict[str, Any]) -> Client:
+        return services.client_merge(
+            survivor=client,
+            absorbed=_other_client(request, client, data["other"]),
+            by=user,
+            expected_versions=(data["survivor_version"], data["other_version"]),
+            reason=data["reason"],
+        )
+
+    def render_form(form: forms.Form, status: int) -> HttpResponse:
+        context = {"client": client, "form": form, "preview": preview}
+        return render(request, "intake/client_merge.html", context, status=status)
+
+    if request.method != "POST":
+        return render_form(form, 400 if form.errors else 200)
+    return form_action(
+        request,
+        form=form,
+        perform=perform,
+        done=_("The clients are merged."),
+        success_url=reverse("client_detail", args=[client.pk]),
+        render_form=render_form,
+        once=True,
+    )
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def _contact_form_page(
+    request: HttpRequest,
+    client: Client,
+    contact: ClientContact | None,
+    perform: Callable[[dict[str, Any], ContactForm], Any],
+    done: str,
+) -> HttpResponse:
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+    else:
+        initial: dict[str, Any] = {"form_token": new_form_token()}
+        if contact is not None:
+            initial |= {
+                name: getattr(contact, name)
+                for name in ContactForm.base_fields
+                if name != "form_token"
+            }
+        form = ContactForm(initial=initial)
+    return form_action(
+        request,
+        form=form,
+        perform=lambda data: perform(data, form),
+        done=done,
+        success_url=reverse("client_detail", args=[client.pk]) + "#contacts",
+        render_form=lambda form, status: render(
+            request,
+            "intake/contact_form.html",
+            {"client": client, "contact": contact, "form": form},
+            status=status,
+        ),
+        once=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = selectors.client_get_for_user(user=user, pk=pk)
+    policy.require_client_action(user, "edit")
+    return _contact_form_page(
+        request,
+        client,
+        None,
+        lambda data, form: services.contact_create(client=client, by=user, **form.contact_fields()),
+        _("The contact is saved."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    user = request.user
+    client = selectors.client_get_for_user(user=user, pk=pk)
+    contact = selectors.contact_get_for_user(user=user, client=client, pk=contact_pk)
+    policy.require_client_action(user, "edit")
+    return _contact_form_page(
+        request,
+        client,
+        contact,
+        lambda data, form: services.contact_update(
+            contact=contact, by=user, expected_version=data["version"], **form.contact_fields()
+        ),
+        _("The contact is saved."),
     )

@@ -9,7 +9,7 @@ reader may not see. Whoever shows a referral records the read of a restricted ca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casebook.accounts.models import Desk, User
+from casebook.common.paging import PAGE_SIZE, Page, page_of
 from casebook.intake import policy as case_policy
 from casebook.intake.models import Case, CaseStatus, Confidentiality, ConsultationSession
 from casebook.referrals import policy
@@ -38,7 +39,6 @@ from casebook.referrals.selectors.reports import (
 
 RS = ReferralStatus
 LOOP_WINDOW = dt.timedelta(days=30)
-PAGE_SIZE = 50
 # What a referral's pages, rows and answers show of it, joined in with the referral itself.
 REFERRAL_JOINS = (
     "from_case__desk",
@@ -120,37 +120,15 @@ def overdue_referrals_for_desk(
     )
 
 
-@dataclass(frozen=True)
-class ReferralPage:
-    """One page of a referral list, as a screen shows it: each row carries `client_name`,
-    the client as the reader may see it."""
-
-    rows: list[Referral]
-    number: int
-    has_next: bool
-
-    def __iter__(self) -> Iterator[Referral]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
 def referral_page(
     *, user: User, referrals: QuerySet[Referral], number: int = 1, size: int = PAGE_SIZE
-) -> ReferralPage:
-    """Page `number` of `referrals` (a list read for `user`), `size` rows at the most; its
-    cost is one query whatever the page."""
-    number = max(number, 1)
-    start = (number - 1) * size
-    rows = list(referrals[start : start + size + 1])
-    for referral in rows:
+) -> Page:
+    """Page `number` of `referrals` (a list read for `user`), `size` rows at the most, each
+    row with `client_name`, the client as the reader may see it; one query whatever the page."""
+    page = page_of(referrals, number=number, size=size)
+    for referral in page:
         referral.client_name = policy.client_name_shown(user, referral)
-    return ReferralPage(rows=rows[:size], number=number, has_next=len(rows) > size)
+    return page
 
 
 def sessions_visible_through(*, user: User, referral: Referral) -> QuerySet[ConsultationSession]:
@@ -272,9 +250,9 @@ __all__ = [
     "REFERRAL_JOINS",
     "DeskMatrix",
     "DeskPairRow",
+    "Page",
     "PartnerRow",
     "ReferralFlags",
-    "ReferralPage",
     "active_partner_get",
     "desks_to_refer_to",
     "existing_open_case",

@@ -1,5 +1,5 @@
-"""Derived views of dispatch data: expert suggestions, the quota dashboard with its
-burn-down, and the monthly co-payment statement. Reads only, from raw records."""
+"""Derived reads of dispatch data: expert suggestions, the quota dashboard with its
+burn-down, and the monthly co-payment statement. Keyword-only, never writing."""
 
 from __future__ import annotations
 
@@ -12,23 +12,17 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.common.japanese import normalize_text
 from casebook.experts import policy, rules
-from casebook.experts.models import (
-    Dispatch,
-    DispatchProgram,
-    DispatchStatus,
-    DispatchVisit,
-    Expert,
-    SubQuota,
-)
+from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
+from casebook.experts.selectors.dispatches import dispatch_list_for_user
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
+    from casebook.experts.models import SubQuota
     from casebook.intake.models import Case
 
 RECENT_LOAD_DAYS = 90
@@ -56,8 +50,8 @@ def _serves(expert: Expert, municipality: str) -> bool:
 
 
 def suggest_experts(
-    case: Case,
     *,
+    case: Case,
     program: DispatchProgram | None = None,
     fiscal_year: int | None = None,
     limit: int = 8,
@@ -215,7 +209,7 @@ def _line(
     return QuotaLine(label, quota, counts.reserved, counts.used, projected, burn)
 
 
-def quota_dashboard(user: User, fiscal_year: int) -> list[QuotaLine]:
+def quota_dashboard(*, user: User, fiscal_year: int) -> list[QuotaLine]:
     if not policy.can_see_quota(user):
         return []
     today = min(timezone.localdate(), fiscal_year_bounds(fiscal_year)[1])
@@ -246,72 +240,15 @@ def quota_dashboard(user: User, fiscal_year: int) -> list[QuotaLine]:
     return lines
 
 
-def burn_down_svg(line: QuotaLine, fiscal_year: int, *, width: int = 320, height: int = 170) -> str:
-    """An inline SVG: remaining days at each month end (solid) against an even burn (dashed).
-
-    Server-rendered text: every value interpolated is a number, except the escaped title.
-    """
-    pad_left, pad_bottom, pad_top, pad_right = 44, 22, 10, 10
-    plot_w, plot_h = width - pad_left - pad_right, height - pad_top - pad_bottom
-    first, last = fiscal_year_bounds(fiscal_year)
-    span = (last - first).days or 1
-    values = [float(v) for _, v in line.burn_down]
-    top = float(line.quota) if line.quota is not None else max([*values, 1.0])
-    top = top or 1.0
-
-    def x(day: dt.date) -> float:
-        return pad_left + plot_w * (day - first).days / span
-
-    def y(value: float) -> float:
-        clipped = max(min(value, top), 0.0) if line.quota is not None else max(value, 0.0)
-        return pad_top + plot_h * (1 - clipped / top)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'style="width:100%;height:auto;max-width:{width}px" role="img" class="burn-down">',
-        f"<title>{escape(line.label)}</title>",
-        f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{pad_left + plot_w}" '
-        f'y2="{pad_top + plot_h}" stroke="#888"/>',
-        f'<line x1="{pad_left}" y1="{pad_top}" x2="{pad_left}" y2="{pad_top + plot_h}" '
-        'stroke="#888"/>',
-        f'<text x="{pad_left - 4}" y="{pad_top + 8}" font-size="10" text-anchor="end">'
-        f"{top:g}</text>",
-        f'<text x="{pad_left - 4}" y="{pad_top + plot_h}" font-size="10" '
-        'text-anchor="end">0</text>',
-    ]
-    if line.quota is not None:
-        parts.append(
-            f'<line x1="{x(first):.1f}" y1="{y(top):.1f}" x2="{x(last):.1f}" y2="{y(0):.1f}" '
-            'stroke="#aaa" stroke-dasharray="4 3"/>'
-        )
-    for month in range(12):
-        day = dt.date(
-            first.year + (first.month + month - 1) // 12, (first.month + month - 1) % 12 + 1, 1
-        )
-        parts.append(
-            f'<text x="{x(day) + 2:.1f}" y="{height - 6}" font-size="9">{day.month}</text>'
-        )
-    points = [(x(first), y(top if line.quota is not None else 0.0))]
-    points += [(x(day), y(float(value))) for day, value in line.burn_down]
-    path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-    parts.append(f'<polyline points="{path}" fill="none" stroke="#1f6feb" stroke-width="2"/>')
-    for px, py in points[1:]:
-        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="#1f6feb"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 # Co-payment statement ---------------------------------------------------------------------
 
 
-def copay_rows(user: User, year: int, month: int) -> list[dict[str, object]]:
+def copay_rows(*, user: User, year: int, month: int) -> list[dict[str, object]]:
     """Dispatches finished (completed or cancelled with days used) in the month."""
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    from casebook.experts.selectors import dispatch_list_for_user
-
     finished = (
-        dispatch_list_for_user(user)
+        dispatch_list_for_user(user=user)
         .filter(
             Q(
                 status__in=(DispatchStatus.COMPLETED, DispatchStatus.CLOSED),

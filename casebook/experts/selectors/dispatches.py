@@ -1,0 +1,162 @@
+"""Reads of dispatches and their visits, keyword-only, filtered by the experts policy, never
+writing. Whoever shows a dispatch of a restricted case records the read with
+`intake.services.access_log_record` (docs/architecture.md, "The access log")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casebook.accounts.models import Desk
+from casebook.experts import policy, rules
+from casebook.experts.models import (
+    Dispatch,
+    DispatchProgram,
+    DispatchStatus,
+    DispatchVisit,
+)
+from casebook.intake import policy as case_policy
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.intake.models import Case
+
+# What a dispatch's pages, rows and answers show of it, joined in with the dispatch itself.
+DISPATCH_JOINS = (
+    "case",
+    "case__client",
+    "case__desk",
+    "program",
+    "program__desk",
+    "sub_quota",
+    "expert",
+)
+VISIT_JOINS = ("dispatch", "dispatch__case", "dispatch__case__client", "expert")
+
+
+def dispatch_list_for_user(*, user: User) -> QuerySet[Dispatch]:
+    """The dispatches `user` may see, newest first."""
+    return (
+        policy.dispatches_visible_to(user)
+        .select_related(*DISPATCH_JOINS)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def dispatch_get_for_user(*, user: User, pk: int) -> Dispatch:
+    """The dispatch if `user` may see it, else 404; noted with `case_visible`, whether `user`
+    may see its case file (what the policy offers on the page reads it)."""
+    visible_case = case_policy.cases_visible_to(user).filter(pk=OuterRef("case_id"))
+    try:
+        return (
+            dispatch_list_for_user(user=user).annotate(case_visible=Exists(visible_case)).get(pk=pk)
+        )
+    except (Dispatch.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such dispatch") from None
+
+
+def dispatches_of_case_for_user(*, user: User, case: Case) -> QuerySet[Dispatch]:
+    return dispatch_list_for_user(user=user).filter(case=case)
+
+
+def visit_list_for_user(*, user: User) -> QuerySet[DispatchVisit]:
+    return DispatchVisit.objects.filter(
+        dispatch__in=policy.dispatches_visible_to(user).values("pk")
+    ).select_related(*VISIT_JOINS)
+
+
+def visit_get_for_user(*, user: User, pk: int) -> DispatchVisit:
+    try:
+        return visit_list_for_user(user=user).get(pk=pk)
+    except (DispatchVisit.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such visit") from None
+
+
+def pending_requests_for_user(*, user: User) -> QuerySet[Dispatch]:
+    """Requests waiting for a decision the user may take (program desk coordinator, manager)."""
+    queryset = dispatch_list_for_user(user=user).filter(status=DispatchStatus.REQUESTED)
+    if policy.decides_for_every_program(user):
+        return queryset
+    return queryset.filter(program__desk_id__in=policy.program_desk_ids(user))
+
+
+def program_desks_for_user(*, user: User) -> list[Desk]:
+    """The desks running a dispatch program whose requests `user` decides."""
+    desks = Desk.objects.filter(pk__in=DispatchProgram.objects.values("desk_id")).order_by("pk")
+    if policy.decides_for_every_program(user):
+        return list(desks)
+    return list(desks.filter(pk__in=policy.program_desk_ids(user)))
+
+
+def open_dispatch_blocker(case: Case) -> str | None:
+    """Registered as a close blocker: a case with an open dispatch cannot close."""
+    open_ids = list(
+        Dispatch.objects.filter(case_id=case.pk, status__in=rules.OPEN).values_list("pk", flat=True)
+    )
+    if not open_ids:
+        return None
+    return _("expert dispatch %(ids)s is still open: complete or cancel it first") % {
+        "ids": ", ".join(f"#{pk}" for pk in open_ids)
+    }
+
+
+# Late reports -----------------------------------------------------------------------------
+
+
+def _desk_dispatches(user: User, desk: Desk) -> QuerySet[Dispatch]:
+    return policy.dispatches_visible_to(user).filter(program__desk=desk)
+
+
+def late_visit_reports_for_desk(
+    *, user: User, desk: Desk, today: dt.date | None = None
+) -> list[DispatchVisit]:
+    """Visits of the desk's programs whose report is more than 5 business days overdue
+    (unfiled and past the deadline), oldest first; each carries `.report_due`."""
+    today = today or timezone.localdate()
+    candidates = (
+        DispatchVisit.objects.filter(
+            dispatch__in=_desk_dispatches(user, desk).values("pk"),
+            dispatch__status__in=rules.REPORTED_VISITS,
+            report_filed_at__isnull=True,
+            date__lt=today,
+        )
+        .select_related(*VISIT_JOINS)
+        .order_by("date", "id")
+    )
+    late = []
+    for visit in candidates:
+        visit.report_due = rules.visit_report_due(visit)
+        if visit.report_due < today:
+            late.append(visit)
+    return late
+
+
+def late_final_reports_for_desk(
+    *, user: User, desk: Desk, today: dt.date | None = None
+) -> list[Dispatch]:
+    """Dispatches whose final report is more than 7 days after their last visit."""
+    today = today or timezone.localdate()
+    late = []
+    dispatches = (
+        _desk_dispatches(user, desk)
+        .filter(
+            status__in=(DispatchStatus.SCHEDULED, DispatchStatus.COMPLETED),
+            final_report_at__isnull=True,
+        )
+        .select_related("case", "case__client", "expert")
+        .prefetch_related("visits")
+    )
+    for dispatch in dispatches:
+        visits = list(dispatch.visits.all())
+        if not visits or any(v.date > today for v in visits):
+            continue
+        last = max(v.date for v in visits)
+        dispatch.final_report_due = rules.final_report_due(last)
+        if dispatch.final_report_due < today:
+            late.append(dispatch)
+    return late
