@@ -81,9 +81,9 @@ def test_an_expert_does_not_see_a_dispatch_before_its_approval(cast, setting, st
     setting.expert.user = login
     setting.expert.save(update_fields=["user"])
     pending = DispatchFactory(program=setting.program, expert=setting.expert, status=state)
-    assert list(selectors.dispatch_list_for_user(login)) == []
+    assert list(selectors.dispatch_list_for_user(user=login)) == []
     with pytest.raises(Http404):
-        selectors.dispatch_get_for_user(login, pending.pk)
+        selectors.dispatch_get_for_user(user=login, pk=pending.pk)
 
 
 def test_an_expert_sees_the_dispatch_once_approved_on_every_path(
