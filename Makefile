@@ -32,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 migrate: install
-	$(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py migrate --no-input
 
 # The demo (and its shared-password logins) is for a development machine: DEBUG on.
 seed: migrate
@@ -41,7 +41,7 @@ seed: migrate
 # The web server and the scheduler of the reminders and e-mails (manage.py run_jobs) run
 # side by side; stopping make (Ctrl+C) stops both.
 run: seed
-	$(PY) manage.py collectstatic --no-input >/dev/null
+	DEBUG=1 $(PY) manage.py collectstatic --no-input >/dev/null
 	@echo "casebook is serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	@DEBUG=1 CASEBOOK_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py run_jobs & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT INT TERM; \
@@ -59,12 +59,12 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 check: install
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py check
 
 # Rebuild every compiled catalogue (.mo) from its .po: after editing or merging translations.
 messages: install
-	$(PY) manage.py compilemessages --ignore='.venv' >/dev/null
+	DEBUG=1 $(PY) manage.py compilemessages --ignore='.venv' >/dev/null
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

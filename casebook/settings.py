@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +15,16 @@ from casebook.env import env_bool, env_int, env_list, env_str, env_time
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
-# The fallback key is prefixed "django-insecure-" so `manage.py check --deploy` flags it.
-SECRET_KEY = env_str("SECRET_KEY", "django-insecure-casebook-development-key")
+# Without DEBUG casebook refuses to start on a missing key rather than sign sessions with a
+# key anyone can read here (docs/security.md, finding 11).
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)"
+        )
+    SECRET_KEY = "django-insecure-casebook-development-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -28,12 +38,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
     "channels",
+    "axes",
     "casebook.accounts",
     "casebook.satellites",
     "casebook.intake",
@@ -57,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casebook.urls"
@@ -117,6 +129,26 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Password guessing (docs/security.md, finding 5): django-axes counts failed logins per user
+# name in the database, for the web login and the API's token exchange alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+CASEBOOK_LOGIN_FAILURE_LIMIT = env_int("CASEBOOK_LOGIN_FAILURE_LIMIT", 10)
+CASEBOOK_LOGIN_COOLOFF_MINUTES = env_int("CASEBOOK_LOGIN_COOLOFF_MINUTES", 15)
+# How many reverse proxies in front of casebook append to X-Forwarded-For (0: none, the
+# header is ignored). Only their entries are believed.
+CASEBOOK_TRUSTED_PROXY_COUNT = env_int("CASEBOOK_TRUSTED_PROXY_COUNT", 0)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = CASEBOOK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=CASEBOOK_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command's output
+AXES_CLIENT_IP_CALLABLE = "casebook.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "casebook.accounts.lockout.lockout_response"
+AXES_IPWARE_PROXY_COUNT = CASEBOOK_TRUSTED_PROXY_COUNT
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -146,12 +178,26 @@ SECURE_CSP = {
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
-    "connect-src": [CSP.SELF, "ws:", "wss:"],
+    # 'self' covers this host's own ws:/wss: sockets; no other host is reached.
+    "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS unless DEBUG (HTTPS=0 only for a plain-HTTP run on one machine): secure
+# cookies, a redirect to https and HSTS (docs/security.md, finding 11).
+HTTPS = env_bool("HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Entering the browsers' preload list binds every subdomain for months: the organisation
+# decides that (SECURE_HSTS_PRELOAD), so the check that asks for it stays silent. axes.W006
+# asks to lock out addresses too: the staff of a satellite office share one address behind its
+# router, and one mistyped password there must not lock out the office; locking the user name
+# is what stops guessing, and no header or cookie changes it.
+SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 )
@@ -181,7 +227,7 @@ CASEBOOK_SITE_URL = env_str("CASEBOOK_SITE_URL", "http://127.0.0.1:8000")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated API call answers 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "casebook.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -190,6 +236,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "casebook.api.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "casebook.api.pagination.CasebookCursorPagination",
     "PAGE_SIZE": 50,
+    # The throttles' client address: only the trusted proxies' X-Forwarded-For entries.
+    "NUM_PROXIES": CASEBOOK_TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -197,10 +245,25 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Consultation cases, clients, sessions, referrals and expert dispatch.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The description and its docs are for logged-in staff and integrations only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # One name per choice set wherever its field appears (`check --deploy` stays clean).
+    "ENUM_NAME_OVERRIDES": {
+        "ClosureReasonEnum": "casebook.intake.models.ClosureReason",
+        "ClientKindEnum": "casebook.intake.models.ClientKind",
+        "ReferralKindEnum": "casebook.referrals.models.ReferralKind",
+        "PartnerKindEnum": "casebook.referrals.models.PartnerKind",
+        "OfficeKindEnum": "casebook.satellites.models.OfficeKind",
+        "ActivityKindEnum": "casebook.reports.models.ActivityKind",
+        "ScheduleExceptionKindEnum": "casebook.satellites.models.ExceptionKind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# How long an API token lives, in days (docs/security.md, finding 8).
+CASEBOOK_API_TOKEN_DAYS = env_int("CASEBOOK_API_TOKEN_DAYS", 90)
 
 # The organisation's own closed days (年末年始), on top of Japanese public holidays.
 CASEBOOK_CLOSED_DAYS = env_list(

@@ -16,7 +16,6 @@ from django.db import connection
 from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casebook.accounts.models import DeskRole
@@ -27,6 +26,7 @@ from tests.factories import (
     ExpertFactory,
     PartnerFactory,
     ProgramFactory,
+    api_token,
     case_in_state,
     member,
     refer_external,
@@ -108,7 +108,7 @@ def test_the_case_page_of_a_busy_case_stays_within_its_query_budget(cast, busy_c
 
 def test_a_case_patch_stays_within_its_query_budget(cast, busy_case):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.counselor).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(cast.counselor)}")
     count, response = _count(
         lambda: api.patch(
             f"/api/v1/cases/{busy_case.pk}/",
@@ -146,6 +146,38 @@ def test_the_desk_board_costs_the_same_for_3_cases_and_30(cast):
     many = _board_queries(web, 30)
     print(f"desk board: {few} queries with 3 cases, {many} with 30")
     assert few == many
+
+
+def _with_tokens(user, how_many: int) -> str:
+    keys = [api_token(user) for _ in range(how_many)]
+    return keys[-1]
+
+
+@pytest.mark.parametrize("how_many", [3, 30])
+def test_the_api_tokens_page_costs_the_same_for_3_tokens_and_30(cast, how_many):
+    _with_tokens(cast.counselor, how_many)
+    web = WebClient()
+    web.force_login(cast.counselor)
+    count, response = _count(lambda: web.get("/accounts/tokens/"))
+    assert response.status_code == 200
+    print(f"tokens page with {how_many} tokens: {count} queries")
+    assert count <= 6
+
+
+@pytest.mark.parametrize("how_many", [3, 30])
+def test_the_api_token_list_and_a_revoke_stay_within_their_budgets(cast, how_many):
+    key = _with_tokens(cast.counselor, how_many)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    count, response = _count(lambda: api.get("/api/v1/tokens/"))
+    assert response.status_code == 200 and len(response.json()["results"]) == how_many
+    print(f"token list with {how_many} tokens: {count} queries")
+    assert count <= 3
+    first = response.json()["results"][-1]["id"]
+    count, response = _count(lambda: api.post(f"/api/v1/tokens/{first}/revoke/"))
+    assert response.status_code == 200
+    print(f"token revoke: {count} queries")
+    assert count <= 6
 
 
 # --- the correction screens and endpoints -----------------------------------------------------
@@ -216,7 +248,7 @@ def test_the_correction_endpoints_stay_within_their_query_budgets(cast, busy_cli
     services.ip_details_update(case=ip_case, by=ip_lead, rights_sought=["patent"])
     contact = busy_client.contacts.order_by("pk").last()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ip_lead).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(ip_lead)}")
     calls = {
         "GET contacts": lambda: api.get(f"/api/v1/clients/{busy_client.pk}/contacts/"),
         "POST a contact": lambda: api.post(

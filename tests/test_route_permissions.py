@@ -24,6 +24,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from casebook.accounts.models import DeskRole, User
+from casebook.api.services import token_issue
 from casebook.exits.models import ExitPlan, Milestone
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import ClientContact
@@ -44,6 +45,7 @@ from tests.factories import (
     desk,
     member,
     refer_internal,
+    response_bytes,
 )
 
 DESKS = ("yorozu", "ip", "subcontract", "trade", "dispatch", "matching")
@@ -58,8 +60,6 @@ PUBLIC = {
     "experts:feed": "calendar apps fetch an expert's iCal feed without a session; the token "
     "in the URL is the secret, and an unknown token answers 404",
     "api-token": "exchanging a username and password for an API token",
-    "api-schema": "the API's description: it names no data",
-    "api-docs": "the offline documentation of that description",
     "notifications:unsubscribe": "the digest's unsubscribe link is opened from a mail, without "
     "a session; its signed token names the login, and a bad token changes nothing",
     "satellites:public_offices": "the public booking form: the satellite offices",
@@ -191,6 +191,10 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
     "notification-read": {"pk": "notification"},
+    # API tokens: only their owner reaches them
+    "token_revoke": {"pk": "token"},
+    "token-detail": {"pk": "token"},
+    "token-revoke": {"pk": "token"},
 }
 
 # Kinds some strangers may read by design, and why; everything else answers them 404.
@@ -360,6 +364,7 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             "conflict": [ConflictDeclarationFactory(expert=other_expert)],
             "program": [program],
             "partner": [PartnerFactory()],
+            "token": [token_issue(user=lead)[0]],
             "notification": [
                 Notification.objects.create(
                     recipient=lead, kind="updated", subject_type="intake.case", subject_id=normal.pk
@@ -436,7 +441,7 @@ def _assert_lists_hide_the_secret(client: WebClient, login: str) -> None:
         response = _ask(client, route, url)
         if response.status_code >= 500:
             failures.append(f"{route.label}: {response.status_code}")
-        elif SECRET in response.content.decode(errors="replace"):
+        elif SECRET in response_bytes(response).decode(errors="replace"):
             failures.append(f"{route.label}: shows {SECRET}")
     assert not failures, f"{login}:\n" + "\n".join(failures)
 

@@ -1,4 +1,4 @@
-"""Web routes of sign-in and the password."""
+"""Web routes of sign-in, the password and the user's own API tokens."""
 
 from __future__ import annotations
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

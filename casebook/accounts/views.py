@@ -1,9 +1,22 @@
-"""Log in, log out and change the password: Django's auth views with casebook's templates."""
+"""Log in, log out and change the password: Django's auth views with casebook's templates;
+the user's own API tokens, listed and revoked."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from casebook.api import selectors as token_selectors
+from casebook.api import services as token_services
+from casebook.common.web import page_view
+
+TOKENS_PER_PAGE = 50
 
 
 class LoginView(auth_views.LoginView):
@@ -22,3 +35,21 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "registration/password_change_done.html"
+
+
+@require_GET
+@page_view
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens, newest first, paged; each live one can be revoked."""
+    tokens = token_selectors.token_list_for_user(user=request.user)
+    page = Paginator(tokens, TOKENS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "registration/tokens.html", {"page": page})
+
+
+@require_POST
+@page_view
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = token_selectors.token_get_for_user(user=request.user, pk=pk)
+    token_services.token_revoke(token=token, by=request.user)
+    messages.success(request, _("The API token %(prefix)s… is revoked.") % {"prefix": token.prefix})
+    return redirect("token_list")

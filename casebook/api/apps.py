@@ -8,3 +8,8 @@ class ApiConfig(AppConfig):
     name = "casebook.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from casebook.api import signals
+
+        signals.connect()

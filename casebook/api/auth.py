@@ -1,4 +1,5 @@
-"""`POST /api/v1/auth/token/ {username, password} -> {token}` for integrations."""
+"""`POST /api/v1/auth/token/ {username, password} -> {token, expires_at}` for integrations
+(docs/security.md, findings 5 and 8); casebook/api/authentication.py accepts the tokens."""
 
 from __future__ import annotations
 
@@ -8,24 +9,26 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from casebook.api import services
 from casebook.api.serializers import TokenRequestSerializer, TokenResponseSerializer
 
 
 class TokenRateThrottle(AnonRateThrottle):
-    """Password guessing is slowed per client address."""
+    """Requests are slowed per client address (only trusted proxies' X-Forwarded-For entries
+    count, REST_FRAMEWORK["NUM_PROXIES"]); guessing one login's password is stopped per user
+    name by django-axes (casebook/accounts/lockout.py)."""
 
     scope = "token"
     THROTTLE_RATES = {"token": "30/min"}
 
 
 class TokenView(APIView):
-    """Exchange a username and password for the user's API token (created on first use)."""
+    """Exchange a username and password for a new API token, shown this once."""
 
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
@@ -55,5 +58,5 @@ class TokenView(APIView):
                     ]
                 }
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = services.token_issue(user=user)
+        return Response({"token": key, "expires_at": token.expires_at})

@@ -12,9 +12,11 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import DefaultRouter
 
 from casebook.accounts import api as accounts_api
+from casebook.api import tokens as api_tokens
 from casebook.api.auth import TokenView
 from casebook.api.exceptions import error_body
 from casebook.exits import api as exits_api
@@ -26,6 +28,7 @@ from casebook.reports import api as reports_api
 from casebook.satellites import api as satellites_api
 
 APP_APIS = (
+    api_tokens,
     accounts_api,
     satellites_api,
     intake_api,
@@ -50,6 +53,13 @@ for app_api in APP_APIS:
     extra_v1_urls += list(getattr(app_api, "urlpatterns", []))
 
 
+class LoggedInDocsView(SpectacularSwaggerView):
+    """The offline Swagger UI, for logins only (docs/security.md, finding 11); its refusal is
+    an API error like any other (JSON, 401)."""
+
+    renderer_classes = [*SpectacularSwaggerView.renderer_classes, JSONRenderer]
+
+
 @csrf_exempt
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Any other path under /api/ answers 404 in the API's error shape, never an HTML page."""
@@ -61,6 +71,6 @@ urlpatterns = [
     path("v1/", include(extra_v1_urls)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", LoggedInDocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^(?P<rest>[\s\S]*)$", api_not_found),
 ]

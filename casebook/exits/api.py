@@ -110,7 +110,7 @@ class MilestoneUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class CompleteSerializer(serializers.Serializer):
+class MilestoneCompleteSerializer(serializers.Serializer):
     completed_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -203,7 +203,7 @@ class MilestoneViewSet(ServiceUpdateMixin, ReadViewSet):
             milestone=obj, by=self.request.user, expected_version=expected_version, **_owner(data)
         )
 
-    @transition(CompleteSerializer, MilestoneSerializer)
+    @transition(MilestoneCompleteSerializer, MilestoneSerializer)
     def complete(self, milestone: Milestone, data: dict[str, Any], expected_version: int | None):
         """Mark the milestone done (today unless `completed_on` says when)."""
         return services.milestone_complete(

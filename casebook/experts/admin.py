@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.common.admin import PolicyScopedMixin
+from casebook.experts import policy
 from casebook.experts.models import (
     ConflictDeclaration,
     Dispatch,
@@ -59,7 +61,8 @@ class VisitInline(admin.TabularInline):
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(SimpleHistoryAdmin):
+class DispatchAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+    scope = staticmethod(policy.dispatches_visible_to)
     list_display = ("id", "case", "program", "expert", "status", "approved_days", "used_days")
     list_filter = ("status", "program__fiscal_year", "program")
     search_fields = ("case__number", "expert__name", "case__client__name")

@@ -106,20 +106,37 @@ def decides_for_every_program(user: User) -> bool:
     return user.org_role == OrgRole.MANAGER
 
 
+def _expert_states() -> tuple[str, ...]:
+    """The states in which the dispatched expert sees a dispatch: from its approval on. A
+    draft, a pending request or a rejected one (client, address, declared competitors) stays
+    with the staff until the conflict check and the approval passed (docs/security.md,
+    finding 4)."""
+    from casebook.experts.models import DispatchStatus
+
+    return (
+        DispatchStatus.APPROVED,
+        DispatchStatus.SCHEDULED,
+        DispatchStatus.COMPLETED,
+        DispatchStatus.CLOSED,
+    )
+
+
 def visible_dispatches_q(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if hasattr(user, "_casebook_expert"):
         expert = user._casebook_expert
         if expert is not None:
-            return Q(expert_id=expert.pk)
+            return Q(expert_id=expert.pk, status__in=_expert_states())
         return _staff_dispatches_q(user)
     from casebook.experts.models import Expert
 
     # Whether the login is an expert's is asked inside the same query: a staff page that lists
     # dispatches costs no query of its own for it.
     is_expert = Exists(Expert.objects.filter(user_id=user.pk))
-    return Q(expert__user_id=user.pk) | (~Q(is_expert) & _staff_dispatches_q(user))
+    return Q(expert__user_id=user.pk, status__in=_expert_states()) | (
+        ~Q(is_expert) & _staff_dispatches_q(user)
+    )
 
 
 def _staff_dispatches_q(user: User) -> Q:
@@ -140,6 +157,11 @@ def dispatches_visible_to(user: User, queryset: QuerySet[Dispatch] | None = None
 
     base = Dispatch.objects.all() if queryset is None else queryset
     return base.filter(visible_dispatches_q(user))
+
+
+def can_see_dispatch(user: User, dispatch: Dispatch) -> bool:
+    """May `user` see `dispatch` at all (and so be told its client in a conflict message)?"""
+    return dispatches_visible_to(user).filter(pk=dispatch.pk).exists()
 
 
 def _held(user: User, dispatch: Dispatch) -> set[str]:

@@ -5,6 +5,7 @@ dispatch"). Who may do what is the policy's (`experts.policy`); nothing here wri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -246,8 +247,14 @@ def conflicts_for(
     competitors: list[str] | tuple[str, ...] = (),
     *,
     exclude_dispatch: int | None = None,
+    may_name: Callable[[Dispatch], bool] | None = None,
 ) -> list[str]:
-    """Why dispatching `expert` to `case`'s client is a conflict of interest (empty: none)."""
+    """Why dispatching `expert` to `case`'s client is a conflict of interest (empty: none).
+
+    Another engagement of a patent attorney is named (its client, its number) only when
+    `may_name(dispatch)` says the reader may see that dispatch (`experts.policy`); otherwise
+    it is "a conflict with another engagement" (docs/security.md, finding 3).
+    """
     client = case.client
     if client is None:
         return []
@@ -293,12 +300,17 @@ def conflicts_for(
             rivals = (client_keys & their_competitors) or (
                 _client_keys(other_client) & competitor_keys
             )
-            if shared or rivals:
+            if (shared or rivals) and may_name is not None and may_name(other):
                 found.append(
                     _(
                         "patent attorney %(expert)s is already dispatched to %(other)s "
                         "(dispatch #%(id)s), whose case shares a declared competitor"
                     )
                     % {"expert": expert.name, "other": other_client.name, "id": other.pk}
+                )
+            elif shared or rivals:
+                found.append(
+                    _("patent attorney %(expert)s: a conflict with another engagement")
+                    % {"expert": expert.name}
                 )
     return found

@@ -7,11 +7,12 @@ from itertools import pairwise
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.common.admin import PolicyScopedMixin
 from casebook.intake import policy
 from casebook.intake.models import (
     AccessLog,
@@ -59,15 +60,18 @@ class TransitionInline(admin.TabularInline):
     can_delete = False
 
 
-class PolicyFilteredAdmin(SimpleHistoryAdmin):
+def case_scope(case_path: str) -> Any:
+    """The admin scope of a model reached from a case by `case_path`: the visible cases'."""
+
+    def scope(user: Any, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**{f"{case_path}__in": policy.cases_visible_to(user)})
+
+    return staticmethod(scope)
+
+
+class PolicyFilteredAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
     # The many-to-many sets the model's history rows record (casebook/common/history.py).
     history_sets: tuple[str, ...] = ()
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{f"{self.case_path}__in": policy.cases_visible_to(request.user)})
 
     def set_history_delta_changes(
         self, request: HttpRequest, historical_records: Any, foreign_keys_are_objs: bool = True
@@ -102,7 +106,7 @@ class IpInline(admin.StackedInline):
 
 @admin.register(Case)
 class CaseAdmin(PolicyFilteredAdmin):
-    case_path = "pk"
+    scope = case_scope("pk")
     history_sets = ("topics", "co_counselors")
     list_display = ("number", "title", "desk", "status", "confidentiality", "lead_counselor")
     list_filter = ("desk", "status", "confidentiality", "priority", "intake_channel")
@@ -125,7 +129,7 @@ class CaseAdmin(PolicyFilteredAdmin):
 
 @admin.register(ConsultationSession)
 class SessionAdmin(PolicyFilteredAdmin):
-    case_path = "case"
+    scope = case_scope("case")
     history_sets = ("counselors", "topics")
     list_display = ("case", "started_at", "duration_minutes", "mode")
     list_filter = ("mode",)
@@ -138,8 +142,17 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "sort_order")
 
 
+def _outcome_scope(user: Any, queryset: QuerySet) -> QuerySet:
+    """An outcome tied to a case follows the case; one without a case follows its client."""
+    return queryset.filter(
+        Q(case__in=policy.cases_visible_to(user))
+        | Q(case__isnull=True, client__cases__in=policy.cases_visible_to(user))
+    ).distinct()
+
+
 @admin.register(ClientOutcome)
-class ClientOutcomeAdmin(SimpleHistoryAdmin):
+class ClientOutcomeAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+    scope = staticmethod(_outcome_scope)
     list_display = ("client", "reported_on", "sales_yen", "employees", "value_added_yen")
     raw_id_fields = ("client", "case")
 
@@ -154,7 +167,8 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(SessionAmendment)
-class SessionAmendmentAdmin(admin.ModelAdmin):
+class SessionAmendmentAdmin(PolicyScopedMixin, admin.ModelAdmin):
+    scope = case_scope("session__case")
     list_display = ("session", "by", "at", "reason")
     readonly_fields = ("session", "by", "at", "reason", "changes")
 

@@ -185,8 +185,30 @@ class CaseConsumer(LiveConsumer):
         )
         await self.channel_layer.group_send(case_group(self.case_id), {"type": "presence.changed"})
 
+    async def still_watching(self) -> bool:
+        """The user is still logged in and may still see the case: asked again on every
+        message and every presence update, so a page left open after a logout, a
+        deactivation or a lost access stops at once (docs/security.md, finding 9)."""
+        user = await self.viewer()
+        if user is None:
+            return False
+        snapshot = await database_sync_to_async(live_reads.case_snapshot_for_user)(
+            user=user, case_id=self.case_id
+        )
+        if snapshot is None:
+            await self.send_json({"type": "gone"})
+            await self.shut(CLOSE_NOT_FOUND)
+            return False
+        return True
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or self.store is None:
+            return
+        if content.get("type") == "ping":
+            # The pong tells nothing about the case: it goes first, so that a slow re-check
+            # never makes a live page think its socket died.
+            await self.send_json({"type": "pong"})
+        if content.get("type") in ("editing", "ping") and not await self.still_watching():
             return
         if content.get("type") == "editing":
             self.editing = bool(content.get("editing"))
@@ -197,11 +219,10 @@ class CaseConsumer(LiveConsumer):
                 self.channel_name,
                 PresenceEntry(user_id=self.user_id, name=self.name, editing=self.editing),
             )
-            await self.send_json({"type": "pong"})
             await self.presence_changed({})
 
     async def presence_changed(self, event: dict) -> None:
-        if self.store is None:
+        if self.store is None or not await self.still_watching():
             return
         entries = await self.store.present(self.case_id)
         people = people_present(entries, except_user_id=self.user_id)

@@ -273,6 +273,33 @@ def require(user: User, action: Action, case: Case) -> None:
         raise ActionNotPermitted(str(RULES[action]))
 
 
+# How confidential a case is, in order: a merge never moves sessions to a less confidential case.
+CONFIDENTIALITY_RANK = {
+    Confidentiality.NORMAL: 0,
+    Confidentiality.CONFIDENTIAL: 1,
+    Confidentiality.RESTRICTED: 2,
+}
+
+
+def merge_refusal(user: User, duplicate: Case, survivor: Case) -> tuple[str, str] | None:
+    """Why `duplicate`'s sessions may not move to `survivor` as `user` closes it as a
+    duplicate — `(code, message)` — or None when they may (docs/security.md, finding 1).
+
+    The sessions keep their desk and at least their confidentiality, and land only where
+    `user` may log sessions: merging never shows a session to someone who could not read it.
+    """
+    if survivor.client_id != duplicate.client_id:
+        return "client", str(_("the surviving case is of another client"))
+    if survivor.desk_id != duplicate.desk_id:
+        return "desk", str(_("the surviving case is of another desk"))
+    rank = CONFIDENTIALITY_RANK
+    if rank[survivor.confidentiality] < rank[duplicate.confidentiality]:
+        return "confidentiality", str(_("the surviving case is less confidential"))
+    if not (can_see_case(user, survivor) and can(user, Action.LOG_SESSION, survivor)):
+        return "log_session", str(_("you may not log sessions on the surviving case"))
+    return None
+
+
 def allowed_actions(user: User, case: Case) -> set[Action]:
     """The actions `user`'s roles allow on `case`, whatever state it is in."""
     held = _grants_held(user, case)

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.common.admin import PolicyScopedMixin
 from casebook.referrals.models import Partner, Referral
+from casebook.referrals.policy import visible_referrals_q
 
 
 @admin.register(Partner)
@@ -17,8 +19,10 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(SimpleHistoryAdmin):
+class ReferralAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
     """Read-only: referrals change only through their actions, which keep the rules."""
+
+    scope = staticmethod(lambda user, queryset: queryset.filter(visible_referrals_q(user)))
 
     list_display = ("id", "kind", "from_case", "to_desk", "to_partner", "status", "due_on")
     list_filter = ("kind", "status", "to_desk", "to_partner__kind")

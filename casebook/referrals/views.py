@@ -4,8 +4,6 @@ answer through `common.web.form_action`."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casebook.accounts.models import User
 from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
 from casebook.common.errors import TransitionNotAllowed
+from casebook.common.exports import csv_response
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
 from casebook.common.paging import page_number
 from casebook.common.web import form_action, page_view
@@ -367,17 +366,12 @@ PARTNER_COLUMNS: tuple[Column, ...] = (
 
 
 def _csv_response(filename: str, columns: tuple[Column, ...], rows: list[Any]) -> HttpResponse:
-    """`rows` as CSV, one column per `columns`, in UTF-8 with a BOM so that Excel opens the
-    Japanese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(header) for header, _value in columns])
-    writer.writerows([value(row) for _header, value in columns] for row in rows)
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    """`rows` as CSV, one column per `columns` (the shared writer: no cell runs as a formula)."""
+    return csv_response(
+        filename,
+        [header for header, _value in columns],
+        ([value(row) for _header, value in columns] for row in rows),
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_GET

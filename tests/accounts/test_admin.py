@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from casebook.accounts.models import OrgRole
-from tests.factories import PASSWORD, UserFactory, case_in_state
+from tests.factories import UserFactory, case_in_state
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -15,7 +15,7 @@ def admin_client(client, db):
     user = UserFactory(
         username="sysadmin", org_role=OrgRole.ADMIN, is_staff=True, is_superuser=True
     )
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

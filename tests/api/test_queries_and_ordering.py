@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import DeskRole
 from casebook.intake.models import Case, ConsultationSession, Topic
-from tests.factories import CaseFactory, ClientFactory, SessionFactory, desk, member
+from tests.factories import CaseFactory, ClientFactory, SessionFactory, api_token, desk, member
 
 
 @pytest.fixture
@@ -52,11 +52,10 @@ def many_cases(cast):
 @pytest.fixture
 def token_api(cast):
     """A client that authenticates each request by token, as an integration would."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.counselor).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(cast.counselor)}")
     return api
 
 

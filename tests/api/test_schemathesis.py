@@ -13,7 +13,6 @@ from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -23,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from casebook.intake import services
-from tests.factories import ClientFactory, desk
+from tests.factories import ClientFactory, api_token, desk
 
 CHECKS = [
     not_a_server_error,
@@ -41,9 +40,10 @@ def _schema_document() -> dict:
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def _schema() -> schemathesis.schemas.BaseSchema:
-    """The live schema, as the app serves it at /api/schema/, bound to the WSGI app."""
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+def _schema(headers: dict[str, str]) -> schemathesis.schemas.BaseSchema:
+    """The live schema, as the app serves it at /api/schema/ (to a login), bound to the WSGI
+    app."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), headers=headers)
     assert set(schema.raw_schema["paths"]) == set(_schema_document()["paths"])
     return schema
 
@@ -108,9 +108,9 @@ def test_generated_requests_never_get_a_server_error_and_every_answer_matches_th
     cast, resource, mode
 ):
     _some_data(cast)
-    token = Token.objects.create(user=cast.coordinator)
-    schema = _schema()
-    headers = {"Authorization": f"Token {token.key}"}
+    token = api_token(cast.coordinator)
+    headers = {"Authorization": f"Token {token}"}
+    schema = _schema(headers)
     operations = [
         operation
         for operation in (result.ok() for result in schema.get_all_operations())

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client as WebClient
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from casebook.accounts.models import DeskRole
+from casebook.api.services import token_issue
 from casebook.intake.models import AccessLog
 from tests.factories import (
     ClientFactory,
@@ -26,6 +26,7 @@ from tests.factories import (
     member,
     on_exit_track,
     refer_internal,
+    response_bytes,
 )
 from tests.test_route_permissions import DESKS, PUBLIC, ROUTES, Route, _ask
 
@@ -103,7 +104,7 @@ def _requests(case, referral, plan) -> Iterator[tuple[Route, str]]:
 
 
 def _api(user) -> WebClient:
-    client = WebClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client = WebClient(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
     return client
 
 
@@ -121,8 +122,7 @@ def _leaks(user, case, referral, plan, *, client_is_theirs: bool) -> list[str]:
         if response.status_code >= 500:
             found.append(f"{route.label} {url}: {response.status_code}")
             continue
-        raw = b"".join(response.streaming_content) if response.streaming else response.content
-        body = raw.decode(errors="replace")
+        body = response_bytes(response).decode(errors="replace")
         secrets = [case.number, TITLE]
         if route.name not in CLIENT_REGISTER and not client_is_theirs:
             secrets.append(CLIENT)

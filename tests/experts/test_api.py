@@ -160,6 +160,7 @@ def test_an_expert_login_lists_only_their_own_dispatches(cast, setting, requeste
     setting.expert.user = login
     setting.expert.save(update_fields=["user"])
     other = DispatchFactory(program=setting.program)
+    services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
     listed = _api(login).get("/api/v1/dispatches/").json()
     assert [row["id"] for row in listed["results"]] == [requested.pk]
     assert _api(login).get(f"/api/v1/dispatches/{other.pk}/").status_code == 404

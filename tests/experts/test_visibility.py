@@ -15,7 +15,8 @@ def test_an_expert_login_sees_only_their_own_dispatches(cast, setting, requested
     login = UserFactory(username="expert.login")
     setting.expert.user = login
     setting.expert.save(update_fields=["user"])
-    others = DispatchFactory(program=setting.program)
+    others = DispatchFactory(program=setting.program, status="approved")
+    services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
     visible = list(selectors.dispatch_list_for_user(user=login))
     assert visible == [requested]
     with pytest.raises(Http404):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from casebook.experts import services
 from casebook.experts.models import Dispatch, DispatchVisit
 from casebook.experts.policy import RULES, DispatchAction
-from tests.factories import DispatchFactory, SubQuotaFactory, UserFactory
+from tests.factories import DispatchFactory, SubQuotaFactory, UserFactory, response_bytes
 
 
 def _client(user) -> Client:
@@ -184,7 +184,7 @@ def test_the_copay_csv_has_a_bom_and_the_months_completed_dispatches(cast, setti
     response = _client(setting.dispatch_coordinator).get(
         reverse("experts:copay_csv"), {"month": month}
     )
-    content = response.content
+    content = response_bytes(response)
     assert content.startswith("\ufeff".encode())
     text = content.decode("utf-8-sig")
     assert "企業負担金(円)" in text.splitlines()[0]

@@ -9,10 +9,11 @@ from typing import Any
 from django.db import connection
 from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-__all__ = ["api_as", "count_queries", "web_as"]
+from tests.factories.core import api_token
+
+__all__ = ["api_as", "count_queries", "response_bytes", "web_as"]
 
 
 def web_as(user: Any, *, first_visit: str) -> WebClient:
@@ -26,7 +27,7 @@ def web_as(user: Any, *, first_visit: str) -> WebClient:
 
 def api_as(user: Any) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api
 
 
@@ -35,3 +36,10 @@ def count_queries(send: Callable[[], Any]) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as context:
         response = send()
     return len(context.captured_queries), response
+
+
+def response_bytes(response: Any) -> bytes:
+    """The body of `response`, whether it was sent whole or streamed (the exports stream)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content

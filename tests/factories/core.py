@@ -36,6 +36,13 @@ def member(desk_code: str, role: str = DeskRole.COUNSELOR, **kwargs) -> User:
     return user
 
 
+def api_token(user: User) -> str:
+    """A new API token of `user`, as the token exchange issues it (the token itself)."""
+    from casebook.api.services import token_issue
+
+    return token_issue(user=user)[1]
+
+
 class OfficeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Office

@@ -207,18 +207,19 @@ def test_reassignment_ends_the_previous_assignment(cast):
     assert assignments[0].ended_at is not None and assignments[1].ended_at is None
 
 
-def test_co_counselors_may_come_from_another_desk_but_must_be_counselors(cast):
+def test_co_counselors_come_from_the_case_desk(cast):
     case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
     services.case_update(
-        case=case, by=cast.coordinator, expected_version=None, co_counselors=[cast.colleague]
+        case=case, by=cast.coordinator, expected_version=None, co_counselors=[cast.exit_team]
     )
-    assert list(case.co_counselors.all()) == [cast.colleague]
-    with pytest.raises(ValidationError) as refused:
-        services.case_update(
-            case=case, by=cast.coordinator, expected_version=None, co_counselors=[cast.outsider]
-        )
-    assert "co_counselors" in refused.value.message_dict
-    assert list(case.co_counselors.all()) == [cast.colleague]
+    assert list(case.co_counselors.all()) == [cast.exit_team]
+    for stranger in (cast.colleague, cast.outsider):
+        with pytest.raises(ValidationError) as refused:
+            services.case_update(
+                case=case, by=cast.coordinator, expected_version=None, co_counselors=[stranger]
+            )
+        assert refused.value.error_dict["co_counselors"][0].code == "not_desk_staff"
+    assert list(case.co_counselors.all()) == [cast.exit_team]
 
 
 def _next_year(case) -> dt.date:

@@ -45,13 +45,13 @@ def test_one_edit_of_fields_and_sets_writes_one_history_row_with_both_sets(cast)
         expected_version=None,
         title="資金繰りと販路の相談",
         topics=["finance", "marketing"],
-        co_counselors=[cast.colleague],
+        co_counselors=[cast.exit_team],
     )
     assert case.history.count() == before + 1
     latest = case.history.order_by("-history_id").first()
     assert latest.title == "資金繰りと販路の相談"
     assert latest.topics == ["finance", "marketing"]
-    assert latest.co_counselors == [cast.colleague.pk]
+    assert latest.co_counselors == [cast.exit_team.pk]
     assert latest.history_user == cast.coordinator
 
 

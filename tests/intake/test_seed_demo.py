@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from casebook.accounts.models import DeskMembership, DeskRole, OrgRole, User
@@ -88,15 +88,17 @@ def test_the_quick_seed_creates_every_demo_login_with_its_role(seeded, db):
     assert DeskMembership.objects.filter(
         user__username="exit.lead", desk__code="yorozu", role=DeskRole.EXIT_TEAM
     ).exists()
-    assert authenticate(username="coord.ip", password="casebook-demo") is not None
+    login = RequestFactory().post("/accounts/login/")
+    assert authenticate(login, username="coord.ip", password="casebook-demo") is not None
     assert "coord.matching" in seeded and "casebook-demo" in seeded
 
 
 def test_the_demo_password_comes_from_the_environment_when_set(seeded, db, debug, monkeypatch):
     monkeypatch.setenv("CASEBOOK_DEMO_PASSWORD", "another-demo-secret")
     output = seed()
-    assert authenticate(username="manager", password="another-demo-secret") is not None
-    assert authenticate(username="manager", password="casebook-demo") is None
+    login = RequestFactory().post("/accounts/login/")
+    assert authenticate(login, username="manager", password="another-demo-secret") is not None
+    assert authenticate(login, username="manager", password="casebook-demo") is None
     assert "another-demo-secret" in output
 
 

@@ -107,5 +107,5 @@ def test_a_session_older_than_seven_days_takes_an_amendment_with_a_reason(cast, 
 def test_only_counselors_of_a_desk_are_recorded_as_present(cast, case):
     with pytest.raises(ValidationError) as refused:
         log(case, cast.counselor, counselors=[cast.counselor, cast.auditor])
-    assert refused.value.error_dict["counselors"][0].code == "not_staff"
+    assert refused.value.error_dict["counselors"][0].code == "not_desk_staff"
     assert not ConsultationSession.objects.exists()

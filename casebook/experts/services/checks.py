@@ -7,17 +7,27 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
-from casebook.experts import rules
+from casebook.experts import policy, rules
 from casebook.experts.models import Dispatch, DispatchProgram, Expert
 
 
-def refuse_conflicts(dispatch: Dispatch) -> None:
+def conflicts_seen_by(user: User, dispatch: Dispatch) -> list[str]:
+    """`dispatch`'s conflicts of interest, naming only the other dispatches `user` may see."""
+    return rules.conflicts_for(
+        dispatch.expert,
+        dispatch.case,
+        dispatch.competitors,
+        exclude_dispatch=dispatch.pk,
+        may_name=lambda other: policy.can_see_dispatch(user, other),
+    )
+
+
+def refuse_conflicts(dispatch: Dispatch, *, by: User) -> None:
     if dispatch.conflict_overridden_at is not None:
         return
-    found = rules.conflicts_for(
-        dispatch.expert, dispatch.case, dispatch.competitors, exclude_dispatch=dispatch.pk
-    )
+    found = conflicts_seen_by(by, dispatch)
     if found:
         raise ConflictError(
             _("conflict of interest: %(found)s. A manager may override it with a written reason.")

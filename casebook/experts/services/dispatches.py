@@ -25,11 +25,15 @@ from casebook.experts import rules
 from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
 from casebook.experts.policy import DispatchAction, ensure_transition
 from casebook.experts.policy import require as require_action
-from casebook.experts.services.checks import refuse_conflicts, refuse_over_capacity
+from casebook.experts.services.checks import (
+    conflicts_seen_by,
+    refuse_conflicts,
+    refuse_over_capacity,
+)
 from casebook.intake import policy as case_policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus
-from casebook.intake.services import case_dispatch_ended, case_dispatch_started
+from casebook.intake.services import case_dispatch_ended, case_dispatch_started, lock_case
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -171,8 +175,12 @@ def dispatch_request(
     competitors: Iterable[str] | str | None = None,
     submit: bool = False,
 ) -> Dispatch:
-    """Draft a dispatch for `case` (and submit it at once when `submit`)."""
-    case = Case.objects.select_related("desk", "client").get(pk=case.pk)
+    """Draft a dispatch for `case` (and submit it at once when `submit`).
+
+    The case row is locked: a request racing the case's close waits for it and then sees the
+    closed state, so no open draft is left on a closed case (docs/security.md, finding 12).
+    """
+    case = lock_case(case)
     case_policy.require(by, case_policy.Action.REQUEST_DISPATCH, case)
     if case.status not in CASE_STATES_FOR_DISPATCH:
         raise TransitionNotAllowed(
@@ -279,7 +287,7 @@ def dispatch_submit(dispatch: Dispatch, *, by: User) -> Dispatch:
     """Send the request to the program's desk; refused on a conflict of interest."""
     for problem in rules.eligibility_problems(dispatch.program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
-    refuse_conflicts(dispatch)
+    refuse_conflicts(dispatch, by=by)
     dispatch.status = DispatchStatus.REQUESTED
     dispatch.submitted_at = timezone.now()
     return _save(dispatch, by=by, fields=["status", "submitted_at"], event="dispatch_requested")
@@ -291,9 +299,7 @@ def dispatch_override_conflict(dispatch: Dispatch, *, by: User, reason: str) -> 
     reason = _required_text(
         reason, field="reason", message=_("write why the conflict is acceptable")
     )
-    found = rules.conflicts_for(
-        dispatch.expert, dispatch.case, dispatch.competitors, exclude_dispatch=dispatch.pk
-    )
+    found = conflicts_seen_by(by, dispatch)
     if not found:
         raise ConflictError(_("there is no conflict of interest to override"), code="no_conflict")
     dispatch.conflict_override_reason = reason
@@ -335,7 +341,7 @@ def dispatch_approve(
         )
     for problem in rules.eligibility_problems(program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
-    refuse_conflicts(dispatch)
+    refuse_conflicts(dispatch, by=by)
     expert = Expert.objects.select_for_update().get(pk=dispatch.expert_id)
     problem = rules.expert_available_problem(expert, timezone.localdate())
     if problem:

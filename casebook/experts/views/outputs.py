@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from casebook.common.exports import csv_response
 from casebook.common.fiscal import fiscal_year_label, wareki_date
 from casebook.common.web import page_view
 from casebook.experts import ical, policy, rules, selectors
@@ -82,31 +81,24 @@ def copay_csv(request: HttpRequest) -> HttpResponse:
     policy.require_copay_export(request.user)
     year, month = _month(request.GET.get("month", ""))
     rows = selectors.copay_rows(user=request.user, year=year, month=month)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in rows:
-        writer.writerow(
-            [
-                row["dispatch"],
-                row["finished_on"],
-                row["case"],
-                row["client"],
-                row["program"],
-                row["sub_quota"],
-                row["expert"],
-                row["used_days"],
-                row["day_rate_yen"],
-                row["rule"],
-                row["copay_yen"],
-                row["status"],
-            ]
-        )
-    writer.writerow(
+    lines = [
+        [
+            row["dispatch"],
+            row["finished_on"],
+            row["case"],
+            row["client"],
+            row["program"],
+            row["sub_quota"],
+            row["expert"],
+            row["used_days"],
+            row["day_rate_yen"],
+            row["rule"],
+            row["copay_yen"],
+            row["status"],
+        ]
+        for row in rows
+    ]
+    lines.append(
         ["合計", "", "", "", "", "", "", "", "", "", sum(r["copay_yen"] for r in rows), ""]
     )
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="copay-{year}-{month:02d}.csv"'
-    return response
+    return csv_response(f"copay-{year}-{month:02d}.csv", CSV_HEADER, lines)

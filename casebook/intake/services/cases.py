@@ -105,17 +105,31 @@ def validate_choices(errors: dict, **values: tuple[str, type]) -> None:
             )
 
 
-def named_case_workers(users: Iterable[User], field: str, errors: dict) -> list[User]:
-    """Only staff in a counseling role (of any desk) are named as a case's counselors."""
-    from casebook.accounts.selectors import case_workers
+def named_case_workers(
+    users: Iterable[User], field: str, errors: dict, *, case: Case, keep: Iterable[int] = ()
+) -> list[User]:
+    """Only the case's desk's case workers (and whoever is on the case already) are named as
+    its counselors: naming someone gives them the case to read (docs/security.md, finding 2).
+    `keep`: ids already named on the object being edited, who stay choosable.
+
+    The error names the refused people by id: a display name would tell anyone who guesses
+    ids who works where."""
+    from casebook.accounts.selectors import desk_case_workers
 
     users = list(dict.fromkeys(users))
-    allowed = set(case_workers().filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True))
-    strangers = [str(u) for u in users if u.pk not in allowed]
+    current = [case.lead_counselor_id, *(p.pk for p in case.co_counselors.all())]
+    current += list(keep)
+    allowed = set(
+        desk_case_workers(desk=case.desk)
+        .filter(pk__in=[u.pk for u in users])
+        .values_list("pk", flat=True)
+    ) | {pk for pk in current if pk is not None}
+    strangers = [str(u.pk) for u in users if u.pk not in allowed]
     if strangers:
         errors.setdefault(field, []).append(
             ValidationError(
-                _("not a counselor of any desk: %s") % ", ".join(strangers), code="not_staff"
+                _("not a counselor of this case's desk: %s") % ", ".join(strangers),
+                code="not_desk_staff",
             )
         )
     return users
@@ -324,7 +338,9 @@ def case_update(
     if topics is not None:
         sets["topics"] = topics_by_code(topics, errors)
     if co_counselors is not None:
-        sets["co_counselors"] = named_case_workers(co_counselors, "co_counselors", errors)
+        sets["co_counselors"] = named_case_workers(
+            co_counselors, "co_counselors", errors, case=case
+        )
     if case.status == CaseStatus.CLOSED:
         raise ConflictError(_("a closed case is reopened before it is edited"), code="closed")
     raise_if_errors(errors)

@@ -97,8 +97,17 @@ def case_close(
     duplicate_of: Case | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """Close with a reason and a summary; a duplicate hands its sessions to the survivor."""
-    case = lock_case(case)
+    """Close with a reason and a summary; a duplicate hands its sessions to the survivor.
+
+    Both cases are locked (in id order, so two crossing merges wait instead of deadlocking)
+    and the survivor must pass `policy.merge_refusal` under the lock.
+    """
+    if duplicate_of is not None and duplicate_of.pk != case.pk:
+        first, second = sorted([case, duplicate_of], key=lambda c: c.pk)
+        first, second = lock_case(first), lock_case(second)
+        case, duplicate_of = (first, second) if first.pk == case.pk else (second, first)
+    else:
+        case = lock_case(case)
     policy.require(by, policy.Action.CLOSE, case)
     ensure_version(case, expected_version)
     ensure_transition(case, "close")
@@ -122,10 +131,8 @@ def case_close(
             errors["duplicate_of"] = [
                 ValidationError(_("the surviving case is closed"), code="closed")
             ]
-        elif duplicate_of.client_id != case.client_id:
-            errors["duplicate_of"] = [
-                ValidationError(_("the surviving case is of another client"), code="client")
-            ]
+        elif refusal := policy.merge_refusal(by, case, duplicate_of):
+            errors["duplicate_of"] = [ValidationError(refusal[1], code=refusal[0])]
     elif duplicate_of is not None:
         errors["duplicate_of"] = [
             ValidationError(_("only a duplicate names a surviving case"), code="invalid")
@@ -177,7 +184,6 @@ def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
             reason=_("merged from %s") % duplicate.number,
         )
     if moved:
-        survivor = lock_case(survivor)
         first = min(s.started_at for s in moved)
         if survivor.first_session_at is None or first < survivor.first_session_at:
             survivor.first_session_at = first

@@ -123,7 +123,9 @@ def session_log(
         errors=errors,
     )
     topic_objects = topics_by_code(topics, errors)
-    present = named_case_workers(counselors, "counselors", errors) if counselors else [by]
+    present = (
+        named_case_workers(counselors, "counselors", errors, case=case) if counselors else [by]
+    )
     raise_if_errors(errors)
     session = ConsultationSession(
         case=case,
@@ -192,7 +194,13 @@ def session_update(
         ]
     topic_objects = topics_by_code(changes["topics"], errors) if "topics" in changes else None
     present = (
-        named_case_workers(changes["counselors"], "counselors", errors)
+        named_case_workers(
+            changes["counselors"],
+            "counselors",
+            errors,
+            case=session.case,
+            keep=[p.pk for p in session.counselors.all()],
+        )
         if "counselors" in changes
         else None
     )

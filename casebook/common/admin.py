@@ -1,0 +1,51 @@
+"""What every admin of an object with a visibility rule shares (docs/security.md, finding 6).
+
+The admin is one more screen: a staff user sees there only what the app's policy shows them
+(`scope`), in the lists, the change pages and the history pages; the history of an object
+they may not see answers 404 instead of showing its last recorded state. Only a superuser
+(the system administrator) sees everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+class PolicyScopedMixin:
+    """Mix in before the admin class; set `scope(user, queryset) -> queryset`, a policy's
+    filter (a staticmethod)."""
+
+    @staticmethod
+    def scope(user: Any, queryset: QuerySet) -> QuerySet:
+        return queryset.none()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return queryset
+        return self.scope(request.user, queryset)
+
+    def _require_visible(self, request: HttpRequest, object_id: str) -> None:
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404("no such object")
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        self._require_visible(request, object_id)
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
