@@ -68,47 +68,43 @@ def test_a_postal_code_gives_its_prefecture_and_municipality():
     assert place.label == "茨城県水戸市"
 
 
-def test_a_town_in_a_district_is_named_without_the_district_and_matches_either_way():
-    place = postal_code_place("319-3526")
-    assert place.municipality == "大子町"
-    assert place.agrees_with(prefecture="茨城県", municipality="大子町")
-    assert place.agrees_with(prefecture="茨城県", municipality="久慈郡大子町")
+@pytest.mark.parametrize(
+    ("code", "prefecture", "municipality"),
+    [
+        ("319-3526", "茨城県", "大子町"),  # a town, named without its district
+        ("060-0000", "北海道", "札幌市中央区"),  # a designated city's ward
+        ("035-0000", "青森県", ""),  # a code of two municipalities names neither
+        ("498-0000", "", ""),  # a code of two prefectures names neither
+        ("100-8994", "東京都", "千代田区"),  # a business code (事業所個別番号)
+    ],
+)
+def test_the_place_a_code_names_is_what_all_its_towns_share(code, prefecture, municipality):
+    place = postal_code_place(code)
+    assert (place.prefecture, place.municipality) == (prefecture, municipality)
 
 
-def test_a_ward_of_a_designated_city_matches_the_ward_and_the_city():
-    place = postal_code_place("060-0000")
-    assert place.municipality == "札幌市中央区"
-    assert place.agrees_with(prefecture="北海道", municipality="札幌市")
-    assert not place.agrees_with(prefecture="北海道", municipality="函館市")
-
-
-def test_a_code_shared_by_several_municipalities_names_none_and_accepts_each():
-    place = postal_code_place("035-0000")
-    assert (place.prefecture, place.municipality) == ("青森県", "")
-    assert place.agrees_with(prefecture="青森県", municipality="むつ市")
-    assert place.agrees_with(prefecture="", municipality="東通村")
-    assert not place.agrees_with(prefecture="青森県", municipality="青森市")
-
-
-def test_a_code_shared_by_two_prefectures_names_neither():
-    place = postal_code_place("498-0000")
-    assert (place.prefecture, place.municipality) == ("", "")
-    assert place.agrees_with(prefecture="三重県", municipality="木曽岬町")
-    assert place.agrees_with(prefecture="愛知県", municipality="弥富市")
-    assert not place.agrees_with(prefecture="愛知県", municipality="木曽岬町")
-
-
-def test_a_business_postal_code_gives_its_place_too():
-    place = postal_code_place("100-8994")
-    assert (place.prefecture, place.municipality) == ("東京都", "千代田区")
-
-
-def test_a_blank_typed_place_agrees_with_any_code():
-    assert postal_code_place("310-0801").agrees_with(prefecture="", municipality="")
-
-
-def test_a_prefecture_other_than_the_codes_disagrees():
-    assert not postal_code_place("310-0801").agrees_with(prefecture="栃木県", municipality="")
+@pytest.mark.parametrize(
+    ("code", "prefecture", "municipality", "agrees"),
+    [
+        ("319-3526", "茨城県", "大子町", True),
+        ("319-3526", "茨城県", "久慈郡大子町", True),  # the district written out
+        ("060-0000", "北海道", "札幌市", True),  # the city of the ward
+        ("060-0000", "北海道", "函館市", False),
+        ("035-0000", "青森県", "むつ市", True),  # each municipality of a shared code
+        ("035-0000", "", "東通村", True),
+        ("035-0000", "青森県", "青森市", False),
+        ("498-0000", "三重県", "木曽岬町", True),
+        ("498-0000", "愛知県", "弥富市", True),
+        ("498-0000", "愛知県", "木曽岬町", False),  # the town is in the other prefecture
+        ("310-0801", "", "", True),  # nothing typed
+        ("310-0801", "栃木県", "", False),
+    ],
+)
+def test_a_typed_place_agrees_with_a_code_only_where_the_code_lies(
+    code, prefecture, municipality, agrees
+):
+    place = postal_code_place(code)
+    assert place.agrees_with(prefecture=prefecture, municipality=municipality) is agrees
 
 
 @pytest.mark.parametrize("raw", ["999-9999", "000-0000", "31-0801", ""])

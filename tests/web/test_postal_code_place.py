@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from casebook.intake import services
 from casebook.intake.models import Client
 from tests.factories import UserFactory
@@ -9,12 +11,16 @@ from tests.web.conftest import in_english, login
 from tests.web.test_intake import _intake
 
 
-def test_a_known_postal_code_answers_its_place_and_replaces_the_two_fields(cast, client):
-    response = login(client, cast.counselor).get(
-        "/clients/postal-code/", {"postal_code": "３１７００７３"}, HTTP_HX_REQUEST="true"
+def _lookup(client, user, code: str) -> str:
+    response = in_english(login(client, user)).get(
+        "/clients/postal-code/", {"postal_code": code}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    html = response.content.decode()
+    return response.content.decode()
+
+
+def test_a_known_postal_code_answers_its_place_and_replaces_the_two_fields(cast, client):
+    html = _lookup(client, cast.counselor, "３１７００７３")
     assert "〒317-0073 茨城県日立市" in html
     assert 'id="id_prefecture"' in html and 'value="茨城県"' in html
     assert 'id="id_municipality"' in html and 'value="日立市"' in html
@@ -22,32 +28,23 @@ def test_a_known_postal_code_answers_its_place_and_replaces_the_two_fields(cast,
 
 
 def test_a_code_shared_by_several_municipalities_leaves_the_municipality_as_typed(cast, client):
-    html = (
-        login(client, cast.counselor)
-        .get("/clients/postal-code/", {"postal_code": "035-0000"})
-        .content.decode()
-    )
+    html = _lookup(client, cast.counselor, "035-0000")
     assert 'value="青森県"' in html
     assert 'id="id_municipality"' not in html
 
 
-def test_an_unknown_postal_code_is_said_under_the_field_and_replaces_nothing(cast, client):
-    html = (
-        in_english(login(client, cast.counselor))
-        .get("/clients/postal-code/", {"postal_code": "999-9999"})
-        .content.decode()
-    )
-    assert "no place has the postal code 999-9999" in html
-    assert "hx-swap-oob" not in html
-
-
-def test_a_code_still_being_typed_shows_the_fields_help_only(cast, client):
-    html = (
-        in_english(login(client, cast.counselor))
-        .get("/clients/postal-code/", {"postal_code": "310-08"})
-        .content.decode()
-    )
-    assert "the prefecture and municipality follow from it" in html
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("999-9999", "no place has the postal code 999-9999"),
+        ("310-08", "the prefecture and municipality follow from it"),  # still being typed
+    ],
+)
+def test_a_code_without_a_place_is_said_under_the_field_and_replaces_nothing(
+    cast, client, code, said
+):
+    html = _lookup(client, cast.counselor, code)
+    assert said in html
     assert "hx-swap-oob" not in html
 
 
