@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -70,7 +71,7 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
 _PLACE_FIELDS = frozenset({"postal_code", "prefecture", "municipality"})
 
 
-def _check_place(client: Client, add: Any) -> None:
+def _check_place(client: Client, add: Callable[[str, str, str], None]) -> None:
     """Fill a blank prefecture and municipality from the postal code; refuse an unknown code
     and a typed place that is not the code's (docs/rules.md, "Japanese conventions")."""
     place = postal_code_place(client.postal_code)
