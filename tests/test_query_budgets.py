@@ -180,6 +180,20 @@ def test_the_api_token_list_and_a_revoke_stay_within_their_budgets(cast, how_man
     assert count <= 6
 
 
+# The session and the user; the place comes from the package's own data, not the database.
+POSTAL_CODE_PLACE_BUDGET = 2
+
+
+def test_the_postal_code_lookup_reads_nothing_but_the_login(cast):
+    web = WebClient()
+    web.force_login(cast.counselor)
+    web.get("/")  # the first visit settles the session
+    count, response = _count(lambda: web.get("/clients/postal-code/?postal_code=310-0801"))
+    assert response.status_code == 200
+    print(f"postal code lookup: {count} queries")
+    assert count <= POSTAL_CODE_PLACE_BUDGET
+
+
 # --- the correction screens and endpoints -----------------------------------------------------
 
 # Each bounded whatever the client or the case holds: measured on the busy case's client with

@@ -71,6 +71,12 @@ PUBLIC = {
     "": "the API's catch-all answers 404 in the API's error shape to everyone",
 }
 
+# Routes without an object that every login may call, whatever its roles, and why.
+ANY_LOGIN = {
+    "postal_code_place": "the place of a postal code is Japan Post's public data; the intake "
+    "and client forms ask it while a code is typed",
+}
+
 # What each path parameter of each route names. A route with a parameter that is not listed
 # here fails the walk: classify it (and, for a new kind, say below who may read it).
 PARAMETER_KINDS: dict[str, dict[str, str]] = {
@@ -272,6 +278,13 @@ def test_every_route_with_a_parameter_is_classified():
     assert not unclassified, f"classify the parameters of {unclassified} in PARAMETER_KINDS"
     stale = set(PARAMETER_KINDS) - {route.name for route in PARAMETER_ROUTES}
     assert not stale, f"PARAMETER_KINDS names routes that no longer exist: {sorted(stale)}"
+
+
+def test_the_routes_for_any_login_exist_and_answer_a_login_with_no_role(db):
+    assert set(ANY_LOGIN) <= {route.name for route in SITE_ROUTES if not route.kwargs}
+    nobody = _logged_in(UserFactory(username="nobody"))
+    for name in ANY_LOGIN:
+        assert nobody.get(reverse(name)).status_code == 200, name
 
 
 def test_the_public_routes_exist():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -113,7 +114,19 @@ class ClientFieldsForm(forms.Form):
         label=_("postal code"),
         max_length=10,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "310-0000"}),
+        help_text=_("the prefecture and municipality follow from it"),
+        # Typing a code asks for its place; the answer fills the two fields below
+        # (intake/views/clients.py::postal_code_place).
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "placeholder": "310-0000",
+                "hx-get": reverse_lazy("postal_code_place"),
+                "hx-trigger": "input changed delay:300ms, change",
+                "hx-target": "next small.help",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
     prefecture = forms.CharField(label=_("prefecture"), max_length=10, required=False)
     municipality = forms.CharField(label=_("municipality"), max_length=50, required=False)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("cases/<int:pk>/record/", views.case_record, name="case_record"),
     path("cases/<int:pk>/sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("clients/postal-code/", views.postal_code_place, name="postal_code_place"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("clients/<int:pk>/merge/", views.client_merge, name="client_merge"),

@@ -26,6 +26,7 @@ GOOD_CLIENT = {"kind": "company", "name": "株式会社良品"}
         ("employees", 2**40),  # integer beyond the column
         ("email", "not-an-email"),  # e-mail
         ("postal_code", "31-08"),  # postal code format (service rule)
+        ("postal_code", "999-9999"),  # no such postal code (service rule)
         ("has_innovation_plan", "perhaps"),  # boolean
         ("industry", "ZZ"),  # blank-able choice
     ],
@@ -40,6 +41,32 @@ def test_a_bad_client_field_is_a_400_naming_it_and_nothing_is_saved(cast, api_as
     assert field in {error["field"] for error in body["errors"]}
     assert all(error["message"] for error in body["errors"])
     assert not Client.objects.exists()
+
+
+def test_an_api_client_whose_place_is_not_its_postal_codes_is_a_400_naming_the_postal_code(
+    cast, api_as
+):
+    response = api_as(cast.counselor).post(
+        "/api/v1/clients/",
+        {**GOOD_CLIENT, "postal_code": "310-0801", "municipality": "日立市"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {error["field"] for error in response.json()["errors"]} == {"postal_code"}
+    assert not Client.objects.exists()
+
+
+def test_an_api_client_with_a_postal_code_alone_gets_its_place(cast, api_as):
+    response = api_as(cast.counselor).post(
+        "/api/v1/clients/", {**GOOD_CLIENT, "postal_code": "3050047"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["postal_code"], body["prefecture"], body["municipality"]) == (
+        "305-0047",
+        "茨城県",
+        "つくば市",
+    )
 
 
 def _session(case: Case, **changes) -> dict:

@@ -49,6 +49,9 @@ def test_a_coordinator_corrects_clients_sessions_and_details_and_prints_the_reco
         other.close()
         page.fill("#id_representative", "那珂 花子")
         page.fill("#id_postal_code", "３１１－０１１１")
+        # The code's place replaces the prefecture and municipality while it is typed.
+        expect(page.locator("#id_municipality")).to_have_value("那珂市")
+        expect(page.locator("#id_prefecture")).to_have_value("茨城県")
         shoot(page, screenshot_dir, "14-client-edit")
         page.locator("main form[method=post] button.primary").click()
         expect(page.locator(".conflict")).to_be_visible()

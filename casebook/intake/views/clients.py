@@ -12,12 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.errors import StaleVersion
+from casebook.common.japanese import format_postal_code
+from casebook.common.japanese import postal_code_place as place_of
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
-from casebook.intake.forms import ClientEditForm, ClientMergeForm, ContactForm
+from casebook.intake.forms import ClientEditForm, ClientFieldsForm, ClientMergeForm, ContactForm
 from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, ClientContact
 from casebook.intake.services.clients import PossibleDuplicateClient
 
@@ -281,3 +283,26 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
         ),
         _("The contact is saved."),
     )
+
+
+# --- postal code → place ----------------------------------------------------------------------
+
+
+@require_GET
+@page_view
+def postal_code_place(request: HttpRequest) -> HttpResponse:
+    """What a typed postal code says, for the intake and client forms: the place under the
+    field, and the prefecture and municipality inputs replaced with the code's (htmx swaps
+    them out of band). The service checks the same again when the form is saved."""
+    code = format_postal_code(request.GET.get("postal_code", ""))
+    place = place_of(code) if code else None
+    known = (
+        {name: value for name in ("prefecture", "municipality") if (value := getattr(place, name))}
+        if place
+        else {}
+    )
+    fields = ClientFieldsForm(initial=known)
+    # A code shared by several municipalities leaves the one it cannot tell as it was typed.
+    swapped = [fields[name].as_widget(attrs={"hx-swap-oob": "true"}) for name in known]
+    context = {"code": code, "place": place, "swapped": swapped}
+    return render(request, "intake/_postal_code_place.html", context)
