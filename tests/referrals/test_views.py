@@ -196,8 +196,9 @@ def test_the_reports_page_and_its_csv_with_a_bom(as_user, cast, yorozu_case, ip_
     partners_csv = web.get("/referrals/reports/partners.csv")
 
     assert desks_csv["Content-Type"].startswith("text/csv")
-    assert response_bytes(desks_csv).startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response_bytes(desks_csv).decode("utf-8-sig"))))
+    desks_body = response_bytes(desks_csv)
+    assert desks_body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(desks_body.decode("utf-8-sig"))))
     assert rows[1][0] == "yorozu" and rows[1][2] == "ip" and rows[1][4] == "1"
     partner_rows = list(csv.reader(io.StringIO(response_bytes(partners_csv).decode("utf-8-sig"))))
     assert partner_rows[1][1] == "常陽銀行"
