@@ -148,3 +148,41 @@ def test_an_address_sending_too_many_bookings_is_held_back(quick, office):
 
     assert answers == [302, 302, 429]
     assert Booking.objects.count() == 2
+
+
+def _three_slots(office) -> list:
+    base = SlotFactory(office=office).starts_at
+    return [
+        SlotFactory(office=office, starts_at=base + timezone.timedelta(hours=h)) for h in (1, 2, 3)
+    ]
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_booking_limit(quick, office):
+    quick.CASEBOOK_BOOKING_RATE_PER_HOUR = 1
+    quick.CASEBOOK_TRUSTED_PROXY_COUNT = 1
+    proxy = WebClient(REMOTE_ADDR="10.0.0.1")
+    first, second, third = _three_slots(office)
+
+    answers = [
+        proxy.post(day_url(first), form_data(first), HTTP_X_FORWARDED_FOR="198.51.100.7"),
+        proxy.post(day_url(second), form_data(second), HTTP_X_FORWARDED_FOR="203.0.113.9"),
+        proxy.post(day_url(third), form_data(third), HTTP_X_FORWARDED_FOR="198.51.100.7"),
+    ]
+
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert Booking.objects.count() == 2
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_booking_limit(quick, office):
+    quick.CASEBOOK_BOOKING_RATE_PER_HOUR = 1
+    quick.CASEBOOK_TRUSTED_PROXY_COUNT = 0
+    web = WebClient(REMOTE_ADDR="198.51.100.7")
+    first, second, _third = _three_slots(office)
+
+    answers = [
+        web.post(day_url(first), form_data(first), HTTP_X_FORWARDED_FOR="192.0.2.1"),
+        web.post(day_url(second), form_data(second), HTTP_X_FORWARDED_FOR="192.0.2.2"),
+    ]
+
+    assert [answer.status_code for answer in answers] == [302, 429]
+    assert Booking.objects.count() == 1

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from casebook.accounts.lockout import client_ip
 from casebook.common.errors import ConflictError
 from casebook.common.web import apply_service_errors
 from casebook.satellites import selectors, services
@@ -38,8 +39,10 @@ def _japanese(view):  # the form is for the public of the prefecture: always Jap
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
-    """Count this attempt for the address; True past the hourly limit."""
-    key = f"satellites:booking-rate:{request.META.get('REMOTE_ADDR', '')}"
+    """Count this attempt for the address; True past the hourly limit. The address is the
+    one the login lockout counts (docs/security.md, finding 5): behind the deployment's
+    trusted proxies each visitor has their own, and a forged header changes nothing."""
+    key = f"satellites:booking-rate:{client_ip(request)}"
     cache.add(key, 0, RATE_WINDOW)
     try:
         attempts = cache.incr(key)
