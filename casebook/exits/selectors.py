@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Prefetch, QuerySet, When
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
+from casebook.common.paging import Page, page_of
 from casebook.exits import policy
 from casebook.exits.models import ExitPlan, ExitTrackDecision, Milestone
 from casebook.intake import policy as case_policy
@@ -34,10 +34,10 @@ def plan_list_for_user(*, user: User) -> QuerySet[ExitPlan]:
     )
 
 
-def plan_page(*, user: User, number: object = 1) -> Page:
+def plan_page(*, user: User, number: int = 1) -> Page:
     """One page of the plans on the track that `user` may see, newest first."""
     plans = plan_list_for_user(user=user).filter(on_track=True)
-    return Paginator(plans, PAGE_SIZE).get_page(number)
+    return page_of(plans, number=number, size=PAGE_SIZE)
 
 
 def _with_milestones(plans: QuerySet[ExitPlan]) -> QuerySet[ExitPlan]:
@@ -166,7 +166,7 @@ ACCESS_LOG_PAGE = 50
 def access_log_page(
     *,
     user: User,
-    number: object = 1,
+    number: int = 1,
     username: str = "",
     case_number: str = "",
     via: str = "",
@@ -191,7 +191,7 @@ def access_log_page(
         rows = rows.filter(at__gte=_start_of(since))
     if until:
         rows = rows.filter(at__lt=_start_of(until + dt.timedelta(days=1)))
-    return Paginator(rows, ACCESS_LOG_PAGE).get_page(number)
+    return page_of(rows, number=number, size=ACCESS_LOG_PAGE)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.accounts.selectors import desk_case_workers
+from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.exits import policy, selectors, services
 from casebook.exits.forms import (
@@ -253,7 +254,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     deadline, outcomes by fiscal year; the plans themselves, paged."""
     user = request.user
     board = selectors.dashboard_for_user(user=user)
-    page = selectors.plan_page(user=user, number=request.GET.get("page", 1))
+    page = selectors.plan_page(user=user, number=page_number(request.GET))
     shown = [m.plan.case for m in (*board.due_this_week, *board.overdue)]
     shown += [plan.case for plan in (*board.breaches, *page)]
     _log(request, shown, once_a_day=True)
@@ -289,7 +290,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     page = selectors.access_log_page(
         user=user,
-        number=request.GET.get("page", 1),
+        number=page_number(request.GET),
         username=filters.get("user") or "",
         case_number=filters.get("case") or "",
         via=filters.get("via") or "",
@@ -303,6 +304,6 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "page": page,
         "named": policy.names_restricted_cases(user),
         "via_labels": dict(ACCESS_VIA),
-        "query": query.urlencode(),
+        "query": f"{query.urlencode()}&" if query else "",
     }
     return render(request, "exits/access_log.html", context)

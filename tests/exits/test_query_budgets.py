@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 # pays the session and the login (2), the memberships (1) and the nav's unread count (1), and
 # the access-log row of the restricted case it shows (1); an API call the token (1) and the
 # memberships (1). The dashboard: the grid, the outcomes, three bounded lists and a page of
-# plans (with its count). The case page of a case on the track: the core case page (15 at
-# most) plus its plan, milestones and decisions.
+# plans (one query: the common pager reads one row more instead of counting). The case page
+# of a case on the track: the core case page (15 at most) plus its plan, milestones and
+# decisions.
 DASHBOARD_BUDGET = 13
 PLAN_PAGE_BUDGET = 11
 CASE_PAGE_BUDGET = 19
