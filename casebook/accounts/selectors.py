@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from casebook.accounts.models import Desk, DeskRole, User
+from casebook.accounts.models import Desk, DeskMembership, DeskRole, User
 
 CASE_WORK_ROLES = (DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM)
 
@@ -53,6 +53,17 @@ def desk_case_workers(*, desk: Desk, include: Iterable[User | None] = ()) -> Que
         .distinct()
         .order_by("display_name_kana", "username")
     )
+
+
+def desk_coordinator_ids(*, desk_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{desk id: the ids of its active coordinators} for `desk_ids`, in one query (the
+    reminders copy the coordinators of the desk concerned)."""
+    by_desk: dict[int, set[int]] = {}
+    for desk_id, user_id in DeskMembership.objects.filter(
+        desk_id__in=set(desk_ids), role=DeskRole.COORDINATOR, active=True
+    ).values_list("desk_id", "user_id"):
+        by_desk.setdefault(desk_id, set()).add(user_id)
+    return by_desk
 
 
 def desk_list_for_user(*, user: User) -> QuerySet[Desk]:

@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils import formats
+
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
     from casebook.intake.models import Case
@@ -116,6 +118,54 @@ class ReminderSource:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderKind:
+    """What every app's reminders share: a kind is named, labelled and placed once.
+
+    `occasion()` builds the reminders the app's collector yields (their keys start with the
+    kind, so they are unique across sources) and `source()` what the app registers in its
+    `AppConfig.ready()` (docs/notifications.md).
+    """
+
+    kind: str
+    label: Any
+    order: int = 100
+
+    def occasion(
+        self,
+        key: str,
+        *,
+        subject: Any,
+        recipient_ids: Iterable[int],
+        due_on: dt.date,
+        params: Mapping[str, Any],
+        on_fire: Callable[[], None] | None = None,
+    ) -> Reminder:
+        return Reminder(
+            kind=self.kind,
+            key=f"{self.kind}:{key}",
+            subject=subject,
+            recipient_ids=frozenset(recipient_ids),
+            due_on=due_on,
+            params=params,
+            on_fire=on_fire,
+        )
+
+    def source(
+        self,
+        collect: Callable[[dt.date, dt.date], Iterable[Reminder]],
+        text: Callable[[str, Mapping[str, Any]], str],
+    ) -> ReminderSource:
+        return ReminderSource(
+            kind=self.kind, label=self.label, collect=collect, text=text, order=self.order
+        )
+
+
+def reminder_date(params: Mapping[str, Any], name: str) -> str:
+    """A date a reminder carries in its params (ISO), as the reader's locale writes it."""
+    return formats.date_format(dt.date.fromisoformat(params[name]))
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeSubject:
     """An object notifications may be about (`model` is the label, e.g. `intake.case`).
 
@@ -164,6 +214,10 @@ class Registry:
 
     def add_reminder_source(self, source: ReminderSource) -> None:
         self.reminder_sources[source.kind] = source
+
+    def add_reminder_sources(self, *sources: ReminderSource) -> None:
+        for source in sources:
+            self.add_reminder_source(source)
 
     def add_notice_subject(self, subject: NoticeSubject) -> None:
         self.notice_subjects[subject.model] = subject

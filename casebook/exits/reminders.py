@@ -15,12 +15,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casebook.common.calendar import business_day_on_or_after, business_day_on_or_before
-from casebook.common.extensions import Reminder, ReminderSource
+from casebook.common.extensions import Reminder, ReminderKind, reminder_date
 from casebook.exits.deadlines import Rule
 from casebook.exits.models import Milestone
 
@@ -28,6 +27,10 @@ if TYPE_CHECKING:
     from casebook.common.extensions import Registry
 
 LEGAL_DEADLINE_WARNING_DAYS = 7
+MILESTONE_DUE = ReminderKind("exit_milestone_due", gettext_lazy("exit milestone due"), order=70)
+LEGAL_DEADLINE = ReminderKind(
+    "exit_legal_deadline", gettext_lazy("legal deadline of an orderly closure near"), order=80
+)
 # Longer than any run of closed days (年末年始 with a weekend, Golden Week).
 CLOSED_RUN_MARGIN = dt.timedelta(days=16)
 
@@ -51,9 +54,8 @@ def milestone_due_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remi
         day = business_day_on_or_after(milestone.due_on)
         if not first_day <= day <= today:
             continue
-        yield Reminder(
-            kind="exit_milestone_due",
-            key=f"exit_milestone_due:milestone={milestone.pk}:{milestone.due_on}",
+        yield MILESTONE_DUE.occasion(
+            f"milestone={milestone.pk}:{milestone.due_on}",
             subject=milestone.plan.case,
             recipient_ids=_recipients(milestone),
             due_on=day,
@@ -71,9 +73,8 @@ def legal_deadline_reminders(first_day: dt.date, today: dt.date) -> Iterable[Rem
         day = business_day_on_or_before(milestone.legal_deadline - warning)
         if not first_day <= day <= today:
             continue
-        yield Reminder(
-            kind="exit_legal_deadline",
-            key=f"exit_legal_deadline:milestone={milestone.pk}:{milestone.legal_deadline}",
+        yield LEGAL_DEADLINE.occasion(
+            f"milestone={milestone.pk}:{milestone.legal_deadline}",
             subject=milestone.plan.case,
             recipient_ids=_recipients(milestone, lead=True),
             due_on=day,
@@ -85,7 +86,7 @@ def _values(subject: str, params: Mapping[str, Any]) -> dict[str, str]:
     return {
         "subject": subject,
         "milestone": params["milestone"],
-        "date": formats.date_format(dt.date.fromisoformat(params["date"])),
+        "date": reminder_date(params, "date"),
     }
 
 
@@ -102,21 +103,7 @@ def legal_deadline_text(subject: str, params: Mapping[str, Any]) -> str:
 
 
 def register(registry: Registry) -> None:
-    registry.add_reminder_source(
-        ReminderSource(
-            kind="exit_milestone_due",
-            label=gettext_lazy("exit milestone due"),
-            collect=milestone_due_reminders,
-            text=milestone_due_text,
-            order=70,
-        )
-    )
-    registry.add_reminder_source(
-        ReminderSource(
-            kind="exit_legal_deadline",
-            label=gettext_lazy("legal deadline of an orderly closure near"),
-            collect=legal_deadline_reminders,
-            text=legal_deadline_text,
-            order=80,
-        )
+    registry.add_reminder_sources(
+        MILESTONE_DUE.source(milestone_due_reminders, milestone_due_text),
+        LEGAL_DEADLINE.source(legal_deadline_reminders, legal_deadline_text),
     )

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.accounts.models import DeskMembership, DeskRole
+from casebook.accounts.selectors import desk_coordinator_ids
 from casebook.common.calendar import add_business_days, business_day_on_or_after
-from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
+from casebook.common.extensions import NoticeSubject, Reminder, ReminderKind, reminder_date
 from casebook.experts import policy
 from casebook.experts.models import Dispatch, DispatchStatus, DispatchVisit
 from casebook.experts.rules import FINAL_REPORT_DAYS, final_report_due, visit_report_due
@@ -32,6 +31,9 @@ if TYPE_CHECKING:
 
 # A report deadline plus the longest run of closed days stays well within this.
 LOOKBACK = dt.timedelta(days=40)
+
+VISIT_REPORT_LATE = ReminderKind("visit_report_late", gettext_lazy("visit report late"), order=40)
+FINAL_REPORT_LATE = ReminderKind("final_report_late", gettext_lazy("final report late"), order=50)
 
 
 def dispatch_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
@@ -49,15 +51,6 @@ def dispatch_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
 
 def dispatch_url(pk: int) -> str:
     return reverse("experts:dispatch", args=[pk])
-
-
-def _coordinators(desk_ids: Iterable[int]) -> dict[int, set[int]]:
-    by_desk: dict[int, set[int]] = {}
-    for desk_id, user_id in DeskMembership.objects.filter(
-        desk_id__in=set(desk_ids), role=DeskRole.COORDINATOR, active=True
-    ).values_list("desk_id", "user_id"):
-        by_desk.setdefault(desk_id, set()).add(user_id)
-    return by_desk
 
 
 def _recipients(dispatch: Dispatch, coordinators: dict[int, set[int]]) -> frozenset[int]:
@@ -81,15 +74,14 @@ def visit_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remin
         .select_related("dispatch__program", "dispatch__expert")
         .order_by("date", "pk")
     )
-    coordinators = _coordinators(v.dispatch.program.desk_id for v in visits)
+    coordinators = desk_coordinator_ids(desk_ids=(v.dispatch.program.desk_id for v in visits))
     for visit in visits:
         due = visit_report_due(visit)
         day = add_business_days(due, 1)
         if not first_day <= day <= today:
             continue
-        yield Reminder(
-            kind="visit_report_late",
-            key=f"visit_report_late:visit={visit.pk}:{visit.date}",
+        yield VISIT_REPORT_LATE.occasion(
+            f"visit={visit.pk}:{visit.date}",
             subject=visit.dispatch,
             recipient_ids=_recipients(visit.dispatch, coordinators),
             due_on=day,
@@ -100,8 +92,8 @@ def visit_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remin
 def visit_report_text(subject: str, params: Mapping[str, Any]) -> str:
     return _("%(subject)s: the report of the visit on %(visit)s was due by %(due)s") % {
         "subject": subject,
-        "visit": formats.date_format(dt.date.fromisoformat(params["visit"])),
-        "due": formats.date_format(dt.date.fromisoformat(params["due"])),
+        "visit": reminder_date(params, "visit"),
+        "due": reminder_date(params, "due"),
     }
 
 
@@ -117,15 +109,14 @@ def final_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remin
         .select_related("program", "expert")
         .order_by("pk")
     )
-    coordinators = _coordinators(d.program.desk_id for d in dispatches)
+    coordinators = desk_coordinator_ids(desk_ids=(d.program.desk_id for d in dispatches))
     for dispatch in dispatches:
         day = business_day_on_or_after(dispatch.last_visit + late_after)
         if not first_day <= day <= today:
             continue
         due = final_report_due(dispatch.last_visit)
-        yield Reminder(
-            kind="final_report_late",
-            key=f"final_report_late:dispatch={dispatch.pk}:{dispatch.last_visit}",
+        yield FINAL_REPORT_LATE.occasion(
+            f"dispatch={dispatch.pk}:{dispatch.last_visit}",
             subject=dispatch,
             recipient_ids=_recipients(dispatch, coordinators),
             due_on=day,
@@ -136,28 +127,16 @@ def final_report_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remin
 def final_report_text(subject: str, params: Mapping[str, Any]) -> str:
     return _("%(subject)s: the final report was due by %(due)s (last visit %(last_visit)s)") % {
         "subject": subject,
-        "due": formats.date_format(dt.date.fromisoformat(params["due"])),
-        "last_visit": formats.date_format(dt.date.fromisoformat(params["last_visit"])),
+        "due": reminder_date(params, "due"),
+        "last_visit": reminder_date(params, "last_visit"),
     }
 
 
 def register(registry: Registry) -> None:
     registry.add_notice_subject(NoticeSubject("experts.dispatch", dispatch_titles, dispatch_url))
     registry.add_reminder_source(
-        ReminderSource(
-            kind="visit_report_late",
-            label=gettext_lazy("visit report late"),
-            collect=visit_report_reminders,
-            text=visit_report_text,
-            order=40,
-        )
+        VISIT_REPORT_LATE.source(visit_report_reminders, visit_report_text)
     )
     registry.add_reminder_source(
-        ReminderSource(
-            kind="final_report_late",
-            label=gettext_lazy("final report late"),
-            collect=final_report_reminders,
-            text=final_report_text,
-            order=50,
-        )
+        FINAL_REPORT_LATE.source(final_report_reminders, final_report_text)
     )

@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.accounts.models import DeskMembership, DeskRole
+from casebook.accounts.selectors import desk_coordinator_ids
 from casebook.common.calendar import business_day_on_or_after, business_day_on_or_before
-from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
+from casebook.common.extensions import NoticeSubject, Reminder, ReminderKind, reminder_date
 from casebook.intake import policy
 from casebook.intake.models import (
     GRACE_PERIOD_ALERT_DAYS,
@@ -44,6 +43,12 @@ if TYPE_CHECKING:
 # enough to find every occasion whose reminder day moved into the window.
 CLOSED_RUN_MARGIN = dt.timedelta(days=16)
 OPEN = [s for s in CaseStatus.values if s != CaseStatus.CLOSED]
+
+IP_GRACE_PERIOD = ReminderKind(
+    "ip_grace_period", gettext_lazy("IP novelty grace period ending"), order=10
+)
+FOLLOW_UP_DUE = ReminderKind("follow_up_due", gettext_lazy("follow-up date reached"), order=20)
+HOLD_RESUME_DUE = ReminderKind("hold_resume_due", gettext_lazy("hold to resume"), order=30)
 
 
 def case_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
@@ -64,24 +69,11 @@ def case_url(pk: int) -> str:
     return reverse("case_detail", args=[pk])
 
 
-def _date(value: str) -> str:
-    return formats.date_format(dt.date.fromisoformat(value))
-
-
 def _counselor_ids(case: Case) -> set[int]:
     ids = {user.pk for user in case.co_counselors.all()}
     if case.lead_counselor_id:
         ids.add(case.lead_counselor_id)
     return ids
-
-
-def _coordinator_ids(desk_ids: Iterable[int]) -> dict[int, set[int]]:
-    by_desk: dict[int, set[int]] = {}
-    for desk_id, user_id in DeskMembership.objects.filter(
-        desk_id__in=set(desk_ids), role=DeskRole.COORDINATOR, active=True
-    ).values_list("desk_id", "user_id"):
-        by_desk.setdefault(desk_id, set()).add(user_id)
-    return by_desk
 
 
 # --- IP novelty grace period ----------------------------------------------------------------
@@ -99,7 +91,7 @@ def ip_grace_period_reminders(first_day: dt.date, today: dt.date) -> Iterable[Re
         .prefetch_related("case__co_counselors")
         .order_by("pk")
     )
-    coordinators = _coordinator_ids(d.case.desk_id for d in details)
+    coordinators = desk_coordinator_ids(desk_ids=(d.case.desk_id for d in details))
     for detail in details:
         case = detail.case
         deadline = grace_period_deadline(detail.invention_disclosed_on)
@@ -107,13 +99,10 @@ def ip_grace_period_reminders(first_day: dt.date, today: dt.date) -> Iterable[Re
             day = business_day_on_or_before(deadline - dt.timedelta(days=days))
             if not first_day <= day <= today:
                 continue
-            yield Reminder(
-                kind="ip_grace_period",
-                key=f"ip_grace_period:case={case.pk}:{deadline}:{days}",
+            yield IP_GRACE_PERIOD.occasion(
+                f"case={case.pk}:{deadline}:{days}",
                 subject=case,
-                recipient_ids=frozenset(
-                    _counselor_ids(case) | coordinators.get(case.desk_id, set())
-                ),
+                recipient_ids=_counselor_ids(case) | coordinators.get(case.desk_id, set()),
                 due_on=day,
                 params={"deadline": deadline.isoformat(), "days": (deadline - day).days},
             )
@@ -123,7 +112,7 @@ def ip_grace_period_text(subject: str, params: Mapping[str, Any]) -> str:
     return _(
         "%(subject)s: the novelty grace period (Patent Act art. 30) ends on %(deadline)s, "
         "in %(days)s days"
-    ) % {"subject": subject, "deadline": _date(params["deadline"]), "days": params["days"]}
+    ) % {"subject": subject, "deadline": reminder_date(params, "deadline"), "days": params["days"]}
 
 
 # --- follow-ups and holds -------------------------------------------------------------------
@@ -150,11 +139,10 @@ def follow_up_reminders(first_day: dt.date, today: dt.date) -> Iterable[Reminder
         day = business_day_on_or_after(session.follow_up_on)
         if not first_day <= day <= today:
             continue
-        yield Reminder(
-            kind="follow_up_due",
-            key=f"follow_up_due:session={session.pk}:{session.follow_up_on}",
+        yield FOLLOW_UP_DUE.occasion(
+            f"session={session.pk}:{session.follow_up_on}",
             subject=session.case,
-            recipient_ids=frozenset(_counselor_ids(session.case)),
+            recipient_ids=_counselor_ids(session.case),
             due_on=day,
             params={"date": session.follow_up_on.isoformat()},
         )
@@ -163,7 +151,7 @@ def follow_up_reminders(first_day: dt.date, today: dt.date) -> Iterable[Reminder
 def follow_up_text(subject: str, params: Mapping[str, Any]) -> str:
     return _("%(subject)s: the follow-up date %(date)s has come") % {
         "subject": subject,
-        "date": _date(params["date"]),
+        "date": reminder_date(params, "date"),
     }
 
 
@@ -179,11 +167,10 @@ def hold_resume_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remind
         day = business_day_on_or_after(case.resume_by)
         if not first_day <= day <= today:
             continue
-        yield Reminder(
-            kind="hold_resume_due",
-            key=f"hold_resume_due:case={case.pk}:{case.resume_by}",
+        yield HOLD_RESUME_DUE.occasion(
+            f"case={case.pk}:{case.resume_by}",
             subject=case,
-            recipient_ids=frozenset(_counselor_ids(case)),
+            recipient_ids=_counselor_ids(case),
             due_on=day,
             params={"date": case.resume_by.isoformat()},
         )
@@ -192,36 +179,14 @@ def hold_resume_reminders(first_day: dt.date, today: dt.date) -> Iterable[Remind
 def hold_resume_text(subject: str, params: Mapping[str, Any]) -> str:
     return _("%(subject)s: on hold until %(date)s, time to resume") % {
         "subject": subject,
-        "date": _date(params["date"]),
+        "date": reminder_date(params, "date"),
     }
 
 
 def register(registry: Registry) -> None:
     registry.add_notice_subject(NoticeSubject("intake.case", case_titles, case_url))
-    registry.add_reminder_source(
-        ReminderSource(
-            kind="ip_grace_period",
-            label=gettext_lazy("IP novelty grace period ending"),
-            collect=ip_grace_period_reminders,
-            text=ip_grace_period_text,
-            order=10,
-        )
-    )
-    registry.add_reminder_source(
-        ReminderSource(
-            kind="follow_up_due",
-            label=gettext_lazy("follow-up date reached"),
-            collect=follow_up_reminders,
-            text=follow_up_text,
-            order=20,
-        )
-    )
-    registry.add_reminder_source(
-        ReminderSource(
-            kind="hold_resume_due",
-            label=gettext_lazy("hold to resume"),
-            collect=hold_resume_reminders,
-            text=hold_resume_text,
-            order=30,
-        )
+    registry.add_reminder_sources(
+        IP_GRACE_PERIOD.source(ip_grace_period_reminders, ip_grace_period_text),
+        FOLLOW_UP_DUE.source(follow_up_reminders, follow_up_text),
+        HOLD_RESUME_DUE.source(hold_resume_reminders, hold_resume_text),
     )

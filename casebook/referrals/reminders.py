@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.accounts.models import DeskMembership, DeskRole
+from casebook.accounts.selectors import desk_coordinator_ids
 from casebook.common.calendar import add_business_days
-from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
+from casebook.common.extensions import NoticeSubject, Reminder, ReminderKind, reminder_date
 from casebook.intake.events import publish_case_event
 from casebook.referrals.models import OPEN_STATUSES, Referral, ReferralKind, ReferralStatus
 from casebook.referrals.policy import visible_referrals_q
@@ -38,6 +37,7 @@ STAGES = {
     ReferralStatus.SENT: "acknowledgement",
     ReferralStatus.ACKNOWLEDGED: "outcome",
 }
+REFERRAL_OVERDUE = ReminderKind("referral_overdue", gettext_lazy("referral overdue"), order=60)
 
 
 def referral_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
@@ -79,11 +79,7 @@ def referral_overdue_reminders(first_day: dt.date, today: dt.date) -> Iterable[R
         .order_by("due_on", "pk")
     )
     receiving = {r.to_desk_id for r in referrals if r.kind == ReferralKind.INTERNAL}
-    coordinators: dict[int, set[int]] = {}
-    for desk_id, user_id in DeskMembership.objects.filter(
-        desk_id__in=receiving, role=DeskRole.COORDINATOR, active=True
-    ).values_list("desk_id", "user_id"):
-        coordinators.setdefault(desk_id, set()).add(user_id)
+    coordinators = desk_coordinator_ids(desk_ids=receiving)
     for referral in referrals:
         day = add_business_days(referral.due_on, 1)
         if not first_day <= day <= today:
@@ -91,11 +87,10 @@ def referral_overdue_reminders(first_day: dt.date, today: dt.date) -> Iterable[R
         recipients = set(notify_ids(referral))
         if referral.kind == ReferralKind.INTERNAL:
             recipients |= coordinators.get(referral.to_desk_id, set())
-        yield Reminder(
-            kind="referral_overdue",
-            key=f"referral_overdue:referral={referral.pk}:{referral.status}:{referral.due_on}",
+        yield REFERRAL_OVERDUE.occasion(
+            f"referral={referral.pk}:{referral.status}:{referral.due_on}",
             subject=referral,
-            recipient_ids=frozenset(recipients),
+            recipient_ids=recipients,
             due_on=day,
             params={"stage": STAGES[referral.status], "due": referral.due_on.isoformat()},
             on_fire=_announce(referral),
@@ -105,7 +100,7 @@ def referral_overdue_reminders(first_day: dt.date, today: dt.date) -> Iterable[R
 def referral_overdue_text(subject: str, params: Mapping[str, Any]) -> str:
     values = {
         "subject": subject,
-        "due": formats.date_format(dt.date.fromisoformat(params["due"])),
+        "due": reminder_date(params, "due"),
     }
     stage = params.get("stage")
     if stage == "acknowledgement":
@@ -118,11 +113,5 @@ def referral_overdue_text(subject: str, params: Mapping[str, Any]) -> str:
 def register(registry: Registry) -> None:
     registry.add_notice_subject(NoticeSubject("referrals.referral", referral_titles, referral_url))
     registry.add_reminder_source(
-        ReminderSource(
-            kind="referral_overdue",
-            label=gettext_lazy("referral overdue"),
-            collect=referral_overdue_reminders,
-            text=referral_overdue_text,
-            order=60,
-        )
+        REFERRAL_OVERDUE.source(referral_overdue_reminders, referral_overdue_text)
     )

@@ -18,7 +18,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.common.extensions import NoticeSubject, Reminder, ReminderSource
+from casebook.common.extensions import NoticeSubject, Reminder, ReminderKind
 from casebook.satellites import policy
 from casebook.satellites.models import ACTIVE_BOOKING_STATUSES, ConsultationDay, DayStatus
 
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from casebook.accounts.models import User
     from casebook.common.extensions import Registry
 
-KIND = "satellite_day_tomorrow"
+DAY_TOMORROW = ReminderKind(
+    "satellite_day_tomorrow", gettext_lazy("satellite consultation day tomorrow"), order=70
+)
 
 
 def day_titles(user: User, ids: Sequence[int]) -> Mapping[int, str]:
@@ -63,11 +65,10 @@ def day_before_reminders(first_day: dt.date, today: dt.date) -> Iterable[Reminde
         .order_by("date", "pk")
     )
     for day in days:
-        yield Reminder(
-            kind=KIND,
-            key=f"{KIND}:day={day.pk}:{day.date}",
+        yield DAY_TOMORROW.occasion(
+            f"day={day.pk}:{day.date}",
             subject=day,
-            recipient_ids=frozenset({day.counselor_id}),
+            recipient_ids={day.counselor_id},
             due_on=day.date - dt.timedelta(days=1),
             params={"date": day.date.isoformat(), "bookings": day.booked},
         )
@@ -82,12 +83,4 @@ def day_before_text(subject: str, params: Mapping[str, Any]) -> str:
 
 def register(registry: Registry) -> None:
     registry.add_notice_subject(NoticeSubject("satellites.consultationday", day_titles, day_url))
-    registry.add_reminder_source(
-        ReminderSource(
-            kind=KIND,
-            label=gettext_lazy("satellite consultation day tomorrow"),
-            collect=day_before_reminders,
-            text=day_before_text,
-            order=70,
-        )
-    )
+    registry.add_reminder_source(DAY_TOMORROW.source(day_before_reminders, day_before_text))
