@@ -219,6 +219,12 @@ class Registry:
         for source in sources:
             self.add_reminder_source(source)
 
+    def register_from(self, *modules: Any) -> None:
+        """Lets each of an app's modules (its `extensions`, its `reminders`) add what it
+        contributes: `module.register(registry)`, from the app's `AppConfig.ready()`."""
+        for module in modules:
+            module.register(self)
+
     def add_notice_subject(self, subject: NoticeSubject) -> None:
         self.notice_subjects[subject.model] = subject
 

@@ -6,12 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 class ExitsConfig(AppConfig):
     name = "casebook.exits"
-    label = "exits"
     verbose_name = _("Business-exit track")
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
         from casebook.exits import extensions, reminders
 
-        extensions.register(registry)
-        reminders.register(registry)
+        registry.register_from(extensions, reminders)

@@ -6,12 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 class ExpertsConfig(AppConfig):
     name = "casebook.experts"
-    label = "experts"
     verbose_name = _("Expert dispatch")
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
         from casebook.experts import extensions, reminders
 
-        extensions.register()
-        reminders.register(registry)
+        registry.register_from(extensions, reminders)

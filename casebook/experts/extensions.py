@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.common.extensions import BoardExtra, CasePanel, TimelineEntry, registry
+from casebook.common.extensions import BoardExtra, CasePanel, Registry, TimelineEntry
 from casebook.experts import selectors
 from casebook.experts.models import DispatchStatus
 
@@ -161,7 +161,7 @@ def late_visit_reports(user: User, desk: Desk) -> list[BoardExtra]:
     ]
 
 
-def register() -> None:
+def register(registry: Registry) -> None:
     registry.add_timeline_provider(dispatch_timeline)
     registry.add_case_panel(
         CasePanel(

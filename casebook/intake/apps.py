@@ -13,4 +13,4 @@ class IntakeConfig(AppConfig):
         from casebook.common.extensions import registry
         from casebook.intake import reminders
 
-        reminders.register(registry)
+        registry.register_from(reminders)

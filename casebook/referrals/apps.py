@@ -6,12 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 class ReferralsConfig(AppConfig):
     name = "casebook.referrals"
-    label = "referrals"
     verbose_name = _("Referrals")
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
         from casebook.referrals import extensions, reminders
 
-        extensions.register()
-        reminders.register(registry)
+        registry.register_from(extensions, reminders)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from casebook.common.extensions import BoardExtra, CasePanel, TimelineEntry, registry
+from casebook.common.extensions import BoardExtra, CasePanel, Registry, TimelineEntry
 from casebook.referrals import selectors, services
 from casebook.referrals.models import ReferralKind, ReferralStatus
 
@@ -139,7 +139,7 @@ def referral_close_blocker(case: Case) -> str | None:
     }
 
 
-def register() -> None:
+def register(registry: Registry) -> None:
     registry.add_timeline_provider(referral_timeline)
     registry.add_case_panel(
         CasePanel(

@@ -6,12 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 class SatellitesConfig(AppConfig):
     name = "casebook.satellites"
-    label = "satellites"
     verbose_name = _("Offices and satellites")
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
         from casebook.satellites import extensions, reminders
 
-        extensions.register(registry)
-        reminders.register(registry)
+        registry.register_from(extensions, reminders)
