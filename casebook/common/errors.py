@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -41,6 +44,28 @@ class TransitionNotAllowed(DomainError):
             message
             or _("cannot %(requested)s from state '%(current)s'")
             % {"requested": requested, "current": current}
+        )
+
+    @classmethod
+    def labelled(
+        cls,
+        current: str,
+        requested: str,
+        states: Callable[[str], Any],
+        actions: Mapping[str, Any],
+        message: str | None = None,
+    ) -> TransitionNotAllowed:
+        """The 409 of a state machine whose states are the choices `states` and whose actions
+        are labelled by `actions`; `message` names both labels as %(current)s and
+        %(requested)s."""
+        current_label = str(states(current).label)
+        requested_label = str(actions.get(requested, requested))
+        return cls(
+            current=current,
+            requested=requested,
+            current_label=current_label,
+            requested_label=requested_label,
+            message=message and message % {"current": current_label, "requested": requested_label},
         )
 
 

@@ -259,16 +259,9 @@ def require_order_printable(dispatch: Dispatch) -> None:
 
 def transition_refused(dispatch: Dispatch, step: str) -> TransitionNotAllowed:
     """The 409 of a step the dispatch's state does not have, naming both states."""
-    current = str(DispatchStatus(dispatch.status).label)
-    requested = str(DISPATCH_ACTION_LABELS.get(step, step))
-    return TransitionNotAllowed(
-        current=dispatch.status,
-        requested=step,
-        current_label=current,
-        requested_label=requested,
-        message=_('The dispatch is "%(current)s"; "%(requested)s" is not possible from there.')
-        % {"current": current, "requested": requested},
-    )
+    message = _('The dispatch is "%(current)s"; "%(requested)s" is not possible from there.')
+    labels = DISPATCH_ACTION_LABELS
+    return TransitionNotAllowed.labelled(dispatch.status, step, DispatchStatus, labels, message)
 
 
 def ensure_transition(dispatch: Dispatch, step: str) -> None:

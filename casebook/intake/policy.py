@@ -371,12 +371,7 @@ def require_offered(user: User, case: Case, name: str) -> None:
             require(user, Action.ASSIGN, case)
     else:
         require(user, OFFERED_ACTION_RULE[name], case)
-    raise TransitionNotAllowed(
-        current=case.status,
-        requested=name,
-        current_label=str(CaseStatus(case.status).label),
-        requested_label=str(TRANSITION_LABELS.get(name, name)),
-    )
+    raise TransitionNotAllowed.labelled(case.status, name, CaseStatus, TRANSITION_LABELS)
 
 
 # --- intake -------------------------------------------------------------------------------

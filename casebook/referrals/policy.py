@@ -286,16 +286,9 @@ def offered_actions(user: User, referral: Referral) -> frozenset[str]:
 
 def transition_refused(referral: Referral, name: str) -> TransitionNotAllowed:
     """The 409 of an answer the referral's state does not have, naming both states."""
-    current = str(ReferralStatus(referral.status).label)
-    requested = str(REFERRAL_ACTION_LABELS.get(name, name))
-    return TransitionNotAllowed(
-        current=referral.status,
-        requested=name,
-        current_label=current,
-        requested_label=requested,
-        message=_('The referral is "%(current)s"; "%(requested)s" is not possible from there.')
-        % {"current": current, "requested": requested},
-    )
+    message = _('The referral is "%(current)s"; "%(requested)s" is not possible from there.')
+    labels = REFERRAL_ACTION_LABELS
+    return TransitionNotAllowed.labelled(referral.status, name, ReferralStatus, labels, message)
 
 
 def require_offered(user: User, referral: Referral, name: str) -> None:

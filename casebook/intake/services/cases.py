@@ -54,12 +54,7 @@ def lock_case(case: Case) -> Case:
 def ensure_transition(case: Case, action: str) -> None:
     """TransitionNotAllowed (409) unless the state machine has `action` from the case's state."""
     if case.status not in TRANSITIONS[action]:
-        raise TransitionNotAllowed(
-            current=case.status,
-            requested=action,
-            current_label=str(CaseStatus(case.status).label),
-            requested_label=str(TRANSITION_LABELS.get(action, action)),
-        )
+        raise TransitionNotAllowed.labelled(case.status, action, CaseStatus, TRANSITION_LABELS)
 
 
 def record_transition(
