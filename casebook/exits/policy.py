@@ -119,15 +119,7 @@ def require_dashboard(user: User) -> None:
 
 
 def may_read_access_log(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.org_role
-        in (
-            OrgRole.MANAGER,
-            OrgRole.AUDITOR,
-        )
-    )
+    return case_policy.is_org_reader(user)
 
 
 def require_access_log(user: User) -> None:

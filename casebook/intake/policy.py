@@ -125,6 +125,12 @@ def _org_reader(user: User) -> bool:
     return user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR)
 
 
+def is_org_reader(user: User) -> bool:
+    """An active login that reads across the desks by its organisation role (a manager, an
+    auditor): the readers of the reports and of the exit track's access log."""
+    return user.is_authenticated and user.is_active and _org_reader(user)
+
+
 def can_see_desk(user: User, desk: Desk) -> bool:
     """Who may look at a desk's board, queue and lists: its members, managers and auditors.
 

@@ -26,18 +26,6 @@ if TYPE_CHECKING:
 PLAN_RULE = gettext_lazy("only managers and administrators keep the plan's targets")
 
 
-def _org_reader(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.org_role
-        in (
-            OrgRole.MANAGER,
-            OrgRole.AUDITOR,
-        )
-    )
-
-
 def coordinated_desk_ids(user: User) -> list[int]:
     return sorted(
         desk_id
@@ -49,7 +37,7 @@ def coordinated_desk_ids(user: User) -> list[int]:
 def may_read_reports(user: User) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return _org_reader(user) or bool(coordinated_desk_ids(user))
+    return case_policy.is_org_reader(user) or bool(coordinated_desk_ids(user))
 
 
 def require_reader(user: User) -> None:
@@ -62,14 +50,14 @@ def report_desks_q(user: User) -> Q:
     """A filter on Desk: the desks whose figures `user` reads."""
     if not may_read_reports(user):
         return Q(pk__in=[])
-    if _org_reader(user):
+    if case_policy.is_org_reader(user):
         return Q(active=True)
     return Q(active=True, pk__in=coordinated_desk_ids(user))
 
 
 def report_desk_ids(user: User) -> list[int] | None:
     """The desks whose figures `user` reads; None for every desk (managers and auditors)."""
-    if _org_reader(user):
+    if case_policy.is_org_reader(user):
         return None
     return coordinated_desk_ids(user)
 
@@ -77,7 +65,7 @@ def report_desk_ids(user: User) -> list[int] | None:
 def reads_every_desk(user: User) -> bool:
     """Organisation-wide figures (plan vs actual, dispatch days, satellites) are read by
     managers and auditors only: they are not a desk's."""
-    return _org_reader(user)
+    return case_policy.is_org_reader(user)
 
 
 def require_org_reader(user: User) -> None:
