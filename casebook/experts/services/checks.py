@@ -36,45 +36,40 @@ def refuse_conflicts(dispatch: Dispatch, *, by: User) -> None:
         )
 
 
+def _refuse_over_quota(
+    quota: Decimal, taken: Decimal, days: Decimal, message: str, code: str, **names: str
+) -> None:
+    """409 `code` when `days` more than `taken` exceed `quota`; `message` names the quota, the
+    days taken, left and requested, and `names`."""
+    if taken + days > quota:
+        left = max(quota - taken, rules.ZERO)
+        values = {"quota": quota, "taken": taken, "left": left, "days": days, **names}
+        raise ConflictError(message % values, code=code)
+
+
 def refuse_over_capacity(
     dispatch: Dispatch, program: DispatchProgram, expert: Expert, days: Decimal
 ) -> None:
     """Quota, sub-quota, client cap and expert maximum; the caller holds the locks."""
     if program.quota_days is not None:
         taken = rules.days_taken(Dispatch.objects.filter(program=program))
-        if taken + days > program.quota_days:
-            raise ConflictError(
-                _(
-                    "the quota of %(program)s is %(quota)s days: %(taken)s are reserved or used, "
-                    "%(left)s remain, %(days)s requested"
-                )
-                % {
-                    "program": program.name,
-                    "quota": program.quota_days,
-                    "taken": taken,
-                    "left": max(program.quota_days - taken, rules.ZERO),
-                    "days": days,
-                },
-                code="quota_exceeded",
-            )
+        message = _(
+            "the quota of %(program)s is %(quota)s days: %(taken)s are reserved or used, "
+            "%(left)s remain, %(days)s requested"
+        )
+        _refuse_over_quota(
+            program.quota_days, taken, days, message, "quota_exceeded", program=program.name
+        )
     sub_quota = dispatch.sub_quota
     if sub_quota is not None:
         taken = rules.days_taken(Dispatch.objects.filter(sub_quota=sub_quota))
-        if taken + days > sub_quota.quota_days:
-            raise ConflictError(
-                _(
-                    "the sub-quota %(name)s is %(quota)s days: %(taken)s are reserved or used, "
-                    "%(left)s remain, %(days)s requested"
-                )
-                % {
-                    "name": sub_quota.name,
-                    "quota": sub_quota.quota_days,
-                    "taken": taken,
-                    "left": max(sub_quota.quota_days - taken, rules.ZERO),
-                    "days": days,
-                },
-                code="sub_quota_exceeded",
-            )
+        message = _(
+            "the sub-quota %(name)s is %(quota)s days: %(taken)s are reserved or used, "
+            "%(left)s remain, %(days)s requested"
+        )
+        _refuse_over_quota(
+            sub_quota.quota_days, taken, days, message, "sub_quota_exceeded", name=sub_quota.name
+        )
     client = dispatch.case.client
     if program.max_days_per_client is not None and client is not None:
         taken = rules.client_days_taken(program, client, exclude=dispatch.pk)
