@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -50,20 +51,43 @@ def _require_desk(case: Case, code: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _DeskDetails:
+    """One desk's details table: its model, its desk, the fields a person enters."""
+
+    model: type[Any]
+    desk: str
+    fields: tuple[str, ...]
+    label: str
+
+    def locked(
+        self, case: Case, by: User, expected_version: int | None, fields: dict[str, Any]
+    ) -> tuple[Case, Any]:
+        """The locked case and its details row (created on first use), once the desk, the
+        editor's grant and the version the caller read are checked; only the desk's input
+        fields may be given."""
+        case = lock_case(case)
+        _require_desk(case, self.desk)
+        policy.require(by, policy.Action.EDIT, case)
+        details, _created = self.model.objects.get_or_create(case=case)
+        ensure_version(details, expected_version)
+        unknown = set(fields) - set(self.fields)
+        if unknown:
+            raise ValueError(f"not {self.label} desk fields: {sorted(unknown)}")
+        return case, details
+
+
+_DISPUTE = _DeskDetails(SubcontractDetails, SUBCONTRACT_DESK, SUBCONTRACT_INPUT_FIELDS, "dispute")
+_IP = _DeskDetails(IpDetails, IP_DESK, IP_INPUT_FIELDS, "IP")
+
+
 @transaction.atomic
 def subcontract_details_update(
     *, case: Case, by: User, expected_version: int | None = None, **fields: Any
 ) -> SubcontractDetails:
     """The dispute desk's fields; `expected_version` is the details' version the caller read
     (a page or an ETag), checked under the case lock."""
-    case = lock_case(case)
-    _require_desk(case, SUBCONTRACT_DESK)
-    policy.require(by, policy.Action.EDIT, case)
-    details, _created = SubcontractDetails.objects.get_or_create(case=case)
-    ensure_version(details, expected_version)
-    unknown = set(fields) - set(SUBCONTRACT_INPUT_FIELDS)
-    if unknown:
-        raise ValueError(f"not dispute desk fields: {sorted(unknown)}")
+    case, details = _DISPUTE.locked(case, by, expected_version, fields)
     errors: dict[str, list[ValidationError]] = {}
     today = timezone.localdate()
     if "adr_state" in fields and fields["adr_state"] != details.adr_state:
@@ -105,14 +129,7 @@ def ip_details_update(
     *, case: Case, by: User, expected_version: int | None = None, **fields: Any
 ) -> IpDetails:
     """The IP desk's fields; `expected_version` as for the dispute desk's."""
-    case = lock_case(case)
-    _require_desk(case, IP_DESK)
-    policy.require(by, policy.Action.EDIT, case)
-    details, _created = IpDetails.objects.get_or_create(case=case)
-    ensure_version(details, expected_version)
-    unknown = set(fields) - set(IP_INPUT_FIELDS)
-    if unknown:
-        raise ValueError(f"not IP desk fields: {sorted(unknown)}")
+    case, details = _IP.locked(case, by, expected_version, fields)
     errors: dict[str, list[ValidationError]] = {}
     if "rights_sought" in fields:
         rights = list(dict.fromkeys(fields["rights_sought"]))
