@@ -4,13 +4,15 @@ the day limits (program quota, sub-quota, the client's cap, the expert's yearly 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
 from casebook.experts import policy, rules
-from casebook.experts.models import Dispatch, DispatchProgram, Expert
+from casebook.experts.models import Dispatch, DispatchProgram, Expert, SubQuota
 
 
 def conflicts_seen_by(user: User, dispatch: Dispatch) -> list[str]:
@@ -36,15 +38,30 @@ def refuse_conflicts(dispatch: Dispatch, *, by: User) -> None:
         )
 
 
+# What a full quota answers, by the code of the 409 (the program's, a sub-quota's).
+_QUOTA_FULL = {
+    "quota_exceeded": gettext_lazy(
+        "the quota of %(program)s is %(quota)s days: %(taken)s are reserved or used, "
+        "%(left)s remain, %(days)s requested"
+    ),
+    "sub_quota_exceeded": gettext_lazy(
+        "the sub-quota %(name)s is %(quota)s days: %(taken)s are reserved or used, "
+        "%(left)s remain, %(days)s requested"
+    ),
+}
+
+
 def _refuse_over_quota(
-    quota: Decimal, taken: Decimal, days: Decimal, message: str, code: str, **names: str
+    code: str, holder: DispatchProgram | SubQuota, days: Decimal, **dispatches: Any
 ) -> None:
-    """409 `code` when `days` more than `taken` exceed `quota`; `message` names the quota, the
-    days taken, left and requested, and `names`."""
-    if taken + days > quota:
-        left = max(quota - taken, rules.ZERO)
-        values = {"quota": quota, "taken": taken, "left": left, "days": days, **names}
-        raise ConflictError(message % values, code=code)
+    """409 `code` when `days` more than the days the `dispatches` of `holder` (a program or
+    a sub-quota) have taken exceed its quota."""
+    taken = rules.days_taken(Dispatch.objects.filter(**dispatches))
+    if taken + days > holder.quota_days:
+        left = max(holder.quota_days - taken, rules.ZERO)
+        values = {"quota": holder.quota_days, "taken": taken, "left": left, "days": days}
+        values |= {"program": holder.name, "name": holder.name}
+        raise ConflictError(_QUOTA_FULL[code] % values, code=code)
 
 
 def refuse_over_capacity(
@@ -52,23 +69,10 @@ def refuse_over_capacity(
 ) -> None:
     """Quota, sub-quota, client cap and expert maximum; the caller holds the locks."""
     if program.quota_days is not None:
-        taken = rules.days_taken(Dispatch.objects.filter(program=program))
-        message = _(
-            "the quota of %(program)s is %(quota)s days: %(taken)s are reserved or used, "
-            "%(left)s remain, %(days)s requested"
-        )
+        _refuse_over_quota("quota_exceeded", program, days, program=program)
+    if dispatch.sub_quota is not None:
         _refuse_over_quota(
-            program.quota_days, taken, days, message, "quota_exceeded", program=program.name
-        )
-    sub_quota = dispatch.sub_quota
-    if sub_quota is not None:
-        taken = rules.days_taken(Dispatch.objects.filter(sub_quota=sub_quota))
-        message = _(
-            "the sub-quota %(name)s is %(quota)s days: %(taken)s are reserved or used, "
-            "%(left)s remain, %(days)s requested"
-        )
-        _refuse_over_quota(
-            sub_quota.quota_days, taken, days, message, "sub_quota_exceeded", name=sub_quota.name
+            "sub_quota_exceeded", dispatch.sub_quota, days, sub_quota=dispatch.sub_quota
         )
     client = dispatch.case.client
     if program.max_days_per_client is not None and client is not None:
