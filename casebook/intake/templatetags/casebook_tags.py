@@ -83,6 +83,13 @@ def is_past(value: dt.date | dt.datetime | None) -> bool:
     return bool(value) and _local_date(value) < timezone.localdate()
 
 
+@register.inclusion_tag("includes/fields.html")
+def form_fields(form: forms.BaseForm, names: str) -> dict[str, Any]:
+    """The fields `names` (space-separated) of `form`, in that order, each drawn by
+    includes/field.html: `{% form_fields form "q desk topic" %}`."""
+    return {"fields": [form[name] for name in names.split()]}
+
+
 @register.filter
 def field_type(bound: BoundField) -> str:
     """How the field template lays the widget out: chips, multi, checkbox, select, textarea …"""
