@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from casebook.common.admin import PolicyScopedMixin
 from casebook.intake import policy
 from casebook.intake.models import (
+    LIFECYCLE_FIELDS,
     AccessLog,
     Assignment,
     Case,
@@ -116,12 +117,7 @@ class CaseAdmin(PolicyFilteredAdmin):
         "number",
         "status",
         "version",
-        "opened_at",
-        "first_session_at",
-        "closed_at",
-        "closure_reason",
-        "closure_summary",
-        "duplicate_of",
+        *LIFECYCLE_FIELDS,
     )
     raw_id_fields = ("client", "lead_counselor")
     inlines = [SubcontractInline, IpInline, AssignmentInline, TransitionInline]

@@ -6,6 +6,7 @@ is allowed lives in `services`, and who may see what in `policy.py`.
 
 from casebook.intake.models.cases import (
     DISPATCH_REQUEST_STATUSES,
+    LIFECYCLE_FIELDS,
     OPEN_STATUSES,
     SESSION_STATUSES,
     TRANSITION_LABELS,
@@ -58,6 +59,7 @@ __all__ = [
     "DISPATCH_REQUEST_STATUSES",
     "GRACE_PERIOD_ALERT_DAYS",
     "IP_INPUT_FIELDS",
+    "LIFECYCLE_FIELDS",
     "OPEN_STATUSES",
     "SESSION_EDIT_WINDOW",
     "SESSION_STATUSES",

@@ -56,6 +56,16 @@ OPEN_STATUSES = (_S.INTAKE, _S.ASSIGNED, _S.ACTIVE, _S.DISPATCH, _S.ON_HOLD)
 SESSION_STATUSES = frozenset({_S.ASSIGNED, _S.ACTIVE, _S.DISPATCH, _S.ON_HOLD})
 # Expert dispatches are requested for cases under way (not queued, held or closed).
 DISPATCH_REQUEST_STATUSES = frozenset({_S.ASSIGNED, _S.ACTIVE, _S.DISPATCH})
+# What the lifecycle services write as a case opens and closes, never a free edit (the admin
+# shows them read-only, the API reads them).
+LIFECYCLE_FIELDS = (
+    "opened_at",
+    "first_session_at",
+    "closed_at",
+    "closure_reason",
+    "closure_summary",
+    "duplicate_of",
+)
 
 
 class IntakeChannel(models.TextChoices):
