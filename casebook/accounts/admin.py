@@ -5,11 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from casebook.accounts.models import Desk, DeskMembership, User
-
-
-class MembershipInline(admin.TabularInline):
-    model = DeskMembership
-    extra = 0
+from casebook.common.admin import inline
 
 
 @admin.register(User)
@@ -21,7 +17,7 @@ class CasebookUserAdmin(UserAdmin, SimpleHistoryAdmin):
         *UserAdmin.fieldsets,
         ("casebook", {"fields": ("display_name", "display_name_kana", "org_role")}),
     )
-    inlines = [MembershipInline]
+    inlines = [inline(DeskMembership)]
 
 
 @admin.register(Desk)

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib import admin
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+
+
+def inline(
+    model: type[Model], *, stacked: bool = False, **options: Any
+) -> type[admin.options.InlineModelAdmin]:
+    """The rows of `model` under their parent's change page, with no empty extra forms: a
+    table (a block per row when `stacked`); `options` are the inline's other attributes."""
+    base = admin.StackedInline if stacked else admin.TabularInline
+    return type(f"{model.__name__}Inline", (base,), {"model": model, "extra": 0, **options})
 
 
 class PolicyScopedMixin:

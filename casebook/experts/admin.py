@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin
+from casebook.common.admin import PolicyScopedMixin, inline
 from casebook.experts import policy
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -20,12 +20,6 @@ from casebook.experts.models import (
 )
 
 
-class ConflictInline(admin.TabularInline):
-    model = ConflictDeclaration
-    extra = 0
-    exclude = ("company_name_search",)
-
-
 @admin.register(Expert)
 class ExpertAdmin(SimpleHistoryAdmin):
     list_display = ("name", "name_kana", "day_rate_yen", "max_days_per_fy", "active", "user")
@@ -33,19 +27,14 @@ class ExpertAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "name_kana", "affiliation", "email")
     readonly_fields = ("version",)
     raw_id_fields = ("user",)
-    inlines = [ConflictInline]
-
-
-class SubQuotaInline(admin.TabularInline):
-    model = SubQuota
-    extra = 0
+    inlines = [inline(ConflictDeclaration, exclude=("company_name_search",))]
 
 
 @admin.register(DispatchProgram)
 class DispatchProgramAdmin(SimpleHistoryAdmin):
     list_display = ("fiscal_year", "code", "name", "desk", "quota_days", "max_days_per_client")
     list_filter = ("fiscal_year", "desk", "active")
-    inlines = [SubQuotaInline]
+    inlines = [inline(SubQuota)]
 
 
 class VisitInline(admin.TabularInline):

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin
+from casebook.common.admin import PolicyScopedMixin, inline
 from casebook.intake import policy
 from casebook.intake.models import (
     LIFECYCLE_FIELDS,
@@ -32,18 +32,13 @@ from casebook.intake.models import (
 )
 
 
-class ContactInline(admin.TabularInline):
-    model = ClientContact
-    extra = 0
-
-
 @admin.register(Client)
 class ClientAdmin(SimpleHistoryAdmin):
     list_display = ("name", "name_kana", "kind", "corporate_number", "size_class", "municipality")
     list_filter = ("kind", "size_class", "industry")
     search_fields = ("name", "name_kana", "corporate_number", "phone")
     readonly_fields = ("size_class", "version")
-    inlines = [ContactInline]
+    inlines = [inline(ClientContact)]
 
 
 class AssignmentInline(admin.TabularInline):
@@ -95,16 +90,6 @@ class PolicyFilteredAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
                     )
 
 
-class SubcontractInline(admin.StackedInline):
-    model = SubcontractDetails
-    extra = 0
-
-
-class IpInline(admin.StackedInline):
-    model = IpDetails
-    extra = 0
-
-
 @admin.register(Case)
 class CaseAdmin(PolicyFilteredAdmin):
     scope = case_scope("pk")
@@ -120,7 +105,12 @@ class CaseAdmin(PolicyFilteredAdmin):
         *LIFECYCLE_FIELDS,
     )
     raw_id_fields = ("client", "lead_counselor")
-    inlines = [SubcontractInline, IpInline, AssignmentInline, TransitionInline]
+    inlines = [
+        inline(SubcontractDetails, stacked=True),
+        inline(IpDetails, stacked=True),
+        AssignmentInline,
+        TransitionInline,
+    ]
 
 
 @admin.register(ConsultationSession)
