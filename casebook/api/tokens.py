@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, QuerySet
 from rest_framework.routers import BaseRouter
 
 from casebook.api import selectors, services
@@ -20,12 +19,8 @@ class ApiTokenViewSet(ReadViewSet):
     serializer_class = ApiTokenSerializer
     ordering = ["-created_at", "-pk"]
     ordering_fields = {"created_at": "created_at"}
-
-    def list_for_user(self, user: Any) -> QuerySet:
-        return selectors.token_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Model:
-        return selectors.token_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.token_list_for_user)
+    get_selector = staticmethod(selectors.token_get_for_user)
 
     @transition(None, ApiTokenSerializer)
     def revoke(self, token: ApiToken, data: dict[str, Any], expected_version: int | None):

@@ -25,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.urls import NoReverseMatch
 from django_filters import rest_framework as django_filters
@@ -44,14 +45,25 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
 
     model: type[Model]
     filter_backends = [django_filters.DjangoFilterBackend, AllowListOrderingFilter]
+    # The app's selectors, where the reads are nothing more (a resource that adds to them
+    # overrides `list_for_user` / `get_for_user`): `list_selector(user=)` and the getter
+    # `get_selector(user=, pk=)`, declared `staticmethod(selectors.…)`.
+    list_selector: Callable[..., QuerySet] | None = None
+    get_selector: Callable[..., Model] | None = None
 
-    @abstractmethod
     def list_for_user(self, user: Any) -> QuerySet:
         """The rows `user` may see (a selector of the resource's app)."""
+        return self._selector("list_selector")(user=user)
 
-    @abstractmethod
     def get_for_user(self, user: Any, pk: Any) -> Model:
         """One row `user` may see, else Http404 (a getter of the resource's app)."""
+        return self._selector("get_selector")(user=user, pk=pk)
+
+    def _selector(self, name: str) -> Callable[..., Any]:
+        selector = getattr(self, name)
+        if selector is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} declares no {name}")
+        return selector
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         """Called with what a request is about to answer (e.g. to log restricted reads)."""

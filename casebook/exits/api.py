@@ -131,8 +131,7 @@ class ExitPlanViewSet(ServiceViewSet):
     def list_for_user(self, user: Any) -> QuerySet[ExitPlan]:
         return selectors.plan_list_for_user(user=user).prefetch_related("milestones")
 
-    def get_for_user(self, user: Any, pk: Any) -> ExitPlan:
-        return selectors.plan_get_for_user(user=user, pk=pk)
+    get_selector = staticmethod(selectors.plan_get_for_user)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         case_services.access_log_record(
@@ -175,12 +174,8 @@ class MilestoneViewSet(ServiceUpdateMixin, ReadViewSet):
     filterset_fields = {"plan": ["exact"]}
     ordering_fields = {"id": "id", "due_on": "due_on"}
     ordering = ["id"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Milestone]:
-        return selectors.milestone_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Milestone:
-        return selectors.milestone_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.milestone_list_for_user)
+    get_selector = staticmethod(selectors.milestone_get_for_user)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         case_services.access_log_record(

@@ -91,12 +91,8 @@ class ExpertViewSet(ServiceViewSet):
     filterset_class = ExpertFilter
     ordering_fields = {"id": "id", "name": "name_search", "day_rate_yen": "day_rate_yen"}
     ordering = ["name_search", "id"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Expert]:
-        return selectors.expert_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Expert:
-        return selectors.expert_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.expert_list_for_user)
+    get_selector = staticmethod(selectors.expert_get_for_user)
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         return services.expert_create(by=self.request.user, **data)
@@ -157,12 +153,8 @@ class ProgramViewSet(ReadViewSet):
     filterset_class = ProgramFilter
     ordering_fields = {"id": "id", "fiscal_year": "fiscal_year", "code": "code"}
     ordering = ["-fiscal_year", "code"]
-
-    def list_for_user(self, user: Any) -> QuerySet[DispatchProgram]:
-        return selectors.program_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> DispatchProgram:
-        return selectors.program_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.program_list_for_user)
+    get_selector = staticmethod(selectors.program_get_for_user)
 
 
 # Dispatches ---------------------------------------------------------------------------------
@@ -197,12 +189,8 @@ class DispatchViewSet(ServiceViewSet):
     filterset_class = DispatchFilter
     ordering_fields = {"id": "id", "created_at": "created_at", "updated_at": "updated_at"}
     ordering = ["-created_at", "-id"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Dispatch]:
-        return selectors.dispatch_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Dispatch:
-        return selectors.dispatch_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.dispatch_list_for_user)
+    get_selector = staticmethod(selectors.dispatch_get_for_user)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         _log_reads(self.request.user, objects, many=many)

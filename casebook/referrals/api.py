@@ -250,8 +250,7 @@ class ReferralViewSet(ServiceViewSet):
     def list_for_user(self, user: Any) -> QuerySet[Referral]:
         return selectors.with_handoff(selectors.referral_list_for_user(user=user))
 
-    def get_for_user(self, user: Any, pk: Any) -> Referral:
-        return selectors.referral_get_for_user(user=user, pk=pk)
+    get_selector = staticmethod(selectors.referral_get_for_user)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         """A read of a referral shows its cases: restricted ones go to the access log."""
@@ -342,8 +341,7 @@ class PartnerViewSet(ReadViewSet):
     def list_for_user(self, user: Any) -> QuerySet[Partner]:
         return selectors.partner_list_for_user(user=user, include_inactive=True)
 
-    def get_for_user(self, user: Any, pk: Any) -> Partner:
-        return selectors.partner_get_for_user(user=user, pk=pk)
+    get_selector = staticmethod(selectors.partner_get_for_user)
 
 
 def register(router: BaseRouter) -> None:

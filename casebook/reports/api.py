@@ -190,8 +190,7 @@ class ActivityViewSet(ServiceCreateMixin, ReadViewSet):
         policy.require_reader(user)
         return selectors.activity_list_for_user(user=user)
 
-    def get_for_user(self, user: Any, pk: Any) -> Activity:
-        return selectors.activity_get_for_user(user=user, pk=pk)
+    get_selector = staticmethod(selectors.activity_get_for_user)
 
     def create_with_service(self, data: dict[str, Any]) -> Activity:
         user = self.request.user

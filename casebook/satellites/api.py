@@ -147,12 +147,8 @@ class SlotViewSet(ReadViewSet):
     filterset_class = SlotFilter
     ordering_fields = {"id": "id", "starts_at": "starts_at"}
     ordering = ["starts_at"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Slot]:
-        return selectors.slot_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Slot:
-        return selectors.slot_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.slot_list_for_user)
+    get_selector = staticmethod(selectors.slot_get_for_user)
 
 
 # --- bookings --------------------------------------------------------------------------------
@@ -217,12 +213,8 @@ class BookingViewSet(ServiceCreateMixin, ReadViewSet):
     filterset_class = BookingFilter
     ordering_fields = {"id": "id", "created_at": "created_at"}
     ordering = ["-id"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Booking]:
-        return selectors.booking_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Booking:
-        return selectors.booking_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.booking_list_for_user)
+    get_selector = staticmethod(selectors.booking_get_for_user)
 
     def _references(self, data: dict[str, Any]) -> dict[str, Any]:
         user = self.request.user

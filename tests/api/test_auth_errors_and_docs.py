@@ -86,12 +86,12 @@ def test_every_error_has_the_same_shape(cast, api_as, method, url, status):
 
 
 def test_an_unexpected_error_is_a_500_in_the_error_shape(cast, api_as, monkeypatch):
-    from casebook.intake import selectors
+    from casebook.intake.api.views import CaseViewSet
 
     def explode(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(selectors, "case_get_for_user", explode)
+    monkeypatch.setattr(CaseViewSet, "get_selector", staticmethod(explode))
     case = CaseFactory()
     response = api_as(cast.counselor).get(f"/api/v1/cases/{case.pk}/")
     assert response.status_code == 500

@@ -61,12 +61,8 @@ class ClientViewSet(ServiceViewSet):
         "updated_at": "updated_at",
     }
     ordering = ["name_kana_search"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Client]:
-        return selectors.client_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> Client:
-        return selectors.client_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.client_list_for_user)
+    get_selector = staticmethod(selectors.client_get_for_user)
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         return services.client_create(by=self.request.user, **data)
@@ -151,8 +147,7 @@ class CaseViewSet(ServiceViewSet):
     def list_for_user(self, user: Any) -> QuerySet[Case]:
         return _with_details(_with_sets(selectors.case_list_for_user(user=user)))
 
-    def get_for_user(self, user: Any, pk: Any) -> Case:
-        return selectors.case_get_for_user(user=user, pk=pk)
+    get_selector = staticmethod(selectors.case_get_for_user)
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -300,8 +295,7 @@ class SessionViewSet(ServiceViewSet):
     def list_for_user(self, user: Any) -> QuerySet[ConsultationSession]:
         return _session_sets(selectors.session_list_for_user(user=user))
 
-    def get_for_user(self, user: Any, pk: Any) -> ConsultationSession:
-        return selectors.session_get_for_user(user=user, pk=pk)
+    get_selector = staticmethod(selectors.session_get_for_user)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         cases = [session.case for session in objects]
