@@ -15,13 +15,30 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 
+class ReadOnlyMixin:
+    """Mix in first: the rows are shown, never added, changed or deleted here (they change
+    only through the services that keep their rules, or they are a record)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def inline(
-    model: type[Model], *, stacked: bool = False, **options: Any
+    model: type[Model], *, stacked: bool = False, read_only: bool = False, **options: Any
 ) -> type[admin.options.InlineModelAdmin]:
     """The rows of `model` under their parent's change page, with no empty extra forms: a
-    table (a block per row when `stacked`); `options` are the inline's other attributes."""
-    base = admin.StackedInline if stacked else admin.TabularInline
-    return type(f"{model.__name__}Inline", (base,), {"model": model, "extra": 0, **options})
+    table (a block per row when `stacked`), shown only when `read_only`; `options` are the
+    inline's other attributes."""
+    bases: tuple[type, ...] = (admin.StackedInline if stacked else admin.TabularInline,)
+    if read_only:
+        bases = (ReadOnlyMixin, *bases)
+    return type(f"{model.__name__}Inline", bases, {"model": model, "extra": 0, **options})
 
 
 class PolicyScopedMixin:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin, inline
+from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
 from casebook.experts import policy
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -37,34 +37,13 @@ class DispatchProgramAdmin(SimpleHistoryAdmin):
     inlines = [inline(SubQuota)]
 
 
-class VisitInline(admin.TabularInline):
-    model = DispatchVisit
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Dispatch)
-class DispatchAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+class DispatchAdmin(ReadOnlyMixin, PolicyScopedMixin, SimpleHistoryAdmin):
     scope = staticmethod(policy.dispatches_visible_to)
     list_display = ("id", "case", "program", "expert", "status", "approved_days", "used_days")
     list_filter = ("status", "program__fiscal_year", "program")
     search_fields = ("case__number", "expert__name", "case__client__name")
-    inlines = [VisitInline]
+    inlines = [inline(DispatchVisit, read_only=True)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dispatch]:
         return super().get_queryset(request).select_related("case", "program", "expert")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

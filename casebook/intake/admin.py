@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin, inline
+from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
 from casebook.intake import policy
 from casebook.intake.models import (
     LIFECYCLE_FIELDS,
@@ -160,17 +160,8 @@ class SessionAmendmentAdmin(PolicyScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseSequence)
-class CaseSequenceAdmin(admin.ModelAdmin):
+class CaseSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: the counters behind gap-free case numbers are changed only by intakes."""
 
     list_display = ("desk", "fiscal_year", "last_value")
     list_filter = ("desk", "fiscal_year")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

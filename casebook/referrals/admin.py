@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin
+from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin
 from casebook.referrals.models import Partner, Referral
 from casebook.referrals.policy import visible_referrals_q
 
@@ -19,7 +18,7 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+class ReferralAdmin(ReadOnlyMixin, PolicyScopedMixin, SimpleHistoryAdmin):
     """Read-only: referrals change only through their actions, which keep the rules."""
 
     scope = staticmethod(lambda user, queryset: queryset.filter(visible_referrals_q(user)))
@@ -28,12 +27,3 @@ class ReferralAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
     list_filter = ("kind", "status", "to_desk", "to_partner__kind")
     search_fields = ("from_case__number", "created_case__number", "handoff_note")
     date_hierarchy = "referred_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
-        return False
