@@ -16,7 +16,7 @@ FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
 	    echo "$$(pyenv root)/versions/$$v/bin/python3"; exit 0; done; \
 	fi; exit 1
 
-.PHONY: run test install migrate seed lint format check messages clean
+.PHONY: run test install migrate seed lint format check messages clean load bench
 
 $(VENV)/.installed: pyproject.toml
 	@python_bin=$$($(FIND_PYTHON)) || { \
@@ -46,6 +46,16 @@ run: seed
 	@DEBUG=1 CASEBOOK_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py run_jobs & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 CASEBOOK_SITE_URL=http://$(HOST):$(PORT) $(PY) -m daphne -b $(HOST) -p $(PORT) casebook.asgi:application
+
+# A decade of a large hub in the database of DATABASE_URL (PostgreSQL; docs/performance.md).
+# LOAD_ARGS e.g. "--shape stress" or "--scale 0.1".
+load: migrate
+	DEBUG=1 $(PY) manage.py generate_load $(LOAD_ARGS)
+
+# The benchmark of the main reads and writes on that database: a table, and JSON in artifacts/.
+# Run as in production (DEBUG off); BENCH_ARGS e.g. "--label after --repeat 30".
+bench: install
+	SECRET_KEY=casebook-bench HTTPS=0 $(PY) manage.py bench $(BENCH_ARGS)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

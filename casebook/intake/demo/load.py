@@ -122,7 +122,7 @@ class Plan:
 
     def __post_init__(self) -> None:
         self.counts = {
-            name: max(int(round(full * self.scale)), 3 if name == "experts" else 1)
+            name: max(round(full * self.scale), 3 if name == "experts" else 1)
             for name, full in FULL.items()
         }
 
@@ -313,9 +313,11 @@ class LoadGenerator:
                 co = rng.choice([c for c in counselors if c != lead])
             topic = self.topic_draws[code]()
             title = rng.choice(TITLES.get(topic, ("経営相談",)))
-            # Older clients come back: the first clients have the most cases.
-            client = self.first_client + min(int(rng.paretovariate(1.2) - 1), clients - 1)
-            client = client if rng.random() < 0.5 else self.first_client + rng.randrange(clients)
+            # A fifth of the clients come back again and again (a third of the cases).
+            regulars = max(clients // 5, 1)
+            client = self.first_client + (
+                rng.randrange(regulars) if rng.random() < 0.3 else rng.randrange(clients)
+            )
             closed_at = None
             ends = self.now
             if status == "closed":

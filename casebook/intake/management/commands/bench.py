@@ -1,0 +1,351 @@
+"""`manage.py bench` (`make bench`): the main reads and writes timed on the loaded database.
+
+Run it on a database filled by `manage.py generate_load` (docs/performance.md). Every read of
+the performance table is requested in-process through the test client, as its user, with the
+same URL each time: p50 and p95 over `--repeat` runs after one warm-up, the number of queries
+and the size of the answer. Each list also has its heaviest query replayed as raw SQL, so the
+table shows what the ORM and the rendering add (the ratio). Writes (a session, a dispatch
+approval) use a fresh object per run. The WebSocket line connects `--sockets` board sockets
+and times a case event from publication to each socket's message.
+
+Prints a table and writes the figures as JSON (`--out`). It reads the demo logins
+(coord.yorozu, manager, counselor.yorozu, coord.dispatch) that `generate_load` puts in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import statistics
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from casebook.accounts.models import User
+from casebook.common.fiscal import current_fiscal_year
+from casebook.intake.models import Case, CaseStatus
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Result:
+    name: str
+    p50_ms: float
+    p95_ms: float
+    queries: int
+    bytes: int = 0
+    raw_sql_p95_ms: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.raw_sql_p95_ms:
+            return None
+        return self.p95_ms / self.raw_sql_p95_ms
+
+
+class Command(BaseCommand):
+    help = "Time the main reads and writes on a loaded database; print a table, write JSON."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--sockets", type=int, default=100)
+        parser.add_argument("--label", default="run", help="names the run in the JSON")
+        parser.add_argument("--out", default="", help="JSON file (default artifacts/bench-LABEL)")
+        parser.add_argument("--only", default="", help="comma-separated names to run")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.repeat = max(options["repeat"], 2)
+        self.socket_count = max(options["sockets"], 1)
+        only = {name for name in options["only"].split(",") if name}
+        try:
+            self.users = {
+                name: User.objects.get(username=name)
+                for name in ("coord.yorozu", "manager", "counselor.yorozu", "coord.dispatch")
+            }
+        except User.DoesNotExist:
+            raise CommandError("no demo logins: run manage.py generate_load first") from None
+        self.results: list[Result] = []
+        fixtures = self._fixtures()
+        self.stdout.write(
+            f"{Case.objects.count():,} cases, "
+            f"{apps.get_model('intake', 'ConsultationSession').objects.count():,} sessions; "
+            f"{self.repeat} runs each"
+        )
+        for name, run in self._plan(fixtures):
+            if only and name not in only:
+                continue
+            result = run()
+            self.results.append(result)
+            self._print(result)
+        self._write(options)
+
+    # --- what is measured -------------------------------------------------------------------
+
+    def _fixtures(self) -> dict[str, Any]:
+        counselor = self.users["counselor.yorozu"]
+        case = (
+            Case.objects.filter(desk__code="yorozu", status=CaseStatus.ACTIVE)
+            .annotate(n=Count("sessions"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        client_id = (
+            Case.objects.values("client_id").annotate(n=Count("id")).order_by("-n")[0]["client_id"]
+        )
+        open_case = (
+            Case.objects.filter(lead_counselor=counselor, status=CaseStatus.ACTIVE)
+            .order_by("-opened_at")
+            .first()
+        )
+        return {"case": case, "client_id": client_id, "open_case": open_case}
+
+    def _plan(self, fx: dict[str, Any]) -> list[tuple[str, Any]]:
+        coord, manager = self.users["coord.yorozu"], self.users["manager"]
+        counselor = self.users["counselor.yorozu"]
+        fy = current_fiscal_year() - 1
+        reads = [
+            ("case_list_api_coordinator_50", coord, "/api/v1/cases/?page_size=50", True),
+            ("case_list_api_manager_50", manager, "/api/v1/cases/?page_size=50", True),
+            ("case_list_api_manager_200", manager, "/api/v1/cases/?page_size=200", True),
+            ("sessions_api_coordinator_50", coord, "/api/v1/sessions/?page_size=50", True),
+            ("sessions_api_manager_50", manager, "/api/v1/sessions/?page_size=50", True),
+            ("search_web_2_chars", coord, "/search/?q=中島", True),
+            ("search_api_2_chars", coord, "/api/v1/cases/?q=中島&page_size=50", True),
+            ("case_page", coord, f"/cases/{fx['case'].pk}/", False),
+            ("desk_board_yorozu", coord, "/desks/yorozu/board/", False),
+            ("my_cases", counselor, "/", True),
+            ("client_page", coord, f"/clients/{fx['client_id']}/", True),
+            ("fy_kpi_report", manager, f"/reports/?fy={fy}", False),
+        ]
+        plan: list[tuple[str, Any]] = [
+            (name, lambda u=user, url=url, raw=raw, n=name: self._read(n, u, url, raw=raw))
+            for name, user, url, raw in reads
+        ]
+        plan += [
+            ("session_create", lambda: self._session_create(fx["open_case"], counselor)),
+            ("dispatch_approve", self._dispatch_approve),
+            ("export_csv_fy_consultations", lambda: self._export(manager, fy)),
+            ("websocket_board_event", self._websocket),
+        ]
+        return plan
+
+    def _client(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    def _read(self, name: str, user: User, url: str, *, raw: bool) -> Result:
+        client = self._client(user)
+        self._get(client, url)  # warm-up: caches, the planner, the connection
+        times: list[float] = []
+        for _ in range(self.repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = self._get(client, url)
+                times.append((time.perf_counter() - started) * 1000)
+        result = Result(
+            name=name,
+            p50_ms=_percentile(times, 0.5),
+            p95_ms=_percentile(times, 0.95),
+            queries=len(captured.captured_queries),
+            bytes=len(response.content),
+        )
+        if raw:
+            result.raw_sql_p95_ms = self._raw_sql(captured.captured_queries)
+        return result
+
+    def _get(self, client: Client, url: str) -> Any:
+        response = client.get(url, HTTP_ACCEPT="application/json, text/html")
+        if response.status_code != 200:
+            raise CommandError(f"{url}: HTTP {response.status_code}")
+        return response
+
+    def _raw_sql(self, queries: list[dict[str, str]]) -> float:
+        """p95 of the heaviest query of the request, replayed as it was sent."""
+        heaviest = max(queries, key=lambda q: float(q["time"]))["sql"]
+        times = []
+        with connection.cursor() as cursor:
+            for _ in range(self.repeat):
+                started = time.perf_counter()
+                cursor.execute(heaviest)
+                cursor.fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+        return _percentile(times, 0.95)
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def _timed_writes(self, name: str, requests: list[Any]) -> Result:
+        times, queries = [], 0
+        for request in requests:
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = request()
+                times.append((time.perf_counter() - started) * 1000)
+            if response.status_code not in (200, 201):
+                raise CommandError(f"{name}: HTTP {response.status_code} {response.content[:300]}")
+            queries = len(captured.captured_queries)
+        return Result(
+            name=name,
+            p50_ms=_percentile(times[1:], 0.5),
+            p95_ms=_percentile(times[1:], 0.95),
+            queries=queries,
+        )
+
+    def _session_create(self, case: Case, user: User) -> Result:
+        client = self._client(user)
+        body = {
+            "case": case.pk,
+            "started_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+            "duration_minutes": 60,
+            "mode": "phone",
+            "summary": "ベンチマークの相談記録",
+            "counselors": [user.pk],
+        }
+        return self._timed_writes(
+            "session_create",
+            [
+                lambda: client.post("/api/v1/sessions/", body, content_type="application/json")
+                for _ in range(self.repeat + 1)
+            ],
+        )
+
+    def _dispatch_approve(self) -> Result:
+        dispatch_model = apps.get_model("experts", "Dispatch")
+        client = self._client(self.users["coord.dispatch"])
+        ids = list(
+            dispatch_model.objects.filter(status="requested", program__desk__code="dispatch")
+            .order_by("-pk")
+            .values_list("pk", flat=True)[: self.repeat + 1]
+        )
+        if len(ids) < 2:
+            raise CommandError("dispatch_approve: no requested dispatches left")
+        return self._timed_writes(
+            "dispatch_approve",
+            [
+                lambda pk=pk: client.post(
+                    f"/api/v1/dispatches/{pk}/approve/", {}, content_type="application/json"
+                )
+                for pk in ids
+            ],
+        )
+
+    def _export(self, user: User, fy: int) -> Result:
+        client = self._client(user)
+        url = f"/reports/consultations.csv?fy={fy}"
+        times, peaks, size = [], [], 0
+        for _ in range(min(self.repeat, 5)):
+            tracemalloc.start()
+            started = time.perf_counter()
+            response = client.get(url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            times.append((time.perf_counter() - started) * 1000)
+            peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+            tracemalloc.stop()
+            size = len(body)
+        return Result(
+            name="export_csv_fy_consultations",
+            p50_ms=statistics.median(times),
+            p95_ms=max(times),
+            queries=0,
+            bytes=size,
+            extra={"peak_python_mb": round(max(peaks), 1)},
+        )
+
+    # --- the board socket ---------------------------------------------------------------------
+
+    def _websocket(self) -> Result:
+        return asyncio.run(self._sockets())
+
+    async def _sockets(self) -> Result:
+        from asgiref.sync import sync_to_async
+        from channels.layers import get_channel_layer
+        from channels.testing import WebsocketCommunicator
+
+        from casebook.asgi import application
+        from casebook.intake.events import board_group
+
+        client = await sync_to_async(self._client)(self.users["coord.yorozu"])
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+        headers = [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]
+        sockets = []
+        for _ in range(self.socket_count):
+            socket = WebsocketCommunicator(application, "/ws/board/yorozu/", headers=headers)
+            connected, _ = await socket.connect(timeout=30)
+            if not connected:
+                raise CommandError("websocket: the board socket refused the connection")
+            await socket.receive_json_from(timeout=30)  # hello
+            sockets.append(socket)
+        case_id = await sync_to_async(
+            lambda: (
+                Case.objects.filter(desk__code="yorozu", status="active")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        )()
+        layer = get_channel_layer()
+        latencies: list[float] = []
+        for _ in range(min(self.repeat, 10)):
+            started = time.perf_counter()
+            await layer.group_send(
+                board_group("yorozu"),
+                {"type": "case.event", "case_id": case_id, "kind": "updated", "desk": "yorozu"},
+            )
+
+            async def one(socket: WebsocketCommunicator, since: float = started) -> float:
+                await socket.receive_json_from(timeout=60)
+                return (time.perf_counter() - since) * 1000
+
+            latencies += await asyncio.gather(*(one(s) for s in sockets))
+        for socket in sockets:
+            await socket.disconnect()
+        return Result(
+            name="websocket_board_event",
+            p50_ms=_percentile(latencies, 0.5),
+            p95_ms=_percentile(latencies, 0.95),
+            queries=0,
+            extra={"sockets": len(sockets)},
+        )
+
+    # --- output -------------------------------------------------------------------------------
+
+    def _print(self, result: Result) -> None:
+        raw = f"{result.raw_sql_p95_ms:8.1f}" if result.raw_sql_p95_ms is not None else " " * 8
+        ratio = f"{result.ratio:6.1f}×" if result.ratio is not None else ""
+        extra = " ".join(f"{k}={v}" for k, v in result.extra.items())
+        self.stdout.write(
+            f"{result.name:<32} p50 {result.p50_ms:8.1f}  p95 {result.p95_ms:8.1f} ms  "
+            f"q {result.queries:4d}  {result.bytes / 1024:8.0f} KB  raw {raw} {ratio} {extra}"
+        )
+        self.stdout.flush()
+
+    def _write(self, options: dict[str, Any]) -> None:
+        out = Path(options["out"] or f"artifacts/bench-{options['label']}.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "label": options["label"],
+            "at": timezone.now().isoformat(),
+            "repeat": self.repeat,
+            "results": [asdict(r) | {"ratio": r.ratio} for r in self.results],
+        }
+        out.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+        self.stdout.write(self.style.SUCCESS(f"Written {out}"))
