@@ -163,14 +163,14 @@ def is_staff_member(user: User) -> bool:
 # --- cases --------------------------------------------------------------------------------
 
 
-def _assigned_q(user: User) -> Q:
+def _assigned_q(user: User, prefix: str = "") -> Q:
     from casebook.intake.models import Case
 
     co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
-    return Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled)
+    return Q(**{f"{prefix}lead_counselor_id": user.pk}) | Q(**{f"{prefix}pk__in": co_counseled})
 
 
-def _shared_q(desk_ids: list[int]) -> Q:
+def _shared_q(desk_ids: list[int], prefix: str = "") -> Q:
     """Cases whose file was shared with one of `desk_ids`, while they are `normal`.
 
     A confidential or restricted case is never shown through a share, so a share lapses by
@@ -179,24 +179,30 @@ def _shared_q(desk_ids: list[int]) -> Q:
     from casebook.intake.models import CaseShare
 
     shared = CaseShare.objects.filter(desk_id__in=desk_ids).values("case_id")
-    return Q(confidentiality=Confidentiality.NORMAL, pk__in=shared)
+    return Q(**{f"{prefix}confidentiality": Confidentiality.NORMAL, f"{prefix}pk__in": shared})
 
 
-def visible_cases_q(user: User) -> Q:
-    """A filter on Case for what `user` may see; `Q(pk__in=[])` for nobody."""
+def visible_cases_q(user: User, *, prefix: str = "") -> Q:
+    """A filter on Case for what `user` may see; `Q(pk__in=[])` for nobody.
+
+    `prefix` applies the same rule to the rows of a case (`"case__"` on sessions): the filter
+    then reads the case row joined to each one, so a list ordered by its own index stops after
+    a page instead of collecting every visible case first (docs/performance.md). A manager's
+    filter is empty (`Q()`): no condition at all.
+    """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.org_role == OrgRole.MANAGER:
         return Q()
-    not_restricted = ~Q(confidentiality=Confidentiality.RESTRICTED)
+    restricted = Q(**{f"{prefix}confidentiality": Confidentiality.RESTRICTED})
     if user.org_role == OrgRole.AUDITOR:
-        return not_restricted
+        return ~restricted
     desks = list(desk_roles(user))
-    visible = (not_restricted & Q(desk_id__in=desks)) | _assigned_q(user)
+    visible = (~restricted & Q(**{f"{prefix}desk_id__in": desks})) | _assigned_q(user, prefix)
     if desks:
-        visible |= _shared_q(desks)
+        visible |= _shared_q(desks, prefix)
     if is_exit_team(user):
-        visible |= Q(confidentiality=Confidentiality.RESTRICTED)
+        visible |= restricted
     return visible
 
 

@@ -216,9 +216,18 @@ class Case(models.Model):
                 condition=models.Q(status="on_hold"),
                 name="case_hold_resume_by",
             ),
-            # The reports: cases opened and closed in a period (docs/reports.md).
-            models.Index(fields=["opened_at"], name="case_opened_at"),
+            # Every case list, newest first, read page by page with a keyset cursor; the
+            # reports' periods of opened cases (docs/performance.md, docs/reports.md).
+            models.Index(fields=["opened_at", "id"], name="case_opened_at_id"),
             models.Index(fields=["closed_at"], name="case_closed_at"),
+            # A client's cases, newest first (the client page, the API's client filter).
+            models.Index(fields=["client", "opened_at", "id"], name="case_client_opened"),
+            # My cases: the open cases a counselor leads (the condition is the list's own).
+            models.Index(
+                fields=["lead_counselor", "opened_at"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="case_open_by_lead",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -77,8 +77,11 @@ class ConsultationSession(models.Model):
                 condition=models.Q(follow_up_on__isnull=False),
                 name="session_follow_up_on",
             ),
-            # The reports: sessions by date (docs/reports.md).
-            models.Index(fields=["started_at"], name="session_started_at"),
+            # Every session list, newest first, read page by page with a keyset cursor; the
+            # reports' periods (docs/performance.md, docs/reports.md).
+            models.Index(fields=["started_at", "id"], name="session_started_at_id"),
+            # A case's sessions newest first, and its latest one (my cases' follow-up date).
+            models.Index(fields=["case", "started_at", "id"], name="session_case_started"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,6 @@ screens need (my open work, search, a client's cases and outcomes, a desk's own 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +73,8 @@ def case_get_by_number_for_user(*, user: User, number: str) -> Case:
 
 
 def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
-    return case_list_for_user(user=user).filter(client=client)
+    """The client's cases the user may see, newest first (served by `case_client_opened`)."""
+    return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
 def case_search(*, user: User, text: str) -> QuerySet[Case]:
@@ -101,7 +101,8 @@ def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def my_open_cases(*, user: User) -> QuerySet[Case]:
-    """Open cases `user` leads or co-counsels, among those the user may see."""
+    """Open cases `user` leads or co-counsels, among those the user may see, the most urgent
+    first (a screen pages them: `common.paging.page_of`)."""
     co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
     mine = case_list_for_user(user=user).filter(
         Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
@@ -110,26 +111,22 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
         _with_follow_up(mine)
         .annotate(priority_rank=_PRIORITY_RANK)
         .prefetch_related("topics")
-        .order_by("priority_rank", "opened_at")
+        .order_by("priority_rank", "opened_at", "id")
     )
 
 
-def overdue_follow_ups(cases: Iterable[Case]) -> list[Case]:
+def overdue_follow_ups(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first."""
     today = timezone.localdate()
-    due = [case for case in cases if case.next_follow_up and case.next_follow_up <= today]
-    return sorted(due, key=lambda case: case.next_follow_up)
+    return cases.filter(next_follow_up__lte=today).order_by("next_follow_up", "id")
 
 
-def holds_due(cases: Iterable[Case]) -> list[Case]:
+def holds_due(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Of `cases`, the held ones whose resume-by date is past or within a week."""
     horizon = timezone.localdate() + HOLD_LOOKAHEAD
-    due = [
-        case
-        for case in cases
-        if case.status == CaseStatus.ON_HOLD and case.resume_by and case.resume_by <= horizon
-    ]
-    return sorted(due, key=lambda case: case.resume_by)
+    return cases.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon).order_by(
+        "resume_by", "id"
+    )
 
 
 @dataclass(frozen=True)

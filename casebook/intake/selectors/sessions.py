@@ -13,9 +13,14 @@ from casebook.intake.models import ConsultationSession
 
 
 def session_list_for_user(*, user: User) -> QuerySet[ConsultationSession]:
-    """Sessions of the cases the user may see."""
+    """Sessions of the cases the user may see.
+
+    The visibility rule is applied to each session's own case row (joined), not as a set of
+    visible cases computed first: a page newest first then walks the sessions' date index and
+    stops after the page (docs/performance.md).
+    """
     return ConsultationSession.objects.filter(
-        case__in=policy.cases_visible_to(user).values("pk")
+        policy.visible_cases_q(user, prefix="case__")
     ).select_related("case", "case__desk", "office")
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casebook.common.errors import StaleVersion
 from casebook.common.japanese import format_postal_code
 from casebook.common.japanese import postal_code_place as place_of
+from casebook.common.paging import page_number, page_of
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import ClientEditForm, ClientFieldsForm, ClientMergeForm, ContactForm
@@ -28,10 +29,11 @@ from casebook.intake.services.clients import PossibleDuplicateClient
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     client = selectors.client_get_for_user(user=user, pk=pk)
-    cases = list(
-        selectors.cases_of_client_for_user(user=user, client=client).prefetch_related("topics")
+    cases = page_of(
+        selectors.cases_of_client_for_user(user=user, client=client).prefetch_related("topics"),
+        number=page_number(request.GET),
     )
-    services.access_log_record(user=user, cases=cases, via="client", once_a_day=True)
+    services.access_log_record(user=user, cases=cases.rows, via="client", once_a_day=True)
     outcomes = list(selectors.client_outcomes_for_user(user=user, client=client))
     peak = max((o.sales_yen or 0 for o in outcomes), default=0)
     for outcome in outcomes:

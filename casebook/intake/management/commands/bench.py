@@ -92,10 +92,14 @@ class Command(BaseCommand):
         for name, run in self._plan(fixtures):
             if only and name not in only:
                 continue
-            result = run()
+            try:
+                result = run()
+            except Exception as error:  # one failing line must not lose the others
+                self.stdout.write(self.style.ERROR(f"{name:<32} failed: {error!r}"))
+                continue
             self.results.append(result)
             self._print(result)
-        self._write(options)
+            self._write(options)
 
     # --- what is measured -------------------------------------------------------------------
 
