@@ -220,8 +220,6 @@ class Case(models.Model):
             # reports' periods of opened cases (docs/performance.md, docs/reports.md).
             models.Index(fields=["opened_at", "id"], name="case_opened_at_id"),
             models.Index(fields=["closed_at"], name="case_closed_at"),
-            # A client's cases, newest first (the client page, the API's client filter).
-            models.Index(fields=["client", "opened_at", "id"], name="case_client_opened"),
             # My cases: the open cases a counselor leads (the condition is the list's own).
             models.Index(
                 fields=["lead_counselor", "opened_at"],

@@ -73,7 +73,7 @@ def case_get_by_number_for_user(*, user: User, number: str) -> Case:
 
 
 def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
-    """The client's cases the user may see, newest first (served by `case_client_opened`)."""
+    """The client's cases the user may see, newest first."""
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
@@ -103,7 +103,14 @@ def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
 def my_open_cases(*, user: User) -> QuerySet[Case]:
     """Open cases `user` leads or co-counsels, among those the user may see, the most urgent
     first (a screen pages them: `common.paging.page_of`)."""
-    co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
+    # The open cases the user co-counsels, read first (a handful): the list is then the
+    # union of two index lookups (`case_open_by_lead`, the primary key) instead of a scan of
+    # every open case (docs/performance.md).
+    co_counseled = list(
+        Case.co_counselors.through.objects.filter(
+            user_id=user.pk, case__status__in=OPEN_STATUSES
+        ).values_list("case_id", flat=True)
+    )
     mine = case_list_for_user(user=user).filter(
         Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
     )
@@ -161,13 +168,12 @@ def ip_grace_period_alerts(*, user: User, today: dt.date | None = None) -> list[
 
 def client_outcomes_for_user(*, user: User, client: Client) -> QuerySet[ClientOutcome]:
     """The client's reported figures, leaving out any tied to a case the user may not see."""
-    visible = policy.cases_visible_to(user).values("pk")
-    return (
-        ClientOutcome.objects.filter(client=client)
-        .filter(Q(case__isnull=True) | Q(case__in=visible))
-        .select_related("case")
-        .order_by("reported_on", "pk")
-    )
+    outcomes = ClientOutcome.objects.filter(client=client)
+    # The rule read on each outcome's own case row: no set of every visible case is built.
+    visible = policy.visible_cases_q(user, prefix="case__")
+    if visible:  # a manager's is empty: every outcome
+        outcomes = outcomes.filter(Q(case__isnull=True) | visible)
+    return outcomes.select_related("case").order_by("reported_on", "pk")
 
 
 # --- desk specifics -------------------------------------------------------------------------
