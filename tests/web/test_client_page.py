@@ -60,3 +60,29 @@ def test_outcomes_show_over_time_leaving_out_those_of_hidden_cases(
     assert outcomes.index("2025年3月31日") < outcomes.index("2026年3月31日")
     assert "150,000,000円" in outcomes
     assert "秘匿" not in outcomes
+
+
+def test_the_client_page_pages_the_clients_cases_newest_first(cast, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casebook.intake.models import Case
+    from tests.factories import CaseFactory, ClientFactory, desk
+
+    company = ClientFactory()
+    now = timezone.now()
+    Case.objects.bulk_create(
+        CaseFactory.build(
+            desk=desk("yorozu"), client=company, opened_at=now - dt.timedelta(days=n)
+        )
+        for n in range(53)
+    )
+    newest = Case.objects.order_by("-opened_at").first()
+    oldest = Case.objects.order_by("opened_at").first()
+    web = login(client, cast.coordinator)
+    page_one = web.get(f"/clients/{company.pk}/").content.decode()
+    page_two = web.get(f"/clients/{company.pk}/?page=2").content.decode()
+    assert newest.number in page_one and oldest.number not in page_one
+    assert oldest.number in page_two and newest.number not in page_two
+    assert 'rel="next"' in page_one

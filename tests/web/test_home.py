@@ -95,3 +95,25 @@ def test_an_expert_login_goes_to_the_dispatch_desk_and_sees_no_case_screens(db, 
     page = client.get("/dispatch/").content.decode()
     assert 'href="/intake/"' not in page
     assert 'action="/search/"' not in page
+
+
+def test_my_cases_are_paged_fifty_at_a_time(cast, client):
+    from casebook.intake.models import Case
+    from tests.factories import CaseFactory, ClientFactory, desk
+
+    company = ClientFactory()
+    Case.objects.bulk_create(
+        CaseFactory.build(
+            desk=desk("yorozu"), client=company, status="active", lead_counselor=cast.counselor
+        )
+        for _ in range(55)
+    )
+    first = Case.objects.order_by("opened_at", "id").first()
+    web = login(client, cast.counselor)
+    page_one = web.get("/").content.decode()
+    page_two = web.get("/?page=2").content.decode()
+    assert page_one.count('href="/cases/') >= 50
+    assert 'rel="next"' in page_one and "page=2" in page_one
+    assert 'rel="prev"' in page_two
+    assert first.number in page_one
+    assert first.number not in page_two

@@ -294,10 +294,10 @@ class Command(BaseCommand):
         sockets = []
         for _ in range(self.socket_count):
             socket = WebsocketCommunicator(application, "/ws/board/yorozu/", headers=headers)
-            connected, _ = await socket.connect(timeout=30)
+            connected, _ = await socket.connect(timeout=120)
             if not connected:
                 raise CommandError("websocket: the board socket refused the connection")
-            await socket.receive_json_from(timeout=30)  # hello
+            await socket.receive_json_from(timeout=120)  # hello
             sockets.append(socket)
         case_id = await sync_to_async(
             lambda: (
