@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import statistics
 import time
+import traceback
 import tracemalloc
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,10 +71,16 @@ class Command(BaseCommand):
         parser.add_argument("--label", default="run", help="names the run in the JSON")
         parser.add_argument("--out", default="", help="JSON file (default artifacts/bench-LABEL)")
         parser.add_argument("--only", default="", help="comma-separated names to run")
+        parser.add_argument(
+            "--memory-layer",
+            action="store_true",
+            help="board sockets on the in-memory channel layer instead of the configured one",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.repeat = max(options["repeat"], 2)
         self.socket_count = max(options["sockets"], 1)
+        self.memory_layer = options["memory_layer"]
         only = {name for name in options["only"].split(",") if name}
         try:
             self.users = {
@@ -96,6 +103,7 @@ class Command(BaseCommand):
                 result = run()
             except Exception as error:  # one failing line must not lose the others
                 self.stdout.write(self.style.ERROR(f"{name:<32} failed: {error!r}"))
+                traceback.print_exc(file=self.stderr)
                 continue
             self.results.append(result)
             self._print(result)
@@ -276,7 +284,18 @@ class Command(BaseCommand):
     # --- the board socket ---------------------------------------------------------------------
 
     def _websocket(self) -> Result:
-        return asyncio.run(self._sockets())
+        if not self.memory_layer:
+            return asyncio.run(self._sockets())
+        from channels.layers import channel_layers
+        from django.test import override_settings
+
+        memory = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        with override_settings(CHANNEL_LAYERS=memory):
+            channel_layers.backends.clear()
+            try:
+                return asyncio.run(self._sockets())
+            finally:
+                channel_layers.backends.clear()
 
     async def _sockets(self) -> Result:
         from asgiref.sync import sync_to_async
@@ -327,7 +346,7 @@ class Command(BaseCommand):
             p50_ms=_percentile(latencies, 0.5),
             p95_ms=_percentile(latencies, 0.95),
             queries=0,
-            extra={"sockets": len(sockets)},
+            extra={"sockets": len(sockets), "memory_layer": self.memory_layer},
         )
 
     # --- output -------------------------------------------------------------------------------
