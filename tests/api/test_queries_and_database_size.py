@@ -16,9 +16,7 @@ from tests.web.conftest import login
 
 
 def _load(scale: str, seed: str) -> None:
-    call_command(
-        "generate_load", "--force", "--scale", scale, "--seed", seed, stdout=StringIO()
-    )
+    call_command("generate_load", "--force", "--scale", scale, "--seed", seed, stdout=StringIO())
 
 
 def _queries(client, url: str) -> int:

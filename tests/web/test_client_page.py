@@ -73,9 +73,7 @@ def test_the_client_page_pages_the_clients_cases_newest_first(cast, client):
     company = ClientFactory()
     now = timezone.now()
     Case.objects.bulk_create(
-        CaseFactory.build(
-            desk=desk("yorozu"), client=company, opened_at=now - dt.timedelta(days=n)
-        )
+        CaseFactory.build(desk=desk("yorozu"), client=company, opened_at=now - dt.timedelta(days=n))
         for n in range(53)
     )
     newest = Case.objects.order_by("-opened_at").first()
