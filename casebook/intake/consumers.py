@@ -152,6 +152,19 @@ class BoardConsumer(LiveConsumer):
             self.known.discard(case_id)
             await self.send_json({"type": "case_hidden", "case": {"id": case_id}})
 
+    async def board_extra(self, event: dict) -> None:
+        """A list an app adds under the board changed: the page re-reads its board (which
+        renders each list for its user), so the socket says only which list."""
+        user = await self.viewer()
+        if user is None:
+            return
+        try:
+            await database_sync_to_async(desk_get_for_user)(user=user, code=self.desk_code)
+        except Http404:
+            await self.shut(CLOSE_NOT_FOUND)
+            return
+        await self.send_json({"type": "extra", "key": event["key"]})
+
 
 class CaseConsumer(LiveConsumer):
     """`ws/cases/<pk>/`: the case page's timeline refreshes and who else has the case open.

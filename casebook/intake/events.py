@@ -51,3 +51,18 @@ def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | Non
     # robust: the change is committed; a channel layer that is down must not turn it into an
     # error for the user who made it (the failure is logged, and pages catch up on reconnect).
     transaction.on_commit(send, robust=True)
+
+
+def publish_board_extra_event(desk_code: str, key: str) -> None:
+    """Schedule "the board extra `key` changed" for the board of `desk_code` (an app that adds
+    a list under the board through the registry says so; each board re-reads it per user)."""
+    message = {"type": "board.extra", "key": key, "desk": desk_code}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        async_to_sync(layer.group_send)(board_group(desk_code), message)
+
+    # robust: as above, a channel layer that is down must not undo the committed change.
+    transaction.on_commit(send, robust=True)

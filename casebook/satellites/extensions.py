@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casebook.common.extensions import BoardExtra
 from casebook.satellites import selectors
-from casebook.satellites.services.bookings import SATELLITE_DESK
+from casebook.satellites.events import BOARD_EXTRA_KEY, SATELLITE_DESK
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
@@ -28,7 +28,7 @@ def satellite_board_extras(user: User, desk: Desk) -> list[BoardExtra]:
     rows = selectors.bookings_of_day(user=user, day=timezone.localdate(), limit=BOARD_ROWS)
     return [
         BoardExtra(
-            key="satellite_bookings_today",
+            key=BOARD_EXTRA_KEY,
             label=_("satellite bookings today"),
             items=rows,
             template="satellites/_board_extra.html",

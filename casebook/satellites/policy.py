@@ -6,13 +6,14 @@ check-in logs a session through intake's services, which apply the case rules th
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casebook.accounts.models import DeskRole, OrgRole, User
 from casebook.common.errors import ActionNotPermitted, TransitionNotAllowed
 from casebook.intake import policy as case_policy
-from casebook.satellites.models import BOOKING_TRANSITIONS, Booking, BookingStatus
+from casebook.satellites.models import BOOKING_TRANSITIONS, Booking, BookingStatus, Slot
 
 BOOK = "book"
 MANAGE_SCHEDULE = "manage_schedule"
@@ -57,6 +58,14 @@ def offered_actions(user: User, booking: Booking) -> frozenset[str]:
     if not can_book(user):
         return frozenset()
     return frozenset(BOOKING_TRANSITIONS.get(booking.status, {}))
+
+
+def slot_offered_actions(user: User, slot: Slot, booking: Booking | None) -> frozenset[str]:
+    """`book` on a free slot that has not begun, for those who book (the service checks the
+    rest: a closed day, a slot taken meanwhile)."""
+    if booking is not None or slot.starts_at <= timezone.now() or not can_book(user):
+        return frozenset()
+    return frozenset({"book"})
 
 
 def ensure_transition(booking: Booking, action: str) -> str:

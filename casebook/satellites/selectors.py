@@ -256,3 +256,23 @@ def bookings_of_day(*, user: User, day: dt.date, limit: int) -> list[Booking]:
         .select_related("slot__office")
         .order_by("slot__starts_at", "pk")[:limit]
     )
+
+
+# --- the live day screen (satellites/consumers.py) ------------------------------------------
+
+
+def live_booking_for_user(*, user: User, office_id: int, booking_id: int) -> dict | None:
+    """What the day screen's socket may tell `user` about a booking of its office: ids, the
+    state and the day (never who booked). 404 once `user` may no longer see the schedules
+    (the day screen's own check, so the page and its socket never disagree); None when the
+    booking is not of this office."""
+    _require_staff(user)
+    row = (
+        Booking.objects.filter(pk=booking_id, slot__office_id=office_id)
+        .values_list("pk", "slot_id", "status", "slot__day__date")
+        .first()
+    )
+    if row is None:
+        return None
+    pk, slot_id, status, date = row
+    return {"id": pk, "slot": slot_id, "status": status, "date": date.isoformat()}

@@ -6,6 +6,9 @@
      data-timeline-url>) shows who else has the case open or is editing it, and re-reads its
      timeline whenever the case changes.
    - Every page of a logged-in user (<body data-user>) shows personal notifications.
+   - A satellite's day screen (<section id="satellite-day" data-office data-date data-rows-url>)
+     re-reads its rows whenever a booking of that office on that day changes, and after a
+     dropped socket comes back.
 
    The server sends ids and states only for what the user may see; the page then re-reads
    the partial, which the server renders for that user. Sockets reconnect with backoff
@@ -317,7 +320,9 @@
         if (reconnected) columns.refresh();
       },
       message: function (data) {
-        if (data.type === "case" || data.type === "case_hidden") columns.refresh();
+        if (data.type === "case" || data.type === "case_hidden" || data.type === "extra") {
+          columns.refresh();
+        }
       },
     });
   }
@@ -402,6 +407,23 @@
     });
   }
 
+  /* --- a satellite's day screen ----------------------------------------------------------- */
+
+  function startSatelliteDay() {
+    var element = document.getElementById("satellite-day");
+    if (!element || !element.dataset.office || !element.dataset.rowsUrl) return;
+    var rows = new Partial(element, element.dataset.rowsUrl);
+    new LiveSocket("/ws/satellites/" + encodeURIComponent(element.dataset.office) + "/", {
+      open: function (reconnected) {
+        if (reconnected) rows.refresh();
+      },
+      message: function (data) {
+        if (data.type !== "booking" || !data.booking) return;
+        if (data.booking.date === element.dataset.date) rows.refresh();
+      },
+    });
+  }
+
   /* --- personal notifications --------------------------------------------------------------- */
 
   function startNotifications() {
@@ -462,6 +484,7 @@
     startNotifications();
     startBoard();
     startCase();
+    startSatelliteDay();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -26,7 +26,7 @@ from casebook.intake import policy as case_policy
 from casebook.intake.models import Case, Client, IntakeChannel, SessionMode
 from casebook.intake.services import case_open, client_create, session_log
 from casebook.satellites import policy
-from casebook.satellites.events import publish_booking_event
+from casebook.satellites.events import SATELLITE_DESK, publish_booking_event
 from casebook.satellites.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
@@ -38,7 +38,6 @@ from casebook.satellites.models import (
 from casebook.satellites.services.mail import booking_confirmation
 
 CANCEL_SALT = "casebook.satellites.cancel"
-SATELLITE_DESK = "yorozu"
 
 
 class SlotTaken(ConflictError):

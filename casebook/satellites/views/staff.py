@@ -57,19 +57,29 @@ def index(request: HttpRequest) -> HttpResponse:
 def day(request: HttpRequest, code: str) -> HttpResponse:
     office = selectors.satellite_office_get(user=request.user, code=code)
     date = _date(request.GET.get("date"), timezone.localdate())
+    user = request.user
     rows = [
-        (slot, booking, policy.offered_actions(request.user, booking) if booking else frozenset())
-        for slot, booking in selectors.day_schedule(user=request.user, office=office, day=date)
+        (
+            slot,
+            booking,
+            policy.offered_actions(user, booking)
+            if booking
+            else policy.slot_offered_actions(user, slot, None),
+        )
+        for slot, booking in selectors.day_schedule(user=user, office=office, day=date)
     ]
+    context = {"office": office, "date": date, "rows": rows}
+    if request.headers.get("HX-Request"):
+        # The live refresh (live.js) re-reads the rows only.
+        return render(request, "satellites/day.html#rows", context)
     return render(
         request,
         "satellites/day.html",
-        {
-            "office": office,
-            "date": date,
-            "rows": rows,
+        context
+        | {
             "previous": date - dt.timedelta(days=1),
             "next": date + dt.timedelta(days=1),
+            "may_manage_schedule": policy.can_manage_schedule(user),
         },
     )
 
