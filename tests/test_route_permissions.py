@@ -189,6 +189,8 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "satellites:day": {"code": "satellite_office"},
     "satellites:check_in": {"pk": "booking"},
     "satellites:no_show": {"pk": "booking"},
+    "satellites:cancel": {"pk": "booking"},
+    "satellites:book": {"pk": "slot"},
     "slot-detail": {"pk": "slot"},
     **{
         f"booking-{name}": {"pk": "booking"} for name in ("detail", "check-in", "no-show", "cancel")

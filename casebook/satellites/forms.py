@@ -4,13 +4,18 @@ services check them; these only parse)."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.web import OneTimeTokenForm
+from casebook.intake.forms import ClientFieldsForm
+from casebook.intake.models import Case
 from casebook.satellites.models import Slot
 
 STARTED_SALT = "casebook.satellites.form-started"
@@ -82,3 +87,39 @@ class PublicBookingForm(forms.Form):
                 code="too_fast",
             )
         return cleaned
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Case) -> str:
+        return f"{obj.number} {obj.title}"
+
+
+class StaffBookingForm(OneTimeTokenForm, ClientFieldsForm):
+    """Staff book a slot: the client found by the search (`client`) or registered here as at
+    intake, optionally one of the client's open cases, the topic."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    allow_duplicate = forms.BooleanField(label=_("register as a new client anyway"), required=False)
+    case = CaseChoiceField(
+        label=_("Case"),
+        queryset=Case.objects.none(),
+        required=False,
+        empty_label=_("none (check-in opens a new case)"),
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=100, required=False)
+    topic = forms.CharField(
+        label=_("Topic"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, cases: QuerySet[Case] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A client found by the search needs no details (the service asks for the kind of a
+        # client registered here).
+        self.fields["kind"].required = False
+        if cases is not None:
+            self.fields["case"].queryset = cases
+
+
+class CancelBookingForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

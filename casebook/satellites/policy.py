@@ -83,6 +83,13 @@ def ensure_transition(booking: Booking, action: str) -> str:
     return target
 
 
+def require_offered(user: User, booking: Booking, action: str) -> None:
+    """Refuse what a screen would not offer: 403 naming the rule without the role, 409 naming
+    the states when the booking's state does not have `action`."""
+    require(user, BOOK)
+    ensure_transition(booking, action)
+
+
 ACTION_LABELS = {
     "check_in": gettext_lazy("checked in"),
     "no_show": gettext_lazy("recorded as a no-show"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from casebook.satellites.views import public, staff
+from casebook.satellites.views import booking, public, staff
 
 app_name = "satellites"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", staff.index, name="index"),
     path("week/", staff.week, name="week"),
     path("utilisation/", staff.utilisation, name="utilisation"),
+    path("slots/<int:pk>/book/", booking.book, name="book"),
+    path("bookings/<int:pk>/cancel/", booking.cancel, name="cancel"),
     path("bookings/<int:pk>/check-in/", staff.check_in, name="check_in"),
     path("bookings/<int:pk>/no-show/", staff.no_show, name="no_show"),
     path("offices/<slug:code>/", staff.day, name="day"),

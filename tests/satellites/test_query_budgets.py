@@ -167,3 +167,48 @@ def test_booking_and_its_actions_through_the_api_stay_within_their_budget(
         api.post(f"/api/v1/bookings/{created.json()['id']}/cancel/", {}, format="json")
     with django_assert_max_num_queries(4):
         api.get(f"/api/v1/offices/{office.pk}/")
+
+
+def test_the_day_screen_with_free_slots_costs_the_same_for_3_and_12(cast):
+    day = timezone.localdate() + dt.timedelta(days=3)
+    few, many = OfficeFactory(code="few-free"), OfficeFactory(code="many-free")
+    for office, n in ((few, 3), (many, 12)):
+        for hour in range(n):
+            at = timezone.make_aware(dt.datetime.combine(day, dt.time(0))) + dt.timedelta(
+                hours=hour
+            )
+            slot_at(office, at, counselor=cast.counselor)
+    web = logged_in(cast.counselor)
+
+    def url(office):
+        return reverse("satellites:day", args=[office.code]) + f"?date={day:%Y-%m-%d}"
+
+    small, large = count(lambda: web.get(url(few))), count(lambda: web.get(url(many)))
+    assert small == large <= DAY_BUDGET
+    live = count(lambda: web.get(url(many), headers={"HX-Request": "true"}))
+    assert live <= DAY_BUDGET
+
+
+BOOK_PAGE_BUDGET = 7
+BOOK_BUDGET = 22
+
+
+def test_the_staff_booking_form_and_its_search_and_cancelling_stay_within_their_budget(
+    cast, django_assert_max_num_queries
+):
+    office = OfficeFactory(code="counter")
+    slot = slot_at(office, timezone.localtime() + dt.timedelta(days=1), counselor=cast.counselor)
+    client = ClientFactory(name="株式会社予算")
+    for n in range(12):
+        ClientFactory(name=f"株式会社予算{n}")
+    web = logged_in(cast.counselor)
+    url = reverse("satellites:book", args=[slot.pk])
+    with django_assert_max_num_queries(BOOK_PAGE_BUDGET):
+        web.get(url + "?q=予算", headers={"HX-Request": "true"})
+    with django_assert_max_num_queries(BOOK_PAGE_BUDGET):
+        web.get(url + f"?client={client.pk}")
+    with django_assert_max_num_queries(BOOK_BUDGET):
+        assert web.post(url, {"client": client.pk}).status_code == 302
+    booking = slot.bookings.get()
+    with django_assert_max_num_queries(BOOK_BUDGET):
+        web.post(reverse("satellites:cancel", args=[booking.pk]), {"version": booking.version})

@@ -79,7 +79,6 @@ def day(request: HttpRequest, code: str) -> HttpResponse:
         | {
             "previous": date - dt.timedelta(days=1),
             "next": date + dt.timedelta(days=1),
-            "may_manage_schedule": policy.can_manage_schedule(user),
         },
     )
 
