@@ -27,7 +27,15 @@ from casebook.intake.models import (
 from casebook.intake.services.sessions import one_year_before
 from casebook.referrals.models import Referral
 from casebook.satellites.demo import SATELLITES
-from casebook.satellites.models import ConsultationDay, Office, OfficeKind, ScheduleRule, Slot
+from casebook.satellites.models import (
+    Booking,
+    BookingStatus,
+    ConsultationDay,
+    Office,
+    OfficeKind,
+    ScheduleRule,
+    Slot,
+)
 
 DESKS = ("yorozu", "ip", "subcontract", "trade", "dispatch", "matching")
 
@@ -191,6 +199,21 @@ def test_the_quick_seed_gives_every_satellite_its_rule_days_and_slots(seeded, db
     with_days = set(ConsultationDay.objects.values_list("office__code", flat=True).distinct())
     assert with_days == set(satellites.values_list("code", flat=True))
     assert Slot.objects.filter(starts_at__gt=timezone.now()).exists()
+
+
+def test_the_quick_seed_books_satellite_slots_with_check_ins_and_no_shows(seeded, db):
+    bookings = Booking.objects.select_related("slot", "session")
+    statuses = set(bookings.values_list("status", flat=True))
+    assert set(BookingStatus.values) <= statuses
+    assert bookings.filter(channel="public", status="booked", slot__starts_at__gt=timezone.now())
+    for booking in bookings.filter(status="checked_in"):
+        assert booking.session.mode == "in_person_satellite"
+        assert booking.session.office_id == booking.slot.office_id
+        assert booking.session.started_at == booking.slot.starts_at
+        assert booking.case_id == booking.session.case_id
+    assert not bookings.filter(
+        status__in=["checked_in", "no_show"], slot__starts_at__gt=timezone.now()
+    )
 
 
 def _town_of(code: str) -> str:

@@ -24,6 +24,8 @@ from casebook.common.demo import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, DemoC
 # The core apps always seed; the others seed when their demo module exists.
 CORE_DEMOS = ("casebook.accounts.demo", "casebook.satellites.demo", "casebook.intake.demo")
 OPTIONAL_DEMOS = (
+    # The satellites' bookings check clients in on intake's cases: seeded after them.
+    "casebook.satellites.demo.bookings",
     "casebook.experts.demo",
     "casebook.referrals.demo",
     "casebook.exits.demo",
