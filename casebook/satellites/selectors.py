@@ -7,6 +7,7 @@ booking form shows (offices, days, free slots) and never who booked.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casebook.accounts.models import User
+from casebook.intake import policy as case_policy
 from casebook.satellites import policy
 from casebook.satellites.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -154,7 +156,22 @@ def day_schedule(*, user: User, office: Office, day: dt.date) -> list[tuple[Slot
             slot__in=[s.pk for s in slots], status__in=ACTIVE_BOOKING_STATUSES
         ).select_related("client", "case")
     }
+    _mark_visible_cases(user, bookings.values())
     return [(slot, bookings.get(slot.pk)) for slot in slots]
+
+
+def _mark_visible_cases(user: User, bookings: Iterable[Booking]) -> None:
+    """Set `visible_case` on each booking: its case when `user` may see it, else None (the day
+    screen never names a case, say a restricted one, to someone who may not see it)."""
+    bookings = list(bookings)
+    case_ids = {b.case_id for b in bookings if b.case_id}
+    visible = (
+        set(case_policy.cases_visible_to(user).filter(pk__in=case_ids).values_list("pk", flat=True))
+        if case_ids
+        else set()
+    )
+    for booking in bookings:
+        booking.visible_case = booking.case if booking.case_id in visible else None
 
 
 def week_schedule(

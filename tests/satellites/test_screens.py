@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from casebook.intake.models import ConsultationSession
 from casebook.satellites.models import Booking
-from tests.factories import BookingFactory, ClientFactory, OfficeFactory, SessionFactory, slot_at
+from tests.factories import (
+    BookingFactory,
+    CaseFactory,
+    ClientFactory,
+    OfficeFactory,
+    SessionFactory,
+    desk,
+    slot_at,
+)
 
 
 @pytest.fixture
@@ -171,3 +179,11 @@ def test_the_utilisation_page_shows_the_same_figures(cast, office):
     shown = [row.office.name, row.days_held, row.slots_offered, row.booked, row.held, row.no_show]
     assert [str(v) for v in shown] == expected_utilisation(office, month)
     assert "<td>14</td><td>8</td><td>4</td><td>2</td>" in page.content.decode()
+
+
+def test_the_day_screen_names_a_booking_case_only_to_those_who_may_see_it(cast, office, this_hour):
+    case = CaseFactory(desk=desk("yorozu"), confidentiality="restricted", on_exit_track=True)
+    BookingFactory(slot=this_hour, client=case.client, case=case)
+
+    assert case.number not in logged_in(cast.counselor).get(day_url(office)).content.decode()
+    assert case.number in logged_in(cast.manager).get(day_url(office)).content.decode()
