@@ -34,11 +34,13 @@ from tests.factories import (
     BookingFactory,
     CaseFactory,
     ConflictDeclarationFactory,
+    DayExceptionFactory,
     DispatchFactory,
     ExpertFactory,
     OfficeFactory,
     PartnerFactory,
     ProgramFactory,
+    ScheduleRuleFactory,
     SessionFactory,
     SlotFactory,
     UserFactory,
@@ -190,6 +192,13 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "satellites:check_in": {"pk": "booking"},
     "satellites:no_show": {"pk": "booking"},
     "satellites:cancel": {"pk": "booking"},
+    "satellites:schedule": {"code": "satellite_office"},
+    "satellites:rule_new": {"code": "satellite_office"},
+    "satellites:rule_edit": {"code": "satellite_office", "pk": "schedule_rule"},
+    "satellites:day_new": {"code": "satellite_office"},
+    "satellites:day_delete": {"code": "satellite_office", "pk": "day_exception"},
+    "satellites:slot_minutes": {"code": "satellite_office"},
+    "satellites:generate": {"code": "satellite_office"},
     "satellites:book": {"pk": "slot"},
     "slot-detail": {"pk": "slot"},
     **{
@@ -218,6 +227,8 @@ READABLE_BY: dict[str, tuple[set[str], str]] = {
     "partner": ({"counselor"}, "staff read the partner registry"),
     "satellite_office": ({"counselor"}, "staff of every desk read the satellite schedules"),
     "slot": ({"counselor"}, "staff of every desk read the satellite schedules"),
+    "schedule_rule": ({"counselor"}, "staff of every desk read the satellite schedules"),
+    "day_exception": ({"counselor"}, "staff of every desk read the satellite schedules"),
     "booking": (
         {"counselor"},
         "staff of every desk serve the satellite counters (the client register is shared too)",
@@ -322,6 +333,7 @@ def _desk_of_others(*excluded: str) -> str:
 def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
     """Objects of the desk `foreign` (and of a third desk) that a stranger may not reach."""
     lead = member(foreign, DeskRole.COUNSELOR, username=f"lead_{foreign}")
+    far_office = OfficeFactory(code="satellite-far")
     normal = CaseFactory(
         desk=desk(foreign), status="active", lead_counselor=lead, title=f"{SECRET} 通常"
     )
@@ -398,7 +410,9 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             ],
             "exit_plan": [plan],
             "exit_milestone": [milestone],
-            "satellite_office": [OfficeFactory(code="satellite-far")],
+            "satellite_office": [far_office],
+            "schedule_rule": [ScheduleRuleFactory(office=far_office)],
+            "day_exception": [DayExceptionFactory(office=far_office, date=dt.date(2030, 1, 8))],
             "booking": [BookingFactory()],
             "slot": [SlotFactory()],
         },

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from casebook.common.web import OneTimeTokenForm
 from casebook.intake.forms import ClientFieldsForm
 from casebook.intake.models import Case
-from casebook.satellites.models import Slot
+from casebook.satellites.models import ExceptionKind, Slot
 
 STARTED_SALT = "casebook.satellites.form-started"
 
@@ -123,3 +123,104 @@ class StaffBookingForm(OneTimeTokenForm, ClientFieldsForm):
 class CancelBookingForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class CounselorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self) -> None:
+        super().__init__(format="%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+WEEKDAY_CHOICES = [
+    ("0", _("Mon")),
+    ("1", _("Tue")),
+    ("2", _("Wed")),
+    ("3", _("Thu")),
+    ("4", _("Fri")),
+    ("5", _("Sat")),
+    ("6", _("Sun")),
+]
+WEEK_CHOICES = [(str(n), _("week %(n)s") % {"n": n}) for n in range(1, 6)]
+
+
+class ScheduleRuleForm(forms.Form):
+    """A rule of the rota; the service checks every rule (the form only parses)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    weekdays = forms.MultipleChoiceField(
+        label=_("Weekdays"), choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    weeks = forms.MultipleChoiceField(
+        label=_("Weeks of the month"),
+        choices=WEEK_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("none for every week"),
+    )
+    starts_at = forms.TimeField(label=_("From"), widget=TimeInput())
+    ends_at = forms.TimeField(label=_("Until"), widget=TimeInput())
+    counselor = CounselorChoiceField(
+        label=_("Counselor on the rota"), queryset=None, required=False, empty_label="—"
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, counselors: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["counselor"].queryset = counselors
+
+    def rule_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "weekdays": ",".join(data["weekdays"]),
+            "weeks": ",".join(data["weeks"]),
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "counselor": data["counselor"],
+            "valid_from": data["valid_from"],
+            "valid_until": data["valid_until"],
+            "note": data["note"],
+        }
+
+
+class DayExceptionForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Kind"), choices=ExceptionKind.choices)
+    starts_at = forms.TimeField(label=_("From"), widget=TimeInput(), required=False)
+    ends_at = forms.TimeField(label=_("Until"), widget=TimeInput(), required=False)
+    counselor = CounselorChoiceField(
+        label=_("Counselor"), queryset=None, required=False, empty_label="—"
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, counselors: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["counselor"].queryset = counselors
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SlotMinutesForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    slot_minutes = forms.IntegerField(label=_("Slot length (minutes)"))
+
+
+class GenerateForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("Until"), widget=DateInput())

@@ -37,6 +37,7 @@ class Office(models.Model):
         default=60,
         help_text=_("consultation days are cut into slots of this length"),
     )
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -101,6 +102,8 @@ class ScheduleRule(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Optimistic locking of the schedule screen (docs/satellites.md, "Schedules").
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -166,6 +169,7 @@ class DayException(models.Model):
         verbose_name=_("counselor"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

@@ -16,16 +16,19 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from casebook.accounts.models import User
+from casebook.accounts.models import DeskRole, User
 from casebook.intake import policy as case_policy
 from casebook.satellites import policy
+from casebook.satellites.events import SATELLITE_DESK
 from casebook.satellites.models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
     BookingStatus,
+    DayException,
     DayStatus,
     Office,
     OfficeKind,
+    ScheduleRule,
     Slot,
 )
 
@@ -293,3 +296,57 @@ def live_booking_for_user(*, user: User, office_id: int, booking_id: int) -> dic
         return None
     pk, slot_id, status, date = row
     return {"id": pk, "slot": slot_id, "status": status, "date": date.isoformat()}
+
+
+# --- the schedule screen --------------------------------------------------------------------
+
+
+def schedule_rules_of(*, user: User, office: Office) -> list[ScheduleRule]:
+    """The office's rules, the rota (a handful per office: not paged)."""
+    _require_staff(user)
+    return list(
+        ScheduleRule.objects.filter(office=office)
+        .select_related("counselor")
+        .order_by("valid_from", "pk")
+    )
+
+
+def day_exceptions_of(*, user: User, office: Office, since: dt.date) -> QuerySet[DayException]:
+    """The office's extra and cancelled days from `since` on, soonest first (the screen pages)."""
+    _require_staff(user)
+    return (
+        DayException.objects.filter(office=office, date__gte=since)
+        .select_related("counselor")
+        .order_by("date")
+    )
+
+
+def schedule_rule_get_for_user(*, user: User, office: Office, pk: Any) -> ScheduleRule:
+    _require_staff(user)
+    try:
+        return ScheduleRule.objects.select_related("counselor").get(office=office, pk=pk)
+    except (ScheduleRule.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such rule") from None
+
+
+def day_exception_get_for_user(*, user: User, office: Office, pk: Any) -> DayException:
+    _require_staff(user)
+    try:
+        return DayException.objects.get(office=office, pk=pk)
+    except (DayException.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such day") from None
+
+
+def rota_counselors() -> QuerySet[User]:
+    """Who may be on a satellite's rota: the active counselors and coordinators of the desk
+    that staffs the satellites."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__desk__code=SATELLITE_DESK,
+            memberships__active=True,
+            memberships__role__in=[DeskRole.COUNSELOR, DeskRole.COORDINATOR],
+        )
+        .distinct()
+        .order_by("username")
+    )

@@ -10,6 +10,14 @@ from casebook.satellites.services.bookings import (
     booking_public_create,
     cancel_token,
 )
+from casebook.satellites.services.rules import (
+    day_exception_delete,
+    day_exception_save,
+    office_slot_minutes_set,
+    schedule_generate_for_office,
+    schedule_rule_delete,
+    schedule_rule_save,
+)
 from casebook.satellites.services.schedule import GenerationResult, schedule_generate
 
 __all__ = [
@@ -22,5 +30,11 @@ __all__ = [
     "booking_no_show",
     "booking_public_create",
     "cancel_token",
+    "day_exception_delete",
+    "day_exception_save",
+    "office_slot_minutes_set",
     "schedule_generate",
+    "schedule_generate_for_office",
+    "schedule_rule_delete",
+    "schedule_rule_save",
 ]
