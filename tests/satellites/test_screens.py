@@ -164,7 +164,8 @@ def test_utilisation_per_office_and_month_as_csv(cast, office):
         reverse("satellites:utilisation") + "?month=2026-10&format=csv"
     )
 
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == ["拠点", "開催日数", "提供枠数", "予約数", "実施数", "無断欠席"]
     assert rows[1] == expected_utilisation(office, month)
     assert rows[1][1:] == ["2", "14", "8", "4", "2"]
@@ -187,3 +188,12 @@ def test_the_day_screen_names_a_booking_case_only_to_those_who_may_see_it(cast, 
 
     assert case.number not in logged_in(cast.counselor).get(day_url(office)).content.decode()
     assert case.number in logged_in(cast.manager).get(day_url(office)).content.decode()
+
+
+def test_an_office_name_is_never_read_as_a_formula_in_the_csv(cast):
+    OfficeFactory(code="formula", name="=HYPERLINK(1)")
+
+    response = logged_in(cast.manager).get(reverse("satellites:utilisation") + "?format=csv")
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in body

@@ -3,7 +3,6 @@ counter: check-in or no-show in two taps), the week per office or counselor, uti
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django import forms
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casebook.common.exports import columns_csv_response
 from casebook.common.web import form_action, page_view
 from casebook.intake.models import ClientKind
 from casebook.intake.selectors.clients import client_get_for_user, client_search
@@ -223,6 +223,10 @@ UTILISATION_COLUMNS = (
 )
 
 
+def _cell(row: selectors.Utilisation, key: str) -> object:
+    return row.office.name if key == "office" else getattr(row, key)
+
+
 @page_view
 @require_http_methods(["GET"])
 def utilisation(request: HttpRequest) -> HttpResponse:
@@ -235,25 +239,12 @@ def utilisation(request: HttpRequest) -> HttpResponse:
         first = today.replace(day=1)
     rows = selectors.utilisation(user=request.user, year=first.year, month=first.month)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="satellite-utilisation-{first:%Y-%m}.csv"'
+        # The one export writer (BOM, streamed, no cell read as a formula).
+        return columns_csv_response(
+            f"satellite-utilisation-{first:%Y-%m}.csv",
+            [(label, lambda row, key=key: _cell(row, key)) for key, label in UTILISATION_COLUMNS],
+            rows,
         )
-        response.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-        writer = csv.writer(response)
-        writer.writerow([str(label) for _, label in UTILISATION_COLUMNS])
-        for row in rows:
-            writer.writerow(
-                [
-                    row.office.name,
-                    row.days_held,
-                    row.slots_offered,
-                    row.booked,
-                    row.held,
-                    row.no_show,
-                ]
-            )
-        return response
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return render(
