@@ -57,7 +57,15 @@ def offered_actions(user: User, booking: Booking) -> frozenset[str]:
     """The actions a screen offers on `booking`: the role allows them and the state has them."""
     if not can_book(user):
         return frozenset()
-    return frozenset(BOOKING_TRANSITIONS.get(booking.status, {}))
+    offered = set(BOOKING_TRANSITIONS.get(booking.status, {}))
+    # What the services refuse by the clock is not offered either: a check-in happens on the
+    # booking's day, a no-show once the slot has begun.
+    starts_at = booking.slot.starts_at
+    if timezone.localtime(starts_at).date() != timezone.localdate():
+        offered.discard("check_in")
+    if starts_at > timezone.now():
+        offered.discard("no_show")
+    return frozenset(offered)
 
 
 def slot_offered_actions(user: User, slot: Slot, booking: Booking | None) -> frozenset[str]:

@@ -160,6 +160,9 @@ def day_schedule(*, user: User, office: Office, day: dt.date) -> list[tuple[Slot
         ).select_related("client", "case")
     }
     _mark_visible_cases(user, bookings.values())
+    for slot in slots:
+        if slot.pk in bookings:
+            bookings[slot.pk].slot = slot  # read once: the policy reads the booking's slot
     return [(slot, bookings.get(slot.pk)) for slot in slots]
 
 

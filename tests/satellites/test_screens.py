@@ -17,6 +17,7 @@ from tests.factories import (
     ClientFactory,
     OfficeFactory,
     SessionFactory,
+    SlotFactory,
     desk,
     slot_at,
 )
@@ -197,3 +198,17 @@ def test_an_office_name_is_never_read_as_a_formula_in_the_csv(cast):
 
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in body
+
+
+def test_a_booking_of_a_later_day_is_offered_neither_check_in_nor_no_show(cast, office):
+    later = SlotFactory(office=office, starts_at=timezone.localtime() + dt.timedelta(days=2))
+    booking = BookingFactory(slot=later, client=ClientFactory())
+
+    page = logged_in(cast.counselor).get(
+        day_url(office, timezone.localtime(later.starts_at).date())
+    )
+
+    text = page.content.decode()
+    assert reverse("satellites:check_in", args=[booking.pk]) not in text
+    assert reverse("satellites:no_show", args=[booking.pk]) not in text
+    assert reverse("satellites:cancel", args=[booking.pk]) in text
