@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from django.core.exceptions import ValidationError
+
+from casebook.common.errors import StaleVersion
 from casebook.satellites import services
-from casebook.satellites.models import Booking
+from casebook.satellites.models import Booking, DayException
 from casebook.satellites.services import SlotTaken
 from tests.concurrency import run_together
-from tests.factories import ClientFactory, SlotFactory
+from tests.factories import ClientFactory, OfficeFactory, ScheduleRuleFactory, SlotFactory
 from tests.markers import needs_postgres
 
 
@@ -40,3 +44,50 @@ def test_the_database_refuses_a_second_active_booking_without_the_lock(cast):
 
     with pytest.raises(Exception, match="booking_one_active_per_slot"):
         Booking.objects.create(slot=slot, channel="staff", company_name="割り込み")
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ten_edits_of_one_rule_from_the_same_version_save_one(cast):
+    rule = ScheduleRuleFactory()
+
+    results, errors = run_together(
+        [
+            lambda day=day: services.schedule_rule_save(
+                by=cast.coordinator,
+                office=rule.office,
+                rule=rule,
+                expected_version=1,
+                weekdays=str(day % 7),
+                weeks="",
+                starts_at=rule.starts_at,
+                ends_at=rule.ends_at,
+                valid_from=rule.valid_from,
+            )
+            for day in range(10)
+        ]
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 9 and all(isinstance(e, StaleVersion) for e in errors), errors
+    rule.refresh_from_db()
+    assert (rule.version, rule.weekdays) == (2, results[0].weekdays)
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ten_exceptions_for_one_date_at_once_save_one(cast):
+    office = OfficeFactory()
+
+    results, errors = run_together(
+        [
+            lambda: services.day_exception_save(
+                by=cast.coordinator, office=office, date=dt.date(2027, 5, 6), kind="cancelled"
+            )
+            for _ in range(10)
+        ]
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 9 and all(isinstance(e, ValidationError) for e in errors), errors
+    assert DayException.objects.filter(office=office).count() == 1
