@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -59,6 +60,9 @@ def test_every_app_migrates_to_zero_and_back():
     executor = _executor()
     apps = sorted({app for app, _name in executor.loader.graph.leaf_nodes()})
     assert _casebook_tables()
+    # From an empty database, as CI does: the permissions post_migrate made would not fit
+    # back into auth's first, shorter name column on PostgreSQL (it checks lengths).
+    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
     _migrate([(app, None) for app in apps])
     assert _casebook_tables() == set()
     assert _executor().loader.applied_migrations == {}
