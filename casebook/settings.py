@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.redis_backends import redis_settings
 from casebook.env import env_bool, env_int, env_list, env_str, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,6 +102,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A kept connection the server dropped (a restart, a failover) is noticed and
+        # replaced at the start of the next request, instead of failing it.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -112,20 +116,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
-    # Shared by every worker: one-time form tokens and other short-lived state.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "casebook",
-        }
-    }
+    # The live pages' channel layer, and the cache shared by every worker (one-time form
+    # tokens and other short-lived state); both give up on a Redis that went away instead of
+    # failing the request (casebook/common/redis_backends.py).
+    _redis = redis_settings(REDIS_URL)
+    CHANNEL_LAYERS = _redis["CHANNEL_LAYERS"]
+    CACHES = _redis["CACHES"]
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -6,9 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from casebook.accounts.models import DeskRole, OrgRole, User
 from tests.factories import UserFactory, member
+
+# Property tests run the same examples on every run and machine (a failure is reproduced by
+# running again), with no time limit per example (the CI machine is shared).
+hypothesis_settings.register_profile("casebook", derandomize=True, database=None, deadline=None)
+hypothesis_settings.load_profile("casebook")
 
 
 @dataclass

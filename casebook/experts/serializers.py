@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casebook.experts import rules
+from casebook.experts import policy, rules
 from casebook.experts.models import (
     ConflictDeclaration,
     ConflictRelation,
@@ -168,6 +169,7 @@ class DispatchSerializer(serializers.ModelSerializer):
     requested_days = _days()
     approved_days = _days(allow_null=True)
     used_days = _days(allow_null=True)
+    competitors = serializers.SerializerMethodField()
 
     class Meta:
         model = Dispatch
@@ -196,6 +198,16 @@ class DispatchSerializer(serializers.ModelSerializer):
             "conflict_override_reason",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.CharField(), allow_null=True),
+    )
+    def get_competitors(self, obj: Dispatch) -> list[str] | None:
+        """The client's declared competitors, or null to a reader the policy does not show
+        them to (`policy.can_see_competitors`)."""
+        if not policy.can_see_competitors(self.context["request"].user, obj):
+            return None
+        return list(obj.competitors or [])
 
 
 class DispatchCreateSerializer(serializers.Serializer):

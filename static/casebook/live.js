@@ -13,7 +13,9 @@
    The server sends ids and states only for what the user may see; the page then re-reads
    the partial, which the server renders for that user. Sockets reconnect with backoff
    (1 s doubling to 30 s, with jitter); close code 4401 means "log in again" (the page
-   reloads, once a minute at most), 4404 means "nothing to watch here" (no retry).
+   reloads, once a minute at most), 4404 means "nothing to watch here" (no retry). While a
+   socket is down (the server, or the Redis behind its channel layer, went away) the page
+   re-reads what it shows every half minute, so it is never more than that behind.
    No inline handlers: the CSP forbids them. */
 (function () {
   "use strict";
@@ -24,6 +26,7 @@
   var MAX_DELAY = 30000;
   var OFFLINE_AFTER = 2000;
   var EDITING_IDLE = 120000;
+  var REREAD_WHILE_DOWN = 30000;
 
   var labels = {};
   try {
@@ -94,6 +97,7 @@
     this.stopped = false;
     this.retryTimer = null;
     this.pingTimer = null;
+    this.rereadTimer = null;
     sockets.push(this);
     this.connect();
   }
@@ -117,6 +121,8 @@
         self.down = false;
         socketCameBack();
       }
+      window.clearInterval(self.rereadTimer);
+      self.rereadTimer = null;
       markOnline();
       self.pingTimer = window.setInterval(function () {
         self.send({ type: "ping" });
@@ -171,6 +177,9 @@
       self.down = true;
       socketWentDown();
     }
+    if (self.handlers.reread && !self.rereadTimer) {
+      self.rereadTimer = window.setInterval(self.handlers.reread, REREAD_WHILE_DOWN);
+    }
     var wait = self.delay / 2 + Math.random() * (self.delay / 2);
     self.delay = Math.min(self.delay * 2, MAX_DELAY);
     self.retryTimer = window.setTimeout(function () {
@@ -196,6 +205,7 @@
     this.stopped = true;
     window.clearTimeout(this.retryTimer);
     window.clearInterval(this.pingTimer);
+    window.clearInterval(this.rereadTimer);
     if (this.down) {
       this.down = false;
       socketCameBack();
@@ -319,6 +329,9 @@
       open: function (reconnected) {
         if (reconnected) columns.refresh();
       },
+      reread: function () {
+        columns.refresh();
+      },
       message: function (data) {
         if (data.type === "case" || data.type === "case_hidden" || data.type === "extra") {
           columns.refresh();
@@ -348,6 +361,9 @@
       open: function (reconnected) {
         if (editing) socket.send({ type: "editing", editing: true });
         if (reconnected && timeline) timeline.refresh();
+      },
+      reread: function () {
+        if (timeline) timeline.refresh();
       },
       message: function (data) {
         if (data.type === "presence" && presence) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from casebook.common.errors import ActionNotPermitted
@@ -127,3 +128,43 @@ def test_a_merge_is_refused_across_a_client_with_a_case_the_user_may_not_see(cas
     services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.manager)
     hidden.refresh_from_db()
     assert hidden.client_id == survivor.pk
+
+
+def test_a_merge_that_would_put_a_postal_code_beside_another_town_is_refused_before_anything_moves(
+    cast,
+):
+    survivor = ClientFactory(postal_code="", prefecture="茨城県", municipality="水戸市")
+    absorbed = ClientFactory(postal_code="317-0073", prefecture="", municipality="")
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator, client=absorbed)
+    with pytest.raises(ValidationError) as refused:
+        services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.coordinator)
+    [error] = refused.value.error_dict["postal_code"]
+    assert error.code == "place_mismatch"
+    assert "茨城県日立市" in error.messages[0]
+    case.refresh_from_db()
+    assert case.client_id == absorbed.pk
+    assert Client.objects.filter(pk=absorbed.pk).exists()
+    survivor.refresh_from_db()
+    assert survivor.postal_code == ""
+
+
+def test_a_merge_does_not_copy_an_unknown_postal_code(cast):
+    survivor = ClientFactory(postal_code="", prefecture="", municipality="")
+    # Saved before the postal-code check existed.
+    absorbed = ClientFactory(postal_code="999-9999", prefecture="", municipality="")
+    with pytest.raises(ValidationError) as refused:
+        services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.coordinator)
+    assert refused.value.error_dict["postal_code"][0].code == "unknown"
+    assert Client.objects.filter(pk=absorbed.pk).exists()
+
+
+def test_a_postal_code_a_merge_copies_fills_the_blank_place_as_an_edit_does(cast):
+    survivor = ClientFactory(postal_code="", prefecture="", municipality="")
+    absorbed = ClientFactory(postal_code="３１７００７３", prefecture="", municipality="")
+    merged = services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.coordinator)
+    merged.refresh_from_db()
+    assert (merged.postal_code, merged.prefecture, merged.municipality) == (
+        "317-0073",
+        "茨城県",
+        "日立市",
+    )

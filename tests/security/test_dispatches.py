@@ -144,3 +144,63 @@ def test_a_dispatch_request_racing_a_close_leaves_no_open_draft_on_a_closed_case
         thread.join()
     assert outcome == ["refused"]
     assert not Dispatch.objects.filter(case=case).exists()
+
+
+RIVAL = "株式会社ライバル工業"
+
+
+@pytest.fixture
+def approved_with_rivals(cast, setting) -> Dispatch:
+    dispatch = services.dispatch_request(
+        case=setting.case,
+        program=setting.program,
+        expert=setting.expert,
+        purpose="工程改善の指導",
+        requested_days="1",
+        competitors=[RIVAL],
+        by=cast.counselor,
+        submit=True,
+    )
+    return services.dispatch_approve(dispatch=dispatch, by=setting.dispatch_coordinator)
+
+
+def _reads(user, dispatch, client, api_as) -> tuple[str, object]:
+    client.force_login(user)
+    page = client.get(f"/dispatch/dispatches/{dispatch.pk}/")
+    assert page.status_code == 200
+    answer = api_as(user).get(f"/api/v1/dispatches/{dispatch.pk}/")
+    assert answer.status_code == 200
+    listed = api_as(user).get("/api/v1/dispatches/").json()["results"]
+    assert [row["competitors"] for row in listed if row["id"] == dispatch.pk] == [
+        answer.json()["competitors"]
+    ]
+    return page.content.decode(), answer.json()["competitors"]
+
+
+def test_an_approved_dispatch_does_not_show_the_declared_competitors_to_the_expert(
+    setting, approved_with_rivals, client, api_as
+):
+    login = UserFactory(username="expert.login")
+    setting.expert.user = login
+    setting.expert.save(update_fields=["user"])
+    page, competitors = _reads(login, approved_with_rivals, client, api_as)
+    assert RIVAL not in page
+    assert competitors is None
+
+
+def test_the_program_desk_and_the_requester_do_not_see_the_declared_competitors(
+    cast, setting, approved_with_rivals, client, api_as
+):
+    for reader in (setting.dispatch_coordinator, cast.counselor):
+        page, competitors = _reads(reader, approved_with_rivals, client, api_as)
+        assert RIVAL not in page
+        assert competitors is None
+
+
+def test_the_case_desk_coordinator_and_a_manager_see_the_declared_competitors(
+    cast, approved_with_rivals, client, api_as
+):
+    for reader in (cast.coordinator, cast.manager):
+        page, competitors = _reads(reader, approved_with_rivals, client, api_as)
+        assert RIVAL in page
+        assert competitors == [RIVAL]

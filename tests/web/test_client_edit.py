@@ -284,3 +284,20 @@ def test_a_contact_of_another_client_answers_404(cast, client):
     contact = services.contact_create(client=other, by=cast.counselor, name="他社 太郎")
     web = login(client, cast.counselor)
     assert web.get(f"/clients/{mito.pk}/contacts/{contact.pk}/edit/").status_code == 404
+
+
+def test_a_merge_page_names_the_postal_code_that_disagrees_with_the_town(cast, client):
+    survivor = ClientFactory(postal_code="", prefecture="茨城県", municipality="水戸市")
+    duplicate = ClientFactory(postal_code="317-0073", prefecture="", municipality="")
+    response = in_english(login(client, cast.coordinator)).post(
+        f"/clients/{survivor.pk}/merge/",
+        {
+            "other": duplicate.pk,
+            "survivor_version": survivor.version,
+            "other_version": duplicate.version,
+            "form_token": "m3",
+        },
+    )
+    assert response.status_code == 400
+    assert "the postal code 317-0073 is in 茨城県日立市" in response.content.decode()
+    assert Client.objects.filter(pk=duplicate.pk).exists()

@@ -14,6 +14,8 @@ class Migration(migrations.Migration):
 
     operations = [
         # The plain-text tokens of rest_framework.authtoken, no longer accepted: gone with it.
+        # The way back restores nothing on purpose: plain-text tokens are not to return
+        # (docs/security.md, finding 8), and the old app's own migrations made that table.
         migrations.RunSQL("DROP TABLE IF EXISTS authtoken_token", migrations.RunSQL.noop),
         migrations.CreateModel(
             name='ApiToken',

@@ -65,7 +65,15 @@ def seed(apps, schema_editor):
             )
 
 
+def unseed(apps, schema_editor):
+    """The way back: the templates this seeded go, edited or not (the plans copied their
+    milestones when they started, they do not point at the templates)."""
+    template = apps.get_model("exits", "MilestoneTemplate")
+    for path, steps in TEMPLATES.items():
+        template.objects.filter(path=path, code__in=[code for code, *_rest in steps]).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("exits", "0001_initial")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]

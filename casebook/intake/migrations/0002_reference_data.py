@@ -20,6 +20,15 @@ def load(apps, schema_editor):
         )
 
 
+def unload(apps, schema_editor):
+    """Take back the topics no case or session uses. The desks stay: they belong to accounts,
+    whose memberships and other apps' rows point at them, and `load` finds them again."""
+    Topic = apps.get_model("intake", "Topic")
+    Topic.objects.filter(
+        code__in=[code for code, _name in TOPICS], cases__isnull=True, sessions__isnull=True
+    ).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("intake", "0001_initial"), ("accounts", "0001_initial")]
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load, unload)]

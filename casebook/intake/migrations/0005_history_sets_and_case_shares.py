@@ -29,6 +29,52 @@ def copy_sets_into_rows(apps, schema_editor):
         history.objects.bulk_update(changed, [set_name], batch_size=500)
 
 
+# The live link table of each set, and the old table's column naming the owner of the set.
+LINKS = {
+    ("HistoricalCase", "topics"): ("Case", "topics", "case_id"),
+    ("HistoricalCase", "co_counselors"): ("Case", "co_counselors", "case_id"),
+    ("HistoricalConsultationSession", "counselors"): (
+        "ConsultationSession",
+        "counselors",
+        "consultationsession_id",
+    ),
+    ("HistoricalConsultationSession", "topics"): (
+        "ConsultationSession",
+        "topics",
+        "consultationsession_id",
+    ),
+}
+
+
+def copy_rows_into_sets(apps, schema_editor):
+    """The way back: the sets recorded in the history rows go back into the old tables (the
+    tables are there again, empty, when this runs). Each old row carries the id of the live
+    link it recorded: the link's id while it still exists, 0 for a link removed since
+    (simple_history reads the related keys only)."""
+    for history_name, set_name, table_name, key in SETS:
+        history = apps.get_model("intake", history_name)
+        table = apps.get_model("intake", table_name)
+        model_name, field_name, owner = LINKS[(history_name, set_name)]
+        through = apps.get_model("intake", model_name)._meta.get_field(field_name).remote_field.through
+        live = {
+            (owner_id, value): link_id
+            for link_id, owner_id, value in through.objects.values_list("pk", owner, key)
+        }
+        rows = []
+        for history_id, owner_id, values in history.objects.values_list("pk", "id", set_name).iterator(
+            chunk_size=2000
+        ):
+            for value in values or ():
+                rows.append(
+                    table(
+                        id=live.get((owner_id, value), 0),
+                        history_id=history_id,
+                        **{owner: owner_id, key: value},
+                    )
+                )
+        table.objects.bulk_create(rows, batch_size=500)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -57,7 +103,7 @@ class Migration(migrations.Migration):
             name="topics",
             field=models.JSONField(blank=True, default=list),
         ),
-        migrations.RunPython(copy_sets_into_rows, migrations.RunPython.noop),
+        migrations.RunPython(copy_sets_into_rows, copy_rows_into_sets),
         migrations.DeleteModel(name="HistoricalCase_co_counselors"),
         migrations.DeleteModel(name="HistoricalCase_topics"),
         migrations.DeleteModel(name="HistoricalConsultationSession_counselors"),

@@ -265,6 +265,19 @@ def client_merge(
     ensure_version(absorbed, expected_versions[1])
     if not policy.sees_every_case_of(by, [survivor, absorbed]):
         raise ActionNotPermitted(str(policy.CLIENT_RULES["merge_unseen"]))
+    filled = [
+        name
+        for name in CLIENT_INPUT_FIELDS
+        if getattr(survivor, name) in ("", None) and getattr(absorbed, name) not in ("", None)
+    ]
+    for name in filled:
+        # A 法人番号 moves too: the absorbed row is deleted before the survivor is saved.
+        setattr(survivor, name, getattr(absorbed, name))
+    if _PLACE_FIELDS & set(filled):
+        # An address put together from both clients (a postal code from one, a town from the
+        # other) passes the same postal-code check as a client edit, before anything moves.
+        _validate(survivor)
+        filled = list(dict.fromkeys([*filled, *_PLACE_FIELDS]))
     note = _("client #%(absorbed)s %(name)s merged into #%(survivor)s") % {
         "absorbed": absorbed.pk,
         "name": absorbed.name,
@@ -286,14 +299,6 @@ def client_merge(
     for outcome in absorbed.outcomes.all():
         outcome.client = survivor
         save_tracked(outcome, by=by, update_fields=["client"], reason=note)
-    filled = [
-        name
-        for name in CLIENT_INPUT_FIELDS
-        if getattr(survivor, name) in ("", None) and getattr(absorbed, name) not in ("", None)
-    ]
-    for name in filled:
-        # A 法人番号 moves too: the absorbed row is deleted before the survivor is saved.
-        setattr(survivor, name, getattr(absorbed, name))
     absorbed._history_user = by
     absorbed._change_reason = note[:REASON_LENGTH]
     absorbed.delete()

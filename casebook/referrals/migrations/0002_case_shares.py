@@ -21,6 +21,12 @@ def share_referred_files(apps, schema_editor):
     )
 
 
+def unshare_referred_files(apps, schema_editor):
+    """The way back: the shares named after a referral go (the referrals still say which
+    files they share, and the forward step makes the shares again)."""
+    apps.get_model("intake", "CaseShare").objects.filter(source__startswith="referral:").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,4 +34,4 @@ class Migration(migrations.Migration):
         ("referrals", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(share_referred_files, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(share_referred_files, unshare_referred_files)]

@@ -1,0 +1,116 @@
+"""Redis as casebook uses it: the channel layer of the live pages and the shared cache of
+short-lived state (one-time form tokens, the booking and token-exchange limits).
+
+Redis may go away (a restart, a full disk, the network): pages and the API keep working and
+only the live updates wait for it (docs/architecture.md, "When a service goes away"). The
+cache then keeps its entries in each worker's memory until Redis answers again, and every
+connection gives up after a second instead of holding a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("casebook.redis")
+
+# How long a connection or a reply may take before Redis counts as away (seconds).
+SOCKET_TIMEOUT = 1.0
+# Once away, Redis is asked again after this long; meanwhile each call goes to memory at once.
+RETRY_AFTER = 5.0
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
+
+
+def redis_settings(url: str) -> dict[str, dict[str, Any]]:
+    """CHANNEL_LAYERS and CACHES on the Redis at `url` (settings.py and the fault tests)."""
+    return {
+        "CHANNEL_LAYERS": {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [
+                        {
+                            "address": url,
+                            "socket_connect_timeout": SOCKET_TIMEOUT,
+                            "socket_timeout": SOCKET_TIMEOUT,
+                        }
+                    ]
+                },
+            }
+        },
+        "CACHES": {
+            "default": {
+                "BACKEND": "casebook.common.redis_backends.ResilientRedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "casebook",
+                "OPTIONS": {
+                    "socket_connect_timeout": SOCKET_TIMEOUT,
+                    "socket_timeout": SOCKET_TIMEOUT,
+                },
+            }
+        },
+    }
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache that answers from this worker's memory while Redis is away.
+
+    What it holds is short-lived and only ever a guard (a form sent twice, too many booking
+    attempts): counted per worker for a while beats refusing every request with a 500.
+    """
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._memory = LocMemCache(
+            f"casebook-redis-fallback-{id(self)}",
+            {"TIMEOUT": params.get("TIMEOUT", 300), "KEY_PREFIX": params.get("KEY_PREFIX", "")},
+        )
+        self._away_until = 0.0
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() >= self._away_until:
+            try:
+                return getattr(super(), name)(*args, **kwargs)
+            except REDIS_AWAY as error:
+                self._away_until = time.monotonic() + RETRY_AFTER
+                logger.warning("Redis is away (%s): the cache answers from memory", error)
+        return getattr(self._memory, name)(*args, **kwargs)
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("add", *args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get", *args, **kwargs)
+
+    def set(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("set", *args, **kwargs)
+
+    def touch(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("delete", *args, **kwargs)
+
+    def get_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get_many", *args, **kwargs)
+
+    def has_key(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("incr", *args, **kwargs)
+
+    def set_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("delete_many", *args, **kwargs)
+
+    def clear(self) -> Any:
+        return self._call("clear")
