@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from casebook.api.services import token_issue
 from casebook.experts.models import DispatchVisit
-from casebook.intake.models import Topic
+from casebook.intake.models import ClientOutcome, Topic
 from casebook.reports.models import Activity, ActivityParticipant
 from casebook.reports.plan_fy2021 import FY2021_TARGETS
 from casebook.reports.services import plan_targets_load
@@ -38,6 +38,8 @@ FY = 2025
 # an API call the token (1). Then the report's own queries: consultations 8, cases 4, the plan
 # 1 + 5 (its targets, then the actuals).
 CONSULTATIONS, CASES, PLAN = 8, 4, 6
+# outcomes: the reports of the year's clients, and the clients not to be named
+OUTCOMES = 2
 BUDGETS = {
     "/reports/": 2 + 2 + 4 + CONSULTATIONS + CASES,
     "/reports/consultations.csv": 2 + CONSULTATIONS,
@@ -49,12 +51,18 @@ BUDGETS = {
     "/reports/plan.xlsx": 2 + PLAN,
     # a page of activities (its count and its rows) and their count by kind
     "/reports/activities/": 2 + 2 + 2 + 1,
+    "/reports/outcomes/": 2 + 2 + 4 + OUTCOMES,
+    "/reports/outcomes.csv": 2 + OUTCOMES,
+    "/reports/outcomes.xlsx": 2 + OUTCOMES,
 }
 API_BUDGETS = {
     "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
     "/api/v1/reports/cases/": 1 + CASES,
     "/api/v1/reports/plan/": 1 + PLAN,
     "/api/v1/activities/": 1 + 1,
+    "/api/v1/reports/outcomes/": 1 + OUTCOMES,
+    # the page of reports with their cases and clients
+    "/api/v1/outcomes/": 1 + 1,
 }
 # An activity with its participants: the activity, the participants with their clients and
 # cases, and which follow-up cases the reader may see (1; the page's coordinator's
@@ -92,6 +100,10 @@ def make_records(cast, how_many: int) -> None:
         ActivityParticipant.objects.create(
             activity=activity, client=case.client, deals=1, follow_up_case=case
         )
+        for day, sales in ((dt.date(2025, 4, 20), 100), (dt.date(2025, 9, 1), 120 + n)):
+            ClientOutcome.objects.create(
+                client=case.client, case=case, reported_on=day, sales_yen=sales, employees=n
+            )
     plan_targets_load(fiscal_year=FY, targets=FY2021_TARGETS, by=None)
 
 

@@ -9,6 +9,13 @@ from casebook.reports.selectors.activities import (
 from casebook.reports.selectors.cases import case_report, report_cases
 from casebook.reports.selectors.consultations import consultation_report, report_sessions
 from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.outcomes import (
+    case_outcomes,
+    outcome_get_for_user,
+    outcome_list_for_user,
+    outcome_report,
+    report_outcomes,
+)
 from casebook.reports.selectors.plan import plan_report
 
 __all__ = [
@@ -17,9 +24,14 @@ __all__ = [
     "activity_get_for_user",
     "activity_list_for_user",
     "activity_participants",
+    "case_outcomes",
     "case_report",
     "consultation_report",
+    "outcome_get_for_user",
+    "outcome_list_for_user",
+    "outcome_report",
     "plan_report",
     "report_cases",
+    "report_outcomes",
     "report_sessions",
 ]
