@@ -121,7 +121,21 @@ class OutcomeReportView(APIView):
         )
 
 
+class OperationsReportView(APIView):
+    """The figures the other apps add to the reports — dispatch days by program, sub-quota
+    and expert, co-payments, satellite utilisation, the exit track by path and stage
+    (docs/reports.md, "Operations"): sections of tables."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS[:2], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        report = selectors.operations_report(user=request.user, filters=_filters(request))
+        return Response(report.as_dict())
+
+
 urlpatterns = [
+    path("reports/operations/", OperationsReportView.as_view(), name="api-report-operations"),
     path("reports/outcomes/", OutcomeReportView.as_view(), name="api-report-outcomes"),
     path(
         "reports/consultations/",

@@ -12,6 +12,7 @@ from casebook.common.exports import Sheet
 from casebook.common.fiscal import wareki_date
 from casebook.reports.selectors.cases import CaseReport
 from casebook.reports.selectors.consultations import ConsultationReport
+from casebook.reports.selectors.operations import OperationsReport
 from casebook.reports.selectors.outcomes import OutcomeReport
 from casebook.reports.selectors.plan import PlanReport
 
@@ -244,4 +245,32 @@ def outcome_sheets(report: OutcomeReport) -> list[Sheet]:
             + [[key, label, report.facts.get(key, 0)] for key, label in _fact_titles().items()]
             + [[key, label, count] for key, label, count in report.business],
         ),
+    ]
+
+
+def operations_header() -> list[str]:
+    return [_("fiscal year"), _("section"), _("table"), _("row"), _("column"), _("value")]
+
+
+def operations_rows(report: OperationsReport) -> Iterator[list[Any]]:
+    """One line per cell, so that every section's tables share one layout."""
+    fy = report.filters.label
+    for section, tables in report.sections:
+        for table in tables:
+            lines = [*table.rows, *((table.total,) if table.total else ())]
+            for line in lines:
+                for (_key, label), value in zip(table.columns[1:], line[1:], strict=True):
+                    yield [fy, str(section.title), table.title, line[0], label, value]
+
+
+def operations_sheets(report: OperationsReport) -> list[Sheet]:
+    """One sheet per table, as the page shows it."""
+    return [
+        (
+            table.title[:31],
+            [label for _key, label in table.columns],
+            [list(row) for row in table.rows] + ([list(table.total)] if table.total else []),
+        )
+        for _section, tables in report.sections
+        for table in tables
     ]

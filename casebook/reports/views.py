@@ -96,6 +96,12 @@ EXPORTS: dict[str, tuple[Callable[..., Any], Callable[[], list[str]], Callable, 
         tables.consultation_sheets,
     ),
     "cases": (selectors.case_report, tables.case_header, tables.case_rows, tables.case_sheets),
+    "operations": (
+        selectors.operations_report,
+        tables.operations_header,
+        tables.operations_rows,
+        tables.operations_sheets,
+    ),
     "outcomes": (
         selectors.outcome_report,
         tables.outcome_header,
@@ -281,4 +287,48 @@ def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
         success_url=reverse("case_detail", args=[case.pk]) + "#outcomes",
         render_form=render_form,
         once=True,
+    )
+
+
+# --- dispatch, satellites, the exit track ------------------------------------------------------
+
+CHART_ROWS = 20
+
+
+def _table_chart(table: Any) -> Any:
+    """The bars of a section's table (its first rows; the table shows them all)."""
+    if not table.chart or not table.rows:
+        return None
+    column = [key for key, _label in table.columns].index(table.chart)
+    rows = table.rows[:CHART_ROWS]
+    return charts.bar_chart(
+        table.title,
+        [str(row[0]) for row in rows],
+        [(dict(table.columns)[table.chart], [float(row[column] or 0) for row in rows])],
+    )
+
+
+@require_GET
+@page_view
+def operations_report(request: HttpRequest) -> HttpResponse:
+    """The figures the other apps add: dispatch days and co-payments, satellite utilisation,
+    the exit track (docs/reports.md, "Operations")."""
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/operations.html", {"form": form}, status=400)
+    report = selectors.operations_report(user=request.user, filters=filters)
+    sections = [
+        (section, [(table, _table_chart(table)) for table in tables])
+        for section, tables in report.sections
+    ]
+    return render(
+        request,
+        "reports/operations.html",
+        {
+            "form": form,
+            "filters": filters,
+            "sections": sections,
+            "query": urlencode(filters.query()),
+            "reads_every_desk": policy.reads_every_desk(request.user),
+        },
     )
