@@ -42,7 +42,7 @@ FY = 2025
 # choices (desks, offices, counselors, topics: 4); an export the session and the login (2);
 # an API call the token (1). Then the report's own queries: consultations 8, cases 4, the plan
 # 1 + 5 (its targets, then the actuals).
-CONSULTATIONS, CASES, PLAN = 8, 4, 6
+CONSULTATIONS, CASES, PLAN = 8, 5, 6
 # outcomes: the reports of the year's clients, and the clients not to be named
 OUTCOMES = 2
 # the sections other apps add: dispatch (programs, sub-quotas, days taken, visits; by expert;
