@@ -315,11 +315,8 @@ class OutcomeViewSet(ServiceCreateMixin, ReadViewSet):
     ordering = ["-reported_on", "-id"]
     http_method_names = ["get", "post", "head", "options"]
 
-    def list_for_user(self, user: Any) -> QuerySet[ClientOutcome]:
-        return selectors.outcome_list_for_user(user=user)
-
-    def get_for_user(self, user: Any, pk: Any) -> ClientOutcome:
-        return selectors.outcome_get_for_user(user=user, pk=pk)
+    list_selector = staticmethod(selectors.outcome_list_for_user)
+    get_selector = staticmethod(selectors.outcome_get_for_user)
 
     def after_read(self, objects: list[Model], *, many: bool) -> None:
         case_services.access_log_record(

@@ -13,4 +13,4 @@ class ReportsConfig(AppConfig):
         from casebook.common.extensions import registry
         from casebook.reports import extensions
 
-        extensions.register(registry)
+        registry.register_from(extensions)
