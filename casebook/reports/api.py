@@ -263,7 +263,7 @@ class ActivityViewSet(ServiceCreateMixin, ReadViewSet):
         return services.activity_create(by=user, desk=desk, participants=participants, **data)
 
 
-class OutcomeSerializer(serializers.ModelSerializer):
+class ClientOutcomeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClientOutcome
         fields = [
@@ -281,7 +281,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutcomeCreateSerializer(serializers.Serializer):
+class ClientOutcomeCreateSerializer(serializers.Serializer):
     case = serializers.IntegerField(min_value=1)
     occasion = serializers.ChoiceField(
         choices=OutcomeOccasion.choices, default=OutcomeOccasion.FOLLOW_UP
@@ -308,8 +308,8 @@ class OutcomeViewSet(ServiceCreateMixin, ReadViewSet):
     (its counselors or a coordinator of its desk)."""
 
     model = ClientOutcome
-    serializer_class = OutcomeSerializer
-    create_serializer_class = OutcomeCreateSerializer
+    serializer_class = ClientOutcomeSerializer
+    create_serializer_class = ClientOutcomeCreateSerializer
     filterset_fields = {"case": ["exact"], "client": ["exact"], "reported_on": ["gte", "lte"]}
     ordering_fields = {"reported_on": "reported_on", "id": "id"}
     ordering = ["-reported_on", "-id"]
