@@ -27,7 +27,7 @@ from casebook.accounts.models import DeskRole, User
 from casebook.api.services import token_issue
 from casebook.exits.models import ExitPlan, Milestone
 from casebook.experts.models import DispatchVisit
-from casebook.intake.models import ClientContact
+from casebook.intake.models import ClientContact, ClientOutcome
 from casebook.notifications.models import Notification
 from casebook.reports.models import Activity
 from tests.factories import (
@@ -115,6 +115,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     },
     # reports
     "reports:activity": {"pk": "activity"},
+    "reports:outcome_record": {"pk": "case"},
     # expert dispatch
     "experts:expert": {"pk": "expert"},
     "experts:conflict_create": {"pk": "expert"},
@@ -148,6 +149,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     },
     "session-detail": {"pk": "session"},
     "activity-detail": {"pk": "activity"},
+    "outcome-detail": {"pk": "outcome"},
     "expert-detail": {"pk": "expert"},
     "expert-conflicts": {"pk": "expert"},
     "conflict-detail": {"pk": "conflict"},
@@ -407,6 +409,12 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
                     online=True,
                     created_by=lead,
                 )
+            ],
+            "outcome": [
+                ClientOutcome.objects.create(
+                    client=case.client, case=case, reported_on=timezone.localdate(), employees=3
+                )
+                for case in (normal, restricted)
             ],
             "exit_plan": [plan],
             "exit_milestone": [milestone],

@@ -20,7 +20,10 @@ never imports them. See docs/architecture.md ("Extension points").
   publishes a case event to named people (the inbox stores it for them);
 - restriction listeners: `(case) -> None`, called inside the transaction that makes a case
   `restricted` (the exit track), so that what other apps granted on it ends (the referrals'
-  shares of its file).
+  shares of its file);
+- report sections: the fiscal-year figures an app adds to the reports (dispatch days and
+  co-payments, satellite utilisation, the exit track), as plain tables the reports draw,
+  chart and export without knowing the app (docs/reports.md, "Operations").
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -31,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.utils import formats
+from django.utils import formats, timezone
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
@@ -179,6 +182,68 @@ class NoticeSubject:
     url: Callable[[int], str]
 
 
+@dataclass(frozen=True, slots=True)
+class ReportScope:
+    """What a report section covers: a fiscal year, and the desks whose figures the reader
+    reads narrowed to the desk filter (None: every desk). Counts include restricted cases;
+    a section names no case and no client (docs/rules.md, "Visibility")."""
+
+    fiscal_year: int
+    first_day: dt.date
+    last_day: dt.date
+    desk_ids: frozenset[int] | None = None
+
+    @property
+    def starts(self) -> dt.datetime:
+        """Midnight of the first day in the project's time zone (Asia/Tokyo), aware."""
+        return timezone.make_aware(dt.datetime.combine(self.first_day, dt.time.min))
+
+    @property
+    def ends(self) -> dt.datetime:
+        """The first instant after the period."""
+        return timezone.make_aware(
+            dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time.min)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """One table of a report section: `columns` are (key, label) pairs, each row a tuple of
+    values in that order (the first names the row). `chart` is the key of the numeric column
+    the page charts by row, if any; `total` an optional last line (not charted)."""
+
+    key: str
+    title: str
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[Any, ...], ...]
+    chart: str = ""
+    total: tuple[Any, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        keys = [key for key, _label in self.columns]
+        return {
+            "key": self.key,
+            "title": self.title,
+            "columns": [{"key": key, "label": label} for key, label in self.columns],
+            "rows": [dict(zip(keys, row, strict=True)) for row in self.rows],
+            "total": dict(zip(keys, self.total, strict=True)) if self.total else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSection:
+    """Figures an app adds to the reports. `tables(scope)` reads them from the app's own
+    records in a fixed number of queries. An `organisation_wide` section (not a desk's: the
+    dispatch programs, the satellite offices) is read by managers and auditors only, and the
+    desk filter does not narrow it."""
+
+    key: str
+    title: Any
+    tables: Callable[[ReportScope], Sequence[ReportTable]]
+    organisation_wide: bool = False
+    order: int = 100
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
@@ -196,6 +261,7 @@ class Registry:
     notice_subjects: dict[str, NoticeSubject] = field(default_factory=dict)
     case_event_listeners: list[CaseEventListener] = field(default_factory=list)
     restriction_listeners: list[RestrictionListener] = field(default_factory=list)
+    report_sections: dict[str, ReportSection] = field(default_factory=dict)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -234,6 +300,9 @@ class Registry:
     def add_restriction_listener(self, listener: RestrictionListener) -> None:
         _append_once(self.restriction_listeners, listener)
 
+    def add_report_section(self, section: ReportSection) -> None:
+        self.report_sections[section.key] = section
+
     # --- what intake asks ---------------------------------------------------------------
 
     def timeline_entries(self, user: User, case: Case) -> list[TimelineEntry]:
@@ -268,6 +337,11 @@ class Registry:
 
     def subject_for(self, model: str) -> NoticeSubject | None:
         return self.notice_subjects.get(model)
+
+    # --- what the reports ask -------------------------------------------------------------
+
+    def sections(self) -> list[ReportSection]:
+        return sorted(self.report_sections.values(), key=lambda s: (s.order, s.key))
 
 
 def _append_once(items: list[Any], item: Any) -> None:

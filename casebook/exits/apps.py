@@ -10,6 +10,6 @@ class ExitsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.exits import extensions, reminders
+        from casebook.exits import extensions, reminders, reports
 
-        registry.register_from(extensions, reminders)
+        registry.register_from(extensions, reminders, reports)

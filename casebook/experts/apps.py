@@ -10,6 +10,6 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.experts import extensions, reminders
+        from casebook.experts import extensions, reminders, reports
 
-        registry.register_from(extensions, reminders)
+        registry.register_from(extensions, reminders, reports)

@@ -16,6 +16,7 @@ from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
 from casebook.intake import policy
 from casebook.intake.models import (
     LIFECYCLE_FIELDS,
+    VALUE_ADDED_PARTS,
     AccessLog,
     Assignment,
     Case,
@@ -52,7 +53,7 @@ class AssignmentInline(admin.TabularInline):
 class TransitionInline(admin.TabularInline):
     model = CaseTransition
     extra = 0
-    readonly_fields = ("action", "from_status", "to_status", "by", "at", "reason")
+    readonly_fields = ("action", "from_status", "to_status", "by", "at", "reason", "closure_reason")
     can_delete = False
 
 
@@ -141,6 +142,16 @@ class ClientOutcomeAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
     scope = staticmethod(_outcome_scope)
     list_display = ("client", "reported_on", "sales_yen", "employees", "value_added_yen")
     raw_id_fields = ("client", "case")
+    # Value added is derived from its parts (docs/reports.md, "Outcomes"), never typed.
+    readonly_fields = ("value_added_yen", "recorded_by")
+
+    def save_model(self, request: HttpRequest, obj: ClientOutcome, form: Any, change: bool) -> None:
+        parts = [getattr(obj, name) for name in VALUE_ADDED_PARTS]
+        if all(part is not None for part in parts):
+            obj.value_added_yen = sum(parts)
+        elif any(part is not None for part in parts):
+            obj.value_added_yen = None
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AccessLog)

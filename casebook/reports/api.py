@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -21,7 +21,16 @@ from casebook.accounts.selectors import active_desk_get
 from casebook.api.references import resolve
 from casebook.api.viewsets import ReadViewSet, ServiceCreateMixin
 from casebook.common.fiscal import current_fiscal_year
+from casebook.common.paging import page_number
 from casebook.intake import selectors as case_selectors
+from casebook.intake import services as case_services
+from casebook.intake.models import (
+    OUTCOME_FACTS,
+    OUTCOME_FIGURES,
+    BusinessStatus,
+    ClientOutcome,
+    OutcomeOccasion,
+)
 from casebook.reports import policy, selectors, services
 from casebook.reports.forms import ReportFilterForm
 from casebook.reports.models import Activity, ActivityKind
@@ -88,7 +97,46 @@ class PlanReportView(APIView):
         return Response(selectors.plan_report(user=request.user, fiscal_year=fiscal_year).as_dict())
 
 
+class OutcomeReportView(APIView):
+    """What clients reported in the year: the change of sales, employees and value added in
+    aggregate, the facts reported (docs/reports.md, "Outcomes"); `results` the clients the
+    reader may see, 50 a page (`page`)."""
+
+    @extend_schema(
+        parameters=[*FILTER_PARAMETERS[:5], OpenApiParameter("page", int)],
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        report = selectors.outcome_report(
+            user=request.user, filters=_filters(request), page=page_number(request.query_params)
+        )
+        return Response(
+            {
+                **report.as_dict(),
+                "page": report.page.number,
+                "has_next": report.page.has_next,
+                "results": [row.as_dict() for row in report.page],
+            }
+        )
+
+
+class OperationsReportView(APIView):
+    """The figures the other apps add to the reports — dispatch days by program, sub-quota
+    and expert, co-payments, satellite utilisation, the exit track by path and stage
+    (docs/reports.md, "Operations"): sections of tables."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS[:2], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        report = selectors.operations_report(user=request.user, filters=_filters(request))
+        return Response(report.as_dict())
+
+
 urlpatterns = [
+    path("reports/operations/", OperationsReportView.as_view(), name="api-report-operations"),
+    path("reports/outcomes/", OutcomeReportView.as_view(), name="api-report-outcomes"),
     path(
         "reports/consultations/",
         ConsultationReportView.as_view(),
@@ -215,5 +263,75 @@ class ActivityViewSet(ServiceCreateMixin, ReadViewSet):
         return services.activity_create(by=user, desk=desk, participants=participants, **data)
 
 
+class ClientOutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClientOutcome
+        fields = [
+            "id",
+            "case",
+            "client",
+            "occasion",
+            "reported_on",
+            *OUTCOME_FIGURES,
+            "value_added_yen",
+            *OUTCOME_FACTS,
+            "business_status",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class ClientOutcomeCreateSerializer(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1)
+    occasion = serializers.ChoiceField(
+        choices=OutcomeOccasion.choices, default=OutcomeOccasion.FOLLOW_UP
+    )
+    reported_on = serializers.DateField()
+    sales_yen = serializers.IntegerField(required=False, allow_null=True, default=None)
+    employees = serializers.IntegerField(required=False, allow_null=True, default=None)
+    operating_profit_yen = serializers.IntegerField(required=False, allow_null=True, default=None)
+    personnel_costs_yen = serializers.IntegerField(required=False, allow_null=True, default=None)
+    depreciation_yen = serializers.IntegerField(required=False, allow_null=True, default=None)
+    new_customers = serializers.IntegerField(required=False, allow_null=True, default=None)
+    patent_filed = serializers.BooleanField(default=False)
+    trademark_filed = serializers.BooleanField(default=False)
+    export_started = serializers.BooleanField(default=False)
+    business_status = serializers.ChoiceField(
+        choices=BusinessStatus.choices, required=False, allow_blank=True, default=""
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OutcomeViewSet(ServiceCreateMixin, ReadViewSet):
+    """What clients reported, on the cases the reader sees (`value_added_yen` derived:
+    operating profit + personnel costs + depreciation); POST records one report on a case
+    (its counselors or a coordinator of its desk)."""
+
+    model = ClientOutcome
+    serializer_class = ClientOutcomeSerializer
+    create_serializer_class = ClientOutcomeCreateSerializer
+    filterset_fields = {"case": ["exact"], "client": ["exact"], "reported_on": ["gte", "lte"]}
+    ordering_fields = {"reported_on": "reported_on", "id": "id"}
+    ordering = ["-reported_on", "-id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    list_selector = staticmethod(selectors.outcome_list_for_user)
+    get_selector = staticmethod(selectors.outcome_get_for_user)
+
+    def after_read(self, objects: list[Model], *, many: bool) -> None:
+        case_services.access_log_record(
+            user=self.request.user,
+            cases=[outcome.case for outcome in objects],
+            via="api-list" if many else "api",
+        )
+
+    def create_with_service(self, data: dict[str, Any]) -> ClientOutcome:
+        user = self.request.user
+        case = resolve("case", case_selectors.case_get_for_user, user=user, pk=data.pop("case"))
+        case_services.access_log_record(user=user, cases=[case], via="api")
+        return services.outcome_record(by=user, case=case, **data)
+
+
 def register(router: BaseRouter) -> None:
     router.register("activities", ActivityViewSet, basename="activity")
+    router.register("outcomes", OutcomeViewSet, basename="outcome")

@@ -8,3 +8,9 @@ class ReportsConfig(AppConfig):
     name = "casebook.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from casebook.common.extensions import registry
+        from casebook.reports import extensions
+
+        registry.register_from(extensions)

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import Desk, User
 from casebook.common.fiscal import current_fiscal_year
-from casebook.intake.models import SessionMode, Topic
+from casebook.common.web import OneTimeTokenForm
+from casebook.intake.models import BusinessStatus, OutcomeOccasion, SessionMode, Topic
 from casebook.reports import policy
 from casebook.reports.selectors.filters import ReportFilters
 from casebook.satellites.models import Office
@@ -63,3 +64,34 @@ class ReportFilterForm(forms.Form):
             topic=data.get("topic"),
             mode=data.get("mode") or "",
         )
+
+
+class _Dated(forms.DateInput):
+    input_type = "date"
+
+
+class OutcomeForm(OneTimeTokenForm):
+    """What a client reported (the case page's "record an outcome"); the rules live in
+    `services.outcome_record`."""
+
+    occasion = forms.ChoiceField(label=_("when reported"), choices=OutcomeOccasion.choices)
+    reported_on = forms.DateField(label=_("reported on"), widget=_Dated)
+    sales_yen = forms.IntegerField(label=_("sales (yen)"), required=False)
+    employees = forms.IntegerField(label=_("employees"), required=False)
+    operating_profit_yen = forms.IntegerField(label=_("operating profit (yen)"), required=False)
+    personnel_costs_yen = forms.IntegerField(label=_("personnel costs (yen)"), required=False)
+    depreciation_yen = forms.IntegerField(label=_("depreciation (yen)"), required=False)
+    new_customers = forms.IntegerField(label=_("new customers"), required=False)
+    patent_filed = forms.BooleanField(label=_("patent filed"), required=False)
+    trademark_filed = forms.BooleanField(label=_("trademark filed"), required=False)
+    export_started = forms.BooleanField(label=_("export started"), required=False)
+    business_status = forms.ChoiceField(
+        label=_("business"), choices=[("", "---------"), *BusinessStatus.choices], required=False
+    )
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class OutcomeReportForm(ReportFilterForm):
+    page = forms.IntegerField(min_value=1, required=False)

@@ -22,6 +22,7 @@ from casebook.intake import policy as case_policy
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
+    from casebook.intake.models import Case
 
 PLAN_RULE = gettext_lazy("only managers and administrators keep the plan's targets")
 
@@ -109,3 +110,29 @@ def activities_q(user: User) -> Q:
         return Q(pk__in=[])
     desk_ids = report_desk_ids(user)
     return Q() if desk_ids is None else Q(desk_id__in=desk_ids)
+
+
+# --- client outcomes ----------------------------------------------------------------------
+
+OUTCOME_RULE = gettext_lazy(
+    "only the case's counselors or a coordinator of the desk record what its client reports"
+)
+
+
+def may_record_outcome(user: User, case: Case) -> bool:
+    """What a client reports is recorded on a case with a client (not an anonymous intake) by
+    those who log its sessions: its counselors, the desk's coordinators, the exit team on a
+    case on the track. Assumes the caller already checked that `user` sees the case."""
+    if not user.is_authenticated or not user.is_active or case.client_id is None:
+        return False
+    return case_policy.can(user, case_policy.Action.LOG_SESSION, case)
+
+
+def require_record_outcome(user: User, case: Case) -> None:
+    if not may_record_outcome(user, case):
+        raise ActionNotPermitted(str(OUTCOME_RULE))
+
+
+def outcome_actions(user: User, case: Case) -> frozenset[str]:
+    """What the case page's outcomes panel offers: `record_outcome` or nothing."""
+    return frozenset({"record_outcome"}) if may_record_outcome(user, case) else frozenset()

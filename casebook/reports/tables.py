@@ -12,6 +12,8 @@ from casebook.common.exports import Sheet
 from casebook.common.fiscal import wareki_date
 from casebook.reports.selectors.cases import CaseReport
 from casebook.reports.selectors.consultations import ConsultationReport
+from casebook.reports.selectors.operations import OperationsReport
+from casebook.reports.selectors.outcomes import OutcomeReport
 from casebook.reports.selectors.plan import PlanReport
 
 BREAKDOWNS = ("by_desk", "by_office", "by_mode", "by_topic", "by_counselor")
@@ -176,3 +178,99 @@ def plan_rows(report: PlanReport) -> Iterator[list[Any]]:
 
 def plan_sheets(report: PlanReport) -> list[Sheet]:
     return [(_("plan vs actual"), plan_header(), list(plan_rows(report)))]
+
+
+def _figure_titles() -> dict[str, str]:
+    return {
+        "sales": _("sales (yen)"),
+        "employees": _("employees"),
+        "value_added": _("value added (yen)"),
+    }
+
+
+def outcome_header() -> list[str]:
+    return [_("fiscal year"), _("figure"), _("key"), _("label"), _("value")]
+
+
+def outcome_rows(report: OutcomeReport) -> Iterator[list[Any]]:
+    """The aggregate only: an export names no client (docs/reports.md, "Outcomes")."""
+    fy = report.filters.label
+    yield [fy, _("reports"), "", "", report.reports]
+    yield [fy, _("clients"), "", "", report.clients]
+    titles = _figure_titles()
+    for row in report.aggregate:
+        yield [fy, _("clients compared"), row.key, titles[row.key], row.clients]
+        yield [fy, _("first reported"), row.key, titles[row.key], row.first]
+        yield [fy, _("latest in the year"), row.key, titles[row.key], row.last]
+        yield [fy, _("change"), row.key, titles[row.key], row.change]
+        yield [fy, _("change (%)"), row.key, titles[row.key], row.percent]
+    yield [fy, _("new customers"), "", "", report.new_customers]
+    for key, label in _fact_titles().items():
+        yield [fy, _("clients reporting"), key, label, report.facts.get(key, 0)]
+    for key, label, count in report.business:
+        yield [fy, _("clients reporting"), key, label, count]
+
+
+def _fact_titles() -> dict[str, str]:
+    return {
+        "patent_filed": _("patent filed"),
+        "trademark_filed": _("trademark filed"),
+        "export_started": _("export started"),
+    }
+
+
+def outcome_sheets(report: OutcomeReport) -> list[Sheet]:
+    titles = _figure_titles()
+    return [
+        (
+            _("change"),
+            [
+                _("figure"),
+                _("clients compared"),
+                _("first reported"),
+                _("latest in the year"),
+                _("change"),
+                _("change (%)"),
+            ],
+            [
+                [titles[r.key], r.clients, r.first, r.last, r.change, r.percent]
+                for r in report.aggregate
+            ],
+        ),
+        (
+            _("reported"),
+            [_("key"), _("label"), _("value")],
+            [["reports", _("reports"), report.reports], ["clients", _("clients"), report.clients]]
+            + [["new_customers", _("new customers"), report.new_customers]]
+            + [[key, label, report.facts.get(key, 0)] for key, label in _fact_titles().items()]
+            + [[key, label, count] for key, label, count in report.business],
+        ),
+    ]
+
+
+def operations_header() -> list[str]:
+    return [_("fiscal year"), _("section"), _("table"), _("row"), _("column"), _("value")]
+
+
+def operations_rows(report: OperationsReport) -> Iterator[list[Any]]:
+    """One line per cell, so that every section's tables share one layout."""
+    fy = report.filters.label
+    for section, tables in report.sections:
+        for table in tables:
+            lines = [*table.rows, *((table.total,) if table.total else ())]
+            for line in lines:
+                for (_key, label), value in zip(table.columns[1:], line[1:], strict=True):
+                    yield [fy, str(section.title), table.title, line[0], label, value]
+
+
+def operations_sheets(report: OperationsReport) -> list[Sheet]:
+    """One sheet per table, as the page shows it."""
+    return [
+        (
+            table.title[:31],
+            [label for _key, label in table.columns],
+            [list(row) for row in table.rows] + ([list(table.total)] if table.total else []),
+        )
+        for _section, tables in report.sections
+        for table in tables
+    ]

@@ -18,4 +18,7 @@ urlpatterns = [
     path("plan.xlsx", views.plan_xlsx, name="plan_xlsx"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("outcomes/", views.outcome_report, name="outcomes"),
+    path("operations/", views.operations_report, name="operations"),
+    path("cases/<int:pk>/outcome/", views.outcome_record, name="outcome_record"),
 ]

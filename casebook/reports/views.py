@@ -9,15 +9,21 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.exports import csv_response, xlsx_response
 from casebook.common.fiscal import current_fiscal_year
-from casebook.common.web import page_view
-from casebook.reports import charts, policy, selectors, tables
-from casebook.reports.forms import ReportFilterForm
+from casebook.common.paging import page_number
+from casebook.common.web import form_action, new_form_token, page_view
+from casebook.intake import selectors as case_selectors
+from casebook.intake import services as case_services
+from casebook.intake.models import CaseStatus, OutcomeOccasion
+from casebook.reports import charts, policy, selectors, services, tables
+from casebook.reports.forms import OutcomeForm, ReportFilterForm
 from casebook.reports.models import ActivityKind
 from casebook.reports.selectors import ReportFilters
 
@@ -90,6 +96,18 @@ EXPORTS: dict[str, tuple[Callable[..., Any], Callable[[], list[str]], Callable, 
         tables.consultation_sheets,
     ),
     "cases": (selectors.case_report, tables.case_header, tables.case_rows, tables.case_sheets),
+    "operations": (
+        selectors.operations_report,
+        tables.operations_header,
+        tables.operations_rows,
+        tables.operations_sheets,
+    ),
+    "outcomes": (
+        selectors.outcome_report,
+        tables.outcome_header,
+        tables.outcome_rows,
+        tables.outcome_sheets,
+    ),
 }
 
 
@@ -187,6 +205,130 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "activity": activity,
             "participants": participants,
+            "reads_every_desk": policy.reads_every_desk(request.user),
+        },
+    )
+
+
+# --- outcomes -------------------------------------------------------------------------------
+
+
+@require_GET
+@page_view
+def outcome_report(request: HttpRequest) -> HttpResponse:
+    """What clients reported in the year: the change per client and in aggregate."""
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/outcomes.html", {"form": form}, status=400)
+    report = selectors.outcome_report(
+        user=request.user, filters=filters, page=page_number(request.GET)
+    )
+    facts = [
+        (_("patent filed"), report.facts.get("patent_filed", 0)),
+        (_("trademark filed"), report.facts.get("trademark_filed", 0)),
+        (_("export started"), report.facts.get("export_started", 0)),
+        *((label, count) for _key, label, count in report.business),
+    ]
+    chart = charts.bar_chart(
+        _("Clients by what they reported"),
+        [str(label) for label, _count in facts],
+        [(_("clients"), [count for _label, count in facts])],
+    )
+    query = filters.query()
+    return render(
+        request,
+        "reports/outcomes.html",
+        {
+            "form": form,
+            "filters": filters,
+            "report": report,
+            "chart": chart,
+            "query": urlencode(query),
+            "page_query": urlencode(query) + "&",
+            "reads_every_desk": policy.reads_every_desk(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record what the case's client reported (the case page's outcomes panel)."""
+    user = request.user
+    case = case_selectors.case_get_for_user(user=user, pk=pk)
+    case_services.access_log_record(user=user, cases=[case], via="outcome")
+    policy.require_record_outcome(user, case)
+    occasion = (
+        OutcomeOccasion.CLOSURE if case.status == CaseStatus.CLOSED else OutcomeOccasion.FOLLOW_UP
+    )
+    form = OutcomeForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "occasion": occasion,
+            "reported_on": timezone.localdate(),
+            "form_token": new_form_token(),
+        },
+    )
+
+    def render_form(form: OutcomeForm, status: int) -> HttpResponse:
+        return render(
+            request, "reports/outcome_form.html", {"case": case, "form": form}, status=status
+        )
+
+    return form_action(
+        request,
+        form=form,
+        perform=lambda data: services.outcome_record(
+            by=user,
+            case=case,
+            **{name: value for name, value in data.items() if name != "form_token"},
+        ),
+        done=_("The client's report is recorded."),
+        success_url=reverse("case_detail", args=[case.pk]) + "#outcomes",
+        render_form=render_form,
+        once=True,
+    )
+
+
+# --- dispatch, satellites, the exit track ------------------------------------------------------
+
+CHART_ROWS = 20
+
+
+def _table_chart(table: Any) -> Any:
+    """The bars of a section's table (its first rows; the table shows them all)."""
+    if not table.chart or not table.rows:
+        return None
+    column = [key for key, _label in table.columns].index(table.chart)
+    rows = table.rows[:CHART_ROWS]
+    return charts.bar_chart(
+        table.title,
+        [str(row[0]) for row in rows],
+        [(dict(table.columns)[table.chart], [float(row[column] or 0) for row in rows])],
+    )
+
+
+@require_GET
+@page_view
+def operations_report(request: HttpRequest) -> HttpResponse:
+    """The figures the other apps add: dispatch days and co-payments, satellite utilisation,
+    the exit track (docs/reports.md, "Operations")."""
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/operations.html", {"form": form}, status=400)
+    report = selectors.operations_report(user=request.user, filters=filters)
+    sections = [
+        (section, [(table, _table_chart(table)) for table in tables])
+        for section, tables in report.sections
+    ]
+    return render(
+        request,
+        "reports/operations.html",
+        {
+            "form": form,
+            "filters": filters,
+            "sections": sections,
+            "query": urlencode(filters.query()),
             "reads_every_desk": policy.reads_every_desk(request.user),
         },
     )

@@ -10,6 +10,6 @@ class SatellitesConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.satellites import extensions, reminders
+        from casebook.satellites import extensions, reminders, reports
 
-        registry.register_from(extensions, reminders)
+        registry.register_from(extensions, reminders, reports)

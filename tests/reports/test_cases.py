@@ -113,3 +113,43 @@ def test_the_restricted_case_is_counted_among_the_closures(cast):
     report = selectors.case_report(user=cast.auditor, filters=ReportFilters(FY))
 
     assert {key: n for key, _label, n in report.closed_by_reason}["referred_out"] == 1
+
+
+def test_a_closure_counts_in_its_month_by_its_reason_even_after_the_case_reopened(
+    cast, monkeypatch
+):
+    from casebook.intake import services
+    from tests.factories import case_in_state
+
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+    steps = [
+        (at(2025, 5, 20), lambda: services.case_close(
+            case=case, by=cast.coordinator, reason="unreachable", summary="連絡がつかない")),
+        (at(2025, 6, 3), lambda: services.case_reopen(
+            case=case, by=cast.coordinator, reason="先方から連絡があった")),
+        (at(2025, 8, 29), lambda: services.case_close(
+            case=case, by=cast.coordinator, reason="resolved", summary="資金調達に目処")),
+        (at(2025, 9, 1), lambda: services.case_reopen(
+            case=case, by=cast.coordinator, reason="追加の相談")),
+    ]  # fmt: skip
+    for moment, step in steps:
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        step()
+        case.refresh_from_db()
+    monkeypatch.undo()
+    imported = CaseFactory(  # closed without a transition (an imported record)
+        status="closed", closed_at=at(2025, 8, 2), closure_reason="withdrawn",
+        closure_summary="取り下げ",
+        opened_at=at(2025, 7, 1),
+    )  # fmt: skip
+
+    report = selectors.case_report(user=cast.manager, filters=ReportFilters(FY))
+    closed = {row.month.month: row.closed for row in report.by_month if row.closed}
+    assert closed == {5: 1, 8: 2}
+    assert {key: count for key, _label, count in report.closed_by_reason} == {
+        "unreachable": 1,
+        "resolved": 1,
+        "withdrawn": 1,
+    }
+    assert report.closed == 3
+    assert case.closed_at is None and imported.closed_at is not None

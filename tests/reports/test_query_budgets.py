@@ -7,6 +7,7 @@ few sessions and for ten times as many, and must cost the same.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -16,18 +17,22 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from casebook.api.services import token_issue
+from casebook.exits.models import ExitPlan
 from casebook.experts.models import DispatchVisit
-from casebook.intake.models import Topic
+from casebook.intake.models import ClientOutcome, Topic
 from casebook.reports.models import Activity, ActivityParticipant
 from casebook.reports.plan_fy2021 import FY2021_TARGETS
 from casebook.reports.services import plan_targets_load
 from tests.factories import (
+    BookingFactory,
     CaseFactory,
     ClientFactory,
     DispatchFactory,
+    OfficeFactory,
     ProgramFactory,
     SessionFactory,
     desk,
+    slot_at,
 )
 from tests.reports.conftest import at
 
@@ -37,7 +42,12 @@ FY = 2025
 # choices (desks, offices, counselors, topics: 4); an export the session and the login (2);
 # an API call the token (1). Then the report's own queries: consultations 8, cases 4, the plan
 # 1 + 5 (its targets, then the actuals).
-CONSULTATIONS, CASES, PLAN = 8, 4, 6
+CONSULTATIONS, CASES, PLAN = 8, 5, 6
+# outcomes: the reports of the year's clients, and the clients not to be named
+OUTCOMES = 2
+# the sections other apps add: dispatch (programs, sub-quotas, days taken, visits; by expert;
+# co-payments: 6), satellites (slots, offices: 2), the exit track (2)
+OPERATIONS = 6 + 2 + 2
 BUDGETS = {
     "/reports/": 2 + 2 + 4 + CONSULTATIONS + CASES,
     "/reports/consultations.csv": 2 + CONSULTATIONS,
@@ -49,18 +59,32 @@ BUDGETS = {
     "/reports/plan.xlsx": 2 + PLAN,
     # a page of activities (its count and its rows) and their count by kind
     "/reports/activities/": 2 + 2 + 2 + 1,
+    "/reports/outcomes/": 2 + 2 + 4 + OUTCOMES,
+    "/reports/outcomes.csv": 2 + OUTCOMES,
+    "/reports/outcomes.xlsx": 2 + OUTCOMES,
+    # the page's filter form draws the fiscal year and the desks (1)
+    "/reports/operations/": 2 + 2 + 1 + OPERATIONS,
+    "/reports/operations.csv": 2 + OPERATIONS,
+    "/reports/operations.xlsx": 2 + OPERATIONS,
 }
 API_BUDGETS = {
     "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
     "/api/v1/reports/cases/": 1 + CASES,
     "/api/v1/reports/plan/": 1 + PLAN,
     "/api/v1/activities/": 1 + 1,
+    "/api/v1/reports/outcomes/": 1 + OUTCOMES,
+    "/api/v1/reports/operations/": 1 + OPERATIONS,
+    # the page of reports with their cases and clients
+    "/api/v1/outcomes/": 1 + 1,
 }
 # An activity with its participants: the activity, the participants with their clients and
 # cases, and which follow-up cases the reader may see (1; the page's coordinator's
 # memberships are read once for the nav and the policy alike).
 ACTIVITY_BUDGET = 2 + 2 + 1 + 1 + 1
 ACTIVITY_API_BUDGET = 1 + 1 + 1 + 1
+
+
+SLOT_NUMBERS = itertools.count()
 
 
 def make_records(cast, how_many: int) -> None:
@@ -92,6 +116,18 @@ def make_records(cast, how_many: int) -> None:
         ActivityParticipant.objects.create(
             activity=activity, client=case.client, deals=1, follow_up_case=case
         )
+        ExitPlan.objects.create(
+            case=case, path="turnaround", stage="planning", started_on=dt.date(2025, 6, 1)
+        )
+        k = next(SLOT_NUMBERS)  # make_records runs twice a test: each slot its own time
+        slot = slot_at(
+            OfficeFactory(code=f"sat{k % 3}"), at(2025, 4 + k % 9, 1 + k % 28, 9 + k % 8)
+        )
+        BookingFactory(slot=slot)
+        for day, sales in ((dt.date(2025, 4, 20), 100), (dt.date(2025, 9, 1), 120 + n)):
+            ClientOutcome.objects.create(
+                client=case.client, case=case, reported_on=day, sales_yen=sales, employees=n
+            )
     plan_targets_load(fiscal_year=FY, targets=FY2021_TARGETS, by=None)
 
 

@@ -14,7 +14,14 @@ from casebook.intake.demo.clients import ClientSpec, create_client
 from casebook.intake.demo.clock import DemoClock
 from casebook.intake.demo.plans import CasePlan, Step
 from casebook.intake.demo.vocabulary import EXIT_TRACK_REASON
-from casebook.intake.models import Case, Client, ClientOutcome, ClosureReason, Confidentiality
+from casebook.intake.models import (
+    Case,
+    Client,
+    ClientOutcome,
+    ClosureReason,
+    Confidentiality,
+    OutcomeOccasion,
+)
 from casebook.satellites.models import Office
 
 # A session is written up shortly after it ends.
@@ -183,10 +190,13 @@ class Runner:
         employees: int | None,
         note: str,
     ) -> None:
-        # Outcome figures have no service yet; they are plain tracked rows of the client.
+        # The demo's figures are plain tracked rows: the service that records a report from the
+        # case page belongs to the reports (docs/reports.md, "Outcomes"), which intake never
+        # imports. A report tied to no case was made at intake; one on a case, at its closure.
         outcome = ClientOutcome(
             client=client,
             case=case,
+            occasion=OutcomeOccasion.INTAKE if case is None else OutcomeOccasion.CLOSURE,
             reported_on=timezone.localdate(),
             sales_yen=sales_yen,
             employees=employees,

@@ -269,9 +269,15 @@ class CaseTransition(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     reason = models.TextField(blank=True)
+    # The reason a closure gave, kept on its transition: the case's own reason is cleared when
+    # it reopens, and the reports count each closure in its month (docs/reports.md, "Cases").
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["action", "at"], name="case_transition_action_at")]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"

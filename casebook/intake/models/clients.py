@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -173,23 +174,85 @@ class ClientContact(models.Model):
         return self.name
 
 
+class OutcomeOccasion(models.TextChoices):
+    INTAKE = "intake", _("at intake")
+    CLOSURE = "closure", _("at closure")
+    FOLLOW_UP = "follow_up", _("at a follow-up")
+
+
+class BusinessStatus(models.TextChoices):
+    CONTINUED = "continued", _("business continued")
+    SUCCEEDED = "succeeded", _("business succeeded")
+    CLOSED = "closed", _("business closed")
+
+
+# The figures and facts a client may report (the case panel's form, the API and the service).
+OUTCOME_FIGURES = (
+    "sales_yen",
+    "employees",
+    "operating_profit_yen",
+    "personnel_costs_yen",
+    "depreciation_yen",
+    "new_customers",
+)
+OUTCOME_FACTS = ("patent_filed", "trademark_filed", "export_started")
+# 付加価値額 = operating profit + personnel costs + depreciation (docs/reports.md, "Outcomes").
+VALUE_ADDED_PARTS = ("operating_profit_yen", "personnel_costs_yen", "depreciation_yen")
+
+
 class ClientOutcome(models.Model):
-    """Figures a client reports at intake and follow-ups, so impact is measured."""
+    """What a client reports at intake, closure or a follow-up, so impact is measured.
+
+    `value_added_yen` is derived (the sum of `VALUE_ADDED_PARTS`) by the service that records
+    the report, never typed; rows from before the parts were recorded keep the value given.
+    """
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="outcomes")
     case = models.ForeignKey(
         "Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="outcomes"
     )
+    occasion = models.CharField(
+        _("when reported"),
+        max_length=16,
+        choices=OutcomeOccasion.choices,
+        default=OutcomeOccasion.FOLLOW_UP,
+    )
     reported_on = models.DateField(_("reported on"))
     sales_yen = models.BigIntegerField(_("sales (yen)"), null=True, blank=True)
     employees = models.IntegerField(_("employees"), null=True, blank=True)
+    operating_profit_yen = models.BigIntegerField(
+        _("operating profit (yen)"), null=True, blank=True
+    )
+    personnel_costs_yen = models.BigIntegerField(_("personnel costs (yen)"), null=True, blank=True)
+    depreciation_yen = models.BigIntegerField(_("depreciation (yen)"), null=True, blank=True)
     value_added_yen = models.BigIntegerField(_("value added (yen)"), null=True, blank=True)
+    new_customers = models.IntegerField(_("new customers"), null=True, blank=True)
+    patent_filed = models.BooleanField(_("patent filed"), default=False)
+    trademark_filed = models.BooleanField(_("trademark filed"), default=False)
+    export_started = models.BooleanField(_("export started"), default=False)
+    business_status = models.CharField(
+        _("business"), max_length=16, choices=BusinessStatus.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["reported_on"]
+        verbose_name = _("client outcome")
+        verbose_name_plural = _("client outcomes")
+        indexes = [
+            models.Index(fields=["reported_on", "client"], name="client_outcome_reported_on"),
+            models.Index(fields=["client", "reported_on"], name="client_outcome_client_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} {self.reported_on}"

@@ -68,6 +68,7 @@ def record_transition(
         by=by,
         at=timezone.now(),
         reason=reason,
+        closure_reason=case.closure_reason if case.status == CaseStatus.CLOSED else "",
     )
 
 

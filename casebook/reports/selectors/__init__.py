@@ -9,17 +9,32 @@ from casebook.reports.selectors.activities import (
 from casebook.reports.selectors.cases import case_report, report_cases
 from casebook.reports.selectors.consultations import consultation_report, report_sessions
 from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.operations import OperationsReport, operations_report
+from casebook.reports.selectors.outcomes import (
+    case_outcomes,
+    outcome_get_for_user,
+    outcome_list_for_user,
+    outcome_report,
+    report_outcomes,
+)
 from casebook.reports.selectors.plan import plan_report
 
 __all__ = [
+    "OperationsReport",
     "ReportFilters",
     "activity_counts_by_kind",
     "activity_get_for_user",
     "activity_list_for_user",
     "activity_participants",
+    "case_outcomes",
     "case_report",
     "consultation_report",
+    "operations_report",
+    "outcome_get_for_user",
+    "outcome_list_for_user",
+    "outcome_report",
     "plan_report",
     "report_cases",
+    "report_outcomes",
     "report_sessions",
 ]

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from casebook.intake.models import Case, ClosureReason
+from casebook.intake.models import Case, CaseTransition, ClosureReason
 from casebook.reports.selectors.consultations import _month_key
 from casebook.reports.selectors.filters import ReportFilters, scoped, start_of_day
 
@@ -105,8 +105,9 @@ def _days(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
-    """4 queries: opened per month, closed per month and reason, the intake and first-session
-    times of the cases opened in the period, and the ageing buckets."""
+    """5 queries: opened per month, closures per month and reason (those of the transitions,
+    those of cases closed without one), the intake and first-session times of the cases
+    opened in the period, and the ageing buckets."""
     cases = report_cases(user=user, filters=filters)
     in_period = {"gte": filters.starts, "lt": filters.ends}
     report = CaseReport(filters=filters, as_of=_as_of(filters))
@@ -123,15 +124,31 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
         months[_month_key(row["month"])].opened = row["n"]
         report.opened += row["n"]
 
+    # Each closure counts in its month, by the reason it gave, even when the case reopened
+    # since (its `closed_at` is then cleared): read from the close transitions. A case closed
+    # without one (imported records) counts by its own `closed_at`.
     reasons: dict[str, int] = {}
-    closed = (
+    closures = (
+        CaseTransition.objects.filter(
+            action="close",
+            at__gte=in_period["gte"],
+            at__lt=in_period["lt"],
+            case__in=cases.values("pk"),
+        )
+        .annotate(month=TruncMonth("at"))
+        .order_by()
+        .values("month", "closure_reason")
+        .annotate(n=Count("id"))
+    )
+    without_transition = (
         cases.filter(closed_at__gte=in_period["gte"], closed_at__lt=in_period["lt"])
+        .exclude(transitions__action="close")
         .annotate(month=TruncMonth("closed_at"))
         .order_by()
         .values("month", "closure_reason")
         .annotate(n=Count("id"))
     )
-    for row in closed:
+    for row in [*closures, *without_transition]:
         months[_month_key(row["month"])].closed += row["n"]
         reasons[row["closure_reason"]] = reasons.get(row["closure_reason"], 0) + row["n"]
         report.closed += row["n"]

@@ -1,0 +1,39 @@
+"""What the reports add to the case page: the outcomes panel (what the client reported, and
+the offer to record a report), registered in `ReportsConfig.ready()`
+(docs/architecture.md, "Extension points")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from casebook.common.extensions import CasePanel
+from casebook.reports import policy, selectors
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.common.extensions import Registry
+    from casebook.intake.models import Case
+
+PANEL_ROWS = 20
+
+
+def outcome_panel(user: User, case: Case) -> dict[str, Any] | None:
+    """The latest reports of the case's client recorded on it, for whoever sees the case
+    (the case page checked that); hidden on a case with nothing recorded and nothing to
+    offer. One query for the reports."""
+    actions = policy.outcome_actions(user, case)
+    outcomes = selectors.case_outcomes(case_id=case.pk, limit=PANEL_ROWS)
+    if not outcomes and not actions:
+        return None
+    return {"outcomes": outcomes, "outcome_actions": actions}
+
+
+def register(registry: Registry) -> None:
+    registry.add_case_panel(
+        CasePanel(
+            key="outcomes",
+            template="reports/_outcome_panel.html",
+            context=outcome_panel,
+            order=40,
+        )
+    )
