@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import validate_comma_separated_integer_list
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -81,12 +82,16 @@ class ScheduleRule(models.Model):
         Office, on_delete=models.CASCADE, related_name="schedule_rules", verbose_name=_("office")
     )
     weekdays = models.CharField(
-        _("weekdays"), max_length=20, help_text=_("0 = Monday … 6 = Sunday, comma-separated")
+        _("weekdays"),
+        max_length=20,
+        validators=[validate_comma_separated_integer_list],
+        help_text=_("0 = Monday … 6 = Sunday, comma-separated"),
     )
     weeks = models.CharField(
         _("weeks of the month"),
         max_length=20,
         blank=True,
+        validators=[validate_comma_separated_integer_list],
         help_text=_("1 … 5, comma-separated; empty for every week"),
     )
     starts_at = models.TimeField(_("from"))
