@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.common.web import OneTimeTokenForm
 from casebook.exits.models import ExitOutcome, ExitPath, ExitStage, RiskFlag
+from casebook.exits.policy import MILESTONE_OWNER_RULE, PLAN_OWNER_RULE
 
 
 class _Dated(forms.DateInput):
@@ -56,6 +57,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = staff
+        self.fields["owner"].error_messages["invalid_choice"] = PLAN_OWNER_RULE
 
 
 class MilestoneForm(forms.Form):
@@ -69,6 +71,7 @@ class MilestoneForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = staff
+        self.fields["owner"].error_messages["invalid_choice"] = MILESTONE_OWNER_RULE
 
 
 class CompleteForm(forms.Form):

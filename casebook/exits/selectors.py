@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, Prefetch, QuerySet, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
@@ -91,6 +91,25 @@ def milestone_get_for_user(*, user: User, pk: object) -> Milestone:
         return milestone_list_for_user(user=user).select_related("plan__case__desk").get(pk=int(pk))
     except (Milestone.DoesNotExist, TypeError, ValueError) as error:
         raise Http404("no such milestone") from error
+
+
+def plan_owner_choices(*, plan: ExitPlan) -> QuerySet[User]:
+    """Who the plan's form offers as its owner: the exit team (and the current owner, who
+    stays shown after they left it), by their reading."""
+    return _people(policy.plan_owners_q(), plan.owner_id)
+
+
+def milestone_owner_choices(*, milestone: Milestone) -> QuerySet[User]:
+    """Who a milestone's form offers as its owner: the exit team and the case's counselors."""
+    return _people(policy.milestone_owners_q(milestone.plan.case), milestone.owner_id)
+
+
+def _people(allowed: Q, current: int | None) -> QuerySet[User]:
+    from casebook.accounts.models import User
+
+    if current is not None:
+        allowed |= Q(pk=current)
+    return User.objects.filter(allowed).order_by("display_name_kana", "username")
 
 
 # --- the team's dashboard --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -70,6 +71,12 @@ def _risk_flags(errors: Errors, flags: Iterable[str] | None) -> list[str]:
     return [flag for flag in RiskFlag.values if flag in flags]
 
 
+def _owner(errors: Errors, field: str, owner: User | None, allowed: Q, rule: str) -> None:
+    """A field error unless `owner` (None: nobody yet) is one the policy lets own it."""
+    if owner is not None and not User.objects.filter(allowed, pk=owner.pk).exists():
+        _add(errors, field, rule, "owner")
+
+
 def lock_plan(plan: ExitPlan) -> ExitPlan:
     return (
         ExitPlan.objects.select_for_update(of=("self",))
@@ -116,6 +123,12 @@ def exit_track_put_on(
             _("the case's topics must include management improvement, succession or closure"),
             "topics",
         )
+    if owner is not None:
+        _owner(errors, "owner", owner, policy.plan_owners_q(), str(policy.PLAN_OWNER_RULE))
+    elif policy.may_own_plan(by):
+        # Whoever puts the case on the track owns its plan when they are of the team; a
+        # coordinator or a manager leaves it to the team to name one.
+        owner = by
     raise_if_errors(errors)
     if case.on_exit_track:
         raise ConflictError(_("the case is already on the exit track"))
@@ -132,7 +145,7 @@ def exit_track_put_on(
         plan = ExitPlan(
             case=case,
             path=path,
-            owner=owner or by,
+            owner=owner,
             started_on=today,
             confidentiality_before=before,
         )
@@ -256,6 +269,8 @@ def exit_plan_update(
     if not plan.outcome and plan.outcome_on is not None:
         plan.outcome_on = None
         changed.append("outcome_on")
+    if "owner" in changed:
+        _owner(errors, "owner", plan.owner, policy.plan_owners_q(), str(policy.PLAN_OWNER_RULE))
     _check_dates(errors, plan)
     raise_if_errors(errors)
     if not changed:
@@ -357,6 +372,11 @@ def milestone_update(
     changed = [name for name, value in fields.items() if getattr(milestone, name) != value]
     for name in changed:
         setattr(milestone, name, fields[name])
+    if "owner" in changed:
+        errors: Errors = {}
+        allowed = policy.milestone_owners_q(plan.case)
+        _owner(errors, "owner", milestone.owner, allowed, str(policy.MILESTONE_OWNER_RULE))
+        raise_if_errors(errors)
     if not changed:
         return milestone
     return _save_milestone(plan, milestone, by, changed)

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casebook.accounts.selectors import desk_case_workers
 from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.exits import policy, selectors, services
@@ -126,10 +125,6 @@ def take_off_track(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the plan -------------------------------------------------------------------------------
 
 
-def _staff(plan: ExitPlan) -> Any:
-    return desk_case_workers(desk=plan.case.desk, include=[plan.owner])
-
-
 def _plan_form(plan: ExitPlan, data: Any = None) -> PlanForm:
     initial = {
         "stage": plan.stage,
@@ -140,7 +135,7 @@ def _plan_form(plan: ExitPlan, data: Any = None) -> PlanForm:
         **{name: getattr(plan, name) for name in CLOSURE_DATES},
         "version": plan.version,
     }
-    return PlanForm(data, initial=initial, staff=_staff(plan))
+    return PlanForm(data, initial=initial, staff=selectors.plan_owner_choices(plan=plan))
 
 
 def _plan_page(
@@ -197,7 +192,7 @@ MILESTONE_FORMS: dict[str, tuple[Callable[..., forms.Form], Callable[..., Milest
                 "note": milestone.note,
                 "version": milestone.version,
             },
-            staff=_staff(milestone.plan),
+            staff=selectors.milestone_owner_choices(milestone=milestone),
         ),
         services.milestone_update,
         gettext_lazy("The milestone is saved."),
