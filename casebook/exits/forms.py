@@ -98,6 +98,11 @@ ACCESS_VIA = [
     ("order", _("dispatch order")),
     ("inbox", _("notifications")),
     ("exit_track", _("exit track")),
+    ("export", _("export")),
+    ("dispatch:web", _("dispatch")),
+    ("dispatch:order", _("dispatch order")),
+    ("dispatch:api", _("dispatch (API)")),
+    ("dispatch:api-list", _("dispatch list (API)")),
 ]
 
 

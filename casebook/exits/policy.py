@@ -46,8 +46,7 @@ RULES = {
 }
 PLAN_OWNER_RULE = _("the owner of an exit plan is an active member of the exit team")
 MILESTONE_OWNER_RULE = _(
-    "the owner of a milestone is an active member of the exit team or one of the case's "
-    "counselors"
+    "the owner of a milestone is an active member of the exit team or one of the case's counselors"
 )
 
 
