@@ -84,6 +84,22 @@ class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class ExportFilterForm(forms.Form):
+    path = forms.ChoiceField(
+        label=_("path"), choices=[("", "—"), *ExitPath.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label=_("stage"), choices=[("", "—"), *ExitStage.choices], required=False
+    )
+    on_track = forms.TypedChoiceField(
+        label=_("on the track"),
+        choices=[("", "—"), ("true", _("yes")), ("false", _("no"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+    )
+
+
 ACCESS_VIA = [
     ("", "—"),
     ("web", _("case page")),

@@ -42,6 +42,7 @@ RULES = {
     TAKE_OFF: _("only the exit team or a manager take a case off the exit track"),
     EDIT: _("only the exit team, the case's counselors or a manager work an exit plan"),
     "dashboard": _("only the exit team and managers see the exit team's dashboard"),
+    "export": _("only the exit team and managers export the exit plans"),
     "access_log": _("only managers and auditors read the access log"),
 }
 PLAN_OWNER_RULE = _("the owner of an exit plan is an active member of the exit team")
@@ -148,6 +149,12 @@ def require(user: User, action: str, case: Case) -> None:
 def require_dashboard(user: User) -> None:
     if not works_the_track(user):
         raise ActionNotPermitted(str(RULES["dashboard"]))
+
+
+def require_export(user: User) -> None:
+    """The plans and milestones CSV: the dashboard's readers, the exit team and managers."""
+    if not works_the_track(user):
+        raise ActionNotPermitted(str(RULES["export"]))
 
 
 def may_read_access_log(user: User) -> bool:

@@ -177,6 +177,37 @@ def dashboard_for_user(*, user: User) -> Dashboard:
     )
 
 
+# --- the export -------------------------------------------------------------------------------
+
+EXPORT_CHUNK = 200
+
+
+def export_plans(
+    *, user: User, path: str = "", stage: str = "", on_track: bool | None = None
+) -> QuerySet[ExitPlan]:
+    """The plans the exit team's CSV lists, with their milestones, oldest first (the view
+    streams them by chunks of `EXPORT_CHUNK`, each chunk one query and one for its
+    milestones)."""
+    policy.require_export(user)
+    plans = plan_list_for_user(user=user).select_related("case__client", "owner")
+    if path:
+        plans = plans.filter(path=path)
+    if stage:
+        plans = plans.filter(stage=stage)
+    if on_track is not None:
+        plans = plans.filter(on_track=on_track)
+    return _with_milestones(plans).order_by("started_on", "id")
+
+
+def export_cases(*, plans: QuerySet[ExitPlan]) -> list[CaseRow]:
+    """The cases an export lists (their id and level only), for its access-log rows."""
+    from casebook.intake.models import Case as CaseModel
+
+    return list(
+        CaseModel.objects.filter(pk__in=plans.values("case_id")).only("pk", "confidentiality")
+    )
+
+
 # --- the access log ---------------------------------------------------------------------------
 
 ACCESS_LOG_PAGE = 50
