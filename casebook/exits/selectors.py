@@ -57,6 +57,11 @@ def plan_get_for_user(*, user: User, pk: object) -> ExitPlan:
         raise Http404("no such exit plan") from error
 
 
+def plan_seen_by(*, user: User, plan_id: int) -> bool:
+    """Whether `user` may see the plan `plan_id` (a live event is re-checked with this)."""
+    return ExitPlan.objects.filter(policy.visible_plans_q(user), pk=plan_id).exists()
+
+
 def plan_for_case(*, user: User, case: CaseRow) -> ExitPlan | None:
     """The plan of a case `user` already sees, when `user` may see plans (None otherwise);
     read once per case object for the panel and the timeline alike."""

@@ -26,6 +26,7 @@ from casebook.common.extensions import registry
 from casebook.common.models import REASON_LENGTH, ensure_version, raise_if_errors, save_tracked
 from casebook.exits import policy
 from casebook.exits.deadlines import statutory_deadlines
+from casebook.exits.events import publish_plan_event
 from casebook.exits.models import (
     CLOSURE_DATES,
     ELIGIBLE_TOPICS,
@@ -85,10 +86,11 @@ def lock_plan(plan: ExitPlan) -> ExitPlan:
     )
 
 
-def _announce(case: Case, kind: str) -> None:
-    """The desk board and the case page re-read the case through the policy for each
-    reader (the exit team's dashboard listens to the yorozu board)."""
-    publish_case_event(case, kind)
+def _announce(plan: ExitPlan, kind: str) -> None:
+    """The desk board and the case page re-read the case, and the exit team's dashboards the
+    plan, through the policy for each reader (ids only, after the commit)."""
+    publish_case_event(plan.case, kind)
+    publish_plan_event(plan.pk, kind)
 
 
 # --- on and off the track -----------------------------------------------------------------
@@ -160,7 +162,7 @@ def exit_track_put_on(
         )
     ExitTrackDecision.objects.create(case=case, on_track=True, path=path, reason=reason, by=by)
     plan.case = case
-    _announce(case, "exit_track_on")
+    _announce(plan, "exit_track_on")
     return plan
 
 
@@ -215,7 +217,7 @@ def exit_track_take_off(
     save_tracked(plan, by=by, update_fields=["on_track"], reason=reason)
     ExitTrackDecision.objects.create(case=case, on_track=False, reason=reason, by=by)
     plan.case = case
-    _announce(case, "exit_track_off")
+    _announce(plan, "exit_track_off")
     return plan
 
 
@@ -278,7 +280,7 @@ def exit_plan_update(
     save_tracked(plan, by=by, update_fields=sorted(set(changed)))
     if set(changed) & set(CLOSURE_DATES):
         _recompute_deadlines(plan)
-    _announce(plan.case, "exit_plan_updated")
+    _announce(plan, "exit_plan_updated")
     return plan
 
 
@@ -350,7 +352,7 @@ def _save_milestone(plan: ExitPlan, milestone: Milestone, by: User, fields: list
     save_tracked(milestone, by=by, update_fields=fields)
     if milestone.statute:
         _count_breaches(plan)
-    _announce(plan.case, "exit_milestone_changed")
+    _announce(plan, "exit_milestone_changed")
     return milestone
 
 

@@ -246,18 +246,14 @@ def milestone_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 # --- the team's dashboard --------------------------------------------------------------------
 
 
-@require_GET
-@page_view
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Plans by path and stage, milestones due this week and overdue, plans breaking a legal
-    deadline, outcomes by fiscal year; the plans themselves, paged."""
+def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     board = selectors.dashboard_for_user(user=user)
     page = selectors.plan_page(user=user, number=page_number(request.GET))
     shown = [m.plan.case for m in (*board.due_this_week, *board.overdue)]
     shown += [plan.case for plan in (*board.breaches, *page)]
     _log(request, shown, once_a_day=True)
-    context = {
+    return {
         "board": board,
         "page": page,
         "paths": ExitPath.choices,
@@ -274,7 +270,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for path, label in ExitPath.choices
         ],
     }
-    return render(request, "exits/dashboard.html", context)
+
+
+@require_GET
+@page_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Plans by path and stage, milestones due this week and overdue, plans breaking a legal
+    deadline, outcomes by fiscal year; the plans themselves, paged. Live: the page listens on
+    `ws/exits/` and re-reads its body (`dashboard_live`) when a plan the user sees changes."""
+    return render(request, "exits/dashboard.html", _dashboard_context(request))
+
+
+@require_GET
+@page_view
+def dashboard_live(request: HttpRequest) -> HttpResponse:
+    """Only the dashboard's body, for the live refresh (`#exit-dashboard` is re-filled)."""
+    return render(request, "exits/dashboard.html#body", _dashboard_context(request))
 
 
 # --- the export -------------------------------------------------------------------------------
