@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.common.web import OneTimeTokenForm
 from casebook.exits.models import ExitOutcome, ExitPath, ExitStage, RiskFlag
+from casebook.exits.policy import MILESTONE_OWNER_RULE, PLAN_OWNER_RULE
 
 
 class _Dated(forms.DateInput):
@@ -56,6 +57,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = staff
+        self.fields["owner"].error_messages["invalid_choice"] = PLAN_OWNER_RULE
 
 
 class MilestoneForm(forms.Form):
@@ -69,6 +71,7 @@ class MilestoneForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = staff
+        self.fields["owner"].error_messages["invalid_choice"] = MILESTONE_OWNER_RULE
 
 
 class CompleteForm(forms.Form):
@@ -79,6 +82,22 @@ class CompleteForm(forms.Form):
 
 class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ExportFilterForm(forms.Form):
+    path = forms.ChoiceField(
+        label=_("path"), choices=[("", "—"), *ExitPath.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label=_("stage"), choices=[("", "—"), *ExitStage.choices], required=False
+    )
+    on_track = forms.TypedChoiceField(
+        label=_("on the track"),
+        choices=[("", "—"), ("true", _("yes")), ("false", _("no"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+    )
 
 
 ACCESS_VIA = [
@@ -95,6 +114,11 @@ ACCESS_VIA = [
     ("order", _("dispatch order")),
     ("inbox", _("notifications")),
     ("exit_track", _("exit track")),
+    ("export", _("export")),
+    ("dispatch:web", _("dispatch")),
+    ("dispatch:order", _("dispatch order")),
+    ("dispatch:api", _("dispatch (API)")),
+    ("dispatch:api-list", _("dispatch list (API)")),
 ]
 
 

@@ -9,16 +9,20 @@ case policy of `casebook.intake.policy`.
   (`intake.policy.Action.PUT_ON_EXIT_TRACK`); taking it off: the exit team or a manager.
 - Working a plan and its milestones: the exit team, the case's counselors, managers.
 - The team's dashboard: the exit team and managers.
+- Who may be named owner: of a plan, an active member of the exit team (the team runs the
+  plan); of a milestone, the exit team or one of the case's counselors (a step such as the
+  partner referral may be the lead counselor's). Both see the restricted case, so an owner
+  is never reminded of a case they may not open (`plan_owners_q`, `milestone_owners_q`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from casebook.accounts.models import OrgRole
+from casebook.accounts.models import DeskRole, OrgRole
 from casebook.common.errors import ActionNotPermitted
 from casebook.intake import policy as case_policy
 
@@ -38,8 +42,13 @@ RULES = {
     TAKE_OFF: _("only the exit team or a manager take a case off the exit track"),
     EDIT: _("only the exit team, the case's counselors or a manager work an exit plan"),
     "dashboard": _("only the exit team and managers see the exit team's dashboard"),
+    "export": _("only the exit team and managers export the exit plans"),
     "access_log": _("only managers and auditors read the access log"),
 }
+PLAN_OWNER_RULE = _("the owner of an exit plan is an active member of the exit team")
+MILESTONE_OWNER_RULE = _(
+    "the owner of a milestone is an active member of the exit team or one of the case's counselors"
+)
 
 
 def _is_manager(user: User) -> bool:
@@ -70,6 +79,30 @@ def can_see_plan(user: User, plan: ExitPlan) -> bool:
     if not case_policy.can_see_case(user, case):
         return False
     return works_the_track(user) or case_policy.is_assigned(user, case)
+
+
+def _exit_team_ids() -> Any:
+    from casebook.accounts.models import DeskMembership
+
+    return DeskMembership.objects.filter(
+        role=DeskRole.EXIT_TEAM, active=True, desk__active=True
+    ).values("user_id")
+
+
+def plan_owners_q() -> Q:
+    """A filter on User for who may own an exit plan (see the module docstring)."""
+    return Q(is_active=True, pk__in=_exit_team_ids())
+
+
+def may_own_plan(user: User) -> bool:
+    """`plan_owners_q` for one user, from the memberships the policy already read."""
+    return user.is_active and case_policy.is_exit_team(user)
+
+
+def milestone_owners_q(case: Case) -> Q:
+    """A filter on User for who may own a milestone of `case`'s plan."""
+    counselors = Q(pk=case.lead_counselor_id) | Q(pk__in=case.co_counselors.values("pk"))
+    return Q(is_active=True) & (Q(pk__in=_exit_team_ids()) | counselors)
 
 
 def may_put_on_track(user: User, case: Case) -> bool:
@@ -116,6 +149,12 @@ def require(user: User, action: str, case: Case) -> None:
 def require_dashboard(user: User) -> None:
     if not works_the_track(user):
         raise ActionNotPermitted(str(RULES["dashboard"]))
+
+
+def require_export(user: User) -> None:
+    """The plans and milestones CSV: the dashboard's readers, the exit team and managers."""
+    if not works_the_track(user):
+        raise ActionNotPermitted(str(RULES["export"]))
 
 
 def may_read_access_log(user: User) -> bool:

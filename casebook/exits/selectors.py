@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, Prefetch, QuerySet, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
@@ -57,6 +57,11 @@ def plan_get_for_user(*, user: User, pk: object) -> ExitPlan:
         raise Http404("no such exit plan") from error
 
 
+def plan_seen_by(*, user: User, plan_id: int) -> bool:
+    """Whether `user` may see the plan `plan_id` (a live event is re-checked with this)."""
+    return ExitPlan.objects.filter(policy.visible_plans_q(user), pk=plan_id).exists()
+
+
 def plan_for_case(*, user: User, case: CaseRow) -> ExitPlan | None:
     """The plan of a case `user` already sees, when `user` may see plans (None otherwise);
     read once per case object for the panel and the timeline alike."""
@@ -91,6 +96,25 @@ def milestone_get_for_user(*, user: User, pk: object) -> Milestone:
         return milestone_list_for_user(user=user).select_related("plan__case__desk").get(pk=int(pk))
     except (Milestone.DoesNotExist, TypeError, ValueError) as error:
         raise Http404("no such milestone") from error
+
+
+def plan_owner_choices(*, plan: ExitPlan) -> QuerySet[User]:
+    """Who the plan's form offers as its owner: the exit team (and the current owner, who
+    stays shown after they left it), by their reading."""
+    return _people(policy.plan_owners_q(), plan.owner_id)
+
+
+def milestone_owner_choices(*, milestone: Milestone) -> QuerySet[User]:
+    """Who a milestone's form offers as its owner: the exit team and the case's counselors."""
+    return _people(policy.milestone_owners_q(milestone.plan.case), milestone.owner_id)
+
+
+def _people(allowed: Q, current: int | None) -> QuerySet[User]:
+    from casebook.accounts.models import User
+
+    if current is not None:
+        allowed |= Q(pk=current)
+    return User.objects.filter(allowed).order_by("display_name_kana", "username")
 
 
 # --- the team's dashboard --------------------------------------------------------------------
@@ -155,6 +179,37 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         ),
         outcomes=dict(sorted(outcomes.items(), reverse=True)),
         week_ends=week_ends,
+    )
+
+
+# --- the export -------------------------------------------------------------------------------
+
+EXPORT_CHUNK = 200
+
+
+def export_plans(
+    *, user: User, path: str = "", stage: str = "", on_track: bool | None = None
+) -> QuerySet[ExitPlan]:
+    """The plans the exit team's CSV lists, with their milestones, oldest first (the view
+    streams them by chunks of `EXPORT_CHUNK`, each chunk one query and one for its
+    milestones)."""
+    policy.require_export(user)
+    plans = plan_list_for_user(user=user).select_related("case__client", "owner")
+    if path:
+        plans = plans.filter(path=path)
+    if stage:
+        plans = plans.filter(stage=stage)
+    if on_track is not None:
+        plans = plans.filter(on_track=on_track)
+    return _with_milestones(plans).order_by("started_on", "id")
+
+
+def export_cases(*, plans: QuerySet[ExitPlan]) -> list[CaseRow]:
+    """The cases an export lists (their id and level only), for its access-log rows."""
+    from casebook.intake.models import Case as CaseModel
+
+    return list(
+        CaseModel.objects.filter(pk__in=plans.values("case_id")).only("pk", "confidentiality")
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -25,6 +26,7 @@ from casebook.common.extensions import registry
 from casebook.common.models import REASON_LENGTH, ensure_version, raise_if_errors, save_tracked
 from casebook.exits import policy
 from casebook.exits.deadlines import statutory_deadlines
+from casebook.exits.events import publish_plan_event
 from casebook.exits.models import (
     CLOSURE_DATES,
     ELIGIBLE_TOPICS,
@@ -70,6 +72,12 @@ def _risk_flags(errors: Errors, flags: Iterable[str] | None) -> list[str]:
     return [flag for flag in RiskFlag.values if flag in flags]
 
 
+def _owner(errors: Errors, field: str, owner: User | None, allowed: Q, rule: str) -> None:
+    """A field error unless `owner` (None: nobody yet) is one the policy lets own it."""
+    if owner is not None and not User.objects.filter(allowed, pk=owner.pk).exists():
+        _add(errors, field, rule, "owner")
+
+
 def lock_plan(plan: ExitPlan) -> ExitPlan:
     return (
         ExitPlan.objects.select_for_update(of=("self",))
@@ -78,10 +86,11 @@ def lock_plan(plan: ExitPlan) -> ExitPlan:
     )
 
 
-def _announce(case: Case, kind: str) -> None:
-    """The desk board and the case page re-read the case through the policy for each
-    reader (the exit team's dashboard listens to the yorozu board)."""
-    publish_case_event(case, kind)
+def _announce(plan: ExitPlan, kind: str) -> None:
+    """The desk board and the case page re-read the case, and the exit team's dashboards the
+    plan, through the policy for each reader (ids only, after the commit)."""
+    publish_case_event(plan.case, kind)
+    publish_plan_event(plan.pk, kind)
 
 
 # --- on and off the track -----------------------------------------------------------------
@@ -116,6 +125,12 @@ def exit_track_put_on(
             _("the case's topics must include management improvement, succession or closure"),
             "topics",
         )
+    if owner is not None:
+        _owner(errors, "owner", owner, policy.plan_owners_q(), str(policy.PLAN_OWNER_RULE))
+    elif policy.may_own_plan(by):
+        # Whoever puts the case on the track owns its plan when they are of the team; a
+        # coordinator or a manager leaves it to the team to name one.
+        owner = by
     raise_if_errors(errors)
     if case.on_exit_track:
         raise ConflictError(_("the case is already on the exit track"))
@@ -132,7 +147,7 @@ def exit_track_put_on(
         plan = ExitPlan(
             case=case,
             path=path,
-            owner=owner or by,
+            owner=owner,
             started_on=today,
             confidentiality_before=before,
         )
@@ -147,7 +162,7 @@ def exit_track_put_on(
         )
     ExitTrackDecision.objects.create(case=case, on_track=True, path=path, reason=reason, by=by)
     plan.case = case
-    _announce(case, "exit_track_on")
+    _announce(plan, "exit_track_on")
     return plan
 
 
@@ -202,7 +217,7 @@ def exit_track_take_off(
     save_tracked(plan, by=by, update_fields=["on_track"], reason=reason)
     ExitTrackDecision.objects.create(case=case, on_track=False, reason=reason, by=by)
     plan.case = case
-    _announce(case, "exit_track_off")
+    _announce(plan, "exit_track_off")
     return plan
 
 
@@ -256,6 +271,8 @@ def exit_plan_update(
     if not plan.outcome and plan.outcome_on is not None:
         plan.outcome_on = None
         changed.append("outcome_on")
+    if "owner" in changed:
+        _owner(errors, "owner", plan.owner, policy.plan_owners_q(), str(policy.PLAN_OWNER_RULE))
     _check_dates(errors, plan)
     raise_if_errors(errors)
     if not changed:
@@ -263,7 +280,7 @@ def exit_plan_update(
     save_tracked(plan, by=by, update_fields=sorted(set(changed)))
     if set(changed) & set(CLOSURE_DATES):
         _recompute_deadlines(plan)
-    _announce(plan.case, "exit_plan_updated")
+    _announce(plan, "exit_plan_updated")
     return plan
 
 
@@ -335,7 +352,7 @@ def _save_milestone(plan: ExitPlan, milestone: Milestone, by: User, fields: list
     save_tracked(milestone, by=by, update_fields=fields)
     if milestone.statute:
         _count_breaches(plan)
-    _announce(plan.case, "exit_milestone_changed")
+    _announce(plan, "exit_milestone_changed")
     return milestone
 
 
@@ -357,6 +374,11 @@ def milestone_update(
     changed = [name for name, value in fields.items() if getattr(milestone, name) != value]
     for name in changed:
         setattr(milestone, name, fields[name])
+    if "owner" in changed:
+        errors: Errors = {}
+        allowed = policy.milestone_owners_q(plan.case)
+        _owner(errors, "owner", milestone.owner, allowed, str(policy.MILESTONE_OWNER_RULE))
+        raise_if_errors(errors)
     if not changed:
         return milestone
     return _save_milestone(plan, milestone, by, changed)

@@ -8,7 +8,9 @@ app_name = "exits"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("live/", views.dashboard_live, name="dashboard_live"),
     path("access-log/", views.access_log, name="access_log"),
+    path("plans.csv", views.export_csv, name="export_csv"),
     path("cases/<int:pk>/put-on/", views.put_on_track, name="put_on"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:pk>/take-off/", views.take_off_track, name="take_off"),

@@ -5,18 +5,19 @@ Each page that shows a restricted case writes the access log."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casebook.accounts.selectors import desk_case_workers
+from casebook.common.exports import Column, columns_csv_response
 from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.exits import policy, selectors, services
@@ -24,6 +25,7 @@ from casebook.exits.forms import (
     ACCESS_VIA,
     AccessLogFilterForm,
     CompleteForm,
+    ExportFilterForm,
     MilestoneForm,
     PlanForm,
     PutOnTrackForm,
@@ -37,6 +39,7 @@ from casebook.exits.models import (
     ExitPlan,
     ExitStage,
     Milestone,
+    RiskFlag,
 )
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
@@ -126,10 +129,6 @@ def take_off_track(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the plan -------------------------------------------------------------------------------
 
 
-def _staff(plan: ExitPlan) -> Any:
-    return desk_case_workers(desk=plan.case.desk, include=[plan.owner])
-
-
 def _plan_form(plan: ExitPlan, data: Any = None) -> PlanForm:
     initial = {
         "stage": plan.stage,
@@ -140,7 +139,7 @@ def _plan_form(plan: ExitPlan, data: Any = None) -> PlanForm:
         **{name: getattr(plan, name) for name in CLOSURE_DATES},
         "version": plan.version,
     }
-    return PlanForm(data, initial=initial, staff=_staff(plan))
+    return PlanForm(data, initial=initial, staff=selectors.plan_owner_choices(plan=plan))
 
 
 def _plan_page(
@@ -197,7 +196,7 @@ MILESTONE_FORMS: dict[str, tuple[Callable[..., forms.Form], Callable[..., Milest
                 "note": milestone.note,
                 "version": milestone.version,
             },
-            staff=_staff(milestone.plan),
+            staff=selectors.milestone_owner_choices(milestone=milestone),
         ),
         services.milestone_update,
         gettext_lazy("The milestone is saved."),
@@ -247,18 +246,14 @@ def milestone_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 # --- the team's dashboard --------------------------------------------------------------------
 
 
-@require_GET
-@page_view
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Plans by path and stage, milestones due this week and overdue, plans breaking a legal
-    deadline, outcomes by fiscal year; the plans themselves, paged."""
+def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     board = selectors.dashboard_for_user(user=user)
     page = selectors.plan_page(user=user, number=page_number(request.GET))
     shown = [m.plan.case for m in (*board.due_this_week, *board.overdue)]
     shown += [plan.case for plan in (*board.breaches, *page)]
     _log(request, shown, once_a_day=True)
-    context = {
+    return {
         "board": board,
         "page": page,
         "paths": ExitPath.choices,
@@ -275,7 +270,98 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for path, label in ExitPath.choices
         ],
     }
-    return render(request, "exits/dashboard.html", context)
+
+
+@require_GET
+@page_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Plans by path and stage, milestones due this week and overdue, plans breaking a legal
+    deadline, outcomes by fiscal year; the plans themselves, paged. Live: the page listens on
+    `ws/exits/` and re-reads its body (`dashboard_live`) when a plan the user sees changes."""
+    return render(request, "exits/dashboard.html", _dashboard_context(request))
+
+
+@require_GET
+@page_view
+def dashboard_live(request: HttpRequest) -> HttpResponse:
+    """Only the dashboard's body, for the live refresh (`#exit-dashboard` is re-filled)."""
+    return render(request, "exits/dashboard.html#body", _dashboard_context(request))
+
+
+# --- the export -------------------------------------------------------------------------------
+
+
+def _yes(value: bool) -> str:
+    return _("yes") if value else ""
+
+
+def _plan_cell(name: str) -> Callable[[tuple[ExitPlan, Milestone | None]], Any]:
+    return lambda row: getattr(row[0], name)
+
+
+def _milestone_cell(name: str) -> Callable[[tuple[ExitPlan, Milestone | None]], Any]:
+    return lambda row: getattr(row[1], name) if row[1] is not None else ""
+
+
+RISK_LABELS = dict(RiskFlag.choices)
+EXPORT_COLUMNS: tuple[Column, ...] = (
+    (gettext_lazy("case number"), lambda row: row[0].case.number),
+    (gettext_lazy("client"), lambda row: row[0].case.client.name if row[0].case.client else ""),
+    (gettext_lazy("path"), lambda row: row[0].get_path_display()),
+    (gettext_lazy("stage"), lambda row: row[0].get_stage_display()),
+    (gettext_lazy("on the track"), lambda row: _yes(row[0].on_track)),
+    (gettext_lazy("plan owner"), lambda row: str(row[0].owner or "")),
+    (
+        gettext_lazy("risk flags"),
+        lambda row: "、".join(str(RISK_LABELS.get(f, f)) for f in row[0].risk_flags),
+    ),
+    (gettext_lazy("started"), _plan_cell("started_on")),
+    (gettext_lazy("outcome"), lambda row: row[0].get_outcome_display()),
+    (gettext_lazy("outcome date"), _plan_cell("outcome_on")),
+    (gettext_lazy("re-challenge follow-up"), _plan_cell("rechallenge_on")),
+    (gettext_lazy("milestone"), _milestone_cell("name")),
+    (gettext_lazy("milestone owner"), lambda row: str(row[1].owner or "") if row[1] else ""),
+    (gettext_lazy("due on"), _milestone_cell("due_on")),
+    (gettext_lazy("legal deadline"), _milestone_cell("legal_deadline")),
+    (gettext_lazy("completed on"), _milestone_cell("completed_on")),
+    (gettext_lazy("overdue"), lambda row: _yes(row[1] is not None and row[1].overdue)),
+    (
+        gettext_lazy("breaks the legal deadline"),
+        lambda row: _yes(row[1] is not None and row[1].breaks_deadline),
+    ),
+)
+
+
+def _export_rows(plans: Any) -> Iterator[tuple[ExitPlan, Milestone | None]]:
+    for plan in plans.iterator(chunk_size=selectors.EXPORT_CHUNK):
+        milestones = list(plan.milestones.all())
+        if not milestones:
+            yield plan, None
+        for milestone in milestones:
+            yield plan, milestone
+
+
+@require_GET
+@page_view
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """The plans and their milestones as CSV, one row per milestone (docs/exits.md, "Export"):
+    streamed, every cell neutralised, each restricted case's read in the access log."""
+    form = ExportFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        lines = [f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()]
+        return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
+    filters = form.cleaned_data if request.GET else {}
+    plans = selectors.export_plans(
+        user=request.user,
+        path=filters.get("path") or "",
+        stage=filters.get("stage") or "",
+        on_track=filters.get("on_track"),
+    )
+    case_services.access_log_record(
+        user=request.user, cases=selectors.export_cases(plans=plans), via="export"
+    )
+    filename = f"exit-plans-{timezone.localdate():%Y%m%d}.csv"
+    return columns_csv_response(filename, EXPORT_COLUMNS, _export_rows(plans))
 
 
 # --- the access log ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from casebook.experts import policy
 from casebook.experts.models import FULL_DAY, DispatchVisit, Expert
 
 CRLF = "\r\n"
@@ -48,9 +49,10 @@ def _stamp(moment: dt.datetime) -> str:
 
 def _event(visit: DispatchVisit, stamp: str, host: str) -> list[str]:
     dispatch = visit.dispatch
-    client = dispatch.case.client.name if dispatch.case.client else dispatch.case.number
+    case = dispatch.case.number if policy.feed_names_case(dispatch) else f"#{dispatch.pk}"
+    client = dispatch.case.client.name if dispatch.case.client else case
     part = "" if visit.day_fraction == FULL_DAY else "（半日）"
-    description = f"{dispatch.program.name}\n{dispatch.purpose}\n{dispatch.case.number}"
+    description = f"{dispatch.program.name}\n{dispatch.purpose}\n{case}"
     lines = [
         "BEGIN:VEVENT",
         f"UID:dispatch-visit-{visit.pk}@{host}",

@@ -6,8 +6,11 @@ templates and the services ask here:
 
 - visibility: an expert login sees only the dispatches of its own Expert record, never the
   case file; staff see the dispatches of cases they may see, and a coordinator of a
-  program's desk sees that program's dispatches (not the case file) unless the case is
-  restricted (`visible_dispatches_q` / `dispatches_visible_to`);
+  program's desk sees that program's dispatches (not the case file); of a restricted case
+  (the exit track) only from the request on, and without its number: the approvers decide
+  from the request alone (purpose, days, expert, client), need to know (docs/exits.md,
+  "Dispatches on the exit track"; `visible_dispatches_q` / `dispatches_visible_to`,
+  `case_named_q`);
 - actions: `can` / `require` (403 naming the rule) and `offered_actions(user, dispatch)`,
   what a screen offers (the role allows it and the dispatch's state has it),
   `require_offered` (403 naming the rule, 409 naming the states), `visit_actions` (what a
@@ -141,15 +144,34 @@ def visible_dispatches_q(user: User) -> Q:
 
 def _staff_dispatches_q(user: User) -> Q:
     """Staff see the dispatches of the cases they may see, and a program desk's coordinators
-    that program's dispatches unless their case is restricted."""
+    that program's dispatches: of a restricted case once it is requested (a draft is the
+    requester's own, and nothing the approvers need yet)."""
+    from casebook.experts.models import DispatchStatus
     from casebook.intake.models import Case
 
     visible_cases = Case.objects.filter(case_policy.visible_cases_q(user)).values("pk")
     condition = Q(case_id__in=visible_cases)
     desks = program_desk_ids(user)
     if desks:
-        condition |= Q(program__desk_id__in=desks) & ~Q(case__confidentiality="restricted")
+        condition |= Q(program__desk_id__in=desks) & (
+            ~case_policy.restricted_q("case__") | ~Q(status=DispatchStatus.DRAFT)
+        )
     return condition
+
+
+def case_named_q(user: User) -> Q:
+    """A filter on Dispatch: whether its pages, rows and exports name its case (number, link)
+    to `user`. A case that is not restricted is named as before; a restricted one only to
+    those who see its file (the exit team, its counselors, managers), never to the program's
+    coordinators or the expert, who see the dispatch without it."""
+    visible_cases = case_policy.cases_visible_to(user).values("pk")
+    return ~case_policy.restricted_q("case__") | Q(case_id__in=visible_cases)
+
+
+def feed_names_case(dispatch: Dispatch) -> bool:
+    """An expert's calendar feed names the case of a dispatch unless it is restricted (the
+    expert never sees a restricted case's file)."""
+    return not case_policy.is_restricted(dispatch.case)
 
 
 def dispatches_visible_to(user: User, queryset: QuerySet[Dispatch] | None = None) -> QuerySet:

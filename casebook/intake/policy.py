@@ -206,6 +206,16 @@ def visible_cases_q(user: User, *, prefix: str = "") -> Q:
     return visible
 
 
+def restricted_q(prefix: str = "") -> Q:
+    """A filter for restricted cases (on Case, or through `prefix`, e.g. `case__`), for the
+    apps whose rows about a case follow its restriction (docs/rules.md, "Visibility")."""
+    return Q(**{f"{prefix}confidentiality": Confidentiality.RESTRICTED})
+
+
+def is_restricted(case: Case) -> bool:
+    return case.confidentiality == Confidentiality.RESTRICTED
+
+
 def cases_visible_to(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     from casebook.intake.models import Case
 

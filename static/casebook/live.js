@@ -5,6 +5,8 @@
    - A case page (<div id="presence" data-case [data-editing="1"]>, <div id="timeline"
      data-timeline-url>) shows who else has the case open or is editing it, and re-reads its
      timeline whenever the case changes.
+   - The exit team's dashboard (<div id="exit-dashboard" data-live-url>) re-reads its body
+     whenever a plan the user sees changes, and after a dropped socket comes back.
    - Every page of a logged-in user (<body data-user>) shows personal notifications.
    - A satellite's day screen (<section id="satellite-day" data-office data-date data-rows-url>)
      re-reads its rows whenever a booking of that office on that day changes, and after a
@@ -340,6 +342,22 @@
     });
   }
 
+  /* --- the exit team's dashboard ----------------------------------------------------------- */
+
+  function startExitDashboard() {
+    var element = document.getElementById("exit-dashboard");
+    if (!element || !element.dataset.liveUrl) return;
+    var body = new Partial(element, element.dataset.liveUrl);
+    new LiveSocket("/ws/exits/", {
+      open: function (reconnected) {
+        if (reconnected) body.refresh();
+      },
+      message: function (data) {
+        if (data.type === "plan") body.refresh();
+      },
+    });
+  }
+
   /* --- the case page: presence and timeline ------------------------------------------------- */
 
   function startCase() {
@@ -499,6 +517,7 @@
     if (!("WebSocket" in window)) return;
     startNotifications();
     startBoard();
+    startExitDashboard();
     startCase();
     startSatelliteDay();
   }

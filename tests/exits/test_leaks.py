@@ -5,23 +5,37 @@ and managers reach it, and every read of it writes an access-log row.
 
 Routes without a parameter are asked with a search for the case (`q` and `search`); routes
 with a parameter are asked with every desk, the case's client, the case itself and its
-referral. The object routes' 404s for strangers are test_route_permissions.py's walk.
+referral, its dispatches and their visit. The object routes' 404s for strangers are
+test_route_permissions.py's walk.
+
+Dispatches on the exit track (docs/exits.md): the program desk's coordinators approve a
+restricted case's dispatch from the request alone (purpose, days, expert, client name), and the
+dispatched expert sees their own dispatch as for any case; neither ever sees the case's number
+or title, and each of their reads of it is logged.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.test import Client as WebClient
 from django.urls import reverse
+from django.utils import timezone
 
 from casebook.accounts.models import DeskRole
 from casebook.api.services import token_issue
+from casebook.experts.models import DispatchVisit
 from casebook.intake.models import AccessLog
 from tests.factories import (
     ClientFactory,
+    DispatchFactory,
+    ExpertFactory,
+    ProgramFactory,
     SessionFactory,
+    UserFactory,
     exit_candidate,
     member,
     on_exit_track,
@@ -51,6 +65,7 @@ CLIENT_REGISTER = {
 # Who sees the case the referral opened at the ip desk (and so its client's name).
 THE_IP_CASE_SEEN_BY = {"colleague", "auditor"}
 SKIPPED = {"logout", "read_all", "api-token"}  # they log out, mark read, or ask a password
+PURPOSE = "資金繰り改善の専門家指導"
 
 
 def _world(cast):
@@ -64,6 +79,26 @@ def _world(cast):
     )
     plan = on_exit_track(case, by=cast.exit_team)
     case.refresh_from_db()
+    # Two dispatches of the expert dispatch program: one waiting for approval, one under way
+    # with a visit (the expert's own).
+    program = ProgramFactory(code="leak-expert")
+    expert = ExpertFactory(user=UserFactory(username="expertlogin"))
+    DispatchFactory(case=case, program=program, expert=expert, purpose=PURPOSE)
+    under_way = DispatchFactory(
+        case=case,
+        program=program,
+        expert=expert,
+        purpose=PURPOSE,
+        status="scheduled",
+        approved_days=Decimal("2.0"),
+        approved_at=timezone.now(),
+    )
+    DispatchVisit.objects.create(
+        dispatch=under_way,
+        expert=expert,
+        date=timezone.localdate() - dt.timedelta(days=1),
+        day_fraction=Decimal("1.0"),
+    )
     return case, referral, plan
 
 
@@ -75,6 +110,10 @@ def _values(kind: str, case, referral, plan) -> list:
         "referral": [referral.pk],
         "exit_plan": [plan.pk],
         "exit_milestone": [plan.milestones.first().pk],
+        "dispatch": sorted(case.dispatches.values_list("pk", flat=True)),
+        "visit": list(
+            DispatchVisit.objects.filter(dispatch__case=case).values_list("pk", flat=True)
+        ),
     }.get(kind, [])
 
 
@@ -162,3 +201,29 @@ def test_the_team_its_counselors_and_managers_reach_it_and_each_read_is_logged(c
         assert response.status_code == 200, url
         assert case.number in response.content.decode() or client is api
         assert AccessLog.objects.filter(user=user, case=case).count() == n
+
+
+@pytest.mark.parametrize("who", ["program_coordinator", "expert"])
+def test_the_dispatch_approvers_and_the_expert_see_the_request_never_the_case_file(cast, who):
+    case, referral, plan = _world(cast)
+    users = {
+        "program_coordinator": member("dispatch", DeskRole.COORDINATOR, username="dispatchcoord"),
+        "expert": case.dispatches.first().expert.user,
+    }
+    user = users[who]
+    # The client's name is part of the request they decide on or visit.
+    leaks = _leaks(user, case, referral, plan, client_is_theirs=True)
+    assert not leaks, "\n".join(leaks)
+
+    shown = case.dispatches.order_by("pk")
+    if who == "expert":
+        shown = shown.filter(status="scheduled")  # an expert sees a dispatch once approved
+    logged_before = AccessLog.objects.filter(user=user, case=case).count()
+    for dispatch in shown:
+        page = _web(user).get(reverse("experts:dispatch", args=[dispatch.pk]))
+        body = page.content.decode()
+        assert page.status_code == 200
+        assert PURPOSE in body and CLIENT in body and dispatch.expert.name in body
+        assert case.number not in body and TITLE not in body
+    assert AccessLog.objects.filter(user=user, case=case).count() == logged_before + shown.count()
+    assert _web(user).get(reverse("case_detail", args=[case.pk])).status_code == 404

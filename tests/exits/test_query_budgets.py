@@ -64,6 +64,12 @@ def test_the_dashboard_costs_the_same_for_few_and_many(cast, who):
     same_for_few_and_many(cast, lambda: web.get("/exits/"), budget=DASHBOARD_BUDGET)
 
 
+def test_the_dashboards_live_refresh_costs_the_same_for_few_and_many(cast):
+    """The body the live dashboard re-reads: the dashboard without the nav's unread count."""
+    web = web_as(cast.exit_team)
+    same_for_few_and_many(cast, lambda: web.get("/exits/live/"), budget=DASHBOARD_BUDGET)
+
+
 def test_the_plan_list_api_costs_the_same_for_few_and_many(cast):
     api = api_as(cast.exit_team)
     same_for_few_and_many(cast, lambda: api.get("/api/v1/exit-plans/"), budget=LIST_API_BUDGET)

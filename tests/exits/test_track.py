@@ -27,7 +27,7 @@ def test_a_case_put_on_the_track_becomes_restricted_with_its_plan_and_the_decisi
 
     case.refresh_from_db()
     assert case.on_exit_track and case.confidentiality == "restricted"
-    assert plan.path == "succession_family" and plan.owner == cast.coordinator
+    assert plan.path == "succession_family" and plan.owner is None
     decision = ExitTrackDecision.objects.get(case=case)
     assert decision.on_track and decision.reason == "後継者不在" and decision.by == cast.coordinator
     codes = list(plan.milestones.values_list("code", flat=True))

@@ -101,6 +101,11 @@ def test_the_dashboard_is_the_teams_and_lists_overdue_milestones_and_breaches(ca
     assert "初期診断" in body and plan.case.number in body
     assert web_as(cast.coordinator).get(reverse("exits:dashboard")).status_code == 403
     assert web_as(cast.manager).get(reverse("exits:dashboard")).status_code == 200
+    # The live refresh re-reads the body alone, for the same readers.
+    assert 'id="exit-dashboard"' in body and reverse("exits:dashboard_live") in body
+    live = web_as(cast.exit_team).get(reverse("exits:dashboard_live")).content.decode()
+    assert plan.case.number in live and "<html" not in live
+    assert web_as(cast.coordinator).get(reverse("exits:dashboard_live")).status_code == 403
 
 
 def test_the_api_puts_a_case_on_the_track_and_answers_the_plan_with_its_milestones(cast):

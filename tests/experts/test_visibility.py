@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casebook.common.errors import ActionNotPermitted
-from casebook.experts import selectors, services
+from casebook.experts import policy, selectors, services
 from tests.factories import CaseFactory, DispatchFactory, ExpertFactory, UserFactory
 
 
@@ -30,15 +30,40 @@ def test_anyone_who_may_not_see_the_dispatch_gets_404(cast, setting, requested):
     assert selectors.dispatch_get_for_user(user=setting.dispatch_coordinator, pk=requested.pk)
 
 
-def test_a_restricted_case_stays_hidden_from_the_programs_desk(cast, setting):
-    hidden = DispatchFactory(
-        program=setting.program,
-        case=CaseFactory(
-            status="active", lead_counselor=cast.exit_team, confidentiality="restricted"
-        ),
+def test_the_programs_desk_sees_a_restricted_cases_request_but_not_its_draft_nor_its_file(
+    cast, setting
+):
+    restricted = CaseFactory(
+        status="active", lead_counselor=cast.exit_team, confidentiality="restricted"
     )
+    draft = DispatchFactory(program=setting.program, case=restricted, status="draft")
+    requested = DispatchFactory(program=setting.program, case=restricted)
+    coordinator = setting.dispatch_coordinator
+
     with pytest.raises(Http404):
-        selectors.dispatch_get_for_user(user=setting.dispatch_coordinator, pk=hidden.pk)
+        selectors.dispatch_get_for_user(user=coordinator, pk=draft.pk)
+    seen = selectors.dispatch_get_for_user(user=coordinator, pk=requested.pk)
+    assert not seen.case_visible and not seen.case_named
+    assert "open_case" not in policy.offered_actions(coordinator, seen)
+    assert {"approve", "reject"} <= policy.offered_actions(coordinator, seen)
+    assert [d.pk for d in selectors.pending_requests_for_user(user=coordinator)] == [requested.pk]
+    # The exit team, who sees the case, has it named.
+    assert selectors.dispatch_get_for_user(user=cast.exit_team, pk=requested.pk).case_named
+
+
+def test_the_programs_coordinator_approves_a_restricted_cases_request_from_the_request(
+    cast, setting
+):
+    restricted = CaseFactory(
+        status="active", lead_counselor=cast.exit_team, confidentiality="restricted"
+    )
+    requested = DispatchFactory(program=setting.program, case=restricted)
+
+    approved = services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
+
+    assert approved.status == "approved"
+    restricted.refresh_from_db()
+    assert restricted.status == "dispatch"
 
 
 def test_the_expert_files_the_visit_report_of_their_own_dispatch_only(cast, setting, requested):

@@ -9,6 +9,7 @@ import pytest
 
 from casebook.accounts.models import DeskRole
 from casebook.experts.models import DispatchVisit
+from casebook.experts.reminders import dispatch_titles
 from casebook.intake.models import Case
 from casebook.referrals.models import Referral
 from tests.factories import (
@@ -90,15 +91,21 @@ def test_a_report_due_on_a_friday_is_reminded_on_monday(dispatch, expert_login):
     assert expert_login.pk in recipients(sent_on(dt.date(2026, 6, 15), "visit_report_late"))
 
 
-def test_coordinators_who_lost_sight_of_a_restricted_case_hear_nothing_of_its_dispatch(
+def test_the_programs_coordinators_still_hear_of_a_restricted_cases_dispatch_by_its_number(
     dispatch, expert_login, dispatch_coordinator
 ):
+    # They follow a restricted case's dispatch from its request on, never its case file
+    # (docs/exits.md, "Dispatches on the exit track"): the reminder names the dispatch only.
     Case.objects.filter(pk=dispatch.case_id).update(
         confidentiality="restricted", on_exit_track=True
     )
     visit(dispatch, dt.date(2025, 12, 24))
 
-    assert recipients(sent_on(dt.date(2026, 1, 8), "visit_report_late")) == {expert_login.pk}
+    late = sent_on(dt.date(2026, 1, 8), "visit_report_late")
+
+    assert recipients(late) == {expert_login.pk, dispatch_coordinator.pk}
+    titles = dispatch_titles(dispatch_coordinator, [dispatch.pk])
+    assert dispatch.case.number not in titles[dispatch.pk]
 
 
 # --- final reports ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,10 +40,12 @@ VISIT_JOINS = ("dispatch", "dispatch__case", "dispatch__case__client", "expert")
 
 
 def dispatch_list_for_user(*, user: User) -> QuerySet[Dispatch]:
-    """The dispatches `user` may see, newest first."""
+    """The dispatches `user` may see, newest first; each notes `case_named`, whether its case
+    is named (number, link) to `user` (`policy.case_named_q`)."""
     return (
         policy.dispatches_visible_to(user)
         .select_related(*DISPATCH_JOINS)
+        .annotate(case_named=ExpressionWrapper(policy.case_named_q(user), BooleanField()))
         .order_by("-created_at", "-pk")
     )
 

@@ -269,7 +269,8 @@ def copay_rows(*, user: User, year: int, month: int) -> list[dict[str, object]]:
             {
                 "dispatch": dispatch.pk,
                 "finished_on": timezone.localtime(finished_at).date().isoformat(),
-                "case": dispatch.case.number,
+                "case": dispatch.case.number if dispatch.case_named else "",
+                "case_record": dispatch.case,
                 "client": dispatch.case.client.name if dispatch.case.client else "",
                 "program": dispatch.program.name,
                 "sub_quota": dispatch.sub_quota.name if dispatch.sub_quota else "",

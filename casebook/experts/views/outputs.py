@@ -14,6 +14,7 @@ from casebook.common.fiscal import fiscal_year_label, wareki_date
 from casebook.common.web import page_view
 from casebook.experts import ical, policy, rules, selectors
 from casebook.experts.views.screens import record_reads
+from casebook.intake import services as case_services
 
 CSV_HEADER = [
     "派遣番号",
@@ -81,6 +82,10 @@ def copay_csv(request: HttpRequest) -> HttpResponse:
     policy.require_copay_export(request.user)
     year, month = _month(request.GET.get("month", ""))
     rows = selectors.copay_rows(user=request.user, year=year, month=month)
+    # An export of a restricted case's dispatch is a read of it (docs/rules.md, "Access log").
+    case_services.access_log_record(
+        user=request.user, cases=[row["case_record"] for row in rows], via="export"
+    )
     lines = [
         [
             row["dispatch"],
