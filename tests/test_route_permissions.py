@@ -103,6 +103,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "session_edit": {"pk": "session"},
     "client_detail": {"pk": "client"},
     "client_edit": {"pk": "client"},
+    "client_personal_data": {"pk": "client"},
     "client_merge": {"pk": "client"},
     "contact_new": {"pk": "client"},
     "contact_edit": {"pk": "client", "contact_pk": "contact"},

@@ -13,4 +13,4 @@ class AttachmentsConfig(AppConfig):
         from casebook.attachments import extensions
         from casebook.common.extensions import registry
 
-        extensions.register(registry)
+        registry.register_from(extensions)

@@ -20,7 +20,11 @@ never imports them. See docs/architecture.md ("Extension points").
   publishes a case event to named people (the inbox stores it for them);
 - restriction listeners: `(case) -> None`, called inside the transaction that makes a case
   `restricted` (the exit track), so that what other apps granted on it ends (the referrals'
-  shares of its file).
+  shares of its file);
+- personal-data sources: `(client) -> rows`, what the app holds about a client, for the
+  APPI disclosure export (docs/security.md, "APPI");
+- personal-data erasers: `(client) -> number of records changed`, called inside the
+  transaction of the retention run that anonymises a client (docs/security.md, "Retention").
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -179,11 +183,23 @@ class NoticeSubject:
     url: Callable[[int], str]
 
 
+@dataclass(frozen=True, slots=True)
+class PersonalDataSource:
+    """What one app holds about a client: `rows(client)` yields one mapping (field name →
+    value) per record, every record whatever its case's confidentiality (the export is a
+    disclosure of everything held, made by someone who sees everything)."""
+
+    key: str
+    rows: Callable[[Any], Iterable[Mapping[str, Any]]]
+    order: int = 100
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
 CaseEventListener = Callable[["Case", str, "frozenset[int]"], None]
 RestrictionListener = Callable[["Case"], None]
+PersonalDataEraser = Callable[[Any], int]
 
 
 @dataclass
@@ -196,6 +212,8 @@ class Registry:
     notice_subjects: dict[str, NoticeSubject] = field(default_factory=dict)
     case_event_listeners: list[CaseEventListener] = field(default_factory=list)
     restriction_listeners: list[RestrictionListener] = field(default_factory=list)
+    personal_data_sources: dict[str, PersonalDataSource] = field(default_factory=dict)
+    personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -234,6 +252,12 @@ class Registry:
     def add_restriction_listener(self, listener: RestrictionListener) -> None:
         _append_once(self.restriction_listeners, listener)
 
+    def add_personal_data_source(self, source: PersonalDataSource) -> None:
+        self.personal_data_sources[source.key] = source
+
+    def add_personal_data_eraser(self, eraser: PersonalDataEraser) -> None:
+        _append_once(self.personal_data_erasers, eraser)
+
     # --- what intake asks ---------------------------------------------------------------
 
     def timeline_entries(self, user: User, case: Case) -> list[TimelineEntry]:
@@ -260,6 +284,14 @@ class Registry:
     def case_restricted(self, case: Case) -> None:
         for listener in self.restriction_listeners:
             listener(case)
+
+    def erase_personal_data(self, client: Any) -> int:
+        return sum(eraser(client) for eraser in self.personal_data_erasers)
+
+    def personal_data(self, client: Any) -> dict[str, list[Mapping[str, Any]]]:
+        """{source key: its records about `client`}, the sources in their order."""
+        sources = sorted(self.personal_data_sources.values(), key=lambda s: (s.order, s.key))
+        return {source.key: list(source.rows(client)) for source in sources}
 
     # --- what the reminder job and the inbox ask --------------------------------------------
 
