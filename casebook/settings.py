@@ -271,6 +271,10 @@ CASEBOOK_ATTACHMENTS_DIR = env_str(
 CASEBOOK_ATTACHMENT_MAX_MB = env_int("CASEBOOK_ATTACHMENT_MAX_MB", 20)
 CASEBOOK_ATTACHMENT_MAX_BYTES = CASEBOOK_ATTACHMENT_MAX_MB * 1024 * 1024
 
+# The retention period (docs/security.md, "Retention"): `manage.py retention` anonymises the
+# clients with no activity for this many years.
+CASEBOOK_RETENTION_YEARS = env_int("CASEBOOK_RETENTION_YEARS", 5)
+
 # How long an API token lives, in days (docs/security.md, finding 8).
 CASEBOOK_API_TOKEN_DAYS = env_int("CASEBOOK_API_TOKEN_DAYS", 90)
 
