@@ -96,7 +96,7 @@ def test_the_type_comes_from_the_content_and_the_name_gets_its_extension(
 def test_a_file_of_a_type_not_allowed_is_refused_whatever_its_name(cast, case, name, content):
     response = _upload(_web(cast.counselor), case, name, content)
     assert response.status_code == 400
-    assert "is not accepted (by its content)" in response.content.decode()
+    assert "内容で判定しています" in response.content.decode()  # "… (by its content)"
     assert not Attachment.objects.exists()
 
 
@@ -106,7 +106,7 @@ def test_a_file_above_the_size_limit_is_refused_and_nothing_is_stored(
     settings.CASEBOOK_ATTACHMENT_MAX_BYTES = 1024 * 1024
     big = PDF_BYTES + b"0" * (1024 * 1024)
     response = _upload(_web(cast.counselor), case, "big.pdf", big)
-    assert response.status_code == 400 and "larger than 1 MB" in response.content.decode()
+    assert response.status_code == 400 and "1 MB を超えています" in response.content.decode()
     assert not Attachment.objects.exists()
     assert not attachment_store.exists() or not any(attachment_store.rglob("*.*"))
 
