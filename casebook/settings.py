@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "casebook.experts",
     "casebook.notifications",
     "casebook.exits",
+    "casebook.attachments",
     "casebook.reports",
     "casebook.api",
 ]
@@ -257,6 +258,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Attachments (docs/security.md, "Attachments"): their store, a directory outside the web root
+# that nothing serves but the permission-checked download, and the largest file accepted.
+CASEBOOK_ATTACHMENTS_DIR = env_str(
+    "CASEBOOK_ATTACHMENTS_DIR", str(BASE_DIR / "var" / "attachments")
+)
+CASEBOOK_ATTACHMENT_MAX_MB = env_int("CASEBOOK_ATTACHMENT_MAX_MB", 20)
+CASEBOOK_ATTACHMENT_MAX_BYTES = CASEBOOK_ATTACHMENT_MAX_MB * 1024 * 1024
+
+# The retention period (docs/security.md, "Retention"): `manage.py retention` anonymises the
+# clients with no activity for this many years.
+CASEBOOK_RETENTION_YEARS = env_int("CASEBOOK_RETENTION_YEARS", 5)
 
 # How long an API token lives, in days (docs/security.md, finding 8).
 CASEBOOK_API_TOKEN_DAYS = env_int("CASEBOOK_API_TOKEN_DAYS", 90)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("referrals/", include("casebook.referrals.urls")),
     path("dispatch/", include("casebook.experts.urls")),
     path("exits/", include("casebook.exits.urls")),
+    path("attachments/", include("casebook.attachments.urls")),
     path("notifications/", include("casebook.notifications.urls")),
     path("reports/", include("casebook.reports.urls")),
     path("satellites/", include("casebook.satellites.urls")),

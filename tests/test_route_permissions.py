@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import DeskRole, User
 from casebook.api.services import token_issue
+from casebook.attachments.models import Attachment
 from casebook.exits.models import ExitPlan, Milestone
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import ClientContact, ClientOutcome
@@ -104,6 +105,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "session_edit": {"pk": "session"},
     "client_detail": {"pk": "client"},
     "client_edit": {"pk": "client"},
+    "client_personal_data": {"pk": "client"},
     "client_merge": {"pk": "client"},
     "contact_new": {"pk": "client"},
     "contact_edit": {"pk": "client", "contact_pk": "contact"},
@@ -210,6 +212,9 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
     "notification-read": {"pk": "notification"},
+    # attachments: through the case they are attached to
+    "attachments:new": {"pk": "case"},
+    "attachments:download": {"pk": "attachment"},
     # API tokens: only their owner reaches them
     "token_revoke": {"pk": "token"},
     "token-detail": {"pk": "token"},
@@ -394,6 +399,18 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
             "program": [program],
             "partner": [PartnerFactory()],
             "token": [token_issue(user=lead)[0]],
+            "attachment": [
+                Attachment.objects.create(
+                    case=case,
+                    name=f"{SECRET}.pdf",
+                    content_type="application/pdf",
+                    size=1,
+                    sha256="0" * 64,
+                    stored_name=f"route-walk/{case.pk}",
+                    uploaded_by=lead,
+                )
+                for case in (normal, confidential, restricted)
+            ],
             "notification": [
                 Notification.objects.create(
                     recipient=lead, kind="updated", subject_type="intake.case", subject_id=normal.pk

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.accounts.models import Desk, DeskMembership, User
-from casebook.common.admin import inline
+from casebook.accounts.models import Desk, DeskMembership, SecurityEvent, User
+from casebook.accounts.policy import reads_audit_trail
+from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
 
 
 @admin.register(User)
@@ -31,3 +35,14 @@ class DeskMembershipAdmin(SimpleHistoryAdmin):
     list_display = ("user", "desk", "role", "active")
     list_filter = ("desk", "role", "active")
     search_fields = ("user__username", "user__display_name")
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyMixin, PolicyScopedMixin, admin.ModelAdmin):
+    list_display = ("at", "kind", "username", "user", "address", "via")
+    list_filter = ("kind", "via")
+    search_fields = ("username",)
+
+    @staticmethod
+    def scope(user: Any, queryset: QuerySet) -> QuerySet:
+        return queryset if reads_audit_trail(user) else queryset.none()

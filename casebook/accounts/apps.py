@@ -8,3 +8,8 @@ class AccountsConfig(AppConfig):
     name = "casebook.accounts"
     label = "accounts"
     verbose_name = _("Staff and desks")
+
+    def ready(self) -> None:
+        from casebook.accounts import signals
+
+        signals.connect()

@@ -88,3 +88,43 @@ class DeskMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.desk.code} · {self.role}"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", _("logged in")
+    LOGOUT = "logout", _("logged out")
+    LOGIN_FAILED = "login_failed", _("failed login")
+    LOCKED_OUT = "locked_out", _("locked out")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+
+
+class SecurityEvent(models.Model):
+    """A login, a logout, a failed login, a lockout or an API token exchange
+    (docs/security.md, "Audit screens"); written by `accounts.services` only.
+
+    `username` is what was typed (the login may not exist); `user` is the login it names,
+    when it does. No password, token or session key is ever kept."""
+
+    kind = models.CharField(_("event"), max_length=16, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    address = models.CharField(_("address"), max_length=45, blank=True)
+    via = models.CharField(_("through"), max_length=8)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        indexes = [
+            # The security-event screen: newest first, by kind, by user name.
+            models.Index(fields=["-at", "-id"], name="security_event_newest"),
+            models.Index(fields=["kind", "-at", "-id"], name="security_event_kind"),
+            models.Index(fields=["username", "-at", "-id"], name="security_event_username"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.username} {self.at:%Y-%m-%d %H:%M}"

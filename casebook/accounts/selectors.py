@@ -4,13 +4,17 @@ screen, desk list and desk socket uses."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from casebook.accounts.models import Desk, DeskMembership, DeskRole, User
+from casebook.accounts import policy
+from casebook.accounts.models import Desk, DeskMembership, DeskRole, SecurityEvent, User
+from casebook.common.paging import Page, page_of
 
 CASE_WORK_ROLES = (DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM)
 
@@ -79,3 +83,36 @@ def desk_get_for_user(*, user: User, code: str) -> Desk:
     if desk is None:
         raise Http404("no such desk")
     return desk
+
+
+# --- the security events ------------------------------------------------------------------
+
+SECURITY_EVENT_PAGE = 50
+
+
+def security_event_page(
+    *,
+    user: User,
+    number: int = 1,
+    username: str = "",
+    kind: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Page:
+    """One page of the logins, logouts, failed logins, lockouts and token exchanges, newest
+    first, filtered (managers and auditors; docs/security.md, "Audit screens")."""
+    policy.require_audit_trail(user)
+    rows = SecurityEvent.objects.select_related("user").order_by("-at", "-id")
+    if username:
+        rows = rows.filter(username=username)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if since:
+        rows = rows.filter(at__gte=start_of_day(since))
+    if until:
+        rows = rows.filter(at__lt=start_of_day(until + dt.timedelta(days=1)))
+    return page_of(rows, number=number, size=SECURITY_EVENT_PAGE)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -12,8 +12,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from casebook.accounts import selectors
+from casebook.accounts.forms import SecurityEventFilterForm
 from casebook.api import selectors as token_selectors
 from casebook.api import services as token_services
+from casebook.common.paging import page_number
 from casebook.common.web import page_view
 
 TOKENS_PER_PAGE = 50
@@ -53,3 +56,23 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token_services.token_revoke(token=token, by=request.user)
     messages.success(request, _("The API token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect("token_list")
+
+
+@require_GET
+@page_view
+def security_events(request: HttpRequest) -> HttpResponse:
+    """Logins, logouts, failed logins, lockouts and token exchanges; filterable, paged."""
+    form = SecurityEventFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = selectors.security_event_page(
+        user=request.user,
+        number=page_number(request.GET),
+        username=filters.get("user") or "",
+        kind=filters.get("kind") or "",
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": f"{query.urlencode()}&" if query else ""}
+    return render(request, "registration/security_events.html", context)

@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from casebook.accounts.models import SecurityEventKind
+from casebook.accounts.services import security_event_record
 from casebook.api import services
 from casebook.api.serializers import TokenRequestSerializer, TokenResponseSerializer
 
@@ -59,4 +61,7 @@ class TokenView(APIView):
                 }
             )
         token, key = services.token_issue(user=user)
+        security_event_record(
+            kind=SecurityEventKind.TOKEN_ISSUED, request=request._request, user=user
+        )
         return Response({"token": key, "expires_at": token.expires_at})

@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,6 +82,14 @@ def columns_csv_response(
     return csv_response(filename, [str(h) for h, _v in columns], column_rows(columns, rows))
 
 
+def json_response(filename: str, document: Any) -> HttpResponse:
+    """`document` as a downloaded JSON file (UTF-8, Japanese kept readable)."""
+    body = json.dumps(document, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    _attachment(response, filename)
+    return response
+
+
 Sheet = tuple[str, Sequence[Any], Iterable[Sequence[Any]]]
 
 
@@ -111,3 +121,20 @@ def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
     response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
     _attachment(response, filename)
     return response
+
+
+def record(obj: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """Every stored field of `obj` as plain JSON values (a foreign key as its id), for the
+    exports that must hold a record whole (docs/security.md, "APPI")."""
+    skipped = set(exclude)
+    values: dict[str, Any] = {}
+    for model_field in obj._meta.concrete_fields:
+        if model_field.name in skipped:
+            continue
+        value = getattr(obj, model_field.attname)
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        values[model_field.attname] = value
+    return values

@@ -24,6 +24,10 @@ never imports them. See docs/architecture.md ("Extension points").
 - report sections: the fiscal-year figures an app adds to the reports (dispatch days and
   co-payments, satellite utilisation, the exit track), as plain tables the reports draw,
   chart and export without knowing the app (docs/reports.md, "Operations").
+- personal-data sources: `(client) -> rows`, what the app holds about a client, for the
+  APPI disclosure export (docs/security.md, "APPI");
+- personal-data erasers: `(client) -> number of records changed`, called inside the
+  transaction of the retention run that anonymises a client (docs/security.md, "Retention").
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -244,11 +248,23 @@ class ReportSection:
     order: int = 100
 
 
+@dataclass(frozen=True, slots=True)
+class PersonalDataSource:
+    """What one app holds about a client: `rows(client)` yields one mapping (field name →
+    value) per record, every record whatever its case's confidentiality (the export is a
+    disclosure of everything held, made by someone who sees everything)."""
+
+    key: str
+    rows: Callable[[Any], Iterable[Mapping[str, Any]]]
+    order: int = 100
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
 CaseEventListener = Callable[["Case", str, "frozenset[int]"], None]
 RestrictionListener = Callable[["Case"], None]
+PersonalDataEraser = Callable[[Any], int]
 
 
 @dataclass
@@ -262,6 +278,8 @@ class Registry:
     case_event_listeners: list[CaseEventListener] = field(default_factory=list)
     restriction_listeners: list[RestrictionListener] = field(default_factory=list)
     report_sections: dict[str, ReportSection] = field(default_factory=dict)
+    personal_data_sources: dict[str, PersonalDataSource] = field(default_factory=dict)
+    personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -303,6 +321,12 @@ class Registry:
     def add_report_section(self, section: ReportSection) -> None:
         self.report_sections[section.key] = section
 
+    def add_personal_data_source(self, source: PersonalDataSource) -> None:
+        self.personal_data_sources[source.key] = source
+
+    def add_personal_data_eraser(self, eraser: PersonalDataEraser) -> None:
+        _append_once(self.personal_data_erasers, eraser)
+
     # --- what intake asks ---------------------------------------------------------------
 
     def timeline_entries(self, user: User, case: Case) -> list[TimelineEntry]:
@@ -329,6 +353,14 @@ class Registry:
     def case_restricted(self, case: Case) -> None:
         for listener in self.restriction_listeners:
             listener(case)
+
+    def erase_personal_data(self, client: Any) -> int:
+        return sum(eraser(client) for eraser in self.personal_data_erasers)
+
+    def personal_data(self, client: Any) -> dict[str, list[Mapping[str, Any]]]:
+        """{source key: its records about `client`}, the sources in their order."""
+        sources = sorted(self.personal_data_sources.values(), key=lambda s: (s.order, s.key))
+        return {source.key: list(source.rows(client)) for source in sources}
 
     # --- what the reminder job and the inbox ask --------------------------------------------
 

@@ -4,7 +4,7 @@ case, registered in `ExpertsConfig.ready()` (docs/architecture.md, "Extension po
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.common.extensions import BoardExtra, CasePanel, Registry, TimelineEntry
+from casebook.common.exports import record
+from casebook.common.extensions import (
+    BoardExtra,
+    CasePanel,
+    PersonalDataSource,
+    Registry,
+    TimelineEntry,
+)
 from casebook.experts import selectors
-from casebook.experts.models import DispatchStatus
+from casebook.experts.models import Dispatch, DispatchStatus
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
@@ -162,6 +169,9 @@ def late_visit_reports(user: User, desk: Desk) -> list[BoardExtra]:
 
 
 def register(registry: Registry) -> None:
+    registry.add_personal_data_source(
+        PersonalDataSource(key="dispatches", rows=dispatch_personal_data, order=30)
+    )
     registry.add_timeline_provider(dispatch_timeline)
     registry.add_case_panel(
         CasePanel(
@@ -173,3 +183,13 @@ def register(registry: Registry) -> None:
     )
     registry.add_board_extra_provider(late_visit_reports)
     registry.add_close_blocker(selectors.open_dispatch_blocker)
+
+
+def dispatch_personal_data(client: Any) -> Iterator[dict[str, Any]]:
+    """The dispatches to the client's cases and their visits, for the APPI export
+    (docs/security.md, "APPI")."""
+    dispatches = Dispatch.objects.filter(case__client=client).prefetch_related("visits")
+    for dispatch in dispatches.order_by("pk"):
+        yield record(dispatch) | {
+            "visits": [record(visit) for visit in dispatch.visits.all().order_by("pk")]
+        }

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.accounts.policy import reads_audit_trail
 from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
 from casebook.intake import policy
 from casebook.intake.models import (
@@ -154,13 +155,17 @@ class ClientOutcomeAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "case", "via")
-    readonly_fields = ("at", "user", "case", "via")
+def access_log_scope(user: Any, queryset: QuerySet) -> QuerySet:
+    """The audit trail's readers only, and of them the reads of cases they may see."""
+    if not reads_audit_trail(user):
+        return queryset.none()
+    return queryset.filter(case__in=policy.cases_visible_to(user))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyMixin, PolicyScopedMixin, admin.ModelAdmin):
+    scope = staticmethod(access_log_scope)
+    list_display = ("at", "user", "case", "via")
 
 
 @admin.register(SessionAmendment)

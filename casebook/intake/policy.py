@@ -453,6 +453,7 @@ CLIENT_RULES = {
     "merge_unseen": _(
         "a client with cases you may not see is merged by someone who sees all of them"
     ),
+    "personal_data": _("only a manager exports everything held about a client"),
 }
 
 
@@ -470,13 +471,22 @@ def can_merge_clients(user: User) -> bool:
     return any(DeskRole.COORDINATOR in roles for roles in desk_roles(user).values())
 
 
+def can_export_personal_data(user: User) -> bool:
+    """The APPI disclosure holds every record of a client, restricted cases included: only a
+    manager, who sees them all, makes it (docs/security.md, "APPI")."""
+    return user.is_authenticated and user.is_active and user.org_role == OrgRole.MANAGER
+
+
 def client_offered_actions(user: User) -> frozenset[str]:
-    """What the client page offers: `edit` (the client and its contacts), `merge`."""
+    """What the client page offers: `edit` (the client and its contacts), `merge`,
+    `personal_data` (the APPI export)."""
     offered = set()
     if can_edit_clients(user):
         offered.add("edit")
     if can_merge_clients(user):
         offered.add("merge")
+    if can_export_personal_data(user):
+        offered.add("personal_data")
     return frozenset(offered)
 
 

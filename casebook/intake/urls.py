@@ -27,6 +27,11 @@ urlpatterns = [
     path("clients/postal-code/", views.postal_code_place, name="postal_code_place"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
+    path(
+        "clients/<int:pk>/personal-data/",
+        views.client_personal_data,
+        name="client_personal_data",
+    ),
     path("clients/<int:pk>/merge/", views.client_merge, name="client_merge"),
     path("clients/<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path(

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from casebook.common.extensions import BoardExtra, CasePanel, Registry, TimelineEntry
+from casebook.common.exports import record
+from casebook.common.extensions import (
+    BoardExtra,
+    CasePanel,
+    PersonalDataSource,
+    Registry,
+    TimelineEntry,
+)
 from casebook.referrals import selectors, services
-from casebook.referrals.models import ReferralKind, ReferralStatus
+from casebook.referrals.models import Referral, ReferralKind, ReferralStatus
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -140,6 +147,9 @@ def referral_close_blocker(case: Case) -> str | None:
 
 
 def register(registry: Registry) -> None:
+    registry.add_personal_data_source(
+        PersonalDataSource(key="referrals", rows=referral_personal_data, order=20)
+    )
     registry.add_timeline_provider(referral_timeline)
     registry.add_case_panel(
         CasePanel(
@@ -153,3 +163,9 @@ def register(registry: Registry) -> None:
     registry.add_close_blocker(referral_close_blocker)
     # A case that becomes restricted (the exit track) is no longer shared by its referrals.
     registry.add_restriction_listener(lambda case: services.referral_shares_revoke(case=case))
+
+
+def referral_personal_data(client: Any) -> Iterator[dict[str, Any]]:
+    """The referrals of the client's cases, for the APPI export (docs/security.md, "APPI")."""
+    for referral in Referral.objects.filter(from_case__client=client).order_by("pk"):
+        yield record(referral)

@@ -20,11 +20,11 @@ pytestmark = pytest.mark.django_db
 # the access-log row of the restricted case it shows (1); an API call the token (1) and the
 # memberships (1). The dashboard: the grid, the outcomes, three bounded lists and a page of
 # plans (one query: the common pager reads one row more instead of counting). The case page
-# of a case on the track: the core case page (16 at most, its outcomes panel included) plus
-# its plan, milestones and decisions.
+# of a case on the track: the core case page (17 at most, its outcomes and attachments
+# panels included) plus its plan, milestones and decisions.
 DASHBOARD_BUDGET = 13
 PLAN_PAGE_BUDGET = 11
-CASE_PAGE_BUDGET = 20
+CASE_PAGE_BUDGET = 21
 LIST_API_BUDGET = 5
 DETAIL_API_BUDGET = 5
 PATCH_BUDGET = 16

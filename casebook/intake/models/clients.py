@@ -112,6 +112,8 @@ class Client(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set by the retention run (docs/security.md, "Retention"): the personal data is gone.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     history = HistoricalRecords()
 

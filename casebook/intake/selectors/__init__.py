@@ -26,9 +26,11 @@ from casebook.intake.selectors.clients import (
     client_get_for_user,
     client_list_for_user,
     client_merge_preview,
+    client_personal_data,
     client_search,
     contact_get_for_user,
     contact_list_for_user,
+    personal_data_rows,
 )
 from casebook.intake.selectors.sessions import (
     session_get_for_user,
@@ -57,6 +59,7 @@ __all__ = [
     "client_list_for_user",
     "client_merge_preview",
     "client_outcomes_for_user",
+    "client_personal_data",
     "client_search",
     "contact_get_for_user",
     "contact_list_for_user",
@@ -64,6 +67,7 @@ __all__ = [
     "ip_grace_period_alerts",
     "my_open_cases",
     "overdue_follow_ups",
+    "personal_data_rows",
     "session_get_for_user",
     "session_list_for_user",
     "session_page_get_for_user",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from casebook.accounts.models import User
+from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact
@@ -117,3 +122,25 @@ def client_merge_preview(*, user: User, survivor: Client, absorbed: Client) -> M
             if getattr(survivor, name) in ("", None) and getattr(absorbed, name) not in ("", None)
         ),
     )
+
+
+def client_personal_data(*, user: User, client: Client) -> dict[str, Any]:
+    """Everything held about `client`, every app's records (the registry's personal-data
+    sources), for the APPI disclosure (docs/security.md, "APPI"); managers only."""
+    policy.require_client_action(user, "personal_data")
+    return {
+        "client_id": client.pk,
+        "exported_at": timezone.now().isoformat(),
+        "exported_by": user.get_username(),
+        "sections": registry.personal_data(client),
+    }
+
+
+def personal_data_rows(document: dict[str, Any]) -> Iterator[list[Any]]:
+    """The export as CSV rows: section, record number, field, value (a list as JSON)."""
+    for section, records in document["sections"].items():
+        for number, row in enumerate(records, start=1):
+            for name, value in row.items():
+                if isinstance(value, list | dict):
+                    value = json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+                yield [section, number, name, value]

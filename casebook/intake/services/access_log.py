@@ -10,7 +10,7 @@ live refresh does not flood the log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -23,13 +23,19 @@ if TYPE_CHECKING:
 
 
 def access_log_record(
-    *, user: User, cases: Iterable[Case | None], via: str, once_a_day: bool = False
+    *,
+    user: User,
+    cases: Iterable[Case | None],
+    via: str,
+    once_a_day: bool = False,
+    levels: Collection[str] = (Confidentiality.RESTRICTED,),
 ) -> int:
-    """Log `user`'s read of each restricted case among `cases`; the number of rows written."""
+    """Log `user`'s read of each restricted case among `cases`; the number of rows written.
+
+    `levels` widens what is logged for reads that are more sensitive than the case page (a
+    downloaded attachment is logged on confidential cases too, docs/security.md)."""
     restricted = {
-        case.pk: case
-        for case in cases
-        if case is not None and case.confidentiality == Confidentiality.RESTRICTED
+        case.pk: case for case in cases if case is not None and case.confidentiality in levels
     }
     if not restricted or not user.is_authenticated:
         return 0

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.errors import StaleVersion
+from casebook.common.exports import csv_response, json_response
 from casebook.common.japanese import format_postal_code
 from casebook.common.japanese import postal_code_place as place_of
 from casebook.common.paging import page_number, page_of
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import ClientEditForm, ClientFieldsForm, ClientMergeForm, ContactForm
-from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, ClientContact
+from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, ClientContact, Confidentiality
 from casebook.intake.services.clients import PossibleDuplicateClient
 
 
@@ -46,6 +47,27 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": policy.client_offered_actions(user),
     }
     return render(request, "intake/client_detail.html", context)
+
+
+@require_GET
+@page_view
+def client_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The APPI disclosure of one client (個人情報の開示): everything held, as JSON or CSV
+    (`?format=csv`); every case it holds is written to the access log."""
+    user = request.user
+    client = selectors.client_get_for_user(user=user, pk=pk)
+    document = selectors.client_personal_data(user=user, client=client)
+    services.access_log_record(
+        user=user,
+        cases=selectors.cases_of_client_for_user(user=user, client=client),
+        via="appi_export",
+        levels=Confidentiality.values,
+    )
+    stem = f"personal-data-client-{client.pk}"
+    if request.GET.get("format") == "csv":
+        header = ["section", "record", "field", "value"]
+        return csv_response(f"{stem}.csv", header, selectors.personal_data_rows(document))
+    return json_response(f"{stem}.json", document)
 
 
 # --- edit -----------------------------------------------------------------------------------

@@ -1,0 +1,53 @@
+"""Files attached to a case or one of its sessions (docs/security.md, "Attachments").
+
+The row holds what the screens show and what the download needs; the bytes live in the
+attachment store (`CASEBOOK_ATTACHMENTS_DIR`), outside the web root, under a random name, and
+are read only by the download view after the case policy said yes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(
+        "intake.Case", on_delete=models.PROTECT, related_name="attachments", verbose_name=_("case")
+    )
+    session = models.ForeignKey(
+        "intake.ConsultationSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("session"),
+    )
+    name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [
+            # The case page's list and timeline: a case's files, newest first.
+            models.Index(fields=["case", "-uploaded_at", "-id"], name="attachment_case_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,54 @@
+"""Reads of attachments, filtered by `casebook.attachments.policy`; the getter raises 404."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from casebook.attachments import policy
+from casebook.attachments.models import Attachment
+
+if TYPE_CHECKING:
+    from casebook.accounts.models import User
+    from casebook.intake.models import Case
+
+# The case page lists this many files (newest first); the timeline shows the same ones.
+CASE_PAGE_FILES = 50
+
+
+def attachment_list_for_user(*, user: User) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(policy.visible_attachments_q(user)).select_related(
+        "case__desk", "uploaded_by", "session"
+    )
+
+
+def attachment_get_for_user(*, user: User, pk: Any) -> Attachment:
+    """The attachment if `user` may see its case, else 404 (the one attachment getter)."""
+    try:
+        return attachment_list_for_user(user=user).get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such attachment") from None
+
+
+def attachments_of_case(*, user: User, case: Case) -> list[Attachment]:
+    """The newest files of a case `user` sees, read once per case object: the panel and the
+    timeline of one page share them."""
+    cached = getattr(case, "_casebook_attachments", None)
+    if cached is None:
+        if not _sees(user, case):
+            return []
+        cached = list(
+            Attachment.objects.filter(case=case)
+            .select_related("uploaded_by", "session")
+            .order_by("-uploaded_at", "-id")[:CASE_PAGE_FILES]
+        )
+        case._casebook_attachments = cached
+    return cached
+
+
+def _sees(user: User, case: Case) -> bool:
+    from casebook.intake import policy as case_policy
+
+    return case_policy.can_see_case(user, case)
