@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
@@ -121,6 +122,15 @@ def _problems(route_label: str, url: str, response: Any) -> tuple[list[str], boo
         return [
             f"{url}: XLSX cell {c.coordinate} is a formula" for c in cells if c.data_type == "f"
         ], bool(cells)
+    if "json" in kind:
+        # A JSON download (the APPI export) is data for a program, not a page: the payload
+        # comes back as the string it is, and nosniff keeps a browser from reading it as HTML.
+        problems = (
+            []
+            if response.get("X-Content-Type-Options") == "nosniff"
+            else [f"{url}: JSON without nosniff"]
+        )
+        return problems, PAYLOAD[:4] in json.dumps(json.loads(body), ensure_ascii=False)
     page = body.decode(errors="replace")
     return [f"{route_label} {url}: shows {raw!r} unescaped" for raw in RAW if raw in page], (
         ESCAPED in page
