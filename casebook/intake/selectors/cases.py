@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
+from casebook.common.search import text_matches
 from casebook.intake import policy
 from casebook.intake.models import (
     GRACE_PERIOD_ALERT_DAYS,
@@ -27,6 +28,7 @@ from casebook.intake.models import (
     IpRight,
     grace_period,
 )
+from casebook.intake.selectors.clients import clients_matching
 
 HOLD_LOOKAHEAD = dt.timedelta(days=7)
 _PRIORITY_RANK = SqlCase(
@@ -77,18 +79,27 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
-def case_search(*, user: User, text: str) -> QuerySet[Case]:
-    """Cases the user may see whose number, title or client name matches `text`."""
-    key = search_key(text)
-    if not key:
-        return Case.objects.none()
-    plain = normalize_text(text)
-    return case_list_for_user(user=user).filter(
-        Q(number__icontains=plain)
-        | Q(title__icontains=plain)
-        | Q(client__name_search__contains=key)
-        | Q(client__name_kana_search__contains=key)
+def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
+    summary holds `text`, or whose number does; kana folded, served by the gram indexes
+    (docs/performance.md, "Search"). The web search and the API's `q` both ask here."""
+    if not search_key(text):
+        return cases.none()
+    clients = clients_matching(Client.objects.all(), text).values("pk")
+    sessions = ConsultationSession.objects.filter(text_matches("summary", text))
+    condition = (
+        text_matches("title", text) | Q(client__in=clients) | Q(pk__in=sessions.values("case_id"))
     )
+    plain = normalize_text(text)
+    if any(ch.isdigit() for ch in plain):
+        # A case number always has digits; a word never pays for this scan.
+        condition |= Q(number__icontains=plain)
+    return cases.filter(condition)
+
+
+def case_search(*, user: User, text: str) -> QuerySet[Case]:
+    """The cases the user may see that match `text` (`cases_matching`), newest first."""
+    return cases_matching(case_list_for_user(user=user), text).order_by("-opened_at", "-id")
 
 
 # --- my open work -------------------------------------------------------------------------

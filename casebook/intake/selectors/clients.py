@@ -10,6 +10,7 @@ from django.http import Http404
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, phone_digits, search_key
+from casebook.common.search import text_matches
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact
 
@@ -30,18 +31,26 @@ def client_get_for_user(*, user: User, pk: Any) -> Client:
         raise Http404("no such client") from None
 
 
-def client_search(*, user: User, text: str) -> QuerySet[Client]:
-    """Kanji, kana (hiragana = katakana), 法人番号 or phone; partial matches."""
-    key = search_key(text)
-    if not key:
-        return client_list_for_user(user=user).none()
-    condition = Q(name_search__contains=key) | Q(name_kana_search__contains=key)
+def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
+    """Of `clients`, those whose name or reading holds `text` (kanji, or kana: hiragana =
+    katakana; served by the gram indexes, docs/performance.md, "Search"), or whose phone
+    holds its digits (four or more) or whose 法人番号 starts with them. The web search, the
+    intake screen and the API's `q` all ask here."""
+    if not search_key(text):
+        return clients.none()
+    condition = text_matches("name", text) | text_matches("name_kana", text)
     digits = phone_digits(text)
     if len(digits) >= 4:
         condition |= Q(phone_digits__contains=digits)
-    if normalize_text(text).isdigit():
-        condition |= Q(corporate_number__startswith=normalize_text(text))
-    return client_list_for_user(user=user).filter(condition)
+    number = normalize_text(text).replace("-", "")
+    if number.isdigit():
+        condition |= Q(corporate_number__startswith=number)
+    return clients.filter(condition)
+
+
+def client_search(*, user: User, text: str) -> QuerySet[Client]:
+    """Kanji, kana (hiragana = katakana), 法人番号 or phone; partial matches."""
+    return clients_matching(client_list_for_user(user=user), text)
 
 
 def client_duplicates(

@@ -1,0 +1,69 @@
+"""Japanese search served by an index (docs/performance.md, "Search").
+
+On PostgreSQL: `casebook_search_key(text)`, the search key of `common.japanese.search_key`
+written in SQL, `casebook_search_grams(text)`, its distinct characters and pairs of
+characters, and a GIN index on the grams of each searched column. The indexes are built from
+the rows already stored (the backfill) and kept by PostgreSQL on every write, whoever writes
+(services, the admin, bulk loads): nothing to maintain by hand. Other databases search with
+LIKE (`casebook.common.search`) and get nothing here.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+HIRAGANA = "".join(chr(code) for code in range(0x3041, 0x3097))
+KATAKANA = "".join(chr(code + 0x60) for code in range(0x3041, 0x3097))
+
+FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION casebook_search_key(value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN regexp_replace(
+    lower(translate(normalize(value, NFKC), '{HIRAGANA}', '{KATAKANA}')), '\\s+', '', 'g'
+);
+
+CREATE OR REPLACE FUNCTION casebook_search_grams(value text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce(array_agg(DISTINCT substr(k.key, i, n)), '{{}}')
+    FROM (SELECT casebook_search_key(value) AS key) AS k
+    CROSS JOIN generate_series(1, length(k.key)) AS i
+    CROSS JOIN (VALUES (1), (2)) AS g(n)
+    WHERE i + n - 1 <= length(k.key);
+END;
+"""
+
+# (index, table, column): what the case, client and session searches read.
+INDEXES = [
+    ("case_title_grams", "intake_case", "title"),
+    ("client_name_grams", "intake_client", "name"),
+    ("client_name_kana_grams", "intake_client", "name_kana"),
+    ("session_summary_grams", "intake_consultationsession", "summary"),
+    ("session_advice_grams", "intake_consultationsession", "advice"),
+]
+
+
+def create(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(FUNCTIONS)
+    for name, table, column in INDEXES:
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
+            f"USING gin (casebook_search_grams({column}))"
+        )
+
+
+def drop(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, _table, _column in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    schema_editor.execute("DROP FUNCTION IF EXISTS casebook_search_grams(text)")
+    schema_editor.execute("DROP FUNCTION IF EXISTS casebook_search_key(text)")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("intake", "0009_h14b_board_order")]
+
+    operations = [migrations.RunPython(create, drop, elidable=False)]
