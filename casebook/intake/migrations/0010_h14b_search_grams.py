@@ -15,22 +15,34 @@ from django.db import migrations
 HIRAGANA = "".join(chr(code) for code in range(0x3041, 0x3097))
 KATAKANA = "".join(chr(code + 0x60) for code in range(0x3041, 0x3097))
 
+# The key of `common.japanese.search_key`: NFKC, hiragana onto katakana, lower case, no spaces.
+KEY = (
+    "regexp_replace(lower(translate(normalize({value}, NFKC), "
+    f"'{HIRAGANA}', '{KATAKANA}')), '\\s+', '', 'g')"
+)
+
+# The grams: the characters, then the pairs at odd and at even offsets (each regexp_replace
+# cuts the key into pairs, the second one a character further on). Built by the string and
+# regular expression functions alone: a loop or a generate_series per row made the index
+# build a hundred times slower (docs/performance.md, "Search").
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION casebook_search_key(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN regexp_replace(
-    lower(translate(normalize(value, NFKC), '{HIRAGANA}', '{KATAKANA}')), '\\s+', '', 'g'
-);
+RETURN {KEY.format(value="value")};
 
 CREATE OR REPLACE FUNCTION casebook_search_grams(value text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT coalesce(array_agg(DISTINCT substr(k.key, i, n)), '{{}}')
-    FROM (SELECT casebook_search_key(value) AS key) AS k
-    CROSS JOIN generate_series(1, length(k.key)) AS i
-    CROSS JOIN (VALUES (1), (2)) AS g(n)
-    WHERE i + n - 1 <= length(k.key);
-END;
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    k text := {KEY.format(value="value")};
+BEGIN
+    RETURN array_remove(
+        string_to_array(k, NULL)
+        || string_to_array(regexp_replace(k, '(..)', '\\1 ', 'g'), ' ')
+        || string_to_array(regexp_replace(substr(k, 2), '(..)', '\\1 ', 'g'), ' '),
+        ''
+    );
+END
+$$;
 """
 
 # (index, table, column): what the case, client and session searches read.
