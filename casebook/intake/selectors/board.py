@@ -95,15 +95,16 @@ def board_card_ids(*, user: User, desk: Desk) -> set[int]:
     opens), read as bounded as the board itself."""
     size = board_column_size()
     visible = _desk_open_cases(user, desk)
+    # The order's column is selected too: a UNION orders its parts only by what they select.
     parts = [
         visible.filter(status=status)
         .order_by("opened_at", "pk")
-        .values_list("pk", flat=True)[:size]
+        .values_list("pk", "opened_at")[:size]
         for status in OPEN_STATUSES
     ]
     if connection.features.supports_slicing_ordering_in_compound:
-        return set(parts[0].union(*parts[1:], all=True))
-    return {pk for part in parts for pk in part}
+        return {pk for pk, _opened in parts[0].union(*parts[1:], all=True)}
+    return {pk for part in parts for pk, _opened in part}
 
 
 def board_column_more(

@@ -28,7 +28,7 @@ from casebook.intake.models import (
     IpRight,
     grace_period,
 )
-from casebook.intake.selectors.clients import clients_matching
+from casebook.intake.selectors.clients import client_ids_matching
 
 HOLD_LOOKAHEAD = dt.timedelta(days=7)
 _PRIORITY_RANK = SqlCase(
@@ -87,10 +87,9 @@ def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
         return cases.none()
     # One set of ids per place the text may be found, each read through its own index, and
     # their union joined to the cases: an OR of the three would scan every visible case.
-    clients = clients_matching(Client.objects.all(), text).values("pk")
     found = [
         Case.objects.filter(text_matches("title", text)).values("pk"),
-        Case.objects.filter(client__in=clients).values("pk"),
+        Case.objects.filter(client_id__in=client_ids_matching(text)).values("pk"),
         ConsultationSession.objects.filter(text_matches("summary", text)).values("case_id"),
     ]
     plain = normalize_text(text)

@@ -31,15 +31,11 @@ def client_get_for_user(*, user: User, pk: Any) -> Client:
         raise Http404("no such client") from None
 
 
-def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
-    """Of `clients`, those whose name or reading holds `text` (kanji, or kana: hiragana =
-    katakana; served by the gram indexes, docs/performance.md, "Search"), or whose phone
-    holds its digits (four or more) or whose 法人番号 starts with them. The web search, the
-    intake screen and the API's `q` all ask here."""
-    if not search_key(text):
-        return clients.none()
-    # A union of one id set per column, each read through its own index (an OR of them may
-    # be planned as a scan of every client).
+def client_ids_matching(text: str) -> QuerySet[Client]:
+    """The ids of the clients whose name or reading holds `text` (kanji, or kana: hiragana =
+    katakana), or whose phone holds its digits (four or more) or whose 法人番号 starts with
+    them: a union of one id set per column, each read through its own index (an OR of them
+    may be planned as a scan of every client; docs/performance.md, "Search")."""
     found = [
         Client.objects.filter(text_matches("name", text)).values("pk"),
         Client.objects.filter(text_matches("name_kana", text)).values("pk"),
@@ -50,7 +46,15 @@ def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     number = normalize_text(text).replace("-", "")
     if number.isdigit():
         found.append(Client.objects.filter(corporate_number__startswith=number).values("pk"))
-    return clients.filter(pk__in=found[0].union(*found[1:]))
+    return found[0].union(*found[1:])
+
+
+def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
+    """Of `clients`, those `client_ids_matching` finds. The web search, the intake screen and
+    the API's `q` all ask here."""
+    if not search_key(text):
+        return clients.none()
+    return clients.filter(pk__in=client_ids_matching(text))
 
 
 def client_search(*, user: User, text: str) -> QuerySet[Client]:
