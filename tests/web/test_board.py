@@ -158,7 +158,8 @@ def test_more_ends_with_a_control_while_cards_follow(cast, client, settings):
     "query", [{"status": "closed", "after": "1"}, {"status": "intake", "after": "x"}, {}]
 )
 def test_more_of_no_open_column_or_no_card_answers_404(cast, client, query):
-    assert login(client, cast.coordinator).get("/desks/yorozu/board/more/", query).status_code == 404
+    response = login(client, cast.coordinator).get("/desks/yorozu/board/more/", query)
+    assert response.status_code == 404
 
 
 def test_more_leaves_out_the_cases_the_user_may_not_see(cast, client, restricted_case, settings):

@@ -91,7 +91,9 @@ def test_one_character_finds_what_holds_it(cast, client):
 
 
 def test_hiragana_finds_katakana_readings_and_titles(cast, client):
-    nakajima = _case_of(cast, "ホームページの相談", client_name="中島商店", kana="ナカジマショウテン")
+    nakajima = _case_of(
+        cast, "ホームページの相談", client_name="中島商店", kana="ナカジマショウテン"
+    )
     web = login(client, cast.counselor)
     assert f"/clients/{nakajima.client.pk}/" in _found(web, "なかじま")
     assert f"/cases/{nakajima.pk}/" in _found(web, "ほーむぺーじ")

@@ -76,6 +76,6 @@ def drop(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0009_h14b_board_order")]
+    dependencies = [("intake", "0010_h14b_board_order")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

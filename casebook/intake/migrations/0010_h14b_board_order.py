@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('intake', '0008_access_log_indexes'),
+        ('intake', '0009_h14a_list_indexes'),
         ('satellites', '0002_schedules_slots_bookings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
