@@ -86,6 +86,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     # the core screens
     "desk_board": {"code": "desk"},
     "desk_board_columns": {"code": "desk"},
+    "desk_board_more": {"code": "desk"},
     **{
         name: {"pk": "case"}
         for name in (

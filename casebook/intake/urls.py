@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("desks/<slug:code>/board/", views.board, name="desk_board"),
     path("desks/<slug:code>/board/columns/", views.board_columns, name="desk_board_columns"),
+    path("desks/<slug:code>/board/more/", views.board_more, name="desk_board_more"),
     path("intake/", views.intake, name="intake"),
     path("intake/duplicates/", views.intake_duplicates, name="intake_duplicates"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

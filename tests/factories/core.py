@@ -145,3 +145,36 @@ def case_in_state(status: str, *, lead: User, by: User, desk_code: str = "yorozu
     if status == "closed":
         return services.case_close(case=case, by=by, reason="resolved", summary="解決した")
     raise ValueError(status)
+
+
+def open_backlog(
+    per_status: int, *, lead: User, desk_code: str = "yorozu", title: str = "資金繰りの相談"
+) -> list[Case]:
+    """`per_status` cases in each open status of a desk, written in one insert (a backlog for
+    the board's bounds), opened a minute apart, the oldest first."""
+    from casebook.intake.models import OPEN_STATUSES
+
+    the_desk = desk(desk_code)
+    client = ClientFactory()
+    start = timezone.now() - dt.timedelta(days=30)
+    base = Case.objects.filter(desk=the_desk, fiscal_year=2026).count() + 10_000
+    cases = []
+    for s, status in enumerate(OPEN_STATUSES):
+        for n in range(per_status):
+            sequence = base + s * per_status + n
+            cases.append(
+                Case(
+                    desk=the_desk,
+                    fiscal_year=2026,
+                    sequence=sequence,
+                    number=f"{desk_code}-2026-{sequence:05d}",
+                    client=client,
+                    title=title,
+                    intake_channel="walk_in",
+                    status=status,
+                    lead_counselor=None if status == "intake" else lead,
+                    resume_by=timezone.localdate() if status == "on_hold" else None,
+                    opened_at=start + dt.timedelta(minutes=sequence - base),
+                )
+            )
+    return Case.objects.bulk_create(cases)

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from casebook.intake.models import Case
-from tests.factories import case_in_state
+from tests.factories import case_in_state, open_backlog
 from tests.web.conftest import login
 
 
@@ -105,3 +105,74 @@ def test_a_case_of_another_desk_is_not_on_the_board(cast, client):
     )
     page = login(client, cast.manager).get("/desks/yorozu/board/").content.decode()
     assert ip_case.number not in page
+
+
+# --- bounded columns (docs/performance.md, "The desk board") ---------------------------------
+
+
+def _column(page: str, status: str) -> str:
+    start = page.index(f'id="col-{status}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_each_column_shows_its_count_and_only_the_first_cards(cast, client, settings):
+    settings.CASEBOOK_BOARD_COLUMN_SIZE = 4
+    backlog = open_backlog(7, lead=cast.counselor)
+    page = login(client, cast.coordinator).get("/desks/yorozu/board/").content.decode()
+    for status in ("intake", "assigned", "active", "dispatch", "on_hold"):
+        column = _column(page, status)
+        assert '<span class="count">7</span>' in column
+        assert column.count('class="board-card') == 4
+        oldest = [case for case in backlog if case.status == status][:4]
+        assert [f'data-case="{case.pk}"' in column for case in oldest] == [True] * 4
+        assert "/desks/yorozu/board/more/?status=" + status in column
+
+
+def test_more_loads_the_next_cards_of_a_column_and_ends_without_a_control(cast, client, settings):
+    settings.CASEBOOK_BOARD_COLUMN_SIZE = 4
+    queue = [case for case in open_backlog(7, lead=cast.counselor) if case.status == "intake"]
+    web = login(client, cast.coordinator)
+    response = web.get("/desks/yorozu/board/more/", {"status": "intake", "after": queue[3].pk})
+    cards = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in cards
+    assert [f'data-case="{case.pk}"' in cards for case in queue] == [False] * 4 + [True] * 3
+    # The queue's cards keep their buttons: the coordinator assigns from the loaded cards too.
+    assert f'id="assign-{queue[4].pk}"' in cards
+    assert "board/more/" not in cards
+
+
+def test_more_ends_with_a_control_while_cards_follow(cast, client, settings):
+    settings.CASEBOOK_BOARD_COLUMN_SIZE = 2
+    active = [case for case in open_backlog(5, lead=cast.counselor) if case.status == "active"]
+    cards = (
+        login(client, cast.counselor)
+        .get("/desks/yorozu/board/more/", {"status": "active", "after": active[1].pk})
+        .content.decode()
+    )
+    assert cards.count('class="board-card') == 2
+    assert f"status=active&amp;after={active[3].pk}" in cards
+
+
+@pytest.mark.parametrize(
+    "query", [{"status": "closed", "after": "1"}, {"status": "intake", "after": "x"}, {}]
+)
+def test_more_of_no_open_column_or_no_card_answers_404(cast, client, query):
+    response = login(client, cast.coordinator).get("/desks/yorozu/board/more/", query)
+    assert response.status_code == 404
+
+
+def test_more_leaves_out_the_cases_the_user_may_not_see(cast, client, restricted_case, settings):
+    settings.CASEBOOK_BOARD_COLUMN_SIZE = 1
+    first = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    Case.objects.filter(pk=first.pk).update(opened_at=timezone.now() - dt.timedelta(days=400))
+    query = {"status": restricted_case.status, "after": first.pk}
+    cards = login(client, cast.counselor).get("/desks/yorozu/board/more/", query).content.decode()
+    assert restricted_case.number not in cards
+    cards = login(client, cast.exit_team).get("/desks/yorozu/board/more/", query).content.decode()
+    assert restricted_case.number in cards
+
+
+def test_more_of_a_desk_the_user_is_not_in_answers_404(cast, client, active_case):
+    query = {"status": "active", "after": active_case.pk}
+    assert login(client, cast.colleague).get("/desks/yorozu/board/more/", query).status_code == 404

@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
 from casebook.api.filters import IdFilter
-from casebook.common.japanese import normalize_text, phone_digits, search_key
+from casebook.common.japanese import normalize_text, search_key
+from casebook.intake import selectors
 from casebook.intake.models import (
     Case,
     CaseStatus,
@@ -29,23 +30,6 @@ from casebook.intake.models import (
 
 def _codes(value: str) -> list[str]:
     return [code for code in (normalize_text(v) for v in value.split(",")) if code]
-
-
-def client_text_q(value: str, prefix: str = "") -> Q | None:
-    """Name or kana (hiragana = katakana), 法人番号 prefix, or phone digits; None if empty."""
-    key = search_key(value)
-    if not key:
-        return None
-    condition = Q(**{f"{prefix}name_search__contains": key}) | Q(
-        **{f"{prefix}name_kana_search__contains": key}
-    )
-    text = normalize_text(value).replace("-", "")
-    if text.isdigit():
-        condition |= Q(**{f"{prefix}corporate_number__startswith": text})
-        digits = phone_digits(value)
-        if len(digits) >= 4:
-            condition |= Q(**{f"{prefix}phone_digits__contains": digits})
-    return condition
 
 
 class ClientFilter(filters.FilterSet):
@@ -66,8 +50,9 @@ class ClientFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        condition = client_text_q(value)
-        return queryset if condition is None else queryset.filter(condition)
+        if not search_key(value):
+            return queryset
+        return selectors.clients_matching(queryset, value)
 
     def filter_corporate_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(corporate_number=normalize_text(value).replace("-", ""))
@@ -133,14 +118,10 @@ class CaseFilter(filters.FilterSet):
         return queryset.filter(Q(lead_counselor_id=value) | Q(pk__in=co))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        text = normalize_text(value)
-        if not text:
+        """The web search's matching (`selectors.cases_matching`), on the visible cases."""
+        if not search_key(value):
             return queryset
-        condition = Q(number__icontains=text) | Q(title__icontains=text)
-        client_condition = client_text_q(value, prefix="client__")
-        if client_condition is not None:
-            condition |= client_condition
-        return queryset.filter(condition)
+        return selectors.cases_matching(queryset, value)
 
 
 class SessionFilter(filters.FilterSet):
@@ -172,9 +153,6 @@ class SessionFilter(filters.FilterSet):
         return queryset.filter(pk__in=through.values("consultationsession_id"))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        text = normalize_text(value)
-        if not text:
+        if not search_key(value):
             return queryset
-        return queryset.filter(
-            Q(summary__icontains=text) | Q(advice__icontains=text) | Q(case__number__icontains=text)
-        )
+        return selectors.sessions_matching(queryset, value)

@@ -226,6 +226,9 @@ class Case(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="case_open_by_lead",
             ),
+            # The desk board: a column's first cards, oldest first, read with an early stop
+            # whatever the backlog (docs/performance.md, "The desk board").
+            models.Index(fields=["desk", "status", "opened_at", "id"], name="case_board_order"),
         ]
 
     def __str__(self) -> str:

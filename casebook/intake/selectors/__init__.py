@@ -3,7 +3,12 @@ writing (docs/architecture.md, "Layers"). A getter answers 404 for what its read
 see; the access log of restricted cases is written by the caller
 (`intake.services.access_log_record`)."""
 
-from casebook.intake.selectors.board import BoardColumn, board_columns, board_extras
+from casebook.intake.selectors.board import (
+    BoardColumn,
+    board_column_more,
+    board_columns,
+    board_extras,
+)
 from casebook.intake.selectors.cases import (
     DeskDetails,
     GracePeriodAlert,
@@ -13,6 +18,7 @@ from casebook.intake.selectors.cases import (
     case_list_for_user,
     case_page_get_for_user,
     case_search,
+    cases_matching,
     cases_of_client_for_user,
     client_outcomes_for_user,
     holds_due,
@@ -28,6 +34,7 @@ from casebook.intake.selectors.clients import (
     client_merge_preview,
     client_personal_data,
     client_search,
+    clients_matching,
     contact_get_for_user,
     contact_list_for_user,
     personal_data_rows,
@@ -36,6 +43,7 @@ from casebook.intake.selectors.sessions import (
     session_get_for_user,
     session_list_for_user,
     session_page_get_for_user,
+    sessions_matching,
 )
 from casebook.intake.selectors.timeline import case_timeline
 
@@ -44,6 +52,7 @@ __all__ = [
     "DeskDetails",
     "GracePeriodAlert",
     "MergePreview",
+    "board_column_more",
     "board_columns",
     "board_extras",
     "case_desk_details",
@@ -53,6 +62,7 @@ __all__ = [
     "case_page_get_for_user",
     "case_search",
     "case_timeline",
+    "cases_matching",
     "cases_of_client_for_user",
     "client_duplicates",
     "client_get_for_user",
@@ -61,6 +71,7 @@ __all__ = [
     "client_outcomes_for_user",
     "client_personal_data",
     "client_search",
+    "clients_matching",
     "contact_get_for_user",
     "contact_list_for_user",
     "holds_due",
@@ -71,4 +82,5 @@ __all__ = [
     "session_get_for_user",
     "session_list_for_user",
     "session_page_get_for_user",
+    "sessions_matching",
 ]

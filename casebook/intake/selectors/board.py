@@ -1,8 +1,13 @@
-"""Reads of the desk board: the desk's open cases by status and what other apps add below."""
+"""Reads of the desk board: per open status a count and the first cards, the next cards of a
+column ("more"), and what other apps add below (docs/performance.md, "The desk board")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Subquery, prefetch_related_objects
 
 from casebook.accounts.models import Desk, User
 from casebook.common.extensions import BoardExtra, registry
@@ -15,31 +20,116 @@ from casebook.intake.selectors.cases import _with_follow_up, case_list_for_user
 class BoardColumn:
     status: str
     label: str
-    cases: list[Case]
+    count: int
+    cases: list[Case] = field(default_factory=list)
+    has_more: bool = False
+
+    @property
+    def more_after(self) -> int | None:
+        """The last card's id when more cards follow it (the "more" control's cursor)."""
+        return self.cases[-1].pk if self.has_more and self.cases else None
 
 
-def board_columns(*, user: User, desk: Desk) -> list[BoardColumn]:
-    """The desk's open cases the user may see, one column per status, oldest first.
+def board_column_size() -> int:
+    return max(settings.CASEBOOK_BOARD_COLUMN_SIZE, 1)
 
-    The cost is the same for 3 cases or 300: one query for the cases, one for the
-    co-counselors the offered actions of the queue depend on.
+
+def _desk_open_cases(user: User, desk: Desk) -> QuerySet[Case]:
+    return case_list_for_user(user=user).filter(desk=desk, status__in=OPEN_STATUSES)
+
+
+def _cards(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """A column's cards in board order: oldest first (index `case_board_h14b`)."""
+    return _with_follow_up(queryset).order_by("opened_at", "pk")
+
+
+def _offer_actions(user: User, cases: list[Case]) -> None:
+    """Only the queue offers buttons (assign, take); the other columns link to the case.
+
+    The co-counselors the offered actions depend on are read for all the queue's cards in
+    one query, so the check costs no query per card.
     """
-    cases = (
-        _with_follow_up(case_list_for_user(user=user).filter(desk=desk, status__in=OPEN_STATUSES))
-        .prefetch_related("co_counselors")
-        .order_by("opened_at", "pk")
-    )
-    by_status: dict[str, list[Case]] = {status: [] for status in OPEN_STATUSES}
+    queue = [case for case in cases if case.status == CaseStatus.INTAKE]
+    prefetch_related_objects(queue, "co_counselors")
     for case in cases:
-        # Only the queue offers buttons (assign, take); the other columns link to the case.
         case.offered = (
             policy.offered_actions(user, case) if case.status == CaseStatus.INTAKE else frozenset()
         )
+
+
+def board_columns(*, user: User, desk: Desk, size: int | None = None) -> list[BoardColumn]:
+    """The desk's open cases the user may see: per status, the count and the `size` oldest.
+
+    The same queries whatever the backlog: the counts, the cards of every column (a bounded
+    read per column, one union of them on PostgreSQL), the queue's co-counselors.
+    """
+    size = size or board_column_size()
+    visible = _desk_open_cases(user, desk)
+    counts = dict(visible.order_by().values_list("status").annotate(n=Count("pk")))
+    shown = [status for status in OPEN_STATUSES if counts.get(status)]
+    # One bounded read per column (size + 1 tells whether more follow): in one query where
+    # the database takes a LIMIT inside a UNION (PostgreSQL), else one query per column.
+    parts = [_cards(visible.filter(status=status))[: size + 1] for status in shown]
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        cases = list(parts[0].union(*parts[1:], all=True))
+    else:
+        cases = [case for part in parts for case in part]
+    by_status: dict[str, list[Case]] = {status: [] for status in OPEN_STATUSES}
+    for case in sorted(cases, key=lambda case: (case.opened_at, case.pk)):
         by_status[case.status].append(case)
+    _offer_actions(user, [case for status in shown for case in by_status[status][:size]])
     return [
-        BoardColumn(status=status, label=CaseStatus(status).label, cases=by_status[status])
+        BoardColumn(
+            status=status,
+            label=CaseStatus(status).label,
+            count=counts.get(status, 0),
+            cases=by_status[status][:size],
+            has_more=len(by_status[status]) > size,
+        )
         for status in OPEN_STATUSES
     ]
+
+
+def board_card_ids(*, user: User, desk: Desk) -> set[int]:
+    """The ids of the cards `board_columns` shows (what a board socket knows of when it
+    opens), read as bounded as the board itself."""
+    size = board_column_size()
+    visible = _desk_open_cases(user, desk)
+    # The order's column is selected too: a UNION orders its parts only by what they select.
+    parts = [
+        visible.filter(status=status)
+        .order_by("opened_at", "pk")
+        .values_list("pk", "opened_at")[:size]
+        for status in OPEN_STATUSES
+    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        return {pk for pk, _opened in parts[0].union(*parts[1:], all=True)}
+    return {pk for part in parts for pk, _opened in part}
+
+
+def board_column_more(
+    *, user: User, desk: Desk, status: str, after: int, size: int | None = None
+) -> BoardColumn:
+    """The next `size` cards of one column, after the case `after` (keyset: the cards that
+    follow it in board order, wherever the column has grown or shrunk since)."""
+    size = size or board_column_size()
+    if status not in OPEN_STATUSES:
+        raise ValueError(f"not an open status: {status}")
+    anchor = Case.objects.filter(pk=after).values("opened_at")[:1]
+    column = _desk_open_cases(user, desk).filter(status=status)
+    later = column.filter(
+        Q(opened_at__gt=Subquery(anchor)) | Q(opened_at=Subquery(anchor), pk__gt=after)
+    )
+    rows = list(_cards(later)[: size + 1])
+    cards = rows[:size]
+    _offer_actions(user, cards)
+    return BoardColumn(
+        status=status,
+        label=CaseStatus(status).label,
+        count=0,
+        cases=cards,
+        has_more=len(rows) > size,
+    )
 
 
 def board_extras(*, user: User, desk: Desk) -> list[BoardExtra]:

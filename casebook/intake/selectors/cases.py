@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
+from casebook.common.search import text_matches
 from casebook.intake import policy
 from casebook.intake.models import (
     GRACE_PERIOD_ALERT_DAYS,
@@ -27,6 +28,7 @@ from casebook.intake.models import (
     IpRight,
     grace_period,
 )
+from casebook.intake.selectors.clients import client_ids_matching
 
 HOLD_LOOKAHEAD = dt.timedelta(days=7)
 _PRIORITY_RANK = SqlCase(
@@ -77,18 +79,29 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
-def case_search(*, user: User, text: str) -> QuerySet[Case]:
-    """Cases the user may see whose number, title or client name matches `text`."""
-    key = search_key(text)
-    if not key:
-        return Case.objects.none()
+def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
+    summary holds `text`, or whose number does; kana folded, served by the gram indexes
+    (docs/performance.md, "Search"). The web search and the API's `q` both ask here."""
+    if not search_key(text):
+        return cases.none()
+    # One set of ids per place the text may be found, each read through its own index, and
+    # their union joined to the cases: an OR of the three would scan every visible case.
+    found = [
+        Case.objects.filter(text_matches("title", text)).values("pk"),
+        Case.objects.filter(client_id__in=client_ids_matching(text)).values("pk"),
+        ConsultationSession.objects.filter(text_matches("summary", text)).values("case_id"),
+    ]
     plain = normalize_text(text)
-    return case_list_for_user(user=user).filter(
-        Q(number__icontains=plain)
-        | Q(title__icontains=plain)
-        | Q(client__name_search__contains=key)
-        | Q(client__name_kana_search__contains=key)
-    )
+    if any(ch.isdigit() for ch in plain):
+        # A case number always has digits; a word never pays for this scan.
+        found.append(Case.objects.filter(number__icontains=plain).values("pk"))
+    return cases.filter(pk__in=found[0].union(*found[1:]))
+
+
+def case_search(*, user: User, text: str) -> QuerySet[Case]:
+    """The cases the user may see that match `text` (`cases_matching`), newest first."""
+    return cases_matching(case_list_for_user(user=user), text).order_by("-opened_at", "-id")
 
 
 # --- my open work -------------------------------------------------------------------------

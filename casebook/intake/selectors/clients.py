@@ -15,6 +15,7 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
+from casebook.common.search import text_matches
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact
 
@@ -35,18 +36,35 @@ def client_get_for_user(*, user: User, pk: Any) -> Client:
         raise Http404("no such client") from None
 
 
-def client_search(*, user: User, text: str) -> QuerySet[Client]:
-    """Kanji, kana (hiragana = katakana), 法人番号 or phone; partial matches."""
-    key = search_key(text)
-    if not key:
-        return client_list_for_user(user=user).none()
-    condition = Q(name_search__contains=key) | Q(name_kana_search__contains=key)
+def client_ids_matching(text: str) -> QuerySet[Client]:
+    """The ids of the clients whose name or reading holds `text` (kanji, or kana: hiragana =
+    katakana), or whose phone holds its digits (four or more) or whose 法人番号 starts with
+    them: a union of one id set per column, each read through its own index (an OR of them
+    may be planned as a scan of every client; docs/performance.md, "Search")."""
+    found = [
+        Client.objects.filter(text_matches("name", text)).values("pk"),
+        Client.objects.filter(text_matches("name_kana", text)).values("pk"),
+    ]
     digits = phone_digits(text)
     if len(digits) >= 4:
-        condition |= Q(phone_digits__contains=digits)
-    if normalize_text(text).isdigit():
-        condition |= Q(corporate_number__startswith=normalize_text(text))
-    return client_list_for_user(user=user).filter(condition)
+        found.append(Client.objects.filter(phone_digits__contains=digits).values("pk"))
+    number = normalize_text(text).replace("-", "")
+    if number.isdigit():
+        found.append(Client.objects.filter(corporate_number__startswith=number).values("pk"))
+    return found[0].union(*found[1:])
+
+
+def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
+    """Of `clients`, those `client_ids_matching` finds. The web search, the intake screen and
+    the API's `q` all ask here."""
+    if not search_key(text):
+        return clients.none()
+    return clients.filter(pk__in=client_ids_matching(text))
+
+
+def client_search(*, user: User, text: str) -> QuerySet[Client]:
+    """Kanji, kana (hiragana = katakana), 法人番号 or phone; partial matches."""
+    return clients_matching(client_list_for_user(user=user), text)
 
 
 def client_duplicates(

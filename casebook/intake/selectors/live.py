@@ -17,7 +17,7 @@ from django.urls import reverse
 from casebook.accounts.models import Desk, User
 from casebook.accounts.selectors import desk_get_for_user
 from casebook.intake import policy
-from casebook.intake.models import CaseStatus
+from casebook.intake.selectors.board import board_card_ids
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,6 @@ def board_case_for_user(*, user: User, desk_code: str, case_id: int) -> CaseSnap
 
 
 def board_case_ids_for_user(*, user: User, desk: Desk) -> set[int]:
-    """Open cases of the desk that `user` can see now (what their board shows)."""
-    return set(
-        policy.cases_visible_to(user)
-        .filter(desk=desk)
-        .exclude(status=CaseStatus.CLOSED)
-        .values_list("pk", flat=True)
-    )
+    """The open cases of the desk that `user`'s board shows now (the first cards of each
+    column: bounded, whatever the backlog)."""
+    return board_card_ids(user=user, desk=desk)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from casebook.accounts.models import User
+from casebook.common.japanese import normalize_text, search_key
+from casebook.common.search import text_matches
 from casebook.intake import policy
 from casebook.intake.models import ConsultationSession
 
@@ -22,6 +24,20 @@ def session_list_for_user(*, user: User) -> QuerySet[ConsultationSession]:
     return ConsultationSession.objects.filter(
         policy.visible_cases_q(user, prefix="case__")
     ).select_related("case", "case__desk", "office")
+
+
+def sessions_matching(
+    sessions: QuerySet[ConsultationSession], text: str
+) -> QuerySet[ConsultationSession]:
+    """Of `sessions`, those whose summary or advice holds `text` (kana folded, served by the
+    gram indexes: docs/performance.md, "Search"), or whose case's number does."""
+    if not search_key(text):
+        return sessions.none()
+    condition = text_matches("summary", text) | text_matches("advice", text)
+    plain = normalize_text(text)
+    if any(ch.isdigit() for ch in plain):
+        condition |= Q(case__number__icontains=plain)
+    return sessions.filter(condition)
 
 
 def session_get_for_user(*, user: User, pk: Any) -> ConsultationSession:

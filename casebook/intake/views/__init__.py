@@ -1,6 +1,6 @@
 """The server-rendered screens of cases, clients and sessions (one module per screen)."""
 
-from casebook.intake.views.board import board, board_columns
+from casebook.intake.views.board import board, board_columns, board_more
 from casebook.intake.views.cases import (
     case_assign,
     case_close,
@@ -30,6 +30,7 @@ from casebook.intake.views.sessions import session_edit, session_new
 __all__ = [
     "board",
     "board_columns",
+    "board_more",
     "case_assign",
     "case_close",
     "case_desk_details",

@@ -1,29 +1,35 @@
-"""The desk board: the queue and the open cases by status, live-refreshed as a partial."""
+"""The desk board: per status a count and the first cards, "more" cards loaded into a column,
+live-refreshed as a partial (docs/performance.md, "The desk board")."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casebook.accounts.models import Desk
 from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
 from casebook.common.web import page_view
 from casebook.intake import selectors, services
+from casebook.intake.models import Case
+
+
+def _shown_cards(request: HttpRequest, desk: Desk, cases: list[Case]) -> dict[str, Any]:
+    """What the cards need besides the cases: the staff of the assign form, when offered."""
+    # A board is a list: each restricted case on it is logged once a day, not every refresh.
+    services.access_log_record(user=request.user, cases=cases, via="board", once_a_day=True)
+    may_assign = any("assign" in case.offered for case in cases)
+    return {"desk": desk, "staff": desk_case_workers(desk=desk) if may_assign else []}
 
 
 def _context(request: HttpRequest, desk: Desk) -> dict[str, Any]:
     user = request.user
     columns = selectors.board_columns(user=user, desk=desk)
     shown = [case for column in columns for case in column.cases]
-    # A board is a list: each restricted case on it is logged once a day, not every refresh.
-    services.access_log_record(user=user, cases=shown, via="board", once_a_day=True)
-    may_assign = any("assign" in case.offered for case in shown)
     return {
-        "desk": desk,
+        **_shown_cards(request, desk, shown),
         "columns": columns,
-        "staff": desk_case_workers(desk=desk) if may_assign else [],
         "extras": selectors.board_extras(user=user, desk=desk),
         "desks": desk_list_for_user(user=user),
     }
@@ -40,3 +46,21 @@ def board_columns(request: HttpRequest, code: str) -> HttpResponse:
     """Only the columns, for the live refresh (`#board` is re-filled with this)."""
     desk = desk_get_for_user(user=request.user, code=code)
     return render(request, "intake/board.html#columns", _context(request, desk))
+
+
+@page_view
+def board_more(request: HttpRequest, code: str) -> HttpResponse:
+    """The next cards of one column (`?status=intake&after=<case id>`), in place of its
+    "more" control, which they end with while more follow."""
+    desk = desk_get_for_user(user=request.user, code=code)
+    try:
+        column = selectors.board_column_more(
+            user=request.user,
+            desk=desk,
+            status=request.GET.get("status", ""),
+            after=int(request.GET.get("after", "")),
+        )
+    except ValueError:
+        raise Http404("no such column or card") from None
+    context = {**_shown_cards(request, desk, column.cases), "column": column}
+    return render(request, "intake/board.html#more-cards", context)

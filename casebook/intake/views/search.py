@@ -1,10 +1,13 @@
-"""Search across clients and the cases the user may see."""
+"""Search across clients and the cases the user may see (docs/performance.md, "Search")."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from casebook.common.paging import page_number, page_of
 from casebook.common.web import page_view
 from casebook.intake import selectors, services
 from casebook.intake.forms import SearchForm
@@ -14,14 +17,22 @@ RESULT_LIMIT = 50
 
 @page_view
 def search(request: HttpRequest) -> HttpResponse:
+    """Clients and cases matching `q`, each list paged (`client_page`, `case_page`)."""
     user = request.user
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    clients = list(selectors.client_search(user=user, text=text)[:RESULT_LIMIT]) if text else []
-    cases = list(selectors.case_search(user=user, text=text)[:RESULT_LIMIT]) if text else []
-    services.access_log_record(user=user, cases=cases, via="search", once_a_day=True)
-    return render(
-        request,
-        "intake/search.html",
-        {"form": form, "q": text, "clients": clients, "cases": cases, "limit": RESULT_LIMIT},
-    )
+    context = {"form": form, "q": text, "query": urlencode({"q": text}) + "&"}
+    if text:
+        clients = page_of(
+            selectors.client_search(user=user, text=text),
+            number=page_number(request.GET, "client_page"),
+            size=RESULT_LIMIT,
+        )
+        cases = page_of(
+            selectors.case_search(user=user, text=text),
+            number=page_number(request.GET, "case_page"),
+            size=RESULT_LIMIT,
+        )
+        services.access_log_record(user=user, cases=cases.rows, via="search", once_a_day=True)
+        context.update(clients=clients, cases=cases)
+    return render(request, "intake/search.html", context)

@@ -1,0 +1,68 @@
+"""The search's gram index (docs/performance.md, "Search"): the SQL search key is the Python
+one, and the searches are served by the GIN indexes rather than a scan."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from casebook.common.japanese import search_key
+from casebook.common.search import search_grams, to_hiragana
+from casebook.intake import selectors
+from tests.factories import CaseFactory
+from tests.markers import needs_postgres
+
+SAMPLES = [
+    "株式会社中島製作所",
+    "かぶしきがいしゃ　なかじま",
+    "ＡＢＣ商事（有）",
+    "キャッシュフロー 改善",
+    "ｶﾌﾞｼｷｶﾞｲｼｬ",
+    "ゔぁいおりん",
+    "  特許\t出願\n",
+]
+
+
+def test_a_word_of_one_or_two_characters_is_its_own_gram():
+    assert search_grams("島") == ["島"]
+    assert search_grams("中島") == ["中島"]
+    assert search_grams("特許庁") == ["特許", "許庁"]
+    assert search_grams("") == []
+
+
+def test_katakana_turns_back_into_hiragana_for_the_like_fallback():
+    assert to_hiragana("ナカジマ・ヴ") == "なかじま・ゔ"
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_sql_search_key_is_the_python_one(text):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT casebook_search_key(%s), casebook_search_grams(%s)", [text, text])
+        key, grams = cursor.fetchone()
+    assert key == search_key(text)
+    expected = {key[i : i + n] for n in (1, 2) for i in range(len(key) - n + 1)}
+    assert set(grams) == expected
+
+
+def _plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.parametrize("text", ["中島", "島", "なかじま製作所"])
+def test_the_case_search_reads_the_gram_indexes(cast, text):
+    CaseFactory(title="特許の相談")
+    plan = _plan(selectors.case_search(user=cast.manager, text=text))
+    for index in ("case_title_grams", "client_name_grams", "session_summary_grams"):
+        assert index in plan, plan
