@@ -14,6 +14,8 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from casebook.common.models import save_tracked
+
 
 class ReadOnlyMixin:
     """Mix in first: the rows are shown, never added, changed or deleted here (they change
@@ -76,3 +78,27 @@ class PolicyScopedMixin:
         return super().history_form_view(  # type: ignore[misc]
             request, object_id, version_id, extra_context
         )
+
+
+class VersionedAdminMixin:
+    """Mix in before the admin class of a model with a `version` (an optimistic lock the
+    screens check, docs/satellites.md "Schedules"): an admin save is one more version, so a
+    screen still showing the old one is refused as stale instead of overwriting the admin's
+    edit. The version is shown, never typed."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return fields if "version" in fields else (*fields, "version")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            save_tracked(obj, by=request.user, reason="added in the admin")
+            return
+        # Count on from the stored version under a row lock (the change page is one
+        # transaction), so that a save racing this one cannot reuse the same number.
+        obj.version = (
+            type(obj).objects.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
+        )
+        concrete = {f.name for f in obj._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in concrete]
+        save_tracked(obj, by=request.user, update_fields=changed, reason="changed in the admin")

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.common.admin import VersionedAdminMixin
 from casebook.satellites.models import Booking, ConsultationDay, DayException, Office, ScheduleRule
 
 
 @admin.register(Office)
-class OfficeAdmin(SimpleHistoryAdmin):
+class OfficeAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ("code", "name", "kind", "municipality", "slot_minutes", "active_from")
     list_filter = ("kind",)
     search_fields = ("name", "name_kana", "municipality")
@@ -17,7 +18,7 @@ class OfficeAdmin(SimpleHistoryAdmin):
 # Rules and exceptions are where administrators set the schedules; `generate_satellite_days`
 # then creates the days (docs/satellites.md, "Schedules").
 @admin.register(ScheduleRule)
-class ScheduleRuleAdmin(SimpleHistoryAdmin):
+class ScheduleRuleAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ("office", "weekdays", "weeks", "starts_at", "ends_at", "counselor")
     list_filter = ("office",)
     list_select_related = ("office", "counselor")
@@ -25,7 +26,7 @@ class ScheduleRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DayException)
-class DayExceptionAdmin(SimpleHistoryAdmin):
+class DayExceptionAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ("office", "date", "kind", "starts_at", "ends_at", "counselor", "reason")
     list_filter = ("kind", "office")
     list_select_related = ("office", "counselor")

@@ -179,3 +179,59 @@ def test_the_schedule_screen_stays_within_its_budget(cast, office, django_assert
         assert web.get(url("schedule", office)).status_code == 200
     with django_assert_max_num_queries(8):
         assert web.get(url("rule_new", office)).status_code == 200
+
+
+def admin_save(web: WebClient, obj, **changes) -> None:
+    """Save `obj`'s admin change page as shown, with `changes` typed in."""
+    page = web.get(reverse(f"admin:satellites_{obj._meta.model_name}_change", args=[obj.pk]))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: "" if value is None else value for name, value in data.items()} | changes
+    answer = web.post(page.request["PATH_INFO"], data)
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+
+
+@pytest.fixture
+def sysadmin(db):
+    from casebook.accounts.models import OrgRole
+    from tests.factories import UserFactory
+
+    return UserFactory(
+        username="sysadmin", org_role=OrgRole.ADMIN, is_staff=True, is_superuser=True
+    )
+
+
+def test_a_web_rule_edit_made_before_an_admin_edit_of_the_rule_is_refused_as_stale(
+    cast, office, sysadmin
+):
+    rule = ScheduleRuleFactory(office=office, weekdays="1", version=1)
+    admin_save(logged_in(sysadmin), rule, weekdays="2")
+
+    rule.refresh_from_db()
+    assert (rule.weekdays, rule.version) == ("2", 2)
+    stale = logged_in(cast.coordinator).post(
+        url("rule_edit", office, rule.pk), RULE | {"version": 1, "weekdays": ["3"]}
+    )
+    assert stale.status_code == 409
+    rule.refresh_from_db()
+    assert (rule.weekdays, rule.version) == ("2", 2)
+    assert rule.history.first().history_user == sysadmin
+
+
+def test_admin_edits_of_a_day_exception_and_an_office_move_their_versions_on(
+    cast, office, sysadmin
+):
+    exception = DayExceptionFactory(office=office, date=dt.date(2027, 9, 1))
+    web = logged_in(sysadmin)
+    admin_save(web, exception, reason="台風のため休業")
+    admin_save(web, office, slot_minutes=30)
+
+    exception.refresh_from_db()
+    office.refresh_from_db()
+    assert (exception.reason, exception.version) == ("台風のため休業", 2)
+    assert (office.slot_minutes, office.version) == (30, 2)
+    stale = logged_in(cast.coordinator).post(
+        url("day_delete", office, exception.pk), {"version": 1}
+    )
+    assert stale.status_code == 409
+    assert DayException.objects.filter(pk=exception.pk).exists()
