@@ -118,6 +118,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     },
     # reports
     "reports:activity": {"pk": "activity"},
+    "reports:activity_edit": {"pk": "activity"},
     "reports:outcome_record": {"pk": "case"},
     # expert dispatch
     "experts:expert": {"pk": "expert"},

@@ -11,6 +11,7 @@ from casebook.common.fiscal import current_fiscal_year
 from casebook.common.web import OneTimeTokenForm
 from casebook.intake.models import BusinessStatus, OutcomeOccasion, SessionMode, Topic
 from casebook.reports import policy
+from casebook.reports.models import ActivityKind
 from casebook.reports.selectors.filters import ReportFilters
 from casebook.satellites.models import Office
 
@@ -95,3 +96,25 @@ class OutcomeForm(OneTimeTokenForm):
 
 class OutcomeReportForm(ReportFilterForm):
     page = forms.IntegerField(min_value=1, required=False)
+
+
+class ActivityForm(OneTimeTokenForm):
+    """An activity's own fields (docs/reports.md, "Activities"); the rules live in
+    `services.activity_create` / `services.activity_update`. `version` is the one the edit
+    screen showed (empty when recording a new one)."""
+
+    kind = forms.ChoiceField(label=_("kind"), choices=ActivityKind.choices)
+    desk = forms.ModelChoiceField(label=_("desk"), queryset=Desk.objects.none())
+    title = forms.CharField(label=_("title"), max_length=200)
+    held_on = forms.DateField(label=_("date"), widget=_Dated)
+    place = forms.CharField(label=_("place"), max_length=200, required=False)
+    online = forms.BooleanField(label=_("online"), required=False)
+    organisers = forms.CharField(label=_("organisers"), max_length=200, required=False)
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["desk"].queryset = Desk.objects.filter(policy.activity_desks_q(user))

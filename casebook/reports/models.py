@@ -49,6 +49,8 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking of the edit screen (docs/reports.md, "Activities").
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -23,6 +23,7 @@ from casebook.intake import policy as case_policy
 if TYPE_CHECKING:
     from casebook.accounts.models import User
     from casebook.intake.models import Case
+    from casebook.reports.models import Activity
 
 PLAN_RULE = gettext_lazy("only managers and administrators keep the plan's targets")
 
@@ -97,6 +98,30 @@ def may_record_activity(user: User, desk_id: int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.org_role == OrgRole.MANAGER or desk_id in coordinated_desk_ids(user)
+
+
+def activity_desks_q(user: User) -> Q:
+    """A filter on Desk: the active desks whose activities `user` records."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.org_role == OrgRole.MANAGER:
+        return Q(active=True)
+    return Q(active=True, pk__in=coordinated_desk_ids(user))
+
+
+def activity_offered_actions(user: User, activity: Activity | None = None) -> set[str]:
+    """What the activity screens offer `user`: "record" (a new activity, on the list) when
+    they record some desk's, "edit" when they record `activity`'s desk's."""
+    actions: set[str] = set()
+    if activity is not None and may_record_activity(user, activity.desk_id):
+        actions.add("edit")
+    if activity is None and (
+        user.is_authenticated
+        and user.is_active
+        and (user.org_role == OrgRole.MANAGER or coordinated_desk_ids(user))
+    ):
+        actions.add("record")
+    return actions
 
 
 def require_record_activity(user: User, desk_id: int) -> None:

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from casebook.common.errors import ActionNotPermitted
 from casebook.common.exports import csv_response, xlsx_response
 from casebook.common.fiscal import current_fiscal_year
 from casebook.common.paging import page_number
@@ -23,7 +24,7 @@ from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, OutcomeOccasion
 from casebook.reports import charts, policy, selectors, services, tables
-from casebook.reports.forms import OutcomeForm, ReportFilterForm
+from casebook.reports.forms import ActivityForm, OutcomeForm, ReportFilterForm
 from casebook.reports.models import ActivityKind
 from casebook.reports.selectors import ReportFilters
 
@@ -62,6 +63,7 @@ def kpi_report(request: HttpRequest) -> HttpResponse:
         "consultations": consultations,
         "cases": cases,
         "reads_every_desk": policy.reads_every_desk(request.user),
+        "offered_actions": policy.activity_offered_actions(request.user),
         "consultation_chart": charts.bar_chart(
             _("Consultations by month"),
             month_labels,
@@ -190,6 +192,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "kinds": ActivityKind.choices,
             "query": urlencode({"fy": fiscal_year, "kind": kind}),
             "reads_every_desk": policy.reads_every_desk(request.user),
+            "offered_actions": policy.activity_offered_actions(request.user),
         },
     )
 
@@ -206,7 +209,74 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "participants": participants,
             "reads_every_desk": policy.reads_every_desk(request.user),
+            "offered_actions": policy.activity_offered_actions(request.user, activity),
         },
+    )
+
+
+ACTIVITY_FIELDS = ("kind", "desk", "title", "held_on", "place", "online", "organisers", "note")
+
+
+def _activity_form_page(
+    request: HttpRequest, form: ActivityForm, status: int, activity: Any = None
+) -> HttpResponse:
+    return render(
+        request, "reports/activity_form.html", {"form": form, "activity": activity}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def activity_new(request: HttpRequest) -> HttpResponse:
+    """Record a held activity (its participants are added through the API or the admin)."""
+    user = request.user
+    policy.require_reader(user)
+    if "record" not in policy.activity_offered_actions(user):
+        raise ActionNotPermitted(str(policy.ACTIVITY_RULE))
+    form = ActivityForm(
+        request.POST if request.method == "POST" else None,
+        user=user,
+        initial={"held_on": timezone.localdate(), "form_token": new_form_token()},
+    )
+    return form_action(
+        request,
+        form=form,
+        perform=lambda data: services.activity_create(
+            by=user, **{name: data[name] for name in ACTIVITY_FIELDS}
+        ),
+        done=_("The activity is recorded."),
+        success_url=lambda activity: reverse("reports:activity", args=[activity.pk]),
+        render_form=lambda form, status: _activity_form_page(request, form, status),
+        once=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an activity's own fields, with the version the screen showed."""
+    user = request.user
+    activity = selectors.activity_get_for_user(user=user, pk=pk)
+    if "edit" not in policy.activity_offered_actions(user, activity):
+        raise ActionNotPermitted(str(policy.ACTIVITY_RULE))
+    initial = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+    form = ActivityForm(
+        request.POST if request.method == "POST" else None,
+        user=user,
+        initial=initial | {"version": activity.version},
+    )
+    return form_action(
+        request,
+        form=form,
+        perform=lambda data: services.activity_update(
+            by=user,
+            activity=activity,
+            expected_version=data["version"],
+            **{name: data[name] for name in ACTIVITY_FIELDS},
+        ),
+        done=_("The activity is saved."),
+        success_url=reverse("reports:activity", args=[activity.pk]),
+        render_form=lambda form, status: _activity_form_page(request, form, status, activity),
     )
 
 

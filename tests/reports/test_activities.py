@@ -142,3 +142,111 @@ def test_activities_count_by_kind_in_their_fiscal_year(cast):
     assert counts["proposal_business_meeting"] == 1
     assert counts["newsletter"] == 1
     assert counts["seminar"] == 0
+
+
+# --- the web screens ----------------------------------------------------------------------
+
+FORM = {
+    "kind": "seminar",
+    "title": "事業承継セミナー",
+    "place": "水戸市",
+    "organisers": "商工会議所",
+}
+
+
+def logged_in(user) -> WebClient:
+    web = WebClient()
+    web.force_login(user)
+    return web
+
+
+def form_of(**changes) -> dict:
+    held_on = timezone.localdate() - dt.timedelta(days=1)
+    return FORM | {"desk": desk("yorozu").pk, "held_on": held_on.isoformat()} | changes
+
+
+def test_a_coordinator_records_an_activity_from_the_web_form_reached_from_the_reports(cast):
+    web = logged_in(cast.coordinator)
+    assert "/reports/activities/new/" in web.get("/reports/").content.decode()
+    assert "/reports/activities/new/" in web.get("/reports/activities/").content.decode()
+    assert web.get("/reports/activities/new/").status_code == 200
+
+    answer = web.post("/reports/activities/new/", form_of(form_token="t1"))
+
+    activity = Activity.objects.get()
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/reports/activities/{activity.pk}/"
+    assert (activity.title, activity.place, activity.desk, activity.version) == (
+        "事業承継セミナー",
+        "水戸市",
+        desk("yorozu"),
+        1,
+    )
+    replay = web.post("/reports/activities/new/", form_of(form_token="t1"))
+    assert replay.status_code == 302
+    assert Activity.objects.count() == 1
+
+
+def test_the_web_form_names_the_fields_the_service_refuses_and_saves_nothing(cast):
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    answer = logged_in(cast.manager).post(
+        "/reports/activities/new/", form_of(held_on=future, place="")
+    )
+
+    assert answer.status_code == 400
+    assert set(answer.context["form"].errors) == {"held_on", "place"}
+    assert "開催後に登録します" in answer.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_a_counselor_is_offered_no_form_and_another_desk_is_not_in_a_coordinators_choice(
+    cast, ip_coordinator
+):
+    counselor = logged_in(cast.counselor)
+    assert counselor.get("/reports/activities/new/").status_code == 404  # reads no report
+    answer = logged_in(ip_coordinator).post("/reports/activities/new/", form_of())
+    assert answer.status_code == 400
+    assert set(answer.context["form"].errors) == {"desk"}
+    assert not Activity.objects.exists()
+
+
+def test_an_activity_is_edited_with_the_version_shown_and_a_stale_edit_is_refused(cast):
+    activity = record(cast.coordinator, title="旧題")
+    web = logged_in(cast.coordinator)
+    page = web.get(f"/reports/activities/{activity.pk}/")
+    assert f"/reports/activities/{activity.pk}/edit/" in page.content.decode()
+    edit = f"/reports/activities/{activity.pk}/edit/"
+    assert web.get(edit).context["form"].initial["version"] == 1
+
+    assert web.post(edit, form_of(title="新題", version=1)).status_code == 302
+    stale = web.post(edit, form_of(title="別題", version=1))
+
+    assert stale.status_code == 409
+    activity.refresh_from_db()
+    assert (activity.title, activity.version) == ("新題", 2)
+    assert activity.history.first().history_user == cast.coordinator
+
+
+def test_another_desks_coordinator_may_not_edit_an_activity_and_is_offered_no_edit(
+    cast, ip_coordinator
+):
+    activity = record(cast.coordinator)
+    web = logged_in(ip_coordinator)
+    assert web.get(f"/reports/activities/{activity.pk}/edit/").status_code == 404
+    manager = logged_in(cast.manager)
+    assert (
+        f"/reports/activities/{activity.pk}/edit/"
+        in manager.get(f"/reports/activities/{activity.pk}/").content.decode()
+    )
+
+
+def test_an_auditor_reads_the_activities_but_is_refused_their_forms(cast):
+    activity = record(cast.coordinator)
+    web = logged_in(cast.auditor)
+    listing = web.get("/reports/activities/").content.decode()
+    assert activity.title in listing
+    assert "/reports/activities/new/" not in listing
+    assert web.get("/reports/activities/new/").status_code == 403
+    assert web.post(f"/reports/activities/{activity.pk}/edit/", form_of()).status_code == 403
+    activity.refresh_from_db()
+    assert activity.version == 1

@@ -189,3 +189,24 @@ def test_an_activity_page_and_its_endpoint_cost_the_same_for_3_participants_and_
     assert page_status == api_status == 200
     assert page_queries <= ACTIVITY_BUDGET
     assert api_queries <= ACTIVITY_API_BUDGET
+
+
+# The form pages: the session and its user (2), the desk roles the nav and the policy share
+# (1), the unread-notifications badge (1), the desks offered (1); the edit page reads the
+# activity too (1).
+ACTIVITY_FORM_BUDGETS = {"new": 2 + 1 + 1 + 1, "edit": 2 + 1 + 1 + 1 + 1}
+
+
+def test_the_activity_forms_cost_the_same_however_many_activities_there_are(cast):
+    web = WebClient()
+    web.force_login(cast.coordinator)
+    make_records(cast, 3)
+    activity = Activity.objects.filter(desk=desk("yorozu")).first()
+    pages = {"new": "/reports/activities/new/", "edit": f"/reports/activities/{activity.pk}/edit/"}
+    few = {name: _count(lambda url=url: web.get(url)) for name, url in pages.items()}
+    make_records(cast, 27)
+    many = {name: _count(lambda url=url: web.get(url)) for name, url in pages.items()}
+    assert few == many
+    for name, (queries, status) in few.items():
+        assert status == 200
+        assert queries <= ACTIVITY_FORM_BUDGETS[name], name

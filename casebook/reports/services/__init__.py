@@ -1,12 +1,17 @@
 """Every write of the reports (docs/architecture.md, "Services")."""
 
-from casebook.reports.services.activities import Participant, activity_create
+from casebook.reports.services.activities import (
+    Participant,
+    activity_create,
+    activity_update,
+)
 from casebook.reports.services.outcomes import outcome_record
 from casebook.reports.services.plan import plan_targets_carry_over, plan_targets_load
 
 __all__ = [
     "Participant",
     "activity_create",
+    "activity_update",
     "outcome_record",
     "plan_targets_carry_over",
     "plan_targets_load",

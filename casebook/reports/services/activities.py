@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.common.models import raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.reports import policy
 from casebook.reports.models import Activity, ActivityKind, ActivityParticipant
 
@@ -27,6 +27,24 @@ class Participant:
     deals: int = 0
     follow_up_case: Case | None = None
     note: str = ""
+
+
+def _activity_errors(
+    *, kind: str, held_on: dt.date, place: str, online: bool
+) -> dict[str, list[ValidationError]]:
+    """What is wrong with an activity's own fields, by field (creating and editing alike)."""
+    errors: dict[str, list[ValidationError]] = {}
+    if kind not in ActivityKind.values:
+        errors["kind"] = [ValidationError(_("no such kind of activity"), code="invalid")]
+    if held_on > timezone.localdate():
+        errors["held_on"] = [
+            ValidationError(_("an activity is recorded once it is held"), code="future")
+        ]
+    if not online and not place.strip():
+        errors["place"] = [
+            ValidationError(_("name the place, or mark the activity online"), code="required")
+        ]
+    return errors
 
 
 @transaction.atomic
@@ -46,17 +64,7 @@ def activity_create(
     """Record a held activity with its participants: all of it or nothing."""
     policy.require_record_activity(by, desk.pk)
     participants = list(participants)
-    errors: dict[str, list[ValidationError]] = {}
-    if kind not in ActivityKind.values:
-        errors["kind"] = [ValidationError(_("no such kind of activity"), code="invalid")]
-    if held_on > timezone.localdate():
-        errors["held_on"] = [
-            ValidationError(_("an activity is recorded once it is held"), code="future")
-        ]
-    if not online and not place.strip():
-        errors["place"] = [
-            ValidationError(_("name the place, or mark the activity online"), code="required")
-        ]
+    errors = _activity_errors(kind=kind, held_on=held_on, place=place, online=online)
     clients = [p.client.pk for p in participants]
     if len(set(clients)) != len(clients):
         errors["participants"] = [ValidationError(_("a client takes part once"), code="duplicate")]
@@ -98,4 +106,42 @@ def activity_create(
             ),
             by=by,
         )
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    by: User,
+    activity: Activity,
+    expected_version: int | None,
+    kind: str,
+    desk: Desk,
+    title: str,
+    held_on: dt.date,
+    place: str = "",
+    online: bool = False,
+    organisers: str = "",
+    note: str = "",
+) -> Activity:
+    """Correct an activity's own fields (its participants stay), against the version the
+    screen showed; moving it to another desk needs the right to record for both."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    policy.require_record_activity(by, activity.desk_id)
+    policy.require_record_activity(by, desk.pk)
+    ensure_version(activity, expected_version)
+    raise_if_errors(_activity_errors(kind=kind, held_on=held_on, place=place, online=online))
+    fields = {
+        "kind": kind,
+        "desk": desk,
+        "title": title.strip(),
+        "held_on": held_on,
+        "place": place.strip(),
+        "online": online,
+        "organisers": organisers.strip(),
+        "note": note.strip(),
+    }
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    save_tracked(activity, by=by, update_fields=list(fields), reason="activity changed")
     return activity
