@@ -35,6 +35,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
 
+    def form_invalid(self, form) -> HttpResponse:
+        # A refused form answers 400 with its errors, as every other form of the site does
+        # (docs/security.md, "Hostile input").
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "registration/password_change_done.html"

@@ -5,14 +5,23 @@ the form again with its errors (400): never a 500, and never half a save."""
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
+from typing import Any
 
+import pytest
+from django import forms
+from django.apps import apps
+from django.contrib.auth.forms import AuthenticationForm
+from django.urls import resolve, reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casebook.accounts.models import DeskRole, OrgRole, User
 from casebook.intake import services
 from casebook.intake.models import Client, ConsultationSession
-from tests.factories import case_in_state
+from tests.factories import UserFactory, case_in_state, member
+from tests.test_route_permissions import SITE_ROUTES, _logged_in, _urls, build_world
 from tests.web.conftest import local_input, login
 
 HOSTILE = st.text(max_size=60) | st.sampled_from(
@@ -113,3 +122,172 @@ def test_a_hostile_string_in_a_session_is_saved_or_refused_whole(cast, client):
         assert added == (1 if response.status_code == 302 else 0)
 
     send()
+
+
+# Every form of the site: each screen the route walk reaches (tests/test_route_permissions.py)
+# that renders a form gets it back with every text field holding a hostile string and the
+# form's own values elsewhere, posted by the login that was shown the form.
+SWEEP_STRINGS = (
+    "株式会社\x00水戸",
+    "\u202e製作所\u202c\u200f",
+    "😀👨‍👩‍👧‍👦" * 20,
+    "ｱ" * 10_000,
+    "٣١٠٠٨٠١\r\n\t",
+)
+
+
+def _forms_of(response) -> list[forms.BaseForm]:
+    contexts = response.context
+    if contexts is None:
+        return []
+    if not isinstance(contexts, list):
+        contexts = [contexts]
+    found: dict[int, forms.BaseForm] = {}
+    values = [v for context in contexts for v in context.flatten().values()]
+    for value in values:
+        if isinstance(value, forms.BaseForm) and not isinstance(value, AuthenticationForm):
+            found[id(value)] = value
+    return list(found.values())
+
+
+class _PostForms(HTMLParser):
+    """The page's POST forms: where each posts, and the names of its fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, set[str]]] = []
+        self._open: tuple[str, set[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "form" and (named.get("method") or "").lower() == "post":
+            self._open = (named.get("action") or "", set())
+        elif tag in ("input", "select", "textarea") and self._open and named.get("name"):
+            self._open[1].add(named["name"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._open:
+            self.forms.append(self._open)
+            self._open = None
+
+
+def _post_targets(page, url: str) -> list[tuple[forms.BaseForm, str]]:
+    """Each Django form the page shows inside a POST form, with the address it posts to."""
+    parser = _PostForms()
+    parser.feed(page.content.decode())
+    targets = []
+    for form in _forms_of(page):
+        names = {bound.html_name for bound in form} - {"form_token"}
+        # The POST form holding most of its fields (a screen may leave out a field its
+        # reader may not set).
+        overlap, action = max(
+            ((len(names & fields), action) for action, fields in parser.forms), default=(0, "")
+        )
+        if overlap and overlap * 2 >= len(names):
+            targets.append((form, action or url))
+    return targets
+
+
+def _posted_value(bound: forms.BoundField) -> Any:
+    value = bound.value()
+    field = bound.field
+    if isinstance(field, forms.BooleanField):
+        return "on" if value else None
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return [str(v) for v in value or []]
+    if value in (None, "") and isinstance(field, forms.ChoiceField):
+        choices = [key for key, _ in field.choices if key not in ("", None)]
+        return str(choices[0]) if choices else None
+    if isinstance(value, dt.datetime):
+        return local_input(value) if timezone.is_aware(value) else value.strftime("%Y-%m-%dT%H:%M")
+    return value
+
+
+def _hostile_data(form: forms.BaseForm, hostile: str) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for bound in form:
+        field = bound.field
+        if bound.name == "form_token":
+            data[bound.name] = f"h{id(form)}{len(hostile)}{hostile[:1]!r}"
+        elif type(field) is forms.CharField and not isinstance(field.widget, forms.HiddenInput):
+            data[bound.name] = hostile
+        else:
+            value = _posted_value(bound)
+            if value is not None:
+                data[bound.html_name] = value
+    return data
+
+
+def _row_counts() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_every_form_of_the_site_takes_a_hostile_string_in_each_text_field_whole():
+    world = build_world(foreign="yorozu")
+    posters = [
+        User.objects.get(username="lead_yorozu"),  # leads the world's cases
+        User.objects.get(username="exit_lead"),
+        UserFactory(username="hostile_forms_manager", org_role=OrgRole.MANAGER),
+        member("yorozu", DeskRole.COORDINATOR, username="hostile_forms_coordinator"),
+    ]
+    failures: list[str] = []
+    posted: set[str] = set()
+    tried: set[tuple[str, str]] = set()
+    strings = iter(SWEEP_STRINGS * 1000)
+    for route in SITE_ROUTES:
+        if route.is_api:
+            continue
+        urls = list(_urls(route, world)) if route.kwargs else [reverse(route.name)]
+        for url in urls:
+            for user in posters:
+                web = _logged_in(user)
+                page = web.get(url)
+                readable = (
+                    page.status_code == 200
+                    and not page.streaming
+                    and page.get("Content-Type", "").startswith("text/html")
+                )
+                shown = _post_targets(page, url) if readable else []
+                if not shown:
+                    continue
+                for form, action in shown:
+                    kind = (resolve(action.split("?")[0]).view_name, type(form).__name__)
+                    if kind in tried:
+                        continue
+                    tried.add(kind)
+                    hostile = next(strings)
+                    before = _row_counts()
+                    response = web.post(action, _hostile_data(form, hostile))
+                    posted.add(resolve(action.split("?")[0]).view_name)
+                    where = f"{route.label} {action} {type(form).__name__} as {user.username}"
+                    if response.status_code >= 500:
+                        failures.append(f"{where}: {response.status_code}")
+                    elif response.status_code in (301, 302, 303):
+                        continue
+                    elif 400 <= response.status_code < 500:
+                        if _row_counts() != before:
+                            failures.append(f"{where}: refused ({response.status_code}) yet wrote")
+                    else:
+                        failures.append(f"{where}: answered {response.status_code}")
+                break
+    assert not failures, "\n".join(failures)
+    # The walk did reach the forms of each area (32 routes when this was written).
+    assert {
+        "intake",
+        "client_edit",
+        "contact_new",
+        "case_edit",
+        "case_close",
+        "session_new",
+        "session_edit",
+        "attachments:new",
+        "referrals:checklist",
+        "experts:new",
+        "exits:milestone_edit",
+        "reports:outcome_record",
+        "satellites:book",
+        "satellites:rule_new",
+        "notifications:preferences",
+        "password_change",
+    } <= posted, sorted(posted)
