@@ -121,6 +121,7 @@ ACCESS_VIA = [
     ("dispatch:api-list", _("dispatch list (API)")),
     ("attachment", _("attaching a file")),
     ("appi_export", _("APPI personal-data export")),
+    ("history", _("history (audit trail)")),
 ]
 # Downloads are logged per file (`attachment:<id>`, docs/security.md, "Attachments"): they
 # are labelled by their prefix rather than listed one by one.
