@@ -127,6 +127,7 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "experts:order": {"pk": "dispatch"},
     "experts:visit_create": {"pk": "dispatch"},
     "experts:action": {"pk": "dispatch", "action": "approve"},
+    "object_history": {"kind": "history_of_cases", "pk": "case"},
     "experts:new": {"case_id": "case"},
     "experts:visit_report": {"pk": "visit"},
     "experts:visit_delete": {"pk": "visit"},
@@ -330,6 +331,8 @@ class World:
             return ["finance"]
         if kind in ("approve",):
             return [kind]
+        if kind == "history_of_cases":
+            return ["cases"]
         if kind == "satellite_office":
             return [office.code for office in self.objects[kind]]
         return [obj.pk for obj in self.objects[kind]]

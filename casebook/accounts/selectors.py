@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from casebook.accounts import policy
 from casebook.accounts.models import Desk, DeskMembership, DeskRole, SecurityEvent, User
-from casebook.common.paging import Page, page_of
+from casebook.common.paging import PAGE_SIZE, Page, page_of
 
 CASE_WORK_ROLES = (DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM)
 
@@ -116,3 +117,66 @@ def security_event_page(
 
 def start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    by: User | None
+    kind: str
+    reason: str
+    changes: list[FieldChange]
+
+
+def object_history_page(*, user: User, obj: Any, number: int = 1) -> Page:
+    """One page of `obj`'s history rows (django-simple-history), newest first, each with what
+    it changed against the row before it: who, when, which field, before → after. `obj` was
+    fetched by its app's getter; the rows are read in one query (one row more than the page
+    is both the next page's sign and the base of the page's oldest change)."""
+    policy.require_audit_trail(user)
+    number = max(number, 1)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            start : start + PAGE_SIZE + 1
+        ]
+    )
+    fields = [f for f in obj.history.model.tracked_fields if f.name != "id"]
+    shown = [
+        HistoryRow(
+            at=row.history_date,
+            by=row.history_user,
+            kind=row.get_history_type_display(),
+            reason=row.history_change_reason or "",
+            changes=_changes(fields, row, rows[index + 1] if index + 1 < len(rows) else None),
+        )
+        for index, row in enumerate(rows[:PAGE_SIZE])
+    ]
+    return Page(rows=shown, number=number, has_next=len(rows) > PAGE_SIZE)
+
+
+def _changes(fields: list[Any], row: Any, older: Any | None) -> list[FieldChange]:
+    changes = []
+    for field in fields:
+        after = _shown(field, getattr(row, field.attname))
+        before = _shown(field, getattr(older, field.attname)) if older is not None else None
+        if older is not None and before == after:
+            continue
+        if older is None and after in (None, ""):
+            continue
+        changes.append(FieldChange(field=str(field.verbose_name), before=before, after=after))
+    return changes
+
+
+def _shown(field: Any, value: Any) -> Any:
+    """A choice by its label, anything else as stored (a relation by its id)."""
+    if field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    return value

@@ -14,4 +14,5 @@ urlpatterns = [
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("security-events/", views.security_events, name="security_events"),
+    path("history/<slug:kind>/<int:pk>/", views.object_history, name="object_history"),
 ]

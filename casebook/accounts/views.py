@@ -6,16 +6,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casebook.accounts import selectors
+from casebook.accounts import policy, selectors
 from casebook.accounts.forms import SecurityEventFilterForm
 from casebook.api import selectors as token_selectors
 from casebook.api import services as token_services
+from casebook.common.extensions import registry
 from casebook.common.paging import page_number
 from casebook.common.web import page_view
 
@@ -83,3 +84,22 @@ def security_events(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {"form": form, "page": page, "query": f"{query.urlencode()}&" if query else ""}
     return render(request, "registration/security_events.html", context)
+
+
+@require_GET
+@page_view
+def object_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """The history of one object an auditor or a manager may see (docs/security.md, "Audit
+    screens"): the kind's getter fetches it. Everybody outside the audit trail gets the 404 an
+    unknown object gets, so that the screen tells them nothing about what exists."""
+    if not policy.reads_audit_trail(request.user):
+        raise Http404("no such history")
+    history_kind = registry.history_kind(kind)
+    if history_kind is None:
+        raise Http404("no such kind of object")
+    obj = history_kind.get(request.user, pk)
+    page = selectors.object_history_page(
+        user=request.user, obj=obj, number=page_number(request.GET)
+    )
+    context = {"kind": history_kind, "obj": obj, "page": page, "query": ""}
+    return render(request, "registration/object_history.html", context)

@@ -27,7 +27,9 @@ never imports them. See docs/architecture.md ("Extension points").
 - personal-data sources: `(client) -> rows`, what the app holds about a client, for the
   APPI disclosure export (docs/security.md, "APPI");
 - personal-data erasers: `(client) -> number of records changed`, called inside the
-  transaction of the retention run that anonymises a client (docs/security.md, "Retention").
+  transaction of the retention run that anonymises a client (docs/security.md, "Retention");
+- history kinds: for each kind of object the audit trail's history screen shows, the app's
+  permission-checked getter (docs/security.md, "Audit screens").
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -259,6 +261,16 @@ class PersonalDataSource:
     order: int = 100
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryKind:
+    """A kind of object whose history rows the audit screen lists: `get(user, pk)` is the
+    app's permission-checked getter (404 when `user` may not see the object)."""
+
+    key: str
+    label: str
+    get: Callable[[Any, Any], Any]
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
@@ -280,6 +292,7 @@ class Registry:
     report_sections: dict[str, ReportSection] = field(default_factory=dict)
     personal_data_sources: dict[str, PersonalDataSource] = field(default_factory=dict)
     personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
+    history_kinds: dict[str, HistoryKind] = field(default_factory=dict)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -326,6 +339,12 @@ class Registry:
 
     def add_personal_data_eraser(self, eraser: PersonalDataEraser) -> None:
         _append_once(self.personal_data_erasers, eraser)
+
+    def add_history_kind(self, kind: HistoryKind) -> None:
+        self.history_kinds[kind.key] = kind
+
+    def history_kind(self, key: str) -> HistoryKind | None:
+        return self.history_kinds.get(key)
 
     # --- what intake asks ---------------------------------------------------------------
 

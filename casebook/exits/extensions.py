@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.common.extensions import CasePanel, TimelineEntry
 from casebook.exits import policy, selectors
+from casebook.intake.history import history_kind
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -69,6 +71,11 @@ def exit_timeline(user: User, case: Case) -> list[TimelineEntry]:
 
 
 def register(registry: Registry) -> None:
+    registry.add_history_kind(
+        history_kind(
+            "exit_plans", gettext_lazy("exit plan"), selectors.plan_get_for_user, lambda p: p.case
+        )
+    )
     registry.add_case_panel(
         CasePanel(key="exit", template="exits/_case_panel.html", context=exit_panel, order=5)
     )

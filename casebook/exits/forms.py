@@ -119,7 +119,24 @@ ACCESS_VIA = [
     ("dispatch:order", _("dispatch order")),
     ("dispatch:api", _("dispatch (API)")),
     ("dispatch:api-list", _("dispatch list (API)")),
+    ("attachment", _("attaching a file")),
+    ("appi_export", _("APPI personal-data export")),
+    ("history", _("history (audit trail)")),
 ]
+# Downloads are logged per file (`attachment:<id>`, docs/security.md, "Attachments"): they
+# are labelled by their prefix rather than listed one by one.
+ACCESS_VIA_PREFIXES = [("attachment:", _("download of file #%s"))]
+
+
+def access_via_label(via: str) -> str:
+    """The reader's words for an access-log `via` value; an unknown value is shown as is."""
+    for value, label in ACCESS_VIA:
+        if value and value == via:
+            return str(label)
+    for prefix, label in ACCESS_VIA_PREFIXES:
+        if via.startswith(prefix):
+            return str(label) % via.removeprefix(prefix)
+    return via
 
 
 class AccessLogFilterForm(forms.Form):

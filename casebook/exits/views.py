@@ -22,7 +22,6 @@ from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.exits import policy, selectors, services
 from casebook.exits.forms import (
-    ACCESS_VIA,
     AccessLogFilterForm,
     CompleteForm,
     ExportFilterForm,
@@ -31,6 +30,7 @@ from casebook.exits.forms import (
     PutOnTrackForm,
     ReopenForm,
     TakeOffTrackForm,
+    access_via_label,
 )
 from casebook.exits.models import (
     CLOSURE_DATES,
@@ -389,7 +389,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "named": policy.names_restricted_cases(user),
-        "via_labels": dict(ACCESS_VIA),
+        "via_labels": {row.via: access_via_label(row.via) for row in page},
         "query": f"{query.urlencode()}&" if query else "",
     }
     return render(request, "exits/access_log.html", context)

@@ -24,6 +24,7 @@ from casebook.common.extensions import (
 )
 from casebook.experts import selectors
 from casebook.experts.models import Dispatch, DispatchStatus
+from casebook.intake.history import history_kind
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
@@ -169,6 +170,14 @@ def late_visit_reports(user: User, desk: Desk) -> list[BoardExtra]:
 
 
 def register(registry: Registry) -> None:
+    registry.add_history_kind(
+        history_kind(
+            "dispatches",
+            gettext_lazy("dispatch"),
+            selectors.dispatch_get_for_user,
+            lambda dispatch: dispatch.case,
+        )
+    )
     registry.add_personal_data_source(
         PersonalDataSource(key="dispatches", rows=dispatch_personal_data, order=30)
     )

@@ -11,6 +11,6 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.intake import personal_data, reminders
+        from casebook.intake import history, personal_data, reminders
 
-        registry.register_from(reminders, personal_data)
+        registry.register_from(reminders, personal_data, history)

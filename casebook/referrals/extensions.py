@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.common.exports import record
 from casebook.common.extensions import (
@@ -17,6 +18,7 @@ from casebook.common.extensions import (
     Registry,
     TimelineEntry,
 )
+from casebook.intake.history import history_kind
 from casebook.referrals import selectors, services
 from casebook.referrals.models import Referral, ReferralKind, ReferralStatus
 
@@ -147,6 +149,14 @@ def referral_close_blocker(case: Case) -> str | None:
 
 
 def register(registry: Registry) -> None:
+    registry.add_history_kind(
+        history_kind(
+            "referrals",
+            gettext_lazy("referral"),
+            selectors.referral_get_for_user,
+            lambda referral: referral.from_case,
+        )
+    )
     registry.add_personal_data_source(
         PersonalDataSource(key="referrals", rows=referral_personal_data, order=20)
     )

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.common.exports import record
 from casebook.common.extensions import BoardExtra, PersonalDataSource
+from casebook.intake.history import history_kind
 from casebook.satellites import selectors
 from casebook.satellites.events import BOARD_EXTRA_KEY, SATELLITE_DESK
 from casebook.satellites.models import Booking
@@ -40,6 +42,11 @@ def satellite_board_extras(user: User, desk: Desk) -> list[BoardExtra]:
 
 
 def register(registry: Registry) -> None:
+    registry.add_history_kind(
+        history_kind(
+            "bookings", gettext_lazy("booking"), selectors.booking_get_for_user, lambda b: b.case
+        )
+    )
     registry.add_personal_data_source(
         PersonalDataSource(key="bookings", rows=booking_personal_data, order=40)
     )

@@ -41,3 +41,20 @@ def test_an_auditor_reads_the_log_without_the_cases_number_or_title(cast):
 def test_the_rest_may_not_read_the_access_log(cast):
     for user in (cast.exit_team, cast.coordinator, cast.counselor, cast.outsider):
         assert web_as(user).get(reverse("exits:access_log")).status_code == 403
+
+
+def test_file_downloads_and_personal_data_exports_are_named_in_japanese_on_the_access_log(cast):
+    from casebook.intake.services import access_log_record
+
+    plan = on_exit_track(exit_candidate(cast, title="極秘の廃業準備"), by=cast.exit_team)
+    for via in ("attachment:41", "appi_export", "attachment"):
+        access_log_record(user=cast.exit_team, cases=[plan.case], via=via)
+    page = web_as(cast.manager).get(reverse("exits:access_log")).content.decode()
+    assert "添付ファイル #41 のダウンロード" in page
+    assert "個人データの開示出力（個人情報保護法）" in page
+    assert "ファイルの添付" in page
+    assert "<td>appi_export</td>" not in page and "<td>attachment:41</td>" not in page
+    assert "個人情報保護法に基づく個人データの開示出力" in page
+
+    exports_only = web_as(cast.manager).get(reverse("exits:access_log"), {"via": "appi_export"})
+    assert "添付ファイル #41" not in exports_only.content.decode()

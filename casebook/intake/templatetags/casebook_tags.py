@@ -7,8 +7,11 @@ from typing import Any
 
 from django import forms, template
 from django.forms import BoundField
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from casebook.common.fiscal import fiscal_year_label, wareki_date
 from casebook.intake import policy
@@ -132,3 +135,16 @@ def is_casebook_staff(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return policy.is_staff_member(user)
+
+
+@register.simple_tag(takes_context=True)
+def history_link(context: template.Context, kind: str, pk: int) -> str:
+    """The link to an object's history (docs/security.md, "Audit screens"), for the readers
+    of the audit trail only (`accounts.policy.reads_audit_trail` decides)."""
+    from casebook.accounts import policy as account_policy
+
+    request = context.get("request")
+    if request is None or not account_policy.reads_audit_trail(request.user):
+        return ""
+    url = reverse("object_history", args=[kind, pk])
+    return format_html('<p class="history-link"><a href="{}">{}</a></p>', url, _("History"))
