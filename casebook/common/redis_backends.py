@@ -3,7 +3,7 @@ short-lived state (one-time form tokens, the booking and token-exchange limits).
 
 Redis may go away (a restart, a full disk, the network): pages and the API keep working and
 only the live updates wait for it (docs/architecture.md, "When a service goes away"). The
-cache then keeps its entries in each worker's memory until Redis answers again, and every
+cache then keeps its entries in each worker's memory until Redis answers again, and a
 connection gives up after a second instead of holding a request.
 """
 
@@ -20,8 +20,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("casebook.redis")
 
-# How long a connection or a reply may take before Redis counts as away (seconds).
-SOCKET_TIMEOUT = 1.0
+# How long a connection may take before Redis counts as away (seconds): a stopped or
+# unreachable Redis is noticed at once.
+CONNECT_TIMEOUT = 1.0
+# How long a cache reply may take. A busy machine can delay a reply past a second; counting
+# that as "away" would answer from memory, which does not know a form token Redis holds, and
+# a form sent twice would be saved twice.
+CACHE_REPLY_TIMEOUT = 5.0
 # Once away, Redis is asked again after this long; meanwhile each call goes to memory at once.
 RETRY_AFTER = 5.0
 REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
@@ -37,8 +42,10 @@ def redis_settings(url: str) -> dict[str, dict[str, Any]]:
                     "hosts": [
                         {
                             "address": url,
-                            "socket_connect_timeout": SOCKET_TIMEOUT,
-                            "socket_timeout": SOCKET_TIMEOUT,
+                            # No reply timeout: the layer waits on blocking pops for up
+                            # to its own brpop timeout, which a shorter socket timeout
+                            # would cut into errors.
+                            "socket_connect_timeout": CONNECT_TIMEOUT,
                         }
                     ]
                 },
@@ -50,8 +57,8 @@ def redis_settings(url: str) -> dict[str, dict[str, Any]]:
                 "LOCATION": url,
                 "KEY_PREFIX": "casebook",
                 "OPTIONS": {
-                    "socket_connect_timeout": SOCKET_TIMEOUT,
-                    "socket_timeout": SOCKET_TIMEOUT,
+                    "socket_connect_timeout": CONNECT_TIMEOUT,
+                    "socket_timeout": CACHE_REPLY_TIMEOUT,
                 },
             }
         },
