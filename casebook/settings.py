@@ -279,6 +279,10 @@ CASEBOOK_CLOSED_DAYS = env_list(
     "CASEBOOK_CLOSED_DAYS", ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 )
 CASEBOOK_PREFECTURE = env_str("CASEBOOK_PREFECTURE", "茨城県")
+# The organisation's name on what it hands to its funders (docs/reports.md, "Funder packs").
+CASEBOOK_ORGANISATION = env_str(
+    "CASEBOOK_ORGANISATION", "公益財団法人いばらき中小企業グローバル推進機構"
+)
 # Referral deadlines, in business days (docs/rules.md, "Referrals").
 CASEBOOK_REFERRAL_ACCEPT_BUSINESS_DAYS = env_int("CASEBOOK_REFERRAL_ACCEPT_BUSINESS_DAYS", 3)
 CASEBOOK_REFERRAL_ACKNOWLEDGE_BUSINESS_DAYS = env_int(

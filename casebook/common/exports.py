@@ -123,6 +123,59 @@ def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
     return response
 
 
+def xlsx_form_bytes(
+    title: str,
+    preamble: Sequence[Sequence[Any]],
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+) -> bytes:
+    """One sheet laid out as a form handed to a funder: the `preamble` lines first (the
+    first bold: the title), an empty line, the header row (bold), then the rows; the panes
+    freeze below the header and right of the first column, so the labels stay in view."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.column_dimensions["A"].width = 36
+    sheet.freeze_panes = f"B{len(preamble) + 3}"
+
+    def cells(values: Sequence[Any], *, strong: bool) -> list[Any]:
+        line = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            if strong:
+                cell.font = bold
+            line.append(cell)
+        return line
+
+    for index, line in enumerate(preamble):
+        sheet.append(cells(line, strong=index == 0))
+    sheet.append([])
+    sheet.append(cells(header, strong=True))
+    for row in rows:
+        sheet.append([neutralise(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_form_response(
+    filename: str,
+    title: str,
+    preamble: Sequence[Sequence[Any]],
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+) -> HttpResponse:
+    response = HttpResponse(
+        xlsx_form_bytes(title, preamble, header, rows), content_type=XLSX_CONTENT_TYPE
+    )
+    _attachment(response, filename)
+    return response
+
+
 def record(obj: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """Every stored field of `obj` as plain JSON values (a foreign key as its id), for the
     exports that must hold a record whole (docs/security.md, "APPI")."""

@@ -24,6 +24,9 @@ never imports them. See docs/architecture.md ("Extension points").
 - report sections: the fiscal-year figures an app adds to the reports (dispatch days and
   co-payments, satellite utilisation, the exit track), as plain tables the reports draw,
   chart and export without knowing the app (docs/reports.md, "Operations").
+- funder figures: a row an app adds to a funder pack (the IP desk's expert dispatches), read
+  by month of the fiscal year; and the satisfaction survey's summary, which the よろず pack
+  shows when an app provides it (docs/reports.md, "Funder packs").
 - personal-data sources: `(client) -> rows`, what the app holds about a client, for the
   APPI disclosure export (docs/security.md, "APPI");
 - personal-data erasers: `(client) -> number of records changed`, called inside the
@@ -251,6 +254,26 @@ class ReportSection:
 
 
 @dataclass(frozen=True, slots=True)
+class FunderFigure:
+    """A row an app adds to a funder pack (`pack`: `yorozu` or `ip`). `monthly(scope)` answers
+    {first day of a month: value} for the months of the scope's fiscal year (a month missing
+    is 0), in a fixed number of queries; the scope's `desk_ids` hold the pack's desk. The row
+    counts restricted cases and names none."""
+
+    key: str
+    pack: str
+    label: Any
+    monthly: Callable[[ReportScope], Mapping[dt.date, Any]]
+    order: int = 100
+
+
+# `satisfaction_summary(*, user, fiscal_year, month=None, desk=None)` → an object with `sent`,
+# `answered` and `mean_score` (None when nothing was answered); `month` is the calendar month
+# (1–12) of the fiscal year, `desk` a Desk. Registered by the app that runs the survey.
+SatisfactionSummary = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
 class PersonalDataSource:
     """What one app holds about a client: `rows(client)` yields one mapping (field name →
     value) per record, every record whatever its case's confidentiality (the export is a
@@ -293,6 +316,8 @@ class Registry:
     personal_data_sources: dict[str, PersonalDataSource] = field(default_factory=dict)
     personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
     history_kinds: dict[str, HistoryKind] = field(default_factory=dict)
+    funder_figures: dict[str, FunderFigure] = field(default_factory=dict)
+    satisfaction_summary: SatisfactionSummary | None = None
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -333,6 +358,12 @@ class Registry:
 
     def add_report_section(self, section: ReportSection) -> None:
         self.report_sections[section.key] = section
+
+    def add_funder_figure(self, figure: FunderFigure) -> None:
+        self.funder_figures[f"{figure.pack}.{figure.key}"] = figure
+
+    def set_satisfaction_summary(self, summary: SatisfactionSummary) -> None:
+        self.satisfaction_summary = summary
 
     def add_personal_data_source(self, source: PersonalDataSource) -> None:
         self.personal_data_sources[source.key] = source
@@ -393,6 +424,10 @@ class Registry:
 
     def sections(self) -> list[ReportSection]:
         return sorted(self.report_sections.values(), key=lambda s: (s.order, s.key))
+
+    def funder_figures_of(self, pack: str) -> list[FunderFigure]:
+        figures = [figure for figure in self.funder_figures.values() if figure.pack == pack]
+        return sorted(figures, key=lambda f: (f.order, f.key))
 
 
 def _append_once(items: list[Any], item: Any) -> None:

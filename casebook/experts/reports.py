@@ -9,18 +9,26 @@ days taken and remaining follow the quota rules (docs/rules.md, "Expert dispatch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, IntegerField, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casebook.common.extensions import ReportSection, ReportTable
+from casebook.common.extensions import FunderFigure, ReportSection, ReportTable
 from casebook.experts import rules
-from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit
+from casebook.experts.models import (
+    Dispatch,
+    DispatchProgram,
+    DispatchStatus,
+    DispatchVisit,
+    Expert,
+    Qualification,
+)
 
 if TYPE_CHECKING:
     from casebook.common.extensions import Registry, ReportScope
@@ -159,7 +167,72 @@ def dispatch_tables(scope: ReportScope) -> Sequence[ReportTable]:
     return [_days_by_quota(scope), _days_by_expert(scope), _copayments(scope)]
 
 
+def _visits_by_month(
+    scope: ReportScope, *, measure: str, patent_attorneys: bool
+) -> Mapping[dt.date, Decimal]:
+    """The visits dated in the year to the cases of the pack's desk, by month: their number
+    (`measure="visits"`) or their days (`"days"`); only those of experts qualified as patent
+    attorneys when `patent_attorneys`. 2 queries (the visits by month and expert, the
+    experts' qualifications: the JSON list is read in Python, as SQLite cannot search it)."""
+    visits = DispatchVisit.objects.filter(date__gte=scope.first_day, date__lte=scope.last_day)
+    if scope.desk_ids is not None:
+        visits = visits.filter(dispatch__case__desk_id__in=scope.desk_ids)
+    rows = list(
+        visits.annotate(month=TruncMonth("date"))
+        .order_by()
+        .values("month", "expert_id")
+        .annotate(visits=Count("id"), days=Sum("day_fraction"))
+    )
+    if patent_attorneys:
+        qualified = {
+            pk
+            for pk, qualifications in Expert.objects.filter(
+                pk__in={row["expert_id"] for row in rows}
+            ).values_list("pk", "qualifications")
+            if Qualification.PATENT_ATTORNEY in (qualifications or [])
+        }
+        rows = [row for row in rows if row["expert_id"] in qualified]
+    totals: dict[dt.date, Decimal] = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        totals[month] = totals.get(month, ZERO) + Decimal(row[measure] or 0)
+    return totals
+
+
+def _visit_figure(
+    *, measure: str, patent_attorneys: bool
+) -> Callable[[ReportScope], Mapping[dt.date, Decimal]]:
+    def monthly(scope: ReportScope) -> Mapping[dt.date, Decimal]:
+        return _visits_by_month(scope, measure=measure, patent_attorneys=patent_attorneys)
+
+    return monthly
+
+
 def register(registry: Registry) -> None:
+    # The IP desk's pack (docs/reports.md, "Funder packs"): the experts sent to its clients.
+    for order, (key, label, measure, attorneys) in enumerate(
+        (
+            ("dispatch_visits", gettext_lazy("expert dispatches (visits)"), "visits", False),
+            ("dispatch_days", gettext_lazy("expert dispatch days"), "days", False),
+            (
+                "attorney_visits",
+                gettext_lazy("of which by patent attorneys (visits)"),
+                "visits",
+                True,
+            ),
+            ("attorney_days", gettext_lazy("of which by patent attorneys (days)"), "days", True),
+        )
+    ):
+        registry.add_funder_figure(
+            FunderFigure(
+                key=key,
+                pack="ip",
+                label=label,
+                monthly=_visit_figure(measure=measure, patent_attorneys=attorneys),
+                order=10 + order,
+            )
+        )
     registry.add_report_section(
         ReportSection(
             key="dispatch",

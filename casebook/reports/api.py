@@ -134,7 +134,34 @@ class OperationsReportView(APIView):
         return Response(report.as_dict())
 
 
+class FunderPackView(APIView):
+    """A funder pack's figures by month of the fiscal year (docs/reports.md, "Funder packs"):
+    `{pack, title, organisation, fiscal_year, fiscal_year_label, months, rows: [{key, label,
+    group, months, total}]}`; managers and auditors."""
+
+    pack = ""
+
+    @extend_schema(
+        parameters=[FILTER_PARAMETERS[0]], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        policy.require_org_reader(request.user)
+        query = PlanFiscalYear(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        fiscal_year = query.validated_data.get("fy") or current_fiscal_year()
+        report = selectors.funder_pack(user=request.user, pack=self.pack, fiscal_year=fiscal_year)
+        return Response(report.as_dict())
+
+
 urlpatterns = [
+    *(
+        path(
+            f"reports/funders/{pack}/",
+            FunderPackView.as_view(pack=pack),
+            name=f"api-report-funders-{pack}",
+        )
+        for pack in ("yorozu", "ip")
+    ),
     path("reports/operations/", OperationsReportView.as_view(), name="api-report-operations"),
     path("reports/outcomes/", OutcomeReportView.as_view(), name="api-report-outcomes"),
     path(

@@ -12,6 +12,7 @@ from casebook.common.exports import Sheet
 from casebook.common.fiscal import wareki_date
 from casebook.reports.selectors.cases import CaseReport
 from casebook.reports.selectors.consultations import ConsultationReport
+from casebook.reports.selectors.funders import FunderPack
 from casebook.reports.selectors.operations import OperationsReport
 from casebook.reports.selectors.outcomes import OutcomeReport
 from casebook.reports.selectors.plan import PlanReport
@@ -274,3 +275,29 @@ def operations_sheets(report: OperationsReport) -> list[Sheet]:
         for _section, tables in report.sections
         for table in tables
     ]
+
+
+def funder_preamble(pack: FunderPack) -> list[list[Any]]:
+    """The lines above a funder pack's table: its title, the organisation, the fiscal year in
+    和暦 and 西暦 (docs/reports.md, "Funder packs")."""
+    return [
+        [pack.title],
+        [pack.organisation],
+        [f"{pack.wareki}（{pack.fiscal_year}年度）"],
+    ]
+
+
+def funder_header(pack: FunderPack) -> list[str]:
+    return [_("figure"), *pack.month_labels, _("total")]
+
+
+def funder_rows(pack: FunderPack) -> Iterator[list[Any]]:
+    """A line per figure, months April to March then the total; each group of figures under
+    a line naming it."""
+    group = ""
+    for row in pack.rows:
+        if row.group and row.group != group:
+            yield [row.group]
+        group = row.group
+        label = f"  {row.label}" if row.group else row.label
+        yield [label, *row.months, row.total]

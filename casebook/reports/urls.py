@@ -22,5 +22,18 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
     path("outcomes/", views.outcome_report, name="outcomes"),
     path("operations/", views.operations_report, name="operations"),
+    *(
+        route
+        for pack in ("yorozu", "ip")
+        for route in (
+            path(f"funders/{pack}/", views.funder_pack, {"pack": pack}, name=f"funders_{pack}"),
+            path(
+                f"funders/{pack}.xlsx",
+                views.funder_pack_xlsx,
+                {"pack": pack},
+                name=f"funders_{pack}_xlsx",
+            ),
+        )
+    ),
     path("cases/<int:pk>/outcome/", views.outcome_record, name="outcome_record"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.errors import ActionNotPermitted
-from casebook.common.exports import csv_response, xlsx_response
+from casebook.common.exports import csv_response, xlsx_form_response, xlsx_response
 from casebook.common.fiscal import current_fiscal_year
 from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
@@ -27,6 +27,7 @@ from casebook.reports import charts, policy, selectors, services, tables
 from casebook.reports.forms import ActivityForm, OutcomeForm, ReportFilterForm
 from casebook.reports.models import ActivityKind
 from casebook.reports.selectors import ReportFilters
+from casebook.reports.selectors.funders import YOROZU
 
 
 def _filters(request: HttpRequest) -> tuple[ReportFilterForm, ReportFilters | None]:
@@ -401,4 +402,57 @@ def operations_report(request: HttpRequest) -> HttpResponse:
             "query": urlencode(filters.query()),
             "reads_every_desk": policy.reads_every_desk(request.user),
         },
+    )
+
+
+# --- the funder packs ---------------------------------------------------------------------------
+
+
+def _pack_chart(pack: Any) -> Any:
+    """The pack's headline figures by month: the consultation count, and the visitors (よろず)
+    or the expert dispatch days (IP)."""
+    second = pack.row("visitors") if pack.pack == YOROZU else pack.row("dispatch_days")
+    series = [(pack.rows[0].label, pack.rows[0].months)]
+    if second is not None:
+        series.append((second.label, second.months))
+    return charts.bar_chart(pack.title, pack.month_labels, series)
+
+
+@require_GET
+@page_view
+def funder_pack(request: HttpRequest, pack: str) -> HttpResponse:
+    """A funder pack's page (docs/reports.md, "Funder packs"), laid out to print."""
+    policy.require_org_reader(request.user)
+    report = selectors.funder_pack(user=request.user, pack=pack, fiscal_year=_fy_of(request))
+    groups: list[tuple[str, list[Any]]] = []
+    for row in report.rows:
+        if not groups or groups[-1][0] != row.group:
+            groups.append((row.group, []))
+        groups[-1][1].append(row)
+    return render(
+        request,
+        "reports/funder_pack.html",
+        {
+            "pack": report,
+            "groups": groups,
+            "chart": _pack_chart(report),
+            "preamble": tables.funder_preamble(report),
+            "xlsx_url": reverse(f"reports:funders_{pack}_xlsx") + f"?fy={report.fiscal_year}",
+            "reads_every_desk": True,
+        },
+    )
+
+
+@require_GET
+@page_view
+def funder_pack_xlsx(request: HttpRequest, pack: str) -> HttpResponse:
+    """The same pack as one sheet in the funder's layout."""
+    policy.require_org_reader(request.user)
+    report = selectors.funder_pack(user=request.user, pack=pack, fiscal_year=_fy_of(request))
+    return xlsx_form_response(
+        f"{pack}-FY{report.fiscal_year}.xlsx",
+        report.title,
+        tables.funder_preamble(report),
+        tables.funder_header(report),
+        tables.funder_rows(report),
     )

@@ -9,6 +9,7 @@ from casebook.reports.selectors.activities import (
 from casebook.reports.selectors.cases import case_report, report_cases
 from casebook.reports.selectors.consultations import consultation_report, report_sessions
 from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.funders import FunderPack, funder_pack
 from casebook.reports.selectors.operations import OperationsReport, operations_report
 from casebook.reports.selectors.outcomes import (
     case_outcomes,
@@ -20,6 +21,7 @@ from casebook.reports.selectors.outcomes import (
 from casebook.reports.selectors.plan import plan_report
 
 __all__ = [
+    "FunderPack",
     "OperationsReport",
     "ReportFilters",
     "activity_counts_by_kind",
@@ -29,6 +31,7 @@ __all__ = [
     "case_outcomes",
     "case_report",
     "consultation_report",
+    "funder_pack",
     "operations_report",
     "outcome_get_for_user",
     "outcome_list_for_user",
