@@ -153,3 +153,71 @@ def test_a_closure_counts_in_its_month_by_its_reason_even_after_the_case_reopene
     }
     assert report.closed == 3
     assert case.closed_at is None and imported.closed_at is not None
+
+
+def test_a_past_years_open_cases_are_those_open_at_its_end_not_today(cast, monkeypatch):
+    """Each case's state on 31 March 2026, whatever happened to it since."""
+    from casebook.intake import services
+    from tests.factories import case_in_state
+
+    def run(moment: dt.datetime, step) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        step()
+
+    def close(case, moment: dt.datetime) -> None:
+        run(
+            moment,
+            lambda: services.case_close(
+                case=case, by=cast.coordinator, reason="resolved", summary="支援終了"
+            ),
+        )
+        case.refresh_from_db()
+
+    def reopen(case, moment: dt.datetime) -> None:
+        run(moment, lambda: services.case_reopen(case=case, by=cast.coordinator, reason="再開"))
+        case.refresh_from_db()
+
+    def opened(moment: dt.datetime):
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+        case.opened_at = moment
+        case.save(update_fields=["opened_at"])
+        return case
+
+    # closed in February, reopened after the year: closed at the year's end
+    reopened_later = opened(at(2026, 1, 5))
+    close(reopened_later, at(2026, 2, 10))
+    reopen(reopened_later, at(2026, 5, 1))
+    # closed on 1 April (after the year's end): open then, 40 days old on 31 March
+    closed_after = opened(at(2026, 2, 19))
+    close(closed_after, at(2026, 4, 1, 0, 0))
+    # closed at the year's last minute: closed then
+    closed_last_minute = opened(at(2025, 4, 1))
+    close(closed_last_minute, at(2026, 3, 31, 23, 59))
+    # closed in January, reopened in March: open at the year's end, 200 days old
+    reopened_within = opened(at(2025, 9, 12))
+    close(reopened_within, at(2026, 1, 10))
+    reopen(reopened_within, at(2026, 3, 1))
+    # imported as closed (no transition) in December, reopened after the year: closed then
+    imported = CaseFactory(
+        status="closed", closed_at=at(2025, 12, 1), closure_reason="withdrawn",
+        closure_summary="取り下げ", opened_at=at(2025, 11, 1), lead_counselor=cast.counselor,
+    )  # fmt: skip
+    reopen(imported, at(2026, 6, 1))
+    monkeypatch.undo()
+
+    report = selectors.case_report(user=cast.manager, filters=ReportFilters(FY))
+
+    assert reopened_later.closed_at is None and imported.closed_at is None  # today: open
+    assert closed_after.closed_at is not None  # today: closed
+    as_of = dt.date(2026, 3, 31)
+    open_then = [closed_after, reopened_within]
+    ages = sorted((as_of - local(case.opened_at)).days for case in open_then)
+    assert ages == [40, 200]
+    assert report.open_cases == 2
+    assert {key: n for key, _label, n in report.aging} == {
+        "0-30": 0,
+        "31-90": 1,
+        "91-180": 0,
+        "181-": 1,
+    }

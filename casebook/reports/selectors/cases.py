@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -170,10 +170,30 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     report.cases_with_first_session = len(waits)
     report.median_days_to_first_session = statistics.median(waits) if waits else None
 
-    # Open at the end of the as-of day: opened by then, and not closed by then.
+    # Open at the end of the as-of day: opened by then, and not closed then. A case's own
+    # `closed_at` is today's state (cleared when it reopened, moved when it closed again), so
+    # the state on a past day is read from its last close or reopen dated by then. A case with
+    # none by then was open then unless it is closed since before that day without a
+    # transition (an imported record) or its next change is a reopen (docs/reports.md,
+    # "Cases").
     end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
-    open_then = cases.filter(opened_at__lt=end_of_day).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day)
+    changes = CaseTransition.objects.filter(case=OuterRef("pk"), action__in=("close", "reopen"))
+    open_then = (
+        cases.filter(opened_at__lt=end_of_day)
+        .annotate(
+            last_change=Subquery(
+                changes.filter(at__lt=end_of_day).order_by("-at", "-id").values("action")[:1]
+            ),
+            next_change=Subquery(
+                changes.filter(at__gte=end_of_day).order_by("at", "id").values("action")[:1]
+            ),
+        )
+        .filter(
+            Q(last_change="reopen")
+            | Q(last_change__isnull=True)
+            & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day))
+            & (Q(next_change__isnull=True) | Q(next_change="close"))
+        )
     )
     counts: dict[str, Any] = {}
     for key, _label, youngest, oldest in AGE_BUCKETS:
