@@ -48,6 +48,11 @@ OUTCOMES = 2
 # the sections other apps add: dispatch (programs, sub-quotas, days taken, visits; by expert;
 # co-payments: 6), satellites (slots, offices: 2), the exit track (2)
 OPERATIONS = 6 + 2 + 2
+# the funder packs: the desk, then よろず the desk's consultations (8) and visitors (1); IP its
+# sessions by mode and by topic, the topics' names, the dispatch rows (visits and days: 1 each;
+# by patent attorneys: 2 each, the experts' qualifications), foreign filings, activities
+YOROZU_PACK = 1 + CONSULTATIONS + 1
+IP_PACK = 1 + 2 + 1 + (1 + 1 + 2 + 2) + 1 + 1
 BUDGETS = {
     "/reports/": 2 + 2 + 4 + CONSULTATIONS + CASES,
     "/reports/consultations.csv": 2 + CONSULTATIONS,
@@ -66,6 +71,10 @@ BUDGETS = {
     "/reports/operations/": 2 + 2 + 1 + OPERATIONS,
     "/reports/operations.csv": 2 + OPERATIONS,
     "/reports/operations.xlsx": 2 + OPERATIONS,
+    "/reports/funders/yorozu/": 2 + 2 + YOROZU_PACK,
+    "/reports/funders/yorozu.xlsx": 2 + YOROZU_PACK,
+    "/reports/funders/ip/": 2 + 2 + IP_PACK,
+    "/reports/funders/ip.xlsx": 2 + IP_PACK,
 }
 API_BUDGETS = {
     "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
@@ -74,6 +83,8 @@ API_BUDGETS = {
     "/api/v1/activities/": 1 + 1,
     "/api/v1/reports/outcomes/": 1 + OUTCOMES,
     "/api/v1/reports/operations/": 1 + OPERATIONS,
+    "/api/v1/reports/funders/yorozu/": 1 + YOROZU_PACK,
+    "/api/v1/reports/funders/ip/": 1 + IP_PACK,
     # the page of reports with their cases and clients
     "/api/v1/outcomes/": 1 + 1,
 }
