@@ -119,6 +119,8 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     # reports
     "reports:activity": {"pk": "activity"},
     "reports:activity_edit": {"pk": "activity"},
+    "reports:activity_participant_add": {"pk": "activity"},
+    "reports:activity_participant_remove": {"pk": "activity"},
     "reports:outcome_record": {"pk": "case"},
     # expert dispatch
     "experts:expert": {"pk": "expert"},

@@ -118,3 +118,22 @@ class ActivityForm(OneTimeTokenForm):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["desk"].queryset = Desk.objects.filter(policy.activity_desks_q(user))
+
+
+class ParticipantForm(OneTimeTokenForm):
+    """A client of the registry added to an activity (its search is the intake's); the rules
+    live in `services.activity_participant_add`. `version` is the activity's, as shown."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": _("choose a client from the search first"),
+    })  # fmt: skip
+    deals = forms.IntegerField(label=_("deals"), min_value=0, initial=0)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ParticipantRemoveForm(forms.Form):
+    """Take a participant off, with the activity's version the screen showed."""
+
+    participant = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

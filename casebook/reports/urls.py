@@ -20,6 +20,16 @@ urlpatterns = [
     path("activities/new/", views.activity_new, name="activity_new"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
     path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path(
+        "activities/<int:pk>/participants/",
+        views.activity_participant_add,
+        name="activity_participant_add",
+    ),
+    path(
+        "activities/<int:pk>/participants/remove/",
+        views.activity_participant_remove,
+        name="activity_participant_remove",
+    ),
     path("outcomes/", views.outcome_report, name="outcomes"),
     path("operations/", views.operations_report, name="operations"),
     *(

@@ -22,9 +22,16 @@ from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
+from casebook.intake.forms import SearchForm
 from casebook.intake.models import CaseStatus, OutcomeOccasion
 from casebook.reports import charts, policy, selectors, services, tables
-from casebook.reports.forms import ActivityForm, OutcomeForm, ReportFilterForm
+from casebook.reports.forms import (
+    ActivityForm,
+    OutcomeForm,
+    ParticipantForm,
+    ParticipantRemoveForm,
+    ReportFilterForm,
+)
 from casebook.reports.models import ActivityKind
 from casebook.reports.selectors import ReportFilters
 from casebook.reports.selectors.funders import YOROZU
@@ -229,7 +236,8 @@ def _activity_form_page(
 @require_http_methods(["GET", "POST"])
 @page_view
 def activity_new(request: HttpRequest) -> HttpResponse:
-    """Record a held activity (its participants are added through the API or the admin)."""
+    """Record a held activity (its participants are added on its page, or with it through the
+    API)."""
     user = request.user
     policy.require_reader(user)
     if "record" not in policy.activity_offered_actions(user):
@@ -278,6 +286,122 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("The activity is saved."),
         success_url=reverse("reports:activity", args=[activity.pk]),
         render_form=lambda form, status: _activity_form_page(request, form, status, activity),
+    )
+
+
+CLIENT_SEARCH_LIMIT = 20
+
+
+def _participant_editable(request: HttpRequest, pk: int) -> Any:
+    """The activity (404 if the reader may not read it), if they record its desk's (403)."""
+    activity = selectors.activity_get_for_user(user=request.user, pk=pk)
+    if "edit" not in policy.activity_offered_actions(request.user, activity):
+        raise ActionNotPermitted(str(policy.ACTIVITY_RULE))
+    return activity
+
+
+@require_http_methods(["GET", "POST"])
+@page_view
+def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a participating client: search the registry as the intake does (kanji, kana,
+    法人番号, phone), choose one, give its deals; with the activity's version the screen
+    showed (docs/reports.md, "Activities")."""
+    user = request.user
+    activity = _participant_editable(request, pk)
+    search = SearchForm(request.GET)
+    text = search.cleaned_data["q"] if search.is_valid() else ""
+    found = (
+        list(case_selectors.client_search(user=user, text=text)[:CLIENT_SEARCH_LIMIT])
+        if text
+        else []
+    )
+    if request.headers.get("HX-Request") and request.method == "GET":
+        return render(
+            request,
+            "reports/participant_form.html#client-results",
+            {"activity": activity, "q": text, "found": found},
+        )
+    chosen_pk = (
+        request.POST.get("client") if request.method == "POST" else request.GET.get("client")
+    )
+    chosen = case_selectors.client_get_for_user(user=user, pk=chosen_pk) if chosen_pk else None
+    form = ParticipantForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "client": chosen.pk if chosen else None,
+            "deals": 0,
+            "version": activity.version,
+            "form_token": new_form_token(),
+        },
+    )
+
+    def render_form(form: ParticipantForm, status: int) -> HttpResponse:
+        return render(
+            request,
+            "reports/participant_form.html",
+            {
+                "activity": activity,
+                "participants": selectors.activity_participants(user=user, activity=activity),
+                "form": form,
+                "search": search,
+                "q": text,
+                "found": found,
+                "chosen": chosen,
+            },
+            status=status,
+        )
+
+    return form_action(
+        request,
+        form=form,
+        perform=lambda data: services.activity_participant_add(
+            by=user,
+            activity=activity,
+            expected_version=data["version"],
+            client=case_selectors.client_get_for_user(user=user, pk=data["client"]),
+            deals=data["deals"],
+            note=data["note"] or "",
+        ),
+        done=_("The participant is added."),
+        success_url=reverse("reports:activity", args=[activity.pk]),
+        render_form=render_form,
+        once=True,
+    )
+
+
+@require_http_methods(["POST"])
+@page_view
+def activity_participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a participant off the activity, with the version the screen showed."""
+    user = request.user
+    activity = _participant_editable(request, pk)
+
+    def render_form(form: ParticipantRemoveForm, status: int) -> HttpResponse:
+        return render(
+            request,
+            "reports/activity_detail.html",
+            {
+                "activity": activity,
+                "participants": selectors.activity_participants(user=user, activity=activity),
+                "reads_every_desk": policy.reads_every_desk(user),
+                "offered_actions": policy.activity_offered_actions(user, activity),
+                "remove_form": form,
+            },
+            status=status,
+        )
+
+    return form_action(
+        request,
+        form=ParticipantRemoveForm(request.POST),
+        perform=lambda data: services.activity_participant_remove(
+            by=user,
+            activity=activity,
+            expected_version=data["version"],
+            participant_id=data["participant"],
+        ),
+        done=_("The participant is removed."),
+        success_url=reverse("reports:activity", args=[activity.pk]),
+        render_form=render_form,
     )
 
 

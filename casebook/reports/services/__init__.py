@@ -3,6 +3,8 @@
 from casebook.reports.services.activities import (
     Participant,
     activity_create,
+    activity_participant_add,
+    activity_participant_remove,
     activity_update,
 )
 from casebook.reports.services.outcomes import outcome_record
@@ -11,6 +13,8 @@ from casebook.reports.services.plan import plan_targets_carry_over, plan_targets
 __all__ = [
     "Participant",
     "activity_create",
+    "activity_participant_add",
+    "activity_participant_remove",
     "activity_update",
     "outcome_record",
     "plan_targets_carry_over",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -144,4 +145,69 @@ def activity_update(
     for name, value in fields.items():
         setattr(activity, name, value)
     save_tracked(activity, by=by, update_fields=list(fields), reason="activity changed")
+    return activity
+
+
+def _next_version(activity: Activity) -> None:
+    """A change of the participants is a change of the activity: the next version, so that a
+    screen showing the old list is refused (the participant's row keeps the history)."""
+    Activity.objects.filter(pk=activity.pk).update(version=F("version") + 1)
+    activity.version += 1
+
+
+@transaction.atomic
+def activity_participant_add(
+    *,
+    by: User,
+    activity: Activity,
+    expected_version: int | None,
+    client: Client,
+    deals: int = 0,
+    follow_up_case: Case | None = None,
+    note: str = "",
+) -> ActivityParticipant:
+    """Add a client of the registry to a held activity, against the version the screen
+    showed; the same checks as recording one with its participants."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    policy.require_record_activity(by, activity.desk_id)
+    ensure_version(activity, expected_version)
+    errors: dict[str, list[ValidationError]] = {}
+    if ActivityParticipant.objects.filter(activity=activity, client=client).exists():
+        errors["client"] = [
+            ValidationError(_("this client already takes part in the activity"), code="duplicate")
+        ]
+    if deals < 0:
+        errors["deals"] = [ValidationError(_("deals are not negative"), code="invalid")]
+    if follow_up_case is not None and follow_up_case.client_id != client.pk:
+        errors["follow_up_case"] = [
+            ValidationError(_("the follow-up case is another client's"), code="client")
+        ]
+    raise_if_errors(errors)
+    participant = ActivityParticipant(
+        activity=activity,
+        client=client,
+        deals=deals,
+        follow_up_case=follow_up_case,
+        note=note.strip(),
+    )
+    save_tracked(participant, by=by, reason="participant added")
+    _next_version(activity)
+    return participant
+
+
+@transaction.atomic
+def activity_participant_remove(
+    *, by: User, activity: Activity, expected_version: int | None, participant_id: int
+) -> Activity:
+    """Take a participant off an activity, against the version the screen showed."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    policy.require_record_activity(by, activity.desk_id)
+    ensure_version(activity, expected_version)
+    participant = ActivityParticipant.objects.filter(activity=activity, pk=participant_id).first()
+    if participant is None:
+        raise ValidationError({"participant": [_("no such participant of this activity")]})
+    participant._history_user = by
+    participant._change_reason = "participant removed"
+    participant.delete()
+    _next_version(activity)
     return activity
