@@ -17,9 +17,7 @@ from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, OutcomeOccasion
 from casebook.reports import charts, policy, selectors, services
-from casebook.reports.forms import (
-    OutcomeForm,
-)
+from casebook.reports.forms import OutcomeForm
 from casebook.reports.views.common import filters_of
 
 
