@@ -22,5 +22,6 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
     path("outcomes/", views.outcome_report, name="outcomes"),
     path("operations/", views.operations_report, name="operations"),
+    path("satisfaction/", views.satisfaction_report, name="satisfaction"),
     path("cases/<int:pk>/outcome/", views.outcome_record, name="outcome_record"),
 ]

@@ -25,7 +25,7 @@ from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, OutcomeOccasion
 from casebook.reports import charts, policy, selectors, services, tables
 from casebook.reports.forms import ActivityForm, OutcomeForm, ReportFilterForm
-from casebook.reports.models import ActivityKind
+from casebook.reports.models import ActivityKind, SurveyScore
 from casebook.reports.selectors import ReportFilters
 
 
@@ -109,6 +109,12 @@ EXPORTS: dict[str, tuple[Callable[..., Any], Callable[[], list[str]], Callable, 
         tables.outcome_header,
         tables.outcome_rows,
         tables.outcome_sheets,
+    ),
+    "satisfaction": (
+        selectors.satisfaction_report,
+        tables.satisfaction_header,
+        tables.satisfaction_rows,
+        tables.satisfaction_sheets,
     ),
 }
 
@@ -357,6 +363,51 @@ def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
         success_url=reverse("case_detail", args=[case.pk]) + "#outcomes",
         render_form=render_form,
         once=True,
+    )
+
+
+# --- the satisfaction survey ---------------------------------------------------------------
+
+
+@require_GET
+@page_view
+def satisfaction_report(request: HttpRequest) -> HttpResponse:
+    """The survey's results by desk, counselor and month; the comments for managers
+    (docs/reports.md, "Satisfaction survey")."""
+    form, filters = _filters(request)
+    if filters is None:
+        return render(request, "reports/satisfaction.html", {"form": form}, status=400)
+    report = selectors.satisfaction_report(
+        user=request.user, filters=filters, comments=True, page=page_number(request.GET)
+    )
+    labels = dict(SurveyScore.choices)
+    scores = sorted(labels, reverse=True)
+    query = filters.query()
+    return render(
+        request,
+        "reports/satisfaction.html",
+        {
+            "form": form,
+            "filters": filters,
+            "report": report,
+            "scores": [(score, labels[score]) for score in scores],
+            "distribution_chart": charts.bar_chart(
+                _("Answers by satisfaction"),
+                [str(labels[score]) for score in scores],
+                [(_("answers"), [report.total.distribution[score] for score in scores])],
+            ),
+            "month_chart": charts.bar_chart(
+                _("Surveys by month"),
+                [str(int(row.key[-2:])) for row in report.by_month],
+                [
+                    (_("sent"), [row.sent for row in report.by_month]),
+                    (_("answered"), [row.answered for row in report.by_month]),
+                ],
+            ),
+            "query": urlencode(query),
+            "page_query": urlencode(query) + "&",
+            "reads_every_desk": policy.reads_every_desk(request.user),
+        },
     )
 
 
