@@ -67,7 +67,11 @@ def test_an_answer_is_recorded_once_and_a_second_one_changes_nothing(sent):
     assert second.status_code == 200
     assert "既にご回答いただいております" in second.content.decode()
     survey.refresh_from_db()
-    assert (survey.score, survey.comment, survey.answered_at) == (4, "とても助かりました", answered_at)
+    assert (survey.score, survey.comment, survey.answered_at) == (
+        4,
+        "とても助かりました",
+        answered_at,
+    )
     assert WebClient().get(path).status_code == 200
 
 

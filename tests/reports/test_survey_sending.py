@@ -49,9 +49,7 @@ def test_the_survey_is_mailed_n_days_after_closure_and_not_before(
     assert survey.answered_at is None
 
 
-def test_a_second_run_and_a_later_one_send_no_second_mail(
-    cast, django_capture_on_commit_callbacks
-):
+def test_a_second_run_and_a_later_one_send_no_second_mail(cast, django_capture_on_commit_callbacks):
     closed_case(CLOSED, lead_counselor=cast.counselor)
     for day in (dt.date(2026, 6, 17), dt.date(2026, 6, 17), dt.date(2026, 6, 20)):
         run(day, django_capture_on_commit_callbacks)
