@@ -33,6 +33,7 @@ from tests.factories import (
     SessionFactory,
     desk,
     slot_at,
+    survey_row,
 )
 from tests.reports.conftest import at
 
@@ -48,6 +49,9 @@ OUTCOMES = 2
 # the sections other apps add: dispatch (programs, sub-quotas, days taken, visits; by expert;
 # co-payments: 6), satellites (slots, offices: 2), the exit track (2)
 OPERATIONS = 6 + 2 + 2
+# the satisfaction survey: by month, by desk, by counselor (3); the page shows a manager the
+# comments too (the page's count and rows, the comments of restricted cases: 3)
+SATISFACTION = 3
 BUDGETS = {
     "/reports/": 2 + 2 + 4 + CONSULTATIONS + CASES,
     "/reports/consultations.csv": 2 + CONSULTATIONS,
@@ -66,6 +70,9 @@ BUDGETS = {
     "/reports/operations/": 2 + 2 + 1 + OPERATIONS,
     "/reports/operations.csv": 2 + OPERATIONS,
     "/reports/operations.xlsx": 2 + OPERATIONS,
+    "/reports/satisfaction/": 2 + 2 + 4 + SATISFACTION + 3,
+    "/reports/satisfaction.csv": 2 + SATISFACTION,
+    "/reports/satisfaction.xlsx": 2 + SATISFACTION,
 }
 API_BUDGETS = {
     "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
@@ -74,6 +81,7 @@ API_BUDGETS = {
     "/api/v1/activities/": 1 + 1,
     "/api/v1/reports/outcomes/": 1 + OUTCOMES,
     "/api/v1/reports/operations/": 1 + OPERATIONS,
+    "/api/v1/reports/satisfaction/": 1 + SATISFACTION,
     # the page of reports with their cases and clients
     "/api/v1/outcomes/": 1 + 1,
 }
@@ -124,6 +132,13 @@ def make_records(cast, how_many: int) -> None:
             OfficeFactory(code=f"sat{k % 3}"), at(2025, 4 + k % 9, 1 + k % 28, 9 + k % 8)
         )
         BookingFactory(slot=slot)
+        survey_row(
+            sent_at=at(2025, 4 + n % 9, 10),
+            score=1 + n % 5,
+            comment="丁寧でした" if n % 2 else "",
+            counselor=cast.counselor if n % 2 else cast.colleague,
+            desk=case.desk,
+        )
         for day, sales in ((dt.date(2025, 4, 20), 100), (dt.date(2025, 9, 1), 120 + n)):
             ClientOutcome.objects.create(
                 client=case.client, case=case, reported_on=day, sales_yen=sales, employees=n
