@@ -51,7 +51,9 @@ def _about(survey: SatisfactionSurvey) -> dict[str, Any]:
     }
 
 
-def _page(request: HttpRequest, name: str, context: dict[str, Any], status: int = 200):
+def _page(
+    request: HttpRequest, name: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     return render(request, f"reports/survey/{name}.html", context, status=status)
 
 

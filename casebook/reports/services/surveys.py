@@ -113,8 +113,12 @@ def survey_send(*, case_id: int) -> SatisfactionSurvey | None:
     try:
         with transaction.atomic():
             save_tracked(survey, by=None, reason="sent after the case closed")
-    except (IntegrityError, ValidationError):
+    except IntegrityError:
         # The unique case: another sender's survey landed first (databases without row locks).
+        return None
+    except ValidationError as error:
+        if "case" not in getattr(error, "error_dict", {}):
+            raise
         return None
     message = survey_invitation(survey, token, address)
     # robust: a mail server that is down loses this mail (logged), never the survey row.
