@@ -301,6 +301,13 @@ CASEBOOK_BOARD_COLUMN_SIZE = env_int("CASEBOOK_BOARD_COLUMN_SIZE", 20)
 CASEBOOK_REMINDERS_AT = env_time("CASEBOOK_REMINDERS_AT", "07:00")
 CASEBOOK_DIGEST_AT = env_time("CASEBOOK_DIGEST_AT", "07:30")
 CASEBOOK_REMINDER_CATCH_UP_DAYS = env_int("CASEBOOK_REMINDER_CATCH_UP_DAYS", 7)
+# The satisfaction survey (docs/reports.md, "Satisfaction survey"): the days after a case's
+# closure its client is sent the link, the days the link stays open, the answers an address
+# may send per hour, and the organisation's name the public page signs with.
+CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE = env_int("CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE", 7, minimum=0)
+CASEBOOK_SURVEY_OPEN_DAYS = env_int("CASEBOOK_SURVEY_OPEN_DAYS", 60, minimum=1)
+CASEBOOK_SURVEY_RATE_PER_HOUR = env_int("CASEBOOK_SURVEY_RATE_PER_HOUR", 10, minimum=1)
+CASEBOOK_ORGANISATION_NAME = env_str("CASEBOOK_ORGANISATION_NAME", "")
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from casebook.reports import public as survey_public
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("notifications/", include("casebook.notifications.urls")),
     path("reports/", include("casebook.reports.urls")),
     path("satellites/", include("casebook.satellites.urls")),
+    # The satisfaction survey's public page (docs/reports.md, "Satisfaction survey").
+    path("survey/<str:token>/", survey_public.survey_answer, name="survey_answer"),
     path("", include("casebook.intake.urls")),
     path("api/", include("casebook.api.urls")),
 ]

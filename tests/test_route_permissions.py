@@ -71,6 +71,9 @@ PUBLIC = {
     "satellites:public_done": "the public booking form's thank-you page (it names no booking)",
     "satellites:public_cancel": "the cancellation link in a booking's confirmation mail, "
     "opened without a session; its signed token names the booking, a bad one cancels nothing",
+    "survey_answer": "the satisfaction survey's page, opened from the mail without a session; "
+    "the random token in the URL is the secret (only its hash is stored), an unknown one "
+    "answers 404, and the page names no case",
     "": "the API's catch-all answers 404 in the API's error shape to everyone",
 }
 

@@ -267,12 +267,6 @@ class FunderFigure:
     order: int = 100
 
 
-# `satisfaction_summary(*, user, fiscal_year, month=None, desk=None)` → an object with `sent`,
-# `answered` and `mean_score` (None when nothing was answered); `month` is the calendar month
-# (1–12) of the fiscal year, `desk` a Desk. Registered by the app that runs the survey.
-SatisfactionSummary = Callable[..., Any]
-
-
 @dataclass(frozen=True, slots=True)
 class PersonalDataSource:
     """What one app holds about a client: `rows(client)` yields one mapping (field name →
@@ -317,7 +311,6 @@ class Registry:
     personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
     history_kinds: dict[str, HistoryKind] = field(default_factory=dict)
     funder_figures: dict[str, FunderFigure] = field(default_factory=dict)
-    satisfaction_summary: SatisfactionSummary | None = None
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -361,9 +354,6 @@ class Registry:
 
     def add_funder_figure(self, figure: FunderFigure) -> None:
         self.funder_figures[f"{figure.pack}.{figure.key}"] = figure
-
-    def set_satisfaction_summary(self, summary: SatisfactionSummary) -> None:
-        self.satisfaction_summary = summary
 
     def add_personal_data_source(self, source: PersonalDataSource) -> None:
         self.personal_data_sources[source.key] = source

@@ -153,6 +153,20 @@ class FunderPackView(APIView):
         return Response(report.as_dict())
 
 
+class SatisfactionReportView(APIView):
+    """The satisfaction survey's results: sent, answered, response rate, mean score and the
+    distribution of the scores, in total, by month, desk and lead counselor at closure
+    (docs/reports.md, "Satisfaction survey"). No comment and no case: the page shows managers
+    the comments."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS[:5], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
+    )
+    def get(self, request: Request) -> Response:
+        report = selectors.satisfaction_report(user=request.user, filters=_filters(request))
+        return Response(report.as_dict())
+
+
 urlpatterns = [
     *(
         path(
@@ -161,6 +175,11 @@ urlpatterns = [
             name=f"api-report-funders-{pack}",
         )
         for pack in ("yorozu", "ip")
+    ),
+    path(
+        "reports/satisfaction/",
+        SatisfactionReportView.as_view(),
+        name="api-report-satisfaction",
     ),
     path("reports/operations/", OperationsReportView.as_view(), name="api-report-operations"),
     path("reports/outcomes/", OutcomeReportView.as_view(), name="api-report-outcomes"),

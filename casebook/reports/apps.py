@@ -11,6 +11,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from casebook.common.extensions import registry
-        from casebook.reports import extensions
+        from casebook.reports import extensions, reminders
 
-        registry.register_from(extensions)
+        registry.register_from(extensions, reminders)

@@ -11,7 +11,7 @@ from casebook.common.fiscal import current_fiscal_year
 from casebook.common.web import OneTimeTokenForm
 from casebook.intake.models import BusinessStatus, OutcomeOccasion, SessionMode, Topic
 from casebook.reports import policy
-from casebook.reports.models import ActivityKind
+from casebook.reports.models import ActivityKind, SurveyScore
 from casebook.reports.selectors.filters import ReportFilters
 from casebook.satellites.models import Office
 
@@ -137,3 +137,41 @@ class ParticipantRemoveForm(forms.Form):
 
     participant = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class SurveyForm(forms.Form):
+    """The satisfaction survey's questions (the public page; always Japanese)."""
+
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with the consultation?"),
+        choices=SurveyScore.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("choose one of the five answers")},
+    )
+    acted_on_advice = forms.TypedChoiceField(
+        label=_("Have you acted on the advice?"),
+        choices=[("yes", _("yes")), ("no", _("no"))],
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    got_results = forms.TypedChoiceField(
+        label=_("Has the consultation brought results?"),
+        choices=[("yes", _("yes")), ("no", _("no"))],
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

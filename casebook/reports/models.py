@@ -120,3 +120,75 @@ class PlanTarget(models.Model):
 
     def __str__(self) -> str:
         return f"FY{self.fiscal_year} {self.metric} {self.target}"
+
+
+class SurveyScore(models.IntegerChoices):
+    """The 5-point scale of the satisfaction survey, best first as the page shows it."""
+
+    VERY_SATISFIED = 5, _("very satisfied")
+    SATISFIED = 4, _("satisfied")
+    SOMEWHAT_SATISFIED = 3, _("somewhat satisfied")
+    SOMEWHAT_DISSATISFIED = 2, _("somewhat dissatisfied")
+    DISSATISFIED = 1, _("dissatisfied")
+
+
+class SatisfactionSurvey(models.Model):
+    """The satisfaction survey of a closed case: at most one per case (docs/reports.md,
+    "Satisfaction survey").
+
+    What the report groups by is copied here when the survey is sent — the case's desk, its
+    lead counselor at closure and the month of its consultation — so the figures never read
+    the case itself. The link's token is kept only as its SHA-256: the database holds nothing
+    that answers a survey.
+    """
+
+    case = models.OneToOneField(
+        "intake.Case", on_delete=models.PROTECT, related_name="+", verbose_name=_("case")
+    )
+    desk = models.ForeignKey(
+        "accounts.Desk", on_delete=models.PROTECT, related_name="+", verbose_name=_("desk")
+    )
+    counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead counselor at closure"),
+    )
+    consultation_month = models.DateField(_("month of the consultation"))
+    closed_at = models.DateTimeField(_("case closed"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("satisfaction"), choices=SurveyScore.choices, null=True, blank=True
+    )
+    acted_on_advice = models.BooleanField(_("acted on the advice"), null=True, blank=True)
+    got_results = models.BooleanField(_("got results"), null=True, blank=True)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(fields=["sent_at"], name="survey_sent_at"),
+            models.Index(fields=["desk", "sent_at"], name="survey_desk_sent_at"),
+            models.Index(fields=["counselor", "sent_at"], name="survey_counselor_sent_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="survey_score_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True, score__isnull=True)
+                | models.Q(answered_at__isnull=False, score__isnull=False),
+                name="survey_answer_has_score",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%Y-%m-%d} #{self.pk}"

@@ -161,3 +161,20 @@ def require_record_outcome(user: User, case: Case) -> None:
 def outcome_actions(user: User, case: Case) -> frozenset[str]:
     """What the case page's outcomes panel offers: `record_outcome` or nothing."""
     return frozenset({"record_outcome"}) if may_record_outcome(user, case) else frozenset()
+
+
+# --- the satisfaction survey ------------------------------------------------------------------
+
+
+def may_read_survey_comments(user: User) -> bool:
+    """The survey's comments are free text written by clients about named counselors: read
+    by managers only. Everyone who reads the figures reads the counts and scores."""
+    return bool(user.is_authenticated and user.is_active and user.org_role == OrgRole.MANAGER)
+
+
+def surveys_q(user: User) -> Q:
+    """A filter on SatisfactionSurvey: those of the desks whose figures `user` reads."""
+    if not may_read_reports(user):
+        return Q(pk__in=[])
+    desk_ids = report_desk_ids(user)
+    return Q() if desk_ids is None else Q(desk_id__in=desk_ids)

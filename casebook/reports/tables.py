@@ -3,6 +3,7 @@ its page and its API (docs/reports.md, "Exports")."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from casebook.reports.selectors.funders import FunderPack
 from casebook.reports.selectors.operations import OperationsReport
 from casebook.reports.selectors.outcomes import OutcomeReport
 from casebook.reports.selectors.plan import PlanReport
+from casebook.reports.selectors.satisfaction import SCORES, SatisfactionReport, SatisfactionRow
 
 BREAKDOWNS = ("by_desk", "by_office", "by_mode", "by_topic", "by_counselor")
 
@@ -301,3 +303,74 @@ def funder_rows(pack: FunderPack) -> Iterator[list[Any]]:
         group = row.group
         label = f"  {row.label}" if row.group else row.label
         yield [label, *row.months, row.total]
+
+
+# --- the satisfaction survey ------------------------------------------------------------------
+
+
+def _score_titles() -> list[str]:
+    from casebook.reports.models import SurveyScore
+
+    labels = dict(SurveyScore.choices)
+    return [f"{score} {labels[score]}" for score in SCORES]
+
+
+def _satisfaction_columns() -> list[str]:
+    return [
+        _("sent"),
+        _("answered"),
+        _("response rate (%)"),
+        _("mean score"),
+        *_score_titles(),
+    ]
+
+
+def _satisfaction_cells(row: SatisfactionRow) -> list[Any]:
+    return [
+        row.sent,
+        row.answered,
+        row.response_rate,
+        row.mean_score,
+        *(row.distribution[score] for score in SCORES),
+    ]
+
+
+def satisfaction_header() -> list[str]:
+    return [_("fiscal year"), _("breakdown"), _("key"), _("label"), *_satisfaction_columns()]
+
+
+def _satisfaction_groups(
+    report: SatisfactionReport,
+) -> list[tuple[str, list[tuple[str, str, SatisfactionRow]]]]:
+    """(title, [(key, label, row)]) of each breakdown; a month is labelled as elsewhere."""
+    return [
+        (_("total"), [("", _("total"), report.total)]),
+        (
+            _("by month"),
+            [
+                (row.key, _month_label(dt.date.fromisoformat(f"{row.key}-01")), row)
+                for row in report.by_month
+            ],
+        ),
+        (_("by desk"), [(row.key, row.label, row) for row in report.by_desk]),
+        (_("by counselor"), [(row.key, row.label, row) for row in report.by_counselor]),
+    ]
+
+
+def satisfaction_rows(report: SatisfactionReport) -> Iterator[list[Any]]:
+    """The figures only: an export carries no comment and names no case."""
+    fy = report.filters.label
+    for title, rows in _satisfaction_groups(report):
+        for key, label, row in rows:
+            yield [fy, title, key, label, *_satisfaction_cells(row)]
+
+
+def satisfaction_sheets(report: SatisfactionReport) -> list[Sheet]:
+    return [
+        (
+            title,
+            [_("label"), *_satisfaction_columns()],
+            [[label, *_satisfaction_cells(row)] for _key, label, row in rows],
+        )
+        for title, rows in _satisfaction_groups(report)
+    ]

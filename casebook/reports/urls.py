@@ -45,5 +45,6 @@ urlpatterns = [
             ),
         )
     ),
+    path("satisfaction/", views.satisfaction_report, name="satisfaction"),
     path("cases/<int:pk>/outcome/", views.outcome_record, name="outcome_record"),
 ]

@@ -237,3 +237,13 @@ def test_every_demo_town_and_satellite_lies_where_its_postal_code_says():
         or not found.agrees_with(prefecture=PREFECTURE, municipality=spec.municipality)
     ]
     assert not wrong
+
+
+def test_the_quick_seed_has_sent_and_answered_satisfaction_surveys(seeded, db):
+    from casebook.reports.models import SatisfactionSurvey
+
+    surveys = SatisfactionSurvey.objects.all()
+    assert surveys.filter(answered_at__isnull=True).exists()
+    assert surveys.filter(answered_at__isnull=False, score__isnull=False).exists()
+    assert not surveys.filter(case__confidentiality="restricted").exists()
+    assert all(s.desk_id == s.case.desk_id for s in surveys.select_related("case"))

@@ -10,7 +10,6 @@ from django.test import Client as WebClient
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from casebook.common.extensions import registry
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import ConsultationSession, IpDetails, Topic
 from casebook.reports import metrics, selectors
@@ -25,6 +24,7 @@ from tests.factories import (
     ProgramFactory,
     SessionFactory,
     desk,
+    survey_row,
 )
 from tests.reports.conftest import at
 
@@ -128,32 +128,33 @@ def test_the_yorozu_pack_agrees_with_the_kpi_report_for_the_desk(cast, yorozu_re
     assert pack.row("new_clients").total == kpis.new_clients
 
 
-def test_the_yorozu_pack_leaves_the_survey_out_until_an_app_provides_it(cast, yorozu_records):
-    assert registry.satisfaction_summary is None
+def test_the_yorozu_pack_counts_the_surveys_of_the_desk_by_the_month_they_were_sent(
+    cast, yorozu_records
+):
+    yorozu = desk("yorozu")
+    survey_row(sent_at=at(2025, 5, 10), score=5, counselor=cast.counselor, desk=yorozu)
+    survey_row(sent_at=at(2025, 5, 20), score=4, counselor=cast.counselor, desk=yorozu)
+    survey_row(sent_at=at(2025, 5, 21), counselor=cast.counselor, desk=yorozu)
+    survey_row(sent_at=at(2026, 3, 31, 23, 59), score=3, counselor=cast.counselor, desk=yorozu)
+    survey_row(sent_at=at(2026, 4, 1, 0, 0), score=1, counselor=cast.counselor, desk=yorozu)
+    survey_row(sent_at=at(2025, 5, 11), score=1, counselor=cast.colleague, desk=desk("ip"))
+
     pack = selectors.funder_pack(user=cast.manager, pack="yorozu", fiscal_year=FY)
 
-    assert [row.key for row in pack.rows] == ["consultations", "visitors", "new_clients"]
-
-
-def test_the_yorozu_pack_shows_the_survey_an_app_registered(cast, yorozu_records, monkeypatch):
-    asked = []
-
-    def summary(*, user, fiscal_year, month=None, desk=None):
-        asked.append((fiscal_year, month, desk.code))
-        if month is None:
-            return SimpleNamespace(sent=5, answered=3, mean_score=Decimal("4.333"))
-        if month == 5:
-            return {"sent": 5, "answered": 3, "mean_score": 4.333}
-        return SimpleNamespace(sent=0, answered=0, mean_score=None)
-
-    monkeypatch.setattr(registry, "satisfaction_summary", summary)
-    pack = selectors.funder_pack(user=cast.manager, pack="yorozu", fiscal_year=FY)
-
-    assert pack.row("satisfaction_sent").months[1] == 5
+    assert [row.key for row in pack.rows] == [
+        "consultations",
+        "visitors",
+        "new_clients",
+        "satisfaction_sent",
+        "satisfaction_answered",
+        "satisfaction_mean",
+    ]
+    assert pack.row("satisfaction_sent").months == [0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert pack.row("satisfaction_sent").total == 4
+    assert pack.row("satisfaction_answered").months[1] == 2
     assert pack.row("satisfaction_answered").total == 3
-    assert pack.row("satisfaction_mean").months[:2] == [None, 4.33]
-    assert pack.row("satisfaction_mean").total == 4.33
-    assert (FY, None, "yorozu") in asked and (FY, 4, "yorozu") in asked and len(asked) == 13
+    assert pack.row("satisfaction_mean").months[:2] == [None, 4.5]
+    assert pack.row("satisfaction_mean").total == 4.0
 
 
 @pytest.fixture
@@ -344,7 +345,8 @@ def test_the_page_the_xlsx_and_the_api_give_the_same_numbers(
         "3月",
         "合計",
     )
-    figures = [line for line in lines[5:] if line[1] is not None]
+    groups = {row.group for row in rows if row.group}
+    figures = [line for line in lines[5:] if line[0] not in groups]
     assert [(list(line[1:13]), line[13]) for line in figures] == [
         (row.months, row.total) for row in rows
     ]

@@ -33,6 +33,7 @@ from tests.factories import (
     SessionFactory,
     desk,
     slot_at,
+    survey_row,
 )
 from tests.reports.conftest import at
 
@@ -51,8 +52,12 @@ OPERATIONS = 6 + 2 + 2
 # the funder packs: the desk, then よろず the desk's consultations (8) and visitors (1); IP its
 # sessions by mode and by topic, the topics' names, the dispatch rows (visits and days: 1 each;
 # by patent attorneys: 2 each, the experts' qualifications), foreign filings, activities
-YOROZU_PACK = 1 + CONSULTATIONS + 1
+# the survey's summary: once a month and once for the year (13)
+YOROZU_PACK = 1 + CONSULTATIONS + 1 + 13
 IP_PACK = 1 + 2 + 1 + (1 + 1 + 2 + 2) + 1 + 1
+# the satisfaction survey: by month, by desk, by counselor (3); the page shows a manager the
+# comments too (the page's count and rows, the comments of restricted cases: 3)
+SATISFACTION = 3
 BUDGETS = {
     "/reports/": 2 + 2 + 4 + CONSULTATIONS + CASES,
     "/reports/consultations.csv": 2 + CONSULTATIONS,
@@ -75,6 +80,9 @@ BUDGETS = {
     "/reports/funders/yorozu.xlsx": 2 + YOROZU_PACK,
     "/reports/funders/ip/": 2 + 2 + IP_PACK,
     "/reports/funders/ip.xlsx": 2 + IP_PACK,
+    "/reports/satisfaction/": 2 + 2 + 4 + SATISFACTION + 3,
+    "/reports/satisfaction.csv": 2 + SATISFACTION,
+    "/reports/satisfaction.xlsx": 2 + SATISFACTION,
 }
 API_BUDGETS = {
     "/api/v1/reports/consultations/": 1 + CONSULTATIONS,
@@ -85,6 +93,7 @@ API_BUDGETS = {
     "/api/v1/reports/operations/": 1 + OPERATIONS,
     "/api/v1/reports/funders/yorozu/": 1 + YOROZU_PACK,
     "/api/v1/reports/funders/ip/": 1 + IP_PACK,
+    "/api/v1/reports/satisfaction/": 1 + SATISFACTION,
     # the page of reports with their cases and clients
     "/api/v1/outcomes/": 1 + 1,
 }
@@ -135,6 +144,13 @@ def make_records(cast, how_many: int) -> None:
             OfficeFactory(code=f"sat{k % 3}"), at(2025, 4 + k % 9, 1 + k % 28, 9 + k % 8)
         )
         BookingFactory(slot=slot)
+        survey_row(
+            sent_at=at(2025, 4 + n % 9, 10),
+            score=1 + n % 5,
+            comment="丁寧でした" if n % 2 else "",
+            counselor=cast.counselor if n % 2 else cast.colleague,
+            desk=case.desk,
+        )
         for day, sales in ((dt.date(2025, 4, 20), 100), (dt.date(2025, 9, 1), 120 + n)):
             ClientOutcome.objects.create(
                 client=case.client, case=case, reported_on=day, sales_yen=sales, employees=n

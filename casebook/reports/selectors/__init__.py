@@ -19,11 +19,20 @@ from casebook.reports.selectors.outcomes import (
     report_outcomes,
 )
 from casebook.reports.selectors.plan import plan_report
+from casebook.reports.selectors.satisfaction import (
+    SatisfactionReport,
+    SatisfactionSummary,
+    report_surveys,
+    satisfaction_report,
+    satisfaction_summary,
+)
 
 __all__ = [
     "FunderPack",
     "OperationsReport",
     "ReportFilters",
+    "SatisfactionReport",
+    "SatisfactionSummary",
     "activity_counts_by_kind",
     "activity_get_for_user",
     "activity_list_for_user",
@@ -40,4 +49,7 @@ __all__ = [
     "report_cases",
     "report_outcomes",
     "report_sessions",
+    "report_surveys",
+    "satisfaction_report",
+    "satisfaction_summary",
 ]

@@ -3,8 +3,7 @@ IP desk (知財総合支援窓口) report to their funders, month by month over 
 the raw records. The page, the XLSX and the API all draw one `FunderPack`.
 
 - よろず: the consultation count and new clients — the desk's figures of the KPI report, so
-  the two agree — visitors (来訪相談者数), and the satisfaction survey when an app provides
-  it (`registry.set_satisfaction_summary`).
+  the two agree — visitors (来訪相談者数), and the satisfaction survey (`satisfaction_summary`).
 - IP: the consultation count, by mode and by topic, the expert dispatches other apps add
   (`FunderFigure`), the foreign filings supported (the plan's metric, by month) and the IP
   activities the plan counts.
@@ -32,6 +31,7 @@ from casebook.reports import policy
 from casebook.reports.models import Activity, ActivityKind
 from casebook.reports.selectors.consultations import _month_key, consultation_report
 from casebook.reports.selectors.filters import ReportFilters
+from casebook.reports.selectors.satisfaction import satisfaction_summary
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -166,11 +166,11 @@ def _mean(summary: Any) -> float | None:
 def satisfaction_rows(
     *, user: User, fiscal_year: int, desk: Desk | None, months: list[dt.date]
 ) -> list[FunderRow]:
-    """The survey's figures by month — surveys sent, answered, the mean score — when an app
-    registered its summary (`registry.set_satisfaction_summary`); no rows otherwise, and the
-    pack leaves the survey out. The summary is asked once per month and once for the year."""
-    summary_of = registry.satisfaction_summary
-    if summary_of is None or desk is None:
+    """The survey's figures by month — surveys sent, answered, the mean score — from the
+    survey's own summary (docs/reports.md, "Satisfaction survey"), asked once per month and
+    once for the year; none when the desk does not exist."""
+    summary_of = satisfaction_summary
+    if desk is None:
         return []
     by_month = [
         summary_of(user=user, fiscal_year=fiscal_year, month=month.month, desk=desk)

@@ -9,9 +9,16 @@ from casebook.reports.services.activities import (
 )
 from casebook.reports.services.outcomes import outcome_record
 from casebook.reports.services.plan import plan_targets_carry_over, plan_targets_load
+from casebook.reports.services.surveys import (
+    SurveyLinkInvalid,
+    survey_answer,
+    survey_for_token,
+    survey_send,
+)
 
 __all__ = [
     "Participant",
+    "SurveyLinkInvalid",
     "activity_create",
     "activity_participant_add",
     "activity_participant_remove",
@@ -19,4 +26,7 @@ __all__ = [
     "outcome_record",
     "plan_targets_carry_over",
     "plan_targets_load",
+    "survey_answer",
+    "survey_for_token",
+    "survey_send",
 ]

@@ -20,6 +20,7 @@ from casebook.reports.views.kpis import (
     report_export,
 )
 from casebook.reports.views.outcomes import outcome_record, outcome_report
+from casebook.reports.views.satisfaction import satisfaction_report
 
 __all__ = [
     "EXPORTS",
@@ -39,4 +40,5 @@ __all__ = [
     "plan_report",
     "plan_xlsx",
     "report_export",
+    "satisfaction_report",
 ]

@@ -82,6 +82,12 @@ EXPORTS: dict[str, tuple[Callable[..., Any], Callable[[], list[str]], Callable, 
         tables.outcome_rows,
         tables.outcome_sheets,
     ),
+    "satisfaction": (
+        selectors.satisfaction_report,
+        tables.satisfaction_header,
+        tables.satisfaction_rows,
+        tables.satisfaction_sheets,
+    ),
 }
 
 

@@ -1,0 +1,66 @@
+"""The satisfaction survey as a reminder source (docs/reports.md, "Satisfaction survey").
+
+`CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE` days after a case closed, the reminder job's occasion
+`satisfaction_survey:case=<id>` sends its client the survey (once per case: the job records
+the key once, and `survey_send` finds a survey already there) and tells the lead counselor.
+A run looks back the job's catch-up window like every reminder; older closures are not
+surveyed late. Registered in `ReportsConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casebook.common.extensions import Reminder, ReminderKind
+from casebook.intake.models import Case
+from casebook.reports.models import SatisfactionSurvey
+from casebook.reports.selectors.filters import start_of_day
+from casebook.reports.services.surveys import survey_send, surveyable_cases_q
+
+if TYPE_CHECKING:
+    from casebook.common.extensions import Registry
+
+SURVEY_SENT = ReminderKind(
+    "satisfaction_survey", gettext_lazy("satisfaction survey sent to the client"), order=90
+)
+
+
+def survey_occasions(first_day: dt.date, today: dt.date) -> Iterable[Reminder]:
+    """The closed cases whose survey day (closure + N days) lies in the window."""
+    days = dt.timedelta(days=settings.CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE)
+    cases = (
+        Case.objects.filter(
+            surveyable_cases_q(),
+            closed_at__gte=start_of_day(first_day - days),
+            closed_at__lt=start_of_day(today - days + dt.timedelta(days=1)),
+        )
+        .exclude(Exists(SatisfactionSurvey.objects.filter(case_id=OuterRef("pk"))))
+        .only("pk", "closed_at", "lead_counselor_id")
+        .order_by("closed_at", "pk")
+    )
+    for case in cases:
+        yield SURVEY_SENT.occasion(
+            f"case={case.pk}",
+            subject=case,
+            recipient_ids={case.lead_counselor_id} - {None},
+            due_on=timezone.localdate(case.closed_at) + days,
+            params={},
+            on_fire=partial(survey_send, case_id=case.pk),
+        )
+
+
+def survey_sent_text(subject: str, params: Mapping[str, Any]) -> str:
+    return _("%(subject)s: the client was sent the satisfaction survey") % {"subject": subject}
+
+
+def register(registry: Registry) -> None:
+    registry.add_reminder_source(SURVEY_SENT.source(survey_occasions, survey_sent_text))
