@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.errors import ActionNotPermitted
-from casebook.common.exports import csv_response, xlsx_response
+from casebook.common.exports import (
+    column_rows,
+    columns_csv_response,
+    csv_response,
+    xlsx_response,
+)
 from casebook.common.fiscal import current_fiscal_year
 from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view
@@ -126,6 +131,30 @@ def report_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(filename, header(), rows(report))
     return xlsx_response(filename, sheets(report))
+
+
+@require_GET
+@page_view
+def sessions_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A fiscal year of sessions, one row each, streamed (docs/reports.md, "The session
+    export"); the filters of the KPI report."""
+    policy.require_session_exporter(request.user)
+    form, filters = _filters(request)
+    if filters is None:
+        return _bad_filters(form)
+    case_services.access_log_record(
+        user=request.user,
+        cases=selectors.session_export_restricted_cases(user=request.user, filters=filters),
+        via="export",
+        once_a_day=True,
+    )
+    rows = selectors.session_export_rows(user=request.user, filters=filters)
+    columns = tables.session_columns()
+    filename = f"sessions-FY{filters.fiscal_year}.{fmt}"
+    if fmt == "csv":
+        return columns_csv_response(filename, columns, rows)
+    header = [str(title) for title, _value in columns]
+    return xlsx_response(filename, [(_("Sessions"), header, column_rows(columns, rows))])
 
 
 @require_GET

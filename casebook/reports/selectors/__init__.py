@@ -18,6 +18,10 @@ from casebook.reports.selectors.outcomes import (
     report_outcomes,
 )
 from casebook.reports.selectors.plan import plan_report
+from casebook.reports.selectors.sessions import (
+    session_export_restricted_cases,
+    session_export_rows,
+)
 
 __all__ = [
     "OperationsReport",
@@ -37,4 +41,6 @@ __all__ = [
     "report_cases",
     "report_outcomes",
     "report_sessions",
+    "session_export_restricted_cases",
+    "session_export_rows",
 ]
