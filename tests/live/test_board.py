@@ -172,9 +172,7 @@ def test_a_member_whose_membership_ended_gets_no_more_events(cast):
     run(scenario)
 
 
-def test_the_sockets_of_an_event_reread_their_logins_together_and_never_the_case(
-    cast, monkeypatch
-):
+def test_the_sockets_of_an_event_reread_their_logins_together_and_never_the_case(cast, monkeypatch):
     """The board decides each event from the facts it carries (docs/performance.md, "The
     board socket"): the logins of every socket are re-read in a batch, no case per socket."""
     from casebook.intake.selectors import live as live_reads
