@@ -1,9 +1,13 @@
 """The live WebSockets: a desk's board and a case page (a user's notifications:
 casebook/notifications/consumers.py, built on LiveConsumer).
 
-Events on the channel layer carry ids only (events.py). Each consumer re-reads the case for
-its own user through the visibility policy before it sends anything, so a socket never
-tells anyone about a case they may not see.
+Events on the channel layer carry ids (events.py); a case event also carries the case's
+facts that the visibility rule needs. A board socket decides each event for its own user
+with the pure rule (`policy.viewer_sees_case`) and re-reads only its login — whether it is
+still logged in and active, and its roles — in one batch with every other socket of the
+process (`LoginChecks`), so an event costs a few queries, not a few per socket. The case page
+re-reads the case for its user. Either way a socket never tells anyone about a case they may
+not see, and a socket whose user logged out or was deactivated stops at the next event.
 
 A socket that cannot be served is accepted and then closed with a code the page reads:
 4401 not logged in (any more), 4404 nothing to watch here (unknown, or not theirs to see).
@@ -11,6 +15,8 @@ A socket that cannot be served is accepted and then closed with a code the page 
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -20,7 +26,7 @@ from django.http import Http404
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import desk_get_for_user
-from casebook.intake import live
+from casebook.intake import live, policy
 from casebook.intake.events import board_group, case_group
 from casebook.intake.presence import (
     PresenceEntry,
@@ -32,6 +38,70 @@ from casebook.intake.selectors import live as live_reads
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+
+
+class LoginChecks:
+    """Re-checks the logins of the sockets of one event loop in batches.
+
+    An event reaches every board socket at once; each asks for its login here, and the
+    asks that arrive while a batch is being read wait for the next one: one read
+    (`live_reads.live_viewers`, 3 queries) answers them all, on the database thread that
+    channels runs reads on, instead of one read per socket queued on that thread.
+    """
+
+    def __init__(self) -> None:
+        self.waiting: dict[tuple[int, str], list[asyncio.Future]] = {}
+        self.reading = False
+        self.asked = 0
+
+    async def viewer(self, user_id: int, session_key: str) -> policy.Viewer | None:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault((user_id, session_key), []).append(future)
+        self.asked += 1
+        if not self.reading:
+            self.reading = True
+            asyncio.get_running_loop().create_task(self._read())
+        return await future
+
+    async def _read(self) -> None:
+        try:
+            while self.waiting:
+                # the other sockets of the event ask first: wait while asks keep coming
+                asked = -1
+                while asked != self.asked:
+                    asked = self.asked
+                    await asyncio.sleep(0)
+                batch, self.waiting = self.waiting, {}
+                try:
+                    viewers = await database_sync_to_async(live_reads.live_viewers)(
+                        logins=list(batch)
+                    )
+                except Exception as error:  # every waiting socket hears the failure
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(error)
+                    continue
+                for login, futures in batch.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(viewers.get(login))
+        finally:
+            self.reading = False
+
+
+_login_checks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoginChecks] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def login_checks() -> LoginChecks:
+    """The batcher of the running event loop (its futures belong to that loop)."""
+    loop = asyncio.get_running_loop()
+    checks = _login_checks.get(loop)
+    if checks is None:
+        checks = _login_checks[loop] = LoginChecks()
+    return checks
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer, ABC):
@@ -99,6 +169,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer, ABC):
             await self.shut(CLOSE_UNAUTHENTICATED)
         return user
 
+    async def viewer_facts(self) -> policy.Viewer | None:
+        """`viewer` for the pure rules: the login re-read now, in a batch with the other
+        sockets (`LoginChecks`); closes the socket once they logged out or were disabled."""
+        viewer = None
+        if self.user_id is not None and self.session_key:
+            viewer = await login_checks().viewer(self.user_id, self.session_key)
+        if viewer is None:
+            await self.shut(CLOSE_UNAUTHENTICATED)
+        return viewer
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Frames that are not JSON text are ignored rather than ending the socket."""
         if not text_data:
@@ -120,7 +200,7 @@ class BoardConsumer(LiveConsumer):
     async def start(self, user: User) -> None:
         code = self.scope["url_route"]["kwargs"]["desk"]
         desk = await database_sync_to_async(desk_get_for_user)(user=user, code=code)
-        self.desk_code = desk.code
+        self.desk_code, self.desk_id, self.desk_active = desk.code, desk.pk, desk.active
         # Cases the board showed when it opened: if one of them leaves the user's sight, the
         # board is told to drop it (they knew of it already, so that tells them nothing new).
         self.known = await database_sync_to_async(live_reads.board_case_ids_for_user)(
@@ -129,17 +209,38 @@ class BoardConsumer(LiveConsumer):
         await self.join(board_group(desk.code))
 
     async def case_event(self, event: dict) -> None:
+        if "facts" not in event:  # a case gone, or an event without facts: read it
+            await self.case_event_read(event)
+            return
+        viewer = await self.viewer_facts()
+        if viewer is None:
+            return
+        facts = policy.CaseFacts.from_message(event["facts"])
+        if facts.desk_id == self.desk_id:
+            self.desk_active = facts.desk_active
+        if not policy.viewer_sees_desk(viewer, desk_id=self.desk_id, desk_active=self.desk_active):
+            await self.shut(CLOSE_NOT_FOUND)
+            return
+        snapshot = None
+        if facts.desk_id == self.desk_id and policy.viewer_sees_case(viewer, facts):
+            snapshot = live_reads.CaseSnapshot(**event["case"])
+        await self.tell(event, snapshot)
+
+    async def case_event_read(self, event: dict) -> None:
         user = await self.viewer()
         if user is None:
             return
-        case_id = event["case_id"]
         try:
             snapshot = await database_sync_to_async(live_reads.board_case_for_user)(
-                user=user, desk_code=self.desk_code, case_id=case_id
+                user=user, desk_code=self.desk_code, case_id=event["case_id"]
             )
         except Http404:
             await self.shut(CLOSE_NOT_FOUND)
             return
+        await self.tell(event, snapshot)
+
+    async def tell(self, event: dict, snapshot: live_reads.CaseSnapshot | None) -> None:
+        case_id = event["case_id"]
         if snapshot is not None:
             if snapshot.status == "closed":
                 self.known.discard(case_id)
@@ -155,12 +256,10 @@ class BoardConsumer(LiveConsumer):
     async def board_extra(self, event: dict) -> None:
         """A list an app adds under the board changed: the page re-reads its board (which
         renders each list for its user), so the socket says only which list."""
-        user = await self.viewer()
-        if user is None:
+        viewer = await self.viewer_facts()
+        if viewer is None:
             return
-        try:
-            await database_sync_to_async(desk_get_for_user)(user=user, code=self.desk_code)
-        except Http404:
+        if not policy.viewer_sees_desk(viewer, desk_id=self.desk_id, desk_active=self.desk_active):
             await self.shut(CLOSE_NOT_FOUND)
             return
         await self.send_json({"type": "extra", "key": event["key"]})

@@ -1,14 +1,17 @@
 """Live events about cases, published only after the transaction that caused them commits.
 
-An event carries ids, never case data: each WebSocket consumer re-reads the case through
-the visibility policy for its own user before it sends anything (see consumers.py).
+An event carries ids and, for the board sockets, the case's facts that the visibility rule
+needs (`policy.CaseFacts`) with what a board shows of the case, read once after the commit:
+each board socket decides for its own user with `policy.viewer_sees_case` before it sends
+anything, without a query of its own; the case page's socket still re-reads the case
+(see consumers.py).
 Events addressed to named people go to the registry's case event listeners, inside the
 transaction: the inbox stores them and tells each person's socket once the change commits.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -32,6 +35,20 @@ def case_group(case_id: int) -> str:
     return f"case.{case_id}"
 
 
+def case_event_message(*, case_id: int, kind: str, desk_code: str) -> dict[str, Any]:
+    """The event as the sockets receive it: ids, plus the case's facts for the visibility
+    rule and what a board shows, read once here rather than once per socket
+    (docs/performance.md, "The board socket")."""
+    from casebook.intake.selectors.live import case_event_payload
+
+    message: dict[str, Any] = {"type": "case.event", "case_id": case_id, "kind": kind}
+    message["desk"] = desk_code
+    payload = case_event_payload(case_id=case_id)
+    if payload is not None:
+        message.update(payload)
+    return message
+
+
 def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | None = None) -> None:
     """Schedule `kind` about `case` for the desk board, the case page and named users."""
     case_id, desk_code = case.pk, case.desk.code
@@ -43,7 +60,7 @@ def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | Non
         layer = get_channel_layer()
         if layer is None:
             return
-        message = {"type": "case.event", "case_id": case_id, "kind": kind, "desk": desk_code}
+        message = case_event_message(case_id=case_id, kind=kind, desk_code=desk_code)
         group_send = async_to_sync(layer.group_send)
         group_send(board_group(desk_code), message)
         group_send(case_group(case_id), message)

@@ -6,6 +6,9 @@ one place for all of them:
 
 - desks: `can_see_desk`, `visible_desks_q`;
 - cases: `visible_cases_q` / `cases_visible_to`, `can_see_case`;
+- the live sockets: the same two rules as pure functions of loaded facts (`Viewer`,
+  `CaseFacts`, `viewer_sees_desk`, `viewer_sees_case`), so a board socket decides an event
+  without a query (docs/performance.md, "The board socket");
 - actions: `can` / `require` (403 naming the rule) and `offered_actions`, what a screen offers
   on a case (the role allows it and the case's state has it), computed once per request and
   handed to the templates, which hold no rule of their own.
@@ -14,8 +17,10 @@ one place for all of them:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -248,6 +253,118 @@ def is_shared_with(user: User, case: Case) -> bool:
     from casebook.intake.models import CaseShare
 
     return CaseShare.objects.filter(case_id=case.pk, desk_id__in=desks).exists()
+
+
+# --- the same rules on loaded facts (the live sockets) -------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the desk and case rules need about a login, as `desk_roles` reads it: loaded for
+    many sockets at once (`viewers_of`), so that `viewer_sees_desk` and `viewer_sees_case`
+    decide without a query. They must answer as `can_see_desk` and `can_see_case` do
+    (tests/intake/test_policy_facts.py checks the cast of users against them)."""
+
+    user_id: int
+    org_role: str
+    active: bool
+    desk_roles: Mapping[int, frozenset[str]]
+
+    @property
+    def desks(self) -> frozenset[int]:
+        return frozenset(self.desk_roles)
+
+    @property
+    def exit_team(self) -> bool:
+        return any(DeskRole.EXIT_TEAM in roles for roles in self.desk_roles.values())
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the case rule needs about a case, read once when its event is published
+    (`intake/selectors/live.py`) and carried by the event to every socket."""
+
+    id: int
+    desk_id: int
+    desk_active: bool
+    confidentiality: str
+    lead_counselor_id: int | None
+    co_counselor_ids: frozenset[int]
+    shared_desk_ids: frozenset[int]
+
+    def as_message(self) -> dict[str, Any]:
+        """Plain values, as a channel layer carries them (JSON, msgpack)."""
+        return {
+            "id": self.id,
+            "desk_id": self.desk_id,
+            "desk_active": self.desk_active,
+            "confidentiality": self.confidentiality,
+            "lead_counselor_id": self.lead_counselor_id,
+            "co_counselor_ids": sorted(self.co_counselor_ids),
+            "shared_desk_ids": sorted(self.shared_desk_ids),
+        }
+
+    @classmethod
+    def from_message(cls, data: Mapping[str, Any]) -> CaseFacts:
+        return cls(
+            id=data["id"],
+            desk_id=data["desk_id"],
+            desk_active=data["desk_active"],
+            confidentiality=data["confidentiality"],
+            lead_counselor_id=data["lead_counselor_id"],
+            co_counselor_ids=frozenset(data["co_counselor_ids"]),
+            shared_desk_ids=frozenset(data["shared_desk_ids"]),
+        )
+
+
+def viewers_of(users: Iterable[User]) -> dict[int, Viewer]:
+    """{user id: Viewer} of `users`, their roles read in one query (the memberships
+    `desk_roles` counts: active, on an active desk)."""
+    from casebook.accounts.models import DeskMembership
+
+    people = {user.pk: user for user in users}
+    roles: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    rows = DeskMembership.objects.filter(
+        user_id__in=list(people), active=True, desk__active=True
+    ).values_list("user_id", "desk_id", "role")
+    for user_id, desk_id, role in rows:
+        roles[user_id][desk_id].add(role)
+    return {
+        pk: Viewer(
+            user_id=pk,
+            org_role=user.org_role,
+            active=user.is_active,
+            desk_roles={desk: frozenset(held) for desk, held in roles[pk].items()},
+        )
+        for pk, user in people.items()
+    }
+
+
+def viewer_sees_desk(viewer: Viewer, *, desk_id: int, desk_active: bool) -> bool:
+    """`can_see_desk` on loaded facts."""
+    if not viewer.active or not desk_active:
+        return False
+    return viewer.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR) or desk_id in viewer.desks
+
+
+def viewer_sees_case(viewer: Viewer, facts: CaseFacts) -> bool:
+    """`can_see_case` on loaded facts."""
+    if not viewer.active:
+        return False
+    if viewer.org_role == OrgRole.MANAGER:
+        return True
+    restricted = facts.confidentiality == Confidentiality.RESTRICTED
+    if viewer.org_role == OrgRole.AUDITOR:
+        return not restricted
+    if facts.lead_counselor_id == viewer.user_id or viewer.user_id in facts.co_counselor_ids:
+        return True
+    if restricted:
+        return viewer.exit_team
+    if facts.desk_id in viewer.desks:
+        return True
+    return facts.confidentiality == Confidentiality.NORMAL and bool(
+        viewer.desks & facts.shared_desk_ids
+    )
 
 
 def is_assigned(user: User, case: Case) -> bool:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from casebook.accounts.models import DeskRole, OrgRole
 from casebook.common.errors import ActionNotPermitted
 from casebook.intake import policy as case_policy
+from casebook.intake.models.cases import Confidentiality
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -73,6 +74,24 @@ def reads_every_desk(user: User) -> bool:
 def require_org_reader(user: User) -> None:
     if not reads_every_desk(user):
         raise Http404("no organisation-wide reports for this login")
+
+
+def may_export_sessions(user: User) -> bool:
+    """The row-by-row session export lists every desk's sessions: managers and auditors
+    (docs/reports.md, "The session export")."""
+    return reads_every_desk(user)
+
+
+def require_session_exporter(user: User) -> None:
+    if not may_export_sessions(user):
+        raise Http404("no session export for this login")
+
+
+def names_case(confidentiality: str) -> bool:
+    """May a report name a case of this confidentiality (its number, title, client, who
+    counselled, what was said)? Never a restricted one: it is counted, not named
+    (docs/rules.md, "Visibility")."""
+    return confidentiality != Confidentiality.RESTRICTED
 
 
 def may_edit_plan(user: User) -> bool:

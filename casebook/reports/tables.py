@@ -7,10 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.common.exports import Sheet
+from casebook.common.exports import Column, Sheet
 from casebook.common.fiscal import wareki_date
+from casebook.intake.models import SessionMode
 from casebook.reports.selectors.cases import CaseReport
 from casebook.reports.selectors.consultations import ConsultationReport
 from casebook.reports.selectors.funders import FunderPack
@@ -373,4 +375,27 @@ def satisfaction_sheets(report: SatisfactionReport) -> list[Sheet]:
             [[label, *_satisfaction_cells(row)] for _key, label, row in rows],
         )
         for title, rows in _satisfaction_groups(report)
+    ]
+
+
+# --- the session export -------------------------------------------------------------------
+
+
+def session_columns() -> list[Column]:
+    """The columns of `/reports/sessions.csv|xlsx`, one row per session; a restricted case's
+    row comes blank where it would name the case (`selectors.session_export_rows`)."""
+    modes = dict(SessionMode.choices)
+    return [
+        (_("started at"), lambda r: f"{timezone.localtime(r.started_at):%Y-%m-%d %H:%M}"),
+        (_("desk"), lambda r: r.desk),
+        (_("office"), lambda r: r.office),
+        (_("mode"), lambda r: str(modes.get(r.mode, r.mode))),
+        (_("duration (minutes)"), lambda r: r.minutes),
+        (_("restricted case"), lambda r: _("restricted: not named") if r.restricted else ""),
+        (_("case number"), lambda r: r.case_number),
+        (_("title"), lambda r: r.case_title),
+        (_("client"), lambda r: r.client),
+        (_("counselors"), lambda r: "、".join(r.counselors)),
+        (_("topics"), lambda r: "、".join(r.topics)),
+        (_("summary"), lambda r: r.summary),
     ]

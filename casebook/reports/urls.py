@@ -13,6 +13,8 @@ urlpatterns = [
         for name in views.EXPORTS
         for fmt in ("csv", "xlsx")
     ),
+    path("sessions.csv", views.sessions_export, {"fmt": "csv"}, name="sessions_csv"),
+    path("sessions.xlsx", views.sessions_export, {"fmt": "xlsx"}, name="sessions_xlsx"),
     path("plan/", views.plan_report, name="plan"),
     path("plan.csv", views.plan_csv, name="plan_csv"),
     path("plan.xlsx", views.plan_xlsx, name="plan_xlsx"),

@@ -154,3 +154,53 @@ def test_a_desk_board_is_only_for_its_members_managers_and_auditors(cast):
         await auditor.disconnect()
 
     run(scenario)
+
+
+def test_a_member_whose_membership_ended_gets_no_more_events(cast):
+    case = CaseFactory(desk=desk("yorozu"))
+    cookie = session_cookie(cast.counselor)
+
+    def leave_the_desk() -> None:
+        cast.counselor.memberships.update(active=False)
+
+    async def scenario() -> None:
+        board = await open_socket("/ws/board/yorozu/", cookie)
+        await database_sync_to_async(leave_the_desk)()
+        await assign(case=case, counselor=cast.coordinator, by=cast.coordinator)
+        assert await close_code(board) == 4404
+
+    run(scenario)
+
+
+def test_the_sockets_of_an_event_reread_their_logins_together_and_never_the_case(cast, monkeypatch):
+    """The board decides each event from the facts it carries (docs/performance.md, "The
+    board socket"): the logins of every socket are re-read in a batch, no case per socket."""
+    from casebook.intake.selectors import live as live_reads
+
+    case = CaseFactory(desk=desk("yorozu"))
+    cookies = [session_cookie(user) for user in (cast.counselor, cast.coordinator, cast.manager)]
+    batches: list[int] = []
+    read_logins = live_reads.live_viewers
+
+    def counted(*, logins):
+        batches.append(len(logins))
+        return read_logins(logins=logins)
+
+    def no_case_reads(**kwargs):
+        raise AssertionError("a board socket read the case")
+
+    monkeypatch.setattr(live_reads, "live_viewers", counted)
+    monkeypatch.setattr(live_reads, "board_case_for_user", no_case_reads)
+
+    async def scenario() -> None:
+        boards = [await open_socket("/ws/board/yorozu/", cookie) for cookie in cookies * 2]
+        await assign(case=case, counselor=cast.counselor, by=cast.coordinator)
+        for board in boards:
+            message = await board.receive_json_from(timeout=2)
+            assert message["case"]["id"] == case.pk
+        for board in boards:
+            await board.disconnect()
+
+    run(scenario)
+    assert 1 <= len(batches) < 6
+    assert sum(batches) <= 6

@@ -6,13 +6,17 @@ re-reads the user (still active? still logged in?) and the case (still visible t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from casebook.accounts.models import Desk, User
 from casebook.accounts.selectors import desk_get_for_user
@@ -89,3 +93,73 @@ def board_case_ids_for_user(*, user: User, desk: Desk) -> set[int]:
     """The open cases of the desk that `user`'s board shows now (the first cards of each
     column: bounded, whatever the backlog)."""
     return board_card_ids(user=user, desk=desk)
+
+
+# --- the board socket: facts published once, logins re-read in one go ----------------------
+
+
+def case_event_payload(*, case_id: int) -> dict[str, Any] | None:
+    """What a case event carries to the board sockets so that each decides without a query:
+    the case's facts for the visibility rule (`policy.CaseFacts`) and what a board shows of
+    it; read once per event when it is published (3 queries), None for a case gone."""
+    from casebook.intake.models import Case, CaseShare
+
+    row = (
+        Case.objects.filter(pk=case_id)
+        .values_list(
+            "pk",
+            "number",
+            "title",
+            "status",
+            "desk__code",
+            "lead_counselor_id",
+            "desk_id",
+            "desk__active",
+            "confidentiality",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    snapshot = CaseSnapshot(*row[:6])
+    co_counselors = Case.co_counselors.through.objects.filter(case_id=case_id)
+    facts = policy.CaseFacts(
+        id=case_id,
+        desk_id=row[6],
+        desk_active=row[7],
+        confidentiality=row[8],
+        lead_counselor_id=snapshot.lead_counselor_id,
+        co_counselor_ids=frozenset(co_counselors.values_list("user_id", flat=True)),
+        shared_desk_ids=frozenset(
+            CaseShare.objects.filter(case_id=case_id).values_list("desk_id", flat=True)
+        ),
+    )
+    return {"facts": facts.as_message(), "case": asdict(snapshot)}
+
+
+def live_viewers(*, logins: Collection[tuple[int, str]]) -> dict[tuple[int, str], policy.Viewer]:
+    """For each (user id, session key) of the open sockets, the login as stored now — still
+    logged in by that session, still active — with its roles; absent once logged out or
+    deactivated. Three queries whatever the number of sockets (the sessions, the users,
+    their memberships) with the database session engines; one per session otherwise."""
+    if not logins:
+        return {}
+    keys = {key for _user_id, key in logins}
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if issubclass(store_class, DatabaseSessionStore):
+        rows = (
+            store_class.get_model_class()
+            .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+            .values_list("session_key", "session_data")
+        )
+        decoder = store_class()
+        named = {key: str(decoder.decode(data).get(SESSION_KEY, "")) for key, data in rows}
+    else:
+        named = {key: str(store_class(key).get(SESSION_KEY, "")) for key in keys}
+    wanted = {user_id for user_id, key in logins if named.get(key) == str(user_id)}
+    viewers = policy.viewers_of(User.objects.filter(pk__in=wanted, is_active=True))
+    return {
+        (user_id, key): viewers[user_id]
+        for user_id, key in logins
+        if user_id in viewers and named.get(key) == str(user_id)
+    }

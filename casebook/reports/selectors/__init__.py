@@ -26,6 +26,10 @@ from casebook.reports.selectors.satisfaction import (
     satisfaction_report,
     satisfaction_summary,
 )
+from casebook.reports.selectors.sessions import (
+    session_export_restricted_cases,
+    session_export_rows,
+)
 
 __all__ = [
     "FunderPack",
@@ -52,4 +56,6 @@ __all__ = [
     "report_surveys",
     "satisfaction_report",
     "satisfaction_summary",
+    "session_export_restricted_cases",
+    "session_export_rows",
 ]

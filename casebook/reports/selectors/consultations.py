@@ -15,11 +15,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from casebook.intake.models import Client, ConsultationSession, SessionMode
+from casebook.intake.models import ConsultationSession, SessionMode
 from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
@@ -164,17 +164,24 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         month.total = row["total"]
         month.unique_clients = row["unique_clients"]
 
-    first_ever = (
-        ConsultationSession.objects.filter(case__client_id=OuterRef("pk"))
+    # A client is new in the period when it has a session in it and none before it (any
+    # desk, any filter): its first session ever is then its first of the period. The
+    # "none before" test is an anti-join on the cases' sessions ordered by time (index
+    # `session_case_started`), not a minimum over every session of every client
+    # (docs/performance.md, "The FY KPI report").
+    earlier = ConsultationSession.objects.filter(
+        case__client_id=OuterRef("case__client_id"), started_at__lt=filters.starts
+    )
+    new_firsts = (
+        ConsultationSession.objects.filter(
+            started_at__gte=filters.starts,
+            started_at__lt=filters.ends,
+            case__client_id__in=sessions.values("case__client_id"),
+        )
+        .filter(~Exists(earlier))
         .order_by()
         .values("case__client_id")
         .annotate(first=Min("started_at"))
-        .values("first")
-    )
-    new_firsts = (
-        Client.objects.filter(pk__in=sessions.values("case__client_id"))
-        .annotate(first=Subquery(first_ever))
-        .filter(first__gte=filters.starts, first__lt=filters.ends)
         .values_list("first", flat=True)
     )
     for first in new_firsts:

@@ -18,6 +18,7 @@ from casebook.reports.views.kpis import (
     plan_report,
     plan_xlsx,
     report_export,
+    sessions_export,
 )
 from casebook.reports.views.outcomes import outcome_record, outcome_report
 from casebook.reports.views.satisfaction import satisfaction_report
@@ -41,4 +42,5 @@ __all__ = [
     "plan_xlsx",
     "report_export",
     "satisfaction_report",
+    "sessions_export",
 ]

@@ -13,8 +13,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from casebook.common.exports import csv_response, xlsx_response
+from casebook.common.exports import (
+    column_rows,
+    columns_csv_response,
+    csv_response,
+    xlsx_response,
+)
 from casebook.common.web import page_view
+from casebook.intake import services as case_services
 from casebook.reports import charts, policy, selectors, tables
 from casebook.reports.views.common import bad_filters, filters_of, fy_of
 
@@ -183,3 +189,27 @@ def operations_report(request: HttpRequest) -> HttpResponse:
             "reads_every_desk": policy.reads_every_desk(request.user),
         },
     )
+
+
+@require_GET
+@page_view
+def sessions_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A fiscal year of sessions, one row each, streamed (docs/reports.md, "The session
+    export"); the filters of the KPI report."""
+    policy.require_session_exporter(request.user)
+    form, filters = filters_of(request)
+    if filters is None:
+        return bad_filters(form)
+    case_services.access_log_record(
+        user=request.user,
+        cases=selectors.session_export_restricted_cases(user=request.user, filters=filters),
+        via="export",
+        once_a_day=True,
+    )
+    rows = selectors.session_export_rows(user=request.user, filters=filters)
+    columns = tables.session_columns()
+    filename = f"sessions-FY{filters.fiscal_year}.{fmt}"
+    if fmt == "csv":
+        return columns_csv_response(filename, columns, rows)
+    header = [str(title) for title, _value in columns]
+    return xlsx_response(filename, [(_("Sessions"), header, column_rows(columns, rows))])

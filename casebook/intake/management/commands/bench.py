@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import resource
 import statistics
 import time
 import traceback
@@ -37,6 +38,21 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.common.fiscal import current_fiscal_year
 from casebook.intake.models import Case, CaseStatus
+
+
+def _rss_mb(*, peak: bool = False) -> float:
+    """The process's resident memory now (Linux `/proc`), or its peak so far (`getrusage`)."""
+    if not peak:
+        try:
+            pages = int(Path("/proc/self/statm").read_text().split()[1])
+            return pages * resource.getpagesize() / 2**20
+        except OSError:
+            pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _fy_start(fy: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(fy, 4, 1))
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -155,6 +171,8 @@ class Command(BaseCommand):
             ("session_create", lambda: self._session_create(fx["open_case"], counselor)),
             ("dispatch_approve", self._dispatch_approve),
             ("export_csv_fy_consultations", lambda: self._export(manager, fy)),
+            ("export_csv_fy_sessions", lambda: self._session_export(manager, fy, "csv")),
+            ("export_xlsx_fy_sessions", lambda: self._session_export(manager, fy, "xlsx")),
             ("websocket_board_event", self._websocket),
         ]
         return plan
@@ -281,6 +299,48 @@ class Command(BaseCommand):
             extra={"peak_python_mb": round(max(peaks), 1)},
         )
 
+    def _session_export(self, user: User, fy: int, fmt: str) -> Result:
+        """A fiscal year of sessions, one row each: the time to the last byte, and the
+        process's resident memory sampled while the rows stream (its peak over the run, and
+        how far it rose above where it started)."""
+        client = self._client(user)
+        url = f"/reports/sessions.{fmt}?fy={fy}"
+        times, rises, size, queries = [], [], 0, 0
+        for _ in range(min(self.repeat, 3)):
+            before = _rss_mb()
+            peak = before
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise CommandError(f"{url}: HTTP {response.status_code}")
+                size = 0
+                if response.streaming:
+                    for number, chunk in enumerate(response.streaming_content):
+                        size += len(chunk)
+                        if number % 2000 == 0:
+                            peak = max(peak, _rss_mb())
+                else:
+                    size = len(response.content)
+                times.append((time.perf_counter() - started) * 1000)
+            peak = max(peak, _rss_mb())
+            rises.append(peak - before)
+            queries = len(captured.captured_queries)
+        return Result(
+            name=f"export_{fmt}_fy_sessions",
+            p50_ms=statistics.median(times),
+            p95_ms=max(times),
+            queries=queries,
+            bytes=size,
+            extra={
+                "rows": apps.get_model("intake", "ConsultationSession")
+                .objects.filter(started_at__gte=_fy_start(fy), started_at__lt=_fy_start(fy + 1))
+                .count(),
+                "peak_rss_mb": round(_rss_mb(peak=True), 1),
+                "rss_rise_mb": round(max(rises), 1),
+            },
+        )
+
     # --- the board socket ---------------------------------------------------------------------
 
     def _websocket(self) -> Result:
@@ -303,7 +363,7 @@ class Command(BaseCommand):
         from channels.testing import WebsocketCommunicator
 
         from casebook.asgi import application
-        from casebook.intake.events import board_group
+        from casebook.intake.events import board_group, case_event_message
 
         client = await sync_to_async(self._client)(self.users["coord.yorozu"])
         cookie = (
@@ -327,18 +387,21 @@ class Command(BaseCommand):
         )()
         layer = get_channel_layer()
         latencies: list[float] = []
-        for _ in range(min(self.repeat, 10)):
+        for run in range(min(self.repeat, 10) + 1):  # the first is the warm-up
             started = time.perf_counter()
-            await layer.group_send(
-                board_group("yorozu"),
-                {"type": "case.event", "case_id": case_id, "kind": "updated", "desk": "yorozu"},
+            # as a service publishes it after its commit: the facts read once, then sent
+            message = await sync_to_async(case_event_message)(
+                case_id=case_id, kind="updated", desk_code="yorozu"
             )
+            await layer.group_send(board_group("yorozu"), message)
 
             async def one(socket: WebsocketCommunicator, since: float = started) -> float:
                 await socket.receive_json_from(timeout=60)
                 return (time.perf_counter() - since) * 1000
 
-            latencies += await asyncio.gather(*(one(s) for s in sockets))
+            measured = await asyncio.gather(*(one(s) for s in sockets))
+            if run:
+                latencies += measured
         for socket in sockets:
             await socket.disconnect()
         return Result(
