@@ -46,7 +46,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     desks = policy.desks_for_intake(request.user)
     search, text, found = _search_results(request)
     if request.headers.get("HX-Request") and request.method == "GET":
-        return render(request, "intake/intake.html#client-results", {"q": text, "found": found})
+        return render(
+            request,
+            "includes/client_search.html#client-results",
+            {"q": text, "found": found, "search_url": reverse("intake"), "client_details": True},
+        )
     context: dict[str, Any] = {"search": search, "q": text, "found": found, "duplicates": []}
     if request.method == "GET":
         chosen = _chosen_client(request, request.GET.get("client"))

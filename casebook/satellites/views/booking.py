@@ -48,8 +48,8 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request") and request.method == "GET":
         return render(
             request,
-            "satellites/book.html#client-results",
-            {"slot": slot, "q": text, "found": found},
+            "includes/client_search.html#client-results",
+            {"q": text, "found": found, "search_url": reverse("satellites:book", args=[slot.pk])},
         )
     source = request.POST if request.method == "POST" else request.GET
     chosen = _chosen_client(request, source.get("client"))
