@@ -90,6 +90,13 @@ def save_tracked(
     write_history_row(obj, created=created)
 
 
+def delete_tracked(obj: models.Model, *, by: Any, reason: str) -> None:
+    """Delete `obj`; its last history row (the deletion) names `by` and `reason`."""
+    obj._history_user = by
+    obj._change_reason = reason[:REASON_LENGTH]
+    obj.delete()
+
+
 def ensure_version(obj: models.Model, expected_version: int | None) -> None:
     """Refuse a change made against an older version than the stored one (StaleVersion).
 
