@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import IntakeForm, SearchForm
 from casebook.intake.models import Case, Client
-from casebook.intake.services.clients import PossibleDuplicateClient
+from casebook.intake.views.client_step import chosen_client, duplicates_to_confirm
 
 SEARCH_LIMIT = 20
 ALREADY_SENT = gettext_lazy("This intake was already sent; nothing was saved twice.")
@@ -30,12 +29,6 @@ def _search_results(request: HttpRequest) -> tuple[SearchForm, str, list[Client]
         list(selectors.client_search(user=request.user, text=text)[:SEARCH_LIMIT]) if text else []
     )
     return search, text, found
-
-
-def _chosen_client(request: HttpRequest, pk: Any) -> Client | None:
-    if pk in (None, ""):
-        return None
-    return selectors.client_get_for_user(user=request.user, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,7 +46,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         )
     context: dict[str, Any] = {"search": search, "q": text, "found": found, "duplicates": []}
     if request.method == "GET":
-        chosen = _chosen_client(request, request.GET.get("client"))
+        chosen = chosen_client(request, request.GET.get("client"))
         form = IntakeForm(
             initial={
                 "form_token": new_form_token(),
@@ -66,11 +59,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         return render(request, "intake/intake.html", context | {"form": form, "chosen": chosen})
 
     form = IntakeForm(request.POST, desks=desks)
-    chosen = _chosen_client(request, request.POST.get("client"))
+    chosen = chosen_client(request, request.POST.get("client"))
     context |= {"form": form, "chosen": chosen}
 
     def perform(data: dict[str, Any]) -> Case:
-        try:
+        with duplicates_to_confirm(context):
             return services.intake_take(
                 by=request.user,
                 desk=data["desk"],
@@ -80,10 +73,6 @@ def intake(request: HttpRequest) -> HttpResponse:
                 lead_counselor=request.user if data["take_myself"] else None,
                 **form.case_fields(),
             )
-        except PossibleDuplicateClient as duplicate:
-            # A warning to confirm: the candidates are shown, "register anyway" is offered.
-            context["duplicates"] = duplicate.candidates
-            raise ValidationError({"name": duplicate.message}) from duplicate
 
     return form_action(
         request,
