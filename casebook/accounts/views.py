@@ -17,7 +17,7 @@ from casebook.accounts.forms import SecurityEventFilterForm
 from casebook.api import selectors as token_selectors
 from casebook.api import services as token_services
 from casebook.common.extensions import registry
-from casebook.common.paging import page_number
+from casebook.common.paging import page_number, query_without
 from casebook.common.web import page_view
 
 TOKENS_PER_PAGE = 50
@@ -80,9 +80,7 @@ def security_events(request: HttpRequest) -> HttpResponse:
         since=filters.get("since"),
         until=filters.get("until"),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": f"{query.urlencode()}&" if query else ""}
+    context = {"form": form, "page": page, "query": query_without(request.GET)}
     return render(request, "registration/security_events.html", context)
 
 

@@ -1,8 +1,9 @@
 """Ordering and filtering that only ever apply keys from an allow-list.
 
 A query string never reaches the ORM as a lookup path: ordering terms are looked up in the
-view's `ordering_fields` (a mapping from public key to model field), and anything else is
-ignored, so `?ordering=client__name` or `?ordering=lead_counselor__password` does nothing.
+view's `ordering_fields` (field names, or a mapping from public key to model field where the
+two differ), and anything else is ignored, so `?ordering=client__name` or
+`?ordering=lead_counselor__password` does nothing.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from rest_framework.request import Request
 
 
 class AllowListOrderingFilter(OrderingFilter):
-    """`?ordering=a,-b` with `a`, `b` keys of the view's `ordering_fields` mapping.
+    """`?ordering=a,-b` with `a`, `b` keys of the view's `ordering_fields`.
 
     Set on the view:
-        ordering_fields = {"opened_at": "opened_at", "number": "number"}
+        ordering_fields = ("opened_at", "number")   # public keys that are the field names
+        ordering_fields = {"name_kana": "name_kana_search", "id": "id"}   # where they differ
         ordering = ["-opened_at"]            # the default, model field names
     A unique tie-breaker (`pk`) is appended so cursor pages are stable. Only fields that are
     never NULL belong in the allow-list: a cursor cannot point at a NULL position.

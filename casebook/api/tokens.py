@@ -18,7 +18,7 @@ class ApiTokenViewSet(ReadViewSet):
     model = ApiToken
     serializer_class = ApiTokenSerializer
     ordering = ["-created_at", "-pk"]
-    ordering_fields = {"created_at": "created_at"}
+    ordering_fields = ("created_at",)
     list_selector = staticmethod(selectors.token_list_for_user)
     get_selector = staticmethod(selectors.token_get_for_user)
 

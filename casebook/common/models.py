@@ -1,4 +1,5 @@
-"""Saving helpers every service uses: one history row naming the acting user, versions."""
+"""Saving helpers every service uses (one history row naming the acting user, versions), and
+the field helpers the models share."""
 
 from __future__ import annotations
 
@@ -13,6 +14,29 @@ from casebook.common.history import records_sets, replace_set, write_history_row
 
 # django-simple-history's change reason column holds 100 characters.
 REASON_LENGTH = 100
+
+
+def optional_fk(
+    to: type[models.Model] | str,
+    *,
+    on_delete: Any = models.PROTECT,
+    related_name: str,
+    verbose_name: Any = None,
+    **options: Any,
+) -> models.ForeignKey:
+    """A foreign key that may stay empty: NULL in the table, not required in forms.
+
+    `on_delete` defaults to PROTECT, as on every required key; a key that should empty itself
+    when its target goes says SET_NULL (or CASCADE) explicitly."""
+    return models.ForeignKey(
+        to,
+        on_delete=on_delete,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        **options,
+    )
 
 
 def save_tracked(
@@ -64,6 +88,13 @@ def save_tracked(
     finally:
         del obj.skip_history_when_saving
     write_history_row(obj, created=created)
+
+
+def delete_tracked(obj: models.Model, *, by: Any, reason: str) -> None:
+    """Delete `obj`; its last history row (the deletion) names `by` and `reason`."""
+    obj._history_user = by
+    obj._change_reason = reason[:REASON_LENGTH]
+    obj.delete()
 
 
 def ensure_version(obj: models.Model, expected_version: int | None) -> None:

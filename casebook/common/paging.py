@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 PAGE_SIZE = 50
 
@@ -44,3 +45,12 @@ def page_number(query: Mapping[str, str], name: str = "page") -> int:
         return max(int(query.get(name, 1)), 1)
     except (TypeError, ValueError):
         return 1
+
+
+def query_without(query: QueryDict, name: str = "page") -> str:
+    """The screen's query string without `name`, ready to take one more pair: what the pager
+    (templates/includes/pager.html) keeps of the filters as its `query`."""
+    rest = query.copy()
+    rest.pop(name, None)
+    encoded = rest.urlencode()
+    return f"{encoded}&" if encoded else ""

@@ -125,7 +125,7 @@ class ExitPlanViewSet(ServiceViewSet):
     create_serializer_class = PutOnTrackSerializer
     update_serializer_class = PlanUpdateSerializer
     filterset_fields = {"path": ["exact"], "stage": ["exact"], "on_track": ["exact"]}
-    ordering_fields = {"id": "id", "started_on": "started_on"}
+    ordering_fields = ("id", "started_on")
     ordering = ["-id"]
 
     def list_for_user(self, user: Any) -> QuerySet[ExitPlan]:
@@ -172,7 +172,7 @@ class MilestoneViewSet(ServiceUpdateMixin, ReadViewSet):
     serializer_class = MilestoneSerializer
     update_serializer_class = MilestoneUpdateSerializer
     filterset_fields = {"plan": ["exact"]}
-    ordering_fields = {"id": "id", "due_on": "due_on"}
+    ordering_fields = ("id", "due_on")
     ordering = ["id"]
     list_selector = staticmethod(selectors.milestone_list_for_user)
     get_selector = staticmethod(selectors.milestone_get_for_user)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
 from casebook.exits.deadlines import Rule, Statute, breaks
 
 
@@ -102,13 +103,8 @@ class ExitPlan(models.Model):
     stage = models.CharField(
         _("stage"), max_length=16, choices=ExitStage.choices, default=ExitStage.DIAGNOSIS
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="exit_plans",
-        verbose_name=_("owner"),
+    owner = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="exit_plans", verbose_name=_("owner")
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=ExitOutcome.choices, blank=True)
     outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
@@ -155,13 +151,8 @@ class Milestone(models.Model):
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="exit_milestones",
-        verbose_name=_("owner"),
+    owner = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="exit_milestones", verbose_name=_("owner")
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.exports import Column, columns_csv_response
-from casebook.common.paging import page_number
+from casebook.common.paging import page_number, query_without
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.exits import policy, selectors, services
 from casebook.exits.forms import (
@@ -383,13 +383,11 @@ def access_log(request: HttpRequest) -> HttpResponse:
         since=filters.get("since"),
         until=filters.get("until"),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "named": policy.names_restricted_cases(user),
         "via_labels": {row.via: access_via_label(row.via) for row in page},
-        "query": f"{query.urlencode()}&" if query else "",
+        "query": query_without(request.GET),
     }
     return render(request, "exits/access_log.html", context)

@@ -118,7 +118,7 @@ class ConflictViewSet(ServiceCreateMixin, ReadViewSet):
     serializer_class = serializers.ConflictSerializer
     create_serializer_class = serializers.ConflictCreateSerializer
     filterset_fields = ["expert", "relation"]
-    ordering_fields = {"id": "id"}
+    ordering_fields = ("id",)
     ordering = ["id"]
 
     def list_for_user(self, user: Any) -> QuerySet[ConflictDeclaration]:
@@ -151,7 +151,7 @@ class ProgramViewSet(ReadViewSet):
     model = DispatchProgram
     serializer_class = serializers.ProgramSerializer
     filterset_class = ProgramFilter
-    ordering_fields = {"id": "id", "fiscal_year": "fiscal_year", "code": "code"}
+    ordering_fields = ("id", "fiscal_year", "code")
     ordering = ["-fiscal_year", "code"]
     list_selector = staticmethod(selectors.program_list_for_user)
     get_selector = staticmethod(selectors.program_get_for_user)
@@ -187,7 +187,7 @@ class DispatchViewSet(ServiceViewSet):
     create_serializer_class = serializers.DispatchCreateSerializer
     update_serializer_class = serializers.DispatchUpdateSerializer
     filterset_class = DispatchFilter
-    ordering_fields = {"id": "id", "created_at": "created_at", "updated_at": "updated_at"}
+    ordering_fields = ("id", "created_at", "updated_at")
     ordering = ["-created_at", "-id"]
     list_selector = staticmethod(selectors.dispatch_list_for_user)
     get_selector = staticmethod(selectors.dispatch_get_for_user)

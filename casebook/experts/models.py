@@ -16,6 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
+
 HALF_DAY = Decimal("0.5")
 FULL_DAY = Decimal("1.0")
 DAYS = {"max_digits": 6, "decimal_places": 1}
@@ -277,14 +279,7 @@ class Dispatch(models.Model):
         related_name="dispatches",
         verbose_name=_("program"),
     )
-    sub_quota = models.ForeignKey(
-        SubQuota,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="dispatches",
-        verbose_name=_("sub-quota"),
-    )
+    sub_quota = optional_fk(SubQuota, related_name="dispatches", verbose_name=_("sub-quota"))
     expert = models.ForeignKey(
         Expert, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("expert")
     )

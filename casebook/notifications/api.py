@@ -46,7 +46,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     # Newest first: (created_at, id) descending, the order of the index `inbox_newest`.
     filter_backends = [AllowListOrderingFilter]
-    ordering_fields = {"created_at": "created_at"}
+    ordering_fields = ("created_at",)
     ordering = ["-created_at"]
     queryset = Notification.objects.none()
 

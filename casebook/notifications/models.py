@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
+
 
 def now() -> dt.datetime:
     """`timezone.now()` looked up on each call (the demo replays the past by setting it)."""
@@ -73,13 +75,7 @@ class Notification(models.Model):
     subject_type = models.CharField(_("about (type)"), max_length=64)
     subject_id = models.PositiveBigIntegerField(_("about (id)"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    occasion = models.ForeignKey(
-        ReminderOccasion,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-    )
+    occasion = optional_fk(ReminderOccasion, on_delete=models.CASCADE, related_name="notifications")
     created_at = models.DateTimeField(_("created"), default=now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     mail_state = models.CharField(

@@ -244,7 +244,7 @@ class ReferralViewSet(ServiceViewSet):
     create_serializer_class = ReferralCreateSerializer
     update_serializer_class = ChecklistSerializer
     filterset_class = ReferralFilter
-    ordering_fields = {"id": "id", "referred_at": "referred_at", "updated_at": "updated_at"}
+    ordering_fields = ("id", "referred_at", "updated_at")
     ordering = ["-referred_at"]
 
     def list_for_user(self, user: Any) -> QuerySet[Referral]:
@@ -335,7 +335,7 @@ class PartnerViewSet(ReadViewSet):
     model = Partner
     serializer_class = PartnerSerializer
     filterset_fields = {"kind": ["exact"], "active": ["exact"]}
-    ordering_fields = {"id": "id", "code": "code"}
+    ordering_fields = ("id", "code")
     ordering = ["code"]
 
     def list_for_user(self, user: Any) -> QuerySet[Partner]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from casebook.common.calendar import business_days_between
+from casebook.common.models import optional_fk
 
 
 class PartnerKind(models.TextChoices):
@@ -158,45 +159,26 @@ class Referral(models.Model):
         related_name="referrals_out",
         verbose_name=_("referring case"),
     )
-    to_desk = models.ForeignKey(
-        "accounts.Desk",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="referrals_in",
-        verbose_name=_("receiving desk"),
+    to_desk = optional_fk(
+        "accounts.Desk", related_name="referrals_in", verbose_name=_("receiving desk")
     )
-    to_partner = models.ForeignKey(
-        Partner,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="referrals",
-        verbose_name=_("partner organisation"),
+    to_partner = optional_fk(
+        Partner, related_name="referrals", verbose_name=_("partner organisation")
     )
-    created_case = models.ForeignKey(
-        "intake.Case",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="referrals_in",
-        verbose_name=_("receiving case"),
+    created_case = optional_fk(
+        "intake.Case", related_name="referrals_in", verbose_name=_("receiving case")
     )
     attached_to_existing = models.BooleanField(_("attached to the desk's open case"), default=False)
     # Flags raised when the referral was made; they never block it.
-    existing_case = models.ForeignKey(
+    existing_case = optional_fk(
         "intake.Case",
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("open case the receiving desk already had"),
     )
-    loop_of = models.ForeignKey(
+    loop_of = optional_fk(
         "self",
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("referral this one sends back"),
     )
@@ -211,13 +193,8 @@ class Referral(models.Model):
         verbose_name=_("referred by"),
     )
     referred_at = models.DateTimeField(_("referred at"))
-    responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("answered by"),
+    responded_by = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("answered by")
     )
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True)

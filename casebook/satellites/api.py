@@ -85,7 +85,7 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OfficeSerializer
     filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
     filterset_class = OfficeFilter
-    ordering_fields = {"id": "id", "code": "code", "kind": "kind"}
+    ordering_fields = ("id", "code", "kind")
     ordering = ["kind", "code"]
 
     def get_queryset(self) -> Any:
@@ -145,7 +145,7 @@ class SlotViewSet(ReadViewSet):
     model = Slot
     serializer_class = SlotSerializer
     filterset_class = SlotFilter
-    ordering_fields = {"id": "id", "starts_at": "starts_at"}
+    ordering_fields = ("id", "starts_at")
     ordering = ["starts_at"]
     list_selector = staticmethod(selectors.slot_list_for_user)
     get_selector = staticmethod(selectors.slot_get_for_user)
@@ -211,7 +211,7 @@ class BookingViewSet(ServiceCreateMixin, ReadViewSet):
     serializer_class = BookingSerializer
     create_serializer_class = BookingCreateSerializer
     filterset_class = BookingFilter
-    ordering_fields = {"id": "id", "created_at": "created_at"}
+    ordering_fields = ("id", "created_at")
     ordering = ["-id"]
     list_selector = staticmethod(selectors.booking_list_for_user)
     get_selector = staticmethod(selectors.booking_get_for_user)

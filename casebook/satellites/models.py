@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
+
 
 class OfficeKind(models.TextChoices):
     HEAD = "head", _("head office")
@@ -96,11 +98,8 @@ class ScheduleRule(models.Model):
     )
     starts_at = models.TimeField(_("from"))
     ends_at = models.TimeField(_("until"))
-    counselor = models.ForeignKey(
+    counselor = optional_fk(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="satellite_rules",
         verbose_name=_("counselor on the rota"),
     )
@@ -165,14 +164,7 @@ class DayException(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ExceptionKind.choices)
     starts_at = models.TimeField(_("from"), null=True, blank=True)
     ends_at = models.TimeField(_("until"), null=True, blank=True)
-    counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("counselor"),
-    )
+    counselor = optional_fk(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("counselor"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -213,21 +205,11 @@ class ConsultationDay(models.Model):
     date = models.DateField(_("date"))
     starts_at = models.TimeField(_("from"))
     ends_at = models.TimeField(_("until"))
-    counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="satellite_days",
-        verbose_name=_("counselor"),
+    counselor = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="satellite_days", verbose_name=_("counselor")
     )
-    rule = models.ForeignKey(
-        ScheduleRule,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="days",
-        verbose_name=_("rule"),
+    rule = optional_fk(
+        ScheduleRule, on_delete=models.SET_NULL, related_name="days", verbose_name=_("rule")
     )
     status = models.CharField(
         _("status"), max_length=16, choices=DayStatus.choices, default=DayStatus.HELD
@@ -264,13 +246,8 @@ class Slot(models.Model):
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="satellite_slots",
-        verbose_name=_("counselor"),
+    counselor = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="satellite_slots", verbose_name=_("counselor")
     )
 
     class Meta:
@@ -326,22 +303,10 @@ class Booking(models.Model):
         _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.BOOKED
     )
     channel = models.CharField(_("booked via"), max_length=16, choices=BookingChannel.choices)
-    client = models.ForeignKey(
-        "intake.Client",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="satellite_bookings",
-        verbose_name=_("client"),
+    client = optional_fk(
+        "intake.Client", related_name="satellite_bookings", verbose_name=_("client")
     )
-    case = models.ForeignKey(
-        "intake.Case",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="satellite_bookings",
-        verbose_name=_("case"),
-    )
+    case = optional_fk("intake.Case", related_name="satellite_bookings", verbose_name=_("case"))
     session = models.OneToOneField(
         "intake.ConsultationSession",
         on_delete=models.PROTECT,
@@ -363,13 +328,8 @@ class Booking(models.Model):
     # a booking no longer `booked`) makes every older link stale.
     cancel_secret = models.CharField(max_length=64, blank=True, editable=False)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("booked by"),
+    created_by = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("booked by")
     )
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

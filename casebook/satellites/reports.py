@@ -1,4 +1,4 @@
-"""Satellite utilisation over a fiscal year for the reports (DESIGN §11), registered in
+"""Satellite utilisation over a fiscal year for the reports, registered in
 `SatellitesConfig.ready()` as a report section (docs/reports.md, "Operations"): per satellite
 office, the consultation days held, the slots offered on them, the slots booked (bookings not
 cancelled), held (checked in) and no-shows, and the share booked. The month-by-month view
@@ -9,19 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casebook.common.extensions import ReportSection, ReportTable
 from casebook.satellites.models import (
-    ACTIVE_BOOKING_STATUSES,
-    BookingStatus,
-    DayStatus,
     Office,
     OfficeKind,
-    Slot,
 )
+from casebook.satellites.selectors import slot_counts_by_office
 
 if TYPE_CHECKING:
     from casebook.common.extensions import Registry, ReportScope
@@ -35,23 +32,7 @@ def _share(booked: int, offered: int) -> float | None:
 
 def utilisation_table(scope: ReportScope) -> ReportTable:
     """Every satellite office open on some day of the year, and the total (2 queries)."""
-    counts = {
-        row["office"]: row
-        for row in Slot.objects.filter(
-            day__date__gte=scope.first_day,
-            day__date__lte=scope.last_day,
-            day__status=DayStatus.HELD,
-        )
-        .order_by()
-        .values("office")
-        .annotate(
-            days=Count("day", distinct=True),
-            offered=Count("pk", distinct=True),
-            booked=Count("bookings", filter=Q(bookings__status__in=ACTIVE_BOOKING_STATUSES)),
-            held=Count("bookings", filter=Q(bookings__status=BookingStatus.CHECKED_IN)),
-            no_show=Count("bookings", filter=Q(bookings__status=BookingStatus.NO_SHOW)),
-        )
-    }
+    counts = slot_counts_by_office(first_day=scope.first_day, last_day=scope.last_day)
     offices = (
         Office.objects.filter(kind=OfficeKind.SATELLITE)
         .filter(Q(active_from__isnull=True) | Q(active_from__lte=scope.last_day))

@@ -227,15 +227,15 @@ class Utilisation:
         return self.booked / self.slots_offered if self.slots_offered else None
 
 
-def utilisation(*, user: User, year: int, month: int) -> list[Utilisation]:
-    """Per satellite office and month (docs/satellites.md, "Utilisation"): days held, slots
-    offered, booked (bookings not cancelled), held (checked in) and no-shows."""
-    _require_staff(user)
-    first = dt.date(year, month, 1)
-    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    in_month = Q(day__date__range=(first, last), day__status=DayStatus.HELD)
+def slot_counts_by_office(*, first_day: dt.date, last_day: dt.date) -> dict[int, dict[str, int]]:
+    """The utilisation counts per office id over the days held from `first_day` to `last_day`
+    (one query): `days` held, slots `offered`, `booked` (bookings not cancelled), `held`
+    (checked in), `no_show`. Counts only, no one's data: the month screen below and the
+    fiscal-year report section (satellites/reports.py) read them after their own checks."""
     slots = (
-        Slot.objects.filter(in_month)
+        Slot.objects.filter(
+            day__date__gte=first_day, day__date__lte=last_day, day__status=DayStatus.HELD
+        )
         .order_by()
         .values("office")
         .annotate(
@@ -246,7 +246,16 @@ def utilisation(*, user: User, year: int, month: int) -> list[Utilisation]:
             no_show=Count("bookings", filter=Q(bookings__status=BookingStatus.NO_SHOW)),
         )
     )
-    by_office = {row["office"]: row for row in slots}
+    return {row["office"]: row for row in slots}
+
+
+def utilisation(*, user: User, year: int, month: int) -> list[Utilisation]:
+    """Per satellite office and month (docs/satellites.md, "Utilisation"): days held, slots
+    offered, booked (bookings not cancelled), held (checked in) and no-shows."""
+    _require_staff(user)
+    first = dt.date(year, month, 1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    by_office = slot_counts_by_office(first_day=first, last_day=last)
     result = []
     for office in Office.objects.filter(kind=OfficeKind.SATELLITE).order_by("code"):
         row = by_office.get(office.pk, {})

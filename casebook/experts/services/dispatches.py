@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
 from casebook.common.japanese import normalize_text
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import delete_tracked, ensure_version, raise_if_errors, save_tracked
 from casebook.experts import rules
 from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
 from casebook.experts.policy import DispatchAction, ensure_transition
@@ -443,9 +443,7 @@ def dispatch_cancel(dispatch: Dispatch, *, by: User, reason: str) -> Dispatch:
     was_under_way = dispatch.status in rules.UNDER_WAY
     today = timezone.localdate()
     for visit in DispatchVisit.objects.filter(dispatch=dispatch, date__gt=today):
-        visit._history_user = by
-        visit._change_reason = reason
-        visit.delete()
+        delete_tracked(visit, by=by, reason=reason)
     dispatch.status = DispatchStatus.CANCELLED
     dispatch.cancelled_at = timezone.now()
     dispatch.decision_reason = reason

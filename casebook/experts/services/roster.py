@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ActionNotPermitted, field_error
 from casebook.common.japanese import corporate_number_problem, normalize_text, search_key
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import delete_tracked, ensure_version, raise_if_errors, save_tracked
 from casebook.experts import policy
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -173,6 +173,4 @@ def conflict_withdraw(*, declaration: ConflictDeclaration, by: User, reason: str
         )
     if not (reason or "").strip():
         raise field_error("reason", _("say why the declaration is withdrawn"), "required")
-    declaration._history_user = by
-    declaration._change_reason = reason.strip()
-    declaration.delete()
+    delete_tracked(declaration, by=by, reason=reason.strip())

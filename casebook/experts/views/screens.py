@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 
 from casebook.common.calendar import is_business_day, japanese_holiday_name
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
-from casebook.common.paging import page_number, page_of
+from casebook.common.paging import page_number, page_of, query_without
 from casebook.common.web import page_view
 from casebook.experts import policy, rules, selectors
 from casebook.experts.forms import (
@@ -121,18 +121,10 @@ def roster(request: HttpRequest) -> HttpResponse:
             "form": form,
             "specialties": dict(specialties),
             "experts": page_of(experts, number=page_number(request.GET)),
-            "query": _query_without(request, "page"),
+            "query": query_without(request.GET),
             "fiscal_year": fiscal_year,
         },
     )
-
-
-def _query_without(request: HttpRequest, name: str) -> str:
-    """The page's query string without `name`, ready to take one more pair (for the pager)."""
-    query = request.GET.copy()
-    query.pop(name, None)
-    encoded = query.urlencode()
-    return f"{encoded}&" if encoded else ""
 
 
 def _month(request: HttpRequest) -> dt.date:
@@ -217,7 +209,7 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
         "experts/dispatch_list.html",
         {
             "dispatches": page,
-            "query": _query_without(request, "page"),
+            "query": query_without(request.GET),
             "statuses": DispatchStatus.choices,
             "status": status,
             "programs": selectors.program_list_for_user(user=request.user),

@@ -134,14 +134,7 @@ class CaseViewSet(ServiceViewSet):
     create_serializer_class = serializers.CaseCreateSerializer
     update_serializer_class = serializers.CaseUpdateSerializer
     filterset_class = CaseFilter
-    ordering_fields = {
-        "id": "id",
-        "opened_at": "opened_at",
-        "number": "number",
-        "status": "status",
-        "priority": "priority",
-        "updated_at": "updated_at",
-    }
+    ordering_fields = ("id", "opened_at", "number", "status", "priority", "updated_at")
     ordering = ["-opened_at"]
 
     def list_for_user(self, user: Any) -> QuerySet[Case]:
@@ -284,12 +277,7 @@ class SessionViewSet(ServiceViewSet):
     create_serializer_class = serializers.SessionCreateSerializer
     update_serializer_class = serializers.SessionUpdateSerializer
     filterset_class = SessionFilter
-    ordering_fields = {
-        "id": "id",
-        "started_at": "started_at",
-        "duration_minutes": "duration_minutes",
-        "created_at": "created_at",
-    }
+    ordering_fields = ("id", "started_at", "duration_minutes", "created_at")
     ordering = ["-started_at"]
 
     def list_for_user(self, user: Any) -> QuerySet[ConsultationSession]:

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from casebook.common.history import HistoricalRecordsWithSets
+from casebook.common.models import optional_fk
 from casebook.intake.models.clients import Client, Topic
 
 
@@ -136,13 +137,8 @@ class Case(models.Model):
     intake_channel = models.CharField(
         _("intake channel"), max_length=16, choices=IntakeChannel.choices
     )
-    intake_office = models.ForeignKey(
-        "satellites.Office",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="cases",
-        verbose_name=_("intake office"),
+    intake_office = optional_fk(
+        "satellites.Office", related_name="cases", verbose_name=_("intake office")
     )
     status = models.CharField(
         _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE
@@ -157,13 +153,8 @@ class Case(models.Model):
         default=Confidentiality.NORMAL,
     )
     on_exit_track = models.BooleanField(_("on the exit track"), default=False)
-    lead_counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="led_cases",
-        verbose_name=_("lead counselor"),
+    lead_counselor = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="led_cases", verbose_name=_("lead counselor")
     )
     co_counselors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="co_counseled_cases", blank=True

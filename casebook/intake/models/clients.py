@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
 from casebook.common.sme import SizeClass
 
 
@@ -236,13 +237,8 @@ class ClientOutcome(models.Model):
         _("business"), max_length=16, choices=BusinessStatus.choices, blank=True
     )
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
+    recorded_by = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("recorded by")
     )
 
     history = HistoricalRecords()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casebook.common.history import HistoricalRecordsWithSets
+from casebook.common.models import optional_fk
 from casebook.intake.models.cases import Case
 from casebook.intake.models.clients import Topic
 
@@ -34,14 +35,7 @@ class ConsultationSession(models.Model):
     started_at = models.DateTimeField(_("started at"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     mode = models.CharField(_("mode"), max_length=24, choices=SessionMode.choices)
-    office = models.ForeignKey(
-        "satellites.Office",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="sessions",
-        verbose_name=_("office"),
-    )
+    office = optional_fk("satellites.Office", related_name="sessions", verbose_name=_("office"))
     counselors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="sessions", verbose_name=_("counselors present")
     )

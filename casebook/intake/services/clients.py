@@ -20,7 +20,12 @@ from casebook.common.japanese import (
     postal_code_place,
     search_key,
 )
-from casebook.common.models import REASON_LENGTH, ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import (
+    delete_tracked,
+    ensure_version,
+    raise_if_errors,
+    save_tracked,
+)
 from casebook.common.sme import SizeSector, size_class
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
@@ -299,9 +304,7 @@ def client_merge(
     for outcome in absorbed.outcomes.all():
         outcome.client = survivor
         save_tracked(outcome, by=by, update_fields=["client"], reason=note)
-    absorbed._history_user = by
-    absorbed._change_reason = note[:REASON_LENGTH]
-    absorbed.delete()
+    delete_tracked(absorbed, by=by, reason=note)
     _derive(survivor)
     save_tracked(
         survivor,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import IntakeForm, SearchForm
 from casebook.intake.models import Case, Client
-from casebook.intake.services.clients import PossibleDuplicateClient
+from casebook.intake.views.client_step import chosen_client, duplicates_to_confirm
 
 SEARCH_LIMIT = 20
 ALREADY_SENT = gettext_lazy("This intake was already sent; nothing was saved twice.")
@@ -32,12 +31,6 @@ def _search_results(request: HttpRequest) -> tuple[SearchForm, str, list[Client]
     return search, text, found
 
 
-def _chosen_client(request: HttpRequest, pk: Any) -> Client | None:
-    if pk in (None, ""):
-        return None
-    return selectors.client_get_for_user(user=request.user, pk=pk)
-
-
 @require_http_methods(["GET", "POST"])
 @page_view
 def intake(request: HttpRequest) -> HttpResponse:
@@ -46,10 +39,14 @@ def intake(request: HttpRequest) -> HttpResponse:
     desks = policy.desks_for_intake(request.user)
     search, text, found = _search_results(request)
     if request.headers.get("HX-Request") and request.method == "GET":
-        return render(request, "intake/intake.html#client-results", {"q": text, "found": found})
+        return render(
+            request,
+            "includes/client_search.html#client-results",
+            {"q": text, "found": found, "search_url": reverse("intake"), "client_details": True},
+        )
     context: dict[str, Any] = {"search": search, "q": text, "found": found, "duplicates": []}
     if request.method == "GET":
-        chosen = _chosen_client(request, request.GET.get("client"))
+        chosen = chosen_client(request, request.GET.get("client"))
         form = IntakeForm(
             initial={
                 "form_token": new_form_token(),
@@ -62,11 +59,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         return render(request, "intake/intake.html", context | {"form": form, "chosen": chosen})
 
     form = IntakeForm(request.POST, desks=desks)
-    chosen = _chosen_client(request, request.POST.get("client"))
+    chosen = chosen_client(request, request.POST.get("client"))
     context |= {"form": form, "chosen": chosen}
 
     def perform(data: dict[str, Any]) -> Case:
-        try:
+        with duplicates_to_confirm(context):
             return services.intake_take(
                 by=request.user,
                 desk=data["desk"],
@@ -76,10 +73,6 @@ def intake(request: HttpRequest) -> HttpResponse:
                 lead_counselor=request.user if data["take_myself"] else None,
                 **form.case_fields(),
             )
-        except PossibleDuplicateClient as duplicate:
-            # A warning to confirm: the candidates are shown, "register anyway" is offered.
-            context["duplicates"] = duplicate.candidates
-            raise ValidationError({"name": duplicate.message}) from duplicate
 
     return form_action(
         request,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import delete_tracked, ensure_version, raise_if_errors, save_tracked
 from casebook.satellites import policy
 from casebook.satellites.models import DayException, ExceptionKind, Office, ScheduleRule
 from casebook.satellites.services.schedule import GenerationResult, schedule_generate
@@ -120,9 +120,7 @@ def schedule_rule_delete(*, by: User, rule: ScheduleRule, expected_version: int 
     policy.require(by, policy.MANAGE_SCHEDULE)
     rule = ScheduleRule.objects.select_for_update().get(pk=rule.pk)
     ensure_version(rule, expected_version)
-    rule._history_user = by
-    rule._change_reason = "schedule rule removed"
-    rule.delete()
+    delete_tracked(rule, by=by, reason="schedule rule removed")
 
 
 @transaction.atomic
@@ -176,9 +174,7 @@ def day_exception_delete(
     policy.require(by, policy.MANAGE_SCHEDULE)
     exception = DayException.objects.select_for_update().get(pk=exception.pk)
     ensure_version(exception, expected_version)
-    exception._history_user = by
-    exception._change_reason = "day exception removed"
-    exception.delete()
+    delete_tracked(exception, by=by, reason="day exception removed")
 
 
 @transaction.atomic

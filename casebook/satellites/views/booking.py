@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casebook.common.web import form_action, new_form_token, page_view
-from casebook.intake.models import CaseStatus, Client
+from casebook.intake.models import CaseStatus
 from casebook.intake.selectors.cases import cases_of_client_for_user
-from casebook.intake.selectors.clients import client_get_for_user, client_search
-from casebook.intake.services.clients import PossibleDuplicateClient
+from casebook.intake.selectors.clients import client_search
+from casebook.intake.views.client_step import chosen_client, duplicates_to_confirm
 from casebook.satellites import policy, selectors, services
 from casebook.satellites.forms import CancelBookingForm, StaffBookingForm
 from casebook.satellites.models import Booking, Slot
@@ -29,12 +28,6 @@ SEARCH_LIMIT = 20
 def day_url(slot: Slot) -> str:
     day = timezone.localtime(slot.starts_at).date()
     return reverse("satellites:day", args=[slot.office.code]) + f"?date={day:%Y-%m-%d}"
-
-
-def _chosen_client(request: HttpRequest, pk: Any) -> Client | None:
-    if pk in (None, ""):
-        return None
-    return client_get_for_user(user=request.user, pk=pk)
 
 
 @page_view
@@ -48,11 +41,11 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request") and request.method == "GET":
         return render(
             request,
-            "satellites/book.html#client-results",
-            {"slot": slot, "q": text, "found": found},
+            "includes/client_search.html#client-results",
+            {"q": text, "found": found, "search_url": reverse("satellites:book", args=[slot.pk])},
         )
     source = request.POST if request.method == "POST" else request.GET
-    chosen = _chosen_client(request, source.get("client"))
+    chosen = chosen_client(request, source.get("client"))
     cases = (
         cases_of_client_for_user(user=request.user, client=chosen)
         .exclude(status=CaseStatus.CLOSED)
@@ -77,7 +70,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     }
 
     def perform(data: dict[str, Any]) -> Booking:
-        try:
+        with duplicates_to_confirm(context):
             return services.booking_create(
                 by=request.user,
                 slot=slot,
@@ -90,10 +83,6 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
                 contact_name=data["contact_name"],
                 allow_duplicate=data["allow_duplicate"],
             )
-        except PossibleDuplicateClient as duplicate:
-            # A warning to confirm, as at intake: the candidates are shown.
-            context["duplicates"] = duplicate.candidates
-            raise ValidationError({"name": duplicate.message}) from duplicate
 
     return form_action(
         request,

@@ -107,15 +107,14 @@ def rule_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     office = _office(request, code, manage=True)
     rule = selectors.schedule_rule_get_for_user(user=request.user, office=office, pk=pk)
     if request.method == "POST" and "delete" in request.POST:
-        return form_action(
+        return schedule_action(
             request,
+            office,
             form=VersionForm(request.POST),
             perform=lambda data: services.schedule_rule_delete(
                 by=request.user, rule=rule, expected_version=data["version"]
             ),
             done=_("The rule is removed; the days it generated stay."),
-            success_url=schedule_url(office),
-            render_form=lambda form, status: _refused(request, office, form, status),
         )
     form = ScheduleRuleForm(
         request.POST or None, counselors=selectors.rota_counselors(), initial=_rule_initial(rule)
@@ -175,15 +174,14 @@ def exception_new(request: HttpRequest, code: str) -> HttpResponse:
 def exception_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     office = _office(request, code, manage=True)
     exception = selectors.day_exception_get_for_user(user=request.user, office=office, pk=pk)
-    return form_action(
+    return schedule_action(
         request,
+        office,
         form=VersionForm(request.POST),
         perform=lambda data: services.day_exception_delete(
             by=request.user, exception=exception, expected_version=data["version"]
         ),
         done=_("The extra or cancelled day is removed."),
-        success_url=schedule_url(office),
-        render_form=lambda form, status: _refused(request, office, form, status),
     )
 
 
@@ -191,8 +189,9 @@ def exception_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def slot_minutes(request: HttpRequest, code: str) -> HttpResponse:
     office = _office(request, code, manage=True)
-    return form_action(
+    return schedule_action(
         request,
+        office,
         form=SlotMinutesForm(request.POST),
         perform=lambda data: services.office_slot_minutes_set(
             by=request.user,
@@ -201,8 +200,6 @@ def slot_minutes(request: HttpRequest, code: str) -> HttpResponse:
             slot_minutes=data["slot_minutes"],
         ),
         done=_("The slot length is saved; days generated from now on use it."),
-        success_url=schedule_url(office),
-        render_form=lambda form, status: _refused(request, office, form, status),
     )
 
 
@@ -210,8 +207,9 @@ def slot_minutes(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["POST"])
 def generate(request: HttpRequest, code: str) -> HttpResponse:
     office = _office(request, code, manage=True)
-    return form_action(
+    return schedule_action(
         request,
+        office,
         form=GenerateForm(request.POST),
         perform=lambda data: services.schedule_generate_for_office(
             by=request.user, office=office, **data
@@ -229,6 +227,19 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
                 "closed": result.skipped_closed,
             }
         ),
+    )
+
+
+def schedule_action(
+    request: HttpRequest, office: Office, *, form: Any, perform: Any, done: Any
+) -> HttpResponse:
+    """A form posted from the schedule screen (`form_action`): back to the screen when done,
+    `_refused` when not."""
+    return form_action(
+        request,
+        form=form,
+        perform=perform,
+        done=done,
         success_url=schedule_url(office),
         render_form=lambda form, status: _refused(request, office, form, status),
     )
