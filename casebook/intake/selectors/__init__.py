@@ -15,6 +15,7 @@ from casebook.intake.selectors.cases import (
     case_desk_details,
     case_get_by_number_for_user,
     case_get_for_user,
+    case_list_branches,
     case_list_for_user,
     case_page_get_for_user,
     case_search,
@@ -41,6 +42,7 @@ from casebook.intake.selectors.clients import (
 )
 from casebook.intake.selectors.sessions import (
     session_get_for_user,
+    session_list_branches,
     session_list_for_user,
     session_page_get_for_user,
     sessions_matching,
@@ -58,6 +60,7 @@ __all__ = [
     "case_desk_details",
     "case_get_by_number_for_user",
     "case_get_for_user",
+    "case_list_branches",
     "case_list_for_user",
     "case_page_get_for_user",
     "case_search",
@@ -80,6 +83,7 @@ __all__ = [
     "overdue_follow_ups",
     "personal_data_rows",
     "session_get_for_user",
+    "session_list_branches",
     "session_list_for_user",
     "session_page_get_for_user",
     "sessions_matching",
