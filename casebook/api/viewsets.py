@@ -38,8 +38,6 @@ from rest_framework.response import Response
 from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.idempotency import IdempotentCreateMixin
-from casebook.api.pagination import BranchPaged
-from casebook.common.branches import Branches
 
 
 class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
@@ -56,11 +54,6 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     def list_for_user(self, user: Any) -> QuerySet:
         """The rows `user` may see (a selector of the resource's app)."""
         return self._selector("list_selector")(user=user)
-
-    def list_branches(self, user: Any) -> Branches | None:
-        """The branches of the visibility rule the list reads one by one, and the rows they
-        are read from (None: the list is read with its plain filter); `common.branches`."""
-        return None
 
     def get_for_user(self, user: Any, pk: Any) -> Model:
         """One row `user` may see, else Http404 (a getter of the resource's app)."""
@@ -88,29 +81,15 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         return obj
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        branched = self.list_branches(request.user)
-        if branched is not None and branched.branches:
-            # The same filters on the rows the branches are read from (the rule is not there).
-            base = self.filter_queryset(branched.base)
-            return self.paginated(queryset, paged=BranchPaged(queryset, base, branched.branches))
-        return self.paginated(queryset)
+        return self.paginated(self.filter_queryset(self.get_queryset()))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
-    def paginated(
-        self,
-        queryset: QuerySet,
-        serializer_class: type | None = None,
-        *,
-        paged: BranchPaged | None = None,
-    ) -> Response:
+    def paginated(self, queryset: QuerySet, serializer_class: type | None = None) -> Response:
         """One cursor page of `queryset`, rendered by `serializer_class` (the view's own by
-        default); a sub-list action (e.g. a case's sessions) answers the same way. With
-        `paged` (the list read by its visibility branches) the page is read one branch at a
-        time."""
-        page = self.paginate_queryset(paged if paged is not None else queryset)
+        default); a sub-list action (e.g. a case's sessions) answers the same way."""
+        page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
         if rows and isinstance(rows[0], self.model):
             self.after_read(rows, many=True)

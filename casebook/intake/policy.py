@@ -181,11 +181,10 @@ def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
     `[]` for nobody; `[Q()]` for a manager (no condition). Otherwise, in order: each of the
     user's desks' cases that are not restricted (a branch per desk), the cases the user
     leads, the cases the user co-counsels, the `normal` cases shared with the user's desks,
-    and for the exit team every restricted case. A list reads each branch through its own
-    index, ordered and cut at the page, and merges them (`casebook.common.branches`): their
-    OR walks every visible case (docs/performance.md, "Lists: one index scan per branch").
-    The branches overlap (the lead of a case of the user's desk is in two): their union, not
-    their sum, is what is visible.
+    and for the exit team every restricted case. The branches overlap (the lead of a case of
+    the user's desk is in two): their union, not their sum, is what is visible. A reader
+    that needs one part of the rule (e.g. a list read one branch at a time) takes it from
+    here; docs/performance.md, "Lists and the visibility branches", says what was measured.
     """
     if not user.is_authenticated or not user.is_active:
         return []

@@ -18,7 +18,6 @@ from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import ServiceViewSet, sub_list, transition
-from casebook.common.branches import Branches
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -147,9 +146,6 @@ class CaseViewSet(ServiceViewSet):
 
     def list_for_user(self, user: Any) -> QuerySet[Case]:
         return _with_details(_with_sets(selectors.case_list_for_user(user=user)))
-
-    def list_branches(self, user: Any) -> Branches:
-        return selectors.case_list_branches(user=user)
 
     get_selector = staticmethod(selectors.case_get_for_user)
 
@@ -298,9 +294,6 @@ class SessionViewSet(ServiceViewSet):
 
     def list_for_user(self, user: Any) -> QuerySet[ConsultationSession]:
         return _session_sets(selectors.session_list_for_user(user=user))
-
-    def list_branches(self, user: Any) -> Branches:
-        return selectors.session_list_branches(user=user)
 
     get_selector = staticmethod(selectors.session_get_for_user)
 

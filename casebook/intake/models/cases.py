@@ -220,11 +220,6 @@ class Case(models.Model):
             # reports' periods of opened cases (docs/performance.md, docs/reports.md).
             models.Index(fields=["opened_at", "id"], name="case_opened_at_id"),
             models.Index(fields=["closed_at"], name="case_closed_at"),
-            # A list read one visibility branch at a time (`common.branches`): a desk's cases
-            # and a lead's cases, each newest first with an early stop (docs/performance.md,
-            # "Lists: one index scan per branch").
-            models.Index(fields=["desk", "opened_at", "id"], name="case_desk_opened"),
-            models.Index(fields=["lead_counselor", "opened_at", "id"], name="case_lead_opened"),
             # My cases: the open cases a counselor leads (the condition is the list's own).
             models.Index(
                 fields=["lead_counselor", "opened_at"],

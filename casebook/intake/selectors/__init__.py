@@ -15,7 +15,6 @@ from casebook.intake.selectors.cases import (
     case_desk_details,
     case_get_by_number_for_user,
     case_get_for_user,
-    case_list_branches,
     case_list_for_user,
     case_page_get_for_user,
     case_search,
@@ -42,7 +41,6 @@ from casebook.intake.selectors.clients import (
 )
 from casebook.intake.selectors.sessions import (
     session_get_for_user,
-    session_list_branches,
     session_list_for_user,
     session_page_get_for_user,
     sessions_matching,
@@ -60,7 +58,6 @@ __all__ = [
     "case_desk_details",
     "case_get_by_number_for_user",
     "case_get_for_user",
-    "case_list_branches",
     "case_list_for_user",
     "case_page_get_for_user",
     "case_search",
@@ -83,7 +80,6 @@ __all__ = [
     "overdue_follow_ups",
     "personal_data_rows",
     "session_get_for_user",
-    "session_list_branches",
     "session_list_for_user",
     "session_page_get_for_user",
     "sessions_matching",

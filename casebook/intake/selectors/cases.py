@@ -13,7 +13,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from casebook.accounts.models import User
-from casebook.common.branches import Branches
 from casebook.common.japanese import normalize_text, search_key
 from casebook.common.search import text_matches
 from casebook.intake import policy
@@ -45,13 +44,6 @@ def case_list_for_user(*, user: User) -> QuerySet[Case]:
     return policy.cases_visible_to(user).select_related(
         "desk", "client", "lead_counselor", "intake_office"
     )
-
-
-def case_list_branches(*, user: User) -> Branches:
-    """The branches of the rule `case_list_for_user` filters by, for a list that reads its
-    page one branch at a time (`common.branches.first_rows`), and the cases they are read
-    from."""
-    return Branches(base=Case.objects.all(), branches=policy.visible_case_branches(user))
 
 
 def case_get_for_user(*, user: User, pk: Any) -> Case:

@@ -8,7 +8,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from casebook.accounts.models import User
-from casebook.common.branches import Branches
 from casebook.common.japanese import normalize_text, search_key
 from casebook.common.search import text_matches
 from casebook.intake import policy
@@ -25,15 +24,6 @@ def session_list_for_user(*, user: User) -> QuerySet[ConsultationSession]:
     return ConsultationSession.objects.filter(
         policy.visible_cases_q(user, prefix="case__")
     ).select_related("case", "case__desk", "office")
-
-
-def session_list_branches(*, user: User) -> Branches:
-    """The branches of the rule `session_list_for_user` filters by, on each session's case
-    (`common.branches.first_rows`), and the sessions they are read from."""
-    return Branches(
-        base=ConsultationSession.objects.all(),
-        branches=policy.visible_case_branches(user, prefix="case__"),
-    )
 
 
 def sessions_matching(
