@@ -178,10 +178,10 @@ def _shared_q(desk_ids: list[int], prefix: str = "") -> Q:
 def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
     """The visibility rule as its separate branches, whose OR is `visible_cases_q`.
 
-    `[]` for nobody; `[Q()]` for a manager (no condition). Otherwise, in order: each of the
-    user's desks' cases that are not restricted (a branch per desk), the cases the user
-    leads, the cases the user co-counsels, the `normal` cases shared with the user's desks,
-    and for the exit team every restricted case. The branches overlap (the lead of a case of
+    `[]` for nobody; `[Q()]` for a manager (no condition). Otherwise, in order: the cases of
+    the user's desks that are not restricted, the cases the user leads, the cases the user
+    co-counsels, the `normal` cases shared with the user's desks, and for the exit team
+    every restricted case. The branches overlap (the lead of a case of
     the user's desk is in two): their union, not their sum, is what is visible. A reader
     that needs one part of the rule (e.g. a list read one branch at a time) takes it from
     here; docs/performance.md, "Lists and the visibility branches", says what was measured.
@@ -202,10 +202,8 @@ def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
         Q(**{f"{prefix}pk__in": co_counseled}),
     ]
     if desks:
-        # One branch per desk: an index on (desk, order) walks one desk in the list's order;
-        # `desk IN (…)` of several would have to read them all and sort.
-        desk_branches = [~restricted & Q(**{f"{prefix}desk_id": desk}) for desk in desks]
-        branches = [*desk_branches, *branches, _shared_q(desks, prefix)]
+        desk_cases = ~restricted & Q(**{f"{prefix}desk_id__in": desks})
+        branches = [desk_cases, *branches, _shared_q(desks, prefix)]
     if is_exit_team(user):
         branches.append(restricted)
     return branches
