@@ -168,13 +168,6 @@ def is_staff_member(user: User) -> bool:
 # --- cases --------------------------------------------------------------------------------
 
 
-def _assigned_q(user: User, prefix: str = "") -> Q:
-    from casebook.intake.models import Case
-
-    co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
-    return Q(**{f"{prefix}lead_counselor_id": user.pk}) | Q(**{f"{prefix}pk__in": co_counseled})
-
-
 def _shared_q(desk_ids: list[int], prefix: str = "") -> Q:
     """Cases whose file was shared with one of `desk_ids`, while they are `normal`.
 
@@ -187,27 +180,55 @@ def _shared_q(desk_ids: list[int], prefix: str = "") -> Q:
     return Q(**{f"{prefix}confidentiality": Confidentiality.NORMAL, f"{prefix}pk__in": shared})
 
 
+def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
+    """The visibility rule as its separate branches, whose OR is `visible_cases_q`.
+
+    `[]` for nobody; `[Q()]` for a manager (no condition). Otherwise, in order: the cases of
+    the user's desks that are not restricted, the cases the user leads, the cases the user
+    co-counsels, the `normal` cases shared with the user's desks, and for the exit team
+    every restricted case. The branches overlap (the lead of a case of
+    the user's desk is in two): their union, not their sum, is what is visible. A reader
+    that needs one part of the rule (e.g. a list read one branch at a time) takes it from
+    here; docs/performance.md, "Lists and the visibility branches", says what was measured.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.org_role == OrgRole.MANAGER:
+        return [Q()]
+    restricted = Q(**{f"{prefix}confidentiality": Confidentiality.RESTRICTED})
+    if user.org_role == OrgRole.AUDITOR:
+        return [~restricted]
+    from casebook.intake.models import Case
+
+    desks = list(desk_roles(user))
+    co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
+    branches = [
+        Q(**{f"{prefix}lead_counselor_id": user.pk}),
+        Q(**{f"{prefix}pk__in": co_counseled}),
+    ]
+    if desks:
+        desk_cases = ~restricted & Q(**{f"{prefix}desk_id__in": desks})
+        branches = [desk_cases, *branches, _shared_q(desks, prefix)]
+    if is_exit_team(user):
+        branches.append(restricted)
+    return branches
+
+
 def visible_cases_q(user: User, *, prefix: str = "") -> Q:
-    """A filter on Case for what `user` may see; `Q(pk__in=[])` for nobody.
+    """A filter on Case for what `user` may see; `Q(pk__in=[])` for nobody: the OR of
+    `visible_case_branches`.
 
     `prefix` applies the same rule to the rows of a case (`"case__"` on sessions): the filter
     then reads the case row joined to each one, so a list ordered by its own index stops after
     a page instead of collecting every visible case first (docs/performance.md). A manager's
     filter is empty (`Q()`): no condition at all.
     """
-    if not user.is_authenticated or not user.is_active:
+    branches = visible_case_branches(user, prefix=prefix)
+    if not branches:
         return Q(pk__in=[])
-    if user.org_role == OrgRole.MANAGER:
-        return Q()
-    restricted = Q(**{f"{prefix}confidentiality": Confidentiality.RESTRICTED})
-    if user.org_role == OrgRole.AUDITOR:
-        return ~restricted
-    desks = list(desk_roles(user))
-    visible = (~restricted & Q(**{f"{prefix}desk_id__in": desks})) | _assigned_q(user, prefix)
-    if desks:
-        visible |= _shared_q(desks, prefix)
-    if is_exit_team(user):
-        visible |= restricted
+    visible = branches[0]
+    for branch in branches[1:]:
+        visible |= branch
     return visible
 
 

@@ -101,8 +101,14 @@ def visible_referrals_q(user: User) -> Q:
         return Q(pk__in=[])
     if user.org_role == OrgRole.MANAGER:
         return Q()
-    visible_cases = case_policy.cases_visible_to(user).values("pk")
-    condition = Q(from_case__in=visible_cases) | Q(created_case__in=visible_cases)
+    # The rule read on each referral's own case rows (joined): `from_case IN (every visible
+    # case)` read every case of the reader's desks for a board's few referrals
+    # (docs/performance.md, "The desk board").
+    # A referral to a partner has no created case: its absent row must not pass a negated
+    # condition (an auditor's "not restricted").
+    condition = (
+        Q(from_case__isnull=False) & case_policy.visible_cases_q(user, prefix="from_case__")
+    ) | (Q(created_case__isnull=False) & case_policy.visible_cases_q(user, prefix="created_case__"))
     desks = list(case_policy.desk_roles(user))
     if desks:
         condition |= Q(kind=ReferralKind.INTERNAL, to_desk_id__in=desks)

@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from casebook.accounts.models import DeskMembership, DeskRole
 from casebook.common.errors import ActionNotPermitted
 from casebook.intake import policy
-from casebook.intake.models import AccessLog
+from casebook.intake.models import AccessLog, Case, CaseShare
 from casebook.intake.selectors import case_get_for_user
-from tests.factories import CaseFactory, desk
+from tests.factories import CaseFactory, desk, member
 
 ROLES = ["counselor", "colleague", "coordinator", "manager", "auditor", "exit_team", "outsider"]
 
@@ -176,3 +177,26 @@ def test_an_action_the_state_does_not_offer_is_refused_naming_both_states(cast):
     with pytest.raises(ActionNotPermitted):
         policy.require_offered(cast.auditor, case, "hold")
     policy.require_offered(cast.counselor, case, "hold")
+
+
+@pytest.mark.django_db
+def test_the_visibility_branches_together_are_exactly_what_each_reader_sees(cast):
+    ip = desk("ip")
+    for confidentiality in ("normal", "confidential", "restricted"):
+        CaseFactory(confidentiality=confidentiality)
+        CaseFactory(desk=ip, confidentiality=confidentiality, lead_counselor=cast.counselor)
+        CaseFactory(desk=ip, confidentiality=confidentiality).co_counselors.add(cast.counselor)
+        shared = CaseFactory(desk=ip, confidentiality=confidentiality)
+        CaseShare.objects.create(case=shared, desk=desk("yorozu"), source="test")
+    CaseFactory(desk=ip, lead_counselor=cast.colleague)
+    two_desks = member("yorozu", DeskRole.COUNSELOR, username="two.desks")
+    DeskMembership.objects.create(user=two_desks, desk=ip, role=DeskRole.COUNSELOR)
+    for user in [*vars(cast).values(), two_desks]:
+        seen = set(policy.cases_visible_to(user).values_list("pk", flat=True))
+        by_branch = set()
+        for branch in policy.visible_case_branches(user):
+            rows = set(Case.objects.filter(branch).values_list("pk", flat=True))
+            assert rows <= seen, user.username
+            by_branch |= rows
+        assert by_branch == seen, user.username
+        assert seen == {case.pk for case in Case.objects.all() if policy.can_see_case(user, case)}

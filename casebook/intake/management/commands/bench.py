@@ -101,7 +101,14 @@ class Command(BaseCommand):
         try:
             self.users = {
                 name: User.objects.get(username=name)
-                for name in ("coord.yorozu", "manager", "counselor.yorozu", "coord.dispatch")
+                for name in (
+                    "coord.yorozu",
+                    "manager",
+                    "counselor.yorozu",
+                    "coord.dispatch",
+                    "coord.subcontract",
+                    "counselor.subcontract",
+                )
             }
         except User.DoesNotExist:
             raise CommandError("no demo logins: run manage.py generate_load first") from None
@@ -148,6 +155,9 @@ class Command(BaseCommand):
     def _plan(self, fx: dict[str, Any]) -> list[tuple[str, Any]]:
         coord, manager = self.users["coord.yorozu"], self.users["manager"]
         counselor = self.users["counselor.yorozu"]
+        # A small desk's readers: their visible cases are a twentieth of the hub's.
+        small_coord = self.users["coord.subcontract"]
+        small_counselor = self.users["counselor.subcontract"]
         fy = current_fiscal_year() - 1
         reads = [
             ("case_list_api_coordinator_50", coord, "/api/v1/cases/?page_size=50", True),
@@ -155,10 +165,16 @@ class Command(BaseCommand):
             ("case_list_api_manager_200", manager, "/api/v1/cases/?page_size=200", True),
             ("sessions_api_coordinator_50", coord, "/api/v1/sessions/?page_size=50", True),
             ("sessions_api_manager_50", manager, "/api/v1/sessions/?page_size=50", True),
+            ("case_list_api_small_desk_50", small_counselor, "/api/v1/cases/?page_size=50", True),
+            ("sessions_api_small_desk_50", small_coord, "/api/v1/sessions/?page_size=50", True),
             ("search_web_2_chars", coord, "/search/?q=中島", True),
             ("search_api_2_chars", coord, "/api/v1/cases/?q=中島&page_size=50", True),
+            ("search_web_common_word", coord, "/search/?q=特許", True),
+            ("search_web_1_char", coord, "/search/?q=中", True),
+            ("search_web_small_desk", small_counselor, "/search/?q=特許", True),
             ("case_page", coord, f"/cases/{fx['case'].pk}/", False),
             ("desk_board_yorozu", coord, "/desks/yorozu/board/", False),
+            ("desk_board_small_desk", small_counselor, "/desks/subcontract/board/", False),
             ("my_cases", counselor, "/", True),
             ("client_page", coord, f"/clients/{fx['client_id']}/", True),
             ("fy_kpi_report", manager, f"/reports/?fy={fy}", False),
