@@ -178,8 +178,11 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     # "Cases").
     end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
     changes = CaseTransition.objects.filter(case=OuterRef("pk"), action__in=("close", "reopen"))
+    # Only a case open today or closed since that day can have been open then (`closed_at`
+    # is its last close): the transitions are read for those few, not for every case.
     open_then = (
         cases.filter(opened_at__lt=end_of_day)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day))
         .annotate(
             last_change=Subquery(
                 changes.filter(at__lt=end_of_day).order_by("-at", "-id").values("action")[:1]
