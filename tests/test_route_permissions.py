@@ -220,9 +220,13 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "notifications:open": {"pk": "notification"},
     "notifications:read": {"pk": "notification"},
     "notification-read": {"pk": "notification"},
-    # attachments: through the case they are attached to
+    # attachments: through the case they are attached to, or their visit's dispatch
     "attachments:new": {"pk": "case"},
+    "attachments:visit_new": {"pk": "visit"},
     "attachments:download": {"pk": "attachment"},
+    "visit-attachment-list": {"pk": "visit"},
+    "attachment-detail": {"pk": "attachment"},
+    "attachment-download": {"pk": "attachment"},
     # API tokens: only their owner reaches them
     "token_revoke": {"pk": "token"},
     "token-detail": {"pk": "token"},
@@ -420,6 +424,18 @@ def build_world(*, foreign: str, viewer_desks: tuple[str, ...] = ()) -> World:
                     uploaded_by=lead,
                 )
                 for case in (normal, confidential, restricted)
+            ]
+            + [
+                Attachment.objects.create(
+                    case=normal,
+                    visit=visit,
+                    name=f"{SECRET} 訪問.pdf",
+                    content_type="application/pdf",
+                    size=1,
+                    sha256="0" * 64,
+                    stored_name="route-walk/visit",
+                    uploaded_by=lead,
+                )
             ],
             "notification": [
                 Notification.objects.create(

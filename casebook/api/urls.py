@@ -19,6 +19,7 @@ from casebook.accounts import api as accounts_api
 from casebook.api import tokens as api_tokens
 from casebook.api.auth import TokenView
 from casebook.api.exceptions import error_body
+from casebook.attachments import api as attachments_api
 from casebook.exits import api as exits_api
 from casebook.experts import api as experts_api
 from casebook.intake import api as intake_api
@@ -33,6 +34,7 @@ APP_APIS = (
     satellites_api,
     intake_api,
     experts_api,
+    attachments_api,
     referrals_api,
     exits_api,
     notifications_api,

@@ -1,4 +1,5 @@
-"""What attachments add to the case page (a panel) and its timeline (one entry per file),
+"""What attachments add to the case page (a panel) and its timeline (one entry per file), and
+to the visit report page (a panel of the visit's files),
 registered in `AttachmentsConfig.ready()` (docs/architecture.md, "Extension points")."""
 
 from __future__ import annotations
@@ -38,15 +39,33 @@ def attachment_timeline(user: User, case: Case) -> list[TimelineEntry]:
             by=attachment.uploaded_by,
             obj=attachment,
             title=_("File attached: %s") % attachment.name,
-            text=(
-                _("to the session of %s") % f"{attachment.session.started_at:%Y-%m-%d}"
-                if attachment.session
-                else ""
-            ),
+            text=_owner_text(attachment),
             url=reverse("attachments:download", args=[attachment.pk]),
         )
         for attachment in selectors.attachments_of_case(user=user, case=case)
     ]
+
+
+def _owner_text(attachment: Attachment) -> str:
+    if attachment.session:
+        return _("to the session of %s") % f"{attachment.session.started_at:%Y-%m-%d}"
+    if attachment.visit:
+        return _("to the report of the visit of %s") % f"{attachment.visit.date:%Y-%m-%d}"
+    return ""
+
+
+def visit_attachment_panel(user: User, visit: Any) -> dict[str, Any] | None:
+    """The visit report page's files (the newest `CASE_PAGE_FILES`) and the offer to add one;
+    the page fetched the visit through the experts policy, so `user` sees it."""
+    host = policy.host("visit")
+    return {
+        "attachments": list(
+            selectors.attachments_of_host(host=host, obj=visit)[: selectors.CASE_PAGE_FILES]
+        ),
+        "attachment_actions": policy.offered_on_host(user, host, visit),
+        "host": host.key,
+        "obj": visit,
+    }
 
 
 def register(registry: Registry) -> None:
@@ -59,6 +78,15 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_timeline_provider(attachment_timeline)
+    registry.add_object_panel(
+        "visit",
+        CasePanel(
+            key="attachments",
+            template="attachments/_host_panel.html",
+            context=visit_attachment_panel,
+            order=40,
+        ),
+    )
     registry.add_personal_data_source(
         PersonalDataSource(key="attachments", rows=attachment_personal_data, order=50)
     )

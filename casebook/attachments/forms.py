@@ -15,3 +15,9 @@ class AttachmentForm(OneTimeTokenForm):
     def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions
+
+
+class HostAttachmentForm(OneTimeTokenForm):
+    """A file for another app's object (a visit report): the object is in the URL."""
+
+    file = forms.FileField(label=_("file"), allow_empty_file=False)

@@ -1,8 +1,14 @@
-"""Files attached to a case or one of its sessions (docs/security.md, "Attachments").
+"""Files attached to a case, one of its sessions or one of its dispatches' visit reports
+(docs/security.md, "Attachments").
 
 The row holds what the screens show and what the download needs; the bytes live in the
 attachment store (`CASEBOOK_ATTACHMENTS_DIR`), outside the web root, under a random name, and
-are read only by the download view after the case policy said yes.
+are read only by the download view after the policy said yes.
+
+A visit's file (`visit`) belongs to the visit's case as well (the APPI export and the retention
+run find it by its case), but who sees it and who adds it follow the dispatch policy, through
+the attachment host the experts app registers (`casebook/common/extensions.py`): the program
+desk and the expert see a restricted case's dispatch without seeing the case.
 """
 
 from __future__ import annotations
@@ -24,6 +30,15 @@ class Attachment(models.Model):
         blank=True,
         related_name="attachments",
         verbose_name=_("session"),
+    )
+    # A visit that is unscheduled keeps no files of its own: they stay with the case.
+    visit = models.ForeignKey(
+        "experts.DispatchVisit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("dispatch visit"),
     )
     name = models.CharField(_("file name"), max_length=150)
     content_type = models.CharField(_("type"), max_length=100)
@@ -47,6 +62,12 @@ class Attachment(models.Model):
         indexes = [
             # The case page's list and timeline: a case's files, newest first.
             models.Index(fields=["case", "-uploaded_at", "-id"], name="attachment_case_newest"),
+            # The visit report page's list: a visit's files, newest first.
+            models.Index(
+                fields=["visit", "-uploaded_at", "-id"],
+                condition=models.Q(visit__isnull=False),
+                name="attachment_visit_newest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from casebook.attachments.models import Attachment
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
+    from casebook.common.extensions import AttachmentHost
     from casebook.intake.models import Case
 
 # The case page lists this many files (newest first); the timeline shows the same ones.
@@ -25,7 +26,8 @@ def attachment_list_for_user(*, user: User) -> QuerySet[Attachment]:
 
 
 def attachment_get_for_user(*, user: User, pk: Any) -> Attachment:
-    """The attachment if `user` may see its case, else 404 (the one attachment getter)."""
+    """The attachment if `user` may see its case or its host object (a visit), else 404 (the
+    one attachment getter)."""
     try:
         return attachment_list_for_user(user=user).get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
@@ -41,11 +43,21 @@ def attachments_of_case(*, user: User, case: Case) -> list[Attachment]:
             return []
         cached = list(
             Attachment.objects.filter(case=case)
-            .select_related("uploaded_by", "session")
+            .select_related("uploaded_by", "session", "visit")
             .order_by("-uploaded_at", "-id")[:CASE_PAGE_FILES]
         )
         case._casebook_attachments = cached
     return cached
+
+
+def attachments_of_host(*, host: AttachmentHost, obj: Any) -> QuerySet[Attachment]:
+    """The files of `obj`, an object the caller fetched through `host.get` (so `user` sees
+    it), newest first: index-served (`attachment_visit_newest`); the caller pages it."""
+    return (
+        Attachment.objects.filter(**{host.key: obj})
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
 
 
 def _sees(user: User, case: Case) -> bool:

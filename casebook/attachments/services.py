@@ -1,10 +1,11 @@
 """Every write of attachments (docs/security.md, "Attachments"): keyword-only, atomic, the
-case locked, the rule and the file checked, one history row, the case page told on commit."""
+case (or the host object) locked, the rule and the file checked, one history row, the case
+page told on commit (a case's own files)."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from casebook.accounts.models import User
+    from casebook.common.extensions import AttachmentHost
     from casebook.intake.models import Case, ConsultationSession
 
 
@@ -62,6 +64,25 @@ def attachment_add(
     policy.require_attach(by, case)
     if session is not None and session.case_id != case.pk:
         raise ValidationError({"session": _("the session is not of this case")}, code="case")
+    attachment = _stored(case=case, by=by, upload=upload, session=session)
+    publish_case_event(case, "attachment_added")
+    return attachment
+
+
+@transaction.atomic
+def attachment_add_to(
+    *, host: AttachmentHost, obj: Any, by: User, upload: UploadedFile
+) -> Attachment:
+    """Attach `upload` to `obj`, an object of another app (a dispatch visit), under the rule of
+    its host (`casebook/common/extensions.py`, "attachment hosts"): the object locked, its
+    host's permission checked, the file checked as any other. Nothing is published on the
+    case: who sees the object need not see the case (docs/exits.md)."""
+    obj = host.lock(obj)
+    policy.require_attach_to(by, host, obj)
+    return _stored(case=host.case_of(obj), by=by, upload=upload, **{host.key: obj})
+
+
+def _stored(*, case: Case, by: User, upload: UploadedFile, **owner: Any) -> Attachment:
     kind = _checked_type(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -72,16 +93,15 @@ def attachment_add(
     try:
         attachment = Attachment.objects.create(
             case=case,
-            session=session,
             name=files.clean_name(upload.name or "", kind),
             content_type=kind.content_type,
             size=upload.size,
             sha256=digest.hexdigest(),
             stored_name=stored_name,
             uploaded_by=by,
+            **owner,
         )
     except Exception:
         store.delete(stored_name)
         raise
-    publish_case_event(case, "attachment_added")
     return attachment

@@ -32,7 +32,12 @@ never imports them. See docs/architecture.md ("Extension points").
 - personal-data erasers: `(client) -> number of records changed`, called inside the
   transaction of the retention run that anonymises a client (docs/security.md, "Retention");
 - history kinds: for each kind of object the audit trail's history screen shows, the app's
-  permission-checked getter (docs/security.md, "Audit screens").
+  permission-checked getter (docs/security.md, "Audit screens");
+- attachment hosts: an object of another app that files are attached to besides a case and
+  its sessions (a dispatch visit's report): who sees it, who attaches to it, its case
+  (docs/security.md, "Attachments");
+- object panels: a box an app draws on another app's page of one object (the files of a
+  visit on its report page), keyed by the kind of object, like the case panels.
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -288,6 +293,28 @@ class HistoryKind:
     get: Callable[[Any, Any], Any]
 
 
+@dataclass(frozen=True, slots=True)
+class AttachmentHost:
+    """An object files are attached to, owned by another app (`key`: the attachment's field
+    that names it, e.g. `visit`). Who sees its files and who adds them follow the owning
+    app's policy, never the case's: an object may be seen by people who do not see its case.
+
+    `visible(user)` is a queryset of the objects `user` may see (its pks filter the files);
+    `get(user, pk)` the app's permission-checked getter (404); `lock(obj)` re-reads the object
+    locked for update; `can_attach(user, obj)` whether `user` adds files to it now;
+    `case_of(obj)` the case it belongs to (the files are that case's too: the APPI export,
+    the retention run, the access log); `url(obj)` the page that shows its files."""
+
+    key: str
+    visible: Callable[[Any], Any]
+    get: Callable[[Any, Any], Any]
+    lock: Callable[[Any], Any]
+    can_attach: Callable[[Any, Any], bool]
+    case_of: Callable[[Any], Any]
+    url: Callable[[Any], str]
+    rule: Any = ""
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
@@ -311,6 +338,9 @@ class Registry:
     personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
     history_kinds: dict[str, HistoryKind] = field(default_factory=dict)
     funder_figures: dict[str, FunderFigure] = field(default_factory=dict)
+    satisfaction_summary: SatisfactionSummary | None = None
+    attachment_hosts: dict[str, AttachmentHost] = field(default_factory=dict)
+    object_panels: dict[str, list[CasePanel]] = field(default_factory=dict)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -366,6 +396,30 @@ class Registry:
 
     def history_kind(self, key: str) -> HistoryKind | None:
         return self.history_kinds.get(key)
+
+    def add_attachment_host(self, host: AttachmentHost) -> None:
+        self.attachment_hosts[host.key] = host
+
+    def attachment_host(self, key: str) -> AttachmentHost | None:
+        return self.attachment_hosts.get(key)
+
+    def add_object_panel(self, kind: str, panel: CasePanel) -> None:
+        """A box on the page of one object of `kind` (e.g. `visit`); `panel.context` is
+        called with `(user, obj)`."""
+        panels = [p for p in self.object_panels.get(kind, []) if p.key != panel.key]
+        panels.append(panel)
+        panels.sort(key=lambda p: (p.order, p.key))
+        self.object_panels[kind] = panels
+
+    def panels_for_object(
+        self, kind: str, user: User, obj: Any
+    ) -> list[tuple[CasePanel, Mapping[str, Any]]]:
+        shown = []
+        for panel in self.object_panels.get(kind, []):
+            context = panel.context(user, obj)
+            if context is not None:
+                shown.append((panel, context))
+        return shown
 
     # --- what intake asks ---------------------------------------------------------------
 

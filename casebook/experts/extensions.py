@@ -1,5 +1,6 @@
 """What expert dispatch adds to the case page, its timeline, the desk board and closing a
-case, registered in `ExpertsConfig.ready()` (docs/architecture.md, "Extension points")."""
+case, and the visits as hosts of attachments (a visit report's files), registered in
+`ExpertsConfig.ready()` (docs/architecture.md, "Extension points")."""
 
 from __future__ import annotations
 
@@ -16,19 +17,19 @@ from django.utils.translation import gettext_lazy
 
 from casebook.common.exports import record
 from casebook.common.extensions import (
+    AttachmentHost,
     BoardExtra,
     CasePanel,
     PersonalDataSource,
     Registry,
     TimelineEntry,
 )
-from casebook.experts import selectors
-from casebook.experts.models import Dispatch, DispatchStatus
+from casebook.experts import policy, selectors
+from casebook.experts.models import Dispatch, DispatchStatus, DispatchVisit
 from casebook.intake.history import history_kind
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
-    from casebook.experts.models import Dispatch, DispatchVisit
     from casebook.intake.models import Case
 
 # Dispatches in these states may have visits; the others never had one.
@@ -192,6 +193,27 @@ def register(registry: Registry) -> None:
     )
     registry.add_board_extra_provider(late_visit_reports)
     registry.add_close_blocker(selectors.open_dispatch_blocker)
+    registry.add_attachment_host(
+        AttachmentHost(
+            key="visit",
+            visible=lambda user: selectors.visit_list_for_user(user=user),
+            get=lambda user, pk: selectors.visit_get_for_user(user=user, pk=pk),
+            lock=_locked_visit,
+            can_attach=policy.can_attach_to_visit,
+            case_of=lambda visit: visit.dispatch.case,
+            url=lambda visit: reverse("experts:visit_report", args=[visit.pk]),
+            rule=policy.VISIT_FILES_RULE,
+        )
+    )
+
+
+def _locked_visit(visit: DispatchVisit) -> DispatchVisit:
+    """The visit re-read under a lock, with the dispatch its rule reads."""
+    return (
+        DispatchVisit.objects.select_for_update(of=("self",))
+        .select_related("dispatch__program", "dispatch__case")
+        .get(pk=visit.pk)
+    )
 
 
 def dispatch_personal_data(client: Any) -> Iterator[dict[str, Any]]:

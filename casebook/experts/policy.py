@@ -14,7 +14,7 @@ templates and the services ask here:
 - actions: `can` / `require` (403 naming the rule) and `offered_actions(user, dispatch)`,
   what a screen offers (the role allows it and the dispatch's state has it),
   `require_offered` (403 naming the rule, 409 naming the states), `visit_actions` (what a
-  row of the visits table offers);
+  row of the visits table offers), `can_attach_to_visit` (files on a visit report);
 - the roster, the quota dashboard and the calendar feed: `can_see_roster`,
   `can_manage_roster`, `can_declare_conflicts`, `can_see_quota`, `can_see_calendar_feed`,
   and the program desks a login decides for (`decides_for_every_program`,
@@ -325,6 +325,24 @@ def visit_actions(offered: frozenset[str], visit: DispatchVisit) -> frozenset[st
     if "schedule" in offered and not visit.report_filed_at:
         actions.add("unschedule")
     return frozenset(actions)
+
+
+VISIT_FILES_RULE = gettext_lazy(
+    "only the dispatched expert or a coordinator of the program's desk attaches files to a "
+    "visit report, while the dispatch is under way"
+)
+
+
+def can_attach_to_visit(user: User, visit: DispatchVisit) -> bool:
+    """Files on a visit report (docs/security.md, "Attachments"): whoever files the report
+    (`DispatchAction.REPORT`), while the dispatch's state takes reports. Seeing them follows
+    the dispatch (`visible_dispatches_q`), never the case: on a restricted case the program
+    desk and the expert see the visit's files without the case (docs/exits.md)."""
+    dispatch = visit.dispatch
+    return (
+        can(user, DispatchAction.REPORT, dispatch)
+        and dispatch.status in DISPATCH_TRANSITIONS["report_visit"]
+    )
 
 
 ROSTER_RULE = gettext_lazy("only staff see the expert roster")

@@ -11,7 +11,8 @@ test_route_permissions.py's walk.
 Dispatches on the exit track (docs/exits.md): the program desk's coordinators approve a
 restricted case's dispatch from the request alone (purpose, days, expert, client name), and the
 dispatched expert sees their own dispatch as for any case; neither ever sees the case's number
-or title, and each of their reads of it is logged.
+or title, and each of their reads of it is logged. The same holds for the files on the visit's
+report (attachments, docs/security.md): they follow the dispatch, not the case.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import timezone
 
 from casebook.accounts.models import DeskRole
 from casebook.api.services import token_issue
+from casebook.attachments import services as attachment_services
+from casebook.attachments.models import Attachment
+from casebook.common.extensions import registry
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import AccessLog
 from tests.factories import (
@@ -66,6 +71,12 @@ CLIENT_REGISTER = {
 THE_IP_CASE_SEEN_BY = {"colleague", "auditor"}
 SKIPPED = {"logout", "read_all", "api-token"}  # they log out, mark read, or ask a password
 PURPOSE = "資金繰り改善の専門家指導"
+PDF_BYTES = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def attachment_store(settings, tmp_path):
+    settings.CASEBOOK_ATTACHMENTS_DIR = str(tmp_path / "attachments")
 
 
 def _world(cast):
@@ -93,11 +104,21 @@ def _world(cast):
         approved_days=Decimal("2.0"),
         approved_at=timezone.now(),
     )
-    DispatchVisit.objects.create(
+    visit = DispatchVisit.objects.create(
         dispatch=under_way,
         expert=expert,
         date=timezone.localdate() - dt.timedelta(days=1),
         day_fraction=Decimal("1.0"),
+    )
+    # A file of the case itself, and one the expert attached to the visit's report.
+    attachment_services.attachment_add(
+        case=case, by=cast.counselor, upload=SimpleUploadedFile("決算書.pdf", PDF_BYTES)
+    )
+    attachment_services.attachment_add_to(
+        host=registry.attachment_host("visit"),
+        obj=visit,
+        by=expert.user,
+        upload=SimpleUploadedFile("現場写真.pdf", PDF_BYTES),
     )
     return case, referral, plan
 
@@ -114,6 +135,7 @@ def _values(kind: str, case, referral, plan) -> list:
         "visit": list(
             DispatchVisit.objects.filter(dispatch__case=case).values_list("pk", flat=True)
         ),
+        "attachment": sorted(Attachment.objects.filter(case=case).values_list("pk", flat=True)),
     }.get(kind, [])
 
 
@@ -211,7 +233,21 @@ def test_the_dispatch_approvers_and_the_expert_see_the_request_never_the_case_fi
         "expert": case.dispatches.first().expert.user,
     }
     user = users[who]
-    # The client's name is part of the request they decide on or visit.
+    # The visit report's files: theirs to read (and to add); the case's own files are not.
+    visit = DispatchVisit.objects.get(dispatch__case=case)
+    visit_file = Attachment.objects.get(visit=visit)
+    case_file = Attachment.objects.get(visit=None)
+    report = _web(user).get(reverse("experts:visit_report", args=[visit.pk])).content.decode()
+    assert visit_file.name in report and case_file.name not in report
+    assert case.number not in report and TITLE not in report
+    download = reverse("attachments:download", args=[visit_file.pk])
+    assert _web(user).get(download).status_code == 200
+    assert _api(user).get(reverse("attachment-detail", args=[visit_file.pk])).status_code == 200
+    refused = reverse("attachments:download", args=[case_file.pk])
+    assert _web(user).get(refused).status_code == 404
+
+    # The client's name is part of the request they decide on or visit (the walk below
+    # unschedules the visit: its files stay with the case).
     leaks = _leaks(user, case, referral, plan, client_is_theirs=True)
     assert not leaks, "\n".join(leaks)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from casebook.common.extensions import registry
 from casebook.common.web import form_action, page_view
 from casebook.experts import policy, selectors, services
 from casebook.experts.forms import (
@@ -198,7 +199,15 @@ def visit_report(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("The visit report was filed."),
         success_url=reverse("experts:dispatch", args=[visit.dispatch_id]),
         render_form=lambda form, status: render(
-            request, "experts/visit_report.html", {"visit": visit, "form": form}, status=status
+            request,
+            "experts/visit_report.html",
+            {
+                "visit": visit,
+                "form": form,
+                # What other apps draw on the page (the visit's files, attachments/).
+                "panels": registry.panels_for_object("visit", request.user, visit),
+            },
+            status=status,
         ),
     )
 

@@ -1,0 +1,124 @@
+"""`/api/v1/visits/{id}/attachments/`: a visit report's files, listed (paged) and added
+(multipart, field `file`); `/api/v1/attachments/{id}/`: one file's description, and
+`…/download/` its bytes (docs/security.md, "Attachments").
+
+The visit comes through the experts app's getter (its attachment host, 404 when unseen), so
+its files follow the dispatch policy; a description names the file, never its case (on a
+restricted case the expert sees the visit, not the case, docs/exits.md). The download is the
+web download's answer (`Content-Disposition: attachment`, `nosniff`, access-logged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casebook.api.pagination import CasebookCursorPagination
+from casebook.attachments import policy, selectors, services, views
+from casebook.attachments.models import Attachment
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.StringRelatedField()
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "visit",
+            "uploaded_by",
+            "uploaded_at",
+            "download",
+        ]
+        read_only_fields = fields
+
+    def get_download(self, attachment: Attachment) -> str:
+        return reverse("attachment-download", args=[attachment.pk])
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+class _Newest(CasebookCursorPagination):
+    ordering = ("-uploaded_at", "-id")
+
+
+class VisitAttachmentsView(APIView):
+    """The files of a visit report the caller may see (its dispatch, `experts/policy.py`)."""
+
+    parser_classes = [MultiPartParser]
+
+    def _visit(self, request: Request, pk: int) -> tuple[Any, Any]:
+        host = policy.host("visit")
+        return host, host.get(request.user, pk)
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        host, visit = self._visit(request, pk)
+        paginator = _Newest()
+        page = paginator.paginate_queryset(
+            selectors.attachments_of_host(host=host, obj=visit), request, view=self
+        )
+        return paginator.get_paginated_response(AttachmentSerializer(page, many=True).data)
+
+    @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        host, visit = self._visit(request, pk)
+        policy.require_attach_to(request.user, host, visit)
+        upload = AttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        attachment = services.attachment_add_to(
+            host=host, obj=visit, by=request.user, upload=upload.validated_data["file"]
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDetailView(APIView):
+    """One file the caller may see (its case, or its visit's dispatch)."""
+
+    @extend_schema(responses={200: AttachmentSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        attachment = selectors.attachment_get_for_user(user=request.user, pk=pk)
+        return Response(AttachmentSerializer(attachment).data)
+
+
+class AttachmentDownloadView(APIView):
+    """The bytes, as the web download answers them."""
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file (its own media type)."
+            )
+        }
+    )
+    def get(self, request: Request, pk: int) -> Any:
+        return views.attachment_response(request, pk)
+
+
+urlpatterns = [
+    path(
+        "visits/<int:pk>/attachments/",
+        VisitAttachmentsView.as_view(),
+        name="visit-attachment-list",
+    ),
+    path("attachments/<int:pk>/", AttachmentDetailView.as_view(), name="attachment-detail"),
+    path(
+        "attachments/<int:pk>/download/",
+        AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
+]
