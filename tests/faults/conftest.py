@@ -41,7 +41,12 @@ class PrivateRedis:
 def private_redis() -> Iterator[PrivateRedis]:
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("needs redis-server on the PATH (CI installs it)")
+        # A running Redis (a CI service, the shared one) is not enough: the test starts and
+        # kills a server of its own, so it needs the program itself.
+        pytest.skip(
+            "needs the redis-server program on the PATH (e.g. the redis-server package): the "
+            "test starts and kills a Redis server of its own; a running Redis is not enough"
+        )
     port = _free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
