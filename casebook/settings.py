@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "casebook.reports.models.ActivityKind",
         "ScheduleExceptionKindEnum": "casebook.satellites.models.ExceptionKind",
     },
+    # Links from each create to its object's operations (stateful clients, tests/api/).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casebook.api.schema.add_links",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

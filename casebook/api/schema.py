@@ -1,7 +1,9 @@
-"""OpenAPI generation: every operation documents the error shape and its headers."""
+"""OpenAPI generation: every operation documents the error shape and its headers, and each
+create links to what takes the object it made (`add_links`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
@@ -104,3 +106,59 @@ class CasebookAutoSchema(AutoSchema):
                 )
             )
         return parameters
+
+
+_ITEM_PARAMETER = re.compile(r"^\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}/")
+_PATH_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A drf-spectacular postprocessing hook: OpenAPI links from each collection's create
+    (`POST …/`, 201) to what takes the new object's `id` (its `GET`/`PUT`/`PATCH`/`DELETE …/{id}/`
+    and its steps `POST …/{id}/<step>/`), the parent's path parameters carried over and the
+    create's ETag given as `If-Match` where the target takes one. A client
+    reads how the calls chain; schemathesis' stateful run walks them (tests/api/)."""
+    paths: dict[str, dict[str, Any]] = result.get("paths", {})
+    for collection, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or not _has_id(created, result):
+            continue
+        links: dict[str, Any] = {}
+        for path, targets in paths.items():
+            if not path.startswith(collection) or path == collection:
+                continue
+            rest = path[len(collection) :]
+            item = _ITEM_PARAMETER.match(rest)
+            if item is None or rest[item.end() :].count("/") > 1:
+                continue
+            parameters = {
+                name: f"$request.path.{name}" for name in _PATH_PARAMETER.findall(collection)
+            }
+            parameters[item.group("name")] = "$response.body#/id"
+            for method, operation in targets.items():
+                if method not in ("get", "put", "patch", "delete", "post"):
+                    continue
+                operation_id = operation.get("operationId")
+                if not operation_id:
+                    continue
+                given = dict(parameters)
+                if any(
+                    parameter.get("in") == "header" and parameter.get("name") == "If-Match"
+                    for parameter in operation.get("parameters", [])
+                ):
+                    # The new object's version, as its create answered it.
+                    given["header.If-Match"] = "$response.header.ETag"
+                links[operation_id] = {"operationId": operation_id, "parameters": given}
+        if links:
+            created["links"] = links
+    return result
+
+
+def _has_id(response: dict[str, Any], result: dict[str, Any]) -> bool:
+    """Whether a response's JSON body is an object with an `id` (a component or inline)."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/components/schemas/"):
+        name = reference.removeprefix("#/components/schemas/")
+        schema = result.get("components", {}).get("schemas", {}).get(name, {})
+    return "id" in schema.get("properties", {})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from casebook.accounts.models import User
@@ -27,3 +29,17 @@ def api_as() -> Callable[[User | None], APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def keep_the_test_connection() -> Iterator[None]:
+    """Calls into the WSGI app must not close the test's database connection.
+
+    Django's own test client does the same: the request signals would otherwise close a
+    connection that is inside the test transaction (on PostgreSQL, that ends the test).
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -7,9 +7,7 @@ import functools
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -86,20 +84,6 @@ def _some_data(cast) -> None:
         mode="phone",
         summary="展示会の出展について",
     )
-
-
-@pytest.fixture
-def keep_the_test_connection():
-    """Calls into the WSGI app must not close the test's database connection.
-
-    Django's own test client does the same: the request signals would otherwise close a
-    connection that is inside the test transaction (on PostgreSQL, that ends the test).
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.usefixtures("keep_the_test_connection")
