@@ -15,7 +15,7 @@ from casebook.common.admin import PolicyScopedMixin
 class AttachmentAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
     list_display = ["name", "case", "content_type", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["name", "case__number"]
-    raw_id_fields = ["case", "session", "uploaded_by"]
+    raw_id_fields = ["case", "session", "visit", "uploaded_by"]
     readonly_fields = ["content_type", "size", "sha256", "stored_name"]
 
     @staticmethod
