@@ -21,3 +21,6 @@ urlpatterns = [
     path("", include("casebook.intake.urls")),
     path("api/", include("casebook.api.urls")),
 ]
+
+# A request refused before any view (e.g. a Host not allowed) answers the API in its own shape.
+handler400 = "casebook.api.urls.bad_request"

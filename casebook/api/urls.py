@@ -7,9 +7,10 @@ with plain views only has none), and a module-level `urlpatterns` list its plain
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.renderers import JSONRenderer
@@ -60,6 +61,16 @@ class LoggedInDocsView(SpectacularSwaggerView):
     an API error like any other (JSON, 401)."""
 
     renderer_classes = [*SpectacularSwaggerView.renderer_classes, JSONRenderer]
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's 400 for a request Django refuses before any view (a Host header not in
+    `ALLOWED_HOSTS`, a malformed body): under /api/ in the API's error shape (JSON, as the
+    schema says), elsewhere Django's page. `casebook.urls.handler400`."""
+    if request.path_info.startswith("/api/"):
+        body = error_body(400, code="bad_request", detail=_("the request was refused as malformed"))
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
 
 
 @csrf_exempt

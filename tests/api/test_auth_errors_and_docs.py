@@ -134,3 +134,14 @@ def test_the_swagger_ui_loads_its_assets_from_this_server_only(cast, client):
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert any("swagger-ui" in asset for asset in assets)
     assert all(not asset.startswith(("http:", "https:", "//")) for asset in assets), assets
+
+
+def test_a_request_with_a_host_not_allowed_gets_the_api_error_shape_under_api(cast):
+    client = APIClient()
+    client.force_authenticate(cast.counselor)
+    response = client.get("/api/v1/clients/", HTTP_HOST="yB3")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "bad_request"
+    page = BrowserClient().get("/accounts/login/", HTTP_HOST="yB3")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
