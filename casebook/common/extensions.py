@@ -338,7 +338,6 @@ class Registry:
     personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
     history_kinds: dict[str, HistoryKind] = field(default_factory=dict)
     funder_figures: dict[str, FunderFigure] = field(default_factory=dict)
-    satisfaction_summary: SatisfactionSummary | None = None
     attachment_hosts: dict[str, AttachmentHost] = field(default_factory=dict)
     object_panels: dict[str, list[CasePanel]] = field(default_factory=dict)
 
