@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -197,3 +198,31 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def always_japanese(view: View) -> View:
+    """The public pages (the booking form, the survey) are for the public of the prefecture:
+    always Japanese, whatever the browser asks for."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with translation.override("ja"):
+            request.LANGUAGE_CODE = "ja"
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+HOUR = 60 * 60
+
+
+def over_hourly_limit(key: str, limit: int) -> bool:
+    """Count one more attempt under `key` in the shared cache; True past `limit` an hour. The
+    public forms key it on the client's address (docs/security.md, finding 5)."""
+    cache.add(key, 0, HOUR)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, HOUR)
+        attempts = 1
+    return attempts > limit

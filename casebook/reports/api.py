@@ -82,6 +82,15 @@ class PlanFiscalYear(serializers.Serializer):
     fy = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
 
 
+def _org_fiscal_year(request: Request) -> int:
+    """The `fy` of a report only managers and auditors read (the plan, the funder packs); the
+    current fiscal year when absent, 400 naming `fy` when wrong."""
+    policy.require_org_reader(request.user)
+    query = PlanFiscalYear(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data.get("fy") or current_fiscal_year()
+
+
 class PlanReportView(APIView):
     """Each target of the fiscal year's plan, its actual and the pace (docs/reports.md,
     "Plan vs actual"); managers and auditors."""
@@ -90,10 +99,7 @@ class PlanReportView(APIView):
         parameters=[FILTER_PARAMETERS[0]], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
     )
     def get(self, request: Request) -> Response:
-        policy.require_org_reader(request.user)
-        query = PlanFiscalYear(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        fiscal_year = query.validated_data.get("fy") or current_fiscal_year()
+        fiscal_year = _org_fiscal_year(request)
         return Response(selectors.plan_report(user=request.user, fiscal_year=fiscal_year).as_dict())
 
 
@@ -145,10 +151,7 @@ class FunderPackView(APIView):
         parameters=[FILTER_PARAMETERS[0]], responses={200: OpenApiTypes.OBJECT}, tags=["reports"]
     )
     def get(self, request: Request) -> Response:
-        policy.require_org_reader(request.user)
-        query = PlanFiscalYear(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        fiscal_year = query.validated_data.get("fy") or current_fiscal_year()
+        fiscal_year = _org_fiscal_year(request)
         report = selectors.funder_pack(user=request.user, pack=self.pack, fiscal_year=fiscal_year)
         return Response(report.as_dict())
 

@@ -13,34 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from casebook.accounts.lockout import client_ip
 from casebook.common.errors import ConflictError
-from casebook.common.web import apply_service_errors
+from casebook.common.web import always_japanese, apply_service_errors, over_hourly_limit
 from casebook.reports import services
 from casebook.reports.forms import SurveyForm
 from casebook.reports.models import SatisfactionSurvey
-
-RATE_WINDOW = 60 * 60
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this answer for the address (the one the login lockout counts, docs/security.md
     finding 5); True past the hourly limit."""
-    key = f"reports:survey-rate:{client_ip(request)}"
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
-        attempts = 1
-    return attempts > settings.CASEBOOK_SURVEY_RATE_PER_HOUR
+    return over_hourly_limit(
+        f"reports:survey-rate:{client_ip(request)}", settings.CASEBOOK_SURVEY_RATE_PER_HOUR
+    )
 
 
 def _about(survey: SatisfactionSurvey) -> dict[str, Any]:
@@ -57,14 +48,9 @@ def _page(
     return render(request, f"reports/survey/{name}.html", context, status=status)
 
 
+@always_japanese
 @require_http_methods(["GET", "POST"])
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
-    with translation.override("ja"):
-        request.LANGUAGE_CODE = "ja"
-        return _survey_answer(request, token)
-
-
-def _survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         survey = services.survey_for_token(token=token)
     except services.SurveyLinkInvalid:

@@ -103,6 +103,14 @@ def test_the_export_logs_the_restricted_cases_it_counts_once_a_day(cast, year):
     assert list(logged.values_list("case_id", flat=True)) == [year["restricted"].pk]
 
 
+def test_an_auditor_who_may_not_open_the_restricted_case_leaves_no_access_log_row(cast, year):
+    response = logged_in(cast.auditor).get("/reports/sessions.csv", {"fy": FY})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    assert response.status_code == 200 and "限定（名称なし）" in body
+    assert not AccessLog.objects.filter(user=cast.auditor).exists()
+
+
 def test_a_cell_that_looks_like_a_formula_is_written_as_text(cast, year):
     rows = csv_of(logged_in(cast.manager).get("/reports/sessions.csv", {"fy": FY}))
 

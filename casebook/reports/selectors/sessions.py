@@ -111,10 +111,13 @@ def session_export_rows(
 
 
 def session_export_restricted_cases(*, user: User, filters: ReportFilters) -> list[Case]:
-    """The restricted cases whose sessions the export counts (for the access log)."""
+    """The restricted cases whose sessions the export counts and the reader may open (for
+    the access log). A reader who may not open them (an auditor) gets their rows unnamed, as
+    every report's totals count them: no access to log (tests/exits/test_leaks.py)."""
     return list(
         Case.objects.filter(
             case_policy.restricted_q(),
+            case_policy.visible_cases_q(user),
             pk__in=report_sessions(user=user, filters=filters).values("case_id"),
         ).only("id", "confidentiality")
     )

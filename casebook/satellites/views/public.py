@@ -10,49 +10,29 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from casebook.accounts.lockout import client_ip
 from casebook.common.errors import ConflictError
-from casebook.common.web import apply_service_errors
+from casebook.common.web import always_japanese, apply_service_errors, over_hourly_limit
 from casebook.satellites import selectors, services
 from casebook.satellites.forms import PublicBookingForm
-
-RATE_WINDOW = 60 * 60
-
-
-def _japanese(view):  # the form is for the public of the prefecture: always Japanese
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        with translation.override("ja"):
-            request.LANGUAGE_CODE = "ja"
-            return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Count this attempt for the address; True past the hourly limit. The address is the
     one the login lockout counts (docs/security.md, finding 5): behind the deployment's
     trusted proxies each visitor has their own, and a forged header changes nothing."""
-    key = f"satellites:booking-rate:{client_ip(request)}"
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
-        attempts = 1
-    return attempts > settings.CASEBOOK_BOOKING_RATE_PER_HOUR
+    return over_hourly_limit(
+        f"satellites:booking-rate:{client_ip(request)}", settings.CASEBOOK_BOOKING_RATE_PER_HOUR
+    )
 
 
-@_japanese
+@always_japanese
 @require_http_methods(["GET"])
 def offices(request: HttpRequest) -> HttpResponse:
     return render(
@@ -67,7 +47,7 @@ def _day(text: str | None) -> dt.date | None:
         return None
 
 
-@_japanese
+@always_japanese
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, code: str) -> HttpResponse:
     office = selectors.public_office_get(code=code)
@@ -119,13 +99,13 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "satellites/public/book.html", {**context, "form": form}, status=400)
 
 
-@_japanese
+@always_japanese
 @require_http_methods(["GET"])
 def done(request: HttpRequest) -> HttpResponse:
     return render(request, "satellites/public/done.html")
 
 
-@_japanese
+@always_japanese
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the confirmation: GET asks (link scanners GET), POST cancels."""
