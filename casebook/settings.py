@@ -284,7 +284,8 @@ CASEBOOK_CLOSED_DAYS = env_list(
     "CASEBOOK_CLOSED_DAYS", ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 )
 CASEBOOK_PREFECTURE = env_str("CASEBOOK_PREFECTURE", "茨城県")
-# The organisation's name on what it hands to its funders (docs/reports.md, "Funder packs").
+# The organisation's name on what it hands to its funders and signed under the satisfaction
+# survey's mail and page (docs/reports.md).
 CASEBOOK_ORGANISATION = env_str(
     "CASEBOOK_ORGANISATION", "公益財団法人いばらき中小企業グローバル推進機構"
 )
@@ -312,7 +313,6 @@ CASEBOOK_REMINDER_CATCH_UP_DAYS = env_int("CASEBOOK_REMINDER_CATCH_UP_DAYS", 7)
 CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE = env_int("CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE", 7, minimum=0)
 CASEBOOK_SURVEY_OPEN_DAYS = env_int("CASEBOOK_SURVEY_OPEN_DAYS", 60, minimum=1)
 CASEBOOK_SURVEY_RATE_PER_HOUR = env_int("CASEBOOK_SURVEY_RATE_PER_HOUR", 10, minimum=1)
-CASEBOOK_ORGANISATION_NAME = env_str("CASEBOOK_ORGANISATION_NAME", "")
 
 LOGGING = {
     "version": 1,

@@ -23,7 +23,7 @@ def survey_invitation(survey: SatisfactionSurvey, token: str, address: str) -> E
         body = render_to_string(
             "reports/mail/survey_invitation.txt",
             {
-                "organisation": settings.CASEBOOK_ORGANISATION_NAME,
+                "organisation": settings.CASEBOOK_ORGANISATION,
                 "desk": survey.desk.name,
                 "month": survey.consultation_month,
                 "url": survey_url(token),

@@ -36,7 +36,7 @@ def _over_rate_limit(request: HttpRequest) -> bool:
 
 def _about(survey: SatisfactionSurvey) -> dict[str, Any]:
     return {
-        "organisation": settings.CASEBOOK_ORGANISATION_NAME,
+        "organisation": settings.CASEBOOK_ORGANISATION,
         "desk": survey.desk.name,
         "month": survey.consultation_month,
     }
