@@ -52,8 +52,8 @@ OPERATIONS = 6 + 2 + 2
 # the funder packs: the desk, then よろず the desk's consultations (8) and visitors (1); IP its
 # sessions by mode and by topic, the topics' names, the dispatch rows (visits and days: 1 each;
 # by patent attorneys: 2 each, the experts' qualifications), foreign filings, activities
-# the survey's summary: once a month and once for the year (13)
-YOROZU_PACK = 1 + CONSULTATIONS + 1 + 13
+# the survey's figures by month (1)
+YOROZU_PACK = 1 + CONSULTATIONS + 1 + 1
 IP_PACK = 1 + 2 + 1 + (1 + 1 + 2 + 2) + 1 + 1
 # the satisfaction survey: by month, by desk, by counselor (3); the page shows a manager the
 # comments too (the page's count and rows, the comments of restricted cases: 3)

@@ -31,7 +31,7 @@ from casebook.reports import policy
 from casebook.reports.models import Activity, ActivityKind
 from casebook.reports.selectors.consultations import _month_key, consultation_report
 from casebook.reports.selectors.filters import ReportFilters
-from casebook.reports.selectors.satisfaction import satisfaction_summary
+from casebook.reports.selectors.satisfaction import SatisfactionRow, satisfaction_by_month
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -154,12 +154,8 @@ def _visitors(filters: ReportFilters, desk: Desk | None) -> dict[dt.date, int]:
     return {_month_key(row["month"]): row["n"] for row in rows}
 
 
-def _read(summary: Any, name: str) -> Any:
-    return summary.get(name) if isinstance(summary, dict) else getattr(summary, name)
-
-
-def _mean(summary: Any) -> float | None:
-    value = _read(summary, "mean_score")
+def _mean(row: SatisfactionRow) -> float | None:
+    value = row.mean_score
     return None if value is None else round(float(value), 2)
 
 
@@ -167,23 +163,20 @@ def satisfaction_rows(
     *, user: User, fiscal_year: int, desk: Desk | None, months: list[dt.date]
 ) -> list[FunderRow]:
     """The survey's figures by month — surveys sent, answered, the mean score — from the
-    survey's own summary (docs/reports.md, "Satisfaction survey"), asked once per month and
-    once for the year; none when the desk does not exist."""
-    summary_of = satisfaction_summary
+    survey's own selector (docs/reports.md, "Satisfaction survey"), in one query; none when
+    the desk does not exist."""
     if desk is None:
         return []
-    by_month = [
-        summary_of(user=user, fiscal_year=fiscal_year, month=month.month, desk=desk)
-        for month in months
-    ]
-    year = summary_of(user=user, fiscal_year=fiscal_year, month=None, desk=desk)
+    month_rows, year = satisfaction_by_month(user=user, fiscal_year=fiscal_year, desk=desk)
+    by_key = {row.key: row for row in month_rows}
+    by_month = [by_key[f"{month:%Y-%m}"] for month in months]
     group = _("Satisfaction survey")
     rows = [
         FunderRow(
             key=f"satisfaction_{key}",
             label=label,
-            months=[_number(_read(summary, key)) for summary in by_month],
-            total=_number(_read(year, key)),
+            months=[_number(getattr(row, key)) for row in by_month],
+            total=_number(getattr(year, key)),
             group=group,
         )
         for key, label in (("sent", _("surveys sent")), ("answered", _("surveys answered")))
@@ -192,7 +185,7 @@ def satisfaction_rows(
         FunderRow(
             key="satisfaction_mean",
             label=_("mean score (of 5)"),
-            months=[_mean(summary) for summary in by_month],
+            months=[_mean(row) for row in by_month],
             total=_mean(year),
             group=group,
         )

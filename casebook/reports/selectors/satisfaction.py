@@ -179,16 +179,7 @@ def satisfaction_report(
     `comments` (the page), for a manager 3 more: the page of comments (`page`)."""
     surveys = report_surveys(user=user, filters=filters)
     report = SatisfactionReport(filters=filters)
-    months = {month: SatisfactionRow(key=f"{month:%Y-%m}") for month in filters.months()}
-    for values in (
-        surveys.annotate(month=TruncMonth("sent_at"))
-        .order_by()
-        .values("month")
-        .annotate(**_figures())
-    ):
-        month = _month_key(values["month"])
-        months[month] = SatisfactionRow.of(values, key=f"{month:%Y-%m}")
-    report.by_month = list(months.values())
+    report.by_month = _by_month(surveys, filters)
     for values in (
         surveys.order_by()
         .values("desk__code", "desk__name", "desk__sort_order")
@@ -210,6 +201,35 @@ def satisfaction_report(
     if comments and policy.may_read_survey_comments(user):
         report.comments, report.unlisted_comments = _comments(surveys, page)
     return report
+
+
+def _by_month(
+    surveys: QuerySet[SatisfactionSurvey], filters: ReportFilters
+) -> list[SatisfactionRow]:
+    """A row for each month of the fiscal year, April to March, in one query."""
+    months = {month: SatisfactionRow(key=f"{month:%Y-%m}") for month in filters.months()}
+    for values in (
+        surveys.annotate(month=TruncMonth("sent_at"))
+        .order_by()
+        .values("month")
+        .annotate(**_figures())
+    ):
+        month = _month_key(values["month"])
+        months[month] = SatisfactionRow.of(values, key=f"{month:%Y-%m}")
+    return list(months.values())
+
+
+def satisfaction_by_month(
+    *, user: User, fiscal_year: int, desk: Desk | None = None
+) -> tuple[list[SatisfactionRow], SatisfactionRow]:
+    """The survey figures of each month of a fiscal year (April to March) and of the year, for
+    the desks `user` reads, narrowed to `desk`: one query (the funder packs)."""
+    filters = ReportFilters(fiscal_year=fiscal_year, desk=desk)
+    months = _by_month(report_surveys(user=user, filters=filters), filters)
+    year = SatisfactionRow()
+    for row in months:
+        year.add(row)
+    return months, year
 
 
 def _comments(surveys: QuerySet[SatisfactionSurvey], page: int | None) -> tuple[Page, int]:
