@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -18,6 +20,22 @@ from faker import Faker
 
 DEMO_PASSWORD_ENV = "CASEBOOK_DEMO_PASSWORD"
 DEFAULT_DEMO_PASSWORD = "casebook-demo"
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _frozen(item) for key, item in value.items()}
+    return value
+
+
+def demo_table(beside: str, name: str) -> dict[str, Any]:
+    """The demo data file `name` in the folder of the module `beside` (its `__file__`), its
+    lists read as tuples: the words and lists a demo is made of are data, kept apart from the
+    code that draws from them."""
+    with (Path(beside).parent / name).open("rb") as file:
+        return _frozen(tomllib.load(file))
 
 
 @dataclass

@@ -8,14 +8,14 @@ as of the moment it happened, so due dates, answers and history read in order.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casebook.accounts.models import Desk, DeskMembership, DeskRole, User
 from casebook.common.calendar import add_business_days
-from casebook.common.demo import DemoContext
+from casebook.common.demo import DemoContext, demo_table
 from casebook.common.errors import DomainError
 from casebook.intake import policy
 from casebook.intake.demo.clock import DemoClock
@@ -23,8 +23,6 @@ from casebook.intake.models import Case, CaseStatus
 from casebook.referrals import policy as referral_policy
 from casebook.referrals import services
 from casebook.referrals.models import Partner, PartnerKind, Referral, checklist_required_for
-
-K = PartnerKind
 
 
 @dataclass(frozen=True)
@@ -37,106 +35,10 @@ class PartnerSpec:
     note: str = ""
 
 
-PARTNERS: tuple[PartnerSpec, ...] = (
-    PartnerSpec(
-        "jetro-ibaraki",
-        "ジェトロ茨城",
-        "ジェトロイバラキ",
-        K.JETRO,
-        "水戸市",
-        "日本貿易振興機構 茨城貿易情報センター。輸出・海外展開の相談",
-    ),
-    PartnerSpec("cci-mito", "水戸商工会議所", "ミトショウコウカイギショ", K.CHAMBER, "水戸市"),
-    PartnerSpec("cci-hitachi", "日立商工会議所", "ヒタチショウコウカイギショ", K.CHAMBER, "日立市"),
-    PartnerSpec(
-        "cci-tsuchiura", "土浦商工会議所", "ツチウラショウコウカイギショ", K.CHAMBER, "土浦市"
-    ),
-    PartnerSpec("cci-koga", "古河商工会議所", "コガショウコウカイギショ", K.CHAMBER, "古河市"),
-    PartnerSpec(
-        "cci-hitachinaka",
-        "ひたちなか商工会議所",
-        "ヒタチナカショウコウカイギショ",
-        K.CHAMBER,
-        "ひたちなか市",
-    ),
-    PartnerSpec(
-        "shokokai-ibaraki",
-        "茨城県商工会連合会",
-        "イバラキケンショウコウカイレンゴウカイ",
-        K.COMMERCE_ASSOCIATION,
-        "水戸市",
-    ),
-    PartnerSpec(
-        "shokokai-tsukuba",
-        "つくば市商工会",
-        "ツクバシショウコウカイ",
-        K.COMMERCE_ASSOCIATION,
-        "つくば市",
-    ),
-    PartnerSpec(
-        "inpit",
-        "工業所有権情報・研修館（INPIT）",
-        "コウギョウショユウケンジョウホウ・ケンシュウカン",
-        K.INPIT,
-        "",
-        "海外展開知財支援、知財ポータル",
-    ),
-    PartnerSpec(
-        "succession-ibaraki",
-        "茨城県事業承継・引継ぎ支援センター",
-        "イバラキケンジギョウショウケイ・ヒキツギシエンセンター",
-        K.SUCCESSION_CENTRE,
-        "水戸市",
-        "親族内・従業員承継、第三者承継（M&A）のマッチング",
-    ),
-    PartnerSpec(
-        "revitalisation-ibaraki",
-        "茨城県中小企業活性化協議会",
-        "イバラキケンチュウショウキギョウカッセイカキョウギカイ",
-        K.REVITALISATION_COUNCIL,
-        "水戸市",
-        "収益力改善・再生計画策定支援",
-    ),
-    PartnerSpec("bank-joyo", "常陽銀行", "ジョウヨウギンコウ", K.FINANCIAL, "水戸市"),
-    PartnerSpec("bank-tsukuba", "筑波銀行", "ツクバギンコウ", K.FINANCIAL, "土浦市"),
-    PartnerSpec("shinkin-mito", "水戸信用金庫", "ミトシンヨウキンコ", K.FINANCIAL, "水戸市"),
-    PartnerSpec(
-        "jfc-mito",
-        "日本政策金融公庫 水戸支店",
-        "ニホンセイサクキンユウコウコ ミトシテン",
-        K.FINANCIAL,
-        "水戸市",
-        "創業融資、セーフティネット貸付",
-    ),
-    PartnerSpec(
-        "cgc-ibaraki",
-        "茨城県信用保証協会",
-        "イバラキケンシンヨウホショウキョウカイ",
-        K.CREDIT_GUARANTEE,
-        "水戸市",
-    ),
-    PartnerSpec(
-        "bar-ibaraki",
-        "茨城県弁護士会",
-        "イバラキケンベンゴシカイ",
-        K.LAWYERS_ADR,
-        "水戸市",
-        "法律相談、ADR（裁判外紛争解決）",
-    ),
-    PartnerSpec("city-mito", "水戸市役所", "ミトシヤクショ", K.MUNICIPALITY, "水戸市"),
-    PartnerSpec("city-hitachi", "日立市役所", "ヒタチシヤクショ", K.MUNICIPALITY, "日立市"),
-    PartnerSpec("city-tsukuba", "つくば市役所", "ツクバシヤクショ", K.MUNICIPALITY, "つくば市"),
-    PartnerSpec("city-tsuchiura", "土浦市役所", "ツチウラシヤクショ", K.MUNICIPALITY, "土浦市"),
-    PartnerSpec(
-        "meti-kanto",
-        "関東経済産業局",
-        "カントウケイザイサンギョウキョク",
-        K.GOVERNMENT,
-        "さいたま市",
-        "下請代金法違反の疑いの回付先",
-    ),
+PARTNERS: tuple[PartnerSpec, ...] = tuple(
+    PartnerSpec(**{**row, "kind": PartnerKind(row["kind"])})
+    for row in demo_table(__file__, "demo_partners.toml")["partners"]
 )
-
 # Which partner suits a case, by its first matching topic.
 PARTNER_BY_TOPIC: tuple[tuple[str, str], ...] = (
     ("trade_export", "jetro-ibaraki"),
@@ -180,15 +82,7 @@ def seed_partners(ctx: DemoContext) -> dict[str, Partner]:
     for spec in PARTNERS:
         if spec.code in partners:
             continue
-        partners[spec.code] = services.partner_create(
-            by=admin,
-            code=spec.code,
-            name=spec.name,
-            name_kana=spec.name_kana,
-            kind=spec.kind,
-            municipality=spec.municipality,
-            note=spec.note,
-        )
+        partners[spec.code] = services.partner_create(by=admin, **asdict(spec))
         created += 1
     ctx.log(f"partners: {created} created ({len(partners)} in the registry)")
     return partners

@@ -21,38 +21,24 @@ from casebook.intake.models import ClientKind, ClosureReason, IntakeChannel
 TOKYO = ZoneInfo("Asia/Tokyo")
 CLOSED = "closed"
 
-# How many cases of each kind the demo holds: (status, closure reason, extra flag) -> count.
-# `dispatch` is seeded by the experts app, which dispatches experts to active cases.
-FULL_MIX: dict[tuple[str, str, str], int] = {
-    ("intake", "", ""): 35,
-    ("assigned", "", ""): 45,
-    ("active", "", ""): 264,
-    ("active", "", "reopened"): 6,
-    ("active", "", "exit_track"): 5,
-    ("on_hold", "", ""): 58,
-    ("on_hold", "", "exit_track"): 2,
-    (CLOSED, ClosureReason.RESOLVED, ""): 382,
-    (CLOSED, ClosureReason.RESOLVED, "exit_track"): 1,
-    (CLOSED, ClosureReason.REFERRED_OUT, ""): 80,
-    (CLOSED, ClosureReason.WITHDRAWN, ""): 50,
-    (CLOSED, ClosureReason.UNREACHABLE, ""): 35,
-    (CLOSED, ClosureReason.DUPLICATE, ""): 12,
-    (CLOSED, ClosureReason.OUT_OF_SCOPE, ""): 25,
-}
-QUICK_MIX: dict[tuple[str, str, str], int] = {
-    ("intake", "", ""): 3,
-    ("assigned", "", ""): 3,
-    ("active", "", ""): 12,
-    ("active", "", "reopened"): 1,
-    ("active", "", "exit_track"): 1,
-    ("on_hold", "", ""): 3,
-    ("on_hold", "", "exit_track"): 1,
-    (CLOSED, ClosureReason.RESOLVED, ""): 8,
-    (CLOSED, ClosureReason.REFERRED_OUT, ""): 2,
-    (CLOSED, ClosureReason.WITHDRAWN, ""): 2,
-    (CLOSED, ClosureReason.UNREACHABLE, ""): 2,
-    (CLOSED, ClosureReason.DUPLICATE, ""): 2,
-    (CLOSED, ClosureReason.OUT_OF_SCOPE, ""): 2,
+# How many cases of each kind the demo holds: (status, closure reason, extra flag) -> (count in
+# the full demo, in the quick one). `dispatch` is seeded by the experts app, which dispatches
+# experts to active cases.
+MIX: dict[tuple[str, str, str], tuple[int, int]] = {
+    ("intake", "", ""): (35, 3),
+    ("assigned", "", ""): (45, 3),
+    ("active", "", ""): (264, 12),
+    ("active", "", "reopened"): (6, 1),
+    ("active", "", "exit_track"): (5, 1),
+    ("on_hold", "", ""): (58, 3),
+    ("on_hold", "", "exit_track"): (2, 1),
+    (CLOSED, ClosureReason.RESOLVED, ""): (382, 8),
+    (CLOSED, ClosureReason.RESOLVED, "exit_track"): (1, 0),
+    (CLOSED, ClosureReason.REFERRED_OUT, ""): (80, 2),
+    (CLOSED, ClosureReason.WITHDRAWN, ""): (50, 2),
+    (CLOSED, ClosureReason.UNREACHABLE, ""): (35, 2),
+    (CLOSED, ClosureReason.DUPLICATE, ""): (12, 2),
+    (CLOSED, ClosureReason.OUT_OF_SCOPE, ""): (25, 2),
 }
 FULL_CLIENTS, QUICK_CLIENTS = 300, 30
 
@@ -157,8 +143,7 @@ def _channel(rng: random.Random, desk: str) -> str:
 
 def status_mix(quick: bool) -> list[tuple[str, str, str]]:
     """The kinds of all plans in a fixed shuffled order."""
-    mix = QUICK_MIX if quick else FULL_MIX
-    kinds = [kind for kind, count in mix.items() for _ in range(count)]
+    kinds = [kind for kind, counts in MIX.items() for _ in range(counts[1] if quick else counts[0])]
     random.Random("casebook-demo-mix").shuffle(kinds)
     return kinds
 

@@ -1,8 +1,13 @@
-"""Words the demo data is made of: Ibaraki places, company name parts, case titles, notes."""
+"""Words the demo data is made of: Ibaraki places, company name parts, case titles, notes.
+
+The words themselves are in `vocabulary.toml`; this module names them for the generators.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from casebook.common.demo import demo_table
 
 
 @dataclass(frozen=True)
@@ -14,378 +19,26 @@ class Place:
     weight: int
 
 
+_WORDS = demo_table(__file__, "vocabulary.toml")
+
 # Municipalities of Ibaraki with a few real towns and their postal codes (each code is the
 # town's in Japan Post's data: the client service checks the municipality against it).
-PLACES: tuple[Place, ...] = (
-    Place(
-        "水戸市",
-        "029",
-        "2",
-        (
-            ("桜川", "310-0801"),
-            ("三の丸", "310-0011"),
-            ("南町", "310-0021"),
-            ("宮町", "310-0015"),
-            ("大町", "310-0062"),
-            ("城南", "310-0803"),
-            ("千波町", "310-0851"),
-            ("元吉田町", "310-0836"),
-            ("赤塚", "311-4141"),
-        ),
-        16,
-    ),
-    Place(
-        "日立市",
-        "0294",
-        "2",
-        (
-            ("幸町", "317-0073"),
-            ("若葉町", "317-0063"),
-            ("助川町", "317-0065"),
-            ("鮎川町", "316-0036"),
-            ("大みか町", "319-1221"),
-        ),
-        9,
-    ),
-    Place(
-        "土浦市",
-        "029",
-        "82",
-        (("中央", "300-0043"), ("大和町", "300-0036"), ("真鍋", "300-0051"), ("桜町", "300-0037")),
-        8,
-    ),
-    Place(
-        "古河市", "0280", "3", (("中央町", "306-0033"), ("本町", "306-0023"), ("東", "306-0011")), 6
-    ),
-    Place("筑西市", "0296", "2", (("丙", "308-0031"), ("甲", "308-0021"), ("乙", "308-0041")), 5),
-    Place("鹿嶋市", "0299", "8", (("宮中", "314-0031"), ("平井", "314-0012")), 4),
-    Place(
-        "つくば市",
-        "029",
-        "85",
-        (("吾妻", "305-0031"), ("天久保", "305-0005"), ("竹園", "305-0032"), ("千現", "305-0047")),
-        10,
-    ),
-    Place("常陸太田市", "0294", "7", (("山下町", "313-0013"), ("中城町", "313-0061")), 3),
-    Place("行方市", "0299", "7", (("麻生", "311-3832"), ("山田", "311-1704")), 2),
-    Place("常総市", "0297", "2", (("水海道森下町", "303-0005"), ("水海道橋本町", "303-0003")), 3),
-    Place("大子町", "0295", "7", (("大子", "319-3526"), ("池田", "319-3551")), 2),
-    Place("ひたちなか市", "029", "27", (("東石川", "312-0052"), ("笹野町", "312-0018")), 7),
-    Place("笠間市", "0296", "7", (("笠間", "309-1611"), ("旭町", "309-1717")), 3),
-    Place("石岡市", "0299", "2", (("府中", "315-0013"), ("国府", "315-0014")), 3),
-    Place("取手市", "0297", "7", (("取手", "302-0004"), ("新町", "302-0024")), 3),
-    Place("神栖市", "0299", "9", (("大野原", "314-0144"), ("下幡木", "314-0131")), 3),
-)
-
+PLACES: tuple[Place, ...] = tuple(Place(**place) for place in _WORDS["places"])
 # Business kinds: (name part, its kana, romaji for the mail domain, JSIC industry code).
-TRADES: tuple[tuple[str, str, str, str], ...] = (
-    ("製作所", "セイサクショ", "seisakusho", "E"),
-    ("工業", "コウギョウ", "kogyo", "E"),
-    ("精機", "セイキ", "seiki", "E"),
-    ("金属", "キンゾク", "kinzoku", "E"),
-    ("食品", "ショクヒン", "foods", "E"),
-    ("酒造", "シュゾウ", "shuzo", "E"),
-    ("電子", "デンシ", "denshi", "E"),
-    ("建設", "ケンセツ", "kensetsu", "D"),
-    ("工務店", "コウムテン", "komuten", "D"),
-    ("運輸", "ウンユ", "unyu", "H"),
-    ("商事", "ショウジ", "shoji", "I1"),
-    ("商店", "ショウテン", "shoten", "I2"),
-    ("情報システム", "ジョウホウシステム", "systems", "G"),
-    ("不動産", "フドウサン", "fudosan", "K"),
-    ("設計事務所", "セッケイジムショ", "sekkei", "L"),
-    ("旅館", "リョカン", "ryokan", "M1"),
-    ("フーズ", "フーズ", "foods", "M2"),
-    ("農園", "ノウエン", "noen", "A"),
-    ("ケアサービス", "ケアサービス", "care", "P"),
-    ("クリーニング", "クリーニング", "cleaning", "N"),
-)
-
+TRADES: tuple[tuple[str, str, str, str], ...] = _WORDS["trades"]
 # Sole proprietors' trade names: (suffix, kana, industry).
-SHOP_TRADES: tuple[tuple[str, str, str], ...] = (
-    ("商店", "ショウテン", "I2"),
-    ("食堂", "ショクドウ", "M2"),
-    ("菓子店", "カシテン", "I2"),
-    ("農園", "ノウエン", "A"),
-    ("塗装", "トソウ", "D"),
-    ("デザイン事務所", "デザインジムショ", "L"),
-    ("理容室", "リヨウシツ", "N"),
-    ("鍼灸院", "シンキュウイン", "P"),
-    ("木工所", "モッコウショ", "E"),
-    ("写真館", "シャシンカン", "N"),
-)
-
-LEGAL_FORMS: tuple[tuple[str, str, int], ...] = (
-    # (name, registry kind code of the 会社法人等番号, weight)
-    ("株式会社", "01", 70),
-    ("有限会社", "02", 20),
-    ("合同会社", "03", 10),
-)
-
+SHOP_TRADES: tuple[tuple[str, str, str], ...] = _WORDS["shop_trades"]
+# (name, registry kind code of the 会社法人等番号, weight)
+LEGAL_FORMS: tuple[tuple[str, str, int], ...] = _WORDS["legal_forms"]
 # Registry offices of the Mito District Legal Affairs Bureau (first four digits of the number).
-REGISTRY_OFFICES: tuple[str, ...] = ("0500", "0501", "0502", "0503", "0504", "0505", "0506")
-
-CONTACT_TITLES: tuple[str, ...] = ("総務部長", "経理課長", "営業部長", "製造部長", "専務取締役")
-
+REGISTRY_OFFICES: tuple[str, ...] = _WORDS["registry_offices"]
+CONTACT_TITLES: tuple[str, ...] = _WORDS["contact_titles"]
 # Topics each desk deals with (codes of the reference data), with rough weights.
-DESK_TOPICS: dict[str, tuple[tuple[str, int], ...]] = {
-    "yorozu": (
-        ("management", 10),
-        ("management_improvement", 8),
-        ("finance", 12),
-        ("labour", 5),
-        ("marketing", 8),
-        ("sales_channels", 10),
-        ("product_development", 5),
-        ("succession", 6),
-        ("closure", 3),
-        ("startup", 7),
-        ("digital", 8),
-        ("grants", 10),
-    ),
-    "ip": (
-        ("ip_patent", 10),
-        ("ip_trademark", 10),
-        ("ip_design", 4),
-        ("product_development", 3),
-        ("trade_export", 2),
-    ),
-    "subcontract": (("subcontracting_dispute", 10), ("finance", 2)),
-    "trade": (("trade_export", 10), ("sales_channels", 4), ("marketing", 3)),
-    "dispatch": (
-        ("quality_process", 6),
-        ("production_technology", 6),
-        ("management", 4),
-        ("labour", 3),
-        ("marketing", 3),
-        ("digital", 3),
-    ),
-    "matching": (("sales_channels", 10), ("production_technology", 3)),
-}
-
-DESK_WEIGHTS: tuple[tuple[str, int], ...] = (
-    ("yorozu", 60),
-    ("ip", 15),
-    ("subcontract", 5),
-    ("trade", 7),
-    ("dispatch", 8),
-    ("matching", 5),
-)
-
-TITLES: dict[str, tuple[str, ...]] = {
-    "management": ("経営計画の策定", "経営全般の相談", "中期経営計画の見直し"),
-    "management_improvement": ("経営改善計画の策定", "収益改善の相談", "原価高騰への対応"),
-    "finance": ("資金繰りの改善", "運転資金の借入相談", "コロナ融資の返済計画"),
-    "labour": ("人材確保の相談", "就業規則の見直し", "従業員の定着対策"),
-    "marketing": ("新商品の販売戦略", "ブランディングの相談", "価格設定の見直し"),
-    "sales_channels": ("県外への販路開拓", "ECサイトでの販売", "新規取引先の開拓"),
-    "product_development": ("新商品の開発", "試作品の改良", "地域資源を活かした商品開発"),
-    "quality_process": ("品質管理体制の構築", "不良率の低減", "工程管理の改善"),
-    "production_technology": ("加工技術の高度化", "生産ラインの見直し", "設備導入の検討"),
-    "ip_patent": ("新製品の特許出願", "特許の先行技術調査", "職務発明規程の整備"),
-    "ip_trademark": ("商品名の商標登録", "ロゴの商標出願", "商標の権利範囲の確認"),
-    "ip_design": ("製品デザインの意匠登録", "意匠出願の相談"),
-    "trade_export": ("海外展開の相談", "輸出手続きの相談", "海外展示会への出展"),
-    "subcontracting_dispute": ("下請代金の減額", "支払遅延の相談", "一方的な単価引下げ"),
-    "succession": ("事業承継の相談", "後継者への株式移転", "親族内承継の進め方"),
-    "closure": ("廃業の相談", "円滑な廃業に向けた相談", "事業の整理と廃業手続き"),
-    "startup": ("創業計画の策定", "開業資金の相談", "創業時の届出の相談"),
-    "digital": ("業務のIT化", "会計ソフトの導入", "ホームページの改善"),
-    "grants": ("ものづくり補助金の申請", "事業再構築補助金の申請", "小規模事業者持続化補助金"),
-}
-
+DESK_TOPICS: dict[str, tuple[tuple[str, int], ...]] = _WORDS["desk_topics"]
+DESK_WEIGHTS: tuple[tuple[str, int], ...] = _WORDS["desk_weights"]
+TITLES: dict[str, tuple[str, ...]] = _WORDS["titles"]
 # (summary, advice, client's next actions, our next actions) per topic.
-NOTES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "management": (
-        (
-            "現状の売上構成と課題を聴き取り、経営の方向性を整理した。",
-            "重点商品を絞り込み、数値目標を置いた計画にするよう助言。",
-            "過去3期分の決算書を準備する。",
-            "次回、計画書の骨子を一緒に作成する。",
-        ),
-    ),
-    "management_improvement": (
-        (
-            "利益率が低下している要因を確認した。原材料費の上昇が大きい。",
-            "価格転嫁の交渉材料として原価計算表の作成を助言。",
-            "主要取引先ごとの粗利を集計する。",
-            "金融機関との面談に同席する日程を調整する。",
-        ),
-    ),
-    "finance": (
-        (
-            "資金繰り表を確認し、今後半年の資金需要を整理した。",
-            "制度融資の活用と返済条件の見直しを金融機関に相談するよう助言。",
-            "取引銀行に返済計画の相談を申し入れる。",
-            "制度融資の案内資料を送付する。",
-        ),
-        (
-            "売掛金の回収サイトが長く、運転資金が不足している。",
-            "回収条件の見直しと在庫圧縮を提案。",
-            "在庫の棚卸しを実施する。",
-            "次回、資金繰り表の更新を確認する。",
-        ),
-    ),
-    "labour": (
-        (
-            "求人を出しても応募が少ないとの相談。",
-            "求人票の書き方と働き方の見直し（短時間勤務の導入）を助言。",
-            "求人票を修正してハローワークに再提出する。",
-            "人材確保の支援制度を紹介する。",
-        ),
-    ),
-    "marketing": (
-        (
-            "ターゲット顧客と競合の状況を整理した。",
-            "主力商品の強みを言語化し、販促物に反映するよう助言。",
-            "顧客アンケートを実施する。",
-            "アンケート結果の分析を支援する。",
-        ),
-    ),
-    "sales_channels": (
-        (
-            "首都圏への販路拡大を希望。商談会への参加を検討。",
-            "商談シートの作成と試食サンプルの準備を助言。",
-            "商談シートの案を作成する。",
-            "商談会の出展案内を送る。",
-        ),
-        (
-            "ECサイトでの販売を始めたいとの相談。",
-            "モール出店と自社サイトの比較、運営体制の確認を助言。",
-            "商品写真と説明文を用意する。",
-            "EC活用セミナーを案内する。",
-        ),
-    ),
-    "product_development": (
-        (
-            "地元産の原料を使った新商品の構想を聴いた。",
-            "試作と並行して想定価格と販路を検討するよう助言。",
-            "試作品を作り、次回持参する。",
-            "食品表示の確認ポイントをまとめて渡す。",
-        ),
-    ),
-    "quality_process": (
-        (
-            "製品の不良率が高く、原因の切り分けを行った。",
-            "工程ごとの検査記録を取り、なぜなぜ分析を行うよう助言。",
-            "検査記録の様式を現場に導入する。",
-            "専門家派遣の活用を検討する。",
-        ),
-    ),
-    "production_technology": (
-        (
-            "加工精度の向上と設備更新について相談。",
-            "設備投資の前に段取り替えの時間短縮を検討するよう助言。",
-            "現行工程の作業時間を測定する。",
-            "技術面の専門家を紹介する。",
-        ),
-    ),
-    "ip_patent": (
-        (
-            "開発中の製品について特許出願の可否を相談。",
-            "公開前の出願を原則とし、先行技術調査を実施するよう助言。",
-            "発明の内容を図面付きでまとめる。",
-            "J-PlatPatで先行技術を調査し結果を伝える。",
-        ),
-    ),
-    "ip_trademark": (
-        (
-            "新商品の名称について商標登録を検討。",
-            "類似商標の調査結果を説明し、指定商品の範囲を助言。",
-            "出願する商品名とロゴを確定する。",
-            "弁理士による出願支援を調整する。",
-        ),
-    ),
-    "ip_design": (
-        (
-            "製品の外観デザインの保護について相談。",
-            "意匠登録の要件と新規性喪失の例外について説明。",
-            "公開予定日を確認する。",
-            "意匠出願の手順書を送付する。",
-        ),
-    ),
-    "trade_export": (
-        (
-            "東南アジアへの輸出を検討している。",
-            "現地の規制と商流を確認し、JETROのサービス活用を助言。",
-            "輸出候補商品の成分表を準備する。",
-            "海外展示会の出展支援を案内する。",
-        ),
-    ),
-    "subcontracting_dispute": (
-        (
-            "発注元から一方的に代金を減額されたとの相談。",
-            "下請法の対象となるか取引条件を確認し、記録の保存を助言。",
-            "発注書と請求書の写しを整理する。",
-            "弁護士無料相談の日程を案内する。",
-        ),
-    ),
-    "succession": (
-        (
-            "代表者が高齢で後継者への承継を検討している。",
-            "承継の時期と株式の移転方法を整理し、専門機関の活用を助言。",
-            "後継者候補と話し合いの場を持つ。",
-            "事業承継・引継ぎ支援センターとの連携を検討する。",
-        ),
-    ),
-    "closure": (
-        (
-            "業績不振により廃業を検討しているとの相談。",
-            "債務の状況を整理し、経営者保証ガイドラインの活用を説明。",
-            "借入金の一覧を作成する。",
-            "特別チームで支援方針を検討する。",
-        ),
-    ),
-    "startup": (
-        (
-            "飲食店の開業を予定。創業計画書の作成を支援。",
-            "売上予測の根拠を明確にし、自己資金の割合を高めるよう助言。",
-            "物件候補の賃料と内装費の見積りを取る。",
-            "創業融資の申込み手順を説明する。",
-        ),
-    ),
-    "digital": (
-        (
-            "受発注の管理が紙中心で負担が大きいとの相談。",
-            "クラウド型の販売管理ツールの導入を段階的に進めるよう助言。",
-            "現在の業務の流れを書き出す。",
-            "IT導入補助金の概要を案内する。",
-        ),
-    ),
-    "grants": (
-        (
-            "補助金の申請を検討。事業計画の内容を確認した。",
-            "審査項目に沿って計画書の構成を見直すよう助言。",
-            "計画書の修正版を作成する。",
-            "次回、修正版の計画書を確認する。",
-        ),
-    ),
-}
-
-CLOSURE_SUMMARIES: dict[str, tuple[str, ...]] = {
-    "resolved": (
-        "助言に基づき計画を実行し、課題が解決した。",
-        "補助金の採択を受け、事業を開始した。",
-        "取引条件の改善により資金繰りが安定した。",
-    ),
-    "referred_out": (
-        "JETRO茨城に引き継いだ。",
-        "事業承継・引継ぎ支援センターへ引き継いだ。",
-        "取引金融機関での支援に移行した。",
-        "地元の商工会での継続支援に引き継いだ。",
-    ),
-    "withdrawn": ("相談者の都合により相談を取り下げた。", "社内で対応することとなり終了。"),
-    "unreachable": ("再三連絡したが応答がなく終了とした。",),
-    "duplicate": ("同一の相談が別案件で登録されていたため統合した。",),
-    "out_of_scope": ("大企業の案件のため支援対象外。", "県外事業者の相談のため対象外。"),
-}
-
-HOLD_REASONS: tuple[str, ...] = (
-    "決算書の提出待ち",
-    "金融機関の回答待ち",
-    "試作品の完成待ち",
-    "相談者の繁忙期のため",
-    "補助金の公募開始待ち",
-)
-
-EXIT_TRACK_REASON = "経営改善・廃業等 特別チームでの対応に移行"
+NOTES: dict[str, tuple[tuple[str, str, str, str], ...]] = _WORDS["notes"]
+CLOSURE_SUMMARIES: dict[str, tuple[str, ...]] = _WORDS["closure_summaries"]
+HOLD_REASONS: tuple[str, ...] = _WORDS["hold_reasons"]
+EXIT_TRACK_REASON: str = _WORDS["exit_track_reason"]

@@ -8,8 +8,9 @@ table shows what the ORM and the rendering add (the ratio). Writes (a session, a
 approval) use a fresh object per run. The WebSocket line connects `--sockets` board sockets
 and times a case event from publication to each socket's message.
 
-Prints a table and writes the figures as JSON (`--out`). It reads the demo logins
-(coord.yorozu, manager, counselor.yorozu, coord.dispatch) that `generate_load` puts in place.
+The reads are listed in `bench_reads.toml`. Prints a table and writes the figures as JSON
+(`--out`). It reads the demo logins (coord.yorozu, manager, counselor.yorozu, coord.dispatch,
+coord.subcontract, counselor.subcontract) that `generate_load` puts in place.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 import traceback
 import tracemalloc
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casebook.accounts.models import User
+from casebook.common.demo import demo_table
 from casebook.common.fiscal import current_fiscal_year
 from casebook.intake.models import Case, CaseStatus
+
+READS: tuple[tuple[str, str, str, bool], ...] = demo_table(__file__, "bench_reads.toml")["reads"]
 
 
 def _rss_mb(*, peak: bool = False) -> float:
@@ -153,35 +158,12 @@ class Command(BaseCommand):
         return {"case": case, "client_id": client_id, "open_case": open_case}
 
     def _plan(self, fx: dict[str, Any]) -> list[tuple[str, Any]]:
-        coord, manager = self.users["coord.yorozu"], self.users["manager"]
-        counselor = self.users["counselor.yorozu"]
-        # A small desk's readers: their visible cases are a twentieth of the hub's.
-        small_coord = self.users["coord.subcontract"]
-        small_counselor = self.users["counselor.subcontract"]
+        manager, counselor = self.users["manager"], self.users["counselor.yorozu"]
         fy = current_fiscal_year() - 1
-        reads = [
-            ("case_list_api_coordinator_50", coord, "/api/v1/cases/?page_size=50", True),
-            ("case_list_api_manager_50", manager, "/api/v1/cases/?page_size=50", True),
-            ("case_list_api_manager_200", manager, "/api/v1/cases/?page_size=200", True),
-            ("sessions_api_coordinator_50", coord, "/api/v1/sessions/?page_size=50", True),
-            ("sessions_api_manager_50", manager, "/api/v1/sessions/?page_size=50", True),
-            ("case_list_api_small_desk_50", small_counselor, "/api/v1/cases/?page_size=50", True),
-            ("sessions_api_small_desk_50", small_coord, "/api/v1/sessions/?page_size=50", True),
-            ("search_web_2_chars", coord, "/search/?q=中島", True),
-            ("search_api_2_chars", coord, "/api/v1/cases/?q=中島&page_size=50", True),
-            ("search_web_common_word", coord, "/search/?q=特許", True),
-            ("search_web_1_char", coord, "/search/?q=中", True),
-            ("search_web_small_desk", small_counselor, "/search/?q=特許", True),
-            ("case_page", coord, f"/cases/{fx['case'].pk}/", False),
-            ("desk_board_yorozu", coord, "/desks/yorozu/board/", False),
-            ("desk_board_small_desk", small_counselor, "/desks/subcontract/board/", False),
-            ("my_cases", counselor, "/", True),
-            ("client_page", coord, f"/clients/{fx['client_id']}/", True),
-            ("fy_kpi_report", manager, f"/reports/?fy={fy}", False),
-        ]
+        filled = {"case": fx["case"].pk, "client": fx["client_id"], "fy": fy}
         plan: list[tuple[str, Any]] = [
-            (name, lambda u=user, url=url, raw=raw, n=name: self._read(n, u, url, raw=raw))
-            for name, user, url, raw in reads
+            (name, partial(self._read, name, self.users[login], url.format(**filled), raw=raw))
+            for name, login, url, raw in READS
         ]
         plan += [
             ("session_create", lambda: self._session_create(fx["open_case"], counselor)),
