@@ -15,7 +15,7 @@ from casebook.intake.models import Case
 from casebook.reports.models import SatisfactionSurvey
 from casebook.reports.plan_fy2021 import FY2021_TARGETS, PLAN_FISCAL_YEAR
 from casebook.reports.services import plan_targets_carry_over, plan_targets_load
-from casebook.reports.services.surveys import consultation_month_of, surveyable_cases_q
+from casebook.reports.services.surveys import survey_of_case, surveyable_cases_q
 
 DEMO_SURVEYS = 40
 DEMO_COMMENTS = (
@@ -55,12 +55,8 @@ def seed_surveys(ctx: DemoContext) -> None:
         pick = int(hashlib.sha256(case.number.encode()).hexdigest()[:8], 16)
         sent_at = case.closed_at + days
         answered = pick % 3 != 0
-        survey = SatisfactionSurvey(
-            case=case,
-            desk_id=case.desk_id,
-            counselor_id=case.lead_counselor_id,
-            consultation_month=consultation_month_of(case),
-            closed_at=case.closed_at,
+        survey = survey_of_case(
+            case,
             token_hash=hashlib.sha256(f"demo:{case.number}".encode()).hexdigest(),
             sent_at=sent_at,
         )

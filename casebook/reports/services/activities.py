@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,42 +30,59 @@ class Participant:
     note: str = ""
 
 
-def _activity_errors(
-    *, kind: str, held_on: dt.date, place: str, online: bool
-) -> dict[str, list[ValidationError]]:
-    """What is wrong with an activity's own fields, by field (creating and editing alike)."""
-    errors: dict[str, list[ValidationError]] = {}
-    if kind not in ActivityKind.values:
+class ActivityFields(TypedDict):
+    """An activity's own fields, as recording and correcting it take them."""
+
+    kind: str
+    desk: Desk
+    title: str
+    held_on: dt.date
+    place: NotRequired[str]
+    online: NotRequired[bool]
+    organisers: NotRequired[str]
+    note: NotRequired[str]
+
+
+def _activity_values(
+    fields: ActivityFields, errors: dict[str, list[ValidationError]]
+) -> dict[str, Any]:
+    """The activity's own fields as they are stored; what is wrong with them lands in
+    `errors`, by field (creating and editing alike)."""
+    values = {
+        "kind": fields["kind"],
+        "desk": fields["desk"],
+        "title": fields["title"].strip(),
+        "held_on": fields["held_on"],
+        "place": fields.get("place", "").strip(),
+        "online": fields.get("online", False),
+        "organisers": fields.get("organisers", "").strip(),
+        "note": fields.get("note", "").strip(),
+    }
+    if values["kind"] not in ActivityKind.values:
         errors["kind"] = [ValidationError(_("no such kind of activity"), code="invalid")]
-    if held_on > timezone.localdate():
+    if values["held_on"] > timezone.localdate():
         errors["held_on"] = [
             ValidationError(_("an activity is recorded once it is held"), code="future")
         ]
-    if not online and not place.strip():
+    if not values["online"] and not values["place"]:
         errors["place"] = [
             ValidationError(_("name the place, or mark the activity online"), code="required")
         ]
-    return errors
+    return values
 
 
 @transaction.atomic
 def activity_create(
     *,
     by: User,
-    kind: str,
-    desk: Desk,
-    title: str,
-    held_on: dt.date,
-    place: str = "",
-    online: bool = False,
-    organisers: str = "",
-    note: str = "",
     participants: Iterable[Participant] = (),
+    **fields: Unpack[ActivityFields],
 ) -> Activity:
     """Record a held activity with its participants: all of it or nothing."""
-    policy.require_record_activity(by, desk.pk)
+    policy.require_record_activity(by, fields["desk"].pk)
     participants = list(participants)
-    errors = _activity_errors(kind=kind, held_on=held_on, place=place, online=online)
+    errors: dict[str, list[ValidationError]] = {}
+    values = _activity_values(fields, errors)
     clients = [p.client.pk for p in participants]
     if len(set(clients)) != len(clients):
         errors["participants"] = [ValidationError(_("a client takes part once"), code="duplicate")]
@@ -84,17 +101,7 @@ def activity_create(
                 )
             )
     raise_if_errors(errors)
-    activity = Activity(
-        kind=kind,
-        desk=desk,
-        title=title.strip(),
-        held_on=held_on,
-        place=place.strip(),
-        online=online,
-        organisers=organisers.strip(),
-        note=note.strip(),
-        created_by=by,
-    )
+    activity = Activity(**values, created_by=by)
     save_tracked(activity, by=by)
     for p in participants:
         save_tracked(
@@ -116,35 +123,20 @@ def activity_update(
     by: User,
     activity: Activity,
     expected_version: int | None,
-    kind: str,
-    desk: Desk,
-    title: str,
-    held_on: dt.date,
-    place: str = "",
-    online: bool = False,
-    organisers: str = "",
-    note: str = "",
+    **fields: Unpack[ActivityFields],
 ) -> Activity:
     """Correct an activity's own fields (its participants stay), against the version the
     screen showed; moving it to another desk needs the right to record for both."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     policy.require_record_activity(by, activity.desk_id)
-    policy.require_record_activity(by, desk.pk)
+    policy.require_record_activity(by, fields["desk"].pk)
     ensure_version(activity, expected_version)
-    raise_if_errors(_activity_errors(kind=kind, held_on=held_on, place=place, online=online))
-    fields = {
-        "kind": kind,
-        "desk": desk,
-        "title": title.strip(),
-        "held_on": held_on,
-        "place": place.strip(),
-        "online": online,
-        "organisers": organisers.strip(),
-        "note": note.strip(),
-    }
-    for name, value in fields.items():
+    errors: dict[str, list[ValidationError]] = {}
+    values = _activity_values(fields, errors)
+    raise_if_errors(errors)
+    for name, value in values.items():
         setattr(activity, name, value)
-    save_tracked(activity, by=by, update_fields=list(fields), reason="activity changed")
+    save_tracked(activity, by=by, update_fields=list(values), reason="activity changed")
     return activity
 
 

@@ -87,6 +87,19 @@ def consultation_month_of(case: Case) -> dt.date:
     return day.replace(day=1)
 
 
+def survey_of_case(case: Case, *, token_hash: str, sent_at: dt.datetime) -> SatisfactionSurvey:
+    """A closed case's survey, not yet saved: what it asks about is fixed when it is sent."""
+    return SatisfactionSurvey(
+        case=case,
+        desk_id=case.desk_id,
+        counselor_id=case.lead_counselor_id,
+        consultation_month=consultation_month_of(case),
+        closed_at=case.closed_at,
+        token_hash=token_hash,
+        sent_at=sent_at,
+    )
+
+
 @transaction.atomic
 def survey_send(*, case_id: int) -> SatisfactionSurvey | None:
     """Create the case's survey and mail its link to the client once this commits.
@@ -101,15 +114,7 @@ def survey_send(*, case_id: int) -> SatisfactionSurvey | None:
         return None
     address = survey_address(case.client)
     token = secrets.token_urlsafe(32)
-    survey = SatisfactionSurvey(
-        case=case,
-        desk_id=case.desk_id,
-        counselor_id=case.lead_counselor_id,
-        consultation_month=consultation_month_of(case),
-        closed_at=case.closed_at,
-        token_hash=token_digest(token),
-        sent_at=timezone.now(),
-    )
+    survey = survey_of_case(case, token_hash=token_digest(token), sent_at=timezone.now())
     try:
         with transaction.atomic():
             save_tracked(survey, by=None, reason="sent after the case closed")
