@@ -18,25 +18,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
+
 
 class Attachment(models.Model):
     case = models.ForeignKey(
         "intake.Case", on_delete=models.PROTECT, related_name="attachments", verbose_name=_("case")
     )
-    session = models.ForeignKey(
-        "intake.ConsultationSession",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attachments",
-        verbose_name=_("session"),
+    session = optional_fk(
+        "intake.ConsultationSession", related_name="attachments", verbose_name=_("session")
     )
     # A visit that is unscheduled keeps no files of its own: they stay with the case.
-    visit = models.ForeignKey(
+    visit = optional_fk(
         "experts.DispatchVisit",
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="attachments",
         verbose_name=_("dispatch visit"),
     )

@@ -106,6 +106,15 @@ def ensure_version(obj: models.Model, expected_version: int | None) -> None:
         raise StaleVersion(expected=expected_version, current=obj.version)
 
 
+def lock_current[M: models.Model](obj: M, expected_version: int | None) -> M:
+    """`obj` re-read under a lock of its row, refused (StaleVersion) unless it is still the
+    version the caller read: the lock-then-check step of a service (docs/architecture.md,
+    "Services")."""
+    locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    ensure_version(locked, expected_version)
+    return locked
+
+
 def raise_if_errors(errors: dict[str, list[ValidationError] | str]) -> None:
     if errors:
         raise ValidationError(errors)

@@ -23,7 +23,13 @@ from simple_history.utils import bulk_create_with_history
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
 from casebook.common.extensions import registry
-from casebook.common.models import REASON_LENGTH, ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import (
+    REASON_LENGTH,
+    ensure_version,
+    lock_current,
+    raise_if_errors,
+    save_tracked,
+)
 from casebook.exits import policy
 from casebook.exits.deadlines import statutory_deadlines
 from casebook.exits.events import publish_plan_event
@@ -342,8 +348,7 @@ def _locked_milestone(
     milestone: Milestone, by: User, expected_version: int | None
 ) -> tuple[ExitPlan, Milestone]:
     plan = _locked_for_work(milestone.plan, by, None)
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    ensure_version(milestone, expected_version)
+    milestone = lock_current(milestone, expected_version)
     milestone.plan = plan
     return plan, milestone
 

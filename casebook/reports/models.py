@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from casebook.common.models import optional_fk
+
 
 class ActivityKind(models.TextChoices):
     """The kinds of event the business plan counts (docs/reports.md, "Activities")."""
@@ -74,11 +76,9 @@ class ActivityParticipant(models.Model):
         "intake.Client", on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
     )
     deals = models.PositiveSmallIntegerField(_("deals"), default=0)
-    follow_up_case = models.ForeignKey(
+    follow_up_case = optional_fk(
         "intake.Case",
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name=_("follow-up case"),
     )
@@ -148,13 +148,8 @@ class SatisfactionSurvey(models.Model):
     desk = models.ForeignKey(
         "accounts.Desk", on_delete=models.PROTECT, related_name="+", verbose_name=_("desk")
     )
-    counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("lead counselor at closure"),
+    counselor = optional_fk(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("lead counselor at closure")
     )
     consultation_month = models.DateField(_("month of the consultation"))
     closed_at = models.DateTimeField(_("case closed"))

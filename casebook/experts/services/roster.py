@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ActionNotPermitted, field_error
 from casebook.common.japanese import corporate_number_problem, normalize_text, search_key
-from casebook.common.models import delete_tracked, ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import delete_tracked, lock_current, raise_if_errors, save_tracked
 from casebook.experts import policy
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -110,8 +110,7 @@ def expert_update(
     *, expert: Expert, by: User, expected_version: int | None = None, **fields: Any
 ) -> Expert:
     policy.require_manage_roster(by)
-    expert = Expert.objects.select_for_update().get(pk=expert.pk)
-    ensure_version(expert, expected_version)
+    expert = lock_current(expert, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     if "name_kana" in fields and "name" not in fields:
         fields["name"] = expert.name

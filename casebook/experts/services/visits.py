@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, field_error
 from casebook.common.fiscal import fiscal_year_bounds
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import lock_current, raise_if_errors, save_tracked
 from casebook.experts import rules
 from casebook.experts.models import (
     FULL_DAY,
@@ -181,8 +181,7 @@ def visit_file_report(
 ) -> DispatchVisit:
     """The expert's report of a visit that took place (due within 5 business days)."""
     lock_for_step(visit.dispatch, by=by, action=DispatchAction.REPORT, step="report_visit")
-    visit = DispatchVisit.objects.select_for_update().get(pk=visit.pk)
-    ensure_version(visit, expected_version)
+    visit = lock_current(visit, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     if visit.date > timezone.localdate():
         errors["date"] = [

@@ -15,7 +15,6 @@ from faker import Faker
 
 from casebook.accounts.models import User
 from casebook.common.japanese import corporate_number_check_digit, phone_digits, search_key
-from casebook.common.models import save_tracked
 from casebook.intake import services
 from casebook.intake.demo.vocabulary import (
     CONTACT_TITLES,
@@ -26,7 +25,7 @@ from casebook.intake.demo.vocabulary import (
     TRADES,
     Place,
 )
-from casebook.intake.models import Client, ClientContact, ClientKind
+from casebook.intake.models import Client, ClientKind
 
 PREFECTURE = "茨城県"
 
@@ -272,15 +271,14 @@ def existing_clients(specs: list[ClientSpec]) -> dict[int, Client]:
 def create_client(spec: ClientSpec, *, by: User) -> Client:
     """Register the client through the service, with its contacts (as the intake form does)."""
     client = services.client_create(by=by, **spec.fields())
-    # There is no contact service yet: contacts are plain tracked rows of the client record.
     for position, (name, kana, title) in enumerate(spec.contacts):
-        contact = ClientContact(
+        services.contact_create(
             client=client,
+            by=by,
             name=name,
             name_kana=kana,
             title=title,
             phone=spec.phone,
             is_primary=position == 0,
         )
-        save_tracked(contact, by=by, reason="demo data")
     return client

@@ -22,6 +22,7 @@ from casebook.intake.models import (
     Confidentiality,
     OutcomeOccasion,
 )
+from casebook.intake.services.sessions import SESSION_TEXT_FIELDS
 from casebook.satellites.models import Office
 
 # A session is written up shortly after it ends.
@@ -121,13 +122,8 @@ class Runner:
             mode=data["mode"],
             office=self.offices[data["office"]] if data["office"] else None,
             counselors=[self.users[u] for u in data["counselors"]],
-            topics=data["topics"],
-            summary=data["summary"],
-            advice=data["advice"],
-            client_next_actions=data["client_next_actions"],
-            our_next_actions=data["our_next_actions"],
-            follow_up_on=data["follow_up_on"],
-            client_attendees=data["client_attendees"],
+            # The timeline's step carries the session's texts under the service's names.
+            **{name: data[name] for name in (*SESSION_TEXT_FIELDS, "topics", "follow_up_on")},
         )
 
     def _hold(self, step: Step, plan: CasePlan) -> None:

@@ -12,20 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk, DeskRole, User
-from casebook.common.errors import ConflictError, TransitionNotAllowed
+from casebook.common.errors import ConflictError
 from casebook.common.fiscal import fiscal_year_of
 from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
-    TRANSITION_LABELS,
-    TRANSITIONS,
     Assignment,
     Case,
     CaseSequence,
     CaseShare,
     CaseStatus,
-    CaseTransition,
     Client,
     Confidentiality,
     IntakeChannel,
@@ -33,6 +30,7 @@ from casebook.intake.models import (
     SubcontractDetails,
     Topic,
 )
+from casebook.intake.services.transitions import ensure_transition, record_transition
 from casebook.satellites.models import Office
 
 ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
@@ -48,27 +46,6 @@ def lock_case(case: Case) -> Case:
         Case.objects.select_for_update(of=("self",))
         .select_related("desk", "client")
         .get(pk=case.pk)
-    )
-
-
-def ensure_transition(case: Case, action: str) -> None:
-    """TransitionNotAllowed (409) unless the state machine has `action` from the case's state."""
-    if case.status not in TRANSITIONS[action]:
-        raise TransitionNotAllowed.labelled(case.status, action, CaseStatus, TRANSITION_LABELS)
-
-
-def record_transition(
-    case: Case, *, action: str, from_status: str, by: User, reason: str = ""
-) -> None:
-    CaseTransition.objects.create(
-        case=case,
-        action=action,
-        from_status=from_status,
-        to_status=case.status,
-        by=by,
-        at=timezone.now(),
-        reason=reason,
-        closure_reason=case.closure_reason if case.status == CaseStatus.CLOSED else "",
     )
 
 

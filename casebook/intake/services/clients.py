@@ -23,6 +23,7 @@ from casebook.common.japanese import (
 from casebook.common.models import (
     delete_tracked,
     ensure_version,
+    lock_current,
     raise_if_errors,
     save_tracked,
 )
@@ -212,8 +213,7 @@ def client_update(
     unknown = set(fields) - set(CLIENT_INPUT_FIELDS)
     if unknown:
         raise ValueError(f"not client fields: {sorted(unknown)}")
-    client = Client.objects.select_for_update().get(pk=client.pk)
-    ensure_version(client, expected_version)
+    client = lock_current(client, expected_version)
     keys_before = (client.name_search, client.phone_digits)
     for name, value in _normalise(fields).items():
         setattr(client, name, value)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ActionNotPermitted
 from casebook.common.japanese import normalize_text
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import lock_current, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.models import CONTACT_INPUT_FIELDS, Client, ClientContact
 
@@ -71,8 +71,7 @@ def contact_update(
 ) -> ClientContact:
     _require_may_edit(by)
     _lock_client(contact.client)
-    contact = ClientContact.objects.select_for_update().get(pk=contact.pk)
-    ensure_version(contact, expected_version)
+    contact = lock_current(contact, expected_version)
     changed = _apply(contact, fields)
     if contact.is_primary:
         _demote_other_primary(contact, by=by)

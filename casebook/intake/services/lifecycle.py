@@ -20,12 +20,8 @@ from casebook.common.models import ensure_version, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus, ClosureReason, ConsultationSession
-from casebook.intake.services.cases import (
-    ensure_transition,
-    lock_case,
-    record_transition,
-    validate_choices,
-)
+from casebook.intake.services.cases import lock_case, validate_choices
+from casebook.intake.services.transitions import ensure_transition, record_transition
 
 
 @transaction.atomic

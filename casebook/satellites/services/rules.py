@@ -15,7 +15,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
-from casebook.common.models import delete_tracked, ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import (
+    delete_tracked,
+    ensure_version,
+    lock_current,
+    raise_if_errors,
+    save_tracked,
+)
 from casebook.satellites import policy
 from casebook.satellites.models import DayException, ExceptionKind, Office, ScheduleRule
 from casebook.satellites.services.schedule import GenerationResult, schedule_generate
@@ -36,6 +42,14 @@ def _numbers(text: str, low: int, high: int) -> list[int] | None:
 
 def _lock_office(office: Office) -> Office:
     return Office.objects.select_for_update().get(pk=office.pk)
+
+
+def _schedule_row_delete(
+    row: ScheduleRule | DayException, *, by: User, expected_version: int | None, reason: str
+) -> None:
+    """Remove a rule or an extra or cancelled day; the days already generated stay."""
+    policy.require(by, policy.MANAGE_SCHEDULE)
+    delete_tracked(lock_current(row, expected_version), by=by, reason=reason)
 
 
 def _hours_errors(
@@ -117,10 +131,9 @@ def schedule_rule_save(
 @transaction.atomic
 def schedule_rule_delete(*, by: User, rule: ScheduleRule, expected_version: int | None) -> None:
     """Remove a rule; the days it generated stay (with their bookings)."""
-    policy.require(by, policy.MANAGE_SCHEDULE)
-    rule = ScheduleRule.objects.select_for_update().get(pk=rule.pk)
-    ensure_version(rule, expected_version)
-    delete_tracked(rule, by=by, reason="schedule rule removed")
+    _schedule_row_delete(
+        rule, by=by, expected_version=expected_version, reason="schedule rule removed"
+    )
 
 
 @transaction.atomic
@@ -171,10 +184,9 @@ def day_exception_save(
 def day_exception_delete(
     *, by: User, exception: DayException, expected_version: int | None
 ) -> None:
-    policy.require(by, policy.MANAGE_SCHEDULE)
-    exception = DayException.objects.select_for_update().get(pk=exception.pk)
-    ensure_version(exception, expected_version)
-    delete_tracked(exception, by=by, reason="day exception removed")
+    _schedule_row_delete(
+        exception, by=by, expected_version=expected_version, reason="day exception removed"
+    )
 
 
 @transaction.atomic
@@ -183,8 +195,7 @@ def office_slot_minutes_set(
 ) -> Office:
     """The slot length of days generated from now on (days already cut keep their slots)."""
     policy.require(by, policy.MANAGE_SCHEDULE)
-    office = _lock_office(office)
-    ensure_version(office, expected_version)
+    office = lock_current(office, expected_version)
     if slot_minutes is None or not 10 <= slot_minutes <= 240:
         raise ValidationError(
             {"slot_minutes": ValidationError(_("a slot lasts 10 to 240 minutes"), code="range")}
