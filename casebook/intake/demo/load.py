@@ -52,6 +52,7 @@ from casebook.intake.models import (
     IntakeChannel,
     SessionMode,
     Topic,
+    case_number,
 )
 from casebook.intake.services.clients import size_sector
 
@@ -340,7 +341,7 @@ class LoadGenerator(NetworkRows):
             reason = closure_draw() if status == "closed" else ""
             row = {
                 "id": case_id,
-                "number": f"{code}-{fy}-{sequence:05d}",
+                "number": case_number(code, fy, sequence),
                 "desk_id": desk.pk,
                 "fiscal_year": fy,
                 "sequence": sequence,

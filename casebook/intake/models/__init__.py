@@ -21,6 +21,7 @@ from casebook.intake.models.cases import (
     Confidentiality,
     IntakeChannel,
     Priority,
+    case_number,
 )
 from casebook.intake.models.clients import (
     CLIENT_INPUT_FIELDS,
@@ -102,6 +103,7 @@ __all__ = [
     "SessionMode",
     "SubcontractDetails",
     "Topic",
+    "case_number",
     "grace_period",
     "grace_period_deadline",
 ]

@@ -100,6 +100,11 @@ class ClosureReason(models.TextChoices):
     OUT_OF_SCOPE = "out_of_scope", _("out of scope")
 
 
+def case_number(desk_code: str, fiscal_year: int, sequence: int) -> str:
+    """A case's number as people read and quote it: `{desk}-{FY}-{seq:05d}`."""
+    return f"{desk_code}-{fiscal_year}-{sequence:05d}"
+
+
 class CaseSequence(models.Model):
     """The last case number handed out per desk and fiscal year (gap-free numbering)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from casebook.intake.models import (
     Priority,
     SubcontractDetails,
     Topic,
+    case_number,
 )
 from casebook.intake.services.transitions import ensure_transition, record_transition
 from casebook.satellites.models import Office
@@ -64,6 +66,22 @@ def next_case_number(desk: Desk, fiscal_year: int) -> int:
             [desk.pk, fiscal_year],
         )
         return cursor.fetchone()[0]
+
+
+def numbered_case(*, desk: Desk, opened_at: dt.datetime, **fields: Any) -> Case:
+    """A new case, not yet saved, with the next number of `desk` in the fiscal year it opens
+    in. Call it inside the transaction that saves the case: the number is taken for good only
+    when that commits."""
+    fiscal_year = fiscal_year_of(opened_at)
+    sequence = next_case_number(desk, fiscal_year)
+    return Case(
+        number=case_number(desk.code, fiscal_year, sequence),
+        desk=desk,
+        fiscal_year=fiscal_year,
+        sequence=sequence,
+        opened_at=opened_at,
+        **fields,
+    )
 
 
 def validate_choices(errors: dict, **values: tuple[str, type]) -> None:
@@ -175,20 +193,15 @@ def case_open(
     topic_objects = topics_by_code(topics, errors)
     raise_if_errors(errors)
 
-    fiscal_year = fiscal_year_of(opened_at)
-    sequence = next_case_number(desk, fiscal_year)
-    case = Case(
-        number=f"{desk.code}-{fiscal_year}-{sequence:05d}",
+    case = numbered_case(
         desk=desk,
-        fiscal_year=fiscal_year,
-        sequence=sequence,
+        opened_at=opened_at,
         client=client,
         title=title.strip(),
         intake_channel=intake_channel,
         intake_office=intake_office,
         priority=priority,
         confidentiality=confidentiality,
-        opened_at=opened_at,
         created_by=by,
     )
     save_tracked(case, by=by, reason=_("intake"), sets={"topics": topic_objects})

@@ -30,7 +30,6 @@ from casebook.common.japanese import (
 )
 from casebook.common.models import save_tracked
 from casebook.intake.models import (
-    Case,
     CaseStatus,
     Client,
     ClosureReason,
@@ -39,7 +38,7 @@ from casebook.intake.models import (
     SessionMode,
     Topic,
 )
-from casebook.intake.services.cases import next_case_number
+from casebook.intake.services.cases import numbered_case
 from casebook.satellites.models import Office, OfficeKind
 
 COLUMNS = (
@@ -316,23 +315,20 @@ def legacy_import(
         groups.setdefault(key, []).append((row, client))
         step(index)
     done = len(rows)
-    for (_client_id, _desk_id, fiscal_year), members in groups.items():
+    for members in groups.values():
         members.sort(key=lambda item: item[0].started_at)
         first, last = members[0][0], members[-1][0]
         client = members[0][1]
-        sequence = next_case_number(first.desk, fiscal_year)
-        case = Case(
-            number=f"{first.desk.code}-{fiscal_year}-{sequence:05d}",
+        # A group is one fiscal year's rows: the case opens with the first and takes its number.
+        case = numbered_case(
             desk=first.desk,
-            fiscal_year=fiscal_year,
-            sequence=sequence,
+            opened_at=first.started_at,
             client=client,
             title=first.summary[:200],
             intake_channel=IntakeChannel.WALK_IN,
             status=CaseStatus.CLOSED,
             confidentiality=first.desk.default_confidentiality,
             lead_counselor=first.counselor,
-            opened_at=first.started_at,
             first_session_at=first.started_at,
             closed_at=last.started_at,
             closure_reason=ClosureReason.RESOLVED,
