@@ -134,15 +134,9 @@ def _competitors(values: Iterable[str] | str | None) -> list[str]:
     return list(dict.fromkeys(v for v in cleaned if v))
 
 
-def _validate_request(
-    *,
-    case: Case,
-    program: DispatchProgram,
-    sub_quota: SubQuota | None,
-    expert: Expert,
-    purpose: str,
-    errors: dict[str, list[ValidationError]],
-) -> None:
+def _request_errors(dispatch: Dispatch, errors: dict[str, list[ValidationError]]) -> None:
+    """What is wrong with a request as it stands, new or edited, by field."""
+    program, sub_quota, expert = dispatch.program, dispatch.sub_quota, dispatch.expert
     if not program.active:
         errors.setdefault("program", []).append(
             ValidationError(_("the program is closed"), code="inactive")
@@ -151,14 +145,14 @@ def _validate_request(
         errors.setdefault("sub_quota", []).append(
             ValidationError(_("the sub-quota belongs to another program"), code="invalid")
         )
-    if not (purpose or "").strip():
+    if not dispatch.purpose:
         errors.setdefault("purpose", []).append(
             ValidationError(_("say what the expert is to do"), code="required")
         )
     problem = rules.expert_available_problem(expert, timezone.localdate())
     if problem:
         errors.setdefault("expert", []).append(ValidationError(problem, code="unavailable"))
-    for problem in rules.eligibility_problems(program, case.client):
+    for problem in rules.eligibility_problems(program, dispatch.case.client):
         errors.setdefault("program", []).append(ValidationError(problem, code="not_eligible"))
 
 
@@ -198,26 +192,19 @@ def dispatch_request(
     except ValidationError as error:
         errors.update(error.error_dict)
         days = None
-    _validate_request(
-        case=case,
-        program=program,
-        sub_quota=sub_quota,
-        expert=expert,
-        purpose=purpose,
-        errors=errors,
-    )
-    raise_if_errors(errors)
     dispatch = Dispatch(
         case=case,
         program=program,
         sub_quota=sub_quota,
         expert=expert,
-        purpose=purpose.strip(),
+        purpose=(purpose or "").strip(),
         competitors=_competitors(competitors),
         requested_days=days,
         day_rate_yen=expert.day_rate_yen,
         requested_by=by,
     )
+    _request_errors(dispatch, errors)
+    raise_if_errors(errors)
     dispatch.copay_yen = rules.copay_yen(program, sub_quota, expert.day_rate_yen, days)
     save_tracked(dispatch, by=by)
     if submit:
@@ -267,14 +254,7 @@ def dispatch_update(
     if competitors is not None:
         dispatch.competitors = _competitors(competitors)
         fields.append("competitors")
-    _validate_request(
-        case=dispatch.case,
-        program=dispatch.program,
-        sub_quota=dispatch.sub_quota,
-        expert=dispatch.expert,
-        purpose=dispatch.purpose,
-        errors=errors,
-    )
+    _request_errors(dispatch, errors)
     raise_if_errors(errors)
     dispatch.copay_yen = rules.copay_yen(
         dispatch.program, dispatch.sub_quota, dispatch.day_rate_yen, dispatch.requested_days
