@@ -147,10 +147,13 @@ def _staff_dispatches_q(user: User) -> Q:
     that program's dispatches: of a restricted case once it is requested (a draft is the
     requester's own, and nothing the approvers need yet)."""
     from casebook.experts.models import DispatchStatus
-    from casebook.intake.models import Case
 
-    visible_cases = Case.objects.filter(case_policy.visible_cases_q(user)).values("pk")
-    condition = Q(case_id__in=visible_cases)
+    # The rule read on each dispatch's own case (joined), not `case IN (every visible case)`:
+    # the list then needs no set of all the cases first (docs/performance.md, "Lists and the
+    # visibility branches"). A manager's rule is empty: every dispatch.
+    condition = case_policy.visible_cases_q(user, prefix="case__")
+    if not condition:
+        return Q()
     desks = program_desk_ids(user)
     if desks:
         condition |= Q(program__desk_id__in=desks) & (
@@ -164,8 +167,11 @@ def case_named_q(user: User) -> Q:
     to `user`. A case that is not restricted is named as before; a restricted one only to
     those who see its file (the exit team, its counselors, managers), never to the program's
     coordinators or the expert, who see the dispatch without it."""
-    visible_cases = case_policy.cases_visible_to(user).values("pk")
-    return ~case_policy.restricted_q("case__") | Q(case_id__in=visible_cases)
+    visible = case_policy.visible_cases_q(user, prefix="case__")
+    if not visible:
+        # A manager sees every case; an empty Q would vanish from the OR below.
+        return Q(case__isnull=False)
+    return ~case_policy.restricted_q("case__") | visible
 
 
 def feed_names_case(dispatch: Dispatch) -> bool:
