@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casebook.common.errors import ActionNotPermitted
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import selectors as case_selectors
-from casebook.intake.forms import SearchForm
+from casebook.intake.views.client_step import chosen_client, client_search_step
 from casebook.reports import policy, selectors, services
 from casebook.reports.forms import (
     ActivityForm,
@@ -144,9 +144,6 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-CLIENT_SEARCH_LIMIT = 20
-
-
 def _participant_editable(request: HttpRequest, pk: int) -> Any:
     """The activity (404 if the reader may not read it), if they record its desk's (403)."""
     activity = selectors.activity_get_for_user(user=request.user, pk=pk)
@@ -163,23 +160,17 @@ def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     showed (docs/reports.md, "Activities")."""
     user = request.user
     activity = _participant_editable(request, pk)
-    search = SearchForm(request.GET)
-    text = search.cleaned_data["q"] if search.is_valid() else ""
-    found = (
-        list(case_selectors.client_search(user=user, text=text)[:CLIENT_SEARCH_LIMIT])
-        if text
-        else []
+    search = client_search_step(
+        request,
+        search_url=reverse("reports:activity_participant_add", args=[activity.pk]),
+        pick_only=True,
     )
-    if request.headers.get("HX-Request") and request.method == "GET":
-        return render(
-            request,
-            "reports/participant_form.html#client-results",
-            {"activity": activity, "q": text, "found": found},
-        )
+    if search.results:
+        return search.results
     chosen_pk = (
         request.POST.get("client") if request.method == "POST" else request.GET.get("client")
     )
-    chosen = case_selectors.client_get_for_user(user=user, pk=chosen_pk) if chosen_pk else None
+    chosen = chosen_client(request, chosen_pk)
     form = ParticipantForm(
         request.POST if request.method == "POST" else None,
         initial={
@@ -198,9 +189,8 @@ def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
                 "activity": activity,
                 "participants": selectors.activity_participants(user=user, activity=activity),
                 "form": form,
-                "search": search,
-                "q": text,
-                "found": found,
+                "q": search.q,
+                "found": search.found,
                 "chosen": chosen,
             },
             status=status,
