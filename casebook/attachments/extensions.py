@@ -69,28 +69,18 @@ def visit_attachment_panel(user: User, visit: Any) -> dict[str, Any] | None:
 
 
 def register(registry: Registry) -> None:
-    registry.add_case_panel(
-        CasePanel(
-            key="attachments",
-            template="attachments/_case_panel.html",
-            context=attachment_panel,
-            order=40,
-        )
+    registry.add_case_extensions(
+        personal_data=PersonalDataSource(
+            key="attachments", rows=attachment_personal_data, order=50
+        ),
+        personal_data_eraser=attachment_erase,
+        timeline=attachment_timeline,
+        panel=CasePanel("attachments", "attachments/_case_panel.html", attachment_panel, order=40),
     )
-    registry.add_timeline_provider(attachment_timeline)
     registry.add_object_panel(
         "visit",
-        CasePanel(
-            key="attachments",
-            template="attachments/_host_panel.html",
-            context=visit_attachment_panel,
-            order=40,
-        ),
+        CasePanel("attachments", "attachments/_host_panel.html", visit_attachment_panel, order=40),
     )
-    registry.add_personal_data_source(
-        PersonalDataSource(key="attachments", rows=attachment_personal_data, order=50)
-    )
-    registry.add_personal_data_eraser(attachment_erase)
 
 
 def attachment_personal_data(client: Any) -> Iterator[dict[str, Any]]:
