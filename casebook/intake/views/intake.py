@@ -94,4 +94,8 @@ def intake_duplicates(request: HttpRequest) -> HttpResponse:
             corporate_number=request.GET.get("corporate_number", ""),
         )[:5]
     )
-    return render(request, "intake/intake.html#duplicates", {"duplicates": candidates})
+    return render(
+        request,
+        "includes/client_step.html#duplicates",
+        {"duplicates": candidates, "search_url": reverse("intake"), "client_details": True},
+    )
