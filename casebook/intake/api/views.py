@@ -18,7 +18,7 @@ from casebook.accounts.selectors import active_desk_get, active_staff_get, activ
 from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.references import resolve, resolve_many
-from casebook.api.viewsets import ServiceViewSet, sub_list, transition
+from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -53,7 +53,7 @@ _DETAIL_INPUTS = {
 }
 
 
-class ClientViewSet(ServiceViewSet):
+class ClientViewSet(PlainServiceWrites, ServiceViewSet):
     """Clients (相談者): shared by every desk, so intake can search before it creates."""
 
     model = Client
@@ -71,14 +71,9 @@ class ClientViewSet(ServiceViewSet):
     ordering = ["name_kana_search"]
     list_selector = staticmethod(selectors.client_list_for_user)
     get_selector = staticmethod(selectors.client_get_for_user)
-
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        return services.client_create(by=self.request.user, **data)
-
-    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int):
-        return services.client_update(
-            client=obj, by=self.request.user, expected_version=expected_version, **data
-        )
+    create_service = staticmethod(services.client_create)
+    update_service = staticmethod(services.client_update)
+    update_keyword = "client"
 
     @sub_list(serializers.CaseSerializer)
     def cases(self, client: Client) -> QuerySet[Case]:
