@@ -93,7 +93,7 @@ def report_sessions(*, user: User, filters: ReportFilters) -> QuerySet[Consultat
     sessions = ConsultationSession.objects.filter(
         started_at__gte=filters.starts, started_at__lt=filters.ends
     )
-    sessions = scoped(sessions, user=user, desk_field="case__desk_id", filters=filters)
+    sessions = scoped(sessions, user=user, desk_field="desk_id", filters=filters)
     if filters.office is not None:
         sessions = sessions.filter(office_id=filters.office.pk)
     if filters.mode:
@@ -125,7 +125,7 @@ def _grouped(sessions: QuerySet, key: str, label: str) -> list[CountRow]:
         .values(group_key=F(key), group_label=F(label))
         .annotate(
             total=Count("id", distinct=True),
-            unique_clients=Count("case__client_id", distinct=True),
+            unique_clients=Count("client_id", distinct=True),
         )
         .order_by("-total", "group_label")
     )
@@ -147,9 +147,7 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     report = ConsultationReport(filters=filters)
     months = {month: MonthRow(month=month) for month in filters.months()}
 
-    totals = sessions.aggregate(
-        total=Count("id"), unique_clients=Count("case__client_id", distinct=True)
-    )
+    totals = sessions.aggregate(total=Count("id"), unique_clients=Count("client_id", distinct=True))
     report.total = totals["total"]
     report.unique_clients = totals["unique_clients"]
 
@@ -157,7 +155,7 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         sessions.annotate(month=TruncMonth("started_at"))
         .order_by()
         .values("month")
-        .annotate(total=Count("id"), unique_clients=Count("case__client_id", distinct=True))
+        .annotate(total=Count("id"), unique_clients=Count("client_id", distinct=True))
     )
     for row in per_month:
         month = months[_month_key(row["month"])]
@@ -166,21 +164,21 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
 
     # A client is new in the period when it has a session in it and none before it (any
     # desk, any filter): its first session ever is then its first of the period. The
-    # "none before" test is an anti-join on the cases' sessions ordered by time (index
-    # `session_case_started`), not a minimum over every session of every client
-    # (docs/performance.md, "The FY KPI report").
+    # "none before" test is an anti-join on the client's sessions ordered by time (each
+    # session carries its case's client; index `session_client_started`), not a minimum over
+    # every session of every client (docs/performance.md, "The FY KPI report").
     earlier = ConsultationSession.objects.filter(
-        case__client_id=OuterRef("case__client_id"), started_at__lt=filters.starts
+        client_id=OuterRef("client_id"), started_at__lt=filters.starts
     )
     new_firsts = (
         ConsultationSession.objects.filter(
             started_at__gte=filters.starts,
             started_at__lt=filters.ends,
-            case__client_id__in=sessions.values("case__client_id"),
+            client_id__in=sessions.values("client_id"),
         )
         .filter(~Exists(earlier))
         .order_by()
-        .values("case__client_id")
+        .values("client_id")
         .annotate(first=Min("started_at"))
         .values_list("first", flat=True)
     )
@@ -189,7 +187,7 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         report.new_clients += 1
     report.by_month = list(months.values())
 
-    report.by_desk = _grouped(sessions, "case__desk__code", "case__desk__name")
+    report.by_desk = _grouped(sessions, "desk__code", "desk__name")
     report.by_office = _grouped(sessions, "office__code", "office__name")
     mode_labels = dict(SessionMode.choices)
     report.by_mode = _grouped(sessions, "mode", "mode")
