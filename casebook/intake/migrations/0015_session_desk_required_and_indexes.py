@@ -20,6 +20,18 @@ class Migration(migrations.Migration):
                 to="accounts.desk",
             ),
         ),
+        migrations.RemoveIndex(
+            model_name="consultationsession",
+            name="session_started_at_id",
+        ),
+        migrations.AddIndex(
+            model_name="consultationsession",
+            index=models.Index(
+                fields=["started_at", "id"],
+                include=["desk", "client", "mode", "office"],
+                name="session_started_keys",
+            ),
+        ),
         migrations.AddIndex(
             model_name="consultationsession",
             index=models.Index(fields=["desk", "started_at", "id"], name="session_desk_started"),
