@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -111,6 +112,11 @@ class ConsultationSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.started_at:%Y-%m-%d}"
+
+    def clean_fields(self, exclude: Iterable[str] | None = None) -> None:
+        # The desk and client are the case's, which exists (its own key is checked): no
+        # lookup of each again when a session is validated.
+        super().clean_fields(exclude={*(exclude or ()), "desk", "client"})
 
     def follow_case(self) -> None:
         """Copy the case's desk and client onto the session (before it is saved)."""
