@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from casebook.intake import services
 from casebook.intake.models import Case, Client, ConsultationSession
@@ -151,3 +152,22 @@ def test_the_check_finds_a_session_given_a_client_its_anonymous_case_does_not_ha
     assert not sessions_apart_from_their_case().exists()
     ConsultationSession.objects.filter(pk=session.pk).update(client=ClientFactory())
     assert list(sessions_apart_from_their_case()) == [session]
+
+
+def test_the_sessions_api_filters_a_moved_cases_sessions_by_its_new_desk(cast):
+    case = CaseFactory(client=ClientFactory())
+    session = SessionFactory(case=case)
+    case.desk = desk("ip")
+    admin.site._registry[Case].save_model(
+        _admin_request(cast.manager), case, SimpleNamespace(changed_data=["desk"]), True
+    )
+    api = APIClient()
+    api.force_authenticate(cast.manager)
+
+    def listed(code: str) -> list[int]:
+        response = api.get(f"/api/v1/sessions/?desk={code}")
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    assert listed("ip") == [session.pk]
+    assert listed("yorozu") == []
