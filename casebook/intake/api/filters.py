@@ -142,7 +142,7 @@ class SessionFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_desk(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # The session's own copy of its case's desk (index `session_desk_started`).
+        # The session's own copy of its case's desk: no join to the case for the filter.
         return queryset.filter(desk__code__in=_codes(value))
 
     def filter_counselor(self, queryset: QuerySet, name: str, value: int) -> QuerySet:

@@ -1,3 +1,7 @@
+"""The session's desk is required once filled; the date index covers the desk, client, mode
+and office (a year's report counts read it alone), and a client's sessions are indexed by
+date (docs/performance.md, "The FY KPI report")."""
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -31,10 +35,6 @@ class Migration(migrations.Migration):
                 include=["desk", "client", "mode", "office"],
                 name="session_started_keys",
             ),
-        ),
-        migrations.AddIndex(
-            model_name="consultationsession",
-            index=models.Index(fields=["desk", "started_at", "id"], name="session_desk_started"),
         ),
         migrations.AddIndex(
             model_name="consultationsession",

@@ -103,9 +103,6 @@ class ConsultationSession(models.Model):
             ),
             # A case's sessions newest first, and its latest one (my cases' follow-up date).
             models.Index(fields=["case", "started_at", "id"], name="session_case_started"),
-            # A desk's sessions newest first (the sessions list of a desk's members) and a
-            # desk's year (the funder packs, a report filtered by desk).
-            models.Index(fields=["desk", "started_at", "id"], name="session_desk_started"),
             # A client's sessions before a day: the reports' new clients (docs/reports.md).
             models.Index(fields=["client", "started_at"], name="session_client_started"),
         ]
