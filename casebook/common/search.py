@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Func, Q
+from django.db.models import BooleanField, Func, Q, QuerySet, Subquery
 
 from casebook.common.japanese import normalize_text, search_key, to_katakana
 
@@ -69,6 +69,22 @@ class KeyContains(Func):
         return f"strpos(casebook_search_key({sql}), %s) > 0", [*params, self.key]
 
 
+class AmongIds(Func):
+    """`column = ANY(ARRAY(subquery))`: the ids are read once (an InitPlan) and each is then
+    found through the column's own index."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: QuerySet) -> None:
+        super().__init__(column, Subquery(ids.order_by()))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, column_params = compiler.compile(self.source_expressions[0])
+        ids, ids_params = compiler.compile(self.source_expressions[1])
+        return f"{column} = ANY(ARRAY{ids})", [*column_params, *ids_params]
+
+
 def uses_gram_index() -> bool:
     return connection.vendor == "postgresql"
 
@@ -91,3 +107,23 @@ def text_matches(column: str, text: str) -> Q:
     for variant in variants:
         condition |= Q(**{f"{column}__icontains": variant})
     return condition
+
+
+def among_ids(column: str, ids: QuerySet) -> Q:
+    """Rows whose `column` is one of `ids` (a queryset of one column). On PostgreSQL the set is
+    an array built once, so the rows are fetched by index: the planner cannot tell how many
+    rows a gram lookup returns, and for `IN (subquery)` it may hash the set and scan the whole
+    table to join it (docs/performance.md, "Search")."""
+    if uses_gram_index():
+        return Q(AmongIds(column, ids))
+    return Q(**{f"{column}__in": ids})
+
+
+def text_contained(column: str, text: str) -> Q:
+    """The same rule as `text_matches`, checked on each row rather than looked up in the gram
+    index: for a walk through rows already read in another order, where most rows match
+    (`intake.selectors.case_search_page`)."""
+    key = search_key(text)
+    if key and uses_gram_index():
+        return Q(KeyContains(column, key))
+    return text_matches(column, text)

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
-from casebook.common.search import text_matches
+from casebook.common.paging import PAGE_SIZE, Page, page_of
+from casebook.common.search import among_ids, text_contained, text_matches
 from casebook.intake import policy
 from casebook.intake.models import (
     GRACE_PERIOD_ALERT_DAYS,
@@ -79,29 +81,83 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
-def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
-    summary holds `text`, or whose number does; kana folded, served by the gram indexes
-    (docs/performance.md, "Search"). The web search and the API's `q` both ask here."""
-    if not search_key(text):
-        return cases.none()
-    # One set of ids per place the text may be found, each read through its own index, and
-    # their union joined to the cases: an OR of the three would scan every visible case.
+def _matching_case_ids(text: str) -> QuerySet[Case]:
+    """The ids of every case whose title, client (name, reading, phone, 法人番号) or a
+    session's summary holds `text`, or whose number does: one set per place, each read
+    through its own index, and their union."""
     found = [
         Case.objects.filter(text_matches("title", text)).values("pk"),
-        Case.objects.filter(client_id__in=client_ids_matching(text)).values("pk"),
+        Case.objects.filter(among_ids("client_id", client_ids_matching(text))).values("pk"),
         ConsultationSession.objects.filter(text_matches("summary", text)).values("case_id"),
     ]
     plain = normalize_text(text)
     if any(ch.isdigit() for ch in plain):
         # A case number always has digits; a word never pays for this scan.
         found.append(Case.objects.filter(number__icontains=plain).values("pk"))
-    return cases.filter(pk__in=found[0].union(*found[1:]))
+    return found[0].union(*found[1:])
+
+
+def _case_holds(text: str) -> Q:
+    """The rule of `_matching_case_ids`, checked on each case row (a session's summary through
+    the case's own sessions)."""
+    summaries = ConsultationSession.objects.filter(
+        text_contained("summary", text), case=OuterRef("pk")
+    )
+    condition = (
+        text_contained("title", text)
+        | Q(client_id__in=client_ids_matching(text))
+        | Q(Exists(summaries))
+    )
+    plain = normalize_text(text)
+    if any(ch.isdigit() for ch in plain):
+        condition |= Q(number__icontains=plain)
+    return condition
+
+
+def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
+    summary holds `text`, or whose number does; kana folded, served by the gram indexes
+    (docs/performance.md, "Search"). The web search and the API's `q` both ask here."""
+    if not search_key(text):
+        return cases.none()
+    # The set of matching ids is built once and its cases fetched by id, then filtered by the
+    # reader's visibility: an OR of the places would scan every visible case, and a join to
+    # the set was planned as a scan of every case.
+    return cases.filter(among_ids("pk", _matching_case_ids(text)))
 
 
 def case_search(*, user: User, text: str) -> QuerySet[Case]:
     """The cases the user may see that match `text` (`cases_matching`), newest first."""
     return cases_matching(case_list_for_user(user=user), text).order_by("-opened_at", "-id")
+
+
+# A single character is one gram shared by many words (「中」 is in a tenth of the summaries):
+# its set of matching cases is large and costly to collect, while the newest visible cases
+# hold a page of matches within a few hundred rows. Those rows are checked one by one, up to
+# the `WALK_WINDOW`-th newest visible case.
+WALKED_KEY_LENGTH = 1
+WALK_WINDOW = 1000
+_NEWEST_FIRST = ("-opened_at", "-id")
+
+
+def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Page `number` of `case_search`. For a one-character word the newest visible cases are
+    walked first, down to the opening date of the `WALK_WINDOW`-th: those cases start the
+    list's order, so the matches among them are the list's first matches, and when they fill
+    the page (and tell that a next page exists) they are the page. Otherwise, or for a longer
+    word, the set of matching cases is read (docs/performance.md, "Search")."""
+    number = max(number, 1)
+    start = (number - 1) * size
+    if len(search_key(text)) == WALKED_KEY_LENGTH and start + size < WALK_WINDOW:
+        visible = case_list_for_user(user=user)
+        edge = visible.order_by(*_NEWEST_FIRST).values("opened_at")[WALK_WINDOW - 1 : WALK_WINDOW]
+        # Fewer visible cases than the window: the walk reads them all.
+        floor = Coalesce(Subquery(edge), Value(dt.datetime.min.replace(tzinfo=dt.UTC)))
+        walked = visible.filter(_case_holds(text), opened_at__gte=floor)
+        rows = list(walked.order_by(*_NEWEST_FIRST)[start : start + size + 1])
+        if len(rows) > size:
+            return Page(rows=rows[:size], number=number, has_next=True)
+    return page_of(case_search(user=user, text=text), number=number, size=size)
 
 
 # --- my open work -------------------------------------------------------------------------

@@ -28,8 +28,9 @@ def search(request: HttpRequest) -> HttpResponse:
             number=page_number(request.GET, "client_page"),
             size=RESULT_LIMIT,
         )
-        cases = page_of(
-            selectors.case_search(user=user, text=text),
+        cases = selectors.case_search_page(
+            user=user,
+            text=text,
             number=page_number(request.GET, "case_page"),
             size=RESULT_LIMIT,
         )

@@ -1,0 +1,100 @@
+"""The web search's page of cases (docs/performance.md, "Search"): a one-character word walks the
+newest visible cases, a longer one reads the set of matching cases, and both give the page that
+`case_search` orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from casebook.common.paging import Page, page_of
+from casebook.intake import selectors
+from casebook.intake.selectors import cases as case_selectors
+from tests.factories import CaseFactory, ClientFactory, SessionFactory, desk
+from tests.markers import needs_postgres
+
+pytestmark = pytest.mark.django_db
+
+
+def _cases_about_naka(cast) -> list:
+    """Cases that hold 「中」 in each place a case is searched, others that do not, and some the
+    yorozu counselor may not see, a day apart, newest first."""
+    now = timezone.now()
+    made = []
+    for n in range(36):
+        kind = n % 6
+        client = ClientFactory(name=f"中川商店{n}") if kind == 1 else ClientFactory()
+        case = CaseFactory(
+            desk=desk("ip" if kind == 4 else "yorozu"),
+            client=client,
+            title=f"中小企業の相談{n}" if kind in (0, 4, 5) else f"販路の相談{n}",
+            confidentiality="restricted" if kind == 5 else "normal",
+            opened_at=now - dt.timedelta(days=n),
+        )
+        summary = "中間報告を受けた。" if kind == 2 else "資金繰りについて相談"
+        SessionFactory(case=case, summary=summary)
+        made.append(case)
+    return made
+
+
+def _pages(read, count: int) -> list[tuple[list[int], bool]]:
+    pages = [read(number) for number in range(1, count + 1)]
+    return [([case.pk for case in page.rows], page.has_next) for page in pages]
+
+
+@pytest.mark.parametrize("window", [3, 8, 1000])
+def test_a_one_character_word_gives_the_pages_of_the_ordered_search_whatever_the_window(
+    cast, monkeypatch, window
+):
+    _cases_about_naka(cast)
+    monkeypatch.setattr(case_selectors, "WALK_WINDOW", window)
+    user = cast.counselor
+
+    def walked(number: int) -> Page:
+        return selectors.case_search_page(user=user, text="中", number=number, size=4)
+
+    def ordered(number: int) -> Page:
+        return page_of(selectors.case_search(user=user, text="中"), number=number, size=4)
+
+    expected = _pages(ordered, 5)
+    assert _pages(walked, 5) == expected
+    # Titles, clients and summaries each hold the word in the visible cases; the ip desk's
+    # and the restricted ones are not there.
+    assert sum(len(rows) for rows, _ in expected) == 18
+
+
+def test_a_one_character_word_whose_matches_fill_the_page_is_read_in_one_query(cast):
+    made = _cases_about_naka(cast)
+    selectors.case_search_page(user=cast.counselor, text="中")  # the reader's desks, once
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.case_search_page(user=cast.counselor, text="中", number=1, size=4)
+    assert len(queries) == 1
+    assert [case.pk for case in page.rows] == [made[0].pk, made[1].pk, made[2].pk, made[6].pk]
+    assert page.has_next
+
+
+def test_a_one_character_word_rare_among_the_newest_cases_is_read_from_the_set(cast, monkeypatch):
+    made = _cases_about_naka(cast)
+    monkeypatch.setattr(case_selectors, "WALK_WINDOW", 10)
+    selectors.case_search_page(user=cast.counselor, text="中")  # the reader's desks, once
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.case_search_page(user=cast.counselor, text="中", number=2, size=4)
+    assert len(queries) == 2
+    assert [case.pk for case in page.rows] == [made[n].pk for n in (7, 8, 12, 13)]
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_the_matching_cases_are_fetched_by_id_and_a_clients_cases_through_its_index(cast):
+    CaseFactory(title="特許の相談")
+    queryset = selectors.case_search(user=cast.coordinator, text="中島")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "(id = ANY ($" in plan, plan
+    assert "(client_id = ANY ($" in plan, plan
