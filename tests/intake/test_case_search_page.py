@@ -98,3 +98,4 @@ def test_the_matching_cases_are_fetched_by_id_and_a_clients_cases_through_its_in
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "(id = ANY ($" in plan, plan
     assert "(client_id = ANY ($" in plan, plan
+    assert plan.count("Sort Key") == 1, plan  # the page's order; the set's parts are not sorted

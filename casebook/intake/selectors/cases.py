@@ -85,15 +85,20 @@ def _matching_case_ids(text: str) -> QuerySet[Case]:
     """The ids of every case whose title, client (name, reading, phone, 法人番号) or a
     session's summary holds `text`, or whose number does: one set per place, each read
     through its own index, and their union."""
+    # Unordered parts: a set needs no sort (the models' default orders would sort each part).
     found = [
-        Case.objects.filter(text_matches("title", text)).values("pk"),
-        Case.objects.filter(among_ids("client_id", client_ids_matching(text))).values("pk"),
-        ConsultationSession.objects.filter(text_matches("summary", text)).values("case_id"),
+        Case.objects.filter(text_matches("title", text)).values("pk").order_by(),
+        Case.objects.filter(among_ids("client_id", client_ids_matching(text)))
+        .values("pk")
+        .order_by(),
+        ConsultationSession.objects.filter(text_matches("summary", text))
+        .values("case_id")
+        .order_by(),
     ]
     plain = normalize_text(text)
     if any(ch.isdigit() for ch in plain):
         # A case number always has digits; a word never pays for this scan.
-        found.append(Case.objects.filter(number__icontains=plain).values("pk"))
+        found.append(Case.objects.filter(number__icontains=plain).values("pk").order_by())
     return found[0].union(*found[1:])
 
 

@@ -42,15 +42,17 @@ def client_ids_matching(text: str) -> QuerySet[Client]:
     them: a union of one id set per column, each read through its own index (an OR of them
     may be planned as a scan of every client; docs/performance.md, "Search")."""
     found = [
-        Client.objects.filter(text_matches("name", text)).values("pk"),
-        Client.objects.filter(text_matches("name_kana", text)).values("pk"),
+        Client.objects.filter(text_matches("name", text)).values("pk").order_by(),
+        Client.objects.filter(text_matches("name_kana", text)).values("pk").order_by(),
     ]
     digits = phone_digits(text)
     if len(digits) >= 4:
-        found.append(Client.objects.filter(phone_digits__contains=digits).values("pk"))
+        found.append(Client.objects.filter(phone_digits__contains=digits).values("pk").order_by())
     number = normalize_text(text).replace("-", "")
     if number.isdigit():
-        found.append(Client.objects.filter(corporate_number__startswith=number).values("pk"))
+        found.append(
+            Client.objects.filter(corporate_number__startswith=number).values("pk").order_by()
+        )
     return found[0].union(*found[1:])
 
 
