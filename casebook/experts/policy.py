@@ -26,7 +26,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +38,7 @@ from casebook.intake import policy as case_policy
 if TYPE_CHECKING:
     from casebook.accounts.models import User
     from casebook.experts.models import Dispatch, DispatchVisit, Expert
+    from casebook.intake.models import Case
 
 # Desks that own dispatch programs; their coordinators keep the expert roster.
 ROSTER_DESKS = ("dispatch", "ip")
@@ -166,6 +167,26 @@ def case_named_q(user: User) -> Q:
     coordinators or the expert, who see the dispatch without it."""
     visible_cases = case_policy.cases_visible_to(user).values("pk")
     return ~case_policy.restricted_q("case__") | Q(case_id__in=visible_cases)
+
+
+def visible_dispatches_of_case(user: User, case: Case) -> tuple[Q, Q | Value]:
+    """The filter and the `case_named` note of the dispatches of `case` that `user` may see:
+    `visible_dispatches_q` and `case_named_q` narrowed to one case. When `user` sees the case
+    file (asked of the loaded case: no query), every staff branch of the rule passes for each
+    of its dispatches and every one names the case, so neither needs the visible-cases
+    subqueries, whose planning was most of the case page's dispatch read (docs/performance.md,
+    "The case page"). An expert's login keeps its own branch either way."""
+    if not case_policy.can_see_case(user, case):
+        return Q(case_id=case.pk) & visible_dispatches_q(user), case_named_q(user)
+    if hasattr(user, "_casebook_expert"):
+        expert = user._casebook_expert
+        own = Q(expert_id=expert.pk, status__in=_expert_states()) if expert else None
+        return Q(case_id=case.pk) & (own if own is not None else Q()), Value(True)
+    from casebook.experts.models import Expert
+
+    is_expert = Exists(Expert.objects.filter(user_id=user.pk))
+    own = Q(expert__user_id=user.pk, status__in=_expert_states())
+    return Q(case_id=case.pk) & (own | ~Q(is_expert)), Value(True)
 
 
 def feed_names_case(dispatch: Dispatch) -> bool:
