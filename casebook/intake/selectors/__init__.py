@@ -45,7 +45,7 @@ from casebook.intake.selectors.sessions import (
     session_page_get_for_user,
     sessions_matching,
 )
-from casebook.intake.selectors.timeline import case_timeline
+from casebook.intake.selectors.timeline import case_timeline, case_timeline_page
 
 __all__ = [
     "BoardColumn",
@@ -62,6 +62,7 @@ __all__ = [
     "case_page_get_for_user",
     "case_search",
     "case_timeline",
+    "case_timeline_page",
     "cases_matching",
     "cases_of_client_for_user",
     "client_duplicates",
