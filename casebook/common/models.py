@@ -68,8 +68,8 @@ def save_tracked(
         full_clean_loaded(obj, validate_constraints=not constraints_checked)
         save_kwargs: dict[str, Any] = {}
     else:
-        exclude = [f.name for f in obj._meta.concrete_fields if f.name not in update_fields]
-        obj.full_clean(exclude=exclude, validate_constraints=False)
+        exclude = {f.name for f in obj._meta.concrete_fields if f.name not in update_fields}
+        obj.full_clean(exclude=exclude | loaded_relations(obj), validate_constraints=False)
         names = set(update_fields)
         if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
             names.add("updated_at")
@@ -101,24 +101,29 @@ def delete_tracked(obj: models.Model, *, by: Any, reason: str) -> None:
     obj.delete()
 
 
+def loaded_relations(obj: models.Model) -> set[str]:
+    """The foreign keys of `obj` whose object is in memory and saved, and is the one the key
+    names (a service's locked case, the acting user)."""
+    loaded = set()
+    for field in obj._meta.concrete_fields:
+        if not field.many_to_one or field.remote_field.limit_choices_to:
+            continue
+        target = field.get_cached_value(obj) if field.is_cached(obj) else None
+        saved = target is not None and target.pk is not None
+        if saved and target.pk == getattr(obj, field.attname):
+            loaded.add(field.name)
+    return loaded
+
+
 def full_clean_loaded(obj: models.Model, *, validate_constraints: bool = True) -> None:
     """`obj.full_clean()`, except that a foreign key whose object is in memory and saved (the
     locked case, the acting user) is not looked up again: Django's check asks the database
     whether that row exists, one query per key, when the service has just read it and the
     key's own constraint still guards the insert. Its other checks run as `full_clean` runs
     them, unique and constraint checks included."""
-    loaded = {
-        field.name
-        for field in obj._meta.concrete_fields
-        if field.many_to_one
-        and not field.remote_field.limit_choices_to
-        and field.is_cached(obj)
-        and getattr(field.get_cached_value(obj), "pk", None) is not None
-        and getattr(field.get_cached_value(obj), "pk", None) == getattr(obj, field.attname)
-    }
     errors: dict[str, Any] = {}
     try:
-        obj.clean_fields(exclude=loaded)
+        obj.clean_fields(exclude=loaded_relations(obj))
     except ValidationError as error:
         errors = error.update_error_dict(errors)
     try:
