@@ -13,15 +13,15 @@ from tests.factories import CaseFactory, UserFactory
 
 def _session(**fields) -> ConsultationSession:
     user = UserFactory()
-    fields.setdefault("case", CaseFactory(status="active", lead_counselor=user))
-    fields.setdefault("created_by", user)
-    return ConsultationSession(
-        started_at=timezone.now(),
-        duration_minutes=60,
-        mode="phone",
-        summary="電話で相談",
-        **fields,
-    )
+    values = {
+        "case": CaseFactory(status="active", lead_counselor=user),
+        "created_by": user,
+        "started_at": timezone.now(),
+        "duration_minutes": 60,
+        "mode": "phone",
+        "summary": "電話で相談",
+    }
+    return ConsultationSession(**(values | fields))
 
 
 @pytest.mark.django_db
