@@ -152,7 +152,7 @@ def _staff_dispatches_q(user: User) -> Q:
     # The rule read on each dispatch's own case row (joined): `case_id IN (every visible
     # case)` read every case of the reader's desks to decide one dispatch (200 ms of a
     # dispatch page or an approval on the decade; docs/performance.md, "Dispatch approve").
-    condition = case_policy.visible_cases_q(user, prefix="case__")
+    condition = _case_row_visible_q(user)
     desks = program_desk_ids(user)
     if desks:
         condition |= Q(program__desk_id__in=desks) & (
@@ -166,7 +166,15 @@ def case_named_q(user: User) -> Q:
     to `user`. A case that is not restricted is named as before; a restricted one only to
     those who see its file (the exit team, its counselors, managers), never to the program's
     coordinators or the expert, who see the dispatch without it."""
-    return ~case_policy.restricted_q("case__") | case_policy.visible_cases_q(user, prefix="case__")
+    return ~case_policy.restricted_q("case__") | _case_row_visible_q(user)
+
+
+def _case_row_visible_q(user: User) -> Q:
+    """`visible_cases_q` on the dispatch's own case row. A manager's rule is empty (every
+    case), and an empty Q vanishes from an OR, so it is written as a condition every
+    dispatch meets."""
+    visible = case_policy.visible_cases_q(user, prefix="case__")
+    return visible if visible else Q(case_id__isnull=False)
 
 
 def visible_dispatches_of_case(user: User, case: Case) -> tuple[Q, Q | Value]:
