@@ -164,6 +164,29 @@ class ServiceViewSet(ServiceCreateMixin, ServiceUpdateMixin, ReadViewSet):
     create, update and its transitions (`@transition`)."""
 
 
+class PlainServiceWrites:
+    """`create_with_service` and `update_with_service` for a resource whose services take
+    the parsed body as it is: `create_service(by=, **data)` and
+    `update_service(<update_keyword>=obj, by=, expected_version=, **data)`. Listed before
+    `ServiceViewSet`; a resource that resolves references writes its own."""
+
+    create_service: Callable[..., Model]
+    update_service: Callable[..., Model]
+    update_keyword: str
+    request: Request
+
+    def create_with_service(self, data: dict[str, Any]) -> Model:
+        return self.create_service(by=self.request.user, **data)
+
+    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
+        return self.update_service(
+            **{self.update_keyword: obj},
+            by=self.request.user,
+            expected_version=expected_version,
+            **data,
+        )
+
+
 def transition(
     input_serializer: type | None,
     output_serializer: type,

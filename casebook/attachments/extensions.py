@@ -28,7 +28,11 @@ def attachment_panel(user: User, case: Case) -> dict[str, Any] | None:
     attachments = selectors.attachments_of_case(user=user, case=case)
     if not attachments and not offered:
         return None
-    return {"attachments": attachments, "attachment_actions": offered}
+    return {
+        "attachments": attachments,
+        "attachment_actions": offered,
+        "attach_url": reverse("attachments:new", args=[case.pk]),
+    }
 
 
 def attachment_timeline(user: User, case: Case) -> list[TimelineEntry]:
@@ -63,34 +67,24 @@ def visit_attachment_panel(user: User, visit: Any) -> dict[str, Any] | None:
             selectors.attachments_of_host(host=host, obj=visit)[: selectors.CASE_PAGE_FILES]
         ),
         "attachment_actions": policy.offered_on_host(user, host, visit),
+        "attach_url": reverse("attachments:visit_new", args=[visit.pk]),
         "host": host.key,
-        "obj": visit,
     }
 
 
 def register(registry: Registry) -> None:
-    registry.add_case_panel(
-        CasePanel(
-            key="attachments",
-            template="attachments/_case_panel.html",
-            context=attachment_panel,
-            order=40,
-        )
+    registry.add_case_extensions(
+        personal_data=PersonalDataSource(
+            key="attachments", rows=attachment_personal_data, order=50
+        ),
+        personal_data_eraser=attachment_erase,
+        timeline=attachment_timeline,
+        panel=CasePanel("attachments", "attachments/_panel.html", attachment_panel, order=40),
     )
-    registry.add_timeline_provider(attachment_timeline)
     registry.add_object_panel(
         "visit",
-        CasePanel(
-            key="attachments",
-            template="attachments/_host_panel.html",
-            context=visit_attachment_panel,
-            order=40,
-        ),
+        CasePanel("attachments", "attachments/_panel.html", visit_attachment_panel, order=40),
     )
-    registry.add_personal_data_source(
-        PersonalDataSource(key="attachments", rows=attachment_personal_data, order=50)
-    )
-    registry.add_personal_data_eraser(attachment_erase)
 
 
 def attachment_personal_data(client: Any) -> Iterator[dict[str, Any]]:

@@ -41,7 +41,12 @@ LOGGED_LEVELS = frozenset({Confidentiality.CONFIDENTIAL, Confidentiality.RESTRIC
 def visible_attachments_q(user: User) -> Q:
     """A filter on Attachment: the files of the cases `user` may see, and of the host objects
     (visits) `user` may see."""
-    condition = Q(case__in=case_policy.cases_visible_to(user).values("pk"))
+    # The rule read on each file's own case (joined), not `case IN (every visible case)`
+    # (docs/performance.md, "Lists and the visibility branches"). A manager's is empty: every
+    # file has a case, so every file.
+    condition = case_policy.visible_cases_q(user, prefix="case__")
+    if not condition:
+        return Q()
     for host in registry.attachment_hosts.values():
         condition |= Q(**{f"{host.key}__in": host.visible(user).values("pk")})
     return condition

@@ -346,9 +346,7 @@ class Registry:
         _append_once(self.timeline_providers, provider)
 
     def add_case_panel(self, panel: CasePanel) -> None:
-        self.case_panels[:] = [p for p in self.case_panels if p.key != panel.key]
-        self.case_panels.append(panel)
-        self.case_panels.sort(key=lambda p: (p.order, p.key))
+        self.case_panels[:] = _with_panel(self.case_panels, panel)
 
     def add_board_extra_provider(self, provider: BoardExtraProvider) -> None:
         _append_once(self.board_extra_providers, provider)
@@ -362,6 +360,33 @@ class Registry:
     def add_reminder_sources(self, *sources: ReminderSource) -> None:
         for source in sources:
             self.add_reminder_source(source)
+
+    def add_case_extensions(
+        self,
+        *,
+        history: HistoryKind | None = None,
+        personal_data: PersonalDataSource | None = None,
+        personal_data_eraser: PersonalDataEraser | None = None,
+        timeline: TimelineProvider | None = None,
+        panel: CasePanel | None = None,
+        board_extras: BoardExtraProvider | None = None,
+        close_blocker: CloseBlocker | None = None,
+        restriction_listener: RestrictionListener | None = None,
+    ) -> None:
+        """What an app built around cases adds to them, declared in one call from its
+        `extensions.register` (each argument as its `add_…` method takes it)."""
+        for add, item in (
+            (self.add_history_kind, history),
+            (self.add_personal_data_source, personal_data),
+            (self.add_personal_data_eraser, personal_data_eraser),
+            (self.add_timeline_provider, timeline),
+            (self.add_case_panel, panel),
+            (self.add_board_extra_provider, board_extras),
+            (self.add_close_blocker, close_blocker),
+            (self.add_restriction_listener, restriction_listener),
+        ):
+            if item is not None:
+                add(item)
 
     def register_from(self, *modules: Any) -> None:
         """Lets each of an app's modules (its `extensions`, its `reminders`) add what it
@@ -405,20 +430,12 @@ class Registry:
     def add_object_panel(self, kind: str, panel: CasePanel) -> None:
         """A box on the page of one object of `kind` (e.g. `visit`); `panel.context` is
         called with `(user, obj)`."""
-        panels = [p for p in self.object_panels.get(kind, []) if p.key != panel.key]
-        panels.append(panel)
-        panels.sort(key=lambda p: (p.order, p.key))
-        self.object_panels[kind] = panels
+        self.object_panels[kind] = _with_panel(self.object_panels.get(kind, []), panel)
 
     def panels_for_object(
         self, kind: str, user: User, obj: Any
     ) -> list[tuple[CasePanel, Mapping[str, Any]]]:
-        shown = []
-        for panel in self.object_panels.get(kind, []):
-            context = panel.context(user, obj)
-            if context is not None:
-                shown.append((panel, context))
-        return shown
+        return _shown(self.object_panels.get(kind, []), user, obj)
 
     # --- what intake asks ---------------------------------------------------------------
 
@@ -426,12 +443,7 @@ class Registry:
         return [entry for provider in self.timeline_providers for entry in provider(user, case)]
 
     def panels_for(self, user: User, case: Case) -> list[tuple[CasePanel, Mapping[str, Any]]]:
-        shown = []
-        for panel in self.case_panels:
-            context = panel.context(user, case)
-            if context is not None:
-                shown.append((panel, context))
-        return shown
+        return _shown(self.case_panels, user, case)
 
     def board_extras(self, user: User, desk: Desk) -> list[BoardExtra]:
         return [extra for provider in self.board_extra_providers for extra in provider(user, desk)]
@@ -471,6 +483,24 @@ class Registry:
     def funder_figures_of(self, pack: str) -> list[FunderFigure]:
         figures = [figure for figure in self.funder_figures.values() if figure.pack == pack]
         return sorted(figures, key=lambda f: (f.order, f.key))
+
+
+def _with_panel(panels: list[CasePanel], panel: CasePanel) -> list[CasePanel]:
+    """The panels with `panel` in place of any of its key, in their order."""
+    kept = [p for p in panels if p.key != panel.key]
+    return sorted([*kept, panel], key=lambda p: (p.order, p.key))
+
+
+def _shown(
+    panels: list[CasePanel], user: Any, obj: Any
+) -> list[tuple[CasePanel, Mapping[str, Any]]]:
+    """The panels that have something to show `user` about `obj`, with what they show."""
+    shown = []
+    for panel in panels:
+        context = panel.context(user, obj)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
 
 
 def _append_once(items: list[Any], item: Any) -> None:

@@ -71,12 +71,10 @@ def exit_timeline(user: User, case: Case) -> list[TimelineEntry]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_history_kind(
-        history_kind(
+    registry.add_case_extensions(
+        history=history_kind(
             "exit_plans", gettext_lazy("exit plan"), selectors.plan_get_for_user, lambda p: p.case
-        )
+        ),
+        panel=CasePanel("exit", "exits/_case_panel.html", exit_panel, order=5),
+        timeline=exit_timeline,
     )
-    registry.add_case_panel(
-        CasePanel(key="exit", template="exits/_case_panel.html", context=exit_panel, order=5)
-    )
-    registry.add_timeline_provider(exit_timeline)

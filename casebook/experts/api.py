@@ -20,7 +20,13 @@ from rest_framework.routers import BaseRouter
 
 from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.references import resolve
-from casebook.api.viewsets import ReadViewSet, ServiceCreateMixin, ServiceViewSet, transition
+from casebook.api.viewsets import (
+    PlainServiceWrites,
+    ReadViewSet,
+    ServiceCreateMixin,
+    ServiceViewSet,
+    transition,
+)
 from casebook.experts import selectors, serializers, services
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -81,7 +87,7 @@ class DispatchFilter(filters.FilterSet):
 # Experts and conflicts ----------------------------------------------------------------------
 
 
-class ExpertViewSet(ServiceViewSet):
+class ExpertViewSet(PlainServiceWrites, ServiceViewSet):
     """The expert roster (staff); an expert login sees its own record only."""
 
     model = Expert
@@ -93,14 +99,9 @@ class ExpertViewSet(ServiceViewSet):
     ordering = ["name_search", "id"]
     list_selector = staticmethod(selectors.expert_list_for_user)
     get_selector = staticmethod(selectors.expert_get_for_user)
-
-    def create_with_service(self, data: dict[str, Any]) -> Model:
-        return services.expert_create(by=self.request.user, **data)
-
-    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
-        return services.expert_update(
-            expert=obj, by=self.request.user, expected_version=expected_version, **data
-        )
+    create_service = staticmethod(services.expert_create)
+    update_service = staticmethod(services.expert_update)
+    update_keyword = "expert"
 
     @extend_schema(responses={200: serializers.ConflictSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

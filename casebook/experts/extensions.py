@@ -171,28 +171,19 @@ def late_visit_reports(user: User, desk: Desk) -> list[BoardExtra]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_history_kind(
-        history_kind(
+    registry.add_case_extensions(
+        history=history_kind(
             "dispatches",
             gettext_lazy("dispatch"),
             selectors.dispatch_get_for_user,
             lambda dispatch: dispatch.case,
-        )
+        ),
+        personal_data=PersonalDataSource(key="dispatches", rows=dispatch_personal_data, order=30),
+        timeline=dispatch_timeline,
+        panel=CasePanel("dispatches", "experts/_case_panel.html", dispatch_panel, order=30),
+        board_extras=late_visit_reports,
+        close_blocker=selectors.open_dispatch_blocker,
     )
-    registry.add_personal_data_source(
-        PersonalDataSource(key="dispatches", rows=dispatch_personal_data, order=30)
-    )
-    registry.add_timeline_provider(dispatch_timeline)
-    registry.add_case_panel(
-        CasePanel(
-            key="dispatches",
-            template="experts/_case_panel.html",
-            context=dispatch_panel,
-            order=30,
-        )
-    )
-    registry.add_board_extra_provider(late_visit_reports)
-    registry.add_close_blocker(selectors.open_dispatch_blocker)
     registry.add_attachment_host(
         AttachmentHost(
             key="visit",

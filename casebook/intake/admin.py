@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from casebook.accounts.policy import reads_audit_trail
 from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
-from casebook.intake import policy
+from casebook.intake import policy, services
 from casebook.intake.models import (
     LIFECYCLE_FIELDS,
     VALUE_ADDED_PARTS,
@@ -114,6 +114,12 @@ class CaseAdmin(PolicyFilteredAdmin):
         TransitionInline,
     ]
 
+    def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The case's sessions carry its desk and client (the row is locked by the save).
+        if change and {"desk", "client"} & set(form.changed_data):
+            services.sessions_follow_cases(cases=[obj])
+
 
 @admin.register(ConsultationSession)
 class SessionAdmin(PolicyFilteredAdmin):
@@ -123,6 +129,12 @@ class SessionAdmin(PolicyFilteredAdmin):
     list_filter = ("mode",)
     raw_id_fields = ("case",)
     readonly_fields = ("version",)
+
+    def save_model(
+        self, request: HttpRequest, obj: ConsultationSession, form: Any, change: bool
+    ) -> None:
+        obj.follow_case()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Topic)

@@ -17,7 +17,7 @@ one place for all of them:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -252,18 +252,37 @@ def cases_visible_to(user: User, queryset: QuerySet[Case] | None = None) -> Quer
 def can_see_case(user: User, case: Case) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.org_role == OrgRole.MANAGER:
+    return _sees_case(
+        org_role=user.org_role,
+        restricted=case.confidentiality == Confidentiality.RESTRICTED,
+        assigned=lambda: is_assigned(user, case),
+        exit_team=lambda: is_exit_team(user),
+        desk_member=lambda: case.desk_id in desk_roles(user),
+        shared=lambda: is_shared_with(user, case),
+    )
+
+
+def _sees_case(
+    *,
+    org_role: str,
+    restricted: bool,
+    assigned: Callable[[], bool],
+    exit_team: Callable[[], bool],
+    desk_member: Callable[[], bool],
+    shared: Callable[[], bool],
+) -> bool:
+    """Who sees a case (docs/rules.md), written once for an active login whether its facts
+    are read from the database (`can_see_case`) or were loaded (`viewer_sees_case`): each
+    later fact is asked only when the rule reaches it."""
+    if org_role == OrgRole.MANAGER:
         return True
-    restricted = case.confidentiality == Confidentiality.RESTRICTED
-    if user.org_role == OrgRole.AUDITOR:
+    if org_role == OrgRole.AUDITOR:
         return not restricted
-    if is_assigned(user, case):
+    if assigned():
         return True
     if restricted:
-        return is_exit_team(user)
-    if case.desk_id in desk_roles(user):
-        return True
-    return is_shared_with(user, case)
+        return exit_team()
+    return desk_member() or shared()
 
 
 def is_shared_with(user: User, case: Case) -> bool:
@@ -372,19 +391,18 @@ def viewer_sees_case(viewer: Viewer, facts: CaseFacts) -> bool:
     """`can_see_case` on loaded facts."""
     if not viewer.active:
         return False
-    if viewer.org_role == OrgRole.MANAGER:
-        return True
-    restricted = facts.confidentiality == Confidentiality.RESTRICTED
-    if viewer.org_role == OrgRole.AUDITOR:
-        return not restricted
-    if facts.lead_counselor_id == viewer.user_id or viewer.user_id in facts.co_counselor_ids:
-        return True
-    if restricted:
-        return viewer.exit_team
-    if facts.desk_id in viewer.desks:
-        return True
-    return facts.confidentiality == Confidentiality.NORMAL and bool(
-        viewer.desks & facts.shared_desk_ids
+    return _sees_case(
+        org_role=viewer.org_role,
+        restricted=facts.confidentiality == Confidentiality.RESTRICTED,
+        assigned=lambda: (
+            facts.lead_counselor_id == viewer.user_id or viewer.user_id in facts.co_counselor_ids
+        ),
+        exit_team=lambda: viewer.exit_team,
+        desk_member=lambda: facts.desk_id in viewer.desks,
+        shared=lambda: (
+            facts.confidentiality == Confidentiality.NORMAL
+            and bool(viewer.desks & facts.shared_desk_ids)
+        ),
     )
 
 

@@ -149,30 +149,21 @@ def referral_close_blocker(case: Case) -> str | None:
 
 
 def register(registry: Registry) -> None:
-    registry.add_history_kind(
-        history_kind(
+    registry.add_case_extensions(
+        history=history_kind(
             "referrals",
             gettext_lazy("referral"),
             selectors.referral_get_for_user,
             lambda referral: referral.from_case,
-        )
+        ),
+        personal_data=PersonalDataSource(key="referrals", rows=referral_personal_data, order=20),
+        timeline=referral_timeline,
+        panel=CasePanel("referrals", "referrals/_case_panel.html", referral_panel, order=20),
+        board_extras=referral_board_extras,
+        close_blocker=referral_close_blocker,
+        # A case that becomes restricted (the exit track) is no longer shared by its referrals.
+        restriction_listener=lambda case: services.referral_shares_revoke(case=case),
     )
-    registry.add_personal_data_source(
-        PersonalDataSource(key="referrals", rows=referral_personal_data, order=20)
-    )
-    registry.add_timeline_provider(referral_timeline)
-    registry.add_case_panel(
-        CasePanel(
-            key="referrals",
-            template="referrals/_case_panel.html",
-            context=referral_panel,
-            order=20,
-        )
-    )
-    registry.add_board_extra_provider(referral_board_extras)
-    registry.add_close_blocker(referral_close_blocker)
-    # A case that becomes restricted (the exit track) is no longer shared by its referrals.
-    registry.add_restriction_listener(lambda case: services.referral_shares_revoke(case=case))
 
 
 def referral_personal_data(client: Any) -> Iterator[dict[str, Any]]:

@@ -30,10 +30,5 @@ def outcome_panel(user: User, case: Case) -> dict[str, Any] | None:
 
 def register(registry: Registry) -> None:
     registry.add_case_panel(
-        CasePanel(
-            key="outcomes",
-            template="reports/_outcome_panel.html",
-            context=outcome_panel,
-            order=40,
-        )
+        CasePanel("outcomes", "reports/_outcome_panel.html", outcome_panel, order=40)
     )

@@ -143,6 +143,12 @@ def activity_offered_actions(user: User, activity: Activity | None = None) -> se
     return actions
 
 
+def require_activity_action(user: User, name: str, activity: Activity | None = None) -> None:
+    """403 naming the rule unless the activity screens offer `user` the action `name`."""
+    if name not in activity_offered_actions(user, activity):
+        raise ActionNotPermitted(str(ACTIVITY_RULE))
+
+
 def require_record_activity(user: User, desk_id: int) -> None:
     if not may_record_activity(user, desk_id):
         raise ActionNotPermitted(str(ACTIVITY_RULE))

@@ -42,16 +42,14 @@ def satellite_board_extras(user: User, desk: Desk) -> list[BoardExtra]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_history_kind(
-        history_kind(
+    registry.add_case_extensions(
+        history=history_kind(
             "bookings", gettext_lazy("booking"), selectors.booking_get_for_user, lambda b: b.case
-        )
+        ),
+        personal_data=PersonalDataSource(key="bookings", rows=booking_personal_data, order=40),
+        personal_data_eraser=booking_anonymise,
+        board_extras=satellite_board_extras,
     )
-    registry.add_personal_data_source(
-        PersonalDataSource(key="bookings", rows=booking_personal_data, order=40)
-    )
-    registry.add_personal_data_eraser(booking_anonymise)
-    registry.add_board_extra_provider(satellite_board_extras)
 
 
 def booking_personal_data(client: Any) -> Iterator[dict[str, Any]]:

@@ -51,6 +51,28 @@ def test_the_programs_desk_sees_a_restricted_cases_request_but_not_its_draft_nor
     assert selectors.dispatch_get_for_user(user=cast.exit_team, pk=requested.pk).case_named
 
 
+def test_a_manager_sees_every_dispatch_with_its_case_named_and_the_desk_only_what_its_rule_allows(
+    cast, setting
+):
+    restricted = CaseFactory(
+        status="active", lead_counselor=cast.exit_team, confidentiality="restricted"
+    )
+    draft = DispatchFactory(program=setting.program, case=restricted, status="draft")
+    requested = DispatchFactory(program=setting.program, case=restricted)
+    plain = DispatchFactory(program=setting.program)
+
+    listed = list(selectors.dispatch_list_for_user(user=cast.manager))
+    assert {d.pk for d in listed} >= {draft.pk, requested.pk, plain.pk}
+    assert all(d.case_named for d in listed)
+    # The program's coordinator: the request but not the draft, the case unnamed.
+    coordinator = {
+        d.pk: d for d in selectors.dispatch_list_for_user(user=setting.dispatch_coordinator)
+    }
+    assert draft.pk not in coordinator
+    assert not coordinator[requested.pk].case_named
+    assert coordinator[plain.pk].case_named
+
+
 def test_the_programs_coordinator_approves_a_restricted_cases_request_from_the_request(
     cast, setting
 ):

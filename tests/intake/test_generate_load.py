@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
 from casebook.intake.models import Case, CaseSequence, ConsultationSession
+from casebook.intake.selectors.sessions import sessions_apart_from_their_case
 
 
 def _generate(*args: str) -> str:
@@ -52,6 +53,8 @@ def test_generated_cases_keep_the_case_invariants(cast):
         .exists()
     )
     assert not ConsultationSession.objects.filter(started_at__lt=F("case__opened_at")).exists()
+    # The COPY rows carry their case's desk and client, as the services write them.
+    assert not sessions_apart_from_their_case().exists()
 
 
 def test_the_decade_shape_is_mostly_closed_and_the_stress_shape_mostly_open(cast):

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
 from django.utils import timezone
 
-from casebook.intake.models import ConsultationSession, Topic
+from casebook.intake import services
+from casebook.intake.models import Case, ConsultationSession, Topic
 from casebook.reports import selectors
 from casebook.reports.selectors import ReportFilters
 from tests.factories import (
@@ -157,3 +161,55 @@ def test_a_coordinator_reads_the_figures_of_their_desks_only(cast, records, ip_c
 
     assert report.total == 1
     assert [row.key for row in report.by_desk] == ["ip"]
+
+
+def _expected_clients(records) -> tuple[int, int]:
+    """The unique and new clients of FY, recomputed from each session's case as it is now."""
+    first_ever: dict[int, dt.datetime] = {}
+    for session in ConsultationSession.objects.select_related("case"):
+        client = session.case.client_id
+        if client and (client not in first_ever or session.started_at < first_ever[client]):
+            first_ever[client] = session.started_at
+    counted = {
+        s.case.client_id
+        for s in ConsultationSession.objects.select_related("case")
+        if in_fy(s) and s.case.client_id
+    }
+    new = [c for c in counted if dt.date(FY, 4, 1) <= timezone.localtime(first_ever[c]).date()]
+    return len(counted), len(new)
+
+
+def test_a_case_moved_to_another_desk_counts_its_sessions_at_that_desk(
+    cast, records, ip_coordinator
+):
+    moved = records[3].case  # the yorozu case, three sessions in the year
+    moved.desk = desk("ip")
+    request = RequestFactory().post("/admin/")
+    request.user = cast.manager
+    # The admin is where a case changes desk (docs/performance.md, "The FY KPI report").
+    admin.site._registry[Case].save_model(
+        request, moved, SimpleNamespace(changed_data=["desk"]), True
+    )
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    counted = [s for s in ConsultationSession.objects.select_related("case__desk") if in_fy(s)]
+    assert {r.key: r.total for r in report.by_desk} == dict(
+        Counter(s.case.desk.code for s in counted)
+    )
+    assert {r.key: r.total for r in report.by_desk}["ip"] == 4
+    mine = selectors.consultation_report(user=ip_coordinator, filters=ReportFilters(FY))
+    assert mine.total == 4
+    assert mine.unique_clients == 2
+
+
+def test_a_merged_client_is_counted_once_and_is_new_only_by_its_first_session_ever(cast, records):
+    before = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+    assert (before.unique_clients, before.new_clients) == _expected_clients(records) == (4, 3)
+    returning, late = records[0].case.client, records[8].case.client
+    services.client_merge(survivor=returning, absorbed=late, by=cast.manager)
+
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+    # The late client's sessions are now the returning client's, who came in FY2024.
+    assert (report.unique_clients, report.new_clients) == _expected_clients(records) == (3, 2)
+    assert report.by_month[-1].new_clients == 0  # March: the late client's first session
+    assert report.total == before.total

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from casebook.common.japanese import search_key
 from casebook.intake.models import Case, Client, ConsultationSession
+from casebook.intake.selectors.sessions import sessions_apart_from_their_case
 from casebook.reports import selectors
 from casebook.reports.selectors import ReportFilters
 from tests.factories import ClientFactory
@@ -62,6 +63,7 @@ def test_a_file_imports_its_sessions_into_one_closed_case_per_client_desk_and_ye
     assert sorted(case.topics.values_list("code", flat=True)) == ["finance", "labour"]
     assert Case.objects.filter(client=known).count() == 2  # FY2020 and FY2021
     assert selectors.consultation_report(user=cast.manager, filters=ReportFilters(2020)).total == 3
+    assert not sessions_apart_from_their_case().exists()
 
 
 def test_a_dry_run_counts_everything_and_writes_nothing(cast, tmp_path):

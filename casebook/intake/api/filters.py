@@ -142,7 +142,8 @@ class SessionFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_desk(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(case__desk__code__in=_codes(value))
+        # The session's own copy of its case's desk: no join to the case for the filter.
+        return queryset.filter(desk__code__in=_codes(value))
 
     def filter_counselor(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         through = ConsultationSession.counselors.through.objects.filter(user_id=value)

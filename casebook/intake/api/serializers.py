@@ -182,14 +182,37 @@ DESK_DETAILS = {
 }
 
 
-def desk_details_of(case: Case) -> dict | None:
-    """The representation of the case's desk details; None at a desk that records none."""
+def desk_details_of(
+    case: Case, renderers: dict[str, serializers.Serializer] | None = None
+) -> dict | None:
+    """The representation of the case's desk details; None at a desk that records none.
+
+    `renderers` keeps one serializer per desk across the rows of a list: building a model
+    serializer (its fields, copied from the class) for every row cost more than rendering it.
+    """
     entry = DESK_DETAILS.get(case.desk.code)
     if entry is None:
         return None
     attribute, model, serializer = entry
     details = getattr(case, attribute, None) or model(case=case)
-    return serializer(details).data
+    if renderers is None:
+        return serializer(details).data
+    if case.desk.code not in renderers:
+        renderers[case.desk.code] = serializer()
+    return renderers[case.desk.code].to_representation(details)
+
+
+class ListedManyField(serializers.ManyRelatedField):
+    """A many-to-many field that reads the plain list a list's prefetch left on the object
+    (`Prefetch(..., to_attr=listed)`) when there is one, else the relation."""
+
+    def __init__(self, *, listed: str, **kwargs: object) -> None:
+        self.listed = listed
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: object) -> object:
+        rows = getattr(instance, "__dict__", {}).get(self.listed)
+        return rows if rows is not None else super().get_attribute(instance)
 
 
 # Cases -------------------------------------------------------------------------------------
@@ -198,8 +221,16 @@ def desk_details_of(case: Case) -> dict | None:
 class CaseSerializer(serializers.ModelSerializer):
     desk = serializers.SlugRelatedField(slug_field="code", read_only=True)
     client_name = serializers.CharField(source="client.name", read_only=True, default=None)
-    topics = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    co_counselors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    topics = ListedManyField(
+        listed="topic_list",
+        child_relation=serializers.SlugRelatedField(slug_field="code", read_only=True),
+        read_only=True,
+    )
+    co_counselors = ListedManyField(
+        listed="co_counselor_list",
+        child_relation=serializers.PrimaryKeyRelatedField(read_only=True),
+        read_only=True,
+    )
     closure_reason = serializers.ChoiceField(
         choices=ClosureReason.choices, allow_blank=True, read_only=True
     )
@@ -234,7 +265,10 @@ class CaseSerializer(serializers.ModelSerializer):
     def to_representation(self, case: Case) -> dict:
         """`desk_details` only in the cases of the desks that record them (dispute, IP)."""
         data = super().to_representation(case)
-        details = desk_details_of(case)
+        # One renderer per desk for all the rows of a list (this serializer is the list's
+        # one child).
+        renderers = self.__dict__.setdefault("_detail_renderers", {})
+        details = desk_details_of(case, renderers)
         if details is not None:
             data["desk_details"] = details
         return data

@@ -131,6 +131,7 @@ class Plan:
 @dataclass
 class _CaseRow:
     id: int
+    desk_id: int
     desk_code: str
     client_id: int
     opened_at: dt.datetime
@@ -374,6 +375,7 @@ class LoadGenerator(NetworkRows):
             plans.append(
                 _CaseRow(
                     case_id,
+                    desk.pk,
                     code,
                     client,
                     at,
@@ -433,6 +435,8 @@ class LoadGenerator(NetworkRows):
                     yield {
                         "id": session_id,
                         "case_id": case.id,
+                        "desk_id": case.desk_id,
+                        "client_id": case.client_id,
                         "started_at": at,
                         "duration_minutes": duration,
                         "mode": mode,

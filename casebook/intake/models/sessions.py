@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from casebook.common.history import HistoricalRecordsWithSets
 from casebook.common.models import optional_fk
 from casebook.intake.models.cases import Case
-from casebook.intake.models.clients import Topic
+from casebook.intake.models.clients import Client, Topic
 
 
 class SessionMode(models.TextChoices):
@@ -32,6 +33,22 @@ SESSION_EDIT_WINDOW = dt.timedelta(days=7)
 
 class ConsultationSession(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sessions")
+    # The case's desk and client, copied onto the session so that a year of sessions is
+    # counted by desk and client without joining every case (docs/performance.md, "The FY
+    # KPI report"). They always equal the case's: every writer that creates a session or
+    # moves a case to another desk or client sets them (`services.sessions_follow_cases`),
+    # and `manage.py check_session_keys` finds any that do not.
+    desk = models.ForeignKey(
+        "accounts.Desk", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
+    )
     started_at = models.DateTimeField(_("started at"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     mode = models.CharField(_("mode"), max_length=24, choices=SessionMode.choices)
@@ -52,7 +69,10 @@ class ConsultationSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecordsWithSets(sets=["counselors", "topics"])
+    # The copies of the case's keys are not part of what was recorded of the session.
+    history = HistoricalRecordsWithSets(
+        sets=["counselors", "topics"], excluded_fields=["desk", "client"]
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -72,14 +92,33 @@ class ConsultationSession(models.Model):
                 name="session_follow_up_on",
             ),
             # Every session list, newest first, read page by page with a keyset cursor; the
-            # reports' periods (docs/performance.md, docs/reports.md).
-            models.Index(fields=["started_at", "id"], name="session_started_at_id"),
+            # reports' periods, whose counts by desk, client, mode and office read the index
+            # alone (an index-only scan of a year's entries, wherever its rows lie in the
+            # table: docs/performance.md, "The FY KPI report"). SQLite ignores the non-key
+            # columns.
+            models.Index(
+                fields=["started_at", "id"],
+                include=["desk", "client", "mode", "office"],
+                name="session_started_keys",
+            ),
             # A case's sessions newest first, and its latest one (my cases' follow-up date).
             models.Index(fields=["case", "started_at", "id"], name="session_case_started"),
+            # A client's sessions before a day: the reports' new clients (docs/reports.md).
+            models.Index(fields=["client", "started_at"], name="session_client_started"),
         ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.started_at:%Y-%m-%d}"
+
+    def clean_fields(self, exclude: Iterable[str] | None = None) -> None:
+        # The desk and client are the case's, which exists (its own key is checked): no
+        # lookup of each again when a session is validated.
+        super().clean_fields(exclude={*(exclude or ()), "desk", "client"})
+
+    def follow_case(self) -> None:
+        """Copy the case's desk and client onto the session (before it is saved)."""
+        self.desk_id = self.case.desk_id
+        self.client_id = self.case.client_id
 
     @property
     def needs_amendment(self) -> bool:

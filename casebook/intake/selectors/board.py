@@ -67,13 +67,15 @@ def board_columns(*, user: User, desk: Desk, size: int | None = None) -> list[Bo
     visible = _desk_open_cases(user, desk)
     counts = dict(visible.order_by().values_list("status").annotate(n=Count("pk")))
     shown = [status for status in OPEN_STATUSES if counts.get(status)]
-    # One bounded read per column (size + 1 tells whether more follow): in one query where
-    # the database takes a LIMIT inside a UNION (PostgreSQL), else one query per column.
-    parts = [_cards(visible.filter(status=status))[: size + 1] for status in shown]
-    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        cases = list(parts[0].union(*parts[1:], all=True))
-    else:
-        cases = [case for part in parts for case in part]
+    # Each column's first ids (size + 1 tells whether more follow) are read on the case row
+    # alone, so `case_board_order (desk, status, opened_at, id)` serves each column as an
+    # index scan that stops after them; the cards are then read by id. Asked for the cards
+    # directly, the planner joined every open case of the column to its relations before
+    # sorting them (docs/performance.md, "The desk board").
+    ids = _column_ids(user, desk, shown, size + 1)
+    # Read again under the same filter: a case closed or moved between the two reads is not
+    # shown in a column it has left.
+    cases = list(_cards(visible.filter(pk__in=ids))) if ids else []
     by_status: dict[str, list[Case]] = {status: [] for status in OPEN_STATUSES}
     for case in sorted(cases, key=lambda case: (case.opened_at, case.pk)):
         by_status[case.status].append(case)
@@ -90,21 +92,29 @@ def board_columns(*, user: User, desk: Desk, size: int | None = None) -> list[Bo
     ]
 
 
-def board_card_ids(*, user: User, desk: Desk) -> set[int]:
-    """The ids of the cards `board_columns` shows (what a board socket knows of when it
-    opens), read as bounded as the board itself."""
-    size = board_column_size()
-    visible = _desk_open_cases(user, desk)
+def _column_ids(user: User, desk: Desk, statuses: list[str], limit: int) -> list[int]:
+    """The ids of the first `limit` cases of each column the user may see, in board order
+    within a column: one bounded read per column on the case row alone (one `UNION ALL` of
+    them where the database takes a LIMIT inside a UNION, PostgreSQL; else a query each)."""
+    if not statuses:
+        return []
+    visible = Case.objects.filter(policy.visible_cases_q(user), desk=desk)
     # The order's column is selected too: a UNION orders its parts only by what they select.
     parts = [
         visible.filter(status=status)
         .order_by("opened_at", "pk")
-        .values_list("pk", "opened_at")[:size]
-        for status in OPEN_STATUSES
+        .values_list("pk", "opened_at")[:limit]
+        for status in statuses
     ]
-    if connection.features.supports_slicing_ordering_in_compound:
-        return {pk for pk, _opened in parts[0].union(*parts[1:], all=True)}
-    return {pk for part in parts for pk, _opened in part}
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        return [pk for pk, _opened in parts[0].union(*parts[1:], all=True)]
+    return [pk for part in parts for pk, _opened in part]
+
+
+def board_card_ids(*, user: User, desk: Desk) -> set[int]:
+    """The ids of the cards `board_columns` shows (what a board socket knows of when it
+    opens), read as bounded as the board itself."""
+    return set(_column_ids(user, desk, list(OPEN_STATUSES), board_column_size()))
 
 
 def board_column_more(
@@ -116,11 +126,16 @@ def board_column_more(
     if status not in OPEN_STATUSES:
         raise ValueError(f"not an open status: {status}")
     anchor = Case.objects.filter(pk=after).values("opened_at")[:1]
-    column = _desk_open_cases(user, desk).filter(status=status)
-    later = column.filter(
-        Q(opened_at__gt=Subquery(anchor)) | Q(opened_at=Subquery(anchor), pk__gt=after)
+    later = Q(opened_at__gt=Subquery(anchor)) | Q(opened_at=Subquery(anchor), pk__gt=after)
+    # The ids on the case row alone (the index `case_board_order` stops after them), then the
+    # cards by id, as `board_columns` reads a column.
+    ids = list(
+        Case.objects.filter(policy.visible_cases_q(user), later, desk=desk, status=status)
+        .order_by("opened_at", "pk")
+        .values_list("pk", flat=True)[: size + 1]
     )
-    rows = list(_cards(later)[: size + 1])
+    column = _desk_open_cases(user, desk).filter(status=status)
+    rows = list(_cards(column.filter(pk__in=ids))) if ids else []
     cards = rows[:size]
     _offer_actions(user, cards)
     return BoardColumn(

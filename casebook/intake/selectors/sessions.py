@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from casebook.accounts.models import User
@@ -60,3 +60,15 @@ def session_page_get_for_user(*, user: User, pk: Any) -> ConsultationSession:
         )
     except (ConsultationSession.DoesNotExist, ValueError, TypeError):
         raise Http404("no such session") from None
+
+
+def sessions_apart_from_their_case() -> QuerySet[ConsultationSession]:
+    """Sessions whose desk or client is not their case's (none, when every writer keeps
+    them: docs/performance.md, "The FY KPI report"). For the operators' check
+    (`manage.py check_session_keys`) and the tests; no reader sees sessions through it."""
+    client_differs = (
+        Q(client__isnull=True, case__client__isnull=False)
+        | Q(client__isnull=False, case__client__isnull=True)
+        | (~Q(client_id=F("case__client_id")) & Q(client__isnull=False))
+    )
+    return ConsultationSession.objects.filter(~Q(desk_id=F("case__desk_id")) | client_differs)

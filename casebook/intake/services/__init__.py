@@ -21,7 +21,11 @@ from casebook.intake.services.lifecycle import (
     case_reopen,
     case_resume,
 )
-from casebook.intake.services.sessions import session_log, session_update
+from casebook.intake.services.sessions import (
+    session_log,
+    session_update,
+    sessions_follow_cases,
+)
 
 __all__ = [
     "access_log_record",
@@ -46,5 +50,6 @@ __all__ = [
     "lock_case",
     "session_log",
     "session_update",
+    "sessions_follow_cases",
     "subcontract_details_update",
 ]

@@ -31,6 +31,7 @@ from casebook.common.sme import SizeSector, size_class
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import CLIENT_INPUT_FIELDS, Case, Client, Industry
+from casebook.intake.services.sessions import sessions_follow_cases
 
 # The free-text fields (NFKC-normalised); the coded ones (kind, industry) are checked as codes.
 _TEXT_FIELDS = {
@@ -295,6 +296,7 @@ def client_merge(
         case.client = survivor
         save_tracked(case, by=by, update_fields=["client"], reason=note)
         publish_case_event(case, "client_merged")
+    sessions_follow_cases(cases=cases)
     has_primary = survivor.contacts.filter(is_primary=True).exists()
     for contact in absorbed.contacts.all():
         contact.client = survivor

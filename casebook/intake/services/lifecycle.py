@@ -173,10 +173,11 @@ def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
     moved = list(ConsultationSession.objects.filter(case=duplicate))
     for session in moved:
         session.case = survivor
+        session.follow_case()
         save_tracked(
             session,
             by=by,
-            update_fields=["case"],
+            update_fields=["case", "desk", "client"],
             reason=_("merged from %s") % duplicate.number,
         )
     if moved:

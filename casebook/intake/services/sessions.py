@@ -141,6 +141,7 @@ def session_log(
         follow_up_on=follow_up_on,
         created_by=by,
     )
+    session.follow_case()
     # `_validate` checked the duration's range, the model's one check constraint.
     save_tracked(
         session,
@@ -151,6 +152,26 @@ def session_log(
     case_started(case=case, first_session_at=started_at, by=by)
     publish_case_event(case, "session_logged")
     return session
+
+
+@transaction.atomic
+def sessions_follow_cases(*, cases: Iterable[Case]) -> int:
+    """Give the sessions of `cases` their case's current desk and client (docs/performance.md,
+    "The FY KPI report"). Every write that moves a case to another desk or client calls it,
+    holding the case's lock (`lock_case`), after saving the case. The copies are no part of a
+    session's record: no history row. One UPDATE per desk and client; returns the sessions
+    changed."""
+    keys: dict[tuple[int, int | None], list[int]] = {}
+    for case in cases:
+        keys.setdefault((case.desk_id, case.client_id), []).append(case.pk)
+    changed = 0
+    for (desk_id, client_id), case_ids in keys.items():
+        changed += (
+            ConsultationSession.objects.filter(case_id__in=case_ids)
+            .exclude(desk_id=desk_id, client_id=client_id)
+            .update(desk_id=desk_id, client_id=client_id)
+        )
+    return changed
 
 
 @transaction.atomic

@@ -14,21 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casebook.common.errors import ActionNotPermitted
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import policy, selectors, services
-from casebook.intake.forms import IntakeForm, SearchForm
-from casebook.intake.models import Case, Client
-from casebook.intake.views.client_step import chosen_client, duplicates_to_confirm
+from casebook.intake.forms import IntakeForm
+from casebook.intake.models import Case
+from casebook.intake.views.client_step import (
+    chosen_client,
+    client_search_step,
+    duplicates_to_confirm,
+)
 
-SEARCH_LIMIT = 20
 ALREADY_SENT = gettext_lazy("This intake was already sent; nothing was saved twice.")
-
-
-def _search_results(request: HttpRequest) -> tuple[SearchForm, str, list[Client]]:
-    search = SearchForm(request.GET)
-    text = search.cleaned_data["q"] if search.is_valid() else ""
-    found = (
-        list(selectors.client_search(user=request.user, text=text)[:SEARCH_LIMIT]) if text else []
-    )
-    return search, text, found
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,14 +31,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     if not policy.may_take_intakes(request.user):
         raise ActionNotPermitted(_("only desk staff or a manager take intakes"))
     desks = policy.desks_for_intake(request.user)
-    search, text, found = _search_results(request)
-    if request.headers.get("HX-Request") and request.method == "GET":
-        return render(
-            request,
-            "includes/client_search.html#client-results",
-            {"q": text, "found": found, "search_url": reverse("intake"), "client_details": True},
-        )
-    context: dict[str, Any] = {"search": search, "q": text, "found": found, "duplicates": []}
+    search = client_search_step(request, search_url=reverse("intake"), client_details=True)
+    if search.results:
+        return search.results
+    text = search.q
+    context: dict[str, Any] = {"q": text, "found": search.found, "duplicates": []}
     if request.method == "GET":
         chosen = chosen_client(request, request.GET.get("client"))
         form = IntakeForm(
@@ -103,4 +94,8 @@ def intake_duplicates(request: HttpRequest) -> HttpResponse:
             corporate_number=request.GET.get("corporate_number", ""),
         )[:5]
     )
-    return render(request, "intake/intake.html#duplicates", {"duplicates": candidates})
+    return render(
+        request,
+        "includes/client_step.html#duplicates",
+        {"duplicates": candidates, "search_url": reverse("intake"), "client_details": True},
+    )

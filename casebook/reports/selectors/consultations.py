@@ -15,11 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db import connections
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from casebook.intake.models import ConsultationSession, SessionMode
+from casebook.intake.models import Client, ConsultationSession, SessionMode
 from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def report_sessions(*, user: User, filters: ReportFilters) -> QuerySet[Consultat
     sessions = ConsultationSession.objects.filter(
         started_at__gte=filters.starts, started_at__lt=filters.ends
     )
-    sessions = scoped(sessions, user=user, desk_field="case__desk_id", filters=filters)
+    sessions = scoped(sessions, user=user, desk_field="desk_id", filters=filters)
     if filters.office is not None:
         sessions = sessions.filter(office_id=filters.office.pk)
     if filters.mode:
@@ -119,25 +120,38 @@ def _month_key(value: dt.datetime | dt.date) -> dt.date:
     return value.replace(day=1)
 
 
-def _grouped(sessions: QuerySet, key: str, label: str) -> list[CountRow]:
-    rows = (
+def _per_key(sessions: QuerySet, key: Any, label: Any) -> list[tuple[Any, Any, int, int]]:
+    """`(key, label, sessions, distinct clients)` for each key of `sessions`, in two steps:
+    the sessions counted per key and client (one hash aggregate over the year), then those
+    rows per key. A `COUNT(DISTINCT client)` per key sorted the year's sessions once for each
+    breakdown instead (docs/performance.md, "The FY KPI report"). A session without a client
+    (an anonymous case) counts as a session, not as a client."""
+    per_client = (
         sessions.order_by()
-        .values(group_key=F(key), group_label=F(label))
-        .annotate(
-            total=Count("id", distinct=True),
-            unique_clients=Count("case__client_id", distinct=True),
-        )
-        .order_by("-total", "group_label")
+        .values(group_key=key, group_label=label, group_client=F("client_id"))
+        .annotate(n=Count("id"))
     )
-    return [
-        CountRow(
-            key="" if row["group_key"] is None else str(row["group_key"]),
-            label=row["group_label"] or "",
-            total=row["total"],
-            unique_clients=row["unique_clients"],
+    sql, params = per_client.query.sql_with_params()
+    with connections[sessions.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT group_key, group_label, SUM(n), COUNT(group_client) "
+            f"FROM ({sql}) per_client GROUP BY group_key, group_label",
+            params,
         )
-        for row in rows
+        return [(key, label, int(total), clients) for key, label, total, clients in cursor]
+
+
+def _grouped(sessions: QuerySet, key: str, label: str) -> list[CountRow]:
+    rows = [
+        CountRow(
+            key="" if group_key is None else str(group_key),
+            label=group_label or "",
+            total=total,
+            unique_clients=clients,
+        )
+        for group_key, group_label, total, clients in _per_key(sessions, F(key), F(label))
     ]
+    return sorted(rows, key=lambda row: (-row.total, row.label))
 
 
 def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
@@ -147,41 +161,31 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     report = ConsultationReport(filters=filters)
     months = {month: MonthRow(month=month) for month in filters.months()}
 
-    totals = sessions.aggregate(
-        total=Count("id"), unique_clients=Count("case__client_id", distinct=True)
-    )
+    totals = sessions.aggregate(total=Count("id"), unique_clients=Count("client_id", distinct=True))
     report.total = totals["total"]
     report.unique_clients = totals["unique_clients"]
 
-    per_month = (
-        sessions.annotate(month=TruncMonth("started_at"))
-        .order_by()
-        .values("month")
-        .annotate(total=Count("id"), unique_clients=Count("case__client_id", distinct=True))
-    )
-    for row in per_month:
-        month = months[_month_key(row["month"])]
-        month.total = row["total"]
-        month.unique_clients = row["unique_clients"]
+    # The month as its number (1-12, local time): each falls once in a fiscal year.
+    by_number = {row.month.month: row for row in months.values()}
+    for number, _label, total, clients in _per_key(sessions, ExtractMonth("started_at"), Value("")):
+        by_number[int(number)].total = total
+        by_number[int(number)].unique_clients = clients
 
-    # A client is new in the period when it has a session in it and none before it (any
-    # desk, any filter): its first session ever is then its first of the period. The
-    # "none before" test is an anti-join on the cases' sessions ordered by time (index
-    # `session_case_started`), not a minimum over every session of every client
-    # (docs/performance.md, "The FY KPI report").
-    earlier = ConsultationSession.objects.filter(
-        case__client_id=OuterRef("case__client_id"), started_at__lt=filters.starts
+    # A client is new in the period when its first session ever (any desk, any filter) lies
+    # in it. Each client of the period's sessions is looked up once: its first session is
+    # the first entry of index `session_client_started` (each session carries its case's
+    # client), not a minimum over every session of every client, nor an anti-join per
+    # session of the period (docs/performance.md, "The FY KPI report").
+    first_ever = (
+        ConsultationSession.objects.filter(client_id=OuterRef("pk"))
+        .order_by("started_at")
+        .values("started_at")[:1]
     )
     new_firsts = (
-        ConsultationSession.objects.filter(
-            started_at__gte=filters.starts,
-            started_at__lt=filters.ends,
-            case__client_id__in=sessions.values("case__client_id"),
-        )
-        .filter(~Exists(earlier))
+        Client.objects.filter(pk__in=sessions.values("client_id"))
         .order_by()
-        .values("case__client_id")
-        .annotate(first=Min("started_at"))
+        .annotate(first=Subquery(first_ever))
+        .filter(first__gte=filters.starts)
         .values_list("first", flat=True)
     )
     for first in new_firsts:
@@ -189,7 +193,7 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         report.new_clients += 1
     report.by_month = list(months.values())
 
-    report.by_desk = _grouped(sessions, "case__desk__code", "case__desk__name")
+    report.by_desk = _grouped(sessions, "desk__code", "desk__name")
     report.by_office = _grouped(sessions, "office__code", "office__name")
     mode_labels = dict(SessionMode.choices)
     report.by_mode = _grouped(sessions, "mode", "mode")

@@ -137,7 +137,7 @@ def _desk_sessions(filters: ReportFilters, desk: Desk | None) -> QuerySet[Consul
     sessions = ConsultationSession.objects.filter(
         started_at__gte=filters.starts, started_at__lt=filters.ends
     )
-    return sessions.filter(case__desk_id=desk.pk) if desk else sessions.none()
+    return sessions.filter(desk_id=desk.pk) if desk else sessions.none()
 
 
 def _visitors(filters: ReportFilters, desk: Desk | None) -> dict[dt.date, int]:
@@ -145,11 +145,11 @@ def _visitors(filters: ReportFilters, desk: Desk | None) -> dict[dt.date, int]:
     satellite) in the month. 1 query."""
     rows = (
         _desk_sessions(filters, desk)
-        .filter(mode__in=VISIT_MODES, case__client__isnull=False)
+        .filter(mode__in=VISIT_MODES, client__isnull=False)
         .annotate(month=TruncMonth("started_at"))
         .order_by()
         .values("month")
-        .annotate(n=Count("case__client_id", distinct=True))
+        .annotate(n=Count("client_id", distinct=True))
     )
     return {_month_key(row["month"]): row["n"] for row in rows}
 

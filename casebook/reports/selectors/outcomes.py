@@ -267,7 +267,10 @@ def case_outcomes(*, case_id: int, limit: int = 20) -> list[ClientOutcome]:
 def outcome_list_for_user(*, user: User) -> QuerySet[ClientOutcome]:
     """The reports recorded on the cases `user` sees, newest first."""
     return (
-        ClientOutcome.objects.filter(case__in=case_policy.cases_visible_to(user).values("pk"))
+        # The rule read on each report's own case (joined), not `case IN (every visible case)`.
+        ClientOutcome.objects.filter(
+            Q(case__isnull=False) & case_policy.visible_cases_q(user, prefix="case__")
+        )
         .select_related("case", "client")
         .order_by("-reported_on", "-pk")
     )

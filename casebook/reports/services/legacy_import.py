@@ -348,6 +348,7 @@ def legacy_import(
                 summary=row.summary,
                 created_by=by,
             )
+            session.follow_case()
             save_tracked(
                 session,
                 by=by,

@@ -14,10 +14,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casebook.common.errors import ActionNotPermitted
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake import selectors as case_selectors
-from casebook.intake.forms import SearchForm
+from casebook.intake.views.client_step import chosen_client, client_search_step
 from casebook.reports import policy, selectors, services
 from casebook.reports.forms import (
     ActivityForm,
@@ -80,6 +79,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 ACTIVITY_FIELDS = ("kind", "desk", "title", "held_on", "place", "online", "organisers", "note")
 
 
+def _editable_activity(request: HttpRequest, pk: int) -> Any:
+    """The activity (404 if the reader may not read it), if they record its desk's (403)."""
+    activity = selectors.activity_get_for_user(user=request.user, pk=pk)
+    policy.require_activity_action(request.user, "edit", activity)
+    return activity
+
+
 def _activity_form_page(
     request: HttpRequest, form: ActivityForm, status: int, activity: Any = None
 ) -> HttpResponse:
@@ -95,8 +101,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     API)."""
     user = request.user
     policy.require_reader(user)
-    if "record" not in policy.activity_offered_actions(user):
-        raise ActionNotPermitted(str(policy.ACTIVITY_RULE))
+    policy.require_activity_action(user, "record")
     form = ActivityForm(
         request.POST if request.method == "POST" else None,
         user=user,
@@ -120,9 +125,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct an activity's own fields, with the version the screen showed."""
     user = request.user
-    activity = selectors.activity_get_for_user(user=user, pk=pk)
-    if "edit" not in policy.activity_offered_actions(user, activity):
-        raise ActionNotPermitted(str(policy.ACTIVITY_RULE))
+    activity = _editable_activity(request, pk)
     initial = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
     form = ActivityForm(
         request.POST if request.method == "POST" else None,
@@ -144,17 +147,6 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-CLIENT_SEARCH_LIMIT = 20
-
-
-def _participant_editable(request: HttpRequest, pk: int) -> Any:
-    """The activity (404 if the reader may not read it), if they record its desk's (403)."""
-    activity = selectors.activity_get_for_user(user=request.user, pk=pk)
-    if "edit" not in policy.activity_offered_actions(request.user, activity):
-        raise ActionNotPermitted(str(policy.ACTIVITY_RULE))
-    return activity
-
-
 @require_http_methods(["GET", "POST"])
 @page_view
 def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -162,24 +154,18 @@ def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     法人番号, phone), choose one, give its deals; with the activity's version the screen
     showed (docs/reports.md, "Activities")."""
     user = request.user
-    activity = _participant_editable(request, pk)
-    search = SearchForm(request.GET)
-    text = search.cleaned_data["q"] if search.is_valid() else ""
-    found = (
-        list(case_selectors.client_search(user=user, text=text)[:CLIENT_SEARCH_LIMIT])
-        if text
-        else []
+    activity = _editable_activity(request, pk)
+    search = client_search_step(
+        request,
+        search_url=reverse("reports:activity_participant_add", args=[activity.pk]),
+        pick_only=True,
     )
-    if request.headers.get("HX-Request") and request.method == "GET":
-        return render(
-            request,
-            "reports/participant_form.html#client-results",
-            {"activity": activity, "q": text, "found": found},
-        )
+    if search.results:
+        return search.results
     chosen_pk = (
         request.POST.get("client") if request.method == "POST" else request.GET.get("client")
     )
-    chosen = case_selectors.client_get_for_user(user=user, pk=chosen_pk) if chosen_pk else None
+    chosen = chosen_client(request, chosen_pk)
     form = ParticipantForm(
         request.POST if request.method == "POST" else None,
         initial={
@@ -198,9 +184,8 @@ def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
                 "activity": activity,
                 "participants": selectors.activity_participants(user=user, activity=activity),
                 "form": form,
-                "search": search,
-                "q": text,
-                "found": found,
+                "q": search.q,
+                "found": search.found,
                 "chosen": chosen,
             },
             status=status,
@@ -229,7 +214,7 @@ def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a participant off the activity, with the version the screen showed."""
     user = request.user
-    activity = _participant_editable(request, pk)
+    activity = _editable_activity(request, pk)
 
     def render_form(form: ParticipantRemoveForm, status: int) -> HttpResponse:
         return render(

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,25 +21,20 @@ from casebook.common.exports import (
 from casebook.common.web import page_view
 from casebook.intake import services as case_services
 from casebook.reports import charts, policy, selectors, tables
-from casebook.reports.views.common import bad_filters, filters_of, fy_of
+from casebook.reports.selectors import ReportFilters
+from casebook.reports.views.common import bad_filters, filters_of, fy_of, report_page
 
 
 @require_GET
 @page_view
-def kpi_report(request: HttpRequest) -> HttpResponse:
-    form, filters = filters_of(request)
-    if filters is None:
-        return render(request, "reports/kpis.html", {"form": form}, status=400)
+@report_page("reports/kpis.html")
+def kpi_report(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
     consultations = selectors.consultation_report(user=request.user, filters=filters)
     cases = selectors.case_report(user=request.user, filters=filters)
     month_labels = [f"{row.month.month}" for row in consultations.by_month]
-    context: dict[str, Any] = {
-        "form": form,
-        "filters": filters,
-        "query": urlencode(filters.query()),
+    return {
         "consultations": consultations,
         "cases": cases,
-        "reads_every_desk": policy.reads_every_desk(request.user),
         "offered_actions": policy.activity_offered_actions(request.user),
         "consultation_chart": charts.bar_chart(
             _("Consultations by month"),
@@ -64,7 +58,6 @@ def kpi_report(request: HttpRequest) -> HttpResponse:
             [(_("open cases"), [count for _key, _label, count in cases.aging])],
         ),
     }
-    return render(request, "reports/kpis.html", context)
 
 
 # name -> (the selector, the CSV header, the CSV rows, the XLSX sheets)
@@ -167,28 +160,17 @@ def _table_chart(table: Any) -> Any:
 
 @require_GET
 @page_view
-def operations_report(request: HttpRequest) -> HttpResponse:
+@report_page("reports/operations.html")
+def operations_report(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
     """The figures the other apps add: dispatch days and co-payments, satellite utilisation,
     the exit track (docs/reports.md, "Operations")."""
-    form, filters = filters_of(request)
-    if filters is None:
-        return render(request, "reports/operations.html", {"form": form}, status=400)
     report = selectors.operations_report(user=request.user, filters=filters)
-    sections = [
-        (section, [(table, _table_chart(table)) for table in tables])
-        for section, tables in report.sections
-    ]
-    return render(
-        request,
-        "reports/operations.html",
-        {
-            "form": form,
-            "filters": filters,
-            "sections": sections,
-            "query": urlencode(filters.query()),
-            "reads_every_desk": policy.reads_every_desk(request.user),
-        },
-    )
+    return {
+        "sections": [
+            (section, [(table, _table_chart(table)) for table in tables])
+            for section, tables in report.sections
+        ]
+    }
 
 
 @require_GET

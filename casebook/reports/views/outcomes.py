@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,16 +19,15 @@ from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, OutcomeOccasion
 from casebook.reports import charts, policy, selectors, services
 from casebook.reports.forms import OutcomeForm
-from casebook.reports.views.common import filters_of
+from casebook.reports.selectors import ReportFilters
+from casebook.reports.views.common import report_page
 
 
 @require_GET
 @page_view
-def outcome_report(request: HttpRequest) -> HttpResponse:
+@report_page("reports/outcomes.html")
+def outcome_report(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
     """What clients reported in the year: the change per client and in aggregate."""
-    form, filters = filters_of(request)
-    if filters is None:
-        return render(request, "reports/outcomes.html", {"form": form}, status=400)
     report = selectors.outcome_report(
         user=request.user, filters=filters, page=page_number(request.GET)
     )
@@ -42,20 +42,7 @@ def outcome_report(request: HttpRequest) -> HttpResponse:
         [str(label) for label, _count in facts],
         [(_("clients"), [count for _label, count in facts])],
     )
-    query = filters.query()
-    return render(
-        request,
-        "reports/outcomes.html",
-        {
-            "form": form,
-            "filters": filters,
-            "report": report,
-            "chart": chart,
-            "query": urlencode(query),
-            "page_query": urlencode(query) + "&",
-            "reads_every_desk": policy.reads_every_desk(request.user),
-        },
-    )
+    return {"report": report, "chart": chart}
 
 
 @require_http_methods(["GET", "POST"])

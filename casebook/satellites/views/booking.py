@@ -16,13 +16,14 @@ from django.views.decorators.http import require_http_methods
 from casebook.common.web import form_action, new_form_token, page_view
 from casebook.intake.models import CaseStatus
 from casebook.intake.selectors.cases import cases_of_client_for_user
-from casebook.intake.selectors.clients import client_search
-from casebook.intake.views.client_step import chosen_client, duplicates_to_confirm
+from casebook.intake.views.client_step import (
+    chosen_client,
+    client_search_step,
+    duplicates_to_confirm,
+)
 from casebook.satellites import policy, selectors, services
 from casebook.satellites.forms import CancelBookingForm, StaffBookingForm
 from casebook.satellites.models import Booking, Slot
-
-SEARCH_LIMIT = 20
 
 
 def day_url(slot: Slot) -> str:
@@ -36,14 +37,9 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     """Book a free slot: find the client (or register one), optionally pick an open case."""
     slot = selectors.slot_get_for_user(user=request.user, pk=pk)
     policy.require(request.user, policy.BOOK)
-    text = request.GET.get("q", "").strip()[:100]
-    found = list(client_search(user=request.user, text=text)[:SEARCH_LIMIT]) if text else []
-    if request.headers.get("HX-Request") and request.method == "GET":
-        return render(
-            request,
-            "includes/client_search.html#client-results",
-            {"q": text, "found": found, "search_url": reverse("satellites:book", args=[slot.pk])},
-        )
+    search = client_search_step(request, search_url=reverse("satellites:book", args=[slot.pk]))
+    if search.results:
+        return search.results
     source = request.POST if request.method == "POST" else request.GET
     chosen = chosen_client(request, source.get("client"))
     cases = (
@@ -62,8 +58,8 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         )
     context: dict[str, Any] = {
         "slot": slot,
-        "q": text,
-        "found": found,
+        "q": search.q,
+        "found": search.found,
         "chosen": chosen,
         "form": form,
         "duplicates": [],

@@ -6,7 +6,9 @@ service, with the version the screen showed."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -169,14 +171,35 @@ def exception_new(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@page_view
-@require_http_methods(["POST"])
-def exception_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    office = _office(request, code, manage=True)
+class ScheduleChange(NamedTuple):
+    """A change posted from the schedule screen: its form, the one service call, the message."""
+
+    form: Any
+    perform: Callable[[dict[str, Any]], Any]
+    done: Any
+
+
+def posted_on_schedule(
+    body: Callable[..., ScheduleChange],
+) -> Callable[..., HttpResponse]:
+    """A form the schedule screen posts, by whoever manages the office's schedule:
+    `body(request, office, **kwargs)` names the change, `schedule_action` makes it."""
+
+    @page_view
+    @require_http_methods(["POST"])
+    @functools.wraps(body)
+    def view(request: HttpRequest, code: str, **kwargs: Any) -> HttpResponse:
+        office = _office(request, code, manage=True)
+        form, perform, done = body(request, office, **kwargs)
+        return schedule_action(request, office, form=form, perform=perform, done=done)
+
+    return view
+
+
+@posted_on_schedule
+def exception_delete(request: HttpRequest, office: Office, pk: int) -> ScheduleChange:
     exception = selectors.day_exception_get_for_user(user=request.user, office=office, pk=pk)
-    return schedule_action(
-        request,
-        office,
+    return ScheduleChange(
         form=VersionForm(request.POST),
         perform=lambda data: services.day_exception_delete(
             by=request.user, exception=exception, expected_version=data["version"]
@@ -185,13 +208,9 @@ def exception_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     )
 
 
-@page_view
-@require_http_methods(["POST"])
-def slot_minutes(request: HttpRequest, code: str) -> HttpResponse:
-    office = _office(request, code, manage=True)
-    return schedule_action(
-        request,
-        office,
+@posted_on_schedule
+def slot_minutes(request: HttpRequest, office: Office) -> ScheduleChange:
+    return ScheduleChange(
         form=SlotMinutesForm(request.POST),
         perform=lambda data: services.office_slot_minutes_set(
             by=request.user,
@@ -203,13 +222,9 @@ def slot_minutes(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@page_view
-@require_http_methods(["POST"])
-def generate(request: HttpRequest, code: str) -> HttpResponse:
-    office = _office(request, code, manage=True)
-    return schedule_action(
-        request,
-        office,
+@posted_on_schedule
+def generate(request: HttpRequest, office: Office) -> ScheduleChange:
+    return ScheduleChange(
         form=GenerateForm(request.POST),
         perform=lambda data: services.schedule_generate_for_office(
             by=request.user, office=office, **data

@@ -1,0 +1,173 @@
+"""Each session carries its case's desk and client (docs/performance.md, "The FY KPI
+report"): every write that creates a session or moves a case to another desk or client keeps
+them equal, and `manage.py check_session_keys` finds and repairs any that are not."""
+
+from __future__ import annotations
+
+from io import StringIO
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from casebook.intake import services
+from casebook.intake.models import Case, Client, ConsultationSession
+from casebook.intake.selectors.sessions import sessions_apart_from_their_case
+from tests.factories import CaseFactory, ClientFactory, SessionFactory, case_in_state, desk
+
+
+def keys(session: ConsultationSession) -> tuple[int, int | None]:
+    session.refresh_from_db()
+    return session.desk_id, session.client_id
+
+
+def case_keys(case: Case) -> tuple[int, int | None]:
+    case.refresh_from_db()
+    return case.desk_id, case.client_id
+
+
+def test_a_logged_session_carries_its_cases_desk_and_client(cast):
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    session = services.session_log(
+        case=case,
+        by=cast.counselor,
+        started_at=timezone.now(),
+        duration_minutes=30,
+        mode="phone",
+        summary="資金繰りの相談",
+    )
+    assert keys(session) == case_keys(case)
+    assert keys(session)[1] is not None
+    assert not sessions_apart_from_their_case().exists()
+
+
+def test_the_sessions_of_a_duplicate_take_the_surviving_cases_keys(cast):
+    duplicate = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    survivor = case_in_state(
+        "assigned", lead=cast.counselor, by=cast.coordinator, client=duplicate.client
+    )
+    services.case_close(
+        case=duplicate,
+        by=cast.coordinator,
+        reason="duplicate",
+        summary="重複登録",
+        duplicate_of=survivor,
+    )
+    moved = survivor.sessions.get()
+    assert keys(moved) == case_keys(survivor)
+    assert not sessions_apart_from_their_case().exists()
+
+
+def test_a_client_merge_gives_the_absorbed_clients_sessions_the_survivor(cast):
+    survivor, absorbed = ClientFactory(), ClientFactory()
+    cases = [
+        case_in_state("active", lead=cast.counselor, by=cast.coordinator, client=absorbed),
+        case_in_state("intake", lead=cast.counselor, by=cast.coordinator, client=absorbed),
+    ]
+    for case in cases:
+        SessionFactory(case=case)
+    untouched = SessionFactory(case=CaseFactory(client=ClientFactory(), desk=desk("ip")))
+    services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.coordinator)
+    assert not Client.objects.filter(pk=absorbed.pk).exists()
+    assert {keys(s)[1] for s in ConsultationSession.objects.filter(case__in=cases)} == {survivor.pk}
+    assert ConsultationSession.objects.filter(case__in=cases).count() == 3
+    assert keys(untouched) == case_keys(untouched.case)
+    assert not sessions_apart_from_their_case().exists()
+
+
+def _admin_request(user):
+    request = RequestFactory().post("/admin/")
+    request.user = user
+    return request
+
+
+@pytest.mark.parametrize("field", ["desk", "client"])
+def test_a_case_moved_in_the_admin_takes_its_sessions_along(cast, field):
+    case = CaseFactory(client=ClientFactory())
+    sessions = [SessionFactory(case=case) for _ in range(2)]
+    if field == "desk":
+        case.desk = desk("ip")
+    else:
+        case.client = ClientFactory()
+    model_admin = admin.site._registry[Case]
+    model_admin.save_model(
+        _admin_request(cast.manager), case, SimpleNamespace(changed_data=[field]), True
+    )
+    for session in sessions:
+        assert keys(session) == case_keys(case)
+    assert not sessions_apart_from_their_case().exists()
+
+
+def test_a_session_added_or_moved_in_the_admin_takes_its_cases_keys(cast):
+    first, second = CaseFactory(client=ClientFactory()), CaseFactory(desk=desk("subcontract"))
+    second.client = None
+    second.save(update_fields=["client"])
+    session = SessionFactory.build(case=first, desk=None, client=None)
+    model_admin = admin.site._registry[ConsultationSession]
+    model_admin.save_model(_admin_request(cast.manager), session, None, False)
+    assert keys(session) == case_keys(first)
+    session.case = second
+    model_admin.save_model(_admin_request(cast.manager), session, None, True)
+    assert keys(session) == (desk("subcontract").pk, None)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"desk_id": "other_desk"},
+        {"client_id": "other_client"},
+        {"client_id": None},
+    ],
+)
+def test_the_check_finds_a_session_apart_from_its_case_and_repair_copies_the_cases_keys(
+    cast, change
+):
+    case = CaseFactory(client=ClientFactory())
+    session, kept = SessionFactory(case=case), SessionFactory()
+    values = {
+        name: {"other_desk": desk("ip").pk, "other_client": ClientFactory().pk}.get(value)
+        for name, value in change.items()
+    }
+    ConsultationSession.objects.filter(pk=session.pk).update(**values)
+    assert list(sessions_apart_from_their_case()) == [session]
+    with pytest.raises(CommandError):
+        call_command("check_session_keys", stdout=StringIO())
+    out = StringIO()
+    call_command("check_session_keys", "--repair", stdout=out)
+    assert "repaired 1 session(s)" in out.getvalue()
+    assert keys(session) == case_keys(case)
+    assert keys(kept) == case_keys(kept.case)
+    out = StringIO()
+    call_command("check_session_keys", stdout=out)
+    assert "every session carries" in out.getvalue()
+
+
+def test_the_check_finds_a_session_given_a_client_its_anonymous_case_does_not_have(cast):
+    case = CaseFactory(client=None, desk=desk("subcontract"))
+    session = SessionFactory(case=case)
+    assert not sessions_apart_from_their_case().exists()
+    ConsultationSession.objects.filter(pk=session.pk).update(client=ClientFactory())
+    assert list(sessions_apart_from_their_case()) == [session]
+
+
+def test_the_sessions_api_filters_a_moved_cases_sessions_by_its_new_desk(cast):
+    case = CaseFactory(client=ClientFactory())
+    session = SessionFactory(case=case)
+    case.desk = desk("ip")
+    admin.site._registry[Case].save_model(
+        _admin_request(cast.manager), case, SimpleNamespace(changed_data=["desk"]), True
+    )
+    api = APIClient()
+    api.force_authenticate(cast.manager)
+
+    def listed(code: str) -> list[int]:
+        response = api.get(f"/api/v1/sessions/?desk={code}")
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    assert listed("ip") == [session.pk]
+    assert listed("yorozu") == []
