@@ -38,6 +38,10 @@ from tests.factories import (
 # (1), and so does the attachments panel, once for the panel and the timeline (1).
 CASE_PAGE_BUDGET = 17
 CASE_PATCH_BUDGET = 10
+# The token, the case (visibility, then its lock), the named counselors, the INSERTs (the
+# session, its counselors, one history row); no second lock of the case, no existence query
+# for the case and the user the service already holds, no query for the duration's range.
+SESSION_CREATE_BUDGET = 12
 # The board's columns are read as their ids (one bounded read per column, one query on
 # PostgreSQL), then the cards by id: 15 queries on PostgreSQL.
 BOARD_BUDGET = 19
@@ -126,6 +130,28 @@ def test_a_case_patch_stays_within_its_query_budget(cast, busy_case):
     assert response.status_code == 200, response.content
     print(f"case PATCH: {count} queries")
     assert count <= CASE_PATCH_BUDGET
+
+
+def test_a_session_logged_through_the_api_stays_within_its_query_budget(cast, busy_case):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(cast.counselor)}")
+    count, response = _count(
+        lambda: api.post(
+            "/api/v1/sessions/",
+            {
+                "case": busy_case.pk,
+                "started_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+                "duration_minutes": 60,
+                "mode": "phone",
+                "summary": "電話で資金繰りの続きを相談",
+                "counselors": [cast.counselor.pk],
+            },
+            format="json",
+        )
+    )
+    assert response.status_code == 201, response.content
+    print(f"session create: {count} queries")
+    assert count <= SESSION_CREATE_BUDGET
 
 
 def _board(web: WebClient) -> tuple[int, str]:

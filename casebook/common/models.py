@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 from casebook.common.errors import StaleVersion
@@ -46,6 +46,7 @@ def save_tracked(
     update_fields: list[str] | None = None,
     reason: str = "",
     sets: Mapping[str, Iterable[models.Model]] | None = None,
+    constraints_checked: bool = False,
 ) -> None:
     """Save `obj` (and replace the many-to-many `sets` named) with ONE history row naming `by`
     and `reason`.
@@ -54,18 +55,21 @@ def save_tracked(
     a model with a `version` gets the next version: every save of a versioned row is a new
     version, so an ETag or a form that names the old one is refused (see `ensure_version`).
     `sets` ({"topics": [...]}) need a model whose history records its sets
-    (`casebook.common.history.HistoricalRecordsWithSets`).
+    (`casebook.common.history.HistoricalRecordsWithSets`). `constraints_checked` says the
+    service checked the model's check constraints itself, a field error each, so they are not
+    asked of the database again (Django asks each one in a query of its own, within a
+    savepoint).
     """
     obj._history_user = by
     if reason:
         obj._change_reason = reason[:REASON_LENGTH]
     created = obj.pk is None
     if created or update_fields is None:
-        obj.full_clean()
+        full_clean_loaded(obj, validate_constraints=not constraints_checked)
         save_kwargs: dict[str, Any] = {}
     else:
-        exclude = [f.name for f in obj._meta.concrete_fields if f.name not in update_fields]
-        obj.full_clean(exclude=exclude, validate_constraints=False)
+        exclude = {f.name for f in obj._meta.concrete_fields if f.name not in update_fields}
+        obj.full_clean(exclude=exclude | loaded_relations(obj), validate_constraints=False)
         names = set(update_fields)
         if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
             names.add("updated_at")
@@ -95,6 +99,51 @@ def delete_tracked(obj: models.Model, *, by: Any, reason: str) -> None:
     obj._history_user = by
     obj._change_reason = reason[:REASON_LENGTH]
     obj.delete()
+
+
+def loaded_relations(obj: models.Model) -> set[str]:
+    """The foreign keys of `obj` whose object is in memory and saved, and is the one the key
+    names (a service's locked case, the acting user)."""
+    loaded = set()
+    for field in obj._meta.concrete_fields:
+        if not field.many_to_one or field.remote_field.limit_choices_to:
+            continue
+        target = field.get_cached_value(obj) if field.is_cached(obj) else None
+        saved = target is not None and target.pk is not None
+        if saved and target.pk == getattr(obj, field.attname):
+            loaded.add(field.name)
+    return loaded
+
+
+def full_clean_loaded(obj: models.Model, *, validate_constraints: bool = True) -> None:
+    """`obj.full_clean()`, except that a foreign key whose object is in memory and saved (the
+    locked case, the acting user) is not looked up again: Django's check asks the database
+    whether that row exists, one query per key, when the service has just read it and the
+    key's own constraint still guards the insert. Its other checks run as `full_clean` runs
+    them, unique and constraint checks included."""
+    errors: dict[str, Any] = {}
+    try:
+        obj.clean_fields(exclude=loaded_relations(obj))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        obj.clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    # As `full_clean`: the unique and constraint checks only for the fields that passed.
+    failed = {name for name in errors if name != NON_FIELD_ERRORS}
+    try:
+        obj.validate_unique(exclude=failed)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if validate_constraints:
+        failed = {name for name in errors if name != NON_FIELD_ERRORS}
+        try:
+            obj.validate_constraints(exclude=failed)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def ensure_version(obj: models.Model, expected_version: int | None) -> None:

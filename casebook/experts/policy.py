@@ -26,7 +26,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +38,7 @@ from casebook.intake import policy as case_policy
 if TYPE_CHECKING:
     from casebook.accounts.models import User
     from casebook.experts.models import Dispatch, DispatchVisit, Expert
+    from casebook.intake.models import Case
 
 # Desks that own dispatch programs; their coordinators keep the expert roster.
 ROSTER_DESKS = ("dispatch", "ip")
@@ -148,12 +149,10 @@ def _staff_dispatches_q(user: User) -> Q:
     requester's own, and nothing the approvers need yet)."""
     from casebook.experts.models import DispatchStatus
 
-    # The rule read on each dispatch's own case (joined), not `case IN (every visible case)`:
-    # the list then needs no set of all the cases first (docs/performance.md, "Lists and the
-    # visibility branches"). A manager's rule is empty: every dispatch.
-    condition = case_policy.visible_cases_q(user, prefix="case__")
-    if not condition:
-        return Q()
+    # The rule read on each dispatch's own case row (joined): `case_id IN (every visible
+    # case)` read every case of the reader's desks to decide one dispatch (200 ms of a
+    # dispatch page or an approval on the decade; docs/performance.md, "Dispatch approve").
+    condition = _case_row_visible_q(user)
     desks = program_desk_ids(user)
     if desks:
         condition |= Q(program__desk_id__in=desks) & (
@@ -167,11 +166,35 @@ def case_named_q(user: User) -> Q:
     to `user`. A case that is not restricted is named as before; a restricted one only to
     those who see its file (the exit team, its counselors, managers), never to the program's
     coordinators or the expert, who see the dispatch without it."""
+    return ~case_policy.restricted_q("case__") | _case_row_visible_q(user)
+
+
+def _case_row_visible_q(user: User) -> Q:
+    """`visible_cases_q` on the dispatch's own case row. A manager's rule is empty (every
+    case), and an empty Q vanishes from an OR, so it is written as a condition every
+    dispatch meets."""
     visible = case_policy.visible_cases_q(user, prefix="case__")
-    if not visible:
-        # A manager sees every case; an empty Q would vanish from the OR below.
-        return Q(case__isnull=False)
-    return ~case_policy.restricted_q("case__") | visible
+    return visible if visible else Q(case_id__isnull=False)
+
+
+def visible_dispatches_of_case(user: User, case: Case) -> tuple[Q, Q | Value]:
+    """The filter and the `case_named` note of the dispatches of `case` that `user` may see:
+    `visible_dispatches_q` and `case_named_q` narrowed to one case. When `user` sees the case
+    file (asked of the loaded case: no query), every staff branch of the rule passes for each
+    of its dispatches and every one names the case, so neither needs the visible-cases
+    subqueries, whose planning was most of the case page's dispatch read (docs/performance.md,
+    "The case page"). An expert's login keeps its own branch either way."""
+    if not case_policy.can_see_case(user, case):
+        return Q(case_id=case.pk) & visible_dispatches_q(user), case_named_q(user)
+    if hasattr(user, "_casebook_expert"):
+        expert = user._casebook_expert
+        own = Q(expert_id=expert.pk, status__in=_expert_states()) if expert else None
+        return Q(case_id=case.pk) & (own if own is not None else Q()), Value(True)
+    from casebook.experts.models import Expert
+
+    is_expert = Exists(Expert.objects.filter(user_id=user.pk))
+    own = Q(expert__user_id=user.pk, status__in=_expert_states())
+    return Q(case_id=case.pk) & (own | ~Q(is_expert)), Value(True)
 
 
 def feed_names_case(dispatch: Dispatch) -> bool:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -127,6 +128,29 @@ def referrals_visible_to(user: User, queryset: QuerySet[Referral] | None = None)
         f"{name}_visible": Exists(cases.filter(pk=OuterRef(f"{name}_id"))) for name in _CASE_FIELDS
     }
     return base.filter(visible_referrals_q(user)).annotate(**noted)
+
+
+def referrals_of_case_visible_to(user: User, case: Case) -> QuerySet:
+    """The referrals out of `case` and into it that `user` may see, noted as
+    `referrals_visible_to` notes them. When `user` sees the case file (asked of the loaded
+    case: no query), each of them passes the rule through that case's own side, and that side
+    is noted without asking: only the other cases are asked of the case policy
+    (docs/performance.md, "The case page")."""
+    from casebook.referrals.models import Referral
+
+    of_case = Q(from_case_id=case.pk) | Q(created_case_id=case.pk)
+    if not case_policy.can_see_case(user, case):
+        return referrals_visible_to(user, Referral.objects.filter(of_case))
+    cases = case_policy.cases_visible_to(user)
+    noted = {
+        f"{name}_visible": DbCase(
+            When(**{f"{name}_id": case.pk}, then=Value(True)),
+            default=Exists(cases.filter(pk=OuterRef(f"{name}_id"))),
+            output_field=BooleanField(),
+        )
+        for name in _CASE_FIELDS
+    }
+    return Referral.objects.filter(of_case).annotate(**noted)
 
 
 def _may_see(user: User, referral: Referral, name: str) -> bool:

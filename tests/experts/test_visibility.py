@@ -123,3 +123,28 @@ def test_late_visit_reports_surface_for_the_programs_desk(cast, setting):
     late.report_filed_at = timezone.now()
     late.save()
     assert selectors.late_visit_reports_for_desk(user=setting.dispatch_coordinator, desk=desk) == []
+
+
+@pytest.mark.parametrize("confidentiality", ["normal", "restricted"])
+def test_a_cases_dispatches_read_for_its_page_are_those_the_dispatch_list_shows(
+    cast, setting, confidentiality
+):
+    case = CaseFactory(
+        status="active", lead_counselor=cast.exit_team, confidentiality=confidentiality
+    )
+    expert_login = UserFactory(username="expert.login")
+    setting.expert.user = expert_login
+    setting.expert.save(update_fields=["user"])
+    for status in ("draft", "requested", "approved", "rejected"):
+        DispatchFactory(program=setting.program, case=case, expert=setting.expert, status=status)
+    DispatchFactory(program=setting.program, status="approved")  # another case's
+    readers = [*vars(cast).values(), setting.dispatch_coordinator, expert_login]
+    for reader in readers:
+        narrowed = selectors.dispatches_of_case_for_user(user=reader, case=case)
+        general = selectors.dispatch_list_for_user(user=reader).filter(case=case)
+        assert [(d.pk, d.case_named) for d in narrowed] == [
+            (d.pk, d.case_named) for d in general
+        ], reader.username
+    # The cast covers both paths: readers who see the file, and some who see only requests.
+    seen = [r for r in readers if selectors.dispatches_of_case_for_user(user=r, case=case)]
+    assert setting.dispatch_coordinator in seen and cast.outsider not in seen

@@ -199,3 +199,36 @@ def test_the_receiving_cases_counselor_sees_the_referral(cast, yorozu_case):
     referral.created_case.co_counselors.add(helper)
 
     assert selectors.referral_get_for_user(user=helper, pk=referral.pk) == referral
+
+
+def test_a_cases_referrals_read_for_its_page_are_those_the_referral_list_shows(cast, yorozu_case):
+    from django.db.models import Q
+
+    from casebook.accounts.models import DeskRole
+    from tests.factories import PartnerFactory, member, refer_external
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    accepted = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    services.referral_accept(referral=accepted, by=ip_coordinator)
+    accepted.refresh_from_db()
+    refer_internal(yorozu_case, "ip", by=cast.counselor, handoff_note="もう一件")
+    refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)
+    restricted, _ = _restricted_referral(cast)
+    notes = ("from_case_visible", "created_case_visible", "existing_case_visible")
+    readers = [*vars(cast).values(), ip_coordinator]
+    for case in (yorozu_case, accepted.created_case, restricted):
+        for reader in readers:
+            narrowed = selectors.referrals_for_case(user=reader, case=case)
+            general = (
+                selectors.referral_list_for_user(user=reader)
+                .filter(Q(from_case=case) | Q(created_case=case))
+                .order_by("-referred_at", "-pk")
+            )
+            assert [(r.pk, *(getattr(r, n) for n in notes)) for r in narrowed] == [
+                (r.pk, *(getattr(r, n) for n in notes)) for r in general
+            ], (case.number, reader.username)
+    # Both paths ran: the receiving coordinator sees the referring case's referrals without
+    # seeing its file, its counselor sees them through the file.
+    assert not case_policy.can_see_case(ip_coordinator, yorozu_case)
+    assert len(selectors.referrals_for_case(user=ip_coordinator, case=yorozu_case)) == 2
+    assert len(selectors.referrals_for_case(user=cast.counselor, case=yorozu_case)) == 3

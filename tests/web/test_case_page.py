@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from casebook.intake import services
 from casebook.intake.models import AccessLog
-from tests.factories import case_in_state
+from casebook.intake.selectors.timeline import TIMELINE_PAGE
+from tests.factories import SessionFactory, case_in_state
 from tests.web.conftest import login
 
 
@@ -108,3 +112,43 @@ def test_history_names_topics_and_leaves_out_what_was_set_at_intake(cast, client
     diffs = page.split('class="diff"')[1:]
     assert len(diffs) == 1
     assert "<ins>資金繰り・財務、補助金・助成金</ins>" in diffs[0]
+
+
+def test_a_long_timeline_shows_its_newest_entries_and_the_whole_of_it_one_link_away(
+    cast, client, active_case
+):
+    now = timezone.now()
+    for n in range(TIMELINE_PAGE + 5):
+        SessionFactory(
+            case=active_case, started_at=now - dt.timedelta(minutes=n + 1), summary=f"経過{n}回目"
+        )
+    web = login(client, cast.counselor)
+    page = web.get(f"/cases/{active_case.pk}/").content.decode()
+    timeline = _timeline_of(page)
+    assert timeline.count('class="entry entry-') == TIMELINE_PAGE
+    # The newest first: the first session logged (two hours ago) and the oldest of these wait.
+    assert "経過0回目" in timeline
+    assert f"経過{TIMELINE_PAGE + 4}回目" not in timeline and "初回相談" not in timeline
+    assert f'href="/cases/{active_case.pk}/?timeline=all#timeline-title"' in timeline
+
+    whole = web.get(f"/cases/{active_case.pk}/?timeline=all").content.decode()
+    timeline = _timeline_of(whole)
+    assert f"経過{TIMELINE_PAGE + 4}回目" in timeline and "初回相談" in timeline
+    assert "?timeline=all#timeline-title" not in timeline
+    # The live refresh keeps the reader's choice.
+    assert f'data-timeline-url="/cases/{active_case.pk}/timeline/?timeline=all"' in whole
+    partial = web.get(f"/cases/{active_case.pk}/timeline/").content.decode()
+    assert partial.count('class="entry entry-') == TIMELINE_PAGE
+    partial = web.get(f"/cases/{active_case.pk}/timeline/?timeline=all").content.decode()
+    assert "初回相談" in partial
+
+
+def _timeline_of(page: str) -> str:
+    start = page.index('id="timeline"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_short_timeline_has_no_link_to_more(cast, client, active_case):
+    page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
+    assert "初回相談" in _timeline_of(page)
+    assert "?timeline=all" not in page

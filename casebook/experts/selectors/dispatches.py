@@ -63,7 +63,15 @@ def dispatch_get_for_user(*, user: User, pk: int) -> Dispatch:
 
 
 def dispatches_of_case_for_user(*, user: User, case: Case) -> QuerySet[Dispatch]:
-    return dispatch_list_for_user(user=user).filter(case=case)
+    """The dispatches of `case` that `user` may see, as `dispatch_list_for_user` filtered to
+    the case, with the rule narrowed to the one case (`policy.visible_dispatches_of_case`)."""
+    visible, case_named = policy.visible_dispatches_of_case(user, case)
+    return (
+        Dispatch.objects.filter(visible)
+        .select_related(*DISPATCH_JOINS)
+        .annotate(case_named=ExpressionWrapper(case_named, BooleanField()))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def visit_list_for_user(*, user: User) -> QuerySet[DispatchVisit]:

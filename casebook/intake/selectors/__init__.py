@@ -46,7 +46,7 @@ from casebook.intake.selectors.sessions import (
     session_page_get_for_user,
     sessions_matching,
 )
-from casebook.intake.selectors.timeline import case_timeline
+from casebook.intake.selectors.timeline import case_timeline, case_timeline_page
 
 __all__ = [
     "BoardColumn",
@@ -64,6 +64,7 @@ __all__ = [
     "case_search",
     "case_search_page",
     "case_timeline",
+    "case_timeline_page",
     "cases_matching",
     "cases_of_client_for_user",
     "client_duplicates",

@@ -49,16 +49,42 @@ QUIET_HISTORY_FIELDS = frozenset(
 HISTORY_SETS = ("topics", "co_counselors")
 
 
+# The case page shows the newest entries of its timeline; the whole of it is one link away
+# (and always on the printable record). Most of the page's time was drawing a long case's
+# every entry (docs/performance.md, "The case page").
+TIMELINE_PAGE = 20
+
+
 def case_timeline(*, user: User, case: Case, offered: frozenset[str] | None = None) -> list:
     """Everything that happened to `case` that `user` may see, newest first.
 
     `offered` is the page's `policy.offered_actions` (read again when not given): the history
     of changes is shown only to those who may read it.
     """
+    return _entries(user, case, offered)
+
+
+def case_timeline_page(
+    *, user: User, case: Case, offered: frozenset[str] | None = None, size: int = TIMELINE_PAGE
+) -> tuple[list, bool]:
+    """The newest `size` entries of `case_timeline`, and whether there are older ones.
+
+    Only the sessions are read a page at a time (the newest `size + 1`): every session left
+    out is older than the `size + 1` read, so the newest `size` entries of all kinds are the
+    same as the whole timeline's. The other kinds are few and read whole; a history entry
+    needs the row before it.
+    """
+    entries = _entries(user, case, offered, newest_sessions=size + 1)
+    return entries[:size], len(entries) > size
+
+
+def _entries(
+    user: User, case: Case, offered: frozenset[str] | None, *, newest_sessions: int | None = None
+) -> list:
     if offered is None:
         offered = policy.offered_actions(user, case)
     entries: list[TimelineEntry] = []
-    sessions = _sessions(case)
+    sessions = _sessions(case, newest=newest_sessions)
     entries += [
         TimelineEntry(kind="session", at=session.started_at, by=session.created_by, obj=session)
         for session in sessions
@@ -71,13 +97,16 @@ def case_timeline(*, user: User, case: Case, offered: frozenset[str] | None = No
     return entries
 
 
-def _sessions(case: Case) -> list[ConsultationSession]:
-    sessions = list(
+def _sessions(case: Case, *, newest: int | None = None) -> list[ConsultationSession]:
+    queryset = (
         ConsultationSession.objects.filter(case=case)
         .select_related("office", "created_by")
         .prefetch_related("topics", "counselors")
         .annotate(amended=Exists(SessionAmendment.objects.filter(session=OuterRef("pk"))))
     )
+    if newest is not None:
+        queryset = queryset.order_by("-started_at", "-pk")[:newest]
+    sessions = list(queryset)
     # Most sessions are never amended: read amendments only for those that were.
     prefetch_related_objects([s for s in sessions if s.amended], "amendments__by")
     return sessions

@@ -260,10 +260,11 @@ def case_assign(
     return case
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def case_started(*, case: Case, first_session_at: dt.datetime, by: User) -> Case:
-    """The first logged session moves an assigned case to active (called by session_log)."""
-    case = lock_case(case)
+    """The first logged session moves an assigned case to active (called by session_log,
+    whose transaction already holds the case's lock: `case` is that locked row, so neither a
+    second lock nor a savepoint of its own is needed)."""
     fields = []
     if case.first_session_at is None or first_session_at < case.first_session_at:
         case.first_session_at = first_session_at

@@ -142,7 +142,13 @@ def session_log(
         created_by=by,
     )
     session.follow_case()
-    save_tracked(session, by=by, sets={"counselors": present, "topics": topic_objects})
+    # `_validate` checked the duration's range, the model's one check constraint.
+    save_tracked(
+        session,
+        by=by,
+        sets={"counselors": present, "topics": topic_objects},
+        constraints_checked=True,
+    )
     case_started(case=case, first_session_at=started_at, by=by)
     publish_case_event(case, "session_logged")
     return session

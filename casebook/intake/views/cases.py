@@ -49,6 +49,18 @@ def _visible_case(request: HttpRequest, pk: int, *, via: str = "web") -> Case:
     return case
 
 
+def _whole_timeline(request: HttpRequest) -> bool:
+    return request.GET.get("timeline") == "all"
+
+
+def _timeline(request: HttpRequest, case: Case, offered: frozenset[str]) -> tuple[list, bool]:
+    """The page's timeline: its newest entries and whether older ones wait behind the "whole
+    timeline" link, or all of it when the link asked (`?timeline=all`)."""
+    if _whole_timeline(request):
+        return selectors.case_timeline(user=request.user, case=case, offered=offered), False
+    return selectors.case_timeline_page(user=request.user, case=case, offered=offered)
+
+
 @page_view
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -58,10 +70,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     def action_form(name: str, form_class: Callable[..., forms.Form], **kwargs: Any) -> Any:
         return form_class(prefix=name, **kwargs) if name in offered else None
 
+    timeline, older = _timeline(request, case, offered)
     context = {
         "case": case,
         "actions": offered,
-        "timeline": selectors.case_timeline(user=user, case=case, offered=offered),
+        "timeline": timeline,
+        "older_entries": older,
+        # The live refresh keeps what the reader chose: the newest entries or all of them.
+        "timeline_url": reverse("case_timeline", args=[case.pk])
+        + ("?timeline=all" if _whole_timeline(request) else ""),
         "assign_form": action_form("assign", AssignForm, staff=case_staff(case)),
         "hold_form": action_form("hold", HoldForm),
         "close_form": action_form("close", CloseForm),
@@ -77,8 +94,13 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """Only the timeline, for the live refresh of the case page."""
     case = _visible_case(request, pk, via="timeline")
     offered = policy.offered_actions(request.user, case)
-    timeline = selectors.case_timeline(user=request.user, case=case, offered=offered)
-    context = {"case": case, "timeline": timeline, "actions": offered}
+    timeline, older = _timeline(request, case, offered)
+    context = {
+        "case": case,
+        "timeline": timeline,
+        "older_entries": older,
+        "actions": offered,
+    }
     return render(request, "intake/case_detail.html#timeline", context)
 
 

@@ -76,8 +76,8 @@ def referral_get_for_user(*, user: User, pk: Any) -> Referral:
 def referrals_for_case(*, user: User, case: Case) -> QuerySet[Referral]:
     """The referrals out of `case` and into it that `user` may see, newest first."""
     return (
-        referral_list_for_user(user=user)
-        .filter(Q(from_case=case) | Q(created_case=case))
+        policy.referrals_of_case_visible_to(user, case)
+        .select_related(*REFERRAL_JOINS)
         .order_by("-referred_at", "-pk")
     )
 
