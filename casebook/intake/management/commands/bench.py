@@ -141,19 +141,22 @@ class Command(BaseCommand):
 
     def _fixtures(self) -> dict[str, Any]:
         counselor = self.users["counselor.yorozu"]
+        # The session-create line writes its sessions on this case; the case page reads
+        # another, so that the bench's own writes never change which case the page shows.
+        open_case = (
+            Case.objects.filter(lead_counselor=counselor, status=CaseStatus.ACTIVE)
+            .order_by("-opened_at")
+            .first()
+        )
         case = (
             Case.objects.filter(desk__code="yorozu", status=CaseStatus.ACTIVE)
+            .exclude(pk=open_case.pk if open_case else None)
             .annotate(n=Count("sessions"))
             .order_by("-n", "pk")
             .first()
         )
         client_id = (
             Case.objects.values("client_id").annotate(n=Count("id")).order_by("-n")[0]["client_id"]
-        )
-        open_case = (
-            Case.objects.filter(lead_counselor=counselor, status=CaseStatus.ACTIVE)
-            .order_by("-opened_at")
-            .first()
         )
         return {"case": case, "client_id": client_id, "open_case": open_case}
 
@@ -258,11 +261,21 @@ class Command(BaseCommand):
     def _dispatch_approve(self) -> Result:
         dispatch_model = apps.get_model("experts", "Dispatch")
         client = self._client(self.users["coord.dispatch"])
-        ids = list(
+        # Only requests the approval would accept: a request for a client the program does
+        # not admit (e.g. an SME-only program and a client of unknown size) is refused with
+        # a 400, which measures the refusal, not the approval.
+        from casebook.experts import rules
+
+        candidates = (
             dispatch_model.objects.filter(status="requested", program__desk__code="dispatch")
-            .order_by("-pk")
-            .values_list("pk", flat=True)[: self.repeat + 1]
+            .select_related("program", "case__client")
+            .order_by("-pk")[: 20 * (self.repeat + 1)]
         )
+        ids = [
+            dispatch.pk
+            for dispatch in candidates
+            if not rules.eligibility_problems(dispatch.program, dispatch.case.client)
+        ][: self.repeat + 1]
         if len(ids) < 2:
             raise CommandError("dispatch_approve: no requested dispatches left")
         return self._timed_writes(

@@ -1,0 +1,43 @@
+"""`manage.py bench` runs its reads and writes on a generated decade and reports each one:
+a line that breaks (an HTTP error, a write the rules refuse) shows as failed, not as a figure."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+LINES = (
+    "case_list_api_coordinator_50",
+    "sessions_api_manager_50",
+    "search_web_2_chars",
+    "case_page",
+    "desk_board_yorozu",
+    "client_page",
+    "session_create",
+    "dispatch_approve",
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bench_measures_every_line_asked_for_on_a_small_decade(tmp_path):
+    call_command("generate_load", "--force", "--scale", "0.005", stdout=StringIO())
+    out, err = StringIO(), StringIO()
+    report = tmp_path / "bench.json"
+    call_command(
+        "bench",
+        "--repeat",
+        "2",
+        "--only",
+        ",".join(LINES),
+        "--out",
+        str(report),
+        stdout=out,
+        stderr=err,
+    )
+    assert "failed" not in out.getvalue(), out.getvalue() + err.getvalue()
+    measured = {line["name"]: line for line in json.loads(report.read_text())["results"]}
+    assert set(measured) == set(LINES)
+    assert all(line["queries"] > 0 and line["p95_ms"] > 0 for line in measured.values())
