@@ -194,9 +194,11 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 # asks to lock out addresses too: the staff of a satellite office share one address behind its
 # router, and one mistyped password there must not lock out the office; locking the user name
 # is what stops guessing, and no header or cookie changes it.
-# models.W040: SQLite ignores the non-key columns of a covering index (used on PostgreSQL,
-# docs/performance.md, "The FY KPI report").
-SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006", "models.W040"]
+SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # models.W040: SQLite ignores the non-key columns of a covering index; PostgreSQL, where
+    # casebook is deployed, reads them (docs/performance.md, "The FY KPI report").
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 )
