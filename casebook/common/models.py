@@ -3,7 +3,7 @@ the field helpers the models share."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -122,26 +122,23 @@ def full_clean_loaded(obj: models.Model, *, validate_constraints: bool = True) -
     key's own constraint still guards the insert. Its other checks run as `full_clean` runs
     them, unique and constraint checks included."""
     errors: dict[str, Any] = {}
-    try:
-        obj.clean_fields(exclude=loaded_relations(obj))
-    except ValidationError as error:
-        errors = error.update_error_dict(errors)
-    try:
-        obj.clean()
-    except ValidationError as error:
-        errors = error.update_error_dict(errors)
-    # As `full_clean`: the unique and constraint checks only for the fields that passed.
-    failed = {name for name in errors if name != NON_FIELD_ERRORS}
-    try:
-        obj.validate_unique(exclude=failed)
-    except ValidationError as error:
-        errors = error.update_error_dict(errors)
-    if validate_constraints:
-        failed = {name for name in errors if name != NON_FIELD_ERRORS}
+
+    def run(check: Callable[..., None], **kwargs: Any) -> None:
+        nonlocal errors
         try:
-            obj.validate_constraints(exclude=failed)
+            check(**kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+
+    def failed() -> set[str]:
+        return {name for name in errors if name != NON_FIELD_ERRORS}
+
+    run(obj.clean_fields, exclude=loaded_relations(obj))
+    run(obj.clean)
+    # As `full_clean`: the unique and constraint checks only for the fields that passed.
+    run(obj.validate_unique, exclude=failed())
+    if validate_constraints:
+        run(obj.validate_constraints, exclude=failed())
     if errors:
         raise ValidationError(errors)
 

@@ -53,12 +53,14 @@ def _whole_timeline(request: HttpRequest) -> bool:
     return request.GET.get("timeline") == "all"
 
 
-def _timeline(request: HttpRequest, case: Case, offered: frozenset[str]) -> tuple[list, bool]:
-    """The page's timeline: its newest entries and whether older ones wait behind the "whole
-    timeline" link, or all of it when the link asked (`?timeline=all`)."""
+def _timeline(request: HttpRequest, case: Case, offered: frozenset[str]) -> dict[str, Any]:
+    """The timeline part of the page's context: its newest entries and whether older ones wait
+    behind the "whole timeline" link, or all of it when the link asked (`?timeline=all`)."""
     if _whole_timeline(request):
-        return selectors.case_timeline(user=request.user, case=case, offered=offered), False
-    return selectors.case_timeline_page(user=request.user, case=case, offered=offered)
+        entries = selectors.case_timeline(user=request.user, case=case, offered=offered)
+        return {"timeline": entries, "older_entries": False}
+    entries, older = selectors.case_timeline_page(user=request.user, case=case, offered=offered)
+    return {"timeline": entries, "older_entries": older}
 
 
 @page_view
@@ -70,12 +72,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     def action_form(name: str, form_class: Callable[..., forms.Form], **kwargs: Any) -> Any:
         return form_class(prefix=name, **kwargs) if name in offered else None
 
-    timeline, older = _timeline(request, case, offered)
     context = {
         "case": case,
         "actions": offered,
-        "timeline": timeline,
-        "older_entries": older,
+        **_timeline(request, case, offered),
         # The live refresh keeps what the reader chose: the newest entries or all of them.
         "timeline_url": reverse("case_timeline", args=[case.pk])
         + ("?timeline=all" if _whole_timeline(request) else ""),
@@ -94,13 +94,7 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """Only the timeline, for the live refresh of the case page."""
     case = _visible_case(request, pk, via="timeline")
     offered = policy.offered_actions(request.user, case)
-    timeline, older = _timeline(request, case, offered)
-    context = {
-        "case": case,
-        "timeline": timeline,
-        "older_entries": older,
-        "actions": offered,
-    }
+    context = {"case": case, "actions": offered, **_timeline(request, case, offered)}
     return render(request, "intake/case_detail.html#timeline", context)
 
 
