@@ -21,7 +21,7 @@ LINES = (
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_bench_measures_every_line_asked_for_on_a_small_decade(tmp_path):
     call_command("generate_load", "--force", "--scale", "0.005", stdout=StringIO())
     out, err = StringIO(), StringIO()
