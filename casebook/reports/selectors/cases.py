@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -105,9 +105,10 @@ def _days(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
-    """5 queries: opened per month, closures per month and reason (those of the transitions,
+    """6 queries: opened per month, closures per month and reason (those of the transitions,
     those of cases closed without one), the intake and first-session times of the cases
-    opened in the period, and the ageing buckets."""
+    opened in the period, and the ageing (the cases that may have been open on the as-of
+    day, and their close and reopen transitions)."""
     cases = report_cases(user=user, filters=filters)
     in_period = {"gte": filters.starts, "lt": filters.ends}
     report = CaseReport(filters=filters, as_of=_as_of(filters))
@@ -170,45 +171,55 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     report.cases_with_first_session = len(waits)
     report.median_days_to_first_session = statistics.median(waits) if waits else None
 
-    # Open at the end of the as-of day: opened by then, and not closed then. A case's own
-    # `closed_at` is today's state (cleared when it reopened, moved when it closed again), so
-    # the state on a past day is read from its last close or reopen dated by then. A case with
-    # none by then was open then unless it is closed since before that day without a
-    # transition (an imported record) or its next change is a reopen (docs/reports.md,
-    # "Cases").
+    # Open at the end of the as-of day: opened by then, and not closed then.
     end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
-    changes = CaseTransition.objects.filter(case=OuterRef("pk"), action__in=("close", "reopen"))
-    # Only a case open today or closed since that day can have been open then (`closed_at`
-    # is its last close): the transitions are read for those few, not for every case.
-    open_then = (
-        cases.filter(opened_at__lt=end_of_day)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day))
-        .annotate(
-            last_change=Subquery(
-                changes.filter(at__lt=end_of_day).order_by("-at", "-id").values("action")[:1]
-            ),
-            next_change=Subquery(
-                changes.filter(at__gte=end_of_day).order_by("at", "id").values("action")[:1]
-            ),
-        )
-        .filter(
-            Q(last_change="reopen")
-            | Q(last_change__isnull=True)
-            & (Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day))
-            & (Q(next_change__isnull=True) | Q(next_change="close"))
-        )
-    )
-    counts: dict[str, Any] = {}
-    for key, _label, youngest, oldest in AGE_BUCKETS:
-        # age in days = as_of - the local day it opened: opened on or before as_of - youngest,
-        # and on or after as_of - oldest.
-        bucket = Q(opened_at__lt=start_of_day(report.as_of - dt.timedelta(days=youngest - 1)))
-        if oldest is not None:
-            bucket &= Q(opened_at__gte=start_of_day(report.as_of - dt.timedelta(days=oldest)))
-        counts[key.replace("-", "_")] = Count("id", filter=bucket)
-    aged = open_then.aggregate(**{f"age_{name}": value for name, value in counts.items()})
+    ages = _ages_of_open_cases(cases, as_of=report.as_of, end_of_day=end_of_day)
     report.aging = [
-        (key, label, aged[f"age_{key.replace('-', '_')}"])
-        for key, label, _youngest, _oldest in AGE_BUCKETS
+        (
+            key,
+            label,
+            sum(1 for age in ages if youngest <= age and (oldest is None or age <= oldest)),
+        )
+        for key, label, youngest, oldest in AGE_BUCKETS
     ]
     return report
+
+
+def _ages_of_open_cases(
+    cases: QuerySet[Case], *, as_of: dt.date, end_of_day: dt.datetime
+) -> list[int]:
+    """The age in days on `as_of` of each of `cases` open at its end (`end_of_day`), in two
+    queries: the candidates and their close and reopen transitions.
+
+    Only a case opened by then and open today or closed since that day can have been open
+    then (`closed_at` is its last close). A case's own `closed_at` is today's state (cleared
+    when it reopened, moved when it closed again), so its state on a past day is that of its
+    last close or reopen dated by then; a case with none by then was open then unless its
+    next change is a reopen (docs/reports.md, "Cases"). The transitions are read once for the
+    candidates and walked here: two correlated lookups per candidate took most of the page
+    (docs/performance.md, "The FY KPI report").
+    """
+    candidates = cases.filter(opened_at__lt=end_of_day).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day)
+    )
+    opened = dict(candidates.order_by().values_list("pk", "opened_at"))
+    last_before: dict[int, str] = {}
+    first_after: dict[int, str] = {}
+    changes = (
+        CaseTransition.objects.filter(
+            case__in=candidates.values("pk"), action__in=("close", "reopen")
+        )
+        .order_by("at", "id")
+        .values_list("case_id", "action", "at")
+    )
+    for case_id, action, at in changes:
+        if at < end_of_day:
+            last_before[case_id] = action
+        else:
+            first_after.setdefault(case_id, action)
+    return [
+        (as_of - timezone.localdate(opened_at)).days
+        for pk, opened_at in opened.items()
+        if last_before.get(pk) == "reopen"
+        or (pk not in last_before and first_after.get(pk, "close") == "close")
+    ]

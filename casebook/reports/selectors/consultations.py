@@ -12,19 +12,20 @@ Restricted cases are counted like any other; nothing here names or links a case.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db import connections
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db import connections, transaction
+from django.db.models import Count, F, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from casebook.intake.models import Client, ConsultationSession, SessionMode
+from casebook.accounts.models import Desk, User
+from casebook.intake.models import Client, ConsultationSession, SessionMode, Topic
 from casebook.reports.selectors.filters import ReportFilters, scoped
-
-if TYPE_CHECKING:
-    from casebook.accounts.models import User
+from casebook.satellites.models import Office
 
 
 @dataclass
@@ -120,28 +121,88 @@ def _month_key(value: dt.datetime | dt.date) -> dt.date:
     return value.replace(day=1)
 
 
-def _per_key(sessions: QuerySet, key: Any, label: Any) -> list[tuple[Any, Any, int, int]]:
+def _per_key(
+    sessions: QuerySet,
+    key: Any,
+    labels: tuple[type[Model], str, str] | None = None,
+) -> list[tuple[Any, Any, int, int]]:
     """`(key, label, sessions, distinct clients)` for each key of `sessions`, in two steps:
     the sessions counted per key and client (one hash aggregate over the year), then those
     rows per key. A `COUNT(DISTINCT client)` per key sorted the year's sessions once for each
     breakdown instead (docs/performance.md, "The FY KPI report"). A session without a client
-    (an anonymous case) counts as a session, not as a client."""
+    (an anonymous case) counts as a session, not as a client.
+
+    `labels` (model, key field, label field) names the row a key points to: it is joined
+    to the few rows of the second step, not to each of the year's sessions.
+    """
     per_client = (
         sessions.order_by()
-        .values(group_key=key, group_label=label, group_client=F("client_id"))
+        .values(group_key=key, group_client=F("client_id"))
         .annotate(n=Count("id"))
     )
     sql, params = per_client.query.sql_with_params()
-    with connections[sessions.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT group_key, group_label, SUM(n), COUNT(group_client) "
-            f"FROM ({sql}) per_client GROUP BY group_key, group_label",
-            params,
+    per_key = (
+        "SELECT group_key, SUM(n) AS total, COUNT(group_client) AS clients "
+        f"FROM ({sql}) per_client GROUP BY group_key"
+    )
+    if labels is None:
+        outer = f"SELECT group_key, '', total, clients FROM ({per_key}) per_key"
+    else:
+        model, key_field, label_field = labels
+        connection = connections[sessions.db]
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk, key_column, label_column = (
+            connection.ops.quote_name(model._meta.get_field(name).column)
+            for name in (model._meta.pk.name, key_field, label_field)
         )
+        outer = (
+            f"SELECT label.{key_column}, label.{label_column}, total, clients "
+            f"FROM ({per_key}) per_key LEFT JOIN {table} label ON label.{pk} = group_key"
+        )
+    with connections[sessions.db].cursor() as cursor:
+        cursor.execute(outer, params)
         return [(key, label, int(total), clients) for key, label, total, clients in cursor]
 
 
-def _grouped(sessions: QuerySet, key: str, label: str) -> list[CountRow]:
+# The planner's join methods other than a nested loop, off for the many-to-many breakdowns.
+_JOIN_METHODS = ("enable_hashjoin", "enable_mergejoin")
+
+
+@contextmanager
+def _index_probes(using: str) -> Iterator[None]:
+    """Join the year's sessions to a many-to-many table by probing its unique (session, key)
+    index once per session (an index-only scan), on PostgreSQL.
+
+    Left to itself the planner hashes the whole table (a million rows on the decade, every
+    year's pairs) to join a year's 105,000 sessions: its cost follows the table, the probes'
+    the year (docs/performance.md, "The FY KPI report"). The settings are local to the
+    transaction (or savepoint) around the breakdowns and set back before it ends, so a
+    caller's transaction does not keep them: 5 statements on PostgreSQL, none elsewhere.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"current_setting('{name}')" for name in _JOIN_METHODS)
+        )
+        previous = cursor.fetchone()
+        cursor.execute(
+            "SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in _JOIN_METHODS)
+        )
+        yield
+        cursor.execute(
+            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _JOIN_METHODS),
+            previous,
+        )
+
+
+def _grouped(
+    sessions: QuerySet,
+    key: Any,
+    labels: tuple[type[Model], str, str] | None = None,
+) -> list[CountRow]:
     rows = [
         CountRow(
             key="" if group_key is None else str(group_key),
@@ -149,14 +210,15 @@ def _grouped(sessions: QuerySet, key: str, label: str) -> list[CountRow]:
             total=total,
             unique_clients=clients,
         )
-        for group_key, group_label, total, clients in _per_key(sessions, F(key), F(label))
+        for group_key, group_label, total, clients in _per_key(sessions, key, labels)
     ]
     return sorted(rows, key=lambda row: (-row.total, row.label))
 
 
 def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
     """The consultation count, unique and new clients, by month and by desk, office, mode,
-    topic and counselor: 8 queries whatever the number of sessions."""
+    topic and counselor: 8 queries whatever the number of sessions (and, on PostgreSQL, the
+    5 statements of `_index_probes`)."""
     sessions = report_sessions(user=user, filters=filters)
     report = ConsultationReport(filters=filters)
     months = {month: MonthRow(month=month) for month in filters.months()}
@@ -167,7 +229,7 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
 
     # The month as its number (1-12, local time): each falls once in a fiscal year.
     by_number = {row.month.month: row for row in months.values()}
-    for number, _label, total, clients in _per_key(sessions, ExtractMonth("started_at"), Value("")):
+    for number, _label, total, clients in _per_key(sessions, ExtractMonth("started_at")):
         by_number[int(number)].total = total
         by_number[int(number)].unique_clients = clients
 
@@ -193,12 +255,16 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         report.new_clients += 1
     report.by_month = list(months.values())
 
-    report.by_desk = _grouped(sessions, "desk__code", "desk__name")
-    report.by_office = _grouped(sessions, "office__code", "office__name")
+    # Each breakdown is grouped by the session's own column (the copy of its case's desk,
+    # its office, its mode) or by the many-to-many's: the labels are joined to the grouped
+    # rows, not to each session.
+    report.by_desk = _grouped(sessions, F("desk_id"), (Desk, "code", "name"))
+    report.by_office = _grouped(sessions, F("office_id"), (Office, "code", "name"))
     mode_labels = dict(SessionMode.choices)
-    report.by_mode = _grouped(sessions, "mode", "mode")
+    report.by_mode = _grouped(sessions, F("mode"))
     for row in report.by_mode:
         row.label = str(mode_labels.get(row.key, row.key))
-    report.by_topic = _grouped(sessions, "topics__code", "topics__name")
-    report.by_counselor = _grouped(sessions, "counselors__pk", "counselors__display_name")
+    with _index_probes(sessions.db):
+        report.by_topic = _grouped(sessions, F("topics"), (Topic, "code", "name"))
+        report.by_counselor = _grouped(sessions, F("counselors"), (User, "id", "display_name"))
     return report
