@@ -41,17 +41,17 @@ FY = 2025
 # The most each may cost, as measured for a manager: a page pays the session and the login (2)
 # and the nav (its memberships and the unread count: 2), the KPI page also the filter form's
 # choices (desks, offices, counselors, topics: 4); an export the session and the login (2);
-# an API call the token (1). Then the report's own queries: consultations 8 (on PostgreSQL also
+# an API call the token (1). Then the report's own queries: consultations 7 (on PostgreSQL also
 # the 5 statements that set the planner's joins of the topic and counselor breakdowns and set
 # them back), cases 6, the plan 1 + 5 (its targets, then the actuals).
-CONSULTATIONS = 8 + (5 if connection.vendor == "postgresql" else 0)
+CONSULTATIONS = 7 + (5 if connection.vendor == "postgresql" else 0)
 CASES, PLAN = 6, 6
 # outcomes: the reports of the year's clients, and the clients not to be named
 OUTCOMES = 2
 # the sections other apps add: dispatch (programs, sub-quotas, days taken, visits; by expert;
 # co-payments: 6), satellites (slots, offices: 2), the exit track (2)
 OPERATIONS = 6 + 2 + 2
-# the funder packs: the desk, then よろず the desk's consultations (8) and visitors (1); IP its
+# the funder packs: the desk, then よろず the desk's consultations and visitors (1); IP its
 # sessions by mode and by topic, the topics' names, the dispatch rows (visits and days: 1 each;
 # by patent attorneys: 2 each, the experts' qualifications), foreign filings, activities
 # the survey's figures by month (1)
