@@ -137,6 +137,57 @@ def test_the_breakdowns_count_each_session_once_per_desk_mode_office_topic_and_c
     )
 
 
+def test_each_breakdown_row_names_its_key_and_counts_its_distinct_clients(cast, records):
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+    counted = [s for s in records if in_fy(s)]
+
+    def clients(keys_of) -> dict[str, int]:
+        seen: dict[str, set[int]] = {}
+        for s in counted:
+            for key in keys_of(s):
+                seen.setdefault(key, set())
+                if s.case.client_id:
+                    seen[key].add(s.case.client_id)
+        return {key: len(ids) for key, ids in seen.items()}
+
+    topics = {t.code: t.name for t in Topic.objects.all()}
+    assert {r.key: (r.label, r.unique_clients) for r in report.by_topic} == {
+        key: (topics.get(key, ""), n)
+        for key, n in clients(lambda s: [t.code for t in s.topics.all()] or [""]).items()
+    }
+    names = {str(p.pk): p.display_name for p in (cast.counselor, cast.colleague)}
+    assert {r.key: (r.label, r.unique_clients) for r in report.by_counselor} == {
+        key: (names[key], n)
+        for key, n in clients(lambda s: [str(p.pk) for p in s.counselors.all()]).items()
+    }
+    assert {r.key: (r.label, r.unique_clients) for r in report.by_desk} == {
+        code: (desk(code).name, n) for code, n in clients(lambda s: [s.case.desk.code]).items()
+    }
+    assert {r.key: r.label for r in report.by_office} == {"": "", "tsukuba": records[5].office.name}
+
+
+def test_the_planner_settings_of_the_breakdowns_do_not_outlast_the_report(cast, records):
+    """The topic and counselor breakdowns turn the planner's hash and merge joins off for
+    their own statements only (docs/performance.md, "The FY KPI report"); this test runs in
+    a transaction, as a caller's would."""
+    from django.db import connection
+
+    def settings() -> tuple[str, ...] | None:
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')"
+            )
+            return cursor.fetchone()
+
+    before = settings()
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    assert report.by_topic and report.by_counselor
+    assert settings() == before
+
+
 def test_the_filters_narrow_the_sessions_counted(cast, records):
     def total(**kwargs) -> int:
         filters = ReportFilters(FY, **kwargs)
