@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from casebook.common.runtime import freeze_startup_objects  # noqa: E402
 from casebook.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -23,3 +24,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Once started, the process's own objects stay out of the full garbage collections.
+freeze_startup_objects()

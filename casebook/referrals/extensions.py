@@ -123,7 +123,9 @@ def referral_board_extras(user: User, desk: Desk) -> list[BoardExtra]:
         BoardExtra(
             key=key,
             label=label,
-            items=selectors.referral_page(user=user, referrals=referrals, size=BOARD_ROWS),
+            items=selectors.referral_page(
+                user=user, referrals=selectors.as_rows(referrals), size=BOARD_ROWS
+            ),
             overdue=overdue,
             template="referrals/_board_extra.html",
         )

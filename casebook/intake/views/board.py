@@ -7,20 +7,43 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from casebook.accounts.models import Desk
 from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
-from casebook.common.web import page_view
+from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
 from casebook.intake.models import Case
 
 
 def _shown_cards(request: HttpRequest, desk: Desk, cases: list[Case]) -> dict[str, Any]:
-    """What the cards need besides the cases: the staff of the assign form, when offered."""
+    """What the cards need besides the cases: their links, and the staff of the assign form
+    when a card offers it.
+
+    Built once for the page rather than per card (docs/performance.md, "The desk board"):
+    each card's links from one `reverse` of each URL, and the staff's options, the same in
+    every card's assign form, drawn once.
+    """
     # A board is a list: each restricted case on it is logged once a day, not every refresh.
     services.access_log_record(user=request.user, cases=cases, via="board", once_a_day=True)
+    detail_url, assign_url = url_for_each("case_detail"), url_for_each("case_assign")
+    for case in cases:
+        case.detail_url = detail_url(case.pk)
+        case.assign_url = assign_url(case.pk)
     may_assign = any("assign" in case.offered for case in cases)
-    return {"desk": desk, "staff": desk_case_workers(desk=desk) if may_assign else []}
+    return {
+        "desk": desk,
+        "board_url": reverse("desk_board", args=[desk.code]),
+        "staff_options": _staff_options(desk) if may_assign else "",
+    }
+
+
+def _staff_options(desk: Desk) -> SafeString:
+    """The `<option>`s of the assign form's counselor list (after its placeholder)."""
+    people = desk_case_workers(desk=desk)
+    return format_html_join("", '<option value="{}">{}</option>', ((p.pk, p) for p in people))
 
 
 def _context(request: HttpRequest, desk: Desk) -> dict[str, Any]:

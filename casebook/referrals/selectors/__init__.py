@@ -51,12 +51,21 @@ REFERRAL_JOINS = (
     "referred_by",
     "responded_by",
 )
+# What a referral's one-line row shows (`Referral.__str__`, its link, the client's name), the
+# lists under the desk board: the planning of the nine joins above took longer than reading
+# such a list (docs/performance.md, "The desk board").
+REFERRAL_ROW_JOINS = ("from_case__desk", "from_case__client", "to_desk", "to_partner")
 
 
 def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
     """The referrals `user` may see, with the rows their pages and rows show joined in (the
     referring case's topics, which only a hand-off shows, are left to `with_handoff`)."""
     return policy.referrals_visible_to(user).select_related(*REFERRAL_JOINS)
+
+
+def as_rows(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """`referrals` with only what a one-line row of each shows joined in."""
+    return referrals.select_related(None).select_related(*REFERRAL_ROW_JOINS)
 
 
 def with_handoff(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -248,12 +257,14 @@ __all__ = [
     "LOOP_WINDOW",
     "PAGE_SIZE",
     "REFERRAL_JOINS",
+    "REFERRAL_ROW_JOINS",
     "DeskMatrix",
     "DeskPairRow",
     "Page",
     "PartnerRow",
     "ReferralFlags",
     "active_partner_get",
+    "as_rows",
     "desks_to_refer_to",
     "existing_open_case",
     "incoming_referrals_for_desk",
