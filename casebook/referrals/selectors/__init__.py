@@ -51,10 +51,13 @@ REFERRAL_JOINS = (
     "referred_by",
     "responded_by",
 )
-# What a referral's one-line row shows (`Referral.__str__`, its link, the client's name), the
-# lists under the desk board: the planning of the nine joins above took longer than reading
-# such a list (docs/performance.md, "The desk board").
+# Fewer joins where fewer relations are shown: PostgreSQL's planning of the nine above took
+# longer than reading a case's referrals or a board's list of them (docs/performance.md,
+# "The case page", "The desk board"). What a one-line row shows (`Referral.__str__`, its
+# link, the client's name), the lists under the desk board:
 REFERRAL_ROW_JOINS = ("from_case__desk", "from_case__client", "to_desk", "to_partner")
+# What the case page shows of its referrals: the panel's rows and the timeline's steps.
+REFERRAL_CASE_JOINS = ("from_case__desk", "to_desk", "to_partner", "referred_by", "responded_by")
 
 
 def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
@@ -83,10 +86,11 @@ def referral_get_for_user(*, user: User, pk: Any) -> Referral:
 
 
 def referrals_for_case(*, user: User, case: Case) -> QuerySet[Referral]:
-    """The referrals out of `case` and into it that `user` may see, newest first."""
+    """The referrals out of `case` and into it that `user` may see, newest first, with what the
+    case page shows of them joined in."""
     return (
         policy.referrals_of_case_visible_to(user, case)
-        .select_related(*REFERRAL_JOINS)
+        .select_related(*REFERRAL_CASE_JOINS)
         .order_by("-referred_at", "-pk")
     )
 
@@ -256,6 +260,7 @@ def active_partner_get(*, pk: Any) -> Partner:
 __all__ = [
     "LOOP_WINDOW",
     "PAGE_SIZE",
+    "REFERRAL_CASE_JOINS",
     "REFERRAL_JOINS",
     "REFERRAL_ROW_JOINS",
     "DeskMatrix",
