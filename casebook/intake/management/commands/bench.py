@@ -39,8 +39,8 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.demo import demo_table
-from casebook.common.runtime import freeze_startup_objects
 from casebook.common.fiscal import current_fiscal_year
+from casebook.common.runtime import freeze_startup_objects
 from casebook.intake.models import Case, CaseStatus
 
 READS: tuple[tuple[str, str, str, bool], ...] = demo_table(__file__, "bench_reads.toml")["reads"]
