@@ -21,6 +21,17 @@ def test_a_coordinator_sees_the_queue_with_its_age_and_an_assign_form(cast, clie
     assert f'<label class="visually-hidden" for="assign-{queued.pk}">' in queue
 
 
+def test_every_assign_form_on_the_board_lists_the_desks_case_workers(cast, client):
+    queued = [case_in_state("intake", lead=None, by=cast.coordinator) for _ in range(2)]
+    page = login(client, cast.coordinator).get("/desks/yorozu/board/").content.decode()
+    for case in queued:
+        select = page[page.index(f'<select id="assign-{case.pk}"') :]
+        select = select[: select.index("</select>")]
+        assert f'<option value="{cast.counselor.pk}">{cast.counselor}</option>' in select
+        assert f'<option value="{cast.coordinator.pk}">{cast.coordinator}</option>' in select
+    assert 'name="next" value="/desks/yorozu/board/"' in page
+
+
 def test_the_board_is_a_container_the_live_part_can_refill(cast, client):
     page = login(client, cast.counselor).get("/desks/yorozu/board/").content.decode()
     assert '<div id="board" data-desk="yorozu"' in page
