@@ -237,5 +237,7 @@ def url_for_each(name: str) -> Callable[[int], str]:
     """`reverse(name, args=[pk])` for many `pk`s at the price of one `reverse`: a page of
     cards or rows links each of them, and `{% url %}` per row was a measurable part of the
     page (docs/performance.md, "The desk board"). For a URL whose one argument is an id."""
-    before, _marker, after = reverse(name, args=[_ANY_ID]).partition(str(_ANY_ID))
+    before, marker, after = reverse(name, args=[_ANY_ID]).partition(str(_ANY_ID))
+    if not marker:  # a converter that changes the id: each row needs its own reverse
+        raise ValueError(f"{name}: the id is not in the URL as given")
     return lambda pk: f"{before}{int(pk)}{after}"
