@@ -21,6 +21,8 @@ from django.db.models import BooleanField, Func, Q, QuerySet, Subquery
 
 from casebook.common.japanese import normalize_text, search_key, to_katakana
 
+# The longest gram: a word up to this length is one gram and found exactly by its index.
+GRAM_LENGTH = 2
 _KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
 _HIRAGANA_OFFSET = 0x60
 
@@ -34,7 +36,7 @@ def to_hiragana(value: str) -> str:
 
 def search_grams(key: str) -> list[str]:
     """The grams a search key must all have: itself up to two characters, else its pairs."""
-    if len(key) <= 2:
+    if len(key) <= GRAM_LENGTH:
         return [key] if key else []
     return sorted({key[i : i + 2] for i in range(len(key) - 1)})
 
@@ -52,6 +54,21 @@ class GramsContain(Func):
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"casebook_search_grams({sql}) @> %s::text[]", [*params, self.grams]
+
+
+class HoldsGrams(Func):
+    """`column @> grams` on a column that stores its grams (a `text[]` with a GIN index)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, grams: list[str]) -> None:
+        super().__init__(column)
+        self.grams = grams
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} @> %s::text[]", [*params, self.grams]
 
 
 class KeyContains(Func):
@@ -98,7 +115,7 @@ def text_matches(column: str, text: str) -> Q:
         return Q(pk__in=[])
     if uses_gram_index():
         condition = Q(GramsContain(column, search_grams(key)))
-        if len(key) > 2:
+        if len(key) > GRAM_LENGTH:
             condition &= Q(KeyContains(column, key))
         return condition
     plain = normalize_text(text)
@@ -107,6 +124,16 @@ def text_matches(column: str, text: str) -> Q:
     for variant in variants:
         condition |= Q(**{f"{column}__icontains": variant})
     return condition
+
+
+def stored_grams_hold(column: str, text: str) -> Q:
+    """Rows whose stored grams (`column`, a `text[]` of grams, PostgreSQL only) include every
+    gram of `text`: all the rows that hold the word, and for a word of three characters or
+    more some that only hold its pairs in different places (the caller checks the word)."""
+    key = search_key(text)
+    if not key:
+        return Q(pk__in=[])
+    return Q(HoldsGrams(column, search_grams(key)))
 
 
 def among_ids(column: str, ids: QuerySet) -> Q:

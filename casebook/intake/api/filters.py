@@ -121,7 +121,7 @@ class CaseFilter(filters.FilterSet):
         """The web search's matching (`selectors.cases_matching`), on the visible cases."""
         if not search_key(value):
             return queryset
-        return selectors.cases_matching(queryset, value)
+        return selectors.cases_matching(queryset, value, reader=self.request.user)
 
 
 class SessionFilter(filters.FilterSet):

@@ -51,6 +51,7 @@ from casebook.intake.models.desk_details import (
     grace_period,
     grace_period_deadline,
 )
+from casebook.intake.models.search import CaseSearchGrams
 from casebook.intake.models.sessions import (
     SESSION_EDIT_WINDOW,
     AccessLog,
@@ -80,6 +81,7 @@ __all__ = [
     "Assignment",
     "BusinessStatus",
     "Case",
+    "CaseSearchGrams",
     "CaseSequence",
     "CaseShare",
     "CaseStatus",

@@ -16,12 +16,20 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
 from casebook.common.paging import PAGE_SIZE, Page, page_of
-from casebook.common.search import among_ids, text_contained, text_matches
+from casebook.common.search import (
+    GRAM_LENGTH,
+    among_ids,
+    stored_grams_hold,
+    text_contained,
+    text_matches,
+    uses_gram_index,
+)
 from casebook.intake import policy
 from casebook.intake.models import (
     GRACE_PERIOD_ALERT_DAYS,
     OPEN_STATUSES,
     Case,
+    CaseSearchGrams,
     CaseStatus,
     Client,
     ClientOutcome,
@@ -81,18 +89,16 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
-def _matching_case_ids(text: str) -> QuerySet[Case]:
+def _matching_case_ids(text: str, *, reader: User | None) -> QuerySet[Case]:
     """The ids of every case whose title, client (name, reading, phone, 法人番号) or a
     session's summary holds `text`, or whose number does: one set per place, each read
-    through its own index, and their union."""
+    through its own index, and their union. With a `reader`, the titles and summaries part
+    holds only the cases the reader may see (the rest may hold more: the caller filters)."""
     # Unordered parts: a set needs no sort (the models' default orders would sort each part).
     found = [
-        Case.objects.filter(text_matches("title", text)).values("pk").order_by(),
+        *_title_or_summary_ids(text, reader=reader),
         Case.objects.filter(among_ids("client_id", client_ids_matching(text)))
         .values("pk")
-        .order_by(),
-        ConsultationSession.objects.filter(text_matches("summary", text))
-        .values("case_id")
         .order_by(),
     ]
     plain = normalize_text(text)
@@ -100,6 +106,42 @@ def _matching_case_ids(text: str) -> QuerySet[Case]:
         # A case number always has digits; a word never pays for this scan.
         found.append(Case.objects.filter(number__icontains=plain).values("pk").order_by())
     return found[0].union(*found[1:])
+
+
+def _title_or_summary_ids(text: str, *, reader: User | None) -> list[QuerySet]:
+    """The ids of the cases whose title or a session's summary holds `text`. On PostgreSQL
+    one row per case holds the grams of both and the case's visibility columns
+    (`CaseSearchGrams`, kept by triggers): a common word is then one row per matching case,
+    not one per matching session, and a `reader`'s visibility rule keeps the ones the reader
+    may see without reading any case (docs/performance.md, "Search"). Elsewhere, the titles
+    and the summaries."""
+    if not uses_gram_index():
+        return [
+            Case.objects.filter(text_matches("title", text)).values("pk").order_by(),
+            ConsultationSession.objects.filter(text_matches("summary", text))
+            .values("case_id")
+            .order_by(),
+        ]
+    rows = CaseSearchGrams.objects.filter(stored_grams_hold("grams", text))
+    if reader is not None:
+        # The rule of `policy.visible_cases_q` on the case's copied columns (the primary key
+        # is the case's id), so a desk reader's matches are the only rows kept.
+        rows = rows.filter(policy.visible_cases_q(reader))
+    candidates = rows.values("case_id").order_by()
+    if len(search_key(text)) <= GRAM_LENGTH:
+        # A word of one or two characters is one gram: every candidate holds it.
+        return [candidates]
+    # A longer word is all of its pairs, which a case may hold in different places (one in the
+    # title, one in a summary): the word itself is checked on the candidates.
+    summaries = ConsultationSession.objects.filter(
+        text_contained("summary", text), case=OuterRef("pk")
+    )
+    return [
+        Case.objects.filter(among_ids("pk", candidates))
+        .filter(text_contained("title", text) | Q(Exists(summaries)))
+        .values("pk")
+        .order_by()
+    ]
 
 
 def _case_holds(text: str) -> Q:
@@ -119,21 +161,27 @@ def _case_holds(text: str) -> Q:
     return condition
 
 
-def cases_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+def cases_matching(
+    cases: QuerySet[Case], text: str, *, reader: User | None = None
+) -> QuerySet[Case]:
     """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
     summary holds `text`, or whose number does; kana folded, served by the gram indexes
-    (docs/performance.md, "Search"). The web search and the API's `q` both ask here."""
+    (docs/performance.md, "Search"). The web search and the API's `q` both ask here; when
+    `cases` are what `reader` may see, naming the reader lets the titles and summaries be
+    narrowed to them in the index's rows (a common word at another desk costs nothing)."""
     if not search_key(text):
         return cases.none()
     # The set of matching ids is built once and its cases fetched by id, then filtered by the
     # reader's visibility: an OR of the places would scan every visible case, and a join to
     # the set was planned as a scan of every case.
-    return cases.filter(among_ids("pk", _matching_case_ids(text)))
+    return cases.filter(among_ids("pk", _matching_case_ids(text, reader=reader)))
 
 
 def case_search(*, user: User, text: str) -> QuerySet[Case]:
     """The cases the user may see that match `text` (`cases_matching`), newest first."""
-    return cases_matching(case_list_for_user(user=user), text).order_by("-opened_at", "-id")
+    return cases_matching(case_list_for_user(user=user), text, reader=user).order_by(
+        "-opened_at", "-id"
+    )
 
 
 # A single character is one gram shared by many words (「中」 is in a tenth of the summaries):

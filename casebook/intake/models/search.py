@@ -1,0 +1,62 @@
+"""The grams a case is found by, one row per case (docs/performance.md, "Search")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from casebook.accounts.models import Desk
+from casebook.intake.models.cases import Case
+
+
+class TextArrayField(models.Field):
+    """A PostgreSQL `text[]`, read and written by SQL alone (the table is unmanaged)."""
+
+    def db_type(self, connection: Any) -> str:
+        return "text[]"
+
+
+class CaseSearchGrams(models.Model):
+    """The distinct grams (`common.search.search_grams`) of a case's title and of all its
+    sessions' summaries, with the case's visibility columns, on PostgreSQL only: a search
+    for a common word then reads one row per matching case instead of one per matching
+    session, and filters them by the visibility rule without reading the cases.
+
+    The table, its GIN index and the triggers that keep it are created by the migration
+    `intake/0016_case_search_grams`: PostgreSQL refreshes a case's row whenever its title,
+    desk, lead, confidentiality or a session of it (inserted, edited, moved to another case,
+    deleted) changes, whoever writes. Django never writes it; other databases have no such
+    table and search with LIKE.
+    """
+
+    case = models.OneToOneField(
+        Case,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    grams = TextArrayField()
+    # The case's columns that `intake.policy.visible_cases_q` reads, copied: the rule then
+    # filters these rows as it filters cases, and a search never reads the cases it may not
+    # show (docs/performance.md, "Search").
+    desk = models.ForeignKey(
+        Desk, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    lead_counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    confidentiality = models.CharField(max_length=16)
+
+    class Meta:
+        managed = False
+        db_table = "intake_case_search_grams"
+
+    def __str__(self) -> str:
+        return f"grams of case {self.case_id}"

@@ -1,0 +1,174 @@
+"""What a case is found by when its title or its sessions change (docs/performance.md,
+"Search"): on PostgreSQL the grams of a case's title and summaries are one row per case,
+kept by triggers on every write; elsewhere the search reads the rows themselves. The results
+are the same either way."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from casebook.common.japanese import search_key
+from casebook.intake import selectors, services
+from casebook.intake.models import Case, CaseSearchGrams, ConsultationSession
+from tests.factories import CaseFactory, SessionFactory, case_in_state, desk
+from tests.markers import needs_postgres
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(user, text: str) -> set[int]:
+    return set(selectors.case_search(user=user, text=text).values_list("pk", flat=True))
+
+
+def _log(case, by, summary: str):
+    return services.session_log(
+        case=case,
+        by=by,
+        started_at=timezone.now() - dt.timedelta(hours=1),
+        duration_minutes=45,
+        mode="in_person_hq",
+        summary=summary,
+    )
+
+
+@pytest.fixture
+def case(cast):
+    return case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+
+
+def test_a_logged_summary_makes_its_case_found(cast, case):
+    assert case.pk not in _found(cast.counselor, "特許")
+    _log(case, cast.counselor, "特許の出願を検討している。")
+    assert case.pk in _found(cast.counselor, "特許")
+
+
+def test_an_edited_summary_is_found_by_its_new_words_only(cast, case):
+    session = _log(case, cast.counselor, "特許の出願を検討している。")
+    services.session_update(
+        session=session, by=cast.counselor, expected_version=1, summary="廃業を考えている。"
+    )
+    assert case.pk not in _found(cast.counselor, "特許")
+    assert case.pk in _found(cast.counselor, "廃業")
+
+
+def test_a_deleted_session_no_longer_finds_its_case(cast, case):
+    session = _log(case, cast.counselor, "特許の出願を検討している。")
+    kept = _log(case, cast.counselor, "販路の開拓")
+    ConsultationSession.objects.filter(pk=session.pk).delete()
+    assert case.pk not in _found(cast.counselor, "特許")
+    assert case.pk in _found(cast.counselor, "販路")
+    kept.delete()
+    assert case.pk not in _found(cast.counselor, "販路")
+    assert case.pk in _found(cast.counselor, "資金")  # the title, 資金繰りの相談, stays
+
+
+def test_a_merged_duplicates_sessions_find_the_surviving_case(cast):
+    duplicate = case_in_state(
+        "active", lead=cast.counselor, by=cast.coordinator, title="販路の相談"
+    )
+    survivor = case_in_state(
+        "assigned",
+        lead=cast.counselor,
+        by=cast.coordinator,
+        client=duplicate.client,
+        title="経営の相談",
+    )
+    _log(duplicate, cast.counselor, "意匠登録の相談を受けた。")
+    services.case_close(
+        case=duplicate,
+        by=cast.coordinator,
+        reason="duplicate",
+        summary="重複登録",
+        duplicate_of=survivor,
+    )
+    assert _found(cast.counselor, "意匠") == {survivor.pk}
+
+
+def test_a_changed_title_is_found_by_its_new_words_only(cast, case):
+    Case.objects.filter(pk=case.pk).update(title="商標の相談")
+    assert case.pk in _found(cast.counselor, "商標")
+    assert case.pk not in _found(cast.counselor, "資金")
+
+
+def test_a_summary_in_either_kana_or_width_is_found_by_the_others(cast, case):
+    _log(case, cast.counselor, "キャッシュフローの改善とIT導入")
+    assert case.pk in _found(cast.counselor, "きゃっしゅ")
+    assert case.pk in _found(cast.counselor, "ｷｬｯｼｭ")
+    assert case.pk in _found(cast.counselor, "it導入")
+    assert case.pk in _found(cast.counselor, "改善")
+
+
+def test_a_longer_word_split_between_title_and_summary_is_not_found(cast):
+    case = CaseFactory(title="許庁の相談")
+    SessionFactory(case=case, summary="特許について")  # 特許 and 許庁, never 特許庁
+    whole = CaseFactory(title="経営の相談")
+    SessionFactory(case=whole, summary="特許庁へ出願した")
+    assert _found(cast.manager, "特許庁") == {whole.pk}
+
+
+def test_a_restricted_or_other_desks_case_stays_hidden_whatever_its_summary_says(cast):
+    restricted = CaseFactory(title="経営の相談", confidentiality="restricted")
+    SessionFactory(case=restricted, summary="特許を売却して廃業する。")
+    other_desk = CaseFactory(title="経営の相談", desk=desk("ip"))
+    SessionFactory(case=other_desk, summary="特許の出願")
+    assert _found(cast.counselor, "特許") == set()
+    assert restricted.pk in _found(cast.exit_team, "特許")
+    assert _found(cast.manager, "特許") == {restricted.pk, other_desk.pk}
+
+
+# --- the rows themselves, on PostgreSQL -------------------------------------------------------
+
+
+def _expected_grams(case: Case) -> set[str]:
+    texts = [case.title, *case.sessions.values_list("summary", flat=True)]
+    keys = [search_key(text) for text in texts]
+    return {key[i : i + n] for key in keys for n in (1, 2) for i in range(len(key) - n + 1)}
+
+
+def _stored_grams(case: Case) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT grams FROM intake_case_search_grams WHERE case_id = %s", [case.pk])
+        row = cursor.fetchone()
+    return set(row[0]) if row else set()
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_every_writer_keeps_a_cases_grams_equal_to_its_title_and_summaries(cast):
+    first = CaseFactory(title="特許の相談")
+    second = CaseFactory(title="販路の相談")
+    SessionFactory.create_batch(2, case=first, summary="出願の準備")
+    ConsultationSession.objects.bulk_create(
+        [
+            ConsultationSession(
+                case=second,
+                desk=second.desk,
+                client=second.client,
+                started_at=timezone.now(),
+                duration_minutes=30,
+                mode="phone",
+                summary=summary,
+            )
+            for summary in ("キャッシュフロー", "資金繰り表")
+        ]
+    )
+    ConsultationSession.objects.filter(case=first).update(summary="商標の登録")
+    ConsultationSession.objects.filter(case=second).update(case=first)
+    Case.objects.filter(pk=second.pk).update(title="経営改善の相談")
+    for case in (first, second):
+        case.refresh_from_db()
+        assert _stored_grams(case) == _expected_grams(case), case.title
+    second.delete()
+    assert not CaseSearchGrams.objects.filter(case_id=second.pk).exists()
+    assert CaseSearchGrams.objects.filter(case_id=first.pk).exists()
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_every_case_has_its_row_of_grams(cast):
+    CaseFactory.create_batch(3)
+    assert CaseSearchGrams.objects.count() == Case.objects.count()
