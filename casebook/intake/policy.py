@@ -191,6 +191,9 @@ def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
     that needs one part of the rule (e.g. a list read one branch at a time) takes it from
     here; docs/performance.md, "Lists and the visibility branches", says what was measured.
     """
+    # The branches read a case's desk, lead, confidentiality and id only: the search applies
+    # them to its per-case rows, which copy those columns (`intake.models.CaseSearchGrams`;
+    # docs/performance.md, "Search"). A branch on another column must be copied there too.
     if not user.is_authenticated or not user.is_active:
         return []
     if user.org_role == OrgRole.MANAGER:

@@ -172,3 +172,29 @@ def test_every_writer_keeps_a_cases_grams_equal_to_its_title_and_summaries(cast)
 def test_every_case_has_its_row_of_grams(cast):
     CaseFactory.create_batch(3)
     assert CaseSearchGrams.objects.count() == Case.objects.count()
+
+
+def test_a_case_moved_to_another_desk_or_made_restricted_leaves_its_readers_search(cast):
+    case = CaseFactory(title="特許の相談")
+    assert _found(cast.counselor, "特許") == {case.pk}
+    Case.objects.filter(pk=case.pk).update(desk=desk("ip"))
+    assert _found(cast.counselor, "特許") == set()
+    Case.objects.filter(pk=case.pk).update(desk=desk("yorozu"), confidentiality="restricted")
+    assert _found(cast.counselor, "特許") == set()
+    Case.objects.filter(pk=case.pk).update(lead_counselor=cast.counselor)
+    assert _found(cast.counselor, "特許") == {case.pk}  # the lead sees a restricted case
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_cases_row_copies_its_desk_lead_and_confidentiality(cast):
+    case = CaseFactory(title="特許の相談")
+    Case.objects.filter(pk=case.pk).update(
+        desk=desk("ip"), lead_counselor=cast.counselor, confidentiality="restricted"
+    )
+    row = CaseSearchGrams.objects.get(case_id=case.pk)
+    assert (row.desk_id, row.lead_counselor_id, row.confidentiality) == (
+        desk("ip").pk,
+        cast.counselor.pk,
+        "restricted",
+    )

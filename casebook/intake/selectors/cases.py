@@ -168,7 +168,7 @@ def cases_matching(
     summary holds `text`, or whose number does; kana folded, served by the gram indexes
     (docs/performance.md, "Search"). The web search and the API's `q` both ask here; when
     `cases` are what `reader` may see, naming the reader lets the titles and summaries be
-    narrowed to them in the index's rows (a common word at another desk costs nothing)."""
+    narrowed to them in the index's rows (another desk's matches are never read as cases)."""
     if not search_key(text):
         return cases.none()
     # The set of matching ids is built once and its cases fetched by id, then filtered by the
