@@ -109,5 +109,10 @@ class Command(BaseCommand):
                 config = apps.get_app_config(label)
             except LookupError:
                 continue
-            models.extend(m for m in config.get_models() if not m.__name__.startswith("Historical"))
+            # An unmanaged model (the search's rows per case) has its table on PostgreSQL only.
+            models.extend(
+                m
+                for m in config.get_models()
+                if m._meta.managed and not m.__name__.startswith("Historical")
+            )
         return models
