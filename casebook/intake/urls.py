@@ -18,10 +18,10 @@ urlpatterns = [
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/details/", views.case_desk_details, name="case_desk_details"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
-    path("cases/<int:pk>/hold/", views.case_hold, name="case_hold"),
-    path("cases/<int:pk>/resume/", views.case_resume, name="case_resume"),
-    path("cases/<int:pk>/close/", views.case_close, name="case_close"),
-    path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    *(
+        path(f"cases/<int:pk>/{name}/", views.case_transition, {"name": name}, name=f"case_{name}")
+        for name in views.CASE_TRANSITIONS
+    ),
     path("cases/<int:pk>/record/", views.case_record, name="case_record"),
     path("cases/<int:pk>/sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),

@@ -150,6 +150,19 @@ def case_in_state(status: str, *, lead: User, by: User, desk_code: str = "yorozu
     raise ValueError(status)
 
 
+def duplicate_closed_into_survivor(*, lead: User, by: User) -> tuple[Case, Case]:
+    """An active case (with its first session) closed by `by` as a duplicate of an assigned
+    case of the same client: its sessions move to the survivor. Returns (duplicate, survivor)."""
+    from casebook.intake import services
+
+    duplicate = case_in_state("active", lead=lead, by=by)
+    survivor = case_in_state("assigned", lead=lead, by=by, client=duplicate.client)
+    services.case_close(
+        case=duplicate, by=by, reason="duplicate", summary="重複登録", duplicate_of=survivor
+    )
+    return duplicate, survivor
+
+
 def open_backlog(
     per_status: int, *, lead: User, desk_code: str = "yorozu", title: str = "資金繰りの相談"
 ) -> list[Case]:

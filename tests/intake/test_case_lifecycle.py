@@ -10,7 +10,7 @@ from casebook.common.errors import ConflictError, StaleVersion, TransitionNotAll
 from casebook.common.extensions import registry
 from casebook.intake import services
 from casebook.intake.models import CaseTransition
-from tests.factories import case_in_state
+from tests.factories import case_in_state, duplicate_closed_into_survivor
 
 STATES = ["intake", "assigned", "active", "dispatch", "on_hold", "closed"]
 NEXT_WEEK = dt.timedelta(days=7)
@@ -133,17 +133,7 @@ def test_closing_a_duplicate_requires_the_surviving_case(cast):
 
 
 def test_closing_a_duplicate_moves_its_sessions_to_the_survivor(cast):
-    duplicate = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
-    survivor = case_in_state(
-        "assigned", lead=cast.counselor, by=cast.coordinator, client=duplicate.client
-    )
-    services.case_close(
-        case=duplicate,
-        by=cast.coordinator,
-        reason="duplicate",
-        summary="重複登録",
-        duplicate_of=survivor,
-    )
+    duplicate, survivor = duplicate_closed_into_survivor(lead=cast.counselor, by=cast.coordinator)
     assert survivor.sessions.count() == 1
     assert duplicate.sessions.count() == 0
     moved = survivor.sessions.get()

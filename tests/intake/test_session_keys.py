@@ -17,7 +17,14 @@ from rest_framework.test import APIClient
 from casebook.intake import services
 from casebook.intake.models import Case, Client, ConsultationSession
 from casebook.intake.selectors.sessions import sessions_apart_from_their_case
-from tests.factories import CaseFactory, ClientFactory, SessionFactory, case_in_state, desk
+from tests.factories import (
+    CaseFactory,
+    ClientFactory,
+    SessionFactory,
+    case_in_state,
+    desk,
+    duplicate_closed_into_survivor,
+)
 
 
 def keys(session: ConsultationSession) -> tuple[int, int | None]:
@@ -46,17 +53,7 @@ def test_a_logged_session_carries_its_cases_desk_and_client(cast):
 
 
 def test_the_sessions_of_a_duplicate_take_the_surviving_cases_keys(cast):
-    duplicate = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
-    survivor = case_in_state(
-        "assigned", lead=cast.counselor, by=cast.coordinator, client=duplicate.client
-    )
-    services.case_close(
-        case=duplicate,
-        by=cast.coordinator,
-        reason="duplicate",
-        summary="重複登録",
-        duplicate_of=survivor,
-    )
+    _, survivor = duplicate_closed_into_survivor(lead=cast.counselor, by=cast.coordinator)
     moved = survivor.sessions.get()
     assert keys(moved) == case_keys(survivor)
     assert not sessions_apart_from_their_case().exists()

@@ -2,16 +2,14 @@
 
 from casebook.intake.views.board import board, board_columns, board_more
 from casebook.intake.views.cases import (
+    CASE_TRANSITIONS,
     case_assign,
-    case_close,
     case_desk_details,
     case_detail,
     case_edit,
-    case_hold,
     case_record,
-    case_reopen,
-    case_resume,
     case_timeline,
+    case_transition,
 )
 from casebook.intake.views.clients import (
     client_detail,
@@ -28,19 +26,17 @@ from casebook.intake.views.search import search
 from casebook.intake.views.sessions import session_edit, session_new
 
 __all__ = [
+    "CASE_TRANSITIONS",
     "board",
     "board_columns",
     "board_more",
     "case_assign",
-    "case_close",
     "case_desk_details",
     "case_detail",
     "case_edit",
-    "case_hold",
     "case_record",
-    "case_reopen",
-    "case_resume",
     "case_timeline",
+    "case_transition",
     "client_detail",
     "client_edit",
     "client_merge",

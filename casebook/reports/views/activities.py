@@ -23,7 +23,7 @@ from casebook.reports.forms import (
     ParticipantForm,
     ParticipantRemoveForm,
 )
-from casebook.reports.models import ActivityKind
+from casebook.reports.models import Activity, ActivityKind
 from casebook.reports.selectors import ReportFilters
 from casebook.reports.views.common import fy_of
 
@@ -63,17 +63,26 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @page_view
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get_for_user(user=request.user, pk=pk)
-    participants = selectors.activity_participants(user=request.user, activity=activity)
-    return render(
-        request,
-        "reports/activity_detail.html",
-        {
-            "activity": activity,
-            "participants": participants,
-            "reads_every_desk": policy.reads_every_desk(request.user),
-            "offered_actions": policy.activity_offered_actions(request.user, activity),
-        },
-    )
+    return _activity_detail_page(request, activity)
+
+
+def _activity_detail_page(
+    request: HttpRequest,
+    activity: Activity,
+    *,
+    remove_form: ParticipantRemoveForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The activity with its participants; `remove_form` when taking one off was refused."""
+    user = request.user
+    context = {
+        "activity": activity,
+        "participants": selectors.activity_participants(user=user, activity=activity),
+        "reads_every_desk": policy.reads_every_desk(user),
+        "offered_actions": policy.activity_offered_actions(user, activity),
+        "remove_form": remove_form,
+    }
+    return render(request, "reports/activity_detail.html", context, status=status)
 
 
 ACTIVITY_FIELDS = ("kind", "desk", "title", "held_on", "place", "online", "organisers", "note")
@@ -216,20 +225,6 @@ def activity_participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     activity = _editable_activity(request, pk)
 
-    def render_form(form: ParticipantRemoveForm, status: int) -> HttpResponse:
-        return render(
-            request,
-            "reports/activity_detail.html",
-            {
-                "activity": activity,
-                "participants": selectors.activity_participants(user=user, activity=activity),
-                "reads_every_desk": policy.reads_every_desk(user),
-                "offered_actions": policy.activity_offered_actions(user, activity),
-                "remove_form": form,
-            },
-            status=status,
-        )
-
     return form_action(
         request,
         form=ParticipantRemoveForm(request.POST),
@@ -241,5 +236,7 @@ def activity_participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         done=_("The participant is removed."),
         success_url=reverse("reports:activity", args=[activity.pk]),
-        render_form=render_form,
+        render_form=lambda form, status: _activity_detail_page(
+            request, activity, remove_form=form, status=status
+        ),
     )
