@@ -168,7 +168,8 @@ class PlainServiceWrites:
     """`create_with_service` and `update_with_service` for a resource whose services take
     the parsed body as it is: `create_service(by=, **data)` and
     `update_service(<update_keyword>=obj, by=, expected_version=, **data)`. Listed before
-    `ServiceViewSet`; a resource that resolves references writes its own."""
+    `ServiceViewSet`; a resource whose create or update resolves references writes that one
+    itself (and leaves its service attribute out)."""
 
     create_service: Callable[..., Model]
     update_service: Callable[..., Model]

@@ -23,8 +23,8 @@ from casebook.exits.models import (
     Milestone,
     RiskFlag,
 )
-from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
+from casebook.intake.api.references import named_case
 
 
 def _id(**kwargs: Any) -> serializers.IntegerField:
@@ -142,8 +142,7 @@ class ExitPlanViewSet(ServiceViewSet):
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
-        case = resolve("case", case_selectors.case_get_for_user, user=user, pk=data["case"])
-        case_services.access_log_record(user=user, cases=[case], via="api")
+        case = named_case("case", user=user, pk=data["case"])
         return services.exit_track_put_on(
             case=case, by=user, path=data["path"], reason=data["reason"]
         )

@@ -36,8 +36,8 @@ from casebook.experts.models import (
     Expert,
     SubQuota,
 )
-from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
+from casebook.intake.api.references import named_case
 
 # Filters ----------------------------------------------------------------------------------
 
@@ -198,8 +198,7 @@ class DispatchViewSet(ServiceViewSet):
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
-        case = resolve("case", case_selectors.case_get_for_user, user=user, pk=data["case"])
-        case_services.access_log_record(user=user, cases=[case], via="dispatch:api")
+        case = named_case("case", user=user, pk=data["case"], via="dispatch:api")
         program = resolve("program", selectors.program_get_for_user, user=user, pk=data["program"])
         expert = resolve("expert", selectors.expert_get_for_user, user=user, pk=data["expert"])
         return services.dispatch_request(

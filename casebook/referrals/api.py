@@ -17,9 +17,9 @@ from rest_framework.routers import BaseRouter
 from casebook.accounts.selectors import active_desk_get, active_staff_get
 from casebook.api.filters import MAX_ID, IdFilter
 from casebook.api.references import resolve
-from casebook.api.viewsets import ReadViewSet, ServiceViewSet, transition
-from casebook.intake import selectors as case_selectors
+from casebook.api.viewsets import PlainServiceWrites, ReadViewSet, ServiceViewSet, transition
 from casebook.intake import services as case_services
+from casebook.intake.api.references import named_case
 from casebook.referrals import policy, selectors, services
 from casebook.referrals.models import (
     OPEN_STATUSES,
@@ -230,7 +230,7 @@ def _either(queryset: QuerySet, condition: Q, value: bool | None) -> QuerySet:
 # --- views -----------------------------------------------------------------------------------
 
 
-class ReferralViewSet(ServiceViewSet):
+class ReferralViewSet(PlainServiceWrites, ServiceViewSet):
     """Referrals (紹介・引継ぎ) to another desk or a partner organisation.
 
     PUT/PATCH edit the hand-off checklist only (with `If-Match`); the status changes through
@@ -246,6 +246,8 @@ class ReferralViewSet(ServiceViewSet):
     filterset_class = ReferralFilter
     ordering_fields = ("id", "referred_at", "updated_at")
     ordering = ["-referred_at"]
+    update_service = staticmethod(services.referral_update_checklist)
+    update_keyword = "referral"
 
     def list_for_user(self, user: Any) -> QuerySet[Referral]:
         return selectors.with_handoff(selectors.referral_list_for_user(user=user))
@@ -261,10 +263,7 @@ class ReferralViewSet(ServiceViewSet):
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
-        from_case = resolve(
-            "from_case", case_selectors.case_get_for_user, user=user, pk=data.pop("from_case")
-        )
-        case_services.access_log_record(user=user, cases=[from_case], via="api")
+        from_case = named_case("from_case", user=user, pk=data.pop("from_case"))
         checklist = data.pop("checklist", None) or {}
         checklist.pop("original_referrer_informed", None)
         return services.referral_create(
@@ -276,11 +275,6 @@ class ReferralViewSet(ServiceViewSet):
             ),
             **data,
             **checklist,
-        )
-
-    def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
-        return services.referral_update_checklist(
-            referral=obj, by=self.request.user, expected_version=expected_version, **data
         )
 
     @transition(AcceptSerializer, ReferralSerializer)

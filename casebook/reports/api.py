@@ -24,6 +24,7 @@ from casebook.common.fiscal import current_fiscal_year
 from casebook.common.paging import page_number
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
+from casebook.intake.api.references import named_case
 from casebook.intake.models import (
     OUTCOME_FACTS,
     OUTCOME_FIGURES,
@@ -376,8 +377,7 @@ class OutcomeViewSet(ServiceCreateMixin, ReadViewSet):
 
     def create_with_service(self, data: dict[str, Any]) -> ClientOutcome:
         user = self.request.user
-        case = resolve("case", case_selectors.case_get_for_user, user=user, pk=data.pop("case"))
-        case_services.access_log_record(user=user, cases=[case], via="api")
+        case = named_case("case", user=user, pk=data.pop("case"))
         return services.outcome_record(by=user, case=case, **data)
 
 
