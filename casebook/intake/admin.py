@@ -116,9 +116,9 @@ class CaseAdmin(PolicyFilteredAdmin):
 
     def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        # The case's sessions carry its desk and client (the row is locked by the save).
-        if change and {"desk", "client"} & set(form.changed_data):
-            services.sessions_follow_cases(cases=[obj])
+        if change:
+            # The change page is one transaction and the save locked the case's row.
+            services.case_moved(case=obj, changed_fields=form.changed_data)
 
 
 @admin.register(ConsultationSession)

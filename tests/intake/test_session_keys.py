@@ -99,6 +99,17 @@ def test_a_case_moved_in_the_admin_takes_its_sessions_along(cast, field):
     assert not sessions_apart_from_their_case().exists()
 
 
+def test_a_case_edit_that_keeps_its_desk_and_client_writes_no_session(
+    cast, django_assert_max_num_queries
+):
+    case = CaseFactory(client=ClientFactory())
+    SessionFactory(case=case)
+    case.title = "資金繰り(改題)"
+    with django_assert_max_num_queries(2) as captured:  # the savepoint and its release
+        assert services.case_moved(case=case, changed_fields=["title"]) == 0
+    assert not [query for query in captured.captured_queries if "UPDATE" in query["sql"]]
+
+
 def test_a_session_added_or_moved_in_the_admin_takes_its_cases_keys(cast):
     first, second = CaseFactory(client=ClientFactory()), CaseFactory(desk=desk("subcontract"))
     second.client = None

@@ -22,6 +22,7 @@ from casebook.intake.services.lifecycle import (
     case_resume,
 )
 from casebook.intake.services.sessions import (
+    case_moved,
     session_log,
     session_update,
     sessions_follow_cases,
@@ -34,6 +35,7 @@ __all__ = [
     "case_dispatch_ended",
     "case_dispatch_started",
     "case_hold",
+    "case_moved",
     "case_open",
     "case_reopen",
     "case_resume",

@@ -174,6 +174,20 @@ def sessions_follow_cases(*, cases: Iterable[Case]) -> int:
     return changed
 
 
+# The case's fields its sessions carry a copy of (docs/performance.md, "The FY KPI report").
+SESSION_KEY_FIELDS = frozenset({"desk", "client"})
+
+
+@transaction.atomic
+def case_moved(*, case: Case, changed_fields: Iterable[str]) -> int:
+    """After an edit of `case` outside the case services (the admin), saved under its lock: when
+    the edit moved it to another desk or client, its sessions take the new ones. Returns the
+    sessions changed."""
+    if SESSION_KEY_FIELDS.isdisjoint(changed_fields):
+        return 0
+    return sessions_follow_cases(cases=[case])
+
+
 @transaction.atomic
 def session_update(
     *,
