@@ -136,6 +136,26 @@ class _Draw:
         return True
 
 
+def _represented_by(last: str, last_kana: str, first: str, first_kana: str) -> dict[str, str]:
+    return {
+        "representative": f"{last} {first}",
+        "representative_kana": f"{last_kana} {first_kana}",
+    }
+
+
+def _located(
+    draw: _Draw, place: Place, postal_code: str, address: str, *, mobile: bool = False
+) -> dict[str, str]:
+    """The address fields of a drawn place and a phone number there. The phone is drawn here,
+    where each builder has always drawn it, so that a seed gives the same clients."""
+    return {
+        "postal_code": postal_code,
+        "municipality": place.municipality,
+        "address": address,
+        "phone": draw.phone(place, mobile=mobile),
+    }
+
+
 def _company(draw: _Draw) -> ClientSpec:
     rng = draw.rng
     while True:
@@ -171,15 +191,11 @@ def _company(draw: _Draw) -> ClientSpec:
         kind=ClientKind.COMPANY,
         name=name,
         name_kana=f"{last_kana}{trade_kana}",
-        representative=f"{last} {first}",
-        representative_kana=f"{last_kana} {first_kana}",
+        **_represented_by(last, last_kana, first, first_kana),
         industry=industry,
         capital_yen=capital,
         employees=employees,
-        postal_code=postal_code,
-        municipality=place.municipality,
-        address=address,
-        phone=draw.phone(place),
+        **_located(draw, place, postal_code, address),
         email=f"info@{slug}.example.jp",
         corporate_number=draw.corporate_number(kind_code) if rng.random() < 0.88 else "",
         has_innovation_plan=industry == "E" and rng.random() < 0.3,
@@ -202,15 +218,11 @@ def _sole_proprietor(draw: _Draw) -> ClientSpec:
         kind=ClientKind.SOLE_PROPRIETOR,
         name=name,
         name_kana=f"{last_kana}{trade_kana}",
-        representative=f"{last} {first}",
-        representative_kana=f"{last_kana} {first_kana}",
+        **_represented_by(last, last_kana, first, first_kana),
         industry=industry,
         capital_yen=None,
         employees=employees,
-        postal_code=postal_code,
-        municipality=place.municipality,
-        address=address,
-        phone=draw.phone(place),
+        **_located(draw, place, postal_code, address),
         email="",
         sales_yen=rng.randint(5, 40) * 1_000_000,
         contacts=[(f"{last} {first}", f"{last_kana} {first_kana}", "代表")],
@@ -228,15 +240,11 @@ def _founder(draw: _Draw) -> ClientSpec:
         kind=ClientKind.FOUNDER,
         name=name,
         name_kana=f"{last_kana} {first_kana}",
-        representative=name,
-        representative_kana=f"{last_kana} {first_kana}",
+        **_represented_by(last, last_kana, first, first_kana),
         industry="",
         capital_yen=None,
         employees=None,
-        postal_code=postal_code,
-        municipality=place.municipality,
-        address=address,
-        phone=draw.phone(place, mobile=True),
+        **_located(draw, place, postal_code, address, mobile=True),
         email="",
     )
 
