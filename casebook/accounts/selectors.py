@@ -11,10 +11,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from casebook.accounts import policy
 from casebook.accounts.models import Desk, DeskMembership, DeskRole, SecurityEvent, User
+from casebook.common.days import on_days
 from casebook.common.paging import PAGE_SIZE, Page, page_of
 
 CASE_WORK_ROLES = (DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM)
@@ -108,15 +108,8 @@ def security_event_page(
         rows = rows.filter(username=username)
     if kind:
         rows = rows.filter(kind=kind)
-    if since:
-        rows = rows.filter(at__gte=start_of_day(since))
-    if until:
-        rows = rows.filter(at__lt=start_of_day(until + dt.timedelta(days=1)))
+    rows = rows.filter(on_days("at", since, until))
     return page_of(rows, number=number, size=SECURITY_EVENT_PAGE)
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
-from casebook.accounts.selectors import start_of_day
+from casebook.common.days import on_days
 from casebook.common.paging import Page, page_of
 from casebook.exits import policy
 from casebook.exits.models import ExitPlan, ExitTrackDecision, Milestone
@@ -243,8 +243,5 @@ def access_log_page(
         )
     if via:
         rows = rows.filter(via=via)
-    if since:
-        rows = rows.filter(at__gte=start_of_day(since))
-    if until:
-        rows = rows.filter(at__lt=start_of_day(until + dt.timedelta(days=1)))
+    rows = rows.filter(on_days("at", since, until))
     return page_of(rows, number=number, size=ACCESS_LOG_PAGE)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,10 +10,10 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from casebook.common.days import on_days
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake.models import Case, ConsultationSession, IpRight
 from casebook.reports.models import Activity, ActivityKind
-from casebook.reports.selectors.filters import start_of_day
 from casebook.satellites.models import Office, OfficeKind
 
 
@@ -87,8 +86,7 @@ def _foreign_filings(fiscal_year: int) -> dict[str, int]:
     per right sought (a case seeking two rights counts for each)."""
     first, last = fiscal_year_bounds(fiscal_year)
     rows = Case.objects.filter(
-        opened_at__gte=start_of_day(first),
-        opened_at__lt=start_of_day(last + dt.timedelta(days=1)),
+        on_days("opened_at", first, last),
         ip__isnull=False,
     ).values_list("ip__rights_sought", "ip__foreign_filing_countries")
     counts: dict[str, int] = {}
@@ -106,10 +104,7 @@ def actuals(fiscal_year: int) -> dict[str, Decimal]:
     first, last = fiscal_year_bounds(fiscal_year)
     values: dict[str, Decimal] = {code: Decimal(0) for code in METRICS}
     values["consultations"] = Decimal(
-        ConsultationSession.objects.filter(
-            started_at__gte=start_of_day(first),
-            started_at__lt=start_of_day(last + dt.timedelta(days=1)),
-        ).count()
+        ConsultationSession.objects.filter(on_days("started_at", first, last)).count()
     )
     values.update(_dispatch_days(fiscal_year))
     values["satellites"] = Decimal(_satellites(fiscal_year))

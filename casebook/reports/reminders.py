@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casebook.common.days import on_days
 from casebook.common.extensions import Reminder, ReminderKind
 from casebook.intake.models import Case
 from casebook.reports.models import SatisfactionSurvey
-from casebook.reports.selectors.filters import start_of_day
 from casebook.reports.services.surveys import survey_send, surveyable_cases_q
 
 if TYPE_CHECKING:
@@ -40,8 +40,7 @@ def survey_occasions(first_day: dt.date, today: dt.date) -> Iterable[Reminder]:
     cases = (
         Case.objects.filter(
             surveyable_cases_q(),
-            closed_at__gte=start_of_day(first_day - days),
-            closed_at__lt=start_of_day(today - days + dt.timedelta(days=1)),
+            on_days("closed_at", first_day - days, today - days),
         )
         .exclude(Exists(SatisfactionSurvey.objects.filter(case_id=OuterRef("pk"))))
         .only("pk", "closed_at", "lead_counselor_id")

@@ -9,12 +9,12 @@ live refresh does not flood the log.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from casebook.common.days import start_of_day
 from casebook.intake.models import AccessLog, Confidentiality
 
 if TYPE_CHECKING:
@@ -40,10 +40,9 @@ def access_log_record(
     if not restricted or not user.is_authenticated:
         return 0
     if once_a_day:
-        start_of_day = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
         already = set(
             AccessLog.objects.filter(
-                user=user, case_id__in=list(restricted), at__gte=start_of_day
+                user=user, case_id__in=list(restricted), at__gte=start_of_day(timezone.localdate())
             ).values_list("case_id", flat=True)
         )
         restricted = {pk: case for pk, case in restricted.items() if pk not in already}

@@ -17,9 +17,10 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from casebook.common.days import start_of_day
 from casebook.intake.models import Case, CaseTransition, ClosureReason
 from casebook.reports.selectors.consultations import _month_key
-from casebook.reports.selectors.filters import ReportFilters, scoped, start_of_day
+from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User

@@ -7,19 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from casebook.common.days import start_of_day
 from casebook.common.fiscal import fiscal_year_bounds, fiscal_year_label
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
     from casebook.intake.models import Topic
     from casebook.satellites.models import Office
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    """Midnight of `day` in Asia/Tokyo (the project's time zone), aware."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from casebook.common.days import start_of_day
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake.models import Case, Confidentiality
 from casebook.reports import policy
 from casebook.reports.models import SatisfactionSurvey, SurveyScore
 from casebook.reports.selectors.consultations import _month_key
-from casebook.reports.selectors.filters import ReportFilters, scoped, start_of_day
+from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
