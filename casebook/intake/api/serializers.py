@@ -215,12 +215,28 @@ class ListedManyField(serializers.ManyRelatedField):
         return rows if rows is not None else super().get_attribute(instance)
 
 
+class ListedCharField(serializers.CharField):
+    """A read-only text that a list's query selected as a column of its own (`listed`, an
+    annotation) when it did, else read through `source` (e.g. `client.name` of a case read
+    alone)."""
+
+    def __init__(self, *, listed: str, **kwargs: object) -> None:
+        self.listed = listed
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance: object) -> object:
+        values = getattr(instance, "__dict__", {})
+        if self.listed in values:
+            return values[self.listed]
+        return super().get_attribute(instance)
+
+
 # Cases -------------------------------------------------------------------------------------
 
 
 class CaseSerializer(serializers.ModelSerializer):
     desk = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    client_name = serializers.CharField(source="client.name", read_only=True, default=None)
+    client_name = ListedCharField(listed="listed_client_name", source="client.name", default=None)
     topics = ListedManyField(
         listed="topic_list",
         child_relation=serializers.SlugRelatedField(slug_field="code", read_only=True),
