@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from casebook.api.filters import MAX_ID
+from casebook.api.rows import RowListSerializer
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
     CONTACT_INPUT_FIELDS,
@@ -277,10 +278,14 @@ class CaseSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        # A list reads each field's way to its value once, not once per row (casebook.api.rows).
+        list_serializer_class = RowListSerializer
 
     def to_representation(self, case: Case) -> dict:
+        return self.complete(case, super().to_representation(case))
+
+    def complete(self, case: Case, data: dict) -> dict:
         """`desk_details` only in the cases of the desks that record them (dispute, IP)."""
-        data = super().to_representation(case)
         # One renderer per desk for all the rows of a list (this serializer is the list's
         # one child).
         renderers = self.__dict__.setdefault("_detail_renderers", {})
