@@ -109,3 +109,13 @@ def test_only_counselors_of_a_desk_are_recorded_as_present(cast, case):
         log(case, cast.counselor, counselors=[cast.counselor, cast.auditor])
     assert refused.value.error_dict["counselors"][0].code == "not_desk_staff"
     assert not ConsultationSession.objects.exists()
+
+
+def test_a_co_counselor_from_another_desk_is_recorded_as_present_but_a_stranger_is_not(cast, case):
+    case.co_counselors.add(cast.colleague)  # an IP desk counselor already on the case
+    session = log(case, cast.counselor, counselors=[cast.counselor, cast.colleague])
+    assert set(session.counselors.all()) == {cast.counselor, cast.colleague}
+    with pytest.raises(ValidationError) as refused:
+        log(case, cast.counselor, counselors=[cast.colleague, cast.auditor])
+    assert str(cast.auditor.pk) in refused.value.error_dict["counselors"][0].message
+    assert str(cast.colleague.pk) not in refused.value.error_dict["counselors"][0].message

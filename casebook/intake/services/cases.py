@@ -108,13 +108,25 @@ def named_case_workers(
     from casebook.accounts.selectors import desk_case_workers
 
     users = list(dict.fromkeys(users))
-    current = [case.lead_counselor_id, *(p.pk for p in case.co_counselors.all())]
-    current += list(keep)
-    allowed = set(
-        desk_case_workers(desk=case.desk)
-        .filter(pk__in=[u.pk for u in users])
-        .values_list("pk", flat=True)
-    ) | {pk for pk in current if pk is not None}
+    # Asked in steps, each only for whoever the previous one did not place: a counselor
+    # logging their own case's session (the lead) costs no query (docs/performance.md,
+    # "Session create and dispatch approve").
+    allowed = {case.lead_counselor_id, *keep} - {None}
+    unplaced = [u.pk for u in users if u.pk not in allowed]
+    if unplaced:
+        loaded = getattr(case, "_prefetched_objects_cache", {}).get("co_counselors")
+        if loaded is None:  # not prefetched by the caller (case_update prefetches them)
+            on_case = Case.co_counselors.through.objects.filter(
+                case_id=case.pk, user_id__in=unplaced
+            ).values_list("user_id", flat=True)
+        else:
+            on_case = [user.pk for user in loaded]
+        allowed |= set(on_case)
+        unplaced = [pk for pk in unplaced if pk not in allowed]
+    if unplaced:
+        allowed |= set(
+            desk_case_workers(desk=case.desk).filter(pk__in=unplaced).values_list("pk", flat=True)
+        )
     strangers = [str(u.pk) for u in users if u.pk not in allowed]
     if strangers:
         errors.setdefault(field, []).append(
