@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -34,6 +35,14 @@ MANIFEST = "manifest.json"
 ATTACHMENTS = "attachments"
 # Not data: rebuilt by `migrate` (content types, permissions) or short-lived (sessions).
 SQLITE_EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+
+
+def _sqlite_excluded() -> list[str]:
+    """What a portable dump leaves out: the list above, and every unmanaged model (the
+    search's rows per case exist on PostgreSQL only and are derived from the cases and
+    sessions: docs/performance.md, "Search")."""
+    unmanaged = [model._meta.label for model in apps.get_models() if not model._meta.managed]
+    return [*SQLITE_EXCLUDED, *unmanaged]
 
 
 class BackupError(Exception):
@@ -89,7 +98,9 @@ def backup(path: Path, *, progress: Progress = lambda line: None) -> dict[str, A
             database = Path(work) / "database.json"
             progress("dumping every row (dumpdata)")
             with database.open("w", encoding="utf-8") as out:
-                call_command("dumpdata", exclude=SQLITE_EXCLUDED, natural_foreign=True, stdout=out)
+                call_command(
+                    "dumpdata", exclude=_sqlite_excluded(), natural_foreign=True, stdout=out
+                )
         manifest["database"] = database.name
         files = sorted(p for p in store.rglob("*") if p.is_file()) if store.is_dir() else []
         manifest["attachments"] = len(files)
