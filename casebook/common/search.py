@@ -46,6 +46,8 @@ class GramsContain(Func):
 
     conditional = True
     output_field = BooleanField()
+    # How the column's grams are read: computed from its text by the indexed function.
+    grams_of = "casebook_search_grams({})"
 
     def __init__(self, column: str, grams: list[str]) -> None:
         super().__init__(column)
@@ -53,22 +55,13 @@ class GramsContain(Func):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"casebook_search_grams({sql}) @> %s::text[]", [*params, self.grams]
+        return f"{self.grams_of.format(sql)} @> %s::text[]", [*params, self.grams]
 
 
-class HoldsGrams(Func):
+class HoldsGrams(GramsContain):
     """`column @> grams` on a column that stores its grams (a `text[]` with a GIN index)."""
 
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: str, grams: list[str]) -> None:
-        super().__init__(column)
-        self.grams = grams
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"{sql} @> %s::text[]", [*params, self.grams]
+    grams_of = "{}"
 
 
 class KeyContains(Func):
