@@ -5,9 +5,7 @@ before it says anything (consumers.py), as the desk board does (docs/architectur
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
+from casebook.intake.events import send_on_commit
 
 DASHBOARD_GROUP = "exits.dashboard"
 
@@ -15,13 +13,6 @@ DASHBOARD_GROUP = "exits.dashboard"
 def publish_plan_event(plan_id: int, kind: str) -> None:
     """Schedule `kind` about the plan `plan_id` for every open dashboard."""
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        message = {"type": "exit.event", "plan_id": plan_id, "kind": kind}
-        async_to_sync(layer.group_send)(DASHBOARD_GROUP, message)
-
-    # robust: the change is committed; a channel layer that is down must not turn it into an
-    # error for the user who made it (the dashboards catch up when their socket reconnects).
-    transaction.on_commit(send, robust=True)
+    message = {"type": "exit.event", "plan_id": plan_id, "kind": kind}
+    # The dashboards catch up when their socket reconnects.
+    send_on_commit(lambda: [(DASHBOARD_GROUP, message)])

@@ -11,6 +11,7 @@ transaction: the inbox stores them and tells each person's socket once the chang
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
@@ -21,6 +22,26 @@ from casebook.common.extensions import registry
 
 if TYPE_CHECKING:
     from casebook.intake.models import Case
+
+
+def send_on_commit(messages: Callable[[], Iterable[tuple[str, dict[str, Any]]]]) -> None:
+    """Once the transaction commits, send each `(group, message)` that `messages` gives to the
+    channel layer (none configured: nothing is sent, and `messages` is not called). It is
+    called after the commit, so it may read what the change wrote.
+
+    robust: the change is committed; a channel layer that is down must not turn it into an
+    error for the user who made it (the failure is logged, and pages catch up when their
+    socket reconnects)."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        group_send = async_to_sync(layer.group_send)
+        for group, message in messages():
+            group_send(group, message)
+
+    transaction.on_commit(send, robust=True)
 
 
 def board_group(desk_code: str) -> str:
@@ -56,30 +77,15 @@ def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | Non
     if recipients:
         registry.case_event_published(case, kind, recipients)
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
+    def messages() -> list[tuple[str, dict[str, Any]]]:
         message = case_event_message(case_id=case_id, kind=kind, desk_code=desk_code)
-        group_send = async_to_sync(layer.group_send)
-        group_send(board_group(desk_code), message)
-        group_send(case_group(case_id), message)
+        return [(board_group(desk_code), message), (case_group(case_id), message)]
 
-    # robust: the change is committed; a channel layer that is down must not turn it into an
-    # error for the user who made it (the failure is logged, and pages catch up on reconnect).
-    transaction.on_commit(send, robust=True)
+    send_on_commit(messages)
 
 
 def publish_board_extra_event(desk_code: str, key: str) -> None:
     """Schedule "the board extra `key` changed" for the board of `desk_code` (an app that adds
     a list under the board through the registry says so; each board re-reads it per user)."""
     message = {"type": "board.extra", "key": key, "desk": desk_code}
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(board_group(desk_code), message)
-
-    # robust: as above, a channel layer that is down must not undo the committed change.
-    transaction.on_commit(send, robust=True)
+    send_on_commit(lambda: [(board_group(desk_code), message)])

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
 from django.utils import timezone
 
-from casebook.intake.events import publish_board_extra_event
+from casebook.intake.events import publish_board_extra_event, send_on_commit
 
 if TYPE_CHECKING:
     from casebook.satellites.models import Booking
@@ -39,14 +36,7 @@ def publish_booking_event(booking: Booking, kind: str) -> None:
     }
     group = office_group(booking.slot.office_id)
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(group, message)
-
-    # robust: the booking is committed; a channel layer that is down must not undo it for
-    # the person who made it (the day screen catches up when it reloads).
-    transaction.on_commit(send, robust=True)
+    # The day screen catches up when it reloads.
+    send_on_commit(lambda: [(group, message)])
     if timezone.localtime(booking.slot.starts_at).date() == timezone.localdate():
         publish_board_extra_event(SATELLITE_DESK, BOARD_EXTRA_KEY)

@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.intake import policy as case_policy
-from casebook.intake.events import user_group
+from casebook.intake.events import send_on_commit, user_group
 from casebook.notifications.models import Delivery, MailState, Notification
 from casebook.notifications.services.preferences import deliveries_for_users
 
@@ -66,28 +64,13 @@ def announce_on_commit(notifications: Iterable[Notification]) -> None:
     if not messages:
         return
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        group_send = async_to_sync(layer.group_send)
-        for user_id, message in messages:
-            group_send(user_group(user_id), message)
-
-    # robust: a channel layer that is down must not undo the committed change (the inbox has
-    # the notification; the page shows it on its next load).
-    transaction.on_commit(send, robust=True)
+    # The inbox has the notification: a page that missed it shows it on its next load.
+    send_on_commit(lambda: [(user_group(user_id), message) for user_id, message in messages])
 
 
 def inbox_changed_on_commit(user_id: int) -> None:
     """Tell the user's open pages to re-read their unread count (read elsewhere)."""
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(user_group(user_id), {"type": "inbox.changed"})
-
-    transaction.on_commit(send, robust=True)
+    send_on_commit(lambda: [(user_group(user_id), {"type": "inbox.changed"})])
 
 
 def notifications_record_case_event(case: Case, kind: str, user_ids: frozenset[int]) -> None:
