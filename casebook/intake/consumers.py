@@ -297,21 +297,21 @@ class CaseConsumer(LiveConsumer):
         )
         await self.channel_layer.group_send(case_group(self.case_id), {"type": "presence.changed"})
 
-    async def still_watching(self) -> bool:
-        """The user is still logged in and may still see the case: asked again on every
-        message and every presence update, so a page left open after a logout, a
-        deactivation or a lost access stops at once (docs/security.md, finding 9)."""
+    async def watched_case(self) -> live_reads.CaseSnapshot | None:
+        """The case as its user may see it now, None once they may not (the socket is then
+        closed): asked again on every message, presence update and case event, so a page left
+        open after a logout, a deactivation or a lost access stops at once (docs/security.md,
+        finding 9)."""
         user = await self.viewer()
         if user is None:
-            return False
+            return None
         snapshot = await database_sync_to_async(live_reads.case_snapshot_for_user)(
             user=user, case_id=self.case_id
         )
         if snapshot is None:
             await self.send_json({"type": "gone"})
             await self.shut(CLOSE_NOT_FOUND)
-            return False
-        return True
+        return snapshot
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or self.store is None:
@@ -320,7 +320,7 @@ class CaseConsumer(LiveConsumer):
             # The pong tells nothing about the case: it goes first, so that a slow re-check
             # never makes a live page think its socket died.
             await self.send_json({"type": "pong"})
-        if content.get("type") in ("editing", "ping") and not await self.still_watching():
+        if content.get("type") in ("editing", "ping") and await self.watched_case() is None:
             return
         if content.get("type") == "editing":
             self.editing = bool(content.get("editing"))
@@ -334,7 +334,7 @@ class CaseConsumer(LiveConsumer):
             await self.presence_changed({})
 
     async def presence_changed(self, event: dict) -> None:
-        if self.store is None or not await self.still_watching():
+        if self.store is None or await self.watched_case() is None:
             return
         entries = await self.store.present(self.case_id)
         people = people_present(entries, except_user_id=self.user_id)
@@ -342,15 +342,8 @@ class CaseConsumer(LiveConsumer):
         await self.send_json({"type": "presence", "people": people, "text": text})
 
     async def case_event(self, event: dict) -> None:
-        user = await self.viewer()
-        if user is None:
-            return
-        snapshot = await database_sync_to_async(live_reads.case_snapshot_for_user)(
-            user=user, case_id=self.case_id
-        )
+        snapshot = await self.watched_case()
         if snapshot is None:
-            await self.send_json({"type": "gone"})
-            await self.shut(CLOSE_NOT_FOUND)
             return
         await self.send_json({"type": "case", "kind": event["kind"], "case": snapshot.as_json()})
 
