@@ -87,3 +87,16 @@ class IdFilter(django_filters.NumberFilter):
     """Filter on a foreign key id; out-of-range or non-numeric input is a 400, never a 500."""
 
     field_class = IdField
+
+
+def day_range(
+    field_name: str, *, timestamp: bool
+) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """The first and the last day of a range on `field_name`, both included, for a pair of
+    query keys (`opened_from, opened_to = day_range("opened_at", timestamp=True)`). A
+    timestamp is compared by its day in the site's time zone, a date as it is."""
+    day = "date__" if timestamp else ""
+    return (
+        django_filters.DateFilter(field_name=field_name, lookup_expr=f"{day}gte"),
+        django_filters.DateFilter(field_name=field_name, lookup_expr=f"{day}lte"),
+    )

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from casebook.api.concurrency import ETagMixin, expected_version_from
+from casebook.api.filters import day_range
 from casebook.api.references import resolve
 from casebook.api.viewsets import (
     PlainServiceWrites,
@@ -76,8 +77,7 @@ class DispatchFilter(filters.FilterSet):
     case = filters.NumberFilter(field_name="case_id")
     desk = filters.CharFilter(field_name="program__desk__code")
     fiscal_year = filters.NumberFilter(field_name="program__fiscal_year")
-    requested_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    requested_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    requested_after, requested_before = day_range("created_at", timestamp=True)
 
     class Meta:
         model = Dispatch

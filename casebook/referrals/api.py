@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
 from casebook.accounts.selectors import active_desk_get, active_staff_get
-from casebook.api.filters import MAX_ID, IdFilter
+from casebook.api.filters import MAX_ID, IdFilter, day_range
 from casebook.api.references import resolve
 from casebook.api.viewsets import PlainServiceWrites, ReadViewSet, ServiceViewSet, transition
 from casebook.intake import services as case_services
@@ -198,10 +198,8 @@ class ReferralFilter(filters.FilterSet):
     from_case = IdFilter(field_name="from_case_id")
     open = filters.BooleanFilter(method="filter_open", help_text="Still awaiting an answer.")
     overdue = filters.BooleanFilter(method="filter_overdue", help_text="Open and past due.")
-    referred_from = filters.DateFilter(field_name="referred_at", lookup_expr="date__gte")
-    referred_to = filters.DateFilter(field_name="referred_at", lookup_expr="date__lte")
-    due_from = filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    due_to = filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    referred_from, referred_to = day_range("referred_at", timestamp=True)
+    due_from, due_to = day_range("due_on", timestamp=False)
 
     class Meta:
         model = Referral

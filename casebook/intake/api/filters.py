@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
-from casebook.api.filters import IdFilter
+from casebook.api.filters import IdFilter, day_range
 from casebook.common.japanese import normalize_text, search_key
 from casebook.intake import selectors
 from casebook.intake.models import (
@@ -75,10 +75,8 @@ class CaseFilter(filters.FilterSet):
     office = IdFilter(field_name="intake_office_id")
     client = IdFilter(field_name="client_id")
     on_exit_track = filters.BooleanFilter()
-    opened_from = filters.DateFilter(field_name="opened_at", lookup_expr="date__gte")
-    opened_to = filters.DateFilter(field_name="opened_at", lookup_expr="date__lte")
-    closed_from = filters.DateFilter(field_name="closed_at", lookup_expr="date__gte")
-    closed_to = filters.DateFilter(field_name="closed_at", lookup_expr="date__lte")
+    opened_from, opened_to = day_range("opened_at", timestamp=True)
+    closed_from, closed_to = day_range("closed_at", timestamp=True)
     session_from = filters.DateFilter(method="filter_noop", help_text="Has a session on/after.")
     session_to = filters.DateFilter(method="filter_noop", help_text="Has a session on/before.")
     q = filters.CharFilter(
@@ -131,10 +129,8 @@ class SessionFilter(filters.FilterSet):
     office = IdFilter(field_name="office_id")
     counselor = IdFilter(method="filter_counselor")
     topic = filters.CharFilter(method="filter_topic", max_length=400)
-    started_from = filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
-    started_to = filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
-    follow_up_from = filters.DateFilter(field_name="follow_up_on", lookup_expr="gte")
-    follow_up_to = filters.DateFilter(field_name="follow_up_on", lookup_expr="lte")
+    started_from, started_to = day_range("started_at", timestamp=True)
+    follow_up_from, follow_up_to = day_range("follow_up_on", timestamp=False)
     q = filters.CharFilter(method="filter_q", max_length=200, help_text="Summary or advice text.")
 
     class Meta:
