@@ -88,6 +88,12 @@ def apply_service_errors(
             form.add_error(None, errors)
 
 
+def posted(request: HttpRequest) -> Any:
+    """What a form of `form_action` is bound to: the POST's data, or None on a GET (an unbound
+    form, shown with its initial values)."""
+    return request.POST if request.method == "POST" else None
+
+
 def form_action(
     request: HttpRequest,
     *,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.exports import Column, columns_csv_response
 from casebook.common.paging import page_number, query_without
-from casebook.common.web import form_action, new_form_token, page_view
+from casebook.common.web import form_action, new_form_token, page_view, posted
 from casebook.exits import policy, selectors, services
 from casebook.exits.forms import (
     AccessLogFilterForm,
@@ -51,10 +51,6 @@ def _log(request: HttpRequest, cases: list[Any], *, once_a_day: bool = False) ->
     )
 
 
-def _data(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
 # --- on and off the track --------------------------------------------------------------------
 
 
@@ -66,7 +62,7 @@ def put_on_track(request: HttpRequest, pk: int) -> HttpResponse:
     _log(request, [case])
     policy.require(user, policy.PUT_ON, case)
     form = PutOnTrackForm(
-        _data(request), initial={"version": case.version, "form_token": new_form_token()}
+        posted(request), initial={"version": case.version, "form_token": new_form_token()}
     )
 
     def render_form(form: forms.Form, status: int) -> HttpResponse:
@@ -106,7 +102,7 @@ def take_off_track(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _visible_plan(request, pk)
     policy.require(user, policy.TAKE_OFF, plan.case)
     form = TakeOffTrackForm(
-        _data(request), initial={"version": plan.version, "form_token": new_form_token()}
+        posted(request), initial={"version": plan.version, "form_token": new_form_token()}
     )
 
     def render_form(form: forms.Form, status: int) -> HttpResponse:
@@ -166,7 +162,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _visible_plan(request, pk)
     if request.method == "POST":
         policy.require(user, policy.EDIT, plan.case)
-    form = _plan_form(plan, _data(request))
+    form = _plan_form(plan, posted(request))
 
     def perform(data: dict[str, Any]) -> ExitPlan:
         fields = dict(data)
@@ -222,7 +218,7 @@ def milestone_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     _log(request, [milestone.plan.case])
     policy.require(user, name, milestone.plan.case)
     make_form, service, done = MILESTONE_FORMS[name]
-    form = make_form(milestone, _data(request))
+    form = make_form(milestone, posted(request))
 
     def perform(data: dict[str, Any]) -> Milestone:
         fields = dict(data)

@@ -22,7 +22,7 @@ from casebook.common.errors import TransitionNotAllowed
 from casebook.common.exports import csv_response
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
 from casebook.common.paging import page_number
-from casebook.common.web import form_action, page_view
+from casebook.common.web import form_action, page_view, posted
 from casebook.intake import policy as case_policy
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
@@ -138,7 +138,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         context = {"case": case, "form": form, "shareable": shareable, "warnings": [], **extra}
         return render(request, "referrals/new.html", context, status=status)
 
-    form = make_form(request.POST if request.method == "POST" else None)
+    form = make_form(posted(request))
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["kind"] == ReferralKind.INTERNAL and data["to_desk"] is not None:

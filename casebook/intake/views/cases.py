@@ -21,7 +21,7 @@ from casebook.accounts.models import User
 from casebook.accounts.selectors import desk_case_workers
 from casebook.common.errors import StaleVersion
 from casebook.common.extensions import registry
-from casebook.common.web import apply_service_errors, form_action, page_view, safe_next
+from casebook.common.web import apply_service_errors, form_action, page_view, posted, safe_next
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import (
     AssignForm,
@@ -140,7 +140,7 @@ def _case_action(
     policy.require_offered(request.user, case, name)
     # The prefix keeps the ids unique on the case page, where all the action forms sit.
     form = form_class(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         prefix=name,
         **(form_kwargs(case) if form_kwargs else {}),
     )
@@ -313,7 +313,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     restricted = case.confidentiality == Confidentiality.RESTRICTED
     staff = case_staff(case)
     form = CaseEditForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         initial=_initial(case),
         staff=staff,
         restricted=restricted,
@@ -390,7 +390,7 @@ def case_desk_details(request: HttpRequest, pk: int) -> HttpResponse:
         if shown.details
         else {}
     )
-    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+    form = form_class(posted(request), initial=initial)
     return form_action(
         request,
         form=form,

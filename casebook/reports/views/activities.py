@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casebook.common.web import form_action, new_form_token, page_view
+from casebook.common.web import form_action, new_form_token, page_view, posted
 from casebook.intake import selectors as case_selectors
 from casebook.intake.views.client_step import chosen_client, client_search_step
 from casebook.reports import policy, selectors, services
@@ -112,7 +112,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     policy.require_reader(user)
     policy.require_activity_action(user, "record")
     form = ActivityForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         user=user,
         initial={"held_on": timezone.localdate(), "form_token": new_form_token()},
     )
@@ -137,7 +137,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _editable_activity(request, pk)
     initial = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
     form = ActivityForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         user=user,
         initial=initial | {"version": activity.version},
     )
@@ -176,7 +176,7 @@ def activity_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     chosen = chosen_client(request, chosen_pk)
     form = ParticipantForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         initial={
             "client": chosen.pk if chosen else None,
             "deals": 0,

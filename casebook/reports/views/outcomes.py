@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebook.common.paging import page_number
-from casebook.common.web import form_action, new_form_token, page_view
+from casebook.common.web import form_action, new_form_token, page_view, posted
 from casebook.intake import selectors as case_selectors
 from casebook.intake import services as case_services
 from casebook.intake.models import CaseStatus, OutcomeOccasion
@@ -57,7 +57,7 @@ def outcome_record(request: HttpRequest, pk: int) -> HttpResponse:
         OutcomeOccasion.CLOSURE if case.status == CaseStatus.CLOSED else OutcomeOccasion.FOLLOW_UP
     )
     form = OutcomeForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         initial={
             "occasion": occasion,
             "reported_on": timezone.localdate(),
