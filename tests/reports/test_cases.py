@@ -108,6 +108,34 @@ def test_open_cases_are_aged_on_the_last_day_of_a_past_year(cast):
     assert expected == {"0-30": 1, "31-90": 1, "91-180": 1, "181-": 2}
 
 
+def test_open_cases_fall_in_their_age_bucket_by_the_local_day_they_opened(cast):
+    """The ages on the buckets' edges, each case opened at its day's first and last minute
+    (in Japan's time) and never closed: counted by the day it opened, 31 March 2026 the
+    as-of day."""
+    as_of = dt.date(2026, 3, 31)
+    ages = [0, 30, 31, 90, 91, 180, 181, 400]
+    for age in ages:
+        day = as_of - dt.timedelta(days=age)
+        for hour, minute in ((0, 0), (23, 59)):
+            CaseFactory(
+                opened_at=at(day.year, day.month, day.day, hour, minute),
+                status="active",
+                lead_counselor=cast.counselor,
+            )
+    # opened after the as-of day
+    CaseFactory(opened_at=at(2026, 4, 1, 0, 0), status="active", lead_counselor=cast.counselor)
+
+    report = selectors.case_report(user=cast.manager, filters=ReportFilters(FY))
+
+    assert {key: n for key, _label, n in report.aging} == {
+        "0-30": 4,
+        "31-90": 4,
+        "91-180": 4,
+        "181-": 4,
+    }
+    assert report.open_cases == 2 * len(ages)
+
+
 def test_the_restricted_case_is_counted_among_the_closures(cast):
     make_cases(cast)
     report = selectors.case_report(user=cast.auditor, filters=ReportFilters(FY))

@@ -13,11 +13,11 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from casebook.common.days import start_of_day
+from casebook.common.days import on_days, start_of_day
 from casebook.intake.models import Case, CaseTransition, ClosureReason
 from casebook.reports.selectors.consultations import _month_key
 from casebook.reports.selectors.filters import ReportFilters, scoped
@@ -105,7 +105,8 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     """6 queries: opened per month, closures per month and reason (those of the transitions,
     those of cases closed without one), the intake and first-session times of the cases
     opened in the period, and the ageing (the cases that may have been open on the as-of
-    day, and their close and reopen transitions)."""
+    day and were never closed, counted per age; the close and reopen transitions of the
+    others)."""
     cases = report_cases(user=user, filters=filters)
     in_period = {"gte": filters.starts, "lt": filters.ends}
     report = CaseReport(filters=filters, as_of=_as_of(filters))
@@ -172,53 +173,67 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
 
     # Open at the end of the as-of day: opened by then, and not closed then.
     end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
-    ages = _ages_of_open_cases(cases, as_of=report.as_of, end_of_day=end_of_day)
-    report.aging = [
-        (
-            key,
-            label,
-            sum(1 for age in ages if youngest <= age and (oldest is None or age <= oldest)),
-        )
-        for key, label, youngest, oldest in AGE_BUCKETS
-    ]
+    by_age = _open_cases_by_age(cases, as_of=report.as_of, end_of_day=end_of_day)
+    report.aging = [(key, label, by_age[key]) for key, label, _youngest, _oldest in AGE_BUCKETS]
     return report
 
 
-def _ages_of_open_cases(
+def _open_cases_by_age(
     cases: QuerySet[Case], *, as_of: dt.date, end_of_day: dt.datetime
-) -> list[int]:
-    """The age in days on `as_of` of each of `cases` open at its end (`end_of_day`), in two
-    queries: the candidates and their close and reopen transitions.
+) -> dict[str, int]:
+    """How many of `cases` were open at the end of `as_of` (`end_of_day`), per age bucket
+    (`AGE_BUCKETS`, the age in days on `as_of`), in two queries whatever the backlog.
 
     Only a case opened by then and open today or closed since that day can have been open
     then (`closed_at` is its last close). A case's own `closed_at` is today's state (cleared
     when it reopened, moved when it closed again), so its state on a past day is that of its
     last close or reopen dated by then; a case with none by then was open then unless its
-    next change is a reopen (docs/reports.md, "Cases"). The transitions are read once for the
-    candidates and walked here: two correlated lookups per candidate took most of the page
-    (docs/performance.md, "The FY KPI report").
+    next change is a reopen (docs/reports.md, "Cases").
+
+    A candidate that was never closed nor reopened was open then: those, most of a backlog,
+    are counted per bucket in SQL on the day they opened. The others are read with their
+    close and reopen transitions and walked here (docs/performance.md, "The stress shape":
+    reading every open case's age into Python grew with the backlog).
     """
     candidates = cases.filter(opened_at__lt=end_of_day).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day)
     )
-    opened = dict(candidates.order_by().values_list("pk", TruncDate("opened_at")))
+    changes = CaseTransition.objects.filter(action__in=("close", "reopen"))
+    by_age = candidates.filter(~Exists(changes.filter(case=OuterRef("pk")))).aggregate(
+        **{
+            key: Count(
+                "pk",
+                filter=on_days(
+                    "opened_at",
+                    as_of - dt.timedelta(days=oldest) if oldest is not None else None,
+                    as_of - dt.timedelta(days=youngest),
+                ),
+            )
+            for key, _label, youngest, oldest in AGE_BUCKETS
+        }
+    )
+    # Each transition row carries its case's opening day: a candidate with transitions has at
+    # least one, so no read of those cases on their own.
+    opened: dict[int, dt.date] = {}
     last_before: dict[int, str] = {}
     first_after: dict[int, str] = {}
-    changes = (
-        CaseTransition.objects.filter(
-            case__in=candidates.values("pk"), action__in=("close", "reopen")
-        )
+    rows = (
+        changes.filter(case__in=candidates.values("pk"))
         .order_by("at", "id")
-        .values_list("case_id", "action", "at")
+        .values_list("case_id", "action", "at", TruncDate("case__opened_at"))
     )
-    for case_id, action, at in changes:
+    for case_id, action, at, opened_on in rows:
+        opened[case_id] = opened_on
         if at < end_of_day:
             last_before[case_id] = action
         else:
             first_after.setdefault(case_id, action)
-    return [
-        (as_of - opened_on).days
-        for pk, opened_on in opened.items()
-        if last_before.get(pk) == "reopen"
-        or (pk not in last_before and first_after.get(pk, "close") == "close")
-    ]
+    for pk, opened_on in opened.items():
+        if last_before.get(pk) == "reopen" or (
+            pk not in last_before and first_after.get(pk, "close") == "close"
+        ):
+            age = (as_of - opened_on).days
+            for key, _label, youngest, oldest in AGE_BUCKETS:
+                if youngest <= age and (oldest is None or age <= oldest):
+                    by_age[key] += 1
+    return by_age
