@@ -123,11 +123,17 @@ def referrals_visible_to(user: User, queryset: QuerySet[Referral] | None = None)
     from casebook.referrals.models import Referral
 
     base = Referral.objects.all() if queryset is None else queryset
-    cases = case_policy.cases_visible_to(user)
-    noted = {
-        f"{name}_visible": Exists(cases.filter(pk=OuterRef(f"{name}_id"))) for name in _CASE_FIELDS
-    }
+    noted = {f"{name}_visible": _seen_on_its_row(user, name) for name in _CASE_FIELDS}
     return base.filter(visible_referrals_q(user)).annotate(**noted)
+
+
+def _seen_on_its_row(user: User, name: str) -> DbCase:
+    """Whether `user` may see the referral's case `name`: the case rule read on that case's
+    row, joined to the referral. Asked as `EXISTS (a visible case with this id)`, PostgreSQL
+    answered a list's notes by reading every case the reader may see into a hash once the
+    list had a few thousand candidate referrals (docs/performance.md, "The stress shape")."""
+    seen = Q(**{f"{name}__isnull": False}) & case_policy.visible_cases_q(user, prefix=f"{name}__")
+    return DbCase(When(seen, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def referrals_of_case_visible_to(user: User, case: Case) -> QuerySet:

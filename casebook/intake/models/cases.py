@@ -225,6 +225,15 @@ class Case(models.Model):
             # The desk board: a column's first cards, oldest first, read with an early stop
             # whatever the backlog (docs/performance.md, "The desk board").
             models.Index(fields=["desk", "status", "opened_at", "id"], name="case_board_order"),
+            # The desk board's counts: every column's open cases counted from the index alone,
+            # with the columns the visibility rule reads (docs/performance.md, "The stress
+            # shape").
+            models.Index(
+                fields=["desk", "status", "confidentiality", "lead_counselor"],
+                include=["id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="case_board_counts",
+            ),
         ]
 
     def __str__(self) -> str:
