@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Q, QuerySet, Value, When
 from django.db.models import Case as DbCase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -136,33 +136,72 @@ def _seen_on_its_row(user: User, name: str) -> DbCase:
     return DbCase(When(seen, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-def referrals_of_case_visible_to(user: User, case: Case) -> QuerySet:
-    """The referrals out of `case` and into it that `user` may see, noted as
-    `referrals_visible_to` notes them. When `user` sees the case file (asked of the loaded
-    case: no query), each of them passes the rule through that case's own side, and that side
-    is noted without asking: only the other cases are asked of the case policy
-    (docs/performance.md, "The case page")."""
+def referrals_of_case_visible_to(
+    user: User, case: Case, queryset: QuerySet[Referral] | None = None
+) -> list[Referral]:
+    """The referrals out of `case` and into it that `user` may see, read from `queryset` (with
+    its joins and order).
+
+    When `user` sees the case file (asked of the loaded case), each of them passes the rule
+    through that case's own side: the rows are read with no rule at all, and which of their
+    cases `user` may see (`can_see_full_file`, `can_see_created_case`, `existing_case_shown`)
+    is worked out when first asked, for all of them at once (`_CaseNotes`). The rule compiled
+    into the read, once per case a referral names, cost the case page more than the rest of
+    the read, also for a case with no referral, and the page shows none of those notes
+    (docs/performance.md, "The case page"). A reader who does not see the case gets the
+    general rule and its notes (`referrals_visible_to`).
+    """
     from casebook.referrals.models import Referral
 
-    of_case = Q(from_case_id=case.pk) | Q(created_case_id=case.pk)
+    base = Referral.objects.all() if queryset is None else queryset
+    of_case = base.filter(Q(from_case_id=case.pk) | Q(created_case_id=case.pk))
     if not case_policy.can_see_case(user, case):
-        return referrals_visible_to(user, Referral.objects.filter(of_case))
-    cases = case_policy.cases_visible_to(user)
-    noted = {
-        f"{name}_visible": DbCase(
-            When(**{f"{name}_id": case.pk}, then=Value(True)),
-            default=Exists(cases.filter(pk=OuterRef(f"{name}_id"))),
-            output_field=BooleanField(),
-        )
-        for name in _CASE_FIELDS
-    }
-    return Referral.objects.filter(of_case).annotate(**noted)
+        return list(referrals_visible_to(user, of_case))
+    referrals = list(of_case)
+    notes = _CaseNotes(user, case, referrals)
+    for referral in referrals:
+        referral._case_notes = notes
+    return referrals
+
+
+class _CaseNotes:
+    """Which cases of the referrals of `case` (a case `user` sees) `user` may see, noted on
+    each referral as `referrals_visible_to` notes them: `case` itself without asking, a case
+    they do not name as no, and their other cases in one query of the case policy for all of
+    them (none when there are none)."""
+
+    def __init__(self, user: User, case: Case, referrals: list[Referral]) -> None:
+        self.user, self.case, self.referrals = user, case, referrals
+        self.taken = False
+
+    def take(self) -> None:
+        if self.taken:
+            return
+        others = {
+            case_id
+            for referral in self.referrals
+            for name in _CASE_FIELDS
+            if (case_id := getattr(referral, f"{name}_id")) not in (None, self.case.pk)
+        }
+        seen = {self.case.pk}
+        if others:
+            visible = case_policy.cases_visible_to(self.user).filter(pk__in=others)
+            seen.update(visible.values_list("pk", flat=True))
+        for referral in self.referrals:
+            for name in _CASE_FIELDS:
+                setattr(referral, f"{name}_visible", getattr(referral, f"{name}_id") in seen)
+        self.taken = True
 
 
 def _may_see(user: User, referral: Referral, name: str) -> bool:
     """May `user` see the case `referral.<name>`? Read from the note `referrals_visible_to`
-    took with the row, else asked of the case policy."""
+    took with the row (or `referrals_of_case_visible_to` takes for its rows when first
+    asked), else asked of the case policy."""
     noted = referral.__dict__.get(f"{name}_visible")
+    notes = referral.__dict__.get("_case_notes")
+    if noted is None and notes is not None and notes.user == user:
+        notes.take()
+        noted = referral.__dict__.get(f"{name}_visible")
     if noted is not None:
         return bool(noted)
     case = getattr(referral, name)

@@ -201,6 +201,19 @@ def test_the_receiving_cases_counselor_sees_the_referral(cast, yorozu_case):
     assert selectors.referral_get_for_user(user=helper, pk=referral.pk) == referral
 
 
+def _what_a_reader_is_shown(reader, referrals) -> list[tuple]:
+    """Each referral and which of its cases the referrals policy lets `reader` see."""
+    return [
+        (
+            referral.pk,
+            policy.can_see_full_file(reader, referral),
+            policy.can_see_created_case(reader, referral),
+            getattr(policy.existing_case_shown(reader, referral), "pk", None),
+        )
+        for referral in referrals
+    ]
+
+
 def test_a_cases_referrals_read_for_its_page_are_those_the_referral_list_shows(cast, yorozu_case):
     from django.db.models import Q
 
@@ -208,27 +221,72 @@ def test_a_cases_referrals_read_for_its_page_are_those_the_referral_list_shows(c
     from tests.factories import PartnerFactory, member, refer_external
 
     ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    trade = member("trade", DeskRole.COUNSELOR, username="boeki")
     accepted = refer_internal(yorozu_case, "ip", by=cast.counselor)
     services.referral_accept(referral=accepted, by=ip_coordinator)
     accepted.refresh_from_db()
     refer_internal(yorozu_case, "ip", by=cast.counselor, handoff_note="もう一件")
     refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)
+    # The client's open cases at two more desks: one referral names the trade desk's (and
+    # shares the referring file with that desk), the manager attaches one to the
+    # subcontracting desk's.
+    at_trade = case_in_state(
+        "active", lead=trade, by=cast.manager, desk_code="trade", client=yorozu_case.client
+    )
+    at_subcontract = case_in_state(
+        "intake", lead=trade, by=cast.manager, desk_code="subcontract", client=yorozu_case.client
+    )
+    named = refer_internal(yorozu_case, "trade", by=cast.counselor, share_full_file=True)
+    attached = refer_internal(yorozu_case, "subcontract", by=cast.manager, attach_to_existing=True)
+    assert named.existing_case == at_trade and named.created_case != at_trade
+    assert attached.created_case == attached.existing_case == at_subcontract
     restricted, _ = _restricted_referral(cast)
     notes = ("from_case_visible", "created_case_visible", "existing_case_visible")
-    readers = [*vars(cast).values(), ip_coordinator]
-    for case in (yorozu_case, accepted.created_case, restricted):
+    readers = [*vars(cast).values(), ip_coordinator, trade]
+    shapes = (yorozu_case, accepted.created_case, named.created_case, at_trade, at_subcontract)
+    for case in (*shapes, restricted):
         for reader in readers:
             narrowed = selectors.referrals_for_case(user=reader, case=case)
-            general = (
+            general = list(
                 selectors.referral_list_for_user(user=reader)
                 .filter(Q(from_case=case) | Q(created_case=case))
                 .order_by("-referred_at", "-pk")
             )
-            assert [(r.pk, *(getattr(r, n) for n in notes)) for r in narrowed] == [
-                (r.pk, *(getattr(r, n) for n in notes)) for r in general
+            assert _what_a_reader_is_shown(reader, narrowed) == _what_a_reader_is_shown(
+                reader, general
+            ), (case.number, reader.username)
+            # Once asked, the page's rows carry the general read's notes.
+            assert [[getattr(r, n) for n in notes] for r in narrowed] == [
+                [getattr(r, n) for n in notes] for r in general
             ], (case.number, reader.username)
     # Both paths ran: the receiving coordinator sees the referring case's referrals without
     # seeing its file, its counselor sees them through the file.
     assert not case_policy.can_see_case(ip_coordinator, yorozu_case)
     assert len(selectors.referrals_for_case(user=ip_coordinator, case=yorozu_case)) == 2
-    assert len(selectors.referrals_for_case(user=cast.counselor, case=yorozu_case)) == 3
+    assert len(selectors.referrals_for_case(user=cast.counselor, case=yorozu_case)) == 5
+
+
+def test_a_seen_cases_referrals_ask_about_their_other_cases_once_and_only_when_asked(
+    cast, yorozu_case, django_assert_num_queries
+):
+    from casebook.accounts.models import DeskRole
+    from tests.factories import member
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    for _ in range(3):
+        services.referral_accept(
+            referral=refer_internal(yorozu_case, "ip", by=cast.counselor), by=ip_coordinator
+        )
+    reader = cast.counselor
+    case_policy.desk_roles(reader)
+    yorozu_case = Case.objects.prefetch_related("co_counselors").get(pk=yorozu_case.pk)
+
+    # The case page's read: the rows, nothing about the cases they name.
+    with django_assert_num_queries(1):
+        referrals = selectors.referrals_for_case(user=reader, case=yorozu_case)
+    # What a referral shows of its cases: one query for all of them, then none.
+    with django_assert_num_queries(1):
+        shown = [policy.can_see_created_case(reader, referral) for referral in referrals]
+    with django_assert_num_queries(0):
+        assert [policy.can_see_full_file(reader, referral) for referral in referrals] == [True] * 3
+    assert shown == [False] * 3

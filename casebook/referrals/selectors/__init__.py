@@ -85,14 +85,11 @@ def referral_get_for_user(*, user: User, pk: Any) -> Referral:
         raise Http404("no such referral") from None
 
 
-def referrals_for_case(*, user: User, case: Case) -> QuerySet[Referral]:
+def referrals_for_case(*, user: User, case: Case) -> list[Referral]:
     """The referrals out of `case` and into it that `user` may see, newest first, with what the
     case page shows of them joined in."""
-    return (
-        policy.referrals_of_case_visible_to(user, case)
-        .select_related(*REFERRAL_CASE_JOINS)
-        .order_by("-referred_at", "-pk")
-    )
+    shown = Referral.objects.select_related(*REFERRAL_CASE_JOINS).order_by("-referred_at", "-pk")
+    return policy.referrals_of_case_visible_to(user, case, shown)
 
 
 def incoming_referrals_for_desk(
