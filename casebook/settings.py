@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["casebook.api.filters.QueryStringFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "casebook.api.schema.CasebookAutoSchema",
     "EXCEPTION_HANDLER": "casebook.api.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "casebook.api.pagination.CasebookCursorPagination",

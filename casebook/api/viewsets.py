@@ -28,7 +28,6 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.urls import NoReverseMatch
-from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -36,7 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from casebook.api.concurrency import ETagMixin, expected_version_from
-from casebook.api.filters import AllowListOrderingFilter
+from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.idempotency import IdempotentCreateMixin
 
 
@@ -44,7 +43,7 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     """List and retrieve through the resource's selectors; the base of every resource."""
 
     model: type[Model]
-    filter_backends = [django_filters.DjangoFilterBackend, AllowListOrderingFilter]
+    filter_backends = [QueryStringFilterBackend, AllowListOrderingFilter]
     # The app's selectors, where the reads are nothing more (a resource that adds to them
     # overrides `list_for_user` / `get_for_user`): `list_selector(user=)` and the getter
     # `get_selector(user=, pk=)`, declared `staticmethod(selectors.…)`.

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.routers import BaseRouter
 
-from casebook.api.filters import MAX_ID, AllowListOrderingFilter
+from casebook.api.filters import MAX_ID, AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.references import resolve
 from casebook.api.viewsets import ReadViewSet, ServiceCreateMixin, transition
 from casebook.intake import selectors as case_selectors
@@ -83,7 +83,7 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
     """Offices are reference data, readable by every login; each with its schedule rules."""
 
     serializer_class = OfficeSerializer
-    filter_backends = [filters.DjangoFilterBackend, AllowListOrderingFilter]
+    filter_backends = [QueryStringFilterBackend, AllowListOrderingFilter]
     filterset_class = OfficeFilter
     ordering_fields = ("id", "code", "kind")
     ordering = ["kind", "code"]

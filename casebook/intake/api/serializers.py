@@ -353,8 +353,16 @@ class ReopenSerializer(serializers.Serializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
-    counselors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    topics = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    counselors = ListedManyField(
+        listed="counselor_list",
+        child_relation=serializers.PrimaryKeyRelatedField(read_only=True),
+        read_only=True,
+    )
+    topics = ListedManyField(
+        listed="topic_list",
+        child_relation=serializers.SlugRelatedField(slug_field="code", read_only=True),
+        read_only=True,
+    )
 
     class Meta:
         model = ConsultationSession
@@ -379,6 +387,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+        # As the case list: one reading plan for all the rows (casebook.api.rows).
+        list_serializer_class = RowListSerializer
 
 
 class _SessionFields(serializers.Serializer):

@@ -276,7 +276,12 @@ class CaseViewSet(ServiceViewSet):
 
 
 def _session_sets(queryset: QuerySet[ConsultationSession]) -> QuerySet[ConsultationSession]:
-    return queryset.prefetch_related("counselors", "topics")
+    """Counselors and topics read for all the rows at once and kept as plain lists, as the
+    case list's sets (`_with_sets`)."""
+    return queryset.prefetch_related(
+        Prefetch("counselors", queryset=User.objects.only("pk"), to_attr="counselor_list"),
+        Prefetch("topics", queryset=Topic.objects.only("pk", "code"), to_attr="topic_list"),
+    )
 
 
 class SessionViewSet(ServiceViewSet):
@@ -291,7 +296,7 @@ class SessionViewSet(ServiceViewSet):
     ordering = ["-started_at"]
 
     def list_for_user(self, user: Any) -> QuerySet[ConsultationSession]:
-        return _session_sets(selectors.session_list_for_user(user=user))
+        return _session_sets(selectors.session_rows_for_user(user=user))
 
     get_selector = staticmethod(selectors.session_get_for_user)
 

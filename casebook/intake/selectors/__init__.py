@@ -45,6 +45,7 @@ from casebook.intake.selectors.sessions import (
     session_get_for_user,
     session_list_for_user,
     session_page_get_for_user,
+    session_rows_for_user,
     sessions_matching,
 )
 from casebook.intake.selectors.timeline import case_timeline, case_timeline_page
@@ -87,5 +88,6 @@ __all__ = [
     "session_get_for_user",
     "session_list_for_user",
     "session_page_get_for_user",
+    "session_rows_for_user",
     "sessions_matching",
 ]
