@@ -11,10 +11,19 @@ so the JSON is the one the serializer renders for a row alone.
 
 A serializer opts in with `Meta.list_serializer_class = RowListSerializer`; a `complete(row,
 data)` method, if it has one, adds what its `to_representation` adds after the fields.
+
+The plan is made once per serializer class, from an instance of its own: a model serializer
+builds its fields from the model on every instance (about 27 fields of a case, each with its
+arguments read from the model field), which cost more than rendering a page of 50 rows
+(docs/performance.md, "The lists' Python"). So a serializer that opts in declares the same
+fields whoever asks, and its fields render a value from the row alone; a field that reads the
+request (a method field, a hyperlink) makes its serializer's plan be made for each list, from
+the list's own child.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any
@@ -23,12 +32,18 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import serializers
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
+from rest_framework.relations import (
+    HyperlinkedRelatedField,
+    PKOnlyObject,
+    PrimaryKeyRelatedField,
+    RelatedField,
+)
 
 _SKIP = object()
 
 Reader = Callable[[Any], Any]
 Converter = Callable[[Any], Any] | None
+Plan = list[tuple[str, Reader, Converter]]
 
 
 def _read_as_drf(field: serializers.Field) -> Reader:
@@ -54,13 +69,11 @@ def _model_field(model: type[models.Model] | None, source: str) -> models.Field 
     return found if getattr(found, "concrete", False) else None
 
 
-def reading_plan(
-    child: serializers.Serializer,
-) -> list[tuple[str, Reader, Converter]]:
+def reading_plan(child: serializers.Serializer) -> Plan:
     """For each field the child renders: its name, how to read it from a row, and how to
     convert a value that is not None (None: as read)."""
     model = getattr(getattr(child, "Meta", None), "model", None)
-    plan: list[tuple[str, Reader, Converter]] = []
+    plan: Plan = []
     for field in child._readable_fields:
         column = _model_field(model, field.source) if len(field.source_attrs) == 1 else None
         if (
@@ -82,7 +95,37 @@ def reading_plan(
     return plan
 
 
-def render_row(row: Any, plan: list[tuple[str, Reader, Converter]]) -> dict[str, Any]:
+_MAY_READ_THE_REQUEST = (
+    serializers.SerializerMethodField,
+    HyperlinkedRelatedField,
+    serializers.BaseSerializer,  # a nested serializer: its own fields may
+)
+
+
+def _reads_the_request(field: serializers.Field) -> bool:
+    child = getattr(field, "child_relation", None) or getattr(field, "child", None)
+    return isinstance(field, _MAY_READ_THE_REQUEST) or (
+        child is not None and _reads_the_request(child)
+    )
+
+
+@functools.cache
+def _class_plan(serializer_class: type[serializers.Serializer]) -> Plan | None:
+    """The plan of `serializer_class`, made from a context-free instance; None when a field
+    reads the request (the plan is then made from each list's child)."""
+    child = serializer_class()
+    if any(_reads_the_request(field) for field in child._readable_fields):
+        return None
+    return reading_plan(child)
+
+
+def plan_of(child: serializers.Serializer) -> Plan:
+    """The reading plan of a list's child: its class's, made once, where it can be."""
+    plan = _class_plan(type(child))
+    return plan if plan is not None else reading_plan(child)
+
+
+def render_row(row: Any, plan: Plan) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, read, convert in plan:
         value = read(row)
@@ -97,7 +140,7 @@ class RowListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data: Iterable[Any]) -> list[dict[str, Any]]:
         rows = data.all() if isinstance(data, models.manager.BaseManager) else data
-        plan = reading_plan(self.child)
+        plan = plan_of(self.child)
         complete = getattr(self.child, "complete", None)
         if complete is None:
             return [render_row(row, plan) for row in rows]

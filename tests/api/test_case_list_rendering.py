@@ -1,6 +1,7 @@
-"""The case list renders each row as the case's own read does: the list reads its rows its
-own way (one join, the client's name as a column, the desk details by id, a reading plan per
-list; docs/performance.md, "Rendering a page"), and its JSON must not change for it."""
+"""The case and session lists render each row as the object's own read does: a list reads its
+rows its own way (one join, the client's name as a column, the desk details by id, a reading
+plan per serializer class, no filter set without a filter; docs/performance.md, "Rendering a
+page" and "The lists' Python"), and its JSON must not change for it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from casebook.accounts.models import DeskRole
-from casebook.api.rows import reading_plan, render_row
+from casebook.api.filters import names_a_filter
+from casebook.api.rows import plan_of, reading_plan, render_row
 from casebook.intake import services
-from casebook.intake.api.serializers import CaseSerializer
-from casebook.intake.models import Case, Topic
+from casebook.intake.api.serializers import CaseSerializer, SessionSerializer
+from casebook.intake.models import Case, ConsultationSession, Topic
 from tests.factories import case_in_state, member
 
 
@@ -65,3 +68,74 @@ def test_the_reading_plan_renders_a_row_as_the_serializer_does(varied_cases):
     for case in Case.objects.filter(pk__in=[case.pk for case in varied_cases]):
         expected = CaseSerializer(case).data
         assert serializer.complete(case, render_row(case, plan)) == expected
+
+
+def test_every_row_of_the_sessions_list_is_the_session_as_read_alone(cast, api_as, varied_cases):
+    busy = varied_cases[3]
+    services.session_log(
+        case=busy,
+        by=cast.counselor,
+        started_at=timezone.now() - dt.timedelta(hours=1),
+        duration_minutes=30,
+        mode="phone",
+        summary="電話で続きの相談",
+        counselors=[cast.counselor, cast.coordinator],
+        topics=list(Topic.objects.values_list("code", flat=True)[:2]),
+    )
+    api = api_as(cast.manager)
+    listed = api.get("/api/v1/sessions/?page_size=50").json()["results"]
+    assert len(listed) == ConsultationSession.objects.count()
+    for row in listed:
+        assert row == api.get(f"/api/v1/sessions/{row['id']}/").json()
+    newest = listed[0]
+    assert newest["case_number"] == busy.number
+    assert sorted(newest["counselors"]) == sorted([cast.counselor.pk, cast.coordinator.pk])
+    assert len(newest["topics"]) == 2
+
+
+@pytest.mark.parametrize("resource", ["cases", "sessions"])
+def test_a_list_without_a_filter_answers_as_one_with_its_filters_left_empty(
+    cast, api_as, varied_cases, resource
+):
+    api = api_as(cast.manager)
+    plain = api.get(f"/api/v1/{resource}/?page_size=50")
+    empty_filters = api.get(f"/api/v1/{resource}/?page_size=50&desk=&q=&counselor=&topic=")
+    unknown = api.get(f"/api/v1/{resource}/?page_size=50&unknown=1")
+    assert plain.status_code == empty_filters.status_code == unknown.status_code == 200
+    assert plain.content == empty_filters.content == unknown.content
+
+
+def test_a_named_filter_still_goes_through_the_filter_set(cast, api_as, varied_cases):
+    api = api_as(cast.manager)
+    assert api.get("/api/v1/cases/?opened_from=not-a-date").status_code == 400
+    assert api.get("/api/v1/sessions/?counselor=x").status_code == 400
+    dispute = api.get("/api/v1/cases/?desk=subcontract").json()["results"]
+    assert {row["id"] for row in dispute} == {case.pk for case in varied_cases[:2]}
+
+
+def test_a_query_string_names_a_filter_by_its_name_or_its_widgets_keys():
+    assert names_a_filter(["page_size", "status"], ["status", "desk"])
+    assert names_a_filter(["opened_after"], ["opened"])
+    assert not names_a_filter(["page_size", "cursor", "ordering"], ["status", "desk"])
+
+
+def test_the_reading_plan_is_made_once_per_serializer_class():
+    assert plan_of(CaseSerializer()) is plan_of(CaseSerializer(context={"request": None}))
+    assert plan_of(SessionSerializer()) is plan_of(SessionSerializer())
+
+
+def test_a_serializer_whose_fields_read_the_request_gets_a_plan_for_each_list():
+    class WithMethod(serializers.ModelSerializer):
+        asked_by = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Topic
+            fields = ["code", "asked_by"]
+
+        def get_asked_by(self, topic: Topic) -> str:
+            return self.context["who"]
+
+    first = plan_of(WithMethod(context={"who": "a"}))
+    assert first is not plan_of(WithMethod(context={"who": "a"}))
+    topic = Topic(code="x")
+    assert render_row(topic, plan_of(WithMethod(context={"who": "b"})))["asked_by"] == "b"
