@@ -87,6 +87,8 @@ def test_every_row_of_the_sessions_list_is_the_session_as_read_alone(cast, api_a
     assert len(listed) == ConsultationSession.objects.count()
     for row in listed:
         assert row == api.get(f"/api/v1/sessions/{row['id']}/").json()
+    of_the_case = api.get(f"/api/v1/cases/{busy.pk}/sessions/").json()["results"]
+    assert of_the_case == [row for row in listed if row["case"] == busy.pk]
     newest = listed[0]
     assert newest["case_number"] == busy.number
     assert sorted(newest["counselors"]) == sorted([cast.counselor.pk, cast.coordinator.pk])

@@ -271,7 +271,7 @@ class CaseViewSet(ServiceViewSet):
     @sub_list(serializers.SessionSerializer)
     def sessions(self, case: Case) -> QuerySet[ConsultationSession]:
         """The case's consultation sessions, newest first."""
-        sessions = selectors.session_list_for_user(user=self.request.user).filter(case=case)
+        sessions = selectors.session_rows_for_user(user=self.request.user).filter(case=case)
         return _session_sets(sessions).order_by("-started_at", "-id")
 
 
