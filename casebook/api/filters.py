@@ -30,10 +30,11 @@ class QueryStringFilterBackend(django_filters.DjangoFilterBackend):
     """The view's filter set, built only when the query string names one of its filters.
 
     A filter set deep-copies its filters and builds, copies and validates a form field for
-    every one of them: on a list read with no filter that was a tenth of the request's Python
-    (docs/performance.md, "The lists' Python"). With no filter named, every filter's value is
-    empty and the filter set answers the rows as given: they are answered as given without
-    building it. A named filter, even empty or invalid, goes through the filter set (its 400s).
+    every one of them, whether or not a filter was asked for: 8,900 of the 30,000 Python calls
+    of the case list with a page of one (docs/performance.md, "The lists' Python"). With no
+    filter named, every filter's value would be empty and the filter set would answer the
+    rows unchanged: the rows are answered unchanged without building it. A named filter, even
+    empty or invalid, goes through the filter set (and its 400s).
     """
 
     def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:

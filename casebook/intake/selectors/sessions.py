@@ -31,9 +31,8 @@ def session_rows_for_user(*, user: User) -> QuerySet[ConsultationSession]:
 
     Of the case row joined for the visibility rule, only what a row needs is read: the case's
     number (shown) and its confidentiality (a restricted read is logged). The desk and office
-    rows are not joined: a row shows their ids. Building three related objects of every
-    column for each session was a fifth of the list's Python (docs/performance.md, "The
-    lists' Python").
+    rows are not joined: a row shows their ids. `session_list_for_user` joins and builds all
+    three, with every column, for each session (docs/performance.md, "The lists' Python").
     """
     own = [field.name for field in ConsultationSession._meta.concrete_fields]
     return (
