@@ -24,6 +24,8 @@ never imports them. See docs/architecture.md ("Extension points").
 - report sections: the fiscal-year figures an app adds to the reports (dispatch days and
   co-payments, satellite utilisation, the exit track), as plain tables the reports draw,
   chart and export without knowing the app (docs/reports.md, "Operations").
+- plan metrics: metrics an app adds to plan vs actual (the expert dispatch days), each with
+  how its actuals are read from the app's own records (docs/reports.md, "Plan vs actual").
 - funder figures: a row an app adds to a funder pack (the IP desk's expert dispatches), read
   by month of the fiscal year; and the satisfaction survey's summary, which the よろず pack
   shows when an app provides it (docs/reports.md, "Funder packs").
@@ -259,6 +261,29 @@ class ReportSection:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanMetric:
+    """A metric a plan target may name: its code (e.g. `dispatch_days.expert`), its label and
+    the unit its target and actual are counted in."""
+
+    code: str
+    label: Any
+    unit: Any
+
+
+@dataclass(frozen=True, slots=True)
+class PlanMetrics:
+    """Metrics an app adds to plan vs actual. `metrics` are the codes a target may name;
+    `actuals(fiscal_year)` answers {code: actual} from the app's own records, organisation-wide,
+    in a fixed number of queries (a code missing is 0; codes beyond `metrics` are allowed,
+    e.g. each program's days)."""
+
+    key: str
+    metrics: tuple[PlanMetric, ...]
+    actuals: Callable[[int], Mapping[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True, slots=True)
 class FunderFigure:
     """A row an app adds to a funder pack (`pack`: `yorozu` or `ip`). `monthly(scope)` answers
     {first day of a month: value} for the months of the scope's fiscal year (a month missing
@@ -338,6 +363,7 @@ class Registry:
     personal_data_erasers: list[PersonalDataEraser] = field(default_factory=list)
     history_kinds: dict[str, HistoryKind] = field(default_factory=dict)
     funder_figures: dict[str, FunderFigure] = field(default_factory=dict)
+    plan_metrics: dict[str, PlanMetrics] = field(default_factory=dict)
     attachment_hosts: dict[str, AttachmentHost] = field(default_factory=dict)
     object_panels: dict[str, list[CasePanel]] = field(default_factory=dict)
 
@@ -409,6 +435,9 @@ class Registry:
     def add_funder_figure(self, figure: FunderFigure) -> None:
         self.funder_figures[f"{figure.pack}.{figure.key}"] = figure
 
+    def add_plan_metrics(self, metrics: PlanMetrics) -> None:
+        self.plan_metrics[metrics.key] = metrics
+
     def add_personal_data_source(self, source: PersonalDataSource) -> None:
         self.personal_data_sources[source.key] = source
 
@@ -479,6 +508,9 @@ class Registry:
 
     def sections(self) -> list[ReportSection]:
         return sorted(self.report_sections.values(), key=lambda s: (s.order, s.key))
+
+    def plan_metrics_sources(self) -> list[PlanMetrics]:
+        return sorted(self.plan_metrics.values(), key=lambda m: (m.order, m.key))
 
     def funder_figures_of(self, pack: str) -> list[FunderFigure]:
         figures = [figure for figure in self.funder_figures.values() if figure.pack == pack]

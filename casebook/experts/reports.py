@@ -17,9 +17,16 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from casebook.common.extensions import FunderFigure, ReportSection, ReportTable
+from casebook.common.extensions import (
+    FunderFigure,
+    PlanMetric,
+    PlanMetrics,
+    ReportSection,
+    ReportTable,
+)
+from casebook.common.fiscal import fiscal_year_bounds
 from casebook.experts import rules
 from casebook.experts.models import (
     Dispatch,
@@ -209,7 +216,47 @@ def _visit_figure(
     return monthly
 
 
+DAYS = pgettext_lazy("unit", "days")
+
+# What the plan names (docs/reports.md, "Plan vs actual"); the actuals answer every program.
+PLAN_METRICS = (
+    PlanMetric("dispatch_days.expert", gettext_lazy("expert dispatch days"), DAYS),
+    PlanMetric(
+        "dispatch_days.expert.covid", gettext_lazy("expert dispatch days, COVID support"), DAYS
+    ),
+    PlanMetric(
+        "dispatch_days.innovation_follow_up", gettext_lazy("follow-up expert dispatch days"), DAYS
+    ),
+)
+
+
+def plan_dispatch_days(fiscal_year: int) -> dict[str, Decimal]:
+    """Days used (visits dated in the fiscal year) per program of that year, and per
+    program and sub-quota: `dispatch_days.<program>` and `dispatch_days.<program>.<sub>`.
+    One query."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    rows = (
+        DispatchVisit.objects.filter(
+            date__gte=first, date__lte=last, dispatch__program__fiscal_year=fiscal_year
+        )
+        .order_by()
+        .values("dispatch__program__code", "dispatch__sub_quota__code")
+        .annotate(days=Sum("day_fraction"))
+    )
+    days: dict[str, Decimal] = {}
+    for row in rows:
+        program = f"dispatch_days.{row['dispatch__program__code']}"
+        days[program] = days.get(program, ZERO) + row["days"]
+        if row["dispatch__sub_quota__code"]:
+            sub = f"{program}.{row['dispatch__sub_quota__code']}"
+            days[sub] = days.get(sub, ZERO) + row["days"]
+    return days
+
+
 def register(registry: Registry) -> None:
+    registry.add_plan_metrics(
+        PlanMetrics(key="dispatch_days", metrics=PLAN_METRICS, actuals=plan_dispatch_days)
+    )
     # The IP desk's pack (docs/reports.md, "Funder packs"): the experts sent to its clients.
     for order, (key, label, measure, attorneys) in enumerate(
         (

@@ -1,30 +1,26 @@
 """The metrics a plan target may name, and how each actual is read from the raw records
-(docs/reports.md, "Plan vs actual"). `actuals(fiscal_year)` reads them all in 5 queries."""
+(docs/reports.md, "Plan vs actual"). The reports' own metrics are here; an app adds its own
+through the registry (`PlanMetrics`, registered in its `AppConfig.ready()`: the expert
+dispatch days), so the reports never import it. `actuals(fiscal_year)` reads them all in 5
+queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from casebook.common.days import on_days
+from casebook.common.extensions import PlanMetric, registry
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake.models import Case, ConsultationSession, IpRight
 from casebook.reports.models import Activity, ActivityKind
 from casebook.satellites.models import Office, OfficeKind
 
+Metric = PlanMetric
 
-@dataclass(frozen=True)
-class Metric:
-    code: str
-    label: str
-    unit: str
-
-
-DAYS = pgettext_lazy("unit", "days")
 TIMES = pgettext_lazy("unit", "times")
 CASES = pgettext_lazy("unit", "cases")
 PLACES = pgettext_lazy("unit", "places")
@@ -32,42 +28,19 @@ PLACES = pgettext_lazy("unit", "places")
 ACTIVITY_METRIC = "activities."
 FOREIGN_FILING_METRIC = "foreign_filings."
 
-METRICS: dict[str, Metric] = {
-    metric.code: metric
-    for metric in (
-        Metric("consultations", _("consultation count"), CASES),
-        Metric("dispatch_days.expert", _("expert dispatch days"), DAYS),
-        Metric("dispatch_days.expert.covid", _("expert dispatch days, COVID support"), DAYS),
-        Metric("dispatch_days.innovation_follow_up", _("follow-up expert dispatch days"), DAYS),
-        Metric("satellites", _("satellite offices open"), PLACES),
-        *(Metric(f"{FOREIGN_FILING_METRIC}{right.value}", right.label, CASES) for right in IpRight),
-        *(Metric(f"{ACTIVITY_METRIC}{kind.value}", kind.label, TIMES) for kind in ActivityKind),
-    )
-}
+CONSULTATIONS = Metric("consultations", _("consultation count"), CASES)
+OWN_METRICS: tuple[Metric, ...] = (
+    Metric("satellites", _("satellite offices open"), PLACES),
+    *(Metric(f"{FOREIGN_FILING_METRIC}{right.value}", right.label, CASES) for right in IpRight),
+    *(Metric(f"{ACTIVITY_METRIC}{kind.value}", kind.label, TIMES) for kind in ActivityKind),
+)
 
 
-def _dispatch_days(fiscal_year: int) -> dict[str, Decimal]:
-    """Days used (visits dated in the fiscal year) per program of that year, and per
-    program and sub-quota: `dispatch_days.<program>` and `dispatch_days.<program>.<sub>`."""
-    from casebook.experts.models import DispatchVisit
-
-    first, last = fiscal_year_bounds(fiscal_year)
-    rows = (
-        DispatchVisit.objects.filter(
-            date__gte=first, date__lte=last, dispatch__program__fiscal_year=fiscal_year
-        )
-        .order_by()
-        .values("dispatch__program__code", "dispatch__sub_quota__code")
-        .annotate(days=Sum("day_fraction"))
-    )
-    days: dict[str, Decimal] = {}
-    for row in rows:
-        program = f"dispatch_days.{row['dispatch__program__code']}"
-        days[program] = days.get(program, Decimal(0)) + row["days"]
-        if row["dispatch__sub_quota__code"]:
-            sub = f"{program}.{row['dispatch__sub_quota__code']}"
-            days[sub] = days.get(sub, Decimal(0)) + row["days"]
-    return days
+def known() -> dict[str, Metric]:
+    """Every metric a target may name, by code: the reports' own and the apps' (registered
+    in their `AppConfig.ready()`, so read when asked, never at import)."""
+    contributed = [m for source in registry.plan_metrics_sources() for m in source.metrics]
+    return {metric.code: metric for metric in (CONSULTATIONS, *contributed, *OWN_METRICS)}
 
 
 def _satellites(fiscal_year: int) -> int:
@@ -102,11 +75,12 @@ def _foreign_filings(fiscal_year: int) -> dict[str, int]:
 def actuals(fiscal_year: int) -> dict[str, Decimal]:
     """Every metric's actual for the fiscal year, from the raw records (organisation-wide)."""
     first, last = fiscal_year_bounds(fiscal_year)
-    values: dict[str, Decimal] = {code: Decimal(0) for code in METRICS}
+    values: dict[str, Decimal] = {code: Decimal(0) for code in known()}
     values["consultations"] = Decimal(
         ConsultationSession.objects.filter(on_days("started_at", first, last)).count()
     )
-    values.update(_dispatch_days(fiscal_year))
+    for source in registry.plan_metrics_sources():
+        values.update({code: Decimal(n) for code, n in source.actuals(fiscal_year).items()})
     values["satellites"] = Decimal(_satellites(fiscal_year))
     values.update({code: Decimal(n) for code, n in _foreign_filings(fiscal_year).items()})
     activity_counts = (

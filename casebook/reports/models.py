@@ -1,6 +1,6 @@
 """The plan's targets per fiscal year and the activities the plan counts (docs/reports.md).
 
-A target is data keyed by a metric code (`casebook.reports.metrics.METRICS`): a KPI read from
+A target is data keyed by a metric code (`casebook.reports.metrics.known()`): a KPI read from
 the raw records, or a count of activities of one kind. No actual is ever stored: each is
 recomputed from the records whenever it is read.
 """

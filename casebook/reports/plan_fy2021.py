@@ -1,6 +1,6 @@
 """The targets of the FY2021 (令和3年度) business plan, as plan targets: (metric, target, where
 the plan states it). `manage.py load_plan_targets` loads them; the demo carries them over as
-this year's plan. Metrics: `casebook.reports.metrics.METRICS`."""
+this year's plan. Metrics: `casebook.reports.metrics.known()`."""
 
 from __future__ import annotations
 

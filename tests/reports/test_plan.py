@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
+from casebook import reports
 from casebook.common.errors import ActionNotPermitted
+from casebook.common.extensions import PlanMetric, PlanMetrics, registry
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import IpDetails
 from casebook.reports import metrics, selectors, services
@@ -51,7 +55,7 @@ def test_the_command_loads_the_fy2021_plan_once(db):
 
 
 def test_every_target_of_the_plan_names_a_known_metric():
-    assert {metric for metric, _target, _source in FY2021_TARGETS} <= set(metrics.METRICS)
+    assert {metric for metric, _target, _source in FY2021_TARGETS} <= set(metrics.known())
 
 
 def test_an_unknown_metric_refuses_the_whole_list(db):
@@ -133,6 +137,35 @@ def test_a_past_year_is_judged_on_its_whole_target(cast):
     assert satellites.expected_by_now == 10
     assert satellites.status == "behind"
     assert satellites.percent == 0
+
+
+def test_a_metric_an_app_registers_is_known_and_read_with_the_others(db, monkeypatch):
+    contributed = PlanMetrics(
+        key="visits_abroad",
+        metrics=(PlanMetric("visits_abroad", "visits abroad", "times"),),
+        actuals=lambda fiscal_year: {"visits_abroad": 3 if fiscal_year == 2021 else 0},
+    )
+    monkeypatch.setitem(registry.plan_metrics, contributed.key, contributed)
+
+    assert metrics.known()["visits_abroad"].label == "visits abroad"
+    assert metrics.actuals(2021)["visits_abroad"] == 3
+    services.plan_targets_load(
+        fiscal_year=2021, targets=[("visits_abroad", Decimal(6), "plan p.1")], by=None
+    )
+
+
+def test_the_reports_never_import_the_experts_app():
+    """The dispatch days reach the plan through the registry (docs/architecture.md,
+    "Extension points"), not by importing the experts app."""
+    imported = set()
+    for path in Path(reports.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+
+    assert not {name for name in imported if name.startswith("casebook.experts")}
 
 
 def test_the_pace_expects_the_share_of_the_year_gone_by():

@@ -95,9 +95,10 @@ def plan_report(*, user: User, fiscal_year: int) -> PlanReport:
     elapsed = elapsed_share(fiscal_year, today)
     targets = list(PlanTarget.objects.filter(fiscal_year=fiscal_year).order_by("pk"))
     actual = metrics.actuals(fiscal_year) if targets else {}
+    known = metrics.known()
     rows = []
     for target in targets:
-        metric = metrics.METRICS.get(target.metric)
+        metric = known.get(target.metric)
         rows.append(
             PlanRow(
                 metric=target.metric,

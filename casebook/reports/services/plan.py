@@ -30,8 +30,9 @@ def plan_targets_load(
         policy.require_plan_editor(by)
     targets = list(targets)
     errors = []
+    known = metrics.known()
     for index, (metric, target, _source) in enumerate(targets, start=1):
-        if metric not in metrics.METRICS:
+        if metric not in known:
             errors.append(
                 _("line %(n)d: unknown metric %(metric)s") % {"n": index, "metric": metric}
             )
