@@ -2,7 +2,9 @@
 
 `CASEBOOK_SURVEY_DAYS_AFTER_CLOSURE` days after a case closed, the reminder job's occasion
 `satisfaction_survey:case=<id>` sends its client the survey (once per case: the job records
-the key once, and `survey_send` finds a survey already there) and tells the lead counselor.
+the key once, and `survey_send` finds a survey already there). The occasion itself notifies
+nobody: `survey_send` tells the lead counselor when, after its check under the case's lock,
+it sends the survey (a case reopened in between is neither surveyed nor announced).
 A run looks back the job's catch-up window like every reminder; older closures are not
 surveyed late. Registered in `ReportsConfig.ready()`.
 """
@@ -24,13 +26,17 @@ from casebook.common.days import on_days
 from casebook.common.extensions import Reminder, ReminderKind
 from casebook.intake.models import Case
 from casebook.reports.models import SatisfactionSurvey
-from casebook.reports.services.surveys import survey_send, surveyable_cases_q
+from casebook.reports.services.surveys import (
+    SURVEY_SENT_KIND,
+    survey_send,
+    surveyable_cases_q,
+)
 
 if TYPE_CHECKING:
     from casebook.common.extensions import Registry
 
 SURVEY_SENT = ReminderKind(
-    "satisfaction_survey", gettext_lazy("satisfaction survey sent to the client"), order=90
+    SURVEY_SENT_KIND, gettext_lazy("satisfaction survey sent to the client"), order=90
 )
 
 
@@ -43,14 +49,14 @@ def survey_occasions(first_day: dt.date, today: dt.date) -> Iterable[Reminder]:
             on_days("closed_at", first_day - days, today - days),
         )
         .exclude(Exists(SatisfactionSurvey.objects.filter(case_id=OuterRef("pk"))))
-        .only("pk", "closed_at", "lead_counselor_id")
+        .only("pk", "closed_at")
         .order_by("closed_at", "pk")
     )
     for case in cases:
         yield SURVEY_SENT.occasion(
             f"case={case.pk}",
             subject=case,
-            recipient_ids={case.lead_counselor_id} - {None},
+            recipient_ids=(),
             due_on=timezone.localdate(case.closed_at) + days,
             params={},
             on_fire=partial(survey_send, case_id=case.pk),

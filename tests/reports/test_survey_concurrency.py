@@ -11,6 +11,8 @@ import pytest
 from django.core import mail
 
 from casebook.common.errors import ConflictError
+from casebook.intake.services import case_reopen
+from casebook.notifications.models import Notification
 from casebook.notifications.services import reminders_run
 from casebook.reports.models import SatisfactionSurvey
 from casebook.reports.services import survey_answer, survey_send
@@ -45,6 +47,23 @@ def test_parallel_sends_of_one_case_make_one_survey(cast):
     assert errors == []
     assert sum(result is not None for result in results) == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_case_reopened_while_the_job_runs_is_either_surveyed_and_announced_or_neither(cast):
+    case = closed_case(at(2026, 6, 10), lead_counselor=cast.counselor)
+
+    _results, errors = run_together(
+        [
+            lambda: reminders_run(today=SURVEY_DAY),
+            lambda: case_reopen(case=case, by=cast.coordinator, reason="the client called back"),
+        ]
+    )
+
+    assert errors == []
+    sent = SatisfactionSurvey.objects.filter(case=case).exists()
+    told = Notification.objects.filter(kind="satisfaction_survey", subject_id=case.pk).exists()
+    assert sent == told
+    assert len(mail.outbox) == int(sent)
 
 
 def test_two_answers_at_once_record_the_first_and_overwrite_nothing(cast):

@@ -12,7 +12,9 @@ from django.core import mail
 from casebook.intake.models import ClientContact
 from casebook.notifications.models import Notification
 from casebook.notifications.services import reminders_run
+from casebook.notifications.services.reminders import reminder_send
 from casebook.reports.models import SatisfactionSurvey
+from casebook.reports.reminders import survey_occasions
 from casebook.reports.services import survey_send
 from tests.factories import SessionFactory, closed_case, desk
 from tests.reports.conftest import at
@@ -132,6 +134,34 @@ def test_a_case_reopened_before_its_survey_day_is_surveyed_after_it_closes_again
 def test_the_lead_counselor_is_told_the_survey_went_out(cast, django_capture_on_commit_callbacks):
     case = closed_case(CLOSED, lead_counselor=cast.counselor)
     run(dt.date(2026, 6, 17), django_capture_on_commit_callbacks)
+    notice = Notification.objects.get(kind="satisfaction_survey")
+    assert (notice.recipient_id, notice.subject_id) == (cast.counselor.pk, case.pk)
+
+
+def test_a_case_reopened_between_the_job_finding_it_and_the_send_tells_nobody(
+    cast, django_capture_on_commit_callbacks
+):
+    case = closed_case(CLOSED, lead_counselor=cast.counselor)
+    (occasion,) = survey_occasions(dt.date(2026, 6, 17), dt.date(2026, 6, 17))
+    case.status, case.closed_at = "active", None
+    case.save(update_fields=["status", "closed_at"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder_send(reminder=occasion)
+
+    assert not SatisfactionSurvey.objects.exists()
+    assert mail.outbox == []
+    assert not Notification.objects.filter(kind="satisfaction_survey").exists()
+
+
+def test_sending_the_survey_itself_tells_the_lead_counselor(
+    cast, django_capture_on_commit_callbacks
+):
+    case = closed_case(CLOSED, lead_counselor=cast.counselor)
+    with django_capture_on_commit_callbacks(execute=True):
+        survey_send(case_id=case.pk)
+        survey_send(case_id=case.pk)
+
     notice = Notification.objects.get(kind="satisfaction_survey")
     assert (notice.recipient_id, notice.subject_id) == (cast.counselor.pk, case.pk)
 

@@ -3,7 +3,8 @@
 
 The link carries a random token; the survey keeps only its SHA-256 (`token_digest`), so
 neither a copy of the database nor the admin can answer for a client, and a new
-`SECRET_KEY` breaks no link already mailed. The mail goes out once the survey is committed.
+`SECRET_KEY` breaks no link already mailed. The mail goes out once the survey is committed,
+and the lead counselor is told in the same transaction: no survey sent, no notice of one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casebook.common.errors import ConflictError, DomainError
+from casebook.common.extensions import registry
 from casebook.common.models import raise_if_errors, save_tracked
 from casebook.intake.models import (
     Case,
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 # withdrew has told us enough. Neither is asked.
 NO_SURVEY_REASONS = (ClosureReason.DUPLICATE, ClosureReason.WITHDRAWN)
 COMMENT_LENGTH = 2000
+# The notification kind that tells the lead counselor a survey went out (a reminder kind:
+# casebook/reports/reminders.py labels it and writes its line).
+SURVEY_SENT_KIND = "satisfaction_survey"
 
 
 class SurveyLinkInvalid(DomainError):
@@ -102,10 +107,13 @@ def survey_of_case(case: Case, *, token_hash: str, sent_at: dt.datetime) -> Sati
 
 @transaction.atomic
 def survey_send(*, case_id: int) -> SatisfactionSurvey | None:
-    """Create the case's survey and mail its link to the client once this commits.
+    """Create the case's survey, mail its link to the client once this commits, and tell the
+    lead counselor it went out.
 
     None when the case is not (or no longer) one to survey, or already has its survey: two
     senders at once wait on the case's lock, and the second finds the first one's survey.
+    Either way nothing is sent and nobody is told: the notice follows from the send, under
+    the case's lock, so a case reopened a moment before is never announced as surveyed.
     """
     case = lock_case(Case(pk=case_id))
     if not Case.objects.filter(surveyable_cases_q(), pk=case.pk).exists():
@@ -128,6 +136,9 @@ def survey_send(*, case_id: int) -> SatisfactionSurvey | None:
     message = survey_invitation(survey, token, address)
     # robust: a mail server that is down loses this mail (logged), never the survey row.
     transaction.on_commit(message.send, robust=True)
+    if case.lead_counselor_id is not None:
+        # Stored with the survey (the inbox's listener); the sockets hear of it on commit.
+        registry.case_event_published(case, SURVEY_SENT_KIND, frozenset({case.lead_counselor_id}))
     return survey
 
 
