@@ -1,20 +1,22 @@
 """What attachments add to the case page (a panel) and its timeline (one entry per file), and
-to the visit report page (a panel of the visit's files),
+to the visit report page (a panel of the visit's files) and to the dispatch page's visits
+(each row's files),
 registered in `AttachmentsConfig.ready()` (docs/architecture.md, "Extension points")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.attachments import files, policy, selectors
 from casebook.attachments.models import Attachment
 from casebook.common.exports import record
-from casebook.common.extensions import CasePanel, PersonalDataSource, TimelineEntry
+from casebook.common.extensions import CasePanel, PersonalDataSource, RowCells, TimelineEntry
 
 if TYPE_CHECKING:
     from casebook.accounts.models import User
@@ -72,6 +74,12 @@ def visit_attachment_panel(user: User, visit: Any) -> dict[str, Any] | None:
     }
 
 
+def visit_files(user: User, visits: Sequence[Any]) -> dict[Any, list[Attachment]]:
+    """Each visit's files on the dispatch page (which fetched the dispatch, so its visits,
+    through the experts policy): one query for all the rows."""
+    return selectors.attachments_of_hosts(host=policy.host("visit"), objs=visits)
+
+
 def register(registry: Registry) -> None:
     registry.add_case_extensions(
         personal_data=PersonalDataSource(
@@ -84,6 +92,12 @@ def register(registry: Registry) -> None:
     registry.add_object_panel(
         "visit",
         CasePanel("attachments", "attachments/_panel.html", visit_attachment_panel, order=40),
+    )
+    registry.add_row_cells(
+        "visit",
+        RowCells(
+            "attachments", gettext_lazy("Attachments"), "attachments/_row_files.html", visit_files
+        ),
     )
 
 

@@ -11,6 +11,8 @@ from casebook.attachments import policy
 from casebook.attachments.models import Attachment
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from casebook.accounts.models import User
     from casebook.common.extensions import AttachmentHost
     from casebook.intake.models import Case
@@ -58,6 +60,23 @@ def attachments_of_host(*, host: AttachmentHost, obj: Any) -> QuerySet[Attachmen
         .select_related("uploaded_by")
         .order_by("-uploaded_at", "-id")
     )
+
+
+def attachments_of_hosts(*, host: AttachmentHost, objs: Sequence[Any]) -> dict[Any, list]:
+    """{pk: its files, newest first} for objects the caller fetched through their app's
+    policy (each row of a table of visits), in one query whatever their number."""
+    found: dict[Any, list[Attachment]] = {}
+    pks = [obj.pk for obj in objs]
+    if not pks:
+        return found
+    rows = (
+        Attachment.objects.filter(**{f"{host.key}__in": pks})
+        .only("pk", "name", "size", "uploaded_at", f"{host.key}_id")
+        .order_by("-uploaded_at", "-id")
+    )
+    for attachment in rows:
+        found.setdefault(getattr(attachment, f"{host.key}_id"), []).append(attachment)
+    return found
 
 
 def _sees(user: User, case: Case) -> bool:

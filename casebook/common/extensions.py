@@ -39,7 +39,9 @@ never imports them. See docs/architecture.md ("Extension points").
   its sessions (a dispatch visit's report): who sees it, who attaches to it, its case
   (docs/security.md, "Attachments");
 - object panels: a box an app draws on another app's page of one object (the files of a
-  visit on its report page), keyed by the kind of object, like the case panels.
+  visit on its report page), keyed by the kind of object, like the case panels;
+- row cells: a column an app adds to another app's table of objects of one kind (the files
+  of each visit on the dispatch page), read for every row at once.
 See docs/notifications.md for the reminder and notification pieces.
 """
 
@@ -340,6 +342,20 @@ class AttachmentHost:
     rule: Any = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RowCells:
+    """A column an app adds to another app's table of objects of one kind. `values(user,
+    objs)` answers {obj.pk: what its cell shows} for every row at once, in a fixed number of
+    queries (a row missing is drawn empty); the table's page fetched `objs` through its own
+    policy, so `user` sees them. `template` draws one cell from `cell`."""
+
+    key: str
+    label: Any
+    template: str
+    values: Callable[[Any, Sequence[Any]], Mapping[Any, Any]]
+    order: int = 100
+
+
 TimelineProvider = Callable[["User", "Case"], Iterable[TimelineEntry]]
 BoardExtraProvider = Callable[["User", "Desk"], Iterable[BoardExtra]]
 CloseBlocker = Callable[["Case"], "str | None"]
@@ -366,6 +382,7 @@ class Registry:
     plan_metrics: dict[str, PlanMetrics] = field(default_factory=dict)
     attachment_hosts: dict[str, AttachmentHost] = field(default_factory=dict)
     object_panels: dict[str, list[CasePanel]] = field(default_factory=dict)
+    row_cells: dict[str, list[RowCells]] = field(default_factory=dict)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -465,6 +482,22 @@ class Registry:
         self, kind: str, user: User, obj: Any
     ) -> list[tuple[CasePanel, Mapping[str, Any]]]:
         return _shown(self.object_panels.get(kind, []), user, obj)
+
+    def add_row_cells(self, kind: str, cells: RowCells) -> None:
+        """A column of the tables of objects of `kind` (e.g. `visit`)."""
+        kept = [c for c in self.row_cells.get(kind, []) if c.key != cells.key]
+        self.row_cells[kind] = sorted([*kept, cells], key=lambda c: (c.order, c.key))
+
+    def cells_for_rows(self, kind: str, user: User, objs: Sequence[Any]) -> list[RowCells]:
+        """The columns apps add to a table of `objs` of `kind`, each read once for all the
+        rows; every object gets `row_cells`, [(column, its cell)] in the columns' order."""
+        columns = self.row_cells.get(kind, [])
+        values = [column.values(user, objs) if objs else {} for column in columns]
+        for obj in objs:
+            obj.row_cells = [
+                (column, found.get(obj.pk)) for column, found in zip(columns, values, strict=True)
+            ]
+        return columns
 
     # --- what intake asks ---------------------------------------------------------------
 

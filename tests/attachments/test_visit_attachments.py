@@ -252,3 +252,51 @@ def test_the_visit_report_page_and_the_api_list_stay_within_their_budget(
     many_list, _ = count_queries(lambda: api.get(list_url))
     assert (many_page, many_list) == (few_page, few_list)
     assert response.content.decode().count("写真") >= 12
+
+
+def _another_visit(visit: DispatchVisit, days_before: int) -> DispatchVisit:
+    return DispatchVisit.objects.create(
+        dispatch=visit.dispatch,
+        expert=visit.expert,
+        date=visit.date - dt.timedelta(days=days_before),
+        day_fraction=Decimal("0.5"),
+    )
+
+
+def test_the_dispatch_page_lists_each_visits_files_with_their_size_and_download_link(cast):
+    visit = _visit(cast)
+    other = _another_visit(visit, 7)
+    expert = _web(visit.expert.user)
+    _upload(expert, visit, "現場写真.pdf")
+    _upload(expert, other, "議事録.pdf")
+    photo = Attachment.objects.get(name="現場写真.pdf")
+
+    page = _web(cast.counselor).get(reverse("experts:dispatch", args=[visit.dispatch.pk]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "現場写真.pdf" in html and "議事録.pdf" in html
+    assert reverse("attachments:download", args=[photo.pk]) in html
+    (photo_row,) = [row for row in html.split("<tr>") if "現場写真.pdf" in row]
+    assert "議事録.pdf" not in photo_row
+    assert f"{len(PDF_BYTES)}\xa0" in photo_row  # its size (filesizeformat)
+
+
+def test_the_dispatch_page_reads_the_files_of_all_its_visits_in_one_query(
+    cast, django_assert_max_num_queries
+):
+    visit = _visit(cast)
+    expert, counselor = _web(visit.expert.user), _web(cast.counselor)
+    url = reverse("experts:dispatch", args=[visit.dispatch.pk])
+    _upload(expert, visit)
+    counselor.get(url)
+    few, _ = count_queries(lambda: counselor.get(url))
+    for n in range(8):
+        extra = _another_visit(visit, n + 1)
+        for m in range(3):
+            _upload(expert, extra, f"写真{n}-{m}.pdf")
+
+    many, response = count_queries(lambda: counselor.get(url))
+
+    assert many == few
+    assert response.content.decode().count("写真") >= 24

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from casebook.common.calendar import is_business_day, japanese_holiday_name
+from casebook.common.extensions import registry
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
 from casebook.common.paging import page_number, page_of, query_without
 from casebook.common.web import page_view
@@ -259,6 +260,8 @@ def detail_context(request: HttpRequest, dispatch: Dispatch, **forms: Any) -> di
     visits = list(dispatch.visits.all())
     for visit in visits:
         visit.actions = policy.visit_actions(actions, visit)
+    # What other apps show of each visit (its files), read once for all the rows.
+    visit_columns = registry.cells_for_rows("visit", request.user, visits)
     step_forms = {
         f"{name}_form": forms.get(f"{name}_form")
         or form_class(prefix=name, initial={"version": dispatch.version})
@@ -268,6 +271,7 @@ def detail_context(request: HttpRequest, dispatch: Dispatch, **forms: Any) -> di
         "dispatch": dispatch,
         "actions": actions,
         "visits": visits,
+        "visit_columns": visit_columns,
         "copay_label": rules.copay_rule_label(dispatch.program, dispatch.sub_quota),
         "conflicts": (
             rules.conflicts_for(
