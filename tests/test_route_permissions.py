@@ -225,6 +225,8 @@ PARAMETER_KINDS: dict[str, dict[str, str]] = {
     "attachments:visit_new": {"pk": "visit"},
     "attachments:download": {"pk": "attachment"},
     "visit-attachment-list": {"pk": "visit"},
+    "case-attachment-list": {"pk": "case"},
+    "session-attachment-list": {"pk": "session"},
     "attachment-detail": {"pk": "attachment"},
     "attachment-download": {"pk": "attachment"},
     # API tokens: only their owner reaches them

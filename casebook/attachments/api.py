@@ -1,6 +1,12 @@
-"""`/api/v1/visits/{id}/attachments/`: a visit report's files, listed (paged) and added
-(multipart, field `file`); `/api/v1/attachments/{id}/`: one file's description, and
-`…/download/` its bytes (docs/security.md, "Attachments").
+"""`/api/v1/cases/{id}/attachments/`, `/api/v1/sessions/{id}/attachments/` and
+`/api/v1/visits/{id}/attachments/`: the files of a case, of one of its sessions, of a visit
+report, listed (paged, newest first) and added (multipart, field `file`);
+`/api/v1/attachments/{id}/`: one file's description, and `…/download/` its bytes
+(docs/security.md, "Attachments").
+
+A case and a session come through the intake getters (404 when unseen); adding follows the
+case's rule (`attachments.policy.can_attach`: who logs sessions on the case or edits it,
+while it is not closed), the file the checks of every file, as on the case page.
 
 The visit comes through the experts app's getter (its attachment host, 404 when unseen), so
 its files follow the dispatch policy; a description names the file, never its case (on a
@@ -23,6 +29,8 @@ from rest_framework.views import APIView
 from casebook.api.pagination import CasebookCursorPagination
 from casebook.attachments import policy, selectors, services, views
 from casebook.attachments.models import Attachment
+from casebook.intake import selectors as case_selectors
+from casebook.intake import services as case_services
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -37,6 +45,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "content_type",
             "size",
             "sha256",
+            "session",
             "visit",
             "uploaded_by",
             "uploaded_at",
@@ -86,6 +95,70 @@ class VisitAttachmentsView(APIView):
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
+class CaseAttachmentsView(APIView):
+    """The files of a case the caller sees (its sessions' and visits' included), and a new
+    one on the case."""
+
+    parser_classes = [MultiPartParser]
+
+    def _case(self, request: Request, pk: int) -> Any:
+        case = case_selectors.case_get_for_user(user=request.user, pk=pk)
+        case_services.access_log_record(user=request.user, cases=[case], via="api")
+        return case
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        case = self._case(request, pk)
+        return _page(self, request, selectors.attachments_of_case_newest(case=case))
+
+    @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        case = self._case(request, pk)
+        policy.require_attach(request.user, case)
+        upload = AttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            case=case, by=request.user, upload=upload.validated_data["file"]
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class SessionAttachmentsView(APIView):
+    """The files of a session whose case the caller sees, and a new one on the session."""
+
+    parser_classes = [MultiPartParser]
+
+    def _session(self, request: Request, pk: int) -> Any:
+        session = case_selectors.session_get_for_user(user=request.user, pk=pk)
+        case_services.access_log_record(user=request.user, cases=[session.case], via="api")
+        return session
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        session = self._session(request, pk)
+        return _page(self, request, selectors.attachments_of_session_newest(session=session))
+
+    @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        session = self._session(request, pk)
+        policy.require_attach(request.user, session.case)
+        upload = AttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            case=session.case,
+            session=session,
+            by=request.user,
+            upload=upload.validated_data["file"],
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+def _page(view: APIView, request: Request, attachments: Any) -> Response:
+    paginator = _Newest()
+    page = paginator.paginate_queryset(attachments, request, view=view)
+    return paginator.get_paginated_response(AttachmentSerializer(page, many=True).data)
+
+
 class AttachmentDetailView(APIView):
     """One file the caller may see (its case, or its visit's dispatch)."""
 
@@ -110,6 +183,12 @@ class AttachmentDownloadView(APIView):
 
 
 urlpatterns = [
+    path("cases/<int:pk>/attachments/", CaseAttachmentsView.as_view(), name="case-attachment-list"),
+    path(
+        "sessions/<int:pk>/attachments/",
+        SessionAttachmentsView.as_view(),
+        name="session-attachment-list",
+    ),
     path(
         "visits/<int:pk>/attachments/",
         VisitAttachmentsView.as_view(),

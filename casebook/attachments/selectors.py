@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from casebook.accounts.models import User
     from casebook.common.extensions import AttachmentHost
-    from casebook.intake.models import Case
+    from casebook.intake.models import Case, ConsultationSession
 
 # The case page lists this many files (newest first); the timeline shows the same ones.
 CASE_PAGE_FILES = 50
@@ -50,6 +50,25 @@ def attachments_of_case(*, user: User, case: Case) -> list[Attachment]:
         )
         case._casebook_attachments = cached
     return cached
+
+
+def attachments_of_case_newest(*, case: Case) -> QuerySet[Attachment]:
+    """Every file of a case the caller fetched through the case getter (so `user` sees it),
+    its sessions' and visits' included, newest first; the caller pages it."""
+    return (
+        Attachment.objects.filter(case=case)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def attachments_of_session_newest(*, session: ConsultationSession) -> QuerySet[Attachment]:
+    """The files of a session the caller fetched through the session getter, newest first."""
+    return (
+        Attachment.objects.filter(session=session)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
 
 
 def attachments_of_host(*, host: AttachmentHost, obj: Any) -> QuerySet[Attachment]:
