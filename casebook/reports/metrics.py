@@ -1,14 +1,14 @@
 """The metrics a plan target may name, and how each actual is read from the raw records
 (docs/reports.md, "Plan vs actual"). The reports' own metrics are here; an app adds its own
 through the registry (`PlanMetrics`, registered in its `AppConfig.ready()`: the expert
-dispatch days), so the reports never import it. `actuals(fiscal_year)` reads them all in 5
-queries."""
+dispatch days, the satellites open), so the reports never import it. `actuals(fiscal_year)`
+reads them all in 5 queries."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -17,20 +17,17 @@ from casebook.common.extensions import PlanMetric, registry
 from casebook.common.fiscal import fiscal_year_bounds
 from casebook.intake.models import Case, ConsultationSession, IpRight
 from casebook.reports.models import Activity, ActivityKind
-from casebook.satellites.models import Office, OfficeKind
 
 Metric = PlanMetric
 
 TIMES = pgettext_lazy("unit", "times")
 CASES = pgettext_lazy("unit", "cases")
-PLACES = pgettext_lazy("unit", "places")
 
 ACTIVITY_METRIC = "activities."
 FOREIGN_FILING_METRIC = "foreign_filings."
 
 CONSULTATIONS = Metric("consultations", _("consultation count"), CASES)
 OWN_METRICS: tuple[Metric, ...] = (
-    Metric("satellites", _("satellite offices open"), PLACES),
     *(Metric(f"{FOREIGN_FILING_METRIC}{right.value}", right.label, CASES) for right in IpRight),
     *(Metric(f"{ACTIVITY_METRIC}{kind.value}", kind.label, TIMES) for kind in ActivityKind),
 )
@@ -41,17 +38,6 @@ def known() -> dict[str, Metric]:
     in their `AppConfig.ready()`, so read when asked, never at import)."""
     contributed = [m for source in registry.plan_metrics_sources() for m in source.metrics]
     return {metric.code: metric for metric in (CONSULTATIONS, *contributed, *OWN_METRICS)}
-
-
-def _satellites(fiscal_year: int) -> int:
-    """Satellite offices open on some day of the fiscal year."""
-    first, last = fiscal_year_bounds(fiscal_year)
-    return (
-        Office.objects.filter(kind=OfficeKind.SATELLITE)
-        .filter(Q(active_from__isnull=True) | Q(active_from__lte=last))
-        .filter(Q(active_until__isnull=True) | Q(active_until__gte=first))
-        .count()
-    )
 
 
 def _foreign_filings(fiscal_year: int) -> dict[str, int]:
@@ -81,7 +67,6 @@ def actuals(fiscal_year: int) -> dict[str, Decimal]:
     )
     for source in registry.plan_metrics_sources():
         values.update({code: Decimal(n) for code, n in source.actuals(fiscal_year).items()})
-    values["satellites"] = Decimal(_satellites(fiscal_year))
     values.update({code: Decimal(n) for code, n in _foreign_filings(fiscal_year).items()})
     activity_counts = (
         Activity.objects.filter(held_on__gte=first, held_on__lte=last)

@@ -1,4 +1,5 @@
-"""Satellite utilisation over a fiscal year for the reports, registered in
+"""Satellite utilisation over a fiscal year for the reports, and the count of satellites open
+for plan vs actual, registered in
 `SatellitesConfig.ready()` as a report section (docs/reports.md, "Operations"): per satellite
 office, the consultation days held, the slots offered on them, the slots booked (bookings not
 cancelled), held (checked in) and no-shows, and the share booked. The month-by-month view
@@ -9,16 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from casebook.common.extensions import ReportSection, ReportTable
-from casebook.satellites.models import (
-    Office,
-    OfficeKind,
-)
-from casebook.satellites.selectors import slot_counts_by_office
+from casebook.common.extensions import PlanMetric, PlanMetrics, ReportSection, ReportTable
+from casebook.common.fiscal import fiscal_year_bounds
+from casebook.satellites.selectors import satellite_offices_open, slot_counts_by_office
 
 if TYPE_CHECKING:
     from casebook.common.extensions import Registry, ReportScope
@@ -33,12 +30,7 @@ def _share(booked: int, offered: int) -> float | None:
 def utilisation_table(scope: ReportScope) -> ReportTable:
     """Every satellite office open on some day of the year, and the total (2 queries)."""
     counts = slot_counts_by_office(first_day=scope.first_day, last_day=scope.last_day)
-    offices = (
-        Office.objects.filter(kind=OfficeKind.SATELLITE)
-        .filter(Q(active_from__isnull=True) | Q(active_from__lte=scope.last_day))
-        .filter(Q(active_until__isnull=True) | Q(active_until__gte=scope.first_day))
-        .order_by("code")
-    )
+    offices = satellite_offices_open(first_day=scope.first_day, last_day=scope.last_day)
     rows = []
     total = dict.fromkeys(COUNTS, 0)
     for office in offices:
@@ -73,7 +65,26 @@ def satellite_tables(scope: ReportScope) -> Sequence[ReportTable]:
     return [utilisation_table(scope)]
 
 
+PLAN_METRICS = (
+    PlanMetric(
+        "satellites", gettext_lazy("satellite offices open"), pgettext_lazy("unit", "places")
+    ),
+)
+
+
+def plan_satellites(fiscal_year: int) -> dict[str, int]:
+    """Plan vs actual's count: the satellite offices open on some day of the fiscal year
+    (1 query)."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    return {"satellites": satellite_offices_open(first_day=first, last_day=last).count()}
+
+
 def register(registry: Registry) -> None:
+    # After the experts' dispatch days (order 100): plan vs actual lists its metrics in the
+    # order the business plan names them (docs/reports.md, "Plan vs actual").
+    registry.add_plan_metrics(
+        PlanMetrics(key="satellites", metrics=PLAN_METRICS, actuals=plan_satellites, order=200)
+    )
     registry.add_report_section(
         ReportSection(
             key="satellites",

@@ -50,6 +50,17 @@ def slots_with_free(queryset: QuerySet[Slot] | None = None) -> QuerySet[Slot]:
     return queryset.filter(day__status=DayStatus.HELD).annotate(taken=_active_booking())
 
 
+def satellite_offices_open(*, first_day: dt.date, last_day: dt.date) -> QuerySet[Office]:
+    """The satellite offices open on some day from `first_day` to `last_day`, by code: the
+    utilisation table's rows and plan vs actual's count of satellites."""
+    return (
+        Office.objects.filter(kind=OfficeKind.SATELLITE)
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=last_day))
+        .filter(Q(active_until__isnull=True) | Q(active_until__gte=first_day))
+        .order_by("code")
+    )
+
+
 # --- the public booking form ----------------------------------------------------------------
 
 
