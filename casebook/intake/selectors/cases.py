@@ -106,6 +106,17 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
+def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case]:
+    """`cases_of_client_for_user` as the client page lists them: with their desk, the one
+    related row a row shows (its client is the page's; no lead, office or topics)."""
+    return (
+        policy.cases_visible_to(user)
+        .filter(client=client)
+        .select_related("desk")
+        .order_by("-opened_at", "-id")
+    )
+
+
 def _matching_case_ids(text: str, *, reader: User | None) -> QuerySet[Case]:
     """The ids of every case whose title, client (name, reading, phone, 法人番号) or a
     session's summary holds `text`, or whose number does: one set per place, each read
@@ -250,13 +261,17 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
             user_id=user.pk, case__status__in=OPEN_STATUSES
         ).values_list("case_id", flat=True)
     )
-    mine = case_list_for_user(user=user).filter(
-        Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
+    # The page's rows show the client and the lead counselor, nothing of the desk, the intake
+    # office or the topics: only those two are joined (docs/performance.md, "My cases and
+    # the client page").
+    mine = (
+        policy.cases_visible_to(user)
+        .select_related("client", "lead_counselor")
+        .filter(Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES)
     )
     return (
         _with_follow_up(mine)
         .annotate(priority_rank=_PRIORITY_RANK)
-        .prefetch_related("topics")
         .order_by("priority_rank", "opened_at", "id")
     )
 
@@ -264,15 +279,14 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
 def overdue_follow_ups(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first."""
     today = timezone.localdate()
-    # The short lists show no topics: the list's prefetch is left out.
-    due = cases.filter(next_follow_up__lte=today).prefetch_related(None)
+    due = cases.filter(next_follow_up__lte=today)
     return due.order_by("next_follow_up", "id")
 
 
 def holds_due(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Of `cases`, the held ones whose resume-by date is past or within a week."""
     horizon = timezone.localdate() + HOLD_LOOKAHEAD
-    due = cases.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon).prefetch_related(None)
+    due = cases.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon)
     return due.order_by("resume_by", "id")
 
 
