@@ -320,8 +320,9 @@ def ip_grace_period_alerts(*, user: User, today: dt.date | None = None) -> list[
     # Disclosed within the last year and not before the alert window opens.
     earliest = today - dt.timedelta(days=367)
     latest = today - dt.timedelta(days=364 - max(GRACE_PERIOD_ALERT_DAYS))
+    # An alert shows its case's number and title: its IP details are the one join.
     candidates = (
-        case_list_for_user(user=user)
+        policy.cases_visible_to(user)
         .filter(ip__invention_disclosed_on__range=(earliest, latest))
         .exclude(status=CaseStatus.CLOSED)
         .select_related("ip")
