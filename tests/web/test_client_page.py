@@ -84,3 +84,15 @@ def test_the_client_page_pages_the_clients_cases_newest_first(cast, client):
     assert newest.number in page_one and oldest.number not in page_one
     assert oldest.number in page_two and newest.number not in page_two
     assert 'rel="next"' in page_one
+
+
+def test_the_client_page_links_each_case_and_each_outcomes_case(cast, client, active_case):
+    company = active_case.client
+    ClientOutcome.objects.create(
+        client=company, case=active_case, reported_on=dt.date(2026, 3, 31), sales_yen=1_000
+    )
+    page = login(client, cast.counselor).get(f"/clients/{company.pk}/").content.decode()
+    link = f'<a href="/cases/{active_case.pk}/">{active_case.number}</a>'
+    cases, outcomes = page.split('id="outcomes-title"')
+    assert link in cases[cases.index('id="cases-title"') :]
+    assert link in outcomes

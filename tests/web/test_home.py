@@ -117,3 +117,11 @@ def test_my_cases_are_paged_fifty_at_a_time(cast, client):
     assert 'rel="prev"' in page_two
     assert first.number in page_one
     assert first.number not in page_two
+
+
+def test_each_row_of_my_cases_links_its_case_and_its_client(cast, client):
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator, title="リンクの案件")
+    page = login(client, cast.counselor).get("/").content.decode()
+    row = page[page.index(f'href="/cases/{case.pk}/"') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="/clients/{case.client_id}/">{case.client.name}</a>' in row

@@ -106,6 +106,17 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
+def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case]:
+    """`cases_of_client_for_user` as the client page lists them: with their desk, the one
+    related row a row shows (its client is the page's; no lead, office or topics)."""
+    return (
+        policy.cases_visible_to(user)
+        .filter(client=client)
+        .select_related("desk")
+        .order_by("-opened_at", "-id")
+    )
+
+
 def _matching_case_ids(text: str, *, reader: User | None) -> QuerySet[Case]:
     """The ids of every case whose title, client (name, reading, phone, 法人番号) or a
     session's summary holds `text`, or whose number does: one set per place, each read
@@ -239,6 +250,23 @@ def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.annotate(next_follow_up=Subquery(latest.values("follow_up_on")[:1]))
 
 
+# What a row of my cases shows (its number, title, client, state, badges, lead, dates and
+# hold), and what the access log reads (the confidentiality).
+MY_CASE_COLUMNS = (
+    "number",
+    "title",
+    "status",
+    "priority",
+    "confidentiality",
+    "opened_at",
+    "resume_by",
+    "hold_reason",
+    "client__name",
+    "lead_counselor__username",
+    "lead_counselor__display_name",
+)
+
+
 def my_open_cases(*, user: User) -> QuerySet[Case]:
     """Open cases `user` leads or co-counsels, among those the user may see, the most urgent
     first (a screen pages them: `common.paging.page_of`)."""
@@ -250,13 +278,18 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
             user_id=user.pk, case__status__in=OPEN_STATUSES
         ).values_list("case_id", flat=True)
     )
-    mine = case_list_for_user(user=user).filter(
-        Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
+    # The page's rows show the client's name and the lead counselor's, nothing of the desk,
+    # the intake office or the topics: only those two are joined, and only the columns the
+    # rows show are read (docs/performance.md, "My cases and the client page").
+    mine = (
+        policy.cases_visible_to(user)
+        .select_related("client", "lead_counselor")
+        .only(*MY_CASE_COLUMNS)
+        .filter(Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES)
     )
     return (
         _with_follow_up(mine)
         .annotate(priority_rank=_PRIORITY_RANK)
-        .prefetch_related("topics")
         .order_by("priority_rank", "opened_at", "id")
     )
 
@@ -264,15 +297,14 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
 def overdue_follow_ups(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first."""
     today = timezone.localdate()
-    # The short lists show no topics: the list's prefetch is left out.
-    due = cases.filter(next_follow_up__lte=today).prefetch_related(None)
+    due = cases.filter(next_follow_up__lte=today)
     return due.order_by("next_follow_up", "id")
 
 
 def holds_due(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Of `cases`, the held ones whose resume-by date is past or within a week."""
     horizon = timezone.localdate() + HOLD_LOOKAHEAD
-    due = cases.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon).prefetch_related(None)
+    due = cases.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon)
     return due.order_by("resume_by", "id")
 
 
@@ -288,8 +320,9 @@ def ip_grace_period_alerts(*, user: User, today: dt.date | None = None) -> list[
     # Disclosed within the last year and not before the alert window opens.
     earliest = today - dt.timedelta(days=367)
     latest = today - dt.timedelta(days=364 - max(GRACE_PERIOD_ALERT_DAYS))
+    # An alert shows its case's number and title: its IP details are the one join.
     candidates = (
-        case_list_for_user(user=user)
+        policy.cases_visible_to(user)
         .filter(ip__invention_disclosed_on__range=(earliest, latest))
         .exclude(status=CaseStatus.CLOSED)
         .select_related("ip")

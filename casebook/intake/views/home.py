@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from casebook.accounts.selectors import desk_list_for_user
 from casebook.common.paging import page_number, page_of
-from casebook.common.web import page_view
+from casebook.common.web import page_view, url_for_each
 from casebook.intake import policy, selectors, services
 
 
@@ -26,12 +26,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     holds = page_of(selectors.holds_due(cases=mine), number=page_number(request.GET, "holds_page"))
     alerts = selectors.ip_grace_period_alerts(user=user)
-    services.access_log_record(
-        user=user,
-        cases=[*cases, *follow_ups, *holds, *(a.case for a in alerts)],
-        via="home",
-        once_a_day=True,
-    )
+    shown = [*cases, *follow_ups, *holds, *(a.case for a in alerts)]
+    services.access_log_record(user=user, cases=shown, via="home", once_a_day=True)
+    # Each row's links from one `reverse` of each URL for the page, not a `{% url %}` per
+    # row (docs/performance.md, "My cases and the client page").
+    case_url, client_url = url_for_each("case_detail"), url_for_each("client_detail")
+    for case in shown:
+        case.detail_url = case_url(case.pk)
+        case.client_url = client_url(case.client_id) if case.client_id else ""
     return render(
         request,
         "intake/home.html",
