@@ -225,15 +225,26 @@ def _title_or_summary_ids(
 
 def _case_holds(text: str) -> Q:
     """The rule of `_matching_case_ids`, checked on each case row (a session's summary through
-    the case's own sessions)."""
-    summaries = ConsultationSession.objects.filter(
-        text_contained("summary", text), case=OuterRef("pk")
-    )
-    condition = (
-        text_contained("title", text)
-        | Q(client_id__in=client_ids_matching(text))
-        | Q(Exists(summaries))
-    )
+    the case's own sessions; on PostgreSQL, a word of one or two characters through the case's
+    search row, whose grams are its title's and summaries')."""
+    if uses_gram_index() and len(search_key(text)) <= GRAM_LENGTH:
+        # One probe of the row by its key, on each walked case. The key is matched as a range of
+        # one value: an equality would let the planner hash the subquery instead, reading the
+        # row of every case that holds the word (28,000 rows for 「中」 on the decade), as it
+        # did with the summaries on a database of 15,000 cases (the key of every summary
+        # computed once: 3.5 s; docs/performance.md, "Search").
+        grams = CaseSearchGrams.objects.filter(
+            stored_grams_hold("grams", text),
+            case_id__gte=OuterRef("pk"),
+            case_id__lte=OuterRef("pk"),
+        )
+        held = Q(Exists(grams))
+    else:
+        summaries = ConsultationSession.objects.filter(
+            text_contained("summary", text), case=OuterRef("pk")
+        )
+        held = text_contained("title", text) | Q(Exists(summaries))
+    condition = held | Q(client_id__in=client_ids_matching(text))
     plain = normalize_text(text)
     if any(ch.isdigit() for ch in plain):
         condition |= Q(number__icontains=plain)
