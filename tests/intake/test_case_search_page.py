@@ -151,18 +151,26 @@ def test_a_longer_word_rare_among_the_newest_cases_is_read_from_the_set(cast, mo
 
 
 def test_the_window_of_the_newest_cases_names_every_month_it_spans():
+    # Dates to come, so that the current month (always in the window) is before them.
     opened = [
-        dt.datetime(2025, 10, 20, tzinfo=dt.UTC),
-        dt.datetime(2025, 11, 30, 23, tzinfo=dt.UTC),
-        dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
-        dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+        dt.datetime(2099, 10, 20, tzinfo=dt.UTC),
+        dt.datetime(2099, 11, 30, 23, tzinfo=dt.UTC),
+        dt.datetime(2100, 1, 2, tzinfo=dt.UTC),
+        dt.datetime(2100, 2, 1, tzinfo=dt.UTC),
     ]
     for at in opened:
         CaseFactory(opened_at=at)
     window = case_selectors.newest_cases(size=3)
     assert window.opened_from == opened[1]
-    assert window.months == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert window.months == ["2099-11", "2099-12", "2100-01", "2100-02"]
     assert case_selectors.newest_cases(size=5) is None
+
+
+def test_the_window_of_the_newest_cases_reaches_the_current_month():
+    CaseFactory(opened_at=timezone.now() - dt.timedelta(days=70))
+    window = case_selectors.newest_cases(size=1)
+    assert window.months[-1] == timezone.now().astimezone(dt.UTC).strftime("%Y-%m")
+    assert len(window.months) in (3, 4)
 
 
 @needs_postgres

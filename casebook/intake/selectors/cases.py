@@ -141,7 +141,9 @@ def newest_cases(*, size: int) -> NewestCases | None:
     )
     if bounds["oldest"] is None:
         return None
-    oldest, newest = (bounds[name].astimezone(dt.UTC) for name in ("oldest", "newest"))
+    oldest = bounds["oldest"].astimezone(dt.UTC)
+    # To this month at least: a case opened after the bounds were read is in the window too.
+    newest = max(bounds["newest"], timezone.now()).astimezone(dt.UTC)
     months = []
     year, month = oldest.year, oldest.month
     while (year, month) <= (newest.year, newest.month):
