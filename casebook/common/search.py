@@ -64,6 +64,14 @@ class HoldsGrams(GramsContain):
     grams_of = "{}"
 
 
+class HoldsAny(GramsContain):
+    """`column && values` on a `text[]` column in a GIN index: rows holding one of `values`."""
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} && %s::text[]", [*params, self.grams]
+
+
 class KeyContains(Func):
     """`strpos(casebook_search_key(column), key) > 0`: the whole word, on the few candidates."""
 
@@ -127,6 +135,12 @@ def stored_grams_hold(column: str, text: str) -> Q:
     if not key:
         return Q(pk__in=[])
     return Q(HoldsGrams(column, search_grams(key)))
+
+
+def stored_values_overlap(column: str, values: list[str]) -> Q:
+    """Rows whose `column` (a `text[]` in a GIN index, PostgreSQL only) holds one of
+    `values`: in the same index as the grams, one index scan keeps the rows that have both."""
+    return Q(HoldsAny(column, values))
 
 
 def among_ids(column: str, ids: QuerySet) -> Q:

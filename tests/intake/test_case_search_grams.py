@@ -198,3 +198,12 @@ def test_a_cases_row_copies_its_desk_lead_and_confidentiality(cast):
         cast.counselor.pk,
         "restricted",
     )
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_cases_row_holds_the_month_it_was_opened_in_utc(cast):
+    case = CaseFactory(title="特許の相談", opened_at=dt.datetime(2026, 3, 31, 16, tzinfo=dt.UTC))
+    assert CaseSearchGrams.objects.get(case_id=case.pk).opened_month == ["2026-03"]
+    Case.objects.filter(pk=case.pk).update(opened_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    assert CaseSearchGrams.objects.get(case_id=case.pk).opened_month == ["2026-04"]

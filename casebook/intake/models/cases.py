@@ -234,6 +234,9 @@ class Case(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="case_board_counts",
             ),
+            # A search's matching clients' cases among the newest ones: each client's recent
+            # cases without reading its older ones (docs/performance.md, "Search").
+            models.Index(fields=["client", "opened_at"], name="case_client_opened_at"),
         ]
 
     def __str__(self) -> str:

@@ -25,8 +25,9 @@ class CaseSearchGrams(models.Model):
     session, and filters them by the visibility rule without reading the cases.
 
     The table, its GIN index and the triggers that keep it are created by the migration
-    `intake/0016_case_search_grams`: PostgreSQL refreshes a case's row whenever its title,
-    desk, lead, confidentiality or a session of it (inserted, edited, moved to another case,
+    `intake/0016_case_search_grams` (the opening month by `0018_case_search_opened_at`):
+    PostgreSQL refreshes a case's row whenever its title, desk, lead, confidentiality,
+    opening date or a session of it (inserted, edited, moved to another case,
     deleted) changes, whoever writes. Django never writes it; other databases have no such
     table and search with LIKE.
     """
@@ -53,6 +54,11 @@ class CaseSearchGrams(models.Model):
         related_name="+",
     )
     confidentiality = models.CharField(max_length=16)
+    # The month the case was opened (UTC, `{"YYYY-MM"}`), the GIN index's second column: a
+    # search first reads the matches among the newest cases, and one index scan keeps the
+    # word's rows of the window's months before any row is read (docs/performance.md,
+    # "Search").
+    opened_month = TextArrayField()
 
     class Meta:
         managed = False

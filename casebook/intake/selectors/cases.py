@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +31,7 @@ from casebook.common.search import (
     GRAM_LENGTH,
     among_ids,
     stored_grams_hold,
+    stored_values_overlap,
     text_contained,
     text_matches,
     uses_gram_index,
@@ -47,6 +59,8 @@ _PRIORITY_RANK = SqlCase(
     default=2,
     output_field=IntegerField(),
 )
+# The order of every list of cases a search shows (`case_opened_at_id`, read backwards).
+_NEWEST_FIRST = ("-opened_at", "-id")
 
 
 def case_list_for_user(*, user: User) -> QuerySet[Case]:
@@ -117,26 +131,68 @@ def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     )
 
 
-def _matching_case_ids(text: str, *, reader: User | None) -> QuerySet[Case]:
+@dataclass(frozen=True)
+class NewestCases:
+    """The newest cases of the whole table (every desk), down to a given one: those opened at
+    `opened_from` or later, all of them in `months` (UTC, `YYYY-MM`, the search rows'
+    `opened_month`)."""
+
+    opened_from: dt.datetime
+    months: list[str]
+
+
+def newest_cases(*, size: int) -> NewestCases | None:
+    """The window of the newest `size` cases (and those that share the last one's date), read
+    from `case_opened_at_id` alone; None when the table holds fewer cases."""
+    edge = Case.objects.order_by(*_NEWEST_FIRST).values("opened_at")[size - 1 : size]
+    bounds = (
+        Case.objects.filter(opened_at__gte=Subquery(edge))
+        .order_by()
+        .aggregate(oldest=Min("opened_at"), newest=Max("opened_at"))
+    )
+    if bounds["oldest"] is None:
+        return None
+    oldest = bounds["oldest"].astimezone(dt.UTC)
+    # To this month at least: a case opened after the bounds were read is in the window too.
+    newest = max(bounds["newest"], timezone.now()).astimezone(dt.UTC)
+    months = []
+    year, month = oldest.year, oldest.month
+    while (year, month) <= (newest.year, newest.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return NewestCases(opened_from=bounds["oldest"], months=months)
+
+
+def _matching_case_ids(
+    text: str, *, reader: User | None, within: NewestCases | None = None
+) -> QuerySet[Case]:
     """The ids of every case whose title, client (name, reading, phone, 法人番号) or a
     session's summary holds `text`, or whose number does: one set per place, each read
     through its own index, and their union. With a `reader`, the titles and summaries part
-    holds only the cases the reader may see (the rest may hold more: the caller filters)."""
+    holds only the cases the reader may see (the rest may hold more: the caller filters).
+    `within` keeps, of each part, the newest cases (`newest_cases`), read through the part's
+    index (`case_client_opened_at`; the search rows' months in `case_search_grams`)."""
+    matching_clients = Case.objects.filter(among_ids("client_id", client_ids_matching(text)))
+    if within is not None:
+        matching_clients = matching_clients.filter(opened_at__gte=within.opened_from)
     # Unordered parts: a set needs no sort (the models' default orders would sort each part).
     found = [
-        *_title_or_summary_ids(text, reader=reader),
-        Case.objects.filter(among_ids("client_id", client_ids_matching(text)))
-        .values("pk")
-        .order_by(),
+        *_title_or_summary_ids(text, reader=reader, within=within),
+        matching_clients.values("pk").order_by(),
     ]
     plain = normalize_text(text)
     if any(ch.isdigit() for ch in plain):
         # A case number always has digits; a word never pays for this scan.
-        found.append(Case.objects.filter(number__icontains=plain).values("pk").order_by())
+        numbered = Case.objects.filter(number__icontains=plain)
+        if within is not None:
+            numbered = numbered.filter(opened_at__gte=within.opened_from)
+        found.append(numbered.values("pk").order_by())
     return found[0].union(*found[1:])
 
 
-def _title_or_summary_ids(text: str, *, reader: User | None) -> list[QuerySet]:
+def _title_or_summary_ids(
+    text: str, *, reader: User | None, within: NewestCases | None
+) -> list[QuerySet]:
     """The ids of the cases whose title or a session's summary holds `text`. On PostgreSQL
     one row per case holds the grams of both and the case's visibility columns
     (`CaseSearchGrams`, kept by triggers): a common word is then one row per matching case,
@@ -144,13 +200,21 @@ def _title_or_summary_ids(text: str, *, reader: User | None) -> list[QuerySet]:
     may see without reading any case (docs/performance.md, "Search"). Elsewhere, the titles
     and the summaries."""
     if not uses_gram_index():
+        titles = Case.objects.filter(text_matches("title", text))
+        summaries = ConsultationSession.objects.filter(text_matches("summary", text))
+        if within is not None:
+            titles = titles.filter(opened_at__gte=within.opened_from)
+            summaries = summaries.filter(case__opened_at__gte=within.opened_from)
         return [
-            Case.objects.filter(text_matches("title", text)).values("pk").order_by(),
-            ConsultationSession.objects.filter(text_matches("summary", text))
-            .values("case_id")
-            .order_by(),
+            titles.values("pk").order_by(),
+            summaries.values("case_id").order_by(),
         ]
     rows = CaseSearchGrams.objects.filter(stored_grams_hold("grams", text))
+    if within is not None:
+        # The rows of the window's months, in the same GIN index as the grams: one index
+        # scan keeps the word's recent rows, and the older matches are never read (a few
+        # cases of the first month older than the window are: the caller filters by date).
+        rows = rows.filter(stored_values_overlap("opened_month", within.months))
     if reader is not None:
         # The rule of `policy.visible_cases_q` on the case's copied columns (the primary key
         # is the case's id), so a desk reader's matches are the only rows kept.
@@ -174,15 +238,26 @@ def _title_or_summary_ids(text: str, *, reader: User | None) -> list[QuerySet]:
 
 def _case_holds(text: str) -> Q:
     """The rule of `_matching_case_ids`, checked on each case row (a session's summary through
-    the case's own sessions)."""
-    summaries = ConsultationSession.objects.filter(
-        text_contained("summary", text), case=OuterRef("pk")
-    )
-    condition = (
-        text_contained("title", text)
-        | Q(client_id__in=client_ids_matching(text))
-        | Q(Exists(summaries))
-    )
+    the case's own sessions; on PostgreSQL, a word of one or two characters through the case's
+    search row, whose grams are its title's and summaries')."""
+    if uses_gram_index() and len(search_key(text)) <= GRAM_LENGTH:
+        # One probe of the row by its key, on each walked case. The key is matched as a range of
+        # one value: an equality would let the planner hash the subquery instead, reading the
+        # row of every case that holds the word (28,000 rows for 「中」 on the decade), as it
+        # did with the summaries on a database of 15,000 cases (the key of every summary
+        # computed once: 3.5 s; docs/performance.md, "Search").
+        grams = CaseSearchGrams.objects.filter(
+            stored_grams_hold("grams", text),
+            case_id__gte=OuterRef("pk"),
+            case_id__lte=OuterRef("pk"),
+        )
+        held = Q(Exists(grams))
+    else:
+        summaries = ConsultationSession.objects.filter(
+            text_contained("summary", text), case=OuterRef("pk")
+        )
+        held = text_contained("title", text) | Q(Exists(summaries))
+    condition = held | Q(client_id__in=client_ids_matching(text))
     plain = normalize_text(text)
     if any(ch.isdigit() for ch in plain):
         condition |= Q(number__icontains=plain)
@@ -190,25 +265,33 @@ def _case_holds(text: str) -> Q:
 
 
 def cases_matching(
-    cases: QuerySet[Case], text: str, *, reader: User | None = None
+    cases: QuerySet[Case],
+    text: str,
+    *,
+    reader: User | None = None,
+    within: NewestCases | None = None,
 ) -> QuerySet[Case]:
     """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
     summary holds `text`, or whose number does; kana folded, served by the gram indexes
     (docs/performance.md, "Search"). The web search and the API's `q` both ask here; when
     `cases` are what `reader` may see, naming the reader lets the titles and summaries be
-    narrowed to them in the index's rows (another desk's matches are never read as cases)."""
+    narrowed to them in the index's rows (another desk's matches are never read as cases).
+    `within`: only the newest cases (`newest_cases`)."""
     if not search_key(text):
         return cases.none()
+    if within is not None:
+        cases = cases.filter(opened_at__gte=within.opened_from)
     # The set of matching ids is built once and its cases fetched by id, then filtered by the
     # reader's visibility: an OR of the places would scan every visible case, and a join to
     # the set was planned as a scan of every case.
-    return cases.filter(among_ids("pk", _matching_case_ids(text, reader=reader)))
+    return cases.filter(among_ids("pk", _matching_case_ids(text, reader=reader, within=within)))
 
 
-def case_search(*, user: User, text: str) -> QuerySet[Case]:
-    """The cases the user may see that match `text` (`cases_matching`), newest first."""
-    return cases_matching(case_list_for_user(user=user), text, reader=user).order_by(
-        "-opened_at", "-id"
+def case_search(*, user: User, text: str, within: NewestCases | None = None) -> QuerySet[Case]:
+    """The cases the user may see that match `text` (`cases_matching`), newest first; with
+    `within`, among the newest cases only."""
+    return cases_matching(case_list_for_user(user=user), text, reader=user, within=within).order_by(
+        *_NEWEST_FIRST
     )
 
 
@@ -218,18 +301,24 @@ def case_search(*, user: User, text: str) -> QuerySet[Case]:
 # the `WALK_WINDOW`-th newest visible case.
 WALKED_KEY_LENGTH = 1
 WALK_WINDOW = 1000
-_NEWEST_FIRST = ("-opened_at", "-id")
+# A longer word's matches are first looked for among the `SEARCH_WINDOW` newest cases of the
+# whole table (every desk): the set of those matches costs what the window holds, not what
+# the years hold; when it fills the page it is the page.
+SEARCH_WINDOW = 10_000
 
 
 def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE_SIZE) -> Page:
-    """Page `number` of `case_search`. For a one-character word the newest visible cases are
-    walked first, down to the opening date of the `WALK_WINDOW`-th: those cases start the
-    list's order, so the matches among them are the list's first matches, and when they fill
-    the page (and tell that a next page exists) they are the page. Otherwise, or for a longer
-    word, the set of matching cases is read (docs/performance.md, "Search")."""
+    """Page `number` of `case_search`. The cases opened at or after a given date start the
+    list's order, so the matches among them are the list's first matches: when they fill the
+    page (and tell that a next page exists) they are the page. For a one-character word the
+    newest visible cases are walked, down to the opening date of the `WALK_WINDOW`-th; for a
+    longer one the set of matches among the `SEARCH_WINDOW` newest cases is read. Otherwise
+    (a rare word, a later page) the set of every matching case is read (docs/performance.md,
+    "Search")."""
     number = max(number, 1)
     start = (number - 1) * size
-    if len(search_key(text)) == WALKED_KEY_LENGTH and start + size < WALK_WINDOW:
+    key = search_key(text)
+    if len(key) == WALKED_KEY_LENGTH and start + size < WALK_WINDOW:
         visible = case_list_for_user(user=user)
         edge = visible.order_by(*_NEWEST_FIRST).values("opened_at")[WALK_WINDOW - 1 : WALK_WINDOW]
         # Fewer visible cases than the window: the walk reads them all.
@@ -238,6 +327,14 @@ def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE
         rows = list(walked.order_by(*_NEWEST_FIRST)[start : start + size + 1])
         if len(rows) > size:
             return Page(rows=rows[:size], number=number, has_next=True)
+    elif len(key) > WALKED_KEY_LENGTH and start + size < SEARCH_WINDOW:
+        # Fewer cases than the window: the set of every match is no larger.
+        within = newest_cases(size=SEARCH_WINDOW)
+        if within is not None:
+            found = case_search(user=user, text=text, within=within)
+            rows = list(found[start : start + size + 1])
+            if len(rows) > size:
+                return Page(rows=rows[:size], number=number, has_next=True)
     return page_of(case_search(user=user, text=text), number=number, size=size)
 
 
