@@ -95,62 +95,62 @@ class VisitAttachmentsView(APIView):
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
-class CaseAttachmentsView(APIView):
-    """The files of a case the caller sees (its sessions' and visits' included), and a new
-    one on the case."""
+class _CaseFilesView(APIView):
+    """The files of a case or of one of its sessions the caller sees, listed, and a new one
+    added under the case's rule (`attachments.policy.can_attach`). A subclass names the owner
+    (`owner`) and its list (`listed`)."""
 
     parser_classes = [MultiPartParser]
 
-    def _case(self, request: Request, pk: int) -> Any:
-        case = case_selectors.case_get_for_user(user=request.user, pk=pk)
+    def owner(self, request: Request, pk: int) -> tuple[Any, Any]:
+        """(the case, the session or None), through the intake getters: 404 when unseen."""
+        raise NotImplementedError
+
+    def listed(self, case: Any, session: Any) -> Any:
+        raise NotImplementedError
+
+    def _owner(self, request: Request, pk: int) -> tuple[Any, Any]:
+        case, session = self.owner(request, pk)
         case_services.access_log_record(user=request.user, cases=[case], via="api")
-        return case
+        return case, session
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     def get(self, request: Request, pk: int) -> Response:
-        case = self._case(request, pk)
-        return _page(self, request, selectors.attachments_of_case_newest(case=case))
+        case, session = self._owner(request, pk)
+        return _page(self, request, self.listed(case, session))
 
     @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        case = self._case(request, pk)
+        case, session = self._owner(request, pk)
         policy.require_attach(request.user, case)
         upload = AttachmentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         attachment = services.attachment_add(
-            case=case, by=request.user, upload=upload.validated_data["file"]
+            case=case, session=session, by=request.user, upload=upload.validated_data["file"]
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
-class SessionAttachmentsView(APIView):
+class CaseAttachmentsView(_CaseFilesView):
+    """The files of a case the caller sees (its sessions' and visits' included), and a new
+    one on the case."""
+
+    def owner(self, request: Request, pk: int) -> tuple[Any, Any]:
+        return case_selectors.case_get_for_user(user=request.user, pk=pk), None
+
+    def listed(self, case: Any, session: Any) -> Any:
+        return selectors.attachments_of_case_newest(case=case)
+
+
+class SessionAttachmentsView(_CaseFilesView):
     """The files of a session whose case the caller sees, and a new one on the session."""
 
-    parser_classes = [MultiPartParser]
-
-    def _session(self, request: Request, pk: int) -> Any:
+    def owner(self, request: Request, pk: int) -> tuple[Any, Any]:
         session = case_selectors.session_get_for_user(user=request.user, pk=pk)
-        case_services.access_log_record(user=request.user, cases=[session.case], via="api")
-        return session
+        return session.case, session
 
-    @extend_schema(responses={200: AttachmentSerializer(many=True)})
-    def get(self, request: Request, pk: int) -> Response:
-        session = self._session(request, pk)
-        return _page(self, request, selectors.attachments_of_session_newest(session=session))
-
-    @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        session = self._session(request, pk)
-        policy.require_attach(request.user, session.case)
-        upload = AttachmentUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        attachment = services.attachment_add(
-            case=session.case,
-            session=session,
-            by=request.user,
-            upload=upload.validated_data["file"],
-        )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+    def listed(self, case: Any, session: Any) -> Any:
+        return selectors.attachments_of_session_newest(session=session)
 
 
 def _page(view: APIView, request: Request, attachments: Any) -> Response:
