@@ -15,6 +15,7 @@ web download's answer (`Content-Disposition: attachment`, `nosniff`, access-logg
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from django.urls import path, reverse
@@ -77,37 +78,32 @@ class VisitAttachmentsView(APIView):
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     def get(self, request: Request, pk: int) -> Response:
         host, visit = self._visit(request, pk)
-        paginator = _Newest()
-        page = paginator.paginate_queryset(
-            selectors.attachments_of_host(host=host, obj=visit), request, view=self
-        )
-        return paginator.get_paginated_response(AttachmentSerializer(page, many=True).data)
+        return _page(self, request, selectors.attachments_of_host(host=host, obj=visit))
 
     @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
         host, visit = self._visit(request, pk)
         policy.require_attach_to(request.user, host, visit)
-        upload = AttachmentUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
         attachment = services.attachment_add_to(
-            host=host, obj=visit, by=request.user, upload=upload.validated_data["file"]
+            host=host, obj=visit, by=request.user, upload=_uploaded(request)
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
-class _CaseFilesView(APIView):
+class _CaseFilesView(APIView, metaclass=ABCMeta):
     """The files of a case or of one of its sessions the caller sees, listed, and a new one
     added under the case's rule (`attachments.policy.can_attach`). A subclass names the owner
     (`owner`) and its list (`listed`)."""
 
     parser_classes = [MultiPartParser]
 
+    @abstractmethod
     def owner(self, request: Request, pk: int) -> tuple[Any, Any]:
         """(the case, the session or None), through the intake getters: 404 when unseen."""
-        raise NotImplementedError
 
+    @abstractmethod
     def listed(self, case: Any, session: Any) -> Any:
-        raise NotImplementedError
+        """The owner's files, newest first."""
 
     def _owner(self, request: Request, pk: int) -> tuple[Any, Any]:
         case, session = self.owner(request, pk)
@@ -123,10 +119,8 @@ class _CaseFilesView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         case, session = self._owner(request, pk)
         policy.require_attach(request.user, case)
-        upload = AttachmentUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
         attachment = services.attachment_add(
-            case=case, session=session, by=request.user, upload=upload.validated_data["file"]
+            case=case, session=session, by=request.user, upload=_uploaded(request)
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
@@ -151,6 +145,13 @@ class SessionAttachmentsView(_CaseFilesView):
 
     def listed(self, case: Any, session: Any) -> Any:
         return selectors.attachments_of_session_newest(session=session)
+
+
+def _uploaded(request: Request) -> Any:
+    """The posted file, checked as a form field (present, not empty): a 400 naming `file`."""
+    upload = AttachmentUploadSerializer(data=request.data)
+    upload.is_valid(raise_exception=True)
+    return upload.validated_data["file"]
 
 
 def _page(view: APIView, request: Request, attachments: Any) -> Response:
