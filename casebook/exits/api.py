@@ -4,6 +4,7 @@ detail with milestones; PATCH with If-Match; `take-off`) and `/api/v1/exit-miles
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -23,8 +24,7 @@ from casebook.exits.models import (
     Milestone,
     RiskFlag,
 )
-from casebook.intake import services as case_services
-from casebook.intake.api.references import named_case
+from casebook.intake.api.references import CaseReadsLogged, named_case
 
 
 def _id(**kwargs: Any) -> serializers.IntegerField:
@@ -112,7 +112,7 @@ def _owner(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class ExitPlanViewSet(ServiceViewSet):
+class ExitPlanViewSet(CaseReadsLogged, ServiceViewSet):
     """Exit plans (the business-exit track) of the cases the caller may see.
 
     POST `{case, path, reason}` puts a case on the track (it becomes restricted; its plan and
@@ -132,13 +132,6 @@ class ExitPlanViewSet(ServiceViewSet):
         return selectors.plan_list_for_user(user=user).prefetch_related("milestones")
 
     get_selector = staticmethod(selectors.plan_get_for_user)
-
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        case_services.access_log_record(
-            user=self.request.user,
-            cases=[plan.case for plan in objects],
-            via="api-list" if many else "api",
-        )
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
@@ -163,7 +156,7 @@ class ExitPlanViewSet(ServiceViewSet):
         )
 
 
-class MilestoneViewSet(ServiceUpdateMixin, ReadViewSet):
+class MilestoneViewSet(CaseReadsLogged, ServiceUpdateMixin, ReadViewSet):
     """The milestones of the exit plans the caller may see; `complete` and `reopen` take an
     optional `If-Match`, PUT/PATCH (owner, due date, note) require it."""
 
@@ -175,13 +168,7 @@ class MilestoneViewSet(ServiceUpdateMixin, ReadViewSet):
     ordering = ["id"]
     list_selector = staticmethod(selectors.milestone_list_for_user)
     get_selector = staticmethod(selectors.milestone_get_for_user)
-
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        case_services.access_log_record(
-            user=self.request.user,
-            cases=[milestone.plan.case for milestone in objects],
-            via="api-list" if many else "api",
-        )
+    case_of = staticmethod(attrgetter("plan.case"))
 
     def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int) -> Model:
         return services.milestone_update(

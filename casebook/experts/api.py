@@ -38,7 +38,7 @@ from casebook.experts.models import (
     SubQuota,
 )
 from casebook.intake import services as case_services
-from casebook.intake.api.references import named_case
+from casebook.intake.api.references import CaseReadsLogged, named_case
 
 # Filters ----------------------------------------------------------------------------------
 
@@ -167,16 +167,7 @@ def _sub_quota(program: DispatchProgram, code: str | None) -> SubQuota | None:
     return resolve("sub_quota", program.sub_quotas.get, code=code)
 
 
-def _log_reads(user: Any, dispatches: list[Model], *, many: bool) -> None:
-    """A read of a dispatch shows its case: restricted ones go to the access log."""
-    case_services.access_log_record(
-        user=user,
-        cases=[dispatch.case for dispatch in dispatches],
-        via="dispatch:api-list" if many else "dispatch:api",
-    )
-
-
-class DispatchViewSet(ServiceViewSet):
+class DispatchViewSet(CaseReadsLogged, ServiceViewSet):
     """Expert dispatches: create a draft (or `submit: true`), then the steps as actions.
 
     PUT/PATCH edit a draft or a pending request (with `If-Match`); the steps take an optional
@@ -192,9 +183,8 @@ class DispatchViewSet(ServiceViewSet):
     ordering = ["-created_at", "-id"]
     list_selector = staticmethod(selectors.dispatch_list_for_user)
     get_selector = staticmethod(selectors.dispatch_get_for_user)
-
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        _log_reads(self.request.user, objects, many=many)
+    # A read of a dispatch shows its case.
+    read_via = ("dispatch:api", "dispatch:api-list")
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
@@ -293,7 +283,7 @@ class VisitViewSet(ETagMixin, viewsets.ViewSet):
     def _dispatch(self) -> Dispatch:
         user = self.request.user
         dispatch = selectors.dispatch_get_for_user(user=user, pk=self.kwargs["dispatch_pk"])
-        _log_reads(user, [dispatch], many=False)
+        case_services.access_log_record(user=user, cases=[dispatch.case], via="dispatch:api")
         return dispatch
 
     def _visit(self) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -23,8 +23,7 @@ from casebook.api.viewsets import ReadViewSet, ServiceCreateMixin
 from casebook.common.fiscal import current_fiscal_year
 from casebook.common.paging import page_number
 from casebook.intake import selectors as case_selectors
-from casebook.intake import services as case_services
-from casebook.intake.api.references import named_case
+from casebook.intake.api.references import CaseReadsLogged, named_case
 from casebook.intake.models import (
     OUTCOME_FACTS,
     OUTCOME_FIGURES,
@@ -352,7 +351,7 @@ class ClientOutcomeCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class OutcomeViewSet(ServiceCreateMixin, ReadViewSet):
+class OutcomeViewSet(CaseReadsLogged, ServiceCreateMixin, ReadViewSet):
     """What clients reported, on the cases the reader sees (`value_added_yen` derived:
     operating profit + personnel costs + depreciation); POST records one report on a case
     (its counselors or a coordinator of its desk)."""
@@ -367,13 +366,6 @@ class OutcomeViewSet(ServiceCreateMixin, ReadViewSet):
 
     list_selector = staticmethod(selectors.outcome_list_for_user)
     get_selector = staticmethod(selectors.outcome_get_for_user)
-
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        case_services.access_log_record(
-            user=self.request.user,
-            cases=[outcome.case for outcome in objects],
-            via="api-list" if many else "api",
-        )
 
     def create_with_service(self, data: dict[str, Any]) -> ClientOutcome:
         user = self.request.user

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from casebook.intake.models import AccessLog
 from casebook.intake.services import access_log_record
-from tests.factories import CaseFactory, desk
+from tests.factories import CaseFactory, SessionFactory, desk, exit_candidate, on_exit_track
 
 
 @pytest.fixture
@@ -100,3 +100,24 @@ def test_each_api_read_of_a_restricted_case_is_logged(cast, restricted):
     api.get(f"/api/v1/cases/{restricted.pk}/")
     api.get("/api/v1/cases/")
     assert _logged(cast.exit_team) == ["api", "api-list"]
+
+
+def test_each_api_read_of_a_row_under_a_restricted_case_is_logged_in_its_resources_words(cast):
+    case = exit_candidate(cast)
+    plan = on_exit_track(case, by=cast.exit_team)
+    session = SessionFactory(case=case)
+    milestone = plan.milestones.first()
+    AccessLog.objects.all().delete()
+    api = APIClient()
+    api.force_authenticate(user=cast.exit_team)
+    for url in (
+        f"/api/v1/sessions/{session.pk}/",
+        "/api/v1/sessions/",
+        f"/api/v1/exit-plans/{plan.pk}/",
+        "/api/v1/exit-plans/",
+        f"/api/v1/exit-milestones/{milestone.pk}/",
+        "/api/v1/exit-milestones/",
+    ):
+        assert api.get(url).status_code == 200, url
+    assert _logged(cast.exit_team) == ["session", "api-list", "api", "api-list", "api", "api-list"]
+    assert set(AccessLog.objects.values_list("case_id", flat=True)) == {case.pk}

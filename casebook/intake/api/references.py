@@ -1,7 +1,10 @@
-"""The case a request body names, for the resources of other apps that hang under a case."""
+"""The case a request body names, and the case a row shows, for the API resources of every app
+that hang under a case."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from casebook.accounts.models import User
@@ -17,3 +20,20 @@ def named_case(field: str, *, user: User, pk: Any, via: str = "api") -> Case:
     case = resolve(field, selectors.case_get_for_user, user=user, pk=pk)
     services.access_log_record(user=user, cases=[case], via=via)
     return case
+
+
+class CaseReadsLogged:
+    """Mixed into a `ReadViewSet` (before it) whose rows each show one case: every read of a
+    restricted one goes to the access log (docs/architecture.md, "The access log").
+    `case_of(row)` is the case a row shows (`row.case` unless said otherwise) and `read_via`
+    the log's words for a read of one row and of a list."""
+
+    case_of: Callable[[Any], Case] = staticmethod(attrgetter("case"))
+    read_via: tuple[str, str] = ("api", "api-list")
+
+    def after_read(self, objects: list[Any], *, many: bool) -> None:
+        services.access_log_record(
+            user=self.request.user,  # type: ignore[attr-defined]
+            cases=[self.case_of(obj) for obj in objects],
+            via=self.read_via[many],
+        )

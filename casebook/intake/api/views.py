@@ -22,6 +22,7 @@ from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, 
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
+from casebook.intake.api.references import CaseReadsLogged
 from casebook.intake.models import Case, Client, ClientContact, ConsultationSession, Topic
 from casebook.satellites.selectors import office_get
 
@@ -136,7 +137,7 @@ class ClientViewSet(PlainServiceWrites, ServiceViewSet):
         return Response(serializers.ContactSerializer(contact).data)
 
 
-class CaseViewSet(ServiceViewSet):
+class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     """Consultation cases (相談案件). Status changes only through the transition actions."""
 
     model = Case
@@ -151,6 +152,8 @@ class CaseViewSet(ServiceViewSet):
         return _with_details_by_id(_with_sets(selectors.case_rows_for_user(user=user)))
 
     get_selector = staticmethod(selectors.case_get_for_user)
+    # Every read of a restricted case through the API is logged (docs/rules.md).
+    case_of = staticmethod(lambda case: case)
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -191,11 +194,6 @@ class CaseViewSet(ServiceViewSet):
             case=case, by=request.user, expected_version=expected, **data
         )
         return Response(serializers.DESK_DETAILS[code][2](details).data)
-
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        """Every read of a restricted case through the API is logged (docs/rules.md)."""
-        via = "api-list" if many else "api"
-        services.access_log_record(user=self.request.user, cases=objects, via=via)
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
@@ -284,7 +282,7 @@ def _session_sets(queryset: QuerySet[ConsultationSession]) -> QuerySet[Consultat
     )
 
 
-class SessionViewSet(ServiceViewSet):
+class SessionViewSet(CaseReadsLogged, ServiceViewSet):
     """Consultation sessions (相談記録). After 7 days an edit is an amendment with a reason."""
 
     model = ConsultationSession
@@ -300,10 +298,7 @@ class SessionViewSet(ServiceViewSet):
 
     get_selector = staticmethod(selectors.session_get_for_user)
 
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        cases = [session.case for session in objects]
-        via = "api-list" if many else "session"
-        services.access_log_record(user=self.request.user, cases=cases, via=via)
+    read_via = ("session", "api-list")
 
     def _references(self, data: dict[str, Any]) -> dict[str, Any]:
         if "office" in data:
