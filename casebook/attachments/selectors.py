@@ -9,6 +9,7 @@ from django.http import Http404
 
 from casebook.attachments import policy
 from casebook.attachments.models import Attachment
+from casebook.common.extensions import read_once
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,17 +40,17 @@ def attachment_get_for_user(*, user: User, pk: Any) -> Attachment:
 def attachments_of_case(*, user: User, case: Case) -> list[Attachment]:
     """The newest files of a case `user` sees, read once per case object: the panel and the
     timeline of one page share them."""
-    cached = getattr(case, "_casebook_attachments", None)
-    if cached is None:
+
+    def read() -> list[Attachment]:
         if not _sees(user, case):
             return []
-        cached = list(
+        return list(
             Attachment.objects.filter(case=case)
             .select_related("uploaded_by", "session", "visit")
             .order_by("-uploaded_at", "-id")[:CASE_PAGE_FILES]
         )
-        case._casebook_attachments = cached
-    return cached
+
+    return read_once(case, "_attachments_seen_by", user, read)
 
 
 def attachments_of_case_newest(*, case: Case) -> QuerySet[Attachment]:

@@ -88,6 +88,15 @@ class CasePanel:
     order: int = 100
 
 
+def read_once[T](case: Any, key: str, user: Any, read: Callable[[], T]) -> T:
+    """What `read()` gives `user` about `case`, read once per case object and reader: a panel
+    and a timeline provider of one page share the rows (kept on the object as `key`)."""
+    seen = case.__dict__.setdefault(key, {})
+    if user.pk not in seen:
+        seen[user.pk] = read()
+    return seen[user.pk]
+
+
 @dataclass(frozen=True, slots=True)
 class BoardExtra:
     """A list an app adds under the desk board's columns."""

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casebook.common.days import on_days
+from casebook.common.extensions import read_once
 from casebook.common.paging import Page, page_of
 from casebook.exits import policy
 from casebook.exits.models import ExitPlan, ExitTrackDecision, Milestone
@@ -66,15 +67,13 @@ def plan_seen_by(*, user: User, plan_id: int) -> bool:
 def plan_for_case(*, user: User, case: CaseRow) -> ExitPlan | None:
     """The plan of a case `user` already sees, when `user` may see plans (None otherwise);
     read once per case object for the panel and the timeline alike."""
-    seen = case.__dict__.setdefault("_exit_plan_seen_by", {})
-    if user.pk not in seen:
-        plan = None
-        if policy.works_the_track(user) or case_policy.is_assigned(user, case):
-            plan = (
-                _with_milestones(ExitPlan.objects.filter(case=case)).select_related("owner").first()
-            )
-        seen[user.pk] = plan
-    return seen[user.pk]
+
+    def read() -> ExitPlan | None:
+        if not (policy.works_the_track(user) or case_policy.is_assigned(user, case)):
+            return None
+        return _with_milestones(ExitPlan.objects.filter(case=case)).select_related("owner").first()
+
+    return read_once(case, "_exit_plan_seen_by", user, read)
 
 
 def decisions_for_case(*, user: User, case: CaseRow) -> list[ExitTrackDecision]:

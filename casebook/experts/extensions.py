@@ -23,6 +23,7 @@ from casebook.common.extensions import (
     PersonalDataSource,
     Registry,
     TimelineEntry,
+    read_once,
 )
 from casebook.experts import policy, selectors
 from casebook.experts.models import Dispatch, DispatchStatus, DispatchVisit
@@ -48,8 +49,8 @@ CASE_PAGE_JOINS = ("expert", "program", "requested_by", "decided_by")
 def case_dispatches(user: User, case: Case) -> list[Dispatch]:
     """The dispatches of `case` that `user` may see (the experts policy), newest first, with
     their visits; read once per case object, for the panel and the timeline alike."""
-    seen = case.__dict__.setdefault("_dispatches_seen_by", {})
-    if user.pk not in seen:
+
+    def read() -> list[Dispatch]:
         # Only the relations the panel and the timeline show are joined: PostgreSQL planned
         # the selector's every join for longer than it read the case's few dispatches
         # (docs/performance.md, "The case page"). Their case is the page's.
@@ -61,8 +62,9 @@ def case_dispatches(user: User, case: Case) -> list[Dispatch]:
         for dispatch in dispatches:
             dispatch.case = case
         prefetch_related_objects([d for d in dispatches if d.status in _VISITED], "visits")
-        seen[user.pk] = dispatches
-    return seen[user.pk]
+        return dispatches
+
+    return read_once(case, "_dispatches_seen_by", user, read)
 
 
 def dispatch_panel(user: User, case: Case) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from casebook.common.extensions import (
     PersonalDataSource,
     Registry,
     TimelineEntry,
+    read_once,
 )
 from casebook.intake.history import history_kind
 from casebook.referrals import selectors, services
@@ -37,10 +38,12 @@ BOARD_ROWS = 20
 def case_referrals(user: User, case: Case) -> list[Referral]:
     """The referrals out of and into `case` that `user` may see, newest first; read once per
     case object, for the panel and the timeline alike."""
-    seen = case.__dict__.setdefault("_referrals_seen_by", {})
-    if user.pk not in seen:
-        seen[user.pk] = list(selectors.referrals_for_case(user=user, case=case))
-    return seen[user.pk]
+    return read_once(
+        case,
+        "_referrals_seen_by",
+        user,
+        lambda: list(selectors.referrals_for_case(user=user, case=case)),
+    )
 
 
 def referral_panel(user: User, case: Case) -> dict[str, Any]:
