@@ -6,6 +6,7 @@ Serializers only shape data: every rule is checked by the services.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -78,11 +79,32 @@ class ConflictCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SubQuotaSerializer(serializers.ModelSerializer):
-    quota_days = _days()
+# The days a quota (a program's, a sub-quota's) has reserved, used and left, counted once per
+# object and request (`day_counts(obj)`); each says what it has left. (A comment, not a
+# docstring: the API schema would describe both serializers with it.)
+class _QuotaDays(serializers.Serializer):
     reserved_days = serializers.SerializerMethodField()
     used_days = serializers.SerializerMethodField()
     remaining_days = serializers.SerializerMethodField()
+    day_counts: Callable[[Any], rules.DayCounts]
+
+    def _counts(self, obj: Any) -> rules.DayCounts:
+        cache = self.context.setdefault("_quota_day_counts", {})
+        key = (type(obj), obj.pk)
+        if key not in cache:
+            cache[key] = self.day_counts(obj)
+        return cache[key]
+
+    def get_reserved_days(self, obj: Any) -> float:
+        return float(self._counts(obj).reserved)
+
+    def get_used_days(self, obj: Any) -> float:
+        return float(self._counts(obj).used)
+
+
+class SubQuotaSerializer(_QuotaDays, serializers.ModelSerializer):
+    quota_days = _days()
+    day_counts = staticmethod(rules.sub_quota_counts)
 
     class Meta:
         model = SubQuota
@@ -96,23 +118,11 @@ class SubQuotaSerializer(serializers.ModelSerializer):
             "remaining_days",
         ]
 
-    def _counts(self, obj: SubQuota) -> rules.DayCounts:
-        cache = self.context.setdefault("_sub_counts", {})
-        if obj.pk not in cache:
-            cache[obj.pk] = rules.sub_quota_counts(obj)
-        return cache[obj.pk]
-
-    def get_reserved_days(self, obj: SubQuota) -> float:
-        return float(self._counts(obj).reserved)
-
-    def get_used_days(self, obj: SubQuota) -> float:
-        return float(self._counts(obj).used)
-
     def get_remaining_days(self, obj: SubQuota) -> float:
         return float(obj.quota_days - self._counts(obj).taken)
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(_QuotaDays, serializers.ModelSerializer):
     desk = serializers.SlugRelatedField(slug_field="code", read_only=True)
     quota_days = _days(allow_null=True)
     max_days_per_client = _days(allow_null=True)
@@ -120,9 +130,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         max_digits=4, decimal_places=3, coerce_to_string=False, allow_null=True
     )
     sub_quotas = SubQuotaSerializer(many=True, read_only=True)
-    reserved_days = serializers.SerializerMethodField()
-    used_days = serializers.SerializerMethodField()
-    remaining_days = serializers.SerializerMethodField()
+    day_counts = staticmethod(rules.program_counts)
 
     class Meta:
         model = DispatchProgram
@@ -146,18 +154,6 @@ class ProgramSerializer(serializers.ModelSerializer):
             "requires_innovation_plan",
             "active",
         ]
-
-    def _counts(self, obj: DispatchProgram) -> rules.DayCounts:
-        cache = self.context.setdefault("_program_counts", {})
-        if obj.pk not in cache:
-            cache[obj.pk] = rules.program_counts(obj)
-        return cache[obj.pk]
-
-    def get_reserved_days(self, obj: DispatchProgram) -> float:
-        return float(self._counts(obj).reserved)
-
-    def get_used_days(self, obj: DispatchProgram) -> float:
-        return float(self._counts(obj).used)
 
     def get_remaining_days(self, obj: DispatchProgram) -> float | None:
         left = rules.remaining(obj.quota_days, self._counts(obj).taken)
