@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
@@ -65,6 +66,16 @@ def redis_settings(url: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def _through_call(name: str) -> Callable[..., Any]:
+    """The cache method `name`, asked of Redis while it answers, of the memory while it is away."""
+
+    def method(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+        return self._call(name, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache that answers from this worker's memory while Redis is away.
 
@@ -89,35 +100,15 @@ class ResilientRedisCache(RedisCache):
                 logger.warning("Redis is away (%s): the cache answers from memory", error)
         return getattr(self._memory, name)(*args, **kwargs)
 
-    def add(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("add", *args, **kwargs)
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("get", *args, **kwargs)
-
-    def set(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("set", *args, **kwargs)
-
-    def touch(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("touch", *args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("delete", *args, **kwargs)
-
-    def get_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("get_many", *args, **kwargs)
-
-    def has_key(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("has_key", *args, **kwargs)
-
-    def incr(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("incr", *args, **kwargs)
-
-    def set_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("set_many", *args, **kwargs)
-
-    def delete_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call("delete_many", *args, **kwargs)
-
-    def clear(self) -> Any:
-        return self._call("clear")
+    # Every call that reaches Redis goes through `_call`.
+    add = _through_call("add")
+    get = _through_call("get")
+    set = _through_call("set")
+    touch = _through_call("touch")
+    delete = _through_call("delete")
+    get_many = _through_call("get_many")
+    has_key = _through_call("has_key")
+    incr = _through_call("incr")
+    set_many = _through_call("set_many")
+    delete_many = _through_call("delete_many")
+    clear = _through_call("clear")
