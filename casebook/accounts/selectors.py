@@ -25,9 +25,16 @@ def active_staff_get(*, pk: Any) -> User:
     return User.objects.get(pk=pk, is_active=True)
 
 
-def active_staff_in(*, pks: Iterable[Any]) -> dict[Any, User]:
-    """{pk: user} of the active logins among `pks`, in one query (a missing pk is absent)."""
-    return {user.pk: user for user in User.objects.filter(pk__in=list(pks), is_active=True)}
+def active_staff_in(*, pks: Iterable[Any], loaded: Iterable[User] = ()) -> dict[Any, User]:
+    """{pk: user} of the active logins among `pks`, in one query (a missing pk is absent).
+    `loaded`: users read in this request (the login making it), taken as they are when
+    active; the query asks only about the others, and none is sent when no other is named."""
+    wanted = list(pks)
+    found = {user.pk: user for user in loaded if user.pk in wanted and user.is_active}
+    others = [pk for pk in wanted if pk not in found]
+    if others:
+        found |= {user.pk: user for user in User.objects.filter(pk__in=others, is_active=True)}
+    return found
 
 
 def active_desk_get(*, code: str) -> Desk:

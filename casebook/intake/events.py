@@ -22,6 +22,7 @@ from casebook.common.extensions import registry
 
 if TYPE_CHECKING:
     from casebook.intake.models import Case
+    from casebook.intake.selectors.live import CaseEventRow
 
 
 def send_on_commit(messages: Callable[[], Iterable[tuple[str, dict[str, Any]]]]) -> None:
@@ -37,9 +38,17 @@ def send_on_commit(messages: Callable[[], Iterable[tuple[str, dict[str, Any]]]])
         layer = get_channel_layer()
         if layer is None:
             return
-        group_send = async_to_sync(layer.group_send)
-        for group, message in messages():
-            group_send(group, message)
+        batch = list(messages())
+
+        # One event loop for all of them: each `async_to_sync` call runs a loop of its own,
+        # and on Redis a loop opens its own connection (docs/performance.md, "Session create
+        # and dispatch approve").
+        async def send_all() -> None:
+            for group, message in batch:
+                await layer.group_send(group, message)
+
+        if batch:
+            async_to_sync(send_all)()
 
     transaction.on_commit(send, robust=True)
 
@@ -56,29 +65,42 @@ def case_group(case_id: int) -> str:
     return f"case.{case_id}"
 
 
-def case_event_message(*, case_id: int, kind: str, desk_code: str) -> dict[str, Any]:
+def case_event_message(
+    *, case_id: int, kind: str, desk_code: str, row: CaseEventRow | None = None
+) -> dict[str, Any]:
     """The event as the sockets receive it: ids, plus the case's facts for the visibility
     rule and what a board shows, read once here rather than once per socket
-    (docs/performance.md, "The board socket")."""
+    (docs/performance.md, "The board socket"). `row`: the case's own columns as the
+    publishing service left them, so that only its co-counselors and shares are read."""
     from casebook.intake.selectors.live import case_event_payload
 
     message: dict[str, Any] = {"type": "case.event", "case_id": case_id, "kind": kind}
     message["desk"] = desk_code
-    payload = case_event_payload(case_id=case_id)
+    payload = case_event_payload(case_id=case_id, row=row)
     if payload is not None:
         message.update(payload)
     return message
 
 
-def publish_case_event(case: Case, kind: str, *, notify_user_ids: set[int] | None = None) -> None:
-    """Schedule `kind` about `case` for the desk board, the case page and named users."""
+def publish_case_event(
+    case: Case, kind: str, *, notify_user_ids: set[int] | None = None, current: bool = False
+) -> None:
+    """Schedule `kind` about `case` for the desk board, the case page and named users.
+
+    `current`: `case` is the row as this transaction leaves it (the service's locked and saved
+    case, with its desk), so the event takes the case's columns from it instead of reading
+    them again after the commit (docs/performance.md, "Session create and dispatch
+    approve")."""
+    from casebook.intake.selectors.live import case_event_row
+
     case_id, desk_code = case.pk, case.desk.code
     recipients = frozenset(notify_user_ids or ())
     if recipients:
         registry.case_event_published(case, kind, recipients)
+    row = case_event_row(case) if current else None
 
     def messages() -> list[tuple[str, dict[str, Any]]]:
-        message = case_event_message(case_id=case_id, kind=kind, desk_code=desk_code)
+        message = case_event_message(case_id=case_id, kind=kind, desk_code=desk_code, row=row)
         return [(board_group(desk_code), message), (case_group(case_id), message)]
 
     send_on_commit(messages)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from casebook.common.errors import ActionNotPermitted, ConflictError
 from casebook.intake import services
 from casebook.intake.models import ConsultationSession, SessionAmendment
-from tests.factories import OfficeFactory, case_in_state
+from tests.factories import OfficeFactory, case_in_state, desk
 
 
 def log(case, by, **overrides):
@@ -119,3 +119,31 @@ def test_a_co_counselor_from_another_desk_is_recorded_as_present_but_a_stranger_
         log(case, cast.counselor, counselors=[cast.colleague, cast.auditor])
     assert str(cast.auditor.pk) in refused.value.error_dict["counselors"][0].message
     assert str(cast.colleague.pk) not in refused.value.error_dict["counselors"][0].message
+
+
+class RecordingLayer:
+    """A channel layer that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        self.sent.append((group, message))
+
+
+def test_the_session_event_carries_what_a_read_of_the_case_after_the_commit_gives(
+    cast, case, monkeypatch, django_capture_on_commit_callbacks
+):
+    from casebook.intake import events
+
+    case.co_counselors.add(cast.colleague)
+    services.case_share_grant(case=case, desk=desk("ip"), source="referral")
+    layer = RecordingLayer()
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True):
+        log(case, cast.counselor)
+    reread = events.case_event_message(case_id=case.pk, kind="session_logged", desk_code="yorozu")
+    assert reread["case"]["status"] == "active"  # the first session started the case
+    assert sorted(reread["facts"]["co_counselor_ids"]) == [cast.colleague.pk]
+    assert reread["facts"]["shared_desk_ids"] == [desk("ip").pk]
+    assert layer.sent == [("board.yorozu", reread), (f"case.{case.pk}", reread)]

@@ -3,8 +3,10 @@ and calls one service per write (the rest is `casebook.api.viewsets`)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -19,6 +21,7 @@ from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
+from casebook.common.errors import DomainError
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -304,16 +307,27 @@ class SessionViewSet(CaseReadsLogged, ServiceViewSet):
         if "office" in data:
             data["office"] = resolve("office", office_get, pk=data["office"])
         if "counselors" in data:
-            data["counselors"] = resolve_many("counselors", active_staff_in, data["counselors"])
+            # The login logging the session names themself, usually: no query for them.
+            staff = partial(active_staff_in, loaded=[self.request.user])
+            data["counselors"] = resolve_many("counselors", staff, data["counselors"])
         return data
 
     def create_with_service(self, data: dict[str, Any]) -> Model:
         user = self.request.user
         data = self._references(data)
         # The parent of the new row: a case the user may not see answers 404, as its URL would.
-        data["case"] = selectors.case_get_for_user(user=user, pk=data["case"])
-        services.access_log_record(user=user, cases=[data["case"]], via="api")
-        return services.session_log(by=user, **data)
+        # The service reads it through the getter in the statement that locks it
+        # (docs/performance.md, "Session create and dispatch approve").
+        case_id = data.pop("case")
+        try:
+            session = services.session_log(case=Case(pk=case_id), case_unread=True, by=user, **data)
+        except (ValidationError, DomainError):
+            # Refused, but the case was read: its read is logged all the same.
+            case = selectors.case_get_for_user(user=user, pk=case_id)
+            services.access_log_record(user=user, cases=[case], via="api")
+            raise
+        services.access_log_record(user=user, cases=[session.case], via="api")
+        return session
 
     def update_with_service(self, obj: Model, data: dict[str, Any], expected_version: int):
         data = self._references(data)

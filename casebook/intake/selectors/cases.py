@@ -87,10 +87,23 @@ def case_rows_for_user(*, user: User) -> QuerySet[Case]:
     )
 
 
-def case_get_for_user(*, user: User, pk: Any) -> Case:
-    """The case if `user` may see it, else 404 (the one case getter of every screen)."""
+def case_get_for_user(*, user: User, pk: Any, lock: bool = False) -> Case:
+    """The case if `user` may see it, else 404 (the one case getter of every screen).
+
+    `lock`: for a service, inside its transaction: the case row locked in the statement that
+    checks its visibility (`select_for_update(of=("self",))`, the case row only), with its
+    desk and client as `intake.services.lock_case` reads them (docs/performance.md, "Session
+    create and dispatch approve")."""
+    if lock:
+        cases = (
+            policy.cases_visible_to(user)
+            .select_for_update(of=("self",))
+            .select_related("desk", "client")
+        )
+    else:
+        cases = case_list_for_user(user=user)
     try:
-        return case_list_for_user(user=user).get(pk=pk)
+        return cases.get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("no such case") from None
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db.models import Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils import timezone
 from casebook.accounts.models import Desk, User
 from casebook.accounts.selectors import desk_get_for_user
 from casebook.intake import policy
+from casebook.intake.models import Case, CaseShare
 from casebook.intake.selectors.board import board_card_ids
 
 
@@ -98,41 +100,70 @@ def board_case_ids_for_user(*, user: User, desk: Desk) -> set[int]:
 # --- the board socket: facts published once, logins re-read in one go ----------------------
 
 
-def case_event_payload(*, case_id: int) -> dict[str, Any] | None:
+# The case's own columns an event carries, in this order (`case_event_row`).
+CASE_EVENT_COLUMNS = (
+    "pk",
+    "number",
+    "title",
+    "status",
+    "desk__code",
+    "lead_counselor_id",
+    "desk_id",
+    "desk__active",
+    "confidentiality",
+)
+type CaseEventRow = tuple[int, str, str, str, str, int | None, int, bool, str]
+
+
+def case_event_row(case: Case) -> CaseEventRow:
+    """`CASE_EVENT_COLUMNS` of a case in memory (with its desk): a service's locked and saved
+    case, as the transaction leaves it."""
+    return (
+        case.pk,
+        case.number,
+        case.title,
+        case.status,
+        case.desk.code,
+        case.lead_counselor_id,
+        case.desk_id,
+        case.desk.active,
+        case.confidentiality,
+    )
+
+
+def case_event_payload(*, case_id: int, row: CaseEventRow | None = None) -> dict[str, Any] | None:
     """What a case event carries to the board sockets so that each decides without a query:
     the case's facts for the visibility rule (`policy.CaseFacts`) and what a board shows of
-    it; read once per event when it is published (3 queries), None for a case gone."""
-    from casebook.intake.models import Case, CaseShare
-
-    row = (
-        Case.objects.filter(pk=case_id)
-        .values_list(
-            "pk",
-            "number",
-            "title",
-            "status",
-            "desk__code",
-            "lead_counselor_id",
-            "desk_id",
-            "desk__active",
-            "confidentiality",
-        )
-        .first()
-    )
+    it; read once per event when it is published, None for a case gone. `row`: the case's
+    columns as the publishing service holds them (`case_event_row`), else read here. Its
+    co-counselors and the desks it is shared with are one query; 2 queries without `row`."""
     if row is None:
-        return None
+        row = Case.objects.filter(pk=case_id).values_list(*CASE_EVENT_COLUMNS).first()
+        if row is None:
+            return None
     snapshot = CaseSnapshot(*row[:6])
-    co_counselors = Case.co_counselors.through.objects.filter(case_id=case_id)
+    co_counselors = (
+        Case.co_counselors.through.objects.filter(case_id=case_id)
+        .annotate(kind=Value("counselor"))
+        .values_list("user_id", "kind")
+    )
+    shares = (
+        CaseShare.objects.filter(case_id=case_id)
+        .annotate(kind=Value("share"))
+        .values_list("desk_id", "kind")
+    )
+    co_counselor_ids: set[int] = set()
+    shared_desk_ids: set[int] = set()
+    for pk, kind in co_counselors.union(shares, all=True):
+        (co_counselor_ids if kind == "counselor" else shared_desk_ids).add(pk)
     facts = policy.CaseFacts(
         id=case_id,
         desk_id=row[6],
         desk_active=row[7],
         confidentiality=row[8],
         lead_counselor_id=snapshot.lead_counselor_id,
-        co_counselor_ids=frozenset(co_counselors.values_list("user_id", flat=True)),
-        shared_desk_ids=frozenset(
-            CaseShare.objects.filter(case_id=case_id).values_list("desk_id", flat=True)
-        ),
+        co_counselor_ids=frozenset(co_counselor_ids),
+        shared_desk_ids=frozenset(shared_desk_ids),
     )
     return {"facts": facts.as_message(), "case": asdict(snapshot)}
 

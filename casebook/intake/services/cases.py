@@ -38,12 +38,18 @@ from casebook.satellites.models import Office
 ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
 
 
-def lock_case(case: Case) -> Case:
+def lock_case(case: Case, *, visible_to: User | None = None) -> Case:
     """The case re-read under a lock of its row only, so that concurrent changes serialise.
 
     The one case lock of every app. `of=("self",)` locks the case row only: the desk and
-    the client come along in the same query, and their rows stay free.
+    the client come along in the same query, and their rows stay free. `visible_to`: `case`
+    is a reference its caller has not read (an id in a request body): it is read through that
+    user's case getter, 404 when they may not see it, in the statement that locks it.
     """
+    if visible_to is not None:
+        from casebook.intake.selectors.cases import case_get_for_user
+
+        return case_get_for_user(user=visible_to, pk=case.pk, lock=True)
     return (
         Case.objects.select_for_update(of=("self",))
         .select_related("desk", "client")

@@ -102,9 +102,13 @@ def session_log(
     client_next_actions: str = "",
     our_next_actions: str = "",
     follow_up_on: dt.date | None = None,
+    case_unread: bool = False,
 ) -> ConsultationSession:
-    """Log a session; the first one moves an assigned case to active."""
-    case = lock_case(case)
+    """Log a session; the first one moves an assigned case to active.
+
+    `case_unread`: `case` names a case the caller has not read through `by`'s getter (the
+    API's case id): it is read and locked in one statement, 404 when `by` may not see it."""
+    case = lock_case(case, visible_to=by if case_unread else None)
     policy.require(by, policy.Action.LOG_SESSION, case)
     if case.status not in SESSION_STATUSES:
         if case.status == CaseStatus.CLOSED:
@@ -150,7 +154,7 @@ def session_log(
         constraints_checked=True,
     )
     case_started(case=case, first_session_at=started_at, by=by)
-    publish_case_event(case, "session_logged")
+    publish_case_event(case, "session_logged", current=True)
     return session
 
 
