@@ -31,8 +31,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -40,6 +41,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.demo import demo_table
+from casebook.common.errors import DomainError
 from casebook.common.fiscal import current_fiscal_year
 from casebook.common.runtime import freeze_startup_objects
 from casebook.intake.models import Case, CaseStatus
@@ -270,23 +272,9 @@ class Command(BaseCommand):
         )
 
     def _dispatch_approve(self) -> Result:
-        dispatch_model = apps.get_model("experts", "Dispatch")
-        client = self._client(self.users["coord.dispatch"])
-        # Only requests the approval would accept: a request for a client the program does
-        # not admit (e.g. an SME-only program and a client of unknown size) is refused with
-        # a 400, which measures the refusal, not the approval.
-        from casebook.experts import rules
-
-        candidates = (
-            dispatch_model.objects.filter(status="requested", program__desk__code="dispatch")
-            .select_related("program", "case__client")
-            .order_by("-pk")[: 20 * (self.repeat + 1)]
-        )
-        ids = [
-            dispatch.pk
-            for dispatch in candidates
-            if not rules.eligibility_problems(dispatch.program, dispatch.case.client)
-        ][: self.repeat + 1]
+        user = self.users["coord.dispatch"]
+        client = self._client(user)
+        ids = self._approvable_dispatches(user, self.repeat + 1)
         if len(ids) < 2:
             raise CommandError("dispatch_approve: no requested dispatches left")
         return self._timed_writes(
@@ -298,6 +286,33 @@ class Command(BaseCommand):
                 for pk in ids
             ],
         )
+
+    def _approvable_dispatches(self, user: User, count: int) -> list[int]:
+        """Up to `count` requested dispatches of the dispatch desk that the approval accepts
+        one after the other, in the order the line approves them, newest first. The approval
+        service itself is asked: each is approved in a savepoint of one transaction that is
+        rolled back at the end, so the line measures approvals, not refusals (an SME-only
+        program and a client of unknown size, an expert's yearly maximum, a quota spent by
+        the approvals before it)."""
+        from casebook.experts.models import Dispatch
+        from casebook.experts.services import dispatch_approve
+
+        candidates = Dispatch.objects.filter(
+            status="requested", program__desk__code="dispatch"
+        ).order_by("-pk")
+        chosen: list[int] = []
+        with transaction.atomic():
+            for dispatch in candidates.iterator():
+                try:
+                    with transaction.atomic():
+                        dispatch_approve(dispatch=dispatch, by=user)
+                except (ValidationError, DomainError):
+                    continue
+                chosen.append(dispatch.pk)
+                if len(chosen) == count:
+                    break
+            transaction.set_rollback(True)
+        return chosen
 
     def _export(self, user: User, fy: int) -> Result:
         client = self._client(user)
