@@ -328,3 +328,34 @@ def test_the_follow_up_program_needs_an_innovation_plan(cast, setting):
             by=cast.counselor,
         )
     assert [e.code for e in error.value.error_dict["program"]] == ["not_eligible"]
+
+
+class RecordingLayer:
+    """A channel layer that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        self.sent.append((group, message))
+
+
+def test_the_approval_events_carry_what_a_read_of_the_case_after_the_commit_gives(
+    cast, setting, requested, monkeypatch, django_capture_on_commit_callbacks
+):
+    from casebook.intake import events
+
+    setting.case.co_counselors.add(cast.colleague)
+    layer = RecordingLayer()
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispatch_approve(dispatch=requested, by=setting.dispatch_coordinator)
+    case = setting.case
+    desk_code = case.desk.code
+    expected = []
+    for kind in ("dispatch_started", "dispatch_approved"):
+        reread = events.case_event_message(case_id=case.pk, kind=kind, desk_code=desk_code)
+        assert reread["case"]["status"] == "dispatch"
+        assert reread["facts"]["co_counselor_ids"] == [cast.colleague.pk]
+        expected += [(f"board.{desk_code}", reread), (f"case.{case.pk}", reread)]
+    assert layer.sent == expected

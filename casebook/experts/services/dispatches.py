@@ -338,8 +338,10 @@ def dispatch_approve(
     dispatch.copay_yen = rules.copay_yen(program, dispatch.sub_quota, expert.day_rate_yen, approved)
     fields = ["status", "approved_days", "decided_by", "approved_at", "day_rate_yen", "copay_yen"]
     save_tracked(dispatch, by=by, update_fields=fields)
-    case_dispatch_started(case=case, by=by)
-    publish_case_event(case, "dispatch_approved")
+    # The case as the transaction leaves it (locked and saved): the event takes its columns
+    # from it (docs/performance.md, "Session create and dispatch approve").
+    case = case_dispatch_started(case=case, by=by)
+    publish_case_event(case, "dispatch_approved", current=True)
     return dispatch
 
 

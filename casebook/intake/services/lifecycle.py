@@ -225,7 +225,7 @@ def case_dispatch_started(*, case: Case, by: User, expected_version: int | None 
     case.status = CaseStatus.DISPATCH
     save_tracked(case, by=by, update_fields=["status"])
     record_transition(case, action="dispatch_start", from_status=from_status, by=by)
-    publish_case_event(case, "dispatch_started")
+    publish_case_event(case, "dispatch_started", current=True)
     return case
 
 
