@@ -133,14 +133,29 @@ def cases_of_client_for_user(*, user: User, client: Client) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(client=client).order_by("-opened_at", "-id")
 
 
+# What a row of the client page's cases shows, and what the access log reads.
+CLIENT_CASE_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "desk__name",
+    "status",
+    "priority",
+    "confidentiality",
+    "opened_at",
+    "closed_at",
+)
+
+
 def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case]:
-    """`cases_of_client_for_user` as the client page lists them: with their desk, the one
-    related row a row shows (its client is the page's; no lead, office or topics)."""
+    """`cases_of_client_for_user` as the client page lists them: rows of
+    `CLIENT_CASE_COLUMNS` (dicts), with their desk's name, the one related column a row shows
+    (its client is the page's; no lead, office or topics)."""
     return (
         policy.cases_visible_to(user)
         .filter(client=client)
-        .select_related("desk")
         .order_by("-opened_at", "-id")
+        .values(*CLIENT_CASE_COLUMNS)
     )
 
 
@@ -300,10 +315,21 @@ def cases_matching(
     return cases.filter(among_ids("pk", _matching_case_ids(text, reader=reader, within=within)))
 
 
+# What a row of the web search's cases shows (its number, title, client's name, state and
+# opening date), and what the access log reads (the confidentiality).
+SEARCH_CASE_COLUMNS = ("number", "title", "status", "confidentiality", "opened_at", "client__name")
+
+
+def _search_rows(*, user: User) -> QuerySet[Case]:
+    """The cases `user` may see, with what a row of the web search shows: the client joined,
+    not the desk, the lead or the intake office (docs/performance.md, "Search")."""
+    return policy.cases_visible_to(user).select_related("client").only(*SEARCH_CASE_COLUMNS)
+
+
 def case_search(*, user: User, text: str, within: NewestCases | None = None) -> QuerySet[Case]:
     """The cases the user may see that match `text` (`cases_matching`), newest first; with
     `within`, among the newest cases only."""
-    return cases_matching(case_list_for_user(user=user), text, reader=user, within=within).order_by(
+    return cases_matching(_search_rows(user=user), text, reader=user, within=within).order_by(
         *_NEWEST_FIRST
     )
 
@@ -332,7 +358,7 @@ def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE
     start = (number - 1) * size
     key = search_key(text)
     if len(key) == WALKED_KEY_LENGTH and start + size < WALK_WINDOW:
-        visible = case_list_for_user(user=user)
+        visible = _search_rows(user=user)
         edge = visible.order_by(*_NEWEST_FIRST).values("opened_at")[WALK_WINDOW - 1 : WALK_WINDOW]
         # Fewer visible cases than the window: the walk reads them all.
         floor = Coalesce(Subquery(edge), Value(dt.datetime.min.replace(tzinfo=dt.UTC)))
@@ -363,6 +389,7 @@ def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
 # What a row of my cases shows (its number, title, client, state, badges, lead, dates and
 # hold), and what the access log reads (the confidentiality).
 MY_CASE_COLUMNS = (
+    "id",
     "number",
     "title",
     "status",
@@ -371,15 +398,19 @@ MY_CASE_COLUMNS = (
     "opened_at",
     "resume_by",
     "hold_reason",
+    "client_id",
     "client__name",
+    "lead_counselor_id",
     "lead_counselor__username",
     "lead_counselor__display_name",
+    "next_follow_up",
 )
 
 
 def my_open_cases(*, user: User) -> QuerySet[Case]:
     """Open cases `user` leads or co-counsels, among those the user may see, the most urgent
-    first (a screen pages them: `common.paging.page_of`)."""
+    first (a screen pages them: `common.paging.page_of`), as rows of `MY_CASE_COLUMNS` (dicts:
+    the page shows values, and builds no case, client or counselor instances for them)."""
     # The open cases the user co-counsels, read first (a handful): the list is then the
     # union of two index lookups (`case_open_by_lead`, the primary key) instead of a scan of
     # every open case (docs/performance.md).
@@ -391,16 +422,14 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
     # The page's rows show the client's name and the lead counselor's, nothing of the desk,
     # the intake office or the topics: only those two are joined, and only the columns the
     # rows show are read (docs/performance.md, "My cases and the client page").
-    mine = (
-        policy.cases_visible_to(user)
-        .select_related("client", "lead_counselor")
-        .only(*MY_CASE_COLUMNS)
-        .filter(Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES)
+    mine = policy.cases_visible_to(user).filter(
+        Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
     )
     return (
         _with_follow_up(mine)
         .annotate(priority_rank=_PRIORITY_RANK)
         .order_by("priority_rank", "opened_at", "id")
+        .values(*MY_CASE_COLUMNS)
     )
 
 

@@ -1,6 +1,6 @@
 """Every write to clients, cases and sessions goes through these functions."""
 
-from casebook.intake.services.access_log import access_log_record
+from casebook.intake.services.access_log import CaseRead, access_log_record
 from casebook.intake.services.cases import (
     case_assign,
     case_open,
@@ -29,6 +29,7 @@ from casebook.intake.services.sessions import (
 )
 
 __all__ = [
+    "CaseRead",
     "access_log_record",
     "case_assign",
     "case_close",

@@ -10,7 +10,7 @@ live refresh does not flood the log.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.utils import timezone
 
@@ -22,10 +22,18 @@ if TYPE_CHECKING:
     from casebook.intake.models import Case
 
 
+class CaseRead(NamedTuple):
+    """A case a list shows, as the log needs it: a list read as plain rows (my cases, the
+    client page, search) passes its rows' ids and confidentiality instead of case instances."""
+
+    pk: int
+    confidentiality: str
+
+
 def access_log_record(
     *,
     user: User,
-    cases: Iterable[Case | None],
+    cases: Iterable[Case | CaseRead | None],
     via: str,
     once_a_day: bool = False,
     levels: Collection[str] = (Confidentiality.RESTRICTED,),
@@ -46,6 +54,6 @@ def access_log_record(
             ).values_list("case_id", flat=True)
         )
         restricted = {pk: case for pk, case in restricted.items() if pk not in already}
-    rows = [AccessLog(user=user, case=case, via=via) for case in restricted.values()]
+    rows = [AccessLog(user=user, case_id=pk, via=via) for pk in restricted]
     AccessLog.objects.bulk_create(rows)
     return len(rows)

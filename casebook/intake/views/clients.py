@@ -24,6 +24,7 @@ from casebook.intake import policy, selectors, services
 from casebook.intake.forms import ClientEditForm, ClientFieldsForm, ClientMergeForm, ContactForm
 from casebook.intake.models import CLIENT_INPUT_FIELDS, Client, ClientContact, Confidentiality
 from casebook.intake.services.clients import PossibleDuplicateClient
+from casebook.intake.views.rows import NO_VALUE, Dates, case_links, logged_reads, status_badges
 
 
 @page_view
@@ -34,14 +35,20 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.client_case_rows_for_user(user=user, client=client),
         number=page_number(request.GET),
     )
-    services.access_log_record(user=user, cases=cases.rows, via="client", once_a_day=True)
+    services.access_log_record(
+        user=user, cases=logged_reads(cases), via="client", once_a_day=True
+    )
     outcomes = list(selectors.client_outcomes_for_user(user=user, client=client))
     peak = max((o.sales_yen or 0 for o in outcomes), default=0)
-    # Each row's case link from one `reverse` for the page (docs/performance.md, "My cases
-    # and the client page").
-    case_url = url_for_each("case_detail")
+    # What each row shows, computed once here rather than by filters and an include per row
+    # in the template (docs/performance.md, "My cases and the client page").
+    case_links(cases)
+    status_badges(cases)
+    dates = Dates()
     for case in cases:
-        case.detail_url = case_url(case.pk)
+        case["opened_label"] = dates.label(case["opened_at"])
+        case["closed_label"] = dates.label(case["closed_at"]) or NO_VALUE
+    case_url = url_for_each("case_detail")
     for outcome in outcomes:
         outcome.sales_share = round(100 * (outcome.sales_yen or 0) / peak) if peak else 0
         outcome.case_url = case_url(outcome.case_id) if outcome.case_id else ""

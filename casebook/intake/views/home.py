@@ -9,6 +9,7 @@ from casebook.accounts.selectors import desk_list_for_user
 from casebook.common.paging import page_number, page_of
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import policy, selectors, services
+from casebook.intake.views.rows import NO_VALUE, Dates, case_links, logged_reads, status_badges
 
 
 @page_view
@@ -26,14 +27,37 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     holds = page_of(selectors.holds_due(cases=mine), number=page_number(request.GET, "holds_page"))
     alerts = selectors.ip_grace_period_alerts(user=user)
-    shown = [*cases, *follow_ups, *holds, *(a.case for a in alerts)]
-    services.access_log_record(user=user, cases=shown, via="home", once_a_day=True)
-    # Each row's links from one `reverse` of each URL for the page, not a `{% url %}` per
-    # row (docs/performance.md, "My cases and the client page").
-    case_url, client_url = url_for_each("case_detail"), url_for_each("client_detail")
-    for case in shown:
-        case.detail_url = case_url(case.pk)
-        case.client_url = client_url(case.client_id) if case.client_id else ""
+    rows = [*cases, *follow_ups, *holds]
+    services.access_log_record(
+        user=user,
+        cases=[*logged_reads(rows), *(a.case for a in alerts)],
+        via="home",
+        once_a_day=True,
+    )
+    # What each row shows, computed once here rather than by filters and an include per row
+    # in the template (docs/performance.md, "My cases and the client page").
+    case_links(rows, clients=True)
+    status_badges(cases)
+    dates = Dates()
+    for row in rows:
+        follow_up, resume_by = row["next_follow_up"], row["resume_by"]
+        row["lead_label"] = (
+            (row["lead_counselor__display_name"] or row["lead_counselor__username"])
+            if row["lead_counselor_id"]
+            else NO_VALUE
+        )
+        row["opened_iso"] = dates.iso(row["opened_at"])
+        row["opened_label"] = dates.label(row["opened_at"])
+        row["follow_up_iso"] = dates.iso(follow_up)
+        row["follow_up_label"] = dates.label(follow_up)
+        row["follow_up_cell"] = row["follow_up_label"] or NO_VALUE
+        row["follow_up_past"] = dates.is_past(follow_up)
+        row["resume_iso"] = dates.iso(resume_by)
+        row["resume_label"] = dates.label(resume_by)
+        row["resume_past"] = dates.is_past(resume_by)
+    case_url = url_for_each("case_detail")
+    for alert in alerts:
+        alert.case.detail_url = case_url(alert.case.pk)
     return render(
         request,
         "intake/home.html",

@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from casebook.common.paging import page_number, page_of
-from casebook.common.web import page_view
+from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
 from casebook.intake.forms import SearchForm
+from casebook.intake.views.rows import Dates, status_labels
 
 RESULT_LIMIT = 50
 
@@ -35,5 +36,15 @@ def search(request: HttpRequest) -> HttpResponse:
             size=RESULT_LIMIT,
         )
         services.access_log_record(user=user, cases=cases.rows, via="search", once_a_day=True)
+        # What each row shows, computed once here rather than by a `{% url %}`, a label and a
+        # filter per row in the template (docs/performance.md, "Search").
+        client_url, case_url = url_for_each("client_detail"), url_for_each("case_detail")
+        for found in clients:
+            found.detail_url = client_url(found.pk)
+        labels, dates = status_labels(), Dates()
+        for case in cases:
+            case.detail_url = case_url(case.pk)
+            case.status_label = labels.get(case.status, case.status)
+            case.opened_label = dates.label(case.opened_at)
         context.update(clients=clients, cases=cases)
     return render(request, "intake/search.html", context)

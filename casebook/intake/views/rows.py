@@ -1,0 +1,85 @@
+"""The rows of the web lists of cases (my cases, the client page, search), made ready to show
+in one pass: the lists are read as plain rows (dicts of columns), and what a row shows that a
+template would otherwise compute for each row (its links, its dates as the page writes them,
+whether a date is past, its state's badges) is put on the row here, once per row or once per
+page. The templates then read keys (docs/performance.md, "My cases and the client page").
+
+The values are those of the filters and the include the templates used per row (`jdate`,
+`is_past`, `date`, includes/status.html), so the page does not change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from casebook.common.web import url_for_each
+from casebook.intake.models import Case
+from casebook.intake.services import CaseRead
+from casebook.intake.templatetags.casebook_tags import jdate
+
+Row = dict[str, Any]
+NO_VALUE = "—"
+
+
+class Dates:
+    """A page's dates as its rows show them: `2026年11月26日`, and whether one is past (today
+    read once for the page, as `is_past` reads it)."""
+
+    def __init__(self) -> None:
+        self.today = timezone.localdate()
+
+    def label(self, value: dt.date | dt.datetime | None) -> str:
+        return jdate(value)
+
+    @staticmethod
+    def iso(value: dt.date | dt.datetime | None) -> str:
+        """What `|date:'c'` writes of a moment (in local time), `|date:'Y-m-d'` of a day."""
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime):
+            return timezone.localtime(value).isoformat()
+        return value.isoformat()
+
+    def is_past(self, value: dt.date | None) -> bool:
+        # The rows' past dates are date columns (a follow-up, a resume-by date).
+        return bool(value) and value < self.today
+
+
+def status_badges(rows: Iterable[Row]) -> None:
+    """Put on each row its state and badges (`status_html`) as includes/status.html draws
+    them: drawn once for each state, priority and confidentiality a page holds (a handful),
+    not once per row."""
+    template = get_template("includes/status.html")
+    drawn: dict[tuple[str, str, str], SafeString] = {}
+    for row in rows:
+        key = (row["status"], row["priority"], row["confidentiality"])
+        if key not in drawn:
+            case = Case(status=key[0], priority=key[1], confidentiality=key[2])
+            drawn[key] = SafeString(template.render({"case": case}))
+        row["status_html"] = drawn[key]
+
+
+def status_labels() -> dict[str, str]:
+    """The states' labels in the active language, as `get_status_display` gives them."""
+    return {value: str(label) for value, label in Case._meta.get_field("status").flatchoices}
+
+
+def case_links(rows: Iterable[Row], *, clients: bool = False) -> None:
+    """Each row's link to its case (and to its client), one `reverse` for the page."""
+    case_url = url_for_each("case_detail")
+    client_url = url_for_each("client_detail") if clients else None
+    for row in rows:
+        row["detail_url"] = case_url(row["id"])
+        if client_url is not None:
+            row["client_url"] = client_url(row["client_id"]) if row["client_id"] else ""
+
+
+def logged_reads(rows: Iterable[Row]) -> list[CaseRead]:
+    """The rows as the access log reads them."""
+    return [CaseRead(row["id"], row["confidentiality"]) for row in rows]
