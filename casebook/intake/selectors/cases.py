@@ -317,18 +317,27 @@ def cases_matching(
 
 # What a row of the web search's cases shows (its number, title, client's name, state and
 # opening date), and what the access log reads (the confidentiality).
-SEARCH_CASE_COLUMNS = ("number", "title", "status", "confidentiality", "opened_at", "client__name")
+SEARCH_CASE_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "confidentiality",
+    "opened_at",
+    "client_id",
+    "client__name",
+)
 
 
 def _search_rows(*, user: User) -> QuerySet[Case]:
-    """The cases `user` may see, with what a row of the web search shows: the client joined,
-    not the desk, the lead or the intake office (docs/performance.md, "Search")."""
-    return policy.cases_visible_to(user).select_related("client").only(*SEARCH_CASE_COLUMNS)
+    """The cases `user` may see as rows of `SEARCH_CASE_COLUMNS` (dicts): the client's name
+    joined, not the desk, the lead or the intake office (docs/performance.md, "Search")."""
+    return policy.cases_visible_to(user).values(*SEARCH_CASE_COLUMNS)
 
 
 def case_search(*, user: User, text: str, within: NewestCases | None = None) -> QuerySet[Case]:
-    """The cases the user may see that match `text` (`cases_matching`), newest first; with
-    `within`, among the newest cases only."""
+    """The cases the user may see that match `text` (`cases_matching`), newest first, as rows
+    of `SEARCH_CASE_COLUMNS`; with `within`, among the newest cases only."""
     return cases_matching(_search_rows(user=user), text, reader=user, within=within).order_by(
         *_NEWEST_FIRST
     )

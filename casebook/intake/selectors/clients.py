@@ -71,6 +71,15 @@ def client_search(*, user: User, text: str) -> QuerySet[Client]:
     return clients_matching(client_list_for_user(user=user), text)
 
 
+# What a row of the web search's clients shows.
+SEARCH_CLIENT_COLUMNS = ("id", "name", "name_kana", "corporate_number", "municipality")
+
+
+def client_search_rows(*, user: User, text: str) -> QuerySet[Client]:
+    """`client_search` as the web search lists it: rows of `SEARCH_CLIENT_COLUMNS` (dicts)."""
+    return client_search(user=user, text=text).values(*SEARCH_CLIENT_COLUMNS)
+
+
 def client_duplicates(
     *, user: User, name: str, phone: str = "", corporate_number: str = ""
 ) -> QuerySet[Client]:

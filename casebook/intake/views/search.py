@@ -11,7 +11,7 @@ from casebook.common.paging import page_number, page_of
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
 from casebook.intake.forms import SearchForm
-from casebook.intake.views.rows import Dates, status_labels
+from casebook.intake.views.rows import Dates, case_links, logged_reads, status_labels
 
 RESULT_LIMIT = 50
 
@@ -25,7 +25,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "q": text, "query": urlencode({"q": text}) + "&"}
     if text:
         clients = page_of(
-            selectors.client_search(user=user, text=text),
+            selectors.client_search_rows(user=user, text=text),
             number=page_number(request.GET, "client_page"),
             size=RESULT_LIMIT,
         )
@@ -35,16 +35,18 @@ def search(request: HttpRequest) -> HttpResponse:
             number=page_number(request.GET, "case_page"),
             size=RESULT_LIMIT,
         )
-        services.access_log_record(user=user, cases=cases.rows, via="search", once_a_day=True)
+        services.access_log_record(
+            user=user, cases=logged_reads(cases), via="search", once_a_day=True
+        )
         # What each row shows, computed once here rather than by a `{% url %}`, a label and a
         # filter per row in the template (docs/performance.md, "Search").
-        client_url, case_url = url_for_each("client_detail"), url_for_each("case_detail")
+        client_url = url_for_each("client_detail")
         for found in clients:
-            found.detail_url = client_url(found.pk)
+            found["detail_url"] = client_url(found["id"])
+        case_links(cases)
         labels, dates = status_labels(), Dates()
         for case in cases:
-            case.detail_url = case_url(case.pk)
-            case.status_label = labels.get(case.status, case.status)
-            case.opened_label = dates.label(case.opened_at)
+            case["status_label"] = labels.get(case["status"], case["status"])
+            case["opened_label"] = dates.label(case["opened_at"])
         context.update(clients=clients, cases=cases)
     return render(request, "intake/search.html", context)
