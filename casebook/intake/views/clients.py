@@ -35,9 +35,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.client_case_rows_for_user(user=user, client=client),
         number=page_number(request.GET),
     )
-    services.access_log_record(
-        user=user, cases=logged_reads(cases), via="client", once_a_day=True
-    )
+    services.access_log_record(user=user, cases=logged_reads(cases), via="client", once_a_day=True)
     outcomes = list(selectors.client_outcomes_for_user(user=user, client=client))
     peak = max((o.sales_yen or 0 for o in outcomes), default=0)
     # What each row shows, computed once here rather than by filters and an include per row
