@@ -6,7 +6,7 @@ already visible rows, so it yields an empty list rather than an error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
@@ -26,6 +26,9 @@ from casebook.intake.models import (
     Priority,
     SessionMode,
 )
+
+if TYPE_CHECKING:
+    from casebook.intake.selectors.cases import NewestCases
 
 
 def _codes(value: str) -> list[str]:
@@ -87,6 +90,12 @@ class CaseFilter(filters.FilterSet):
         model = Case
         fields: list[str] = []
 
+    def __init__(self, *args: Any, within: NewestCases | None = None, **kwargs: Any) -> None:
+        """`within`: `q` matches among the newest cases only (`selectors.case_search_window`),
+        as the list's first page is read when it searches (`CaseViewSet.paginate_queryset`)."""
+        super().__init__(*args, **kwargs)
+        self.within = within
+
     def filter_noop(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset
 
@@ -119,7 +128,9 @@ class CaseFilter(filters.FilterSet):
         """The web search's matching (`selectors.cases_matching`), on the visible cases."""
         if not search_key(value):
             return queryset
-        return selectors.cases_matching(queryset, value, reader=self.request.user)
+        return selectors.cases_matching(
+            queryset, value, reader=self.request.user, within=self.within
+        )
 
 
 class SessionFilter(filters.FilterSet):

@@ -19,9 +19,11 @@ from casebook.accounts.models import User
 from casebook.accounts.selectors import active_desk_get, active_staff_get, active_staff_in
 from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter
+from casebook.api.pagination import CasebookCursorPagination, NewestRows
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.common.errors import DomainError
+from casebook.common.japanese import search_key
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -157,6 +159,34 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     get_selector = staticmethod(selectors.case_get_for_user)
     # Every read of a restricted case through the API is logged (docs/rules.md).
     case_of = staticmethod(lambda case: case)
+
+    def paginate_queryset(self, queryset: QuerySet[Case]) -> list[Any] | None:
+        """A search's page (`q`) is first read among the newest cases, where its matches
+        cost what the window holds rather than what the years hold; the paginator keeps it
+        only where it is the page of every match (docs/performance.md, "Search")."""
+        paginator = self.paginator
+        if (
+            self.action != "list"
+            or not isinstance(paginator, CasebookCursorPagination)
+            or not search_key(self.request.query_params.get("q", ""))
+        ):
+            return super().paginate_queryset(queryset)
+        return paginator.paginate_newest_first(
+            queryset, self.request, self, field="opened_at", newest=self._newest_matches
+        )
+
+    def _newest_matches(self) -> NewestRows | None:
+        """The list, its filters and `q`, among the newest cases of the table."""
+        within = selectors.case_search_window()
+        if within is None:
+            return None
+        filterset = self.filterset_class(
+            self.request.query_params,
+            queryset=self.get_queryset(),
+            request=self.request,
+            within=within,
+        )
+        return NewestRows(since=within.opened_from, rows=filterset.qs)
 
     @extend_schema(
         request=PolymorphicProxySerializer(
