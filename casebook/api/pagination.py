@@ -13,6 +13,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
 
+def _instant(position: str) -> dt.datetime | None:
+    """A cursor's position as an aware datetime (as the list writes it), else None."""
+    try:
+        instant = parse_datetime(position)
+    except ValueError:
+        return None
+    return instant if instant is not None and instant.tzinfo is not None else None
+
+
 @dataclass(frozen=True)
 class NewestRows:
     """A list's rows whose `field` is at `since` or later (every other row is older), read
@@ -61,8 +70,9 @@ class CasebookCursorPagination(CursorPagination):
         descending = ordering[0].startswith("-") != reverse
         position = None
         if cursor is not None and cursor.position is not None:
-            position = parse_datetime(cursor.position)
-            if position is None or position.tzinfo is None:
+            position = _instant(cursor.position)
+            if position is None:
+                # Not a position this list makes: read as any list reads it.
                 return self.paginate_queryset(queryset, request, view)
         if not descending and position is None:
             return self.paginate_queryset(queryset, request, view)

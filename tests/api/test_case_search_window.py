@@ -4,6 +4,7 @@ the window, the order, the other filters and the reader."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -182,3 +183,27 @@ def test_a_search_page_the_newest_cases_fill_reads_only_their_matches(cast, api_
     assert len(searched) == 1
     # The search rows of the window's months only (one scan of the grams and months index).
     assert "opened_month" in searched[0]
+
+
+def _answer(api, cursor_position: str) -> tuple[int, bytes] | str:
+    cursor = base64.b64encode(urlencode({"p": cursor_position}).encode()).decode()
+    try:
+        response = api.get("/api/v1/cases/", {"q": "中島", "page_size": "4", "cursor": cursor})
+    except Exception as error:  # the same failure either way is what is checked
+        return type(error).__name__
+    return response.status_code, response.content
+
+
+@pytest.mark.parametrize(
+    "position",
+    ["2026-13-45 00:00:00+00:00", "not a date", "2026-01-01 00:00:00", "2099-01-01 00:00:00+00:00"],
+)
+def test_a_cursor_the_list_did_not_make_is_answered_as_without_the_window(
+    cast, api_as, monkeypatch, position
+):
+    _cases_about_nakajima(cast)
+    api = api_as(cast.counselor)
+    monkeypatch.setattr(case_selectors, "SEARCH_WINDOW", NO_WINDOW)
+    expected = _answer(api, position)
+    monkeypatch.setattr(case_selectors, "SEARCH_WINDOW", 8)
+    assert _answer(api, position) == expected
