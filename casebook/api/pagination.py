@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -83,8 +83,11 @@ class CasebookCursorPagination(CursorPagination):
             if position >= window.since:
                 return self.paginate_queryset(window.rows, request, view)
         elif position is None or position > window.since:
-            page = self.paginate_queryset(window.rows, request, view)
+            # The related rows are read for the page kept, not for a slice that is not.
+            lookups = window.rows._prefetch_related_lookups
+            page = self.paginate_queryset(window.rows.prefetch_related(None), request, view)
             # The row after the page was among the newest: the page is the list's.
             if self.has_previous if reverse else self.has_next:
+                prefetch_related_objects(page, *lookups)
                 return page
         return self.paginate_queryset(queryset, request, view)

@@ -90,11 +90,18 @@ class CaseFilter(filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def __init__(self, *args: Any, within: NewestCases | None = None, **kwargs: Any) -> None:
-        """`within`: `q` matches among the newest cases only (`selectors.case_search_window`),
-        as the list's first page is read when it searches (`CaseViewSet.paginate_queryset`)."""
-        super().__init__(*args, **kwargs)
+    # `q` matches among these newest cases only (`filter_queryset_within`).
+    within: NewestCases | None = None
+
+    def filter_queryset_within(self, queryset: QuerySet, within: NewestCases) -> QuerySet:
+        """The validated filters again, with `q` kept to the cases of `within`
+        (`selectors.case_search_window`), as a search's page is first read
+        (`CaseViewSet.paginate_queryset`): the form is not built a second time."""
         self.within = within
+        try:
+            return self.filter_queryset(queryset)
+        finally:
+            self.within = None
 
     def filter_noop(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset

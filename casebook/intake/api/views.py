@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from casebook.accounts.models import User
 from casebook.accounts.selectors import active_desk_get, active_staff_get, active_staff_in
 from casebook.api.concurrency import expected_version_from
-from casebook.api.filters import AllowListOrderingFilter
+from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.pagination import CasebookCursorPagination, NewestRows
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
@@ -30,6 +30,16 @@ from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
 from casebook.intake.api.references import CaseReadsLogged
 from casebook.intake.models import Case, Client, ClientContact, ConsultationSession, Topic
 from casebook.satellites.selectors import office_get
+
+
+class KeptFilterSetBackend(QueryStringFilterBackend):
+    """The filter set a list built, kept on its view (`view.filterset`): a search's page
+    filters again among the newest cases with the form already validated (building a filter
+    set is most of a list's Python: docs/performance.md, "The lists' Python")."""
+
+    def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
 
 
 def _with_sets(queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -150,6 +160,7 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     create_serializer_class = serializers.CaseCreateSerializer
     update_serializer_class = serializers.CaseUpdateSerializer
     filterset_class = CaseFilter
+    filter_backends = [KeptFilterSetBackend, AllowListOrderingFilter]
     ordering_fields = ("id", "opened_at", "number", "status", "priority", "updated_at")
     ordering = ["-opened_at"]
 
@@ -177,16 +188,15 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
 
     def _newest_matches(self) -> NewestRows | None:
         """The list, its filters and `q`, among the newest cases of the table."""
+        filterset = getattr(self, "filterset", None)
+        if not isinstance(filterset, CaseFilter):
+            return None
         within = selectors.case_search_window()
         if within is None:
             return None
-        filterset = self.filterset_class(
-            self.request.query_params,
-            queryset=self.get_queryset(),
-            request=self.request,
-            within=within,
-        )
-        return NewestRows(since=within.opened_from, rows=filterset.qs)
+        # The list's rows as the filter set was given them (`get_queryset`, not built again).
+        rows = filterset.filter_queryset_within(filterset.queryset, within)
+        return NewestRows(since=within.opened_from, rows=rows)
 
     @extend_schema(
         request=PolymorphicProxySerializer(
