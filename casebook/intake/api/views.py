@@ -35,7 +35,7 @@ from casebook.satellites.selectors import office_get
 class KeptFilterSetBackend(QueryStringFilterBackend):
     """The filter set a list built, kept on its view (`view.filterset`): a search's page
     filters again among the newest cases with the form already validated (building a filter
-    set is most of a list's Python: docs/performance.md, "The lists' Python")."""
+    set is a large part of a list's Python: docs/performance.md, "The lists' Python")."""
 
     def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
         view.filterset = super().get_filterset(request, queryset, view)
