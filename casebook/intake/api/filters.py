@@ -6,7 +6,7 @@ already visible rows, so it yields an empty list rather than an error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
@@ -26,6 +26,9 @@ from casebook.intake.models import (
     Priority,
     SessionMode,
 )
+
+if TYPE_CHECKING:
+    from casebook.intake.selectors.cases import NewestCases
 
 
 def _codes(value: str) -> list[str]:
@@ -87,6 +90,19 @@ class CaseFilter(filters.FilterSet):
         model = Case
         fields: list[str] = []
 
+    # `q` matches among these newest cases only (`filter_queryset_within`).
+    within: NewestCases | None = None
+
+    def filter_queryset_within(self, queryset: QuerySet, within: NewestCases) -> QuerySet:
+        """The validated filters again, with `q` kept to the cases of `within`
+        (`selectors.case_search_window`), as a search's page is first read
+        (`CaseViewSet.paginate_queryset`): the form is not built a second time."""
+        self.within = within
+        try:
+            return self.filter_queryset(queryset)
+        finally:
+            self.within = None
+
     def filter_noop(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset
 
@@ -119,7 +135,9 @@ class CaseFilter(filters.FilterSet):
         """The web search's matching (`selectors.cases_matching`), on the visible cases."""
         if not search_key(value):
             return queryset
-        return selectors.cases_matching(queryset, value, reader=self.request.user)
+        return selectors.cases_matching(
+            queryset, value, reader=self.request.user, within=self.within
+        )
 
 
 class SessionFilter(filters.FilterSet):

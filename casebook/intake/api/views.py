@@ -18,16 +18,28 @@ from rest_framework.response import Response
 from casebook.accounts.models import User
 from casebook.accounts.selectors import active_desk_get, active_staff_get, active_staff_in
 from casebook.api.concurrency import expected_version_from
-from casebook.api.filters import AllowListOrderingFilter
+from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
+from casebook.api.pagination import CasebookCursorPagination, NewestRows
 from casebook.api.references import resolve, resolve_many
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.common.errors import DomainError
+from casebook.common.japanese import search_key
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
 from casebook.intake.api.references import CaseReadsLogged
 from casebook.intake.models import Case, Client, ClientContact, ConsultationSession, Topic
 from casebook.satellites.selectors import office_get
+
+
+class KeptFilterSetBackend(QueryStringFilterBackend):
+    """The filter set a list built, kept on its view (`view.filterset`): a search's page
+    filters again among the newest cases with the form already validated (building a filter
+    set is a large part of a list's Python: docs/performance.md, "The lists' Python")."""
+
+    def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
 
 
 def _with_sets(queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -148,6 +160,7 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     create_serializer_class = serializers.CaseCreateSerializer
     update_serializer_class = serializers.CaseUpdateSerializer
     filterset_class = CaseFilter
+    filter_backends = [KeptFilterSetBackend, AllowListOrderingFilter]
     ordering_fields = ("id", "opened_at", "number", "status", "priority", "updated_at")
     ordering = ["-opened_at"]
 
@@ -157,6 +170,33 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     get_selector = staticmethod(selectors.case_get_for_user)
     # Every read of a restricted case through the API is logged (docs/rules.md).
     case_of = staticmethod(lambda case: case)
+
+    def paginate_queryset(self, queryset: QuerySet[Case]) -> list[Any] | None:
+        """A search's page (`q`) is first read among the newest cases, where its matches
+        cost what the window holds rather than what the years hold; the paginator keeps it
+        only where it is the page of every match (docs/performance.md, "Search")."""
+        paginator = self.paginator
+        if (
+            self.action != "list"
+            or not isinstance(paginator, CasebookCursorPagination)
+            or not search_key(self.request.query_params.get("q", ""))
+        ):
+            return super().paginate_queryset(queryset)
+        return paginator.paginate_newest_first(
+            queryset, self.request, self, field="opened_at", newest=self._newest_matches
+        )
+
+    def _newest_matches(self) -> NewestRows | None:
+        """The list, its filters and `q`, among the newest cases of the table."""
+        filterset = getattr(self, "filterset", None)
+        if not isinstance(filterset, CaseFilter):
+            return None
+        within = selectors.case_search_window()
+        if within is None:
+            return None
+        # The list's rows as the filter set was given them (`get_queryset`, not built again).
+        rows = filterset.filter_queryset_within(filterset.queryset, within)
+        return NewestRows(since=within.opened_from, rows=rows)
 
     @extend_schema(
         request=PolymorphicProxySerializer(

@@ -355,6 +355,12 @@ WALK_WINDOW = 1000
 SEARCH_WINDOW = 10_000
 
 
+def case_search_window() -> NewestCases | None:
+    """The `SEARCH_WINDOW` newest cases (`newest_cases`), where a search's matches are read
+    first; None when the table holds fewer."""
+    return newest_cases(size=SEARCH_WINDOW)
+
+
 def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE_SIZE) -> Page:
     """Page `number` of `case_search`. The cases opened at or after a given date start the
     list's order, so the matches among them are the list's first matches: when they fill the
@@ -377,7 +383,7 @@ def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE
             return Page(rows=rows[:size], number=number, has_next=True)
     elif len(key) > WALKED_KEY_LENGTH and start + size < SEARCH_WINDOW:
         # Fewer cases than the window: the set of every match is no larger.
-        within = newest_cases(size=SEARCH_WINDOW)
+        within = case_search_window()
         if within is not None:
             found = case_search(user=user, text=text, within=within)
             rows = list(found[start : start + size + 1])
