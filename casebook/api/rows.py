@@ -24,7 +24,8 @@ the list's own child.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -145,3 +146,56 @@ class RowListSerializer(serializers.ListSerializer):
         if complete is None:
             return [render_row(row, plan) for row in rows]
         return [complete(row, render_row(row, plan)) for row in rows]
+
+
+class RenderedList(list):
+    """A set of one row as its JSON renders it (codes, ids), read by `read_sets`: a field
+    that finds one renders it as it is (`intake.api.serializers.ListedManyField`)."""
+
+
+@dataclass(frozen=True)
+class ListedSet:
+    """A set of every row of a page (a case's topics, its co-counselors), read as one values
+    query of `(row id, rendered value)` pairs, kept on each row as a `RenderedList` named
+    `to_attr`. Django's prefetch built a model instance per member and a queryset per lookup
+    for each page, about a third of a list's Python (docs/performance.md, "The lists without
+    model instances")."""
+
+    to_attr: str
+    pairs: Callable[[list[Any]], Iterable[tuple[Any, Any]]]
+
+    def attach(self, rows: Sequence[Any], ids: list[Any]) -> None:
+        members: dict[Any, RenderedList] = {pk: RenderedList() for pk in ids}
+        for pk, value in self.pairs(ids):
+            members[pk].append(value)
+        for row in rows:
+            row.__dict__[self.to_attr] = members[row.pk]
+
+
+@dataclass(frozen=True)
+class ListedOne:
+    """A reverse one-to-one of every row of a page (a case's desk details), read by the rows'
+    ids and kept in each row's cache of `relation` (None where a row has none), as a
+    prefetch keeps it, without the prefetch's queryset built from the rows' instances."""
+
+    relation: str
+    rows_of: Callable[[list[Any]], Iterable[models.Model]]
+
+    def attach(self, rows: Sequence[Any], ids: list[Any]) -> None:
+        related = type(rows[0])._meta.get_field(self.relation)
+        key = related.field.attname
+        found = {getattr(obj, key): obj for obj in self.rows_of(ids)}
+        for row in rows:
+            obj = found.get(row.pk)
+            related.set_cached_value(row, obj)
+            if obj is not None:
+                related.field.set_cached_value(obj, row)
+
+
+def read_sets(rows: Sequence[Any], sets: Iterable[ListedSet | ListedOne]) -> None:
+    """Each of `sets` read for all of `rows` at once (one query each, none for no row)."""
+    if not rows:
+        return
+    ids = [row.pk for row in rows]
+    for listed in sets:
+        listed.attach(rows, ids)

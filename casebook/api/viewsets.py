@@ -37,6 +37,7 @@ from rest_framework.response import Response
 from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.idempotency import IdempotentCreateMixin
+from casebook.api.rows import ListedOne, ListedSet, read_sets
 
 
 class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
@@ -49,6 +50,9 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     # `get_selector(user=, pk=)`, declared `staticmethod(selectors.…)`.
     list_selector: Callable[..., QuerySet] | None = None
     get_selector: Callable[..., Model] | None = None
+    # What a row of the list renders beyond its own row (its sets, its details), read for
+    # the page's rows at once by their ids (`casebook.api.rows.read_sets`).
+    listed_sets: tuple[ListedSet | ListedOne, ...] = ()
 
     def list_for_user(self, user: Any) -> QuerySet:
         """The rows `user` may see (a selector of the resource's app)."""
@@ -85,11 +89,18 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
-    def paginated(self, queryset: QuerySet, serializer_class: type | None = None) -> Response:
-        """One cursor page of `queryset`, rendered by `serializer_class` (the view's own by
-        default); a sub-list action (e.g. a case's sessions) answers the same way."""
+    def paginated(
+        self,
+        queryset: QuerySet,
+        serializer_class: type | None = None,
+        sets: Iterable[ListedSet | ListedOne] | None = None,
+    ) -> Response:
+        """One cursor page of `queryset` with its `sets` (the view's `listed_sets` by
+        default), rendered by `serializer_class` (the view's own by default); a sub-list
+        action (e.g. a case's sessions) answers the same way."""
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
+        read_sets(rows, self.listed_sets if sets is None else sets)
         if rows and isinstance(rows[0], self.model):
             self.after_read(rows, many=True)
         serializer_class = serializer_class or self.get_serializer_class()
@@ -220,19 +231,24 @@ def transition(
 
 
 def sub_list(
-    output_serializer: type, *, url_path: str | None = None
+    output_serializer: type,
+    *,
+    url_path: str | None = None,
+    sets: Iterable[ListedSet | ListedOne] = (),
 ) -> Callable[[Callable[..., Iterable]], Callable[..., Response]]:
-    """Declare a GET list under one object (`{id}/<name>/`), paged like every list:
+    """Declare a GET list under one object (`{id}/<name>/`), paged like every list, its
+    rows' `sets` read for the page:
 
-    @sub_list(SessionSerializer)
+    @sub_list(SessionSerializer, sets=SESSION_SETS)
     def sessions(self, case):
-        return selectors.session_list_for_user(user=self.request.user).filter(case=case)
+        return selectors.session_rows_for_user(user=self.request.user).filter(case=case)
     """
+    sets = tuple(sets)
 
     def decorate(rows_of: Callable[..., QuerySet]) -> Callable[..., Response]:
         @functools.wraps(rows_of)
         def view(self: ReadViewSet, request: Request, *args: Any, **kwargs: Any) -> Response:
-            return self.paginated(rows_of(self, self.get_object()), output_serializer)
+            return self.paginated(rows_of(self, self.get_object()), output_serializer, sets)
 
         view = action(detail=True, methods=["get"], filter_backends=[], url_path=url_path)(view)
         return extend_schema(responses={200: output_serializer(many=True)}, filters=False)(view)

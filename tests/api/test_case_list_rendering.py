@@ -13,9 +13,10 @@ from rest_framework import serializers
 
 from casebook.accounts.models import DeskRole
 from casebook.api.filters import names_a_filter
-from casebook.api.rows import plan_of, reading_plan, render_row
+from casebook.api.rows import RenderedList, plan_of, read_sets, reading_plan, render_row
 from casebook.intake import services
 from casebook.intake.api.serializers import CaseSerializer, SessionSerializer
+from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import Case, ConsultationSession, Topic
 from tests.factories import case_in_state, member
 
@@ -141,3 +142,54 @@ def test_a_serializer_whose_fields_read_the_request_gets_a_plan_for_each_list():
     assert first is not plan_of(WithMethod(context={"who": "a"}))
     topic = Topic(code="x")
     assert render_row(topic, plan_of(WithMethod(context={"who": "b"})))["asked_by"] == "b"
+
+
+def test_a_clients_cases_render_as_the_case_list_renders_them(cast, api_as, varied_cases):
+    busy = varied_cases[3]
+    api = api_as(cast.manager)
+    of_the_client = api.get(f"/api/v1/clients/{busy.client_id}/cases/").json()["results"]
+    listed = {row["id"]: row for row in api.get("/api/v1/cases/?page_size=50").json()["results"]}
+    assert busy.pk in {row["id"] for row in of_the_client}
+    for row in of_the_client:
+        assert row == listed[row["id"]]
+
+
+def test_a_change_to_a_cases_sets_shows_in_the_next_list(cast, api_as, varied_cases):
+    busy = varied_cases[3]
+    api = api_as(cast.manager)
+
+    def row_of_busy() -> dict:
+        rows = api.get("/api/v1/cases/?page_size=50").json()["results"]
+        return next(row for row in rows if row["id"] == busy.pk)
+
+    before = row_of_busy()
+    assert before["co_counselors"] == [cast.coordinator.pk]
+    assert len(before["topics"]) == 3
+    colleague = member("yorozu", DeskRole.COUNSELOR, username="doryo")
+    busy.refresh_from_db()
+    services.case_update(
+        case=busy,
+        by=cast.coordinator,
+        expected_version=None,
+        topics=before["topics"][:1],
+        co_counselors=[colleague, cast.coordinator],
+    )
+    after = row_of_busy()
+    assert after["topics"] == before["topics"][:1]
+    assert after["co_counselors"] == sorted([colleague.pk, cast.coordinator.pk])
+    assert after == api.get(f"/api/v1/cases/{busy.pk}/").json()
+
+
+def test_an_empty_page_reads_none_of_its_sets(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        read_sets([], [*CASE_LIST_SETS, *SESSION_SETS])
+
+
+def test_a_set_read_for_a_list_renders_as_read_and_one_of_instances_as_before(varied_cases):
+    busy = Case.objects.prefetch_related("topics", "co_counselors").get(pk=varied_cases[3].pk)
+    read_alone = CaseSerializer(busy).data
+    read_sets([busy], CASE_SETS)
+    assert isinstance(busy.topic_list, RenderedList)
+    listed = CaseSerializer(busy).data
+    assert listed["topics"] == read_alone["topics"]
+    assert listed["co_counselors"] == read_alone["co_counselors"]

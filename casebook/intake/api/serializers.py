@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from casebook.api.filters import MAX_ID
-from casebook.api.rows import RowListSerializer
+from casebook.api.rows import RenderedList, RowListSerializer
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
     CONTACT_INPUT_FIELDS,
@@ -204,8 +204,9 @@ def desk_details_of(
 
 
 class ListedManyField(serializers.ManyRelatedField):
-    """A many-to-many field that reads the plain list a list's prefetch left on the object
-    (`Prefetch(..., to_attr=listed)`) when there is one, else the relation."""
+    """A many-to-many field that reads the list a list left on the object (`listed`: its
+    members already rendered, `casebook.api.rows.read_sets`, or model instances of a
+    `Prefetch(..., to_attr=listed)`) when there is one, else the relation."""
 
     def __init__(self, *, listed: str, **kwargs: object) -> None:
         self.listed = listed
@@ -214,6 +215,12 @@ class ListedManyField(serializers.ManyRelatedField):
     def get_attribute(self, instance: object) -> object:
         rows = getattr(instance, "__dict__", {}).get(self.listed)
         return rows if rows is not None else super().get_attribute(instance)
+
+    def to_representation(self, iterable: object) -> list:
+        # A list's sets are read already rendered (casebook.api.rows.read_sets).
+        if isinstance(iterable, RenderedList):
+            return list(iterable)
+        return super().to_representation(iterable)
 
 
 class ListedCharField(serializers.CharField):

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status, viewsets
@@ -15,12 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from casebook.accounts.models import User
 from casebook.accounts.selectors import active_desk_get, active_staff_get, active_staff_in
 from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.pagination import CasebookCursorPagination, NewestRows
 from casebook.api.references import resolve, resolve_many
+from casebook.api.rows import ListedOne, ListedSet
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.common.errors import DomainError
 from casebook.common.japanese import search_key
@@ -42,27 +42,29 @@ class KeptFilterSetBackend(QueryStringFilterBackend):
         return view.filterset
 
 
-def _with_sets(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """Topics and co-counselors read for all the rows at once, each kept as a plain list on
-    its case (`to_attr`): a prefetch into the managers builds two querysets per case, whose
-    cycles filled the collector's oldest generation and made one list in ten wait for a full
-    collection (docs/performance.md, "The lists' tail")."""
-    return queryset.prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.only("pk", "code"), to_attr="topic_list"),
-        Prefetch("co_counselors", queryset=User.objects.only("pk"), to_attr="co_counselor_list"),
-    )
+# The sets a case and a session of a list render, read for the page at once
+# (`casebook.api.rows.read_sets`): no model instance, no queryset per set.
+CASE_SETS = (
+    ListedSet("topic_list", lambda ids: selectors.case_topic_codes(case_ids=ids)),
+    ListedSet("co_counselor_list", lambda ids: selectors.case_co_counselor_ids(case_ids=ids)),
+)
+# The case list's rows also carry their desk details, read by case id (two small queries)
+# rather than joined: each one-to-one join added to the planning time of the list's query
+# (docs/performance.md, "The lists' planning").
+CASE_LIST_SETS = (
+    *CASE_SETS,
+    ListedOne("subcontract", lambda ids: selectors.subcontract_details_of(case_ids=ids)),
+    ListedOne("ip", lambda ids: selectors.ip_details_of(case_ids=ids)),
+)
+SESSION_SETS = (
+    ListedSet("counselor_list", lambda ids: selectors.session_counselor_ids(session_ids=ids)),
+    ListedSet("topic_list", lambda ids: selectors.session_topic_codes(session_ids=ids)),
+)
 
 
 def _with_details(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """The desk details joined in: a dispute or IP case renders them (no query per row)."""
     return queryset.select_related("subcontract", "ip")
-
-
-def _with_details_by_id(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """The desk details of a page read by case id (two small queries) rather than joined:
-    each one-to-one join added to the planning time of the list's query
-    (docs/performance.md, "The lists' planning")."""
-    return queryset.prefetch_related("subcontract", "ip")
 
 
 # Which service writes the details of each desk that records some.
@@ -98,11 +100,11 @@ class ClientViewSet(PlainServiceWrites, ServiceViewSet):
     update_service = staticmethod(services.client_update)
     update_keyword = "client"
 
-    @sub_list(serializers.CaseSerializer)
+    @sub_list(serializers.CaseSerializer, sets=CASE_SETS)
     def cases(self, client: Client) -> QuerySet[Case]:
         """The client's cases that the caller may see."""
         cases = selectors.cases_of_client_for_user(user=self.request.user, client=client)
-        return _with_details(_with_sets(cases)).order_by("-opened_at", "-id")
+        return _with_details(cases).order_by("-opened_at", "-id")
 
     @extend_schema(
         request=serializers.ContactInputSerializer,
@@ -163,9 +165,8 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     filter_backends = [KeptFilterSetBackend, AllowListOrderingFilter]
     ordering_fields = ("id", "opened_at", "number", "status", "priority", "updated_at")
     ordering = ["-opened_at"]
-
-    def list_for_user(self, user: Any) -> QuerySet[Case]:
-        return _with_details_by_id(_with_sets(selectors.case_rows_for_user(user=user)))
+    listed_sets = CASE_LIST_SETS
+    list_selector = staticmethod(selectors.case_rows_for_user)
 
     get_selector = staticmethod(selectors.case_get_for_user)
     # Every read of a restricted case through the API is logged (docs/rules.md).
@@ -309,20 +310,11 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
             expected_version=expected_version,
         )
 
-    @sub_list(serializers.SessionSerializer)
+    @sub_list(serializers.SessionSerializer, sets=SESSION_SETS)
     def sessions(self, case: Case) -> QuerySet[ConsultationSession]:
         """The case's consultation sessions, newest first."""
         sessions = selectors.session_rows_for_user(user=self.request.user).filter(case=case)
-        return _session_sets(sessions).order_by("-started_at", "-id")
-
-
-def _session_sets(queryset: QuerySet[ConsultationSession]) -> QuerySet[ConsultationSession]:
-    """Counselors and topics read for all the rows at once and kept as plain lists, as the
-    case list's sets (`_with_sets`)."""
-    return queryset.prefetch_related(
-        Prefetch("counselors", queryset=User.objects.only("pk"), to_attr="counselor_list"),
-        Prefetch("topics", queryset=Topic.objects.only("pk", "code"), to_attr="topic_list"),
-    )
+        return sessions.order_by("-started_at", "-id")
 
 
 class SessionViewSet(CaseReadsLogged, ServiceViewSet):
@@ -335,9 +327,8 @@ class SessionViewSet(CaseReadsLogged, ServiceViewSet):
     filterset_class = SessionFilter
     ordering_fields = ("id", "started_at", "duration_minutes", "created_at")
     ordering = ["-started_at"]
-
-    def list_for_user(self, user: Any) -> QuerySet[ConsultationSession]:
-        return _session_sets(selectors.session_rows_for_user(user=user))
+    listed_sets = SESSION_SETS
+    list_selector = staticmethod(selectors.session_rows_for_user)
 
     get_selector = staticmethod(selectors.session_get_for_user)
 

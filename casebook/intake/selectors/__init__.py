@@ -12,6 +12,7 @@ from casebook.intake.selectors.board import (
 from casebook.intake.selectors.cases import (
     DeskDetails,
     GracePeriodAlert,
+    case_co_counselor_ids,
     case_desk_details,
     case_get_by_number_for_user,
     case_get_for_user,
@@ -21,14 +22,17 @@ from casebook.intake.selectors.cases import (
     case_search,
     case_search_page,
     case_search_window,
+    case_topic_codes,
     cases_matching,
     cases_of_client_for_user,
     client_case_rows_for_user,
     client_outcomes_for_user,
     holds_due,
+    ip_details_of,
     ip_grace_period_alerts,
     my_open_cases,
     overdue_follow_ups,
+    subcontract_details_of,
 )
 from casebook.intake.selectors.clients import (
     MergePreview,
@@ -45,10 +49,12 @@ from casebook.intake.selectors.clients import (
     personal_data_rows,
 )
 from casebook.intake.selectors.sessions import (
+    session_counselor_ids,
     session_get_for_user,
     session_list_for_user,
     session_page_get_for_user,
     session_rows_for_user,
+    session_topic_codes,
     sessions_matching,
 )
 from casebook.intake.selectors.timeline import case_timeline, case_timeline_page
@@ -61,6 +67,7 @@ __all__ = [
     "board_column_more",
     "board_columns",
     "board_extras",
+    "case_co_counselor_ids",
     "case_desk_details",
     "case_get_by_number_for_user",
     "case_get_for_user",
@@ -72,6 +79,7 @@ __all__ = [
     "case_search_window",
     "case_timeline",
     "case_timeline_page",
+    "case_topic_codes",
     "cases_matching",
     "cases_of_client_for_user",
     "client_case_rows_for_user",
@@ -87,13 +95,17 @@ __all__ = [
     "contact_get_for_user",
     "contact_list_for_user",
     "holds_due",
+    "ip_details_of",
     "ip_grace_period_alerts",
     "my_open_cases",
     "overdue_follow_ups",
     "personal_data_rows",
+    "session_counselor_ids",
     "session_get_for_user",
     "session_list_for_user",
     "session_page_get_for_user",
     "session_rows_for_user",
+    "session_topic_codes",
     "sessions_matching",
+    "subcontract_details_of",
 ]

@@ -47,7 +47,10 @@ from casebook.intake.models import (
     ClientOutcome,
     ConsultationSession,
     GracePeriod,
+    IpDetails,
     IpRight,
+    SubcontractDetails,
+    Topic,
     grace_period,
 )
 from casebook.intake.selectors.clients import client_ids_matching
@@ -85,6 +88,30 @@ def case_rows_for_user(*, user: User) -> QuerySet[Case]:
         .select_related("desk")
         .annotate(listed_client_name=Subquery(client_name))
     )
+
+
+def case_topic_codes(*, case_ids: list[int]) -> QuerySet:
+    """`(case id, topic code)` of the cases, in the topics' order: the query a prefetch of
+    the topics ran, so a list's members come in the order they came before."""
+    return Topic.objects.filter(cases__in=case_ids).values_list("cases", "code")
+
+
+def case_co_counselor_ids(*, case_ids: list[int]) -> QuerySet:
+    """`(case id, user id)` of the cases' co-counselors: the query a prefetch of them ran
+    (no order of its own), so a list's members come in the order they came before."""
+    return User.objects.filter(co_counseled_cases__in=case_ids).values_list(
+        "co_counseled_cases", "pk"
+    )
+
+
+def subcontract_details_of(*, case_ids: list[int]) -> QuerySet[SubcontractDetails]:
+    """The dispute desk's details of those of the cases that have them."""
+    return SubcontractDetails.objects.filter(case_id__in=case_ids)
+
+
+def ip_details_of(*, case_ids: list[int]) -> QuerySet[IpDetails]:
+    """The IP desk's details of those of the cases that have them."""
+    return IpDetails.objects.filter(case_id__in=case_ids)
 
 
 def case_get_for_user(*, user: User, pk: Any, lock: bool = False) -> Case:

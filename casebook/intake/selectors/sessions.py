@@ -11,7 +11,7 @@ from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
 from casebook.common.search import text_matches
 from casebook.intake import policy
-from casebook.intake.models import ConsultationSession
+from casebook.intake.models import ConsultationSession, Topic
 
 
 def session_list_for_user(*, user: User) -> QuerySet[ConsultationSession]:
@@ -40,6 +40,19 @@ def session_rows_for_user(*, user: User) -> QuerySet[ConsultationSession]:
         .select_related("case")
         .only(*own, "case__number", "case__confidentiality")
     )
+
+
+def session_counselor_ids(*, session_ids: list[int]) -> QuerySet:
+    """`(session id, counselor id)` of the sessions, as a list renders their counselors.
+
+    The query a prefetch of the counselors ran (the users joined to the sessions' links, no
+    order of their own), so a list's members come in the order they came before."""
+    return User.objects.filter(sessions__in=session_ids).values_list("sessions", "pk")
+
+
+def session_topic_codes(*, session_ids: list[int]) -> QuerySet:
+    """`(session id, topic code)` of the sessions, in the topics' order (as their prefetch)."""
+    return Topic.objects.filter(sessions__in=session_ids).values_list("sessions", "code")
 
 
 def sessions_matching(
