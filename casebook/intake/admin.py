@@ -134,7 +134,20 @@ class SessionAdmin(PolicyFilteredAdmin):
         self, request: HttpRequest, obj: ConsultationSession, form: Any, change: bool
     ) -> None:
         obj.follow_case()
+        # A session moved to another case: both cases keep their latest session's follow-up.
+        stored = ConsultationSession.objects.filter(pk=obj.pk).values_list("case_id", flat=True)
+        case_ids = {obj.case_id, *(stored if change else ())}
         super().save_model(request, obj, form, change)
+        services.cases_follow_up_refresh(case_ids=case_ids)
+
+    def delete_model(self, request: HttpRequest, obj: ConsultationSession) -> None:
+        super().delete_model(request, obj)
+        services.cases_follow_up_refresh(case_ids=[obj.case_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        case_ids = set(queryset.values_list("case_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.cases_follow_up_refresh(case_ids=case_ids)
 
 
 @admin.register(Topic)

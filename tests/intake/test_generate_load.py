@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
 from casebook.intake.models import Case, CaseSequence, ConsultationSession
+from casebook.intake.selectors.cases import cases_apart_from_their_follow_up
 from casebook.intake.selectors.sessions import sessions_apart_from_their_case
 
 
@@ -55,6 +56,9 @@ def test_generated_cases_keep_the_case_invariants(cast):
     assert not ConsultationSession.objects.filter(started_at__lt=F("case__opened_at")).exists()
     # The COPY rows carry their case's desk and client, as the services write them.
     assert not sessions_apart_from_their_case().exists()
+    # Each case carries its latest session's follow-up date, as the services keep it.
+    assert Case.objects.filter(next_follow_up__isnull=False).exists()
+    assert not cases_apart_from_their_follow_up().exists()
 
 
 def test_the_decade_shape_is_mostly_closed_and_the_stress_shape_mostly_open(cast):

@@ -24,6 +24,7 @@ from casebook.intake.models import (
     ClosureReason,
     ConsultationSession,
 )
+from casebook.intake.selectors.cases import cases_apart_from_their_follow_up
 from casebook.intake.selectors.sessions import sessions_apart_from_their_case
 from casebook.intake.services.sessions import one_year_before
 from casebook.referrals.models import Referral
@@ -139,6 +140,11 @@ def test_sessions_are_dated_within_the_last_year_and_after_their_case_opened(see
     assert not sessions.filter(started_at__lt=F("case__opened_at")).exists()
     assert not Case.objects.filter(closed_at__lt=F("opened_at")).exists()
     assert not sessions_apart_from_their_case().exists()
+
+
+def test_seeded_cases_carry_their_latest_sessions_follow_up(seeded, db):
+    assert Case.objects.filter(next_follow_up__isnull=False).exists()
+    assert not cases_apart_from_their_follow_up().exists()
 
 
 def test_history_names_the_staff_member_who_acted(seeded, db):

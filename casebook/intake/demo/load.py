@@ -409,12 +409,26 @@ class LoadGenerator(NetworkRows):
 
     # --- sessions ---------------------------------------------------------------------------
 
+    def _follow_ups(self, follow_ups: dict[dt.date, list[int]]) -> None:
+        """Each case's latest session's follow-up date onto the case (`Case.next_follow_up`,
+        as `services.cases_follow_up_refresh` keeps it): one UPDATE per date and 5,000
+        cases."""
+        started = timezone.now()
+        written = 0
+        for day, case_ids in sorted(follow_ups.items()):
+            for at in range(0, len(case_ids), 5_000):
+                chunk = case_ids[at : at + 5_000]
+                written += Case.objects.filter(pk__in=chunk).update(next_follow_up=day)
+        seconds = (timezone.now() - started).total_seconds()
+        self.progress(f"follow-up dates: {written:,} cases in {seconds:.1f} s")
+
     def _sessions(self, cases: list[_CaseRow]) -> None:
         rng = self.rng
         first = next_id(ConsultationSession)
         mode_draw = _weighted(rng, MODE_WEIGHTS)
         counselor_rows: list[tuple[int, int]] = []
         topic_rows: list[tuple[int, str]] = []
+        follow_ups: dict[dt.date, list[int]] = {}
 
         def rows() -> Iterator[dict[str, Any]]:
             session_id = first
@@ -432,6 +446,8 @@ class LoadGenerator(NetworkRows):
                     follow_up = None
                     if k == last and case.status != "closed" and rng.random() < 0.5:
                         follow_up = self.today + dt.timedelta(days=rng.randint(-20, 30))
+                        # The case's latest session (they are in order): its follow-up date.
+                        follow_ups.setdefault(follow_up, []).append(case.id)
                     yield {
                         "id": session_id,
                         "case_id": case.id,
@@ -456,6 +472,7 @@ class LoadGenerator(NetworkRows):
                     session_id += 1
 
         self._write("sessions", ConsultationSession, rows())
+        self._follow_ups(follow_ups)
         self._write(
             "session counselors",
             ConsultationSession.counselors.through,

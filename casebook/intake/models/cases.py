@@ -177,13 +177,21 @@ class Case(models.Model):
     hold_reason = models.CharField(_("hold reason"), max_length=200, blank=True)
     resume_by = models.DateField(_("resume by"), null=True, blank=True)
     status_before_hold = models.CharField(max_length=16, blank=True, editable=False)
+    # The follow-up date of the case's latest session (the newest by start, then id), kept on
+    # the case so that my cases finds a counselor's follow-ups due without reading each open
+    # case's sessions (docs/performance.md, "The stress shape"). Every writer of a session's
+    # follow-up date, start or case sets it (`services.cases_follow_up_refresh`).
+    next_follow_up = models.DateField(_("follow-up date"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecordsWithSets(sets=["topics", "co_counselors"])
+    # The follow-up date is the latest session's, recorded in the session's history.
+    history = HistoricalRecordsWithSets(
+        sets=["topics", "co_counselors"], excluded_fields=["next_follow_up"]
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -221,6 +229,13 @@ class Case(models.Model):
                 fields=["lead_counselor", "opened_at"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="case_open_by_lead",
+            ),
+            # My cases' follow-ups due: a counselor's open cases with a follow-up date, soonest
+            # first, read in order with an early stop whatever the backlog.
+            models.Index(
+                fields=["lead_counselor", "next_follow_up", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES, next_follow_up__isnull=False),
+                name="case_open_follow_up",
             ),
             # The desk board: a column's first cards, oldest first, read with an early stop
             # whatever the backlog (docs/performance.md, "The desk board").

@@ -13,7 +13,7 @@ from casebook.accounts.models import Desk, User
 from casebook.common.extensions import BoardExtra, registry
 from casebook.intake import policy
 from casebook.intake.models import OPEN_STATUSES, Case, CaseStatus
-from casebook.intake.selectors.cases import _with_follow_up, case_list_for_user
+from casebook.intake.selectors.cases import case_list_for_user
 
 
 @dataclass
@@ -39,8 +39,9 @@ def _desk_open_cases(user: User, desk: Desk) -> QuerySet[Case]:
 
 
 def _cards(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """A column's cards in board order: oldest first (index `case_board_h14b`)."""
-    return _with_follow_up(queryset).order_by("opened_at", "pk")
+    """A column's cards in board order: oldest first (index `case_board_h14b`). A card's
+    follow-up date is the case's own column (`Case.next_follow_up`)."""
+    return queryset.order_by("opened_at", "pk")
 
 
 def _offer_actions(user: User, cases: list[Case]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -422,12 +423,6 @@ def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE
 # --- my open work -------------------------------------------------------------------------
 
 
-def _with_follow_up(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate `next_follow_up`: the follow-up date of the case's latest session."""
-    latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
-    return queryset.annotate(next_follow_up=Subquery(latest.values("follow_up_on")[:1]))
-
-
 # What a row of my cases shows (its number, title, client, state, badges, lead, dates and
 # hold), and what the access log reads (the confidentiality).
 MY_CASE_COLUMNS = (
@@ -468,15 +463,31 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
         Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
     )
     return (
-        _with_follow_up(mine)
-        .annotate(priority_rank=_PRIORITY_RANK)
+        mine.annotate(priority_rank=_PRIORITY_RANK)
         .order_by("priority_rank", "opened_at", "id")
         .values(*MY_CASE_COLUMNS)
     )
 
 
+def cases_apart_from_their_follow_up() -> QuerySet[Case]:
+    """Cases whose `next_follow_up` is not their latest session's follow-up date (none, when
+    every writer keeps it: `services.cases_follow_up_refresh`). For the tests and an
+    operator's check; no reader sees cases through it."""
+    latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
+    kept = Case.objects.annotate(latest_follow_up=Subquery(latest.values("follow_up_on")[:1]))
+    return kept.filter(
+        Q(next_follow_up__isnull=True, latest_follow_up__isnull=False)
+        | Q(next_follow_up__isnull=False, latest_follow_up__isnull=True)
+        | (~Q(next_follow_up=F("latest_follow_up")) & Q(next_follow_up__isnull=False))
+    )
+
+
 def overdue_follow_ups(*, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first."""
+    """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first.
+
+    The date is the case's own column (the latest session's, kept by the services): a
+    counselor's due entries are read from `case_open_follow_up`, not each open case's
+    sessions (docs/performance.md, "The stress shape")."""
     today = timezone.localdate()
     due = cases.filter(next_follow_up__lte=today)
     return due.order_by("next_follow_up", "id")

@@ -23,6 +23,7 @@ from casebook.intake.services.lifecycle import (
 )
 from casebook.intake.services.sessions import (
     case_moved,
+    cases_follow_up_refresh,
     session_log,
     session_update,
     sessions_follow_cases,
@@ -43,6 +44,7 @@ __all__ = [
     "case_share_grant",
     "case_share_revoke",
     "case_update",
+    "cases_follow_up_refresh",
     "client_create",
     "client_merge",
     "client_update",

@@ -21,6 +21,7 @@ from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import Case, CaseStatus, ClosureReason, ConsultationSession
 from casebook.intake.services.cases import lock_case, validate_choices
+from casebook.intake.services.sessions import cases_follow_up_refresh
 from casebook.intake.services.transitions import ensure_transition, record_transition
 
 
@@ -185,6 +186,8 @@ def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
         if survivor.first_session_at is None or first < survivor.first_session_at:
             survivor.first_session_at = first
             save_tracked(survivor, by=by, update_fields=["first_session_at"])
+        # The survivor's latest session may now be one of the duplicate's; the duplicate has none.
+        cases_follow_up_refresh(case_ids=[survivor.pk, duplicate.pk])
         publish_case_event(survivor, "merged")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,8 +155,24 @@ def session_log(
         constraints_checked=True,
     )
     case_started(case=case, first_session_at=started_at, by=by)
+    if follow_up_on != case.next_follow_up:
+        # Equal dates need no write: the case's date is the same whether or not the new
+        # session is its latest (it may be dated before another).
+        cases_follow_up_refresh(case_ids=[case.pk])
     publish_case_event(case, "session_logged", current=True)
     return session
+
+
+def cases_follow_up_refresh(*, case_ids: Iterable[int]) -> int:
+    """Set each case's `next_follow_up` to the follow-up date of its latest session (none
+    without sessions). Every write of a session's follow-up date, start or case calls it, in
+    its transaction, for the cases whose sessions it changed. One UPDATE (the latest session
+    read through `session_case_started`); a derived column: no history row, no new version.
+    Returns the cases written."""
+    latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
+    return Case.objects.filter(pk__in=list(case_ids)).update(
+        next_follow_up=Subquery(latest.values("follow_up_on")[:1])
+    )
 
 
 @transaction.atomic
@@ -301,6 +318,8 @@ def session_update(
                 for name, old in before.items()
             },
         )
+    if {"started_at", "follow_up_on"} & before.keys():
+        cases_follow_up_refresh(case_ids=[case.pk])
     publish_case_event(case, "session_updated")
     return session
 
