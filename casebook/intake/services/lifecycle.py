@@ -187,7 +187,7 @@ def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
             survivor.first_session_at = first
             save_tracked(survivor, by=by, update_fields=["first_session_at"])
         # The survivor's latest session may now be one of the duplicate's; the duplicate has none.
-        cases_follow_up_refresh(case_ids=[survivor.pk, duplicate.pk])
+        cases_follow_up_refresh(case_ids=[survivor.pk, duplicate.pk], locked=True)
         publish_case_event(survivor, "merged")
 
 

@@ -158,19 +158,26 @@ def session_log(
     if follow_up_on != case.next_follow_up:
         # Equal dates need no write: the case's date is the same whether or not the new
         # session is its latest (it may be dated before another).
-        cases_follow_up_refresh(case_ids=[case.pk])
+        cases_follow_up_refresh(case_ids=[case.pk], locked=True)
     publish_case_event(case, "session_logged", current=True)
     return session
 
 
-def cases_follow_up_refresh(*, case_ids: Iterable[int]) -> int:
+def cases_follow_up_refresh(*, case_ids: Iterable[int], locked: bool = False) -> int:
     """Set each case's `next_follow_up` to the follow-up date of its latest session (none
     without sessions). Every write of a session's follow-up date, start or case calls it, in
     its transaction, for the cases whose sessions it changed. One UPDATE (the latest session
     read through `session_case_started`); a derived column: no history row, no new version.
-    Returns the cases written."""
+    Returns the cases written.
+
+    Unless the caller holds the cases' locks (`locked`), they are taken first: two writers
+    of one case's sessions then compute its date one after the other, the second reading the
+    first's sessions (an UPDATE that waited for a row reads with its own start's snapshot)."""
+    ids = sorted(set(case_ids))
+    if not locked:
+        list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
-    return Case.objects.filter(pk__in=list(case_ids)).update(
+    return Case.objects.filter(pk__in=ids).update(
         next_follow_up=Subquery(latest.values("follow_up_on")[:1])
     )
 
