@@ -119,10 +119,10 @@ def test_a_closed_case_keeps_its_follow_up_and_is_due_again_once_reopened(cast, 
     log(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(-1))
     services.case_close(case=case, by=cast.coordinator, reason="resolved", summary="解決")
     mine = selectors.my_open_cases(user=cast.counselor)
-    assert case not in list(selectors.overdue_follow_ups(cases=mine))
+    assert case.pk not in [row["id"] for row in selectors.overdue_follow_ups(cases=mine)]
     services.case_reopen(case=case, by=cast.coordinator, reason="再相談")
     mine = selectors.my_open_cases(user=cast.counselor)
-    assert list(selectors.overdue_follow_ups(cases=mine)) == [case]
+    assert [row["id"] for row in selectors.overdue_follow_ups(cases=mine)] == [case.pk]
     assert follow_up_of(case) == days_from_today(-1)
 
 
