@@ -159,7 +159,7 @@ class ListedSet:
     query of `(row id, rendered value)` pairs, kept on each row as a `RenderedList` named
     `to_attr`. Django's prefetch built a model instance per member and a queryset per lookup
     for each page, about a third of a list's Python (docs/performance.md, "The lists without
-    model instances")."""
+    Django's prefetch")."""
 
     to_attr: str
     pairs: Callable[[list[Any]], Iterable[tuple[Any, Any]]]

@@ -151,7 +151,8 @@ def _staff_dispatches_q(user: User) -> Q:
 
     # The rule read on each dispatch's own case row (joined): `case_id IN (every visible
     # case)` read every case of the reader's desks to decide one dispatch (200 ms of a
-    # dispatch page or an approval on the decade; docs/performance.md, "Dispatch approve").
+    # dispatch page or an approval on the decade; docs/performance.md, "Session create and
+    # dispatch approve").
     condition = _case_row_visible_q(user)
     desks = program_desk_ids(user)
     if desks:
@@ -219,7 +220,7 @@ def can_see_competitors(user: User, dispatch: Dispatch) -> bool:
     """The competitors the client declared for `dispatch` (the companies it fears, often an
     unpublished business plan in itself): the coordinators of the case's desk and managers
     only, never the expert (even once approved) nor the program desk's staff
-    (docs/security.md, "Declared competitors")."""
+    (docs/security.md, "Leftovers found after the review": declared competitors)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.org_role == OrgRole.MANAGER:

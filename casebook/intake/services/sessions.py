@@ -1,4 +1,5 @@
-"""Logging consultation sessions (相談記録) and correcting them (docs/rules.md, "Sessions")."""
+"""Logging consultation sessions (相談記録) and correcting them (docs/rules.md, "Clients,
+cases and sessions")."""
 
 from __future__ import annotations
 
