@@ -14,7 +14,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from casebook.common.fiscal import fiscal_year_label, wareki_date
-from casebook.intake import policy
 from casebook.intake.forms import TopicChips
 
 register = template.Library()
@@ -119,22 +118,6 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
-
-
-@register.filter
-def may_take_intake(user: Any) -> bool:
-    """Whether the nav offers the intake screen (desk staff and managers take intakes)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return policy.may_take_intakes(user)
-
-
-@register.filter
-def is_casebook_staff(user: Any) -> bool:
-    """Staff see the case screens; an expert's login sees only their dispatches."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return policy.is_staff_member(user)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,4 +1,6 @@
-"""The nav's unread count: one bounded count per page (index `inbox_unread`)."""
+"""The unread count as the inbox and the nav print it (the nav counts it in
+`casebook/accounts/templatetags/layout_tags.py`: one bounded count per page, index
+`inbox_unread`)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,6 @@ from django import template
 from casebook.notifications import selectors
 
 register = template.Library()
-
-
-@register.simple_tag
-def unread_notifications(user: object) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return selectors.unread_count(user=user)
 
 
 @register.filter

@@ -1,0 +1,81 @@
+"""Parts of the base layout rendered once per process for what they depend on
+(docs/performance.md, "The fixed cost of a request").
+
+The nav's links, the inbox badge and the language form are the same text for every request
+that asks the same questions of them: the same answers of the policies, the same language,
+the same URL prefix. `render_once` renders such a template the first time a combination is
+seen, with each per-request value (the CSRF token, the search words, the login's name) left as
+a hole, keeps the text between the holes, and fills the holes for every later request with
+the value escaped as the template would have escaped it.
+
+What it keeps is derived, never decided here: the key is the answers the caller has just
+asked of the policies for this request, so a changed membership, role or language is a
+different key and never a stale answer. A hole is only ever printed by its template
+(`{{ name }}` or `{% csrf_token %}`), never tested by an `{% if %}`: what a condition reads
+belongs in the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.loader import get_template
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import translation
+from django.utils.autoreload import file_changed
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Marks a hole in the rendered text: a private-use character no template or translation holds.
+_MARK = "\ue000"
+# The combinations seen are a few dozen (the nav's answers × the languages); the bound only
+# guards against a caller that keys on something unbounded.
+_LIMIT = 1024
+_rendered: dict[Hashable, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def render_once(
+    template_name: str,
+    *,
+    key: Hashable,
+    context: Mapping[str, Any],
+    holes: Mapping[str, Any],
+) -> SafeString:
+    """`template_name` rendered with `context` and `holes`, its text reused for every later
+    call with the same `key`, language, URL prefix and URLconf; only `holes` change between
+    such calls. `context` must be a function of `key`."""
+    full_key = (template_name, key, translation.get_language(), get_script_prefix(), get_urlconf())
+    found = _rendered.get(full_key)
+    if found is None:
+        marked = {name: mark_safe(f"{_MARK}{name}{_MARK}") for name in holes}
+        text = get_template(template_name).render({**context, **marked})
+        pieces = text.split(_MARK)
+        found = (tuple(pieces[0::2]), tuple(pieces[1::2]))
+        if len(_rendered) >= _LIMIT:
+            _rendered.clear()
+        _rendered[full_key] = found
+    literals, names = found
+    out = [literals[0]]
+    for name, literal in zip(names, literals[1:], strict=True):
+        out.append(conditional_escape(holes[name]))
+        out.append(literal)
+    return mark_safe("".join(out))
+
+
+def forget_rendered() -> None:
+    _rendered.clear()
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs: Any) -> None:
+    # A test that changes the URLconf, the languages or the templates renders afresh.
+    forget_rendered()
+
+
+@receiver(file_changed)
+def _file_changed(**kwargs: Any) -> None:
+    # The development server reloads an edited template without a restart: so does this.
+    forget_rendered()
