@@ -81,6 +81,7 @@ def _csrf_token(context: template.Context) -> str | None:
 
 
 def _render_plain(template_name: str, context: template.Context, values: dict[str, Any]) -> str:
+    """The template drawn afresh with every value, nothing reused."""
     return context.template.engine.get_template(template_name).render(
         template.Context({**values}, autoescape=context.autoescape)
     )
@@ -88,6 +89,8 @@ def _render_plain(template_name: str, context: template.Context, values: dict[st
 
 @register.simple_tag(takes_context=True)
 def site_nav(context: template.Context) -> SafeString | str:
+    """templates/includes/nav.html for the page's login: the policies asked, the unread
+    counted, the text reused for the same answers, screen and language."""
     user = context.get("user")
     request = context.get("request")
     if not getattr(user, "is_authenticated", False):
@@ -117,6 +120,7 @@ def site_nav(context: template.Context) -> SafeString | str:
 
 @register.simple_tag(takes_context=True)
 def language_form(context: template.Context) -> SafeString | str:
+    """templates/includes/language.html, its text reused per language."""
     request = context.get("request")
     next_path = request.get_full_path() if request is not None else ""
     token = _csrf_token(context)
