@@ -58,16 +58,13 @@ def nav_offers(user: Any) -> NavOffers:
     )
 
 
-def _current(request: HttpRequest | None) -> str:
-    """The screen the nav marks as the current page, if it is one it links."""
+def _current(request: HttpRequest | None) -> frozenset[str]:
+    """The screens the nav marks as the current page: a route named `home` or `intake`, or
+    any route of the satellites (as the template compared them)."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return ""
-    if match.url_name in _MARKED_URL_NAMES:
-        return match.url_name
-    if match.namespace in _MARKED_NAMESPACES:
-        return match.namespace
-    return ""
+        return frozenset()
+    return frozenset({match.url_name} & _MARKED_URL_NAMES | {match.namespace} & _MARKED_NAMESPACES)
 
 
 def _csrf_token(context: template.Context) -> str | None:
