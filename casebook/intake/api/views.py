@@ -351,7 +351,7 @@ class SessionViewSet(CaseReadsLogged, ServiceViewSet):
         # (docs/performance.md, "Session create and dispatch approve").
         case_id = data.pop("case")
         try:
-            session = services.session_log(case=Case(pk=case_id), case_unread=True, by=user, **data)
+            session = services.session_log(case_id=case_id, by=user, **data)
         except (ValidationError, DomainError):
             # Refused, but the case was read: its read is logged all the same.
             case = selectors.case_get_for_user(user=user, pk=case_id)

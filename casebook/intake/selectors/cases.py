@@ -115,23 +115,12 @@ def ip_details_of(*, case_ids: list[int]) -> QuerySet[IpDetails]:
     return IpDetails.objects.filter(case_id__in=case_ids)
 
 
-def case_get_for_user(*, user: User, pk: Any, lock: bool = False) -> Case:
-    """The case if `user` may see it, else 404 (the one case getter of every screen).
-
-    `lock`: for a service, inside its transaction: the case row locked in the statement that
-    checks its visibility (`select_for_update(of=("self",))`, the case row only), with its
-    desk and client as `intake.services.lock_case` reads them (docs/performance.md, "Session
-    create and dispatch approve")."""
-    if lock:
-        cases = (
-            policy.cases_visible_to(user)
-            .select_for_update(of=("self",))
-            .select_related("desk", "client")
-        )
-    else:
-        cases = case_list_for_user(user=user)
+def case_get_for_user(*, user: User, pk: Any) -> Case:
+    """The case if `user` may see it, else 404 (the one case getter of every screen; a
+    service that must lock the case it reads by id: `intake.services.lock_case(...,
+    visible_to=user)`)."""
     try:
-        return cases.get(pk=pk)
+        return case_list_for_user(user=user).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("no such case") from None
 
