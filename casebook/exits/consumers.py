@@ -15,7 +15,7 @@ from django.http import Http404
 from casebook.accounts.models import User
 from casebook.exits import policy, selectors
 from casebook.exits.events import DASHBOARD_GROUP
-from casebook.intake.consumers import CLOSE_NOT_FOUND, LiveConsumer
+from casebook.intake.consumers import LiveConsumer
 
 
 class ExitDashboardConsumer(LiveConsumer):
@@ -29,8 +29,8 @@ class ExitDashboardConsumer(LiveConsumer):
         if user is None:
             return
         if not await database_sync_to_async(policy.works_the_track)(user):
-            await self.shut(CLOSE_NOT_FOUND)
-            return
+            # `LiveConsumer.dispatch` closes the socket with 4404.
+            raise Http404("no dashboard for this login")
         plan_id = event["plan_id"]
         seen = await database_sync_to_async(selectors.plan_seen_by)(user=user, plan_id=plan_id)
         if seen:

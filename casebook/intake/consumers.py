@@ -130,6 +130,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer, ABC):
         await self.send_json({"type": "hello", "labels": live.ui_labels(self.language)})
         await self.started()
 
+    async def dispatch(self, message: dict) -> None:
+        """Every event, message and presence update. A handler that finds, on its re-read,
+        that the login may no longer see what the socket watches (its desk, its office, the
+        dashboard) raises `Http404`, as the getters do: the socket stops and closes with
+        4404 here, the one place that says "nothing to watch here" after the socket opened."""
+        try:
+            await super().dispatch(message)
+        except Http404:
+            await self.shut(CLOSE_NOT_FOUND)
+
     async def refuse(self, code: int) -> None:
         # Accept first: a handshake refused outright reaches the page as a bare 1006, and the
         # page could not tell "log in again" from "the network dropped".
@@ -218,9 +228,7 @@ class BoardConsumer(LiveConsumer):
         facts = policy.CaseFacts.from_message(event["facts"])
         if facts.desk_id == self.desk_id:
             self.desk_active = facts.desk_active
-        if not policy.viewer_sees_desk(viewer, desk_id=self.desk_id, desk_active=self.desk_active):
-            await self.shut(CLOSE_NOT_FOUND)
-            return
+        self.require_desk(viewer)
         snapshot = None
         if facts.desk_id == self.desk_id and policy.viewer_sees_case(viewer, facts):
             snapshot = live_reads.CaseSnapshot(**event["case"])
@@ -230,13 +238,10 @@ class BoardConsumer(LiveConsumer):
         user = await self.viewer()
         if user is None:
             return
-        try:
-            snapshot = await database_sync_to_async(live_reads.board_case_for_user)(
-                user=user, desk_code=self.desk_code, case_id=event["case_id"]
-            )
-        except Http404:
-            await self.shut(CLOSE_NOT_FOUND)
-            return
+        # 404 once the desk is no longer the user's to see (`dispatch` closes the socket).
+        snapshot = await database_sync_to_async(live_reads.board_case_for_user)(
+            user=user, desk_code=self.desk_code, case_id=event["case_id"]
+        )
         await self.tell(event, snapshot)
 
     async def tell(self, event: dict, snapshot: live_reads.CaseSnapshot | None) -> None:
@@ -259,10 +264,14 @@ class BoardConsumer(LiveConsumer):
         viewer = await self.viewer_facts()
         if viewer is None:
             return
-        if not policy.viewer_sees_desk(viewer, desk_id=self.desk_id, desk_active=self.desk_active):
-            await self.shut(CLOSE_NOT_FOUND)
-            return
+        self.require_desk(viewer)
         await self.send_json({"type": "extra", "key": event["key"]})
+
+    def require_desk(self, viewer: policy.Viewer) -> None:
+        """The pure rule's answer to whether the login still sees the desk (with the desk's
+        state the last event told); 404 when not, which closes the socket (`dispatch`)."""
+        if not policy.viewer_sees_desk(viewer, desk_id=self.desk_id, desk_active=self.desk_active):
+            raise Http404("the desk is no longer this login's to see")
 
 
 class CaseConsumer(LiveConsumer):

@@ -10,10 +10,9 @@ schedules is cut off, and nothing says who booked (the page re-reads its rows fo
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from django.http import Http404
 
 from casebook.accounts.models import User
-from casebook.intake.consumers import CLOSE_NOT_FOUND, LiveConsumer
+from casebook.intake.consumers import LiveConsumer
 from casebook.satellites import selectors
 from casebook.satellites.events import office_group
 
@@ -32,12 +31,10 @@ class SatelliteDayConsumer(LiveConsumer):
         user = await self.viewer()
         if user is None:
             return
-        try:
-            booking = await database_sync_to_async(selectors.live_booking_for_user)(
-                user=user, office_id=self.office_id, booking_id=event["booking_id"]
-            )
-        except Http404:
-            await self.shut(CLOSE_NOT_FOUND)
-            return
+        # 404 once the office is no longer the user's to see: `LiveConsumer.dispatch` closes
+        # the socket with 4404.
+        booking = await database_sync_to_async(selectors.live_booking_for_user)(
+            user=user, office_id=self.office_id, booking_id=event["booking_id"]
+        )
         if booking is not None:
             await self.send_json({"type": "booking", "kind": event["kind"], "booking": booking})

@@ -207,3 +207,17 @@ def test_the_matching_cases_are_fetched_by_id_and_a_clients_cases_through_its_in
     # The page's order alone: the set's parts are not sorted by their models' orders.
     assert plan.count("opened_at DESC") == 1, plan
     assert "name_kana_search" not in plan and "started_at" not in plan, plan
+
+
+def test_the_rows_of_the_search_and_of_a_clients_cases_hold_the_keys_their_types_name(cast):
+    client = ClientFactory(name="中島商店")
+    CaseFactory(client=client, title="中島工場の相談", closed_at=timezone.now())
+    user = cast.counselor
+
+    found = list(selectors.case_search(user=user, text="中島"))
+    listed = list(selectors.client_case_rows_for_user(user=user, client=client))
+
+    assert len(found) == len(listed) == 1
+    assert found[0].keys() == case_selectors.SearchCaseRow.__annotations__.keys()
+    assert listed[0].keys() == case_selectors.ClientCaseRow.__annotations__.keys()
+    assert found[0]["client__name"] == "中島商店" and listed[0]["closed_at"] is not None

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from casebook.common.errors import ActionNotPermitted, ConflictError
@@ -147,3 +148,44 @@ def test_the_session_event_carries_what_a_read_of_the_case_after_the_commit_give
     assert sorted(reread["facts"]["co_counselor_ids"]) == [cast.colleague.pk]
     assert reread["facts"]["shared_desk_ids"] == [desk("ip").pk]
     assert layer.sent == [("board.yorozu", reread), (f"case.{case.pk}", reread)]
+
+
+def test_a_session_logged_in_a_case_named_by_id_is_logged_in_that_case(cast, case):
+    session = services.session_log(
+        case_id=case.pk,
+        by=cast.counselor,
+        started_at=timezone.now() - dt.timedelta(hours=1),
+        duration_minutes=45,
+        mode="in_person_hq",
+        summary="販路開拓について",
+    )
+    assert session.case == case
+    case.refresh_from_db()
+    assert case.status == "active"
+
+
+def test_a_session_in_a_case_named_by_id_that_the_logger_may_not_see_is_a_404(cast, case):
+    with pytest.raises(Http404):
+        services.session_log(
+            case_id=case.pk,
+            by=cast.outsider,
+            started_at=timezone.now() - dt.timedelta(hours=1),
+            duration_minutes=45,
+            mode="in_person_hq",
+            summary="販路開拓について",
+        )
+    assert not ConsultationSession.objects.exists()
+
+
+@pytest.mark.parametrize("named", ["both", "neither"])
+def test_a_session_is_logged_in_a_case_or_a_case_id_not_both_nor_neither(cast, case, named):
+    where = {"case": case, "case_id": case.pk} if named == "both" else {}
+    with pytest.raises(TypeError):
+        services.session_log(
+            **where,
+            by=cast.counselor,
+            started_at=timezone.now() - dt.timedelta(hours=1),
+            duration_minutes=45,
+            mode="in_person_hq",
+            summary="販路開拓について",
+        )

@@ -36,10 +36,12 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 async def open_socket(
-    path: str, cookie: str | None = None, *, extra_cookies: str = ""
+    path: str, cookie: str | None = None, *, extra_cookies: str = "", application: Any = None
 ) -> WebsocketCommunicator:
-    """Connect through casebook.asgi.application, origin check and session auth included."""
-    from casebook.asgi import application
+    """Connect through casebook.asgi.application (or `application`), origin check and session
+    auth included."""
+    if application is None:
+        from casebook.asgi import application
 
     headers = [ORIGIN]
     cookies = "; ".join(

@@ -3,6 +3,7 @@ and calls one service per write (the rest is `casebook.api.viewsets`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -40,6 +41,16 @@ class KeptFilterSetBackend(QueryStringFilterBackend):
     def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
         view.filterset = super().get_filterset(request, queryset, view)
         return view.filterset
+
+
+def keeping_the_filterset(backends: Sequence[type]) -> list[type]:
+    """`backends` with their query-string filter kept on the view (`KeptFilterSetBackend`):
+    a viewset that keeps its filter set derives its backends from its base's, so that a
+    backend added to the base reaches it too."""
+    return [
+        KeptFilterSetBackend if backend is QueryStringFilterBackend else backend
+        for backend in backends
+    ]
 
 
 # The sets a case and a session of a list render, read for the page at once
@@ -162,7 +173,7 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     create_serializer_class = serializers.CaseCreateSerializer
     update_serializer_class = serializers.CaseUpdateSerializer
     filterset_class = CaseFilter
-    filter_backends = [KeptFilterSetBackend, AllowListOrderingFilter]
+    filter_backends = keeping_the_filterset(ServiceViewSet.filter_backends)
     ordering_fields = ("id", "opened_at", "number", "status", "priority", "updated_at")
     ordering = ["-opened_at"]
     listed_sets = CASE_LIST_SETS
@@ -351,7 +362,7 @@ class SessionViewSet(CaseReadsLogged, ServiceViewSet):
         # (docs/performance.md, "Session create and dispatch approve").
         case_id = data.pop("case")
         try:
-            session = services.session_log(case=Case(pk=case_id), case_unread=True, by=user, **data)
+            session = services.session_log(case_id=case_id, by=user, **data)
         except (ValidationError, DomainError):
             # Refused, but the case was read: its read is logged all the same.
             case = selectors.case_get_for_user(user=user, pk=case_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Case as SqlCase
 from django.db.models import (
@@ -115,23 +115,12 @@ def ip_details_of(*, case_ids: list[int]) -> QuerySet[IpDetails]:
     return IpDetails.objects.filter(case_id__in=case_ids)
 
 
-def case_get_for_user(*, user: User, pk: Any, lock: bool = False) -> Case:
-    """The case if `user` may see it, else 404 (the one case getter of every screen).
-
-    `lock`: for a service, inside its transaction: the case row locked in the statement that
-    checks its visibility (`select_for_update(of=("self",))`, the case row only), with its
-    desk and client as `intake.services.lock_case` reads them (docs/performance.md, "Session
-    create and dispatch approve")."""
-    if lock:
-        cases = (
-            policy.cases_visible_to(user)
-            .select_for_update(of=("self",))
-            .select_related("desk", "client")
-        )
-    else:
-        cases = case_list_for_user(user=user)
+def case_get_for_user(*, user: User, pk: Any) -> Case:
+    """The case if `user` may see it, else 404 (the one case getter of every screen; a
+    service that must lock the case it reads by id: `intake.services.lock_case(...,
+    visible_to=user)`)."""
     try:
-        return cases.get(pk=pk)
+        return case_list_for_user(user=user).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("no such case") from None
 
@@ -175,7 +164,21 @@ CLIENT_CASE_COLUMNS = (
 )
 
 
-def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case]:
+class ClientCaseRow(TypedDict):
+    """A row of `client_case_rows_for_user`: the values of `CLIENT_CASE_COLUMNS`."""
+
+    id: int
+    number: str
+    title: str
+    desk__name: str
+    status: str
+    priority: str
+    confidentiality: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case, ClientCaseRow]:
     """`cases_of_client_for_user` as the client page lists them: rows of
     `CLIENT_CASE_COLUMNS` (dicts), with their desk's name, the one related column a row shows
     (its client is the page's; no lead, office or topics)."""
@@ -320,13 +323,13 @@ def _case_holds(text: str) -> Q:
     return condition
 
 
-def cases_matching(
-    cases: QuerySet[Case],
+def cases_matching[Row](
+    cases: QuerySet[Case, Row],
     text: str,
     *,
     reader: User | None = None,
     within: NewestCases | None = None,
-) -> QuerySet[Case]:
+) -> QuerySet[Case, Row]:
     """Of `cases`, those whose title, client (name, reading, phone, 法人番号) or a session's
     summary holds `text`, or whose number does; kana folded, served by the gram indexes
     (docs/performance.md, "Search"). The web search and the API's `q` both ask here; when
@@ -357,13 +360,28 @@ SEARCH_CASE_COLUMNS = (
 )
 
 
-def _search_rows(*, user: User) -> QuerySet[Case]:
+class SearchCaseRow(TypedDict):
+    """A row of `case_search`: the values of `SEARCH_CASE_COLUMNS`."""
+
+    id: int
+    number: str
+    title: str
+    status: str
+    confidentiality: str
+    opened_at: dt.datetime
+    client_id: int
+    client__name: str
+
+
+def _search_rows(*, user: User) -> QuerySet[Case, SearchCaseRow]:
     """The cases `user` may see as rows of `SEARCH_CASE_COLUMNS` (dicts): the client's name
     joined, not the desk, the lead or the intake office (docs/performance.md, "Search")."""
     return policy.cases_visible_to(user).values(*SEARCH_CASE_COLUMNS)
 
 
-def case_search(*, user: User, text: str, within: NewestCases | None = None) -> QuerySet[Case]:
+def case_search(
+    *, user: User, text: str, within: NewestCases | None = None
+) -> QuerySet[Case, SearchCaseRow]:
     """The cases the user may see that match `text` (`cases_matching`), newest first, as rows
     of `SEARCH_CASE_COLUMNS`; with `within`, among the newest cases only."""
     return cases_matching(_search_rows(user=user), text, reader=user, within=within).order_by(

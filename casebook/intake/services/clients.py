@@ -289,8 +289,12 @@ def client_merge(
         "name": absorbed.name,
         "survivor": survivor.pk,
     } + (f": {reason.strip()}" if reason.strip() else "")
+    # The cases' rows in id order, as every service that locks several cases takes them.
     cases = list(
-        Case.objects.select_for_update(of=("self",)).select_related("desk").filter(client=absorbed)
+        Case.objects.select_for_update(of=("self",))
+        .select_related("desk")
+        .filter(client=absorbed)
+        .order_by("pk")
     )
     for case in cases:
         case.client = survivor

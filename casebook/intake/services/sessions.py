@@ -90,7 +90,8 @@ def _validate(
 @transaction.atomic
 def session_log(
     *,
-    case: Case,
+    case: Case | None = None,
+    case_id: Any = None,
     by: User,
     started_at: dt.datetime,
     duration_minutes: int,
@@ -104,13 +105,15 @@ def session_log(
     client_next_actions: str = "",
     our_next_actions: str = "",
     follow_up_on: dt.date | None = None,
-    case_unread: bool = False,
 ) -> ConsultationSession:
-    """Log a session; the first one moves an assigned case to active.
+    """Log a session in `case`, or in the case of `case_id`; the first one moves an assigned
+    case to active.
 
-    `case_unread`: `case` names a case the caller has not read through `by`'s getter (the
-    API's case id): it is read and locked in one statement, 404 when `by` may not see it."""
-    case = lock_case(case, visible_to=by if case_unread else None)
+    `case_id` names a case the caller has not read (the API's case id): it is read among the
+    cases `by` may see and locked in one statement, 404 when `by` may not see it."""
+    if (case is None) == (case_id is None):
+        raise TypeError("session_log takes either case or case_id")
+    case = lock_case(case) if case is not None else lock_case(case_id, visible_to=by)
     policy.require(by, policy.Action.LOG_SESSION, case)
     if case.status not in SESSION_STATUSES:
         if case.status == CaseStatus.CLOSED:
@@ -231,13 +234,21 @@ def session_update(
     Either way the previous values stay in the history; an amendment also keeps them side by
     side with the reason, so the record shows what was corrected and why.
     """
+    # The case row before the session's: a merge (`case_close` of a duplicate) locks its
+    # cases, in id order, before it moves their sessions, so a correction that held its
+    # session while it waited for its case would deadlock with it.
+    case = lock_case(session.case_id)
     session = (
         ConsultationSession.objects.select_for_update(of=("self",))
-        .select_related("case__desk", "office")
+        .select_related("office")
         .prefetch_related("topics", "counselors")
         .get(pk=session.pk)
     )
-    case = session.case
+    if session.case_id != case.pk:
+        # A merge moved the session while this waited for its case: the merge has committed,
+        # and the survivor's lock is the one that guards the session now.
+        case = lock_case(session.case_id)
+    session.case = case
     policy.require(by, policy.Action.LOG_SESSION, case)
     ensure_version(session, expected_version)
     allowed = {
@@ -327,7 +338,7 @@ def session_update(
             },
         )
     if {"started_at", "follow_up_on"} & before.keys():
-        cases_follow_up_refresh(case_ids=[case.pk])
+        cases_follow_up_refresh(case_ids=[case.pk], locked=True)
     publish_case_event(case, "session_updated")
     return session
 

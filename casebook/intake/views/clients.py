@@ -162,12 +162,34 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.data["version"] = str(current.version)
         return render(request, "intake/client_edit.html", context, status=status)
 
+    return _client_page_form(
+        request,
+        client,
+        form=form,
+        perform=perform,
+        done=_("The client is saved."),
+        render_form=render_form,
+    )
+
+
+def _client_page_form(
+    request: HttpRequest,
+    client: Client,
+    *,
+    form: forms.Form,
+    perform: Callable[[dict[str, Any]], Any],
+    done: str,
+    render_form: Callable[[forms.Form, int], HttpResponse],
+    anchor: str = "",
+) -> HttpResponse:
+    """A form of the client's page (its details, a merge, a contact): sent once (its form
+    token), and back to the client's page, at `anchor`, once saved."""
     return form_action(
         request,
         form=form,
         perform=perform,
-        done=_("The client is saved."),
-        success_url=reverse("client_detail", args=[client.pk]),
+        done=done,
+        success_url=reverse("client_detail", args=[client.pk]) + anchor,
         render_form=render_form,
         once=True,
     )
@@ -239,14 +261,13 @@ def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
     if request.method != "POST":
         return render_form(form, 400 if form.errors else 200)
-    return form_action(
+    return _client_page_form(
         request,
+        client,
         form=form,
         perform=perform,
         done=_("The clients are merged."),
-        success_url=reverse("client_detail", args=[client.pk]),
         render_form=render_form,
-        once=True,
     )
 
 
@@ -271,19 +292,19 @@ def _contact_form_page(
                 if name != "form_token"
             }
         form = ContactForm(initial=initial)
-    return form_action(
+    return _client_page_form(
         request,
+        client,
         form=form,
         perform=lambda data: perform(data, form),
         done=done,
-        success_url=reverse("client_detail", args=[client.pk]) + "#contacts",
         render_form=lambda form, status: render(
             request,
             "intake/contact_form.html",
             {"client": client, "contact": contact, "form": form},
             status=status,
         ),
-        once=True,
+        anchor="#contacts",
     )
 
 

@@ -115,7 +115,7 @@ def survey_send(*, case_id: int) -> SatisfactionSurvey | None:
     Either way nothing is sent and nobody is told: the notice follows from the send, under
     the case's lock, so a case reopened a moment before is never announced as surveyed.
     """
-    case = lock_case(Case(pk=case_id))
+    case = lock_case(case_id)
     if not Case.objects.filter(surveyable_cases_q(), pk=case.pk).exists():
         return None
     if SatisfactionSurvey.objects.filter(case_id=case.pk).exists():
