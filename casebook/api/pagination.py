@@ -44,6 +44,17 @@ class CasebookCursorPagination(CursorPagination):
     cursor_query_param = "cursor"
     ordering = "-pk"
 
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        """DRF's cursor page; of rows of values where the view reads its page so
+        (`ReadViewSet.page_rows`), with the column of the cursor's position among them."""
+        page_rows = getattr(view, "page_rows", None)
+        if page_rows is not None:
+            position = self.get_ordering(request, queryset, view)[0].lstrip("-")
+            queryset = page_rows(queryset, (position,))
+        return super().paginate_queryset(queryset, request, view)
+
     def paginate_newest_first(
         self,
         queryset: QuerySet,

@@ -12,6 +12,13 @@ so the JSON is the one the serializer renders for a row alone.
 A serializer opts in with `Meta.list_serializer_class = RowListSerializer`; a `complete(row,
 data)` method, if it has one, adds what its `to_representation` adds after the fields.
 
+The plan also says where each field is in a row read as values (`values_rows`: a dict of
+the columns the plan names, its sets attached by `read_sets`), so a list whose fields are all
+columns, a related row's slug, a column through a foreign key that is never null, an
+annotation or a set can read its page without a model instance per row: building a case
+(27 fields, `from_db`) was the largest item of a page of 200 after the prefetch went
+(docs/performance.md, "The lists' rows as values"). The converters are the same either way.
+
 The plan is made once per serializer class, from an instance of its own: a model serializer
 builds its fields from the model on every instance (about 27 fields of a case, each with its
 arguments read from the model field), which cost more than rendering a page of 50 rows
@@ -26,25 +33,68 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
+from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import (
     HyperlinkedRelatedField,
+    ManyRelatedField,
     PKOnlyObject,
     PrimaryKeyRelatedField,
     RelatedField,
+    SlugRelatedField,
 )
 
 _SKIP = object()
 
 Reader = Callable[[Any], Any]
 Converter = Callable[[Any], Any] | None
-Plan = list[tuple[str, Reader, Converter]]
+
+
+class Step(NamedTuple):
+    """One field of a row: its name, how to read it from a model instance (`read`), the key
+    of its value in a row read as values (`key`: the `values()` lookup that selects it,
+    `column`, or a set's name filled by `read_sets`; None when it cannot be read so), and how
+    to convert a value that is not None (None: as read)."""
+
+    name: str
+    read: Reader
+    key: str | None
+    column: str | None
+    convert: Converter
+
+
+class Plan(list[Step]):
+    """The steps of a row, in the order its serializer renders them. A row read as values
+    (a dict of `values(*plan.columns)`, its sets attached) is rendered through the same steps
+    as a model instance: the values plan keeps each step's key in place of its reader."""
+
+    @functools.cached_property
+    def reads_values(self) -> bool:
+        return all(step.key is not None for step in self)
+
+    @functools.cached_property
+    def columns(self) -> tuple[str, ...]:
+        """The lookups a values row of this plan selects (its sets are read by id)."""
+        return tuple(step.column for step in self if step.column is not None)
+
+    @functools.cached_property
+    def of_values(self) -> list[tuple[str, Reader, Converter]]:
+        if not self.reads_values:
+            raise ImproperlyConfigured(
+                "a field of this serializer cannot be read from a row of values: "
+                + ", ".join(step.name for step in self if step.key is None)
+            )
+        return [(step.name, itemgetter(step.key), step.convert) for step in self]
+
+    @functools.cached_property
+    def of_instances(self) -> list[tuple[str, Reader, Converter]]:
+        return [(step.name, step.read, step.convert) for step in self]
 
 
 def _read_as_drf(field: serializers.Field) -> Reader:
@@ -70,30 +120,68 @@ def _model_field(model: type[models.Model] | None, source: str) -> models.Field 
     return found if getattr(found, "concrete", False) else None
 
 
+def _through_required(model: type[models.Model] | None, path: list[str]) -> models.Field | None:
+    """The column at the end of `path` when every step before it is a foreign key that is
+    never null (DRF skips a field whose path meets a None; a values row's join would read a
+    null instead), else None."""
+    for attr in path[:-1]:
+        relation = _model_field(model, attr)
+        if relation is None or not relation.many_to_one or relation.null:
+            return None
+        model = relation.related_model
+    column = _model_field(model, path[-1])
+    return column if column is not None and not column.is_relation else None
+
+
+def _step(field: serializers.Field, model: type[models.Model] | None) -> Step:
+    attrs = field.source_attrs
+    column = _model_field(model, field.source) if len(attrs) == 1 else None
+    converter = field.to_representation
+    if (
+        type(field) is PrimaryKeyRelatedField
+        and field.pk_field is None
+        and column is not None
+        and column.many_to_one
+    ):
+        attname = column.attname
+        return Step(field.field_name, attrgetter(attname), attname, attname, None)
+    if (
+        type(field) is SlugRelatedField
+        and column is not None
+        and column.many_to_one
+        and not column.null
+        and _model_field(column.related_model, field.slug_field) is not None
+    ):
+        # What the field renders: the related row's slug, as read (the key is never null).
+        lookup = f"{column.name}__{field.slug_field}"
+        read = attrgetter(f"{column.name}.{field.slug_field}")
+        return Step(field.field_name, read, lookup, lookup, None)
+    listed = getattr(field, "listed", None)
+    if isinstance(field, ManyRelatedField):
+        # A set of every row of the page, attached under its name (`ListedSet`).
+        key = listed if isinstance(listed, str) else None
+        return Step(field.field_name, _read_as_drf(field), key, None, converter)
+    if isinstance(
+        field, RelatedField | serializers.BaseSerializer | serializers.SerializerMethodField
+    ):
+        return Step(field.field_name, _read_as_drf(field), None, None, converter)
+    if column is not None and not column.is_relation:
+        attname = column.attname
+        return Step(field.field_name, attrgetter(attname), attname, attname, converter)
+    if isinstance(listed, str):
+        # A column the list's query selects under its own name (an annotation).
+        return Step(field.field_name, _read_as_drf(field), listed, listed, converter)
+    if len(attrs) > 1 and _through_required(model, attrs) is not None:
+        lookup = "__".join(attrs)
+        return Step(field.field_name, _read_as_drf(field), lookup, lookup, converter)
+    return Step(field.field_name, _read_as_drf(field), None, None, converter)
+
+
 def reading_plan(child: serializers.Serializer) -> Plan:
-    """For each field the child renders: its name, how to read it from a row, and how to
-    convert a value that is not None (None: as read)."""
+    """For each field the child renders: its name, how to read it from a model instance and
+    from a values row, and how to convert a value that is not None (None: as read)."""
     model = getattr(getattr(child, "Meta", None), "model", None)
-    plan: Plan = []
-    for field in child._readable_fields:
-        column = _model_field(model, field.source) if len(field.source_attrs) == 1 else None
-        if (
-            type(field) is PrimaryKeyRelatedField
-            and field.pk_field is None
-            and column is not None
-            and column.many_to_one
-        ):
-            plan.append((field.field_name, attrgetter(column.attname), None))
-        elif (
-            column is not None
-            and not column.is_relation
-            and not isinstance(field, RelatedField | serializers.BaseSerializer)
-            and not isinstance(field, serializers.SerializerMethodField)
-        ):
-            plan.append((field.field_name, attrgetter(column.attname), field.to_representation))
-        else:
-            plan.append((field.field_name, _read_as_drf(field), field.to_representation))
-    return plan
+    return Plan(_step(field, model) for field in child._readable_fields)
 
 
 _MAY_READ_THE_REQUEST = (
@@ -127,8 +215,9 @@ def plan_of(child: serializers.Serializer) -> Plan:
 
 
 def render_row(row: Any, plan: Plan) -> dict[str, Any]:
+    """The row (a model instance, or a dict of values) as its serializer renders it."""
     data: dict[str, Any] = {}
-    for name, read, convert in plan:
+    for name, read, convert in plan.of_values if isinstance(row, dict) else plan.of_instances:
         value = read(row)
         if value is _SKIP:
             continue
@@ -136,8 +225,23 @@ def render_row(row: Any, plan: Plan) -> dict[str, Any]:
     return data
 
 
+# The key of a values row's primary key (`values_rows` selects it).
+ROW_ID = "id"
+
+
+def values_rows(queryset: QuerySet, plan: Plan, also: Iterable[str] = ()) -> QuerySet:
+    """`queryset` as rows of values: the plan's columns, the primary key, and `also` (what the
+    view reads from a row besides what it renders: the cursor's position, the access log's
+    case), each row a dict that `render_row` renders as it renders the row's instance."""
+    if queryset.model._meta.pk.attname != ROW_ID:
+        raise ImproperlyConfigured(f"a values row keeps its primary key as {ROW_ID!r}")
+    columns = dict.fromkeys((ROW_ID, *plan.columns, *also))
+    return queryset.values(*columns)
+
+
 class RowListSerializer(serializers.ListSerializer):
-    """`many=True` of a read-only model serializer, rendered with one reading plan."""
+    """`many=True` of a read-only model serializer, rendered with one reading plan: from
+    model instances, or from the rows of `values_rows` with their sets attached."""
 
     def to_representation(self, data: Iterable[Any]) -> list[dict[str, Any]]:
         rows = data.all() if isinstance(data, models.manager.BaseManager) else data
@@ -169,7 +273,10 @@ class ListedSet:
         for pk, value in self.pairs(ids):
             members[pk].append(value)
         for row in rows:
-            row.__dict__[self.to_attr] = members[row.pk]
+            if isinstance(row, dict):
+                row[self.to_attr] = members[row[ROW_ID]]
+            else:
+                row.__dict__[self.to_attr] = members[row.pk]
 
 
 @dataclass(frozen=True)
@@ -179,23 +286,31 @@ class ListedOne:
     prefetch keeps it, without the prefetch's queryset built from the rows' instances."""
 
     relation: str
-    rows_of: Callable[[list[Any]], Iterable[models.Model]]
+    rows_of: Callable[[list[Any]], QuerySet]
 
     def attach(self, rows: Sequence[Any], ids: list[Any]) -> None:
-        related = type(rows[0])._meta.get_field(self.relation)
-        key = related.field.attname
-        found = {getattr(obj, key): obj for obj in self.rows_of(ids)}
+        found = self.rows_of(ids)
+        forward = next(
+            field
+            for field in found.model._meta.concrete_fields
+            if field.one_to_one and field.related_query_name() == self.relation
+        )
+        by_row = {getattr(obj, forward.attname): obj for obj in found}
         for row in rows:
-            obj = found.get(row.pk)
-            related.set_cached_value(row, obj)
+            if isinstance(row, dict):
+                # A values row keeps it under the relation's name.
+                row[self.relation] = by_row.get(row[ROW_ID])
+                continue
+            obj = by_row.get(row.pk)
+            forward.remote_field.set_cached_value(row, obj)
             if obj is not None:
-                related.field.set_cached_value(obj, row)
+                forward.set_cached_value(obj, row)
 
 
 def read_sets(rows: Sequence[Any], sets: Iterable[ListedSet | ListedOne]) -> None:
     """Each of `sets` read for all of `rows` at once (one query each, none for no row)."""
     if not rows:
         return
-    ids = [row.pk for row in rows]
+    ids = [row[ROW_ID] if isinstance(row, dict) else row.pk for row in rows]
     for listed in sets:
         listed.attach(rows, ids)

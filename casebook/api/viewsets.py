@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.idempotency import IdempotentCreateMixin
-from casebook.api.rows import ListedOne, ListedSet, read_sets
+from casebook.api.rows import ListedOne, ListedSet, plan_of, read_sets, values_rows
 
 
 class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
@@ -53,6 +53,13 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     # What a row of the list renders beyond its own row (its sets, its details), read for
     # the page's rows at once by their ids (`casebook.api.rows.read_sets`).
     listed_sets: tuple[ListedSet | ListedOne, ...] = ()
+    # Whether the list's page is read as rows of values rather than model instances
+    # (`casebook.api.rows.values_rows`): the serializer's reading plan names the columns
+    # (docs/performance.md, "The lists' rows as values").
+    list_as_values: bool = False
+    # Set by `paginated` for the paginator: how the page's rows are read, given the columns
+    # the paginator reads besides (the cursor's position); None: as model instances.
+    page_rows: Callable[[QuerySet, Iterable[str]], QuerySet] | None = None
 
     def list_for_user(self, user: Any) -> QuerySet:
         """The rows `user` may see (a selector of the resource's app)."""
@@ -68,8 +75,13 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
             raise ImproperlyConfigured(f"{type(self).__name__} declares no {name}")
         return selector
 
-    def after_read(self, objects: list[Model], *, many: bool) -> None:
-        """Called with what a request is about to answer (e.g. to log restricted reads)."""
+    def after_read(self, objects: list[Any], *, many: bool) -> None:
+        """Called with what a request is about to answer (e.g. to log restricted reads): model
+        instances, or a list's rows of values."""
+
+    def row_columns(self) -> tuple[str, ...]:
+        """What `after_read` reads from a list's row of values beyond what the row renders."""
+        return ()
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
@@ -94,17 +106,29 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         queryset: QuerySet,
         serializer_class: type | None = None,
         sets: Iterable[ListedSet | ListedOne] | None = None,
+        *,
+        values: bool | None = None,
     ) -> Response:
         """One cursor page of `queryset` with its `sets` (the view's `listed_sets` by
         default), rendered by `serializer_class` (the view's own by default); a sub-list
-        action (e.g. a case's sessions) answers the same way."""
+        action (e.g. a case's sessions) answers the same way. `values` (the view's
+        `list_as_values` by default): the page is read as rows of values, the columns its
+        serializer's plan renders and those `after_read` and the cursor read."""
+        serializer_class = serializer_class or self.get_serializer_class()
+        context = self.get_serializer_context()
+        own_rows = queryset.model is self.model
+        if self.list_as_values if values is None else values:
+            plan = plan_of(serializer_class(context=context))
+            logged = self.row_columns() if own_rows else ()
+            self.page_rows = lambda rows, also: values_rows(rows, plan, (*logged, *also))
         page = self.paginate_queryset(queryset)
+        if page is None and self.page_rows is not None:
+            queryset = self.page_rows(queryset, ())
         rows = list(page if page is not None else queryset)
         read_sets(rows, self.listed_sets if sets is None else sets)
-        if rows and isinstance(rows[0], self.model):
+        if rows and own_rows:
             self.after_read(rows, many=True)
-        serializer_class = serializer_class or self.get_serializer_class()
-        data = serializer_class(rows, many=True, context=self.get_serializer_context()).data
+        data = serializer_class(rows, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def run_transition(
@@ -235,9 +259,10 @@ def sub_list(
     *,
     url_path: str | None = None,
     sets: Iterable[ListedSet | ListedOne] = (),
+    values: bool = False,
 ) -> Callable[[Callable[..., Iterable]], Callable[..., Response]]:
     """Declare a GET list under one object (`{id}/<name>/`), paged like every list, its
-    rows' `sets` read for the page:
+    rows' `sets` read for the page (`values`: its rows read as values, as a list's may be):
 
     @sub_list(SessionSerializer, sets=SESSION_SETS)
     def sessions(self, case):
@@ -248,7 +273,8 @@ def sub_list(
     def decorate(rows_of: Callable[..., QuerySet]) -> Callable[..., Response]:
         @functools.wraps(rows_of)
         def view(self: ReadViewSet, request: Request, *args: Any, **kwargs: Any) -> Response:
-            return self.paginated(rows_of(self, self.get_object()), output_serializer, sets)
+            rows = rows_of(self, self.get_object())
+            return self.paginated(rows, output_serializer, sets, values=values)
 
         view = action(detail=True, methods=["get"], filter_backends=[], url_path=url_path)(view)
         return extend_schema(responses={200: output_serializer(many=True)}, filters=False)(view)

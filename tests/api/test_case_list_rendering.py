@@ -8,17 +8,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from rest_framework import serializers
 
 from casebook.accounts.models import DeskRole
 from casebook.api.filters import names_a_filter
-from casebook.api.rows import RenderedList, plan_of, read_sets, reading_plan, render_row
-from casebook.intake import services
+from casebook.api.rows import (
+    RenderedList,
+    plan_of,
+    read_sets,
+    reading_plan,
+    render_row,
+    values_rows,
+)
+from casebook.intake import selectors, services
 from casebook.intake.api.serializers import CaseSerializer, SessionSerializer
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import Case, ConsultationSession, Topic
-from tests.factories import case_in_state, member
+from tests.factories import SessionFactory, case_in_state, member
 
 
 @pytest.fixture
@@ -193,3 +201,115 @@ def test_a_set_read_for_a_list_renders_as_read_and_one_of_instances_as_before(va
     listed = CaseSerializer(busy).data
     assert listed["topics"] == read_alone["topics"]
     assert listed["co_counselors"] == read_alone["co_counselors"]
+
+
+def test_a_case_read_as_values_renders_as_the_case_read_alone(cast, varied_cases):
+    serializer = CaseSerializer()
+    plan = plan_of(serializer)
+    assert plan.reads_values
+    rows = list(values_rows(selectors.case_rows_for_user(user=cast.manager), plan))
+    read_sets(rows, CASE_LIST_SETS)
+    assert all(isinstance(row, dict) for row in rows)
+    assert {row["id"] for row in rows} == {case.pk for case in varied_cases}
+    rendered = CaseSerializer(rows, many=True).data
+    for row, data in zip(rows, rendered, strict=True):
+        assert data == CaseSerializer(Case.objects.get(pk=row["id"])).data
+        assert serializer.complete(row, render_row(row, plan)) == data
+    # What the rows carry is what the plan names (and the case's id), not the whole case.
+    listed = {"topic_list", "co_counselor_list", "subcontract", "ip"}
+    assert set(rows[0]) == {"id", *plan.columns, *listed}
+    assert "desk_id" not in rows[0] and "client_id" in rows[0]
+
+
+def test_a_session_read_as_values_renders_as_the_session_read_alone(cast, varied_cases):
+    busy = varied_cases[3]
+    listed = SessionFactory(case=busy)
+    listed.counselors.set([cast.counselor, cast.coordinator])
+    listed.topics.set(Topic.objects.all()[:2])
+    SessionFactory(case=varied_cases[0])
+    plan = plan_of(SessionSerializer())
+    rows = list(values_rows(selectors.session_rows_for_user(user=cast.manager), plan))
+    read_sets(rows, SESSION_SETS)
+    assert len(rows) == ConsultationSession.objects.count() > 2
+    for row, data in zip(rows, SessionSerializer(rows, many=True).data, strict=True):
+        assert data == SessionSerializer(ConsultationSession.objects.get(pk=row["id"])).data
+        assert data["case_number"] == Case.objects.get(pk=row["case_id"]).number
+
+
+def test_a_serializer_with_a_field_that_needs_the_instance_cannot_be_read_as_values():
+    class WithMethod(serializers.ModelSerializer):
+        shout = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Topic
+            fields = ["code", "shout"]
+
+        def get_shout(self, topic: Topic) -> str:
+            return topic.code.upper()
+
+    plan = plan_of(WithMethod())
+    assert not plan.reads_values
+    with pytest.raises(ImproperlyConfigured):
+        values_rows(Topic.objects.all(), plan)
+
+
+def _walk(api, url: str, *, back: bool = True) -> list[int]:
+    """The ids of every page of `url`, following `next`; with `back`, each page's `previous`
+    is checked to give back the page before it."""
+    ids: list[int] = []
+    pages: list[dict] = []
+    while url:
+        page = api.get(url).json()
+        if pages and back:
+            assert page["previous"]
+            assert api.get(page["previous"]).json()["results"] == pages[-1]["results"]
+        pages.append(page)
+        ids += [row["id"] for row in page["results"]]
+        url = page["next"]
+    return ids
+
+
+# The orderings whose first key differs from case to case, and two that repeat theirs (the
+# `previous` of a page among equal keys is DRF's cursor's, and not always the page before).
+@pytest.mark.parametrize(
+    ("ordering", "back"),
+    [
+        ("", True),
+        ("number", True),
+        ("-number", True),
+        ("opened_at", True),
+        ("-updated_at", True),
+        ("status", False),
+        ("-priority", False),
+    ],
+)
+def test_the_case_lists_cursor_pages_walk_every_case_once_in_order(
+    cast, api_as, varied_cases, ordering, back
+):
+    api = api_as(cast.manager)
+    first = ordering or "-opened_at"
+    expected = Case.objects.order_by(first, "-pk" if first.startswith("-") else "pk")
+    walked = _walk(api, f"/api/v1/cases/?page_size=2&ordering={ordering}", back=back)
+    assert walked == list(expected.values_list("pk", flat=True))
+    assert sorted(walked) == sorted(case.pk for case in varied_cases)
+
+
+def test_the_sessions_cursor_pages_walk_every_session_once_in_order(cast, api_as, varied_cases):
+    busy = varied_cases[3]
+    now = timezone.now()
+    for hours in (5, 4, 4, 3, 1):
+        SessionFactory(case=busy, started_at=now - dt.timedelta(hours=hours))
+    api = api_as(cast.manager)
+    # Every session lasts as long (the factory's): by duration is among equal keys.
+    for ordering, back in (("", True), ("started_at", True), ("-duration_minutes", False)):
+        whole = api.get(f"/api/v1/sessions/?page_size=200&ordering={ordering}").json()["results"]
+        assert len(whole) == ConsultationSession.objects.count() > 5
+        walked = _walk(api, f"/api/v1/sessions/?page_size=2&ordering={ordering}", back=back)
+        assert walked == [row["id"] for row in whole]
+    newest_first = [row["id"] for row in api.get("/api/v1/sessions/").json()["results"]]
+    expected = ConsultationSession.objects.order_by("-started_at", "-id")
+    assert newest_first == list(expected.values_list("pk", flat=True))
+    # A case's sessions, a page of one at a time (their cursor is on the id).
+    of_the_case = _walk(api, f"/api/v1/cases/{busy.pk}/sessions/?page_size=1")
+    assert of_the_case == sorted(of_the_case, reverse=True)
+    assert len(of_the_case) == busy.sessions.count() >= 5

@@ -25,15 +25,26 @@ def named_case(field: str, *, user: User, pk: Any, via: str = "api") -> Case:
 class CaseReadsLogged:
     """Mixed into a `ReadViewSet` (before it) whose rows each show one case: every read of a
     restricted one goes to the access log (docs/architecture.md, "The access log").
-    `case_of(row)` is the case a row shows (`row.case` unless said otherwise) and `read_via`
-    the log's words for a read of one row and of a list."""
+    `case_of(row)` is the case a row shows (`row.case` unless said otherwise), `case_columns`
+    the same of a list's row of values, and `read_via` the log's words for a read of one row
+    and of a list."""
 
     case_of: Callable[[Any], Case] = staticmethod(attrgetter("case"))
+    # Of a list's row read as values: the columns of its case's id and confidentiality.
+    case_columns: tuple[str, str] = ("case_id", "case__confidentiality")
     read_via: tuple[str, str] = ("api", "api-list")
 
+    def row_columns(self) -> tuple[str, ...]:
+        return self.case_columns
+
     def after_read(self, objects: list[Any], *, many: bool) -> None:
+        if objects and isinstance(objects[0], dict):
+            pk, confidentiality = self.case_columns
+            cases = [services.CaseRead(row[pk], row[confidentiality]) for row in objects]
+        else:
+            cases = [self.case_of(obj) for obj in objects]
         services.access_log_record(
             user=self.request.user,  # type: ignore[attr-defined]
-            cases=[self.case_of(obj) for obj in objects],
+            cases=cases,
             via=self.read_via[many],
         )

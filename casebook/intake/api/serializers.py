@@ -184,23 +184,30 @@ DESK_DETAILS = {
 
 
 def desk_details_of(
-    case: Case, renderers: dict[str, serializers.Serializer] | None = None
+    case: Case | dict, renderers: dict[str, serializers.Serializer] | None = None
 ) -> dict | None:
     """The representation of the case's desk details; None at a desk that records none.
 
-    `renderers` keeps one serializer per desk across the rows of a list: building a model
-    serializer (its fields, copied from the class) for every row cost more than rendering it.
+    `case`: a case, or a row of the case list read as values (its desk's code as `desk__code`,
+    its details under the relation's name, `casebook.api.rows.ListedOne`). `renderers` keeps
+    one serializer per desk across the rows of a list: building a model serializer (its
+    fields, copied from the class) for every row cost more than rendering it.
     """
-    entry = DESK_DETAILS.get(case.desk.code)
+    as_values = isinstance(case, dict)
+    code = case["desk__code"] if as_values else case.desk.code
+    entry = DESK_DETAILS.get(code)
     if entry is None:
         return None
     attribute, model, serializer = entry
-    details = getattr(case, attribute, None) or model(case=case)
+    details = case.get(attribute) if as_values else getattr(case, attribute, None)
+    if details is None:
+        # A case of the desk without its row yet renders the defaults.
+        details = model(case_id=case["id"]) if as_values else model(case=case)
     if renderers is None:
         return serializer(details).data
-    if case.desk.code not in renderers:
-        renderers[case.desk.code] = serializer()
-    return renderers[case.desk.code].to_representation(details)
+    if code not in renderers:
+        renderers[code] = serializer()
+    return renderers[code].to_representation(details)
 
 
 class ListedManyField(serializers.ManyRelatedField):
@@ -291,7 +298,7 @@ class CaseSerializer(serializers.ModelSerializer):
     def to_representation(self, case: Case) -> dict:
         return self.complete(case, super().to_representation(case))
 
-    def complete(self, case: Case, data: dict) -> dict:
+    def complete(self, case: Case | dict, data: dict) -> dict:
         """`desk_details` only in the cases of the desks that record them (dispute, IP)."""
         # One renderer per desk for all the rows of a list (this serializer is the list's
         # one child).

@@ -178,10 +178,12 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     ordering = ["-opened_at"]
     listed_sets = CASE_LIST_SETS
     list_selector = staticmethod(selectors.case_rows_for_user)
+    list_as_values = True
 
     get_selector = staticmethod(selectors.case_get_for_user)
     # Every read of a restricted case through the API is logged (docs/rules.md).
     case_of = staticmethod(lambda case: case)
+    case_columns = ("id", "confidentiality")
 
     def paginate_queryset(self, queryset: QuerySet[Case]) -> list[Any] | None:
         """A search's page (`q`) is first read among the newest cases, where its matches
@@ -321,7 +323,7 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
             expected_version=expected_version,
         )
 
-    @sub_list(serializers.SessionSerializer, sets=SESSION_SETS)
+    @sub_list(serializers.SessionSerializer, sets=SESSION_SETS, values=True)
     def sessions(self, case: Case) -> QuerySet[ConsultationSession]:
         """The case's consultation sessions, newest first."""
         sessions = selectors.session_rows_for_user(user=self.request.user).filter(case=case)
@@ -340,6 +342,7 @@ class SessionViewSet(CaseReadsLogged, ServiceViewSet):
     ordering = ["-started_at"]
     listed_sets = SESSION_SETS
     list_selector = staticmethod(selectors.session_rows_for_user)
+    list_as_values = True
 
     get_selector = staticmethod(selectors.session_get_for_user)
 
