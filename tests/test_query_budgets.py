@@ -197,6 +197,34 @@ def test_the_board_socket_knows_only_the_cards_the_board_shows(cast, settings):
     assert len(context.captured_queries) <= 6
 
 
+def _my_cases(web, query: str = "") -> tuple[int, str]:
+    count, response = _count(lambda: web.get(f"/{query}"))
+    assert response.status_code == 200
+    return count, response.content.decode()
+
+
+def test_my_cases_cost_the_same_for_10_cases_and_310_and_on_any_page(cast):
+    """Each list of my cases reads its two parts (led, co-counselled) up to the page's end:
+    neither the queries nor the rows of a page grow with the counselor's open cases
+    (docs/performance.md, "The stress shape")."""
+    web = WebClient()
+    web.force_login(cast.counselor)
+    web.get("/")  # the first visit settles the session
+    for case in open_backlog(1, lead=cast.coordinator, title="副担当の相談"):
+        case.co_counselors.add(cast.counselor)
+    due = timezone.localdate() - dt.timedelta(days=1)
+    Case.objects.filter(status="on_hold").update(resume_by=due, next_follow_up=due)
+    few, _ = _my_cases(web)
+    open_backlog(60, lead=cast.counselor)
+    Case.objects.filter(status="on_hold").update(resume_by=due, next_follow_up=due)
+    many, first = _my_cases(web)
+    later, third = _my_cases(web, "?page=3&follow_ups_page=2&holds_page=2")
+    print(f"my cases: {few} queries with 10 cases, {many} with 310, {later} on later pages")
+    assert few == many == later
+    assert "副担当の相談" in first
+    assert 'rel="next"' in first and 'rel="prev"' in third
+
+
 def _first_of_each_status(cases: list[Case], size: int) -> list[Case]:
     by_status: dict[str, list[Case]] = {}
     for case in cases:

@@ -85,6 +85,17 @@ class Priority(models.TextChoices):
     HIGH = "high", _("high")
 
 
+# A case's urgency as my cases orders it (high, normal, then the rest): the list's order and
+# the key of `case_open_by_lead_rank`, one expression for both so that PostgreSQL reads the
+# list from the index in order (docs/performance.md, "The stress shape").
+PRIORITY_RANK = models.Case(
+    models.When(priority="high", then=models.Value(0)),
+    models.When(priority="normal", then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.IntegerField(),
+)
+
+
 class Confidentiality(models.TextChoices):
     NORMAL = "normal", _("normal")
     CONFIDENTIAL = "confidential", _("confidential")
@@ -229,6 +240,23 @@ class Case(models.Model):
                 fields=["lead_counselor", "opened_at"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="case_open_by_lead",
+            ),
+            # My cases: the open cases a counselor leads in the list's order (most urgent,
+            # then oldest), read in order and stopped at the page's end whatever the backlog.
+            models.Index(
+                models.F("lead_counselor"),
+                PRIORITY_RANK,
+                models.F("opened_at"),
+                models.F("id"),
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="case_open_by_lead_rank",
+            ),
+            # My cases' holds due: a counselor's held cases by resume-by date, read in order
+            # with an early stop whatever the desk's or the organisation's held cases.
+            models.Index(
+                fields=["lead_counselor", "resume_by", "id"],
+                condition=models.Q(status="on_hold"),
+                name="case_hold_by_lead",
             ),
             # My cases' follow-ups due: a counselor's open cases with a follow-up date, soonest
             # first, read in order with an early stop whatever the backlog.

@@ -31,6 +31,7 @@ from casebook.intake.selectors.cases import (
     ip_details_of,
     ip_grace_period_alerts,
     my_open_cases,
+    my_open_cases_page,
     overdue_follow_ups,
     subcontract_details_of,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "ip_details_of",
     "ip_grace_period_alerts",
     "my_open_cases",
+    "my_open_cases_page",
     "overdue_follow_ups",
     "personal_data_rows",
     "session_counselor_ids",

@@ -7,11 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from django.db.models import Case as SqlCase
+from django.db import connections
 from django.db.models import (
     Exists,
     F,
-    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -19,7 +18,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -41,6 +39,7 @@ from casebook.intake import policy
 from casebook.intake.models import (
     GRACE_PERIOD_ALERT_DAYS,
     OPEN_STATUSES,
+    PRIORITY_RANK,
     Case,
     CaseSearchGrams,
     CaseStatus,
@@ -57,12 +56,6 @@ from casebook.intake.models import (
 from casebook.intake.selectors.clients import client_ids_matching
 
 HOLD_LOOKAHEAD = dt.timedelta(days=7)
-_PRIORITY_RANK = SqlCase(
-    When(priority="high", then=0),
-    When(priority="normal", then=1),
-    default=2,
-    output_field=IntegerField(),
-)
 # The order of every list of cases a search shows (`case_opened_at_id`, read backwards).
 _NEWEST_FIRST = ("-opened_at", "-id")
 
@@ -462,13 +455,31 @@ MY_CASE_COLUMNS = (
 )
 
 
-def my_open_cases(*, user: User) -> QuerySet[Case]:
-    """Open cases `user` leads or co-counsels, among those the user may see, the most urgent
-    first (a screen pages them: `common.paging.page_of`), as rows of `MY_CASE_COLUMNS` (dicts:
-    the page shows values, and builds no case, client or counselor instances for them)."""
-    # The open cases the user co-counsels, read first (a handful): the list is then the
-    # union of two index lookups (`case_open_by_lead`, the primary key) instead of a scan of
-    # every open case (docs/performance.md).
+@dataclass(frozen=True)
+class MyCases:
+    """The open cases a user leads or co-counsels, among those the user may see (`visible`:
+    every open case the user may see, as rows), and the two parts that make them: a list of
+    my cases reads each part through an index of its own up to the page's end, and merges
+    them (`my_open_cases_page`)."""
+
+    visible: QuerySet[Case]
+    user_id: int
+    co_counseled: list[int]
+
+    @property
+    def parts(self) -> list[QuerySet[Case]]:
+        led = self.visible.filter(lead_counselor_id=self.user_id)
+        if not self.co_counseled:
+            return [led]
+        return [led, self.visible.filter(pk__in=self.co_counseled)]
+
+
+def my_open_cases(*, user: User) -> MyCases:
+    """Open cases `user` leads or co-counsels, among those the user may see, as rows of
+    `MY_CASE_COLUMNS` (dicts: the page shows values, and builds no case, client or counselor
+    instances for them), with their rank of urgency (`priority_rank`, the list's order)."""
+    # The open cases the user co-counsels, read first (a handful): that part is then read by
+    # primary key, the other from the lead's indexes (docs/performance.md, "The stress shape").
     co_counseled = list(
         Case.co_counselors.through.objects.filter(
             user_id=user.pk, case__status__in=OPEN_STATUSES
@@ -477,14 +488,50 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
     # The page's rows show the client's name and the lead counselor's, nothing of the desk,
     # the intake office or the topics: only those two are joined, and only the columns the
     # rows show are read (docs/performance.md, "My cases and the client page").
-    mine = policy.cases_visible_to(user).filter(
-        Q(lead_counselor_id=user.pk) | Q(pk__in=co_counseled), status__in=OPEN_STATUSES
+    visible = (
+        policy.cases_visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .annotate(priority_rank=PRIORITY_RANK)
+        .values(*MY_CASE_COLUMNS, "priority_rank")
     )
-    return (
-        mine.annotate(priority_rank=_PRIORITY_RANK)
-        .order_by("priority_rank", "opened_at", "id")
-        .values(*MY_CASE_COLUMNS)
-    )
+    return MyCases(visible=visible, user_id=user.pk, co_counseled=co_counseled)
+
+
+# The orders of my cases' lists: each ends with the id, so a row's place is one and the same
+# in a part and in the merged list.
+MY_CASES_ORDER = ("priority_rank", "opened_at", "id")
+FOLLOW_UPS_ORDER = ("next_follow_up", "id")
+HOLDS_ORDER = ("resume_by", "id")
+
+
+def _page_of_parts(
+    parts: list[QuerySet], *, order: tuple[str, ...], number: int, size: int
+) -> Page:
+    """Page `number` of the union of `parts` in `order`, in one query: each part ordered and
+    cut at the page's end, then merged and cut again. A part's row past its cut has more rows
+    before it than the page's end, in the part and so in the union: it is on no page up to
+    this one. PostgreSQL reads each part from an index in that order and stops at the cut
+    (docs/performance.md, "The stress shape"); a database that cannot cut a part of a union
+    (SQLite) reads the parts whole, for the same page."""
+    number = max(number, 1)
+    start = (number - 1) * size
+    end = start + size + 1
+    if len(parts) == 1:
+        rows = list(parts[0].order_by(*order)[start:end])
+    else:
+        if connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+            cut = [part.order_by(*order)[:end] for part in parts]
+        else:
+            cut = [part.order_by() for part in parts]
+        # UNION, not UNION ALL: a case the user both leads and co-counsels is one row.
+        rows = list(cut[0].union(*cut[1:]).order_by(*order)[start:end])
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def my_open_cases_page(*, cases: MyCases, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Page `number` of `cases` (from `my_open_cases`), the most urgent first, then the
+    oldest: the led part read from `case_open_by_lead_rank` in that order."""
+    return _page_of_parts(cases.parts, order=MY_CASES_ORDER, number=number, size=size)
 
 
 def cases_apart_from_their_follow_up() -> QuerySet[Case]:
@@ -500,22 +547,25 @@ def cases_apart_from_their_follow_up() -> QuerySet[Case]:
     )
 
 
-def overdue_follow_ups(*, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Of `cases` (from `my_open_cases`), those whose follow-up date has come, soonest first.
+def overdue_follow_ups(*, cases: MyCases, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Page `number` of `cases` (from `my_open_cases`) whose follow-up date has come, soonest
+    first.
 
-    The date is the case's own column (the latest session's, kept by the services): a
-    counselor's due entries are read from `case_open_follow_up`, not each open case's
-    sessions (docs/performance.md, "The stress shape")."""
+    The date is the case's own column (the latest session's, kept by the services): the led
+    part is read from `case_open_follow_up` in the list's order and stopped at the page's
+    end, not every due entry and its sessions (docs/performance.md, "The stress shape")."""
     today = timezone.localdate()
-    due = cases.filter(next_follow_up__lte=today)
-    return due.order_by("next_follow_up", "id")
+    due = [part.filter(next_follow_up__lte=today) for part in cases.parts]
+    return _page_of_parts(due, order=FOLLOW_UPS_ORDER, number=number, size=size)
 
 
-def holds_due(*, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Of `cases`, the held ones whose resume-by date is past or within a week."""
+def holds_due(*, cases: MyCases, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Page `number` of `cases` that are held with a resume-by date past or within a week,
+    soonest first: the led part read from `case_hold_by_lead` in that order, not every held
+    case of the organisation that is due."""
     horizon = timezone.localdate() + HOLD_LOOKAHEAD
-    due = cases.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon)
-    return due.order_by("resume_by", "id")
+    due = [part.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon) for part in cases.parts]
+    return _page_of_parts(due, order=HOLDS_ORDER, number=number, size=size)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from casebook.accounts.selectors import desk_list_for_user
-from casebook.common.paging import page_number, page_of
+from casebook.common.paging import page_number
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import policy, selectors, services
 from casebook.intake.views.rows import NO_VALUE, Dates, case_links, logged_reads, status_badges
@@ -20,12 +20,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("experts:desk")
     mine = selectors.my_open_cases(user=user)
     # Each list of the page is paged on its own (docs/rules.md: every screen is bounded).
-    cases = page_of(mine, number=page_number(request.GET))
-    follow_ups = page_of(
-        selectors.overdue_follow_ups(cases=mine),
-        number=page_number(request.GET, "follow_ups_page"),
+    cases = selectors.my_open_cases_page(cases=mine, number=page_number(request.GET))
+    follow_ups = selectors.overdue_follow_ups(
+        cases=mine, number=page_number(request.GET, "follow_ups_page")
     )
-    holds = page_of(selectors.holds_due(cases=mine), number=page_number(request.GET, "holds_page"))
+    holds = selectors.holds_due(cases=mine, number=page_number(request.GET, "holds_page"))
     alerts = selectors.ip_grace_period_alerts(user=user)
     rows = [*cases, *follow_ups, *holds]
     services.access_log_record(
