@@ -8,11 +8,13 @@ import datetime as dt
 import random
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from casebook.intake import policy, selectors
 from casebook.intake.models import PRIORITY_RANK, Case
+from casebook.intake.selectors.cases import MY_CASES_ORDER
 from tests.factories import CaseFactory, UserFactory, desk
 
 RANK = {"high": 0, "normal": 1, "low": 2}
@@ -173,3 +175,21 @@ def test_a_counselor_who_co_counsels_nothing_has_the_cases_they_lead_in_order(ca
     mine = selectors.my_open_cases(user=cast.counselor)
     listed = [row["id"] for row in selectors.my_open_cases_page(cases=mine)]
     assert listed == [led[1].pk, led[3].pk, led[2].pk, led[0].pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_the_cases_i_lead_are_read_in_the_lists_order_from_the_index_without_a_sort(cast):
+    """The list's rank and the index's are one expression: PostgreSQL matches them, so the
+    led part is an index scan in order, stopped at the page's end (docs/performance.md, "The
+    stress shape")."""
+    for priority in ("low", "high", "normal"):
+        CaseFactory(status="active", priority=priority, lead_counselor=cast.counselor)
+    mine = selectors.my_open_cases(user=cast.counselor)
+    led = mine.parts[0].order_by(*MY_CASES_ORDER)[:51]
+    with connection.cursor() as cursor:
+        # A table of a few rows would be read whole: the plan is asked for as on a large one.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = led.explain()
+    assert "case_open_by_lead_rank" in plan
+    assert "Sort" not in plan

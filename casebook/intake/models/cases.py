@@ -235,7 +235,8 @@ class Case(models.Model):
             # reports' periods of opened cases (docs/performance.md, docs/reports.md).
             models.Index(fields=["opened_at", "id"], name="case_opened_at_id"),
             models.Index(fields=["closed_at"], name="case_closed_at"),
-            # My cases: the open cases a counselor leads (the condition is the list's own).
+            # The open cases a counselor leads, by opening date (my cases read them here until
+            # `case_open_by_lead_rank`, below, gave the list its own order).
             models.Index(
                 fields=["lead_counselor", "opened_at"],
                 condition=models.Q(status__in=OPEN_STATUSES),
