@@ -455,6 +455,27 @@ MY_CASE_COLUMNS = (
 )
 
 
+class MyCaseRow(TypedDict):
+    """A row of my cases' lists: the values of `MY_CASE_COLUMNS` and the rank of urgency."""
+
+    id: int
+    number: str
+    title: str
+    status: str
+    priority: str
+    confidentiality: str
+    opened_at: dt.datetime
+    resume_by: dt.date | None
+    hold_reason: str
+    client_id: int | None
+    client__name: str | None
+    lead_counselor_id: int | None
+    lead_counselor__username: str | None
+    lead_counselor__display_name: str | None
+    next_follow_up: dt.date | None
+    priority_rank: int
+
+
 @dataclass(frozen=True)
 class MyCases:
     """The open cases a user leads or co-counsels, among those the user may see (`visible`:
@@ -462,12 +483,12 @@ class MyCases:
     my cases reads each part through an index of its own up to the page's end, and merges
     them (`my_open_cases_page`)."""
 
-    visible: QuerySet[Case]
+    visible: QuerySet[Case, MyCaseRow]
     user_id: int
     co_counseled: list[int]
 
     @property
-    def parts(self) -> list[QuerySet[Case]]:
+    def parts(self) -> list[QuerySet[Case, MyCaseRow]]:
         led = self.visible.filter(lead_counselor_id=self.user_id)
         if not self.co_counseled:
             return [led]
