@@ -46,6 +46,8 @@ def seed(ctx: DemoContext) -> None:
     Case.objects.filter(pk__in=[c.pk for c in flagged]).update(
         on_exit_track=False, confidentiality=Confidentiality.NORMAL
     )
+    # Their sessions carry the case's confidentiality: lifted with it.
+    case_services.sessions_follow_cases(cases=Case.objects.filter(pk__in=[c.pk for c in flagged]))
     others = list(
         Case.objects.filter(desk__code="yorozu", status__in=[CaseStatus.ACTIVE, CaseStatus.ON_HOLD])
         .filter(Q(topics__code__in=["succession", "closure"]))

@@ -146,6 +146,7 @@ def exit_track_put_on(
     case.on_exit_track = True
     case.confidentiality = Confidentiality.RESTRICTED
     save_tracked(case, by=by, update_fields=["on_exit_track", "confidentiality"], reason=reason)
+    case_services.sessions_follow_cases(cases=[case])
     registry.case_restricted(case)
     plan = ExitPlan.objects.select_for_update().filter(case=case).first()
     today = timezone.localdate()
@@ -219,6 +220,7 @@ def exit_track_take_off(
         before = Confidentiality.NORMAL
     case.confidentiality = before
     save_tracked(case, by=by, update_fields=["on_exit_track", "confidentiality"], reason=reason)
+    case_services.sessions_follow_cases(cases=[case])
     plan.on_track = False
     save_tracked(plan, by=by, update_fields=["on_track"], reason=reason)
     ExitTrackDecision.objects.create(case=case, on_track=False, reason=reason, by=by)

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 # Derived search keys: nothing a person told us that the record does not already hold.
 CLIENT_DERIVED = ("name_search", "name_kana_search", "phone_digits")
+# The case's confidentiality copied onto each session for the lists (the case's own record,
+# above, holds it): not something told about the session.
+SESSION_DERIVED = ("case_confidentiality",)
 
 
 def _client(client: Client) -> Iterator[dict[str, Any]]:
@@ -39,7 +42,7 @@ def _cases(client: Client) -> Iterator[dict[str, Any]]:
 def _sessions(client: Client) -> Iterator[dict[str, Any]]:
     sessions = ConsultationSession.objects.filter(case__client=client).order_by("pk")
     for session in sessions.prefetch_related("topics", "counselors"):
-        yield record(session) | {
+        yield record(session, exclude=SESSION_DERIVED) | {
             "topics": [topic.code for topic in session.topics.all()],
             "counselors": [person.pk for person in session.counselors.all()],
         }

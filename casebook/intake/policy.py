@@ -6,6 +6,7 @@ one place for all of them:
 
 - desks: `can_see_desk`, `visible_desks_q`;
 - cases: `visible_cases_q` / `cases_visible_to`, `can_see_case`;
+- sessions: `visible_sessions_q`, the case rule on the copies a session carries;
 - the live sockets: the same two rules as pure functions of loaded facts (`Viewer`,
   `CaseFacts`, `viewer_sees_desk`, `viewer_sees_case`), so a board socket decides an event
   without a query (docs/performance.md, "The board socket");
@@ -227,6 +228,57 @@ def visible_cases_q(user: User, *, prefix: str = "") -> Q:
     filter is empty (`Q()`): no condition at all.
     """
     branches = visible_case_branches(user, prefix=prefix)
+    if not branches:
+        return Q(pk__in=[])
+    visible = branches[0]
+    for branch in branches[1:]:
+        visible |= branch
+    return visible
+
+
+def visible_session_branches(user: User) -> list[Q]:
+    """`visible_case_branches` on the session's own columns: its case's desk and
+    confidentiality as the session carries them (`ConsultationSession.desk`,
+    `case_confidentiality`, kept by `services.sessions_follow_cases`), and its case's id.
+
+    The same branches in the same order, for the same readers: the desk branch reads the
+    session row only, and the lead, co-counselor and share branches are sets of case ids
+    (hashed once per query), so a sessions page newest first walks the sessions' date index
+    without reading a case row for the rule, and joins the case for the page's rows only
+    (docs/performance.md, "The small desk's sessions"). The lead's set grows with the cases
+    the reader has led. tests/intake/test_policy.py checks that they show the sessions of
+    exactly the cases `visible_case_branches` shows.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.org_role == OrgRole.MANAGER:
+        return [Q()]
+    restricted = Q(case_confidentiality=Confidentiality.RESTRICTED)
+    if user.org_role == OrgRole.AUDITOR:
+        return [~restricted]
+    from casebook.intake.models import Case, CaseShare
+
+    desks = list(desk_roles(user))
+    led = Case.objects.filter(lead_counselor_id=user.pk).values("pk")
+    co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
+    branches = [Q(case_id__in=led), Q(case_id__in=co_counseled)]
+    if desks:
+        desk_sessions = ~restricted & Q(desk_id__in=desks)
+        # A share shows a case while it is `normal` (`_shared_q`).
+        shared = Q(
+            case_confidentiality=Confidentiality.NORMAL,
+            case_id__in=CaseShare.objects.filter(desk_id__in=desks).values("case_id"),
+        )
+        branches = [desk_sessions, *branches, shared]
+    if is_exit_team(user):
+        branches.append(restricted)
+    return branches
+
+
+def visible_sessions_q(user: User) -> Q:
+    """A filter on ConsultationSession for the sessions of the cases `user` may see: the OR
+    of `visible_session_branches`; `Q(pk__in=[])` for nobody, `Q()` for a manager."""
+    branches = visible_session_branches(user)
     if not branches:
         return Q(pk__in=[])
     visible = branches[0]

@@ -93,9 +93,11 @@ class SessionFactory(factory.django.DjangoModelFactory):
         model = ConsultationSession
 
     case = factory.SubFactory(CaseFactory)
-    # The case's desk and client, as every writer copies them (docs/performance.md).
+    # The case's desk, client and confidentiality, as every writer copies them
+    # (docs/performance.md).
     desk = factory.LazyAttribute(lambda session: session.case.desk)
     client = factory.LazyAttribute(lambda session: session.case.client)
+    case_confidentiality = factory.LazyAttribute(lambda session: session.case.confidentiality)
     started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     duration_minutes = 60
     mode = "in_person_hq"

@@ -6,9 +6,9 @@ from django.utils import translation
 from casebook.accounts.models import DeskMembership, DeskRole
 from casebook.common.errors import ActionNotPermitted
 from casebook.intake import policy
-from casebook.intake.models import AccessLog, Case, CaseShare
+from casebook.intake.models import AccessLog, Case, CaseShare, ConsultationSession
 from casebook.intake.selectors import case_get_for_user
-from tests.factories import CaseFactory, desk, member
+from tests.factories import CaseFactory, SessionFactory, desk, member
 
 ROLES = ["counselor", "colleague", "coordinator", "manager", "auditor", "exit_team", "outsider"]
 
@@ -200,3 +200,54 @@ def test_the_visibility_branches_together_are_exactly_what_each_reader_sees(cast
             by_branch |= rows
         assert by_branch == seen, user.username
         assert seen == {case.pk for case in Case.objects.all() if policy.can_see_case(user, case)}
+
+
+@pytest.mark.django_db
+def test_the_session_rule_shows_the_sessions_of_exactly_the_cases_each_reader_sees(cast):
+    ip, subcontract = desk("ip"), desk("subcontract")
+    for confidentiality in ("normal", "confidential", "restricted"):
+        for where in (desk("yorozu"), ip, subcontract):
+            SessionFactory(case=CaseFactory(desk=where, confidentiality=confidentiality))
+        led = CaseFactory(desk=ip, confidentiality=confidentiality, lead_counselor=cast.counselor)
+        co = CaseFactory(desk=subcontract, confidentiality=confidentiality)
+        co.co_counselors.add(cast.counselor)
+        shared = CaseFactory(desk=ip, confidentiality=confidentiality)
+        CaseShare.objects.create(case=shared, desk=desk("yorozu"), source="test")
+        for case in (led, co, shared):
+            SessionFactory.create_batch(2, case=case)
+    CaseFactory(desk=ip, lead_counselor=cast.colleague)  # a case without sessions
+    two_desks = member("yorozu", DeskRole.COUNSELOR, username="two.desks")
+    DeskMembership.objects.create(user=two_desks, desk=ip, role=DeskRole.COUNSELOR)
+    coordinator = member("subcontract", DeskRole.COORDINATOR, username="coord.small")
+    CaseFactory(desk=subcontract, lead_counselor=coordinator).co_counselors.add(cast.counselor)
+    seen_by = {}
+    for user in [*vars(cast).values(), two_desks, coordinator]:
+        expected = set(
+            ConsultationSession.objects.filter(case__in=policy.cases_visible_to(user)).values_list(
+                "pk", flat=True
+            )
+        )
+        seen = set(
+            ConsultationSession.objects.filter(policy.visible_sessions_q(user)).values_list(
+                "pk", flat=True
+            )
+        )
+        assert seen == expected, user.username
+        by_branch = set()
+        for branch, case_branch in zip(
+            policy.visible_session_branches(user), policy.visible_case_branches(user), strict=True
+        ):
+            rows = set(ConsultationSession.objects.filter(branch).values_list("pk", flat=True))
+            of_cases = set(
+                ConsultationSession.objects.filter(
+                    case__in=Case.objects.filter(case_branch)
+                ).values_list("pk", flat=True)
+            )
+            assert rows == of_cases, user.username
+            by_branch |= rows
+        assert by_branch == seen, user.username
+        seen_by[user.username] = seen
+    # The cast sees the 27 sessions in many different ways, from all of them to none.
+    assert len(seen_by["manager"]) == ConsultationSession.objects.count() == 27
+    assert seen_by["outsider"] == set()
+    assert len({frozenset(seen) for seen in seen_by.values()}) >= 7

@@ -1,6 +1,7 @@
-"""Each session carries its case's desk and client (docs/performance.md, "The FY KPI
-report"): every write that creates a session or moves a case to another desk or client keeps
-them equal, and `manage.py check_session_keys` finds and repairs any that are not."""
+"""Each session carries its case's desk, client and confidentiality (docs/performance.md,
+"The FY KPI report", "The small desk's sessions"): every write that creates a session, moves
+a case to another desk or client or changes its confidentiality keeps them equal, and
+`manage.py check_session_keys` finds and repairs any that are not."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from casebook.exits import services as exit_services
 from casebook.intake import services
 from casebook.intake.models import Case, Client, ConsultationSession
 from casebook.intake.selectors.sessions import sessions_apart_from_their_case
@@ -24,17 +26,19 @@ from tests.factories import (
     case_in_state,
     desk,
     duplicate_closed_into_survivor,
+    exit_candidate,
+    on_exit_track,
 )
 
 
-def keys(session: ConsultationSession) -> tuple[int, int | None]:
+def keys(session: ConsultationSession) -> tuple[int, int | None, str]:
     session.refresh_from_db()
-    return session.desk_id, session.client_id
+    return session.desk_id, session.client_id, session.case_confidentiality
 
 
-def case_keys(case: Case) -> tuple[int, int | None]:
+def case_keys(case: Case) -> tuple[int, int | None, str]:
     case.refresh_from_db()
-    return case.desk_id, case.client_id
+    return case.desk_id, case.client_id, case.confidentiality
 
 
 def test_a_logged_session_carries_its_cases_desk_and_client(cast):
@@ -82,20 +86,23 @@ def _admin_request(user):
     return request
 
 
-@pytest.mark.parametrize("field", ["desk", "client"])
+@pytest.mark.parametrize("field", ["desk", "client", "confidentiality"])
 def test_a_case_moved_in_the_admin_takes_its_sessions_along(cast, field):
     case = CaseFactory(client=ClientFactory())
     sessions = [SessionFactory(case=case) for _ in range(2)]
+    before = keys(sessions[0])
     if field == "desk":
         case.desk = desk("ip")
-    else:
+    elif field == "client":
         case.client = ClientFactory()
+    else:
+        case.confidentiality = "restricted"
     model_admin = admin.site._registry[Case]
     model_admin.save_model(
         _admin_request(cast.manager), case, SimpleNamespace(changed_data=[field]), True
     )
     for session in sessions:
-        assert keys(session) == case_keys(case)
+        assert keys(session) == case_keys(case) != before
     assert not sessions_apart_from_their_case().exists()
 
 
@@ -120,7 +127,7 @@ def test_a_session_added_or_moved_in_the_admin_takes_its_cases_keys(cast):
     assert keys(session) == case_keys(first)
     session.case = second
     model_admin.save_model(_admin_request(cast.manager), session, None, True)
-    assert keys(session) == (desk("subcontract").pk, None)
+    assert keys(session) == (desk("subcontract").pk, None, "normal")
 
 
 @pytest.mark.parametrize(
@@ -129,6 +136,7 @@ def test_a_session_added_or_moved_in_the_admin_takes_its_cases_keys(cast):
         {"desk_id": "other_desk"},
         {"client_id": "other_client"},
         {"client_id": None},
+        {"case_confidentiality": "restricted"},
     ],
 )
 def test_the_check_finds_a_session_apart_from_its_case_and_repair_copies_the_cases_keys(
@@ -137,7 +145,7 @@ def test_the_check_finds_a_session_apart_from_its_case_and_repair_copies_the_cas
     case = CaseFactory(client=ClientFactory())
     session, kept = SessionFactory(case=case), SessionFactory()
     values = {
-        name: {"other_desk": desk("ip").pk, "other_client": ClientFactory().pk}.get(value)
+        name: {"other_desk": desk("ip").pk, "other_client": ClientFactory().pk}.get(value, value)
         for name, value in change.items()
     }
     ConsultationSession.objects.filter(pk=session.pk).update(**values)
@@ -179,3 +187,67 @@ def test_the_sessions_api_filters_a_moved_cases_sessions_by_its_new_desk(cast):
 
     assert listed("ip") == [session.pk]
     assert listed("yorozu") == []
+
+
+def test_a_case_edit_of_its_confidentiality_takes_its_sessions_along(cast):
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    session = case.sessions.get()
+    other = SessionFactory()
+    case = services.case_update(
+        case=case, by=cast.counselor, expected_version=case.version, confidentiality="confidential"
+    )
+    assert keys(session) == case_keys(case)
+    assert keys(session)[2] == "confidential"
+    assert keys(other)[2] == "normal"
+    assert session.history.count() == 1  # the copy is no part of the session's record
+    assert not sessions_apart_from_their_case().exists()
+
+
+def test_the_exit_track_restricts_the_cases_sessions_and_lifts_them_again(cast):
+    case = exit_candidate(cast)
+    sessions = SessionFactory.create_batch(2, case=case)
+    plan = on_exit_track(case, by=cast.coordinator)
+    assert {keys(session)[2] for session in sessions} == {"restricted"}
+    assert not sessions_apart_from_their_case().exists()
+    exit_services.exit_track_take_off(plan=plan, by=cast.exit_team, reason="計画を中止")
+    assert {keys(session)[2] for session in sessions} == {"normal"}
+    assert not sessions_apart_from_their_case().exists()
+
+
+def test_a_duplicates_sessions_take_the_more_confidential_survivors_confidentiality(cast):
+    duplicate = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    survivor = case_in_state(
+        "assigned",
+        lead=cast.counselor,
+        by=cast.coordinator,
+        client=duplicate.client,
+        confidentiality="confidential",
+    )
+    moved = duplicate.sessions.get()
+    assert keys(moved)[2] == "normal"
+    services.case_close(
+        case=duplicate,
+        by=cast.coordinator,
+        reason="duplicate",
+        summary="重複登録",
+        duplicate_of=survivor,
+    )
+    assert keys(moved) == case_keys(survivor)
+    assert keys(moved)[2] == "confidential"
+    assert not sessions_apart_from_their_case().exists()
+
+
+def test_a_session_logged_on_a_confidential_case_carries_it(cast):
+    case = case_in_state(
+        "active", lead=cast.counselor, by=cast.coordinator, confidentiality="confidential"
+    )
+    session = services.session_log(
+        case=case,
+        by=cast.counselor,
+        started_at=timezone.now(),
+        duration_minutes=30,
+        mode="phone",
+        summary="資金繰りの相談",
+    )
+    assert keys(session)[2] == "confidential" == keys(case.sessions.earliest("pk"))[2]
+    assert not sessions_apart_from_their_case().exists()

@@ -453,6 +453,7 @@ class LoadGenerator(NetworkRows):
                         "case_id": case.id,
                         "desk_id": case.desk_id,
                         "client_id": case.client_id,
+                        "case_confidentiality": case.confidentiality,
                         "started_at": at,
                         "duration_minutes": duration,
                         "mode": mode,

@@ -175,6 +175,7 @@ class Runner:
             update_fields=["on_exit_track", "confidentiality"],
             reason=EXIT_TRACK_REASON,
         )
+        services.sessions_follow_cases(cases=[case])
         self.cases[plan.index] = case
 
     def _outcome(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.common.history import HistoricalRecordsWithSets
 from casebook.common.models import optional_fk
-from casebook.intake.models.cases import Case
+from casebook.intake.models.cases import Case, Confidentiality
 from casebook.intake.models.clients import Client, Topic
 
 
@@ -49,6 +49,13 @@ class ConsultationSession(models.Model):
         editable=False,
         db_index=False,
     )
+    # The case's confidentiality, copied for the same reason and kept by the same service
+    # (`services.sessions_follow_cases`, called by every writer of a case's confidentiality):
+    # the sessions lists read the visibility rule on the session row alone
+    # (`policy.visible_sessions_q`; docs/performance.md, "The small desk's sessions").
+    case_confidentiality = models.CharField(
+        max_length=16, choices=Confidentiality.choices, editable=False
+    )
     started_at = models.DateTimeField(_("started at"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     mode = models.CharField(_("mode"), max_length=24, choices=SessionMode.choices)
@@ -71,7 +78,7 @@ class ConsultationSession(models.Model):
 
     # The copies of the case's keys are not part of what was recorded of the session.
     history = HistoricalRecordsWithSets(
-        sets=["counselors", "topics"], excluded_fields=["desk", "client"]
+        sets=["counselors", "topics"], excluded_fields=["desk", "client", "case_confidentiality"]
     )
 
     class Meta:
@@ -111,14 +118,16 @@ class ConsultationSession(models.Model):
         return f"{self.case.number} {self.started_at:%Y-%m-%d}"
 
     def clean_fields(self, exclude: Iterable[str] | None = None) -> None:
-        # The desk and client are the case's, which exists (its own key is checked): no
-        # lookup of each again when a session is validated.
-        super().clean_fields(exclude={*(exclude or ()), "desk", "client"})
+        # The desk, client and confidentiality are the case's, which exists (its own key is
+        # checked): no lookup of each again when a session is validated.
+        super().clean_fields(exclude={*(exclude or ()), "desk", "client", "case_confidentiality"})
 
     def follow_case(self) -> None:
-        """Copy the case's desk and client onto the session (before it is saved)."""
+        """Copy the case's desk, client and confidentiality onto the session (before it is
+        saved)."""
         self.desk_id = self.case.desk_id
         self.client_id = self.case.client_id
+        self.case_confidentiality = self.case.confidentiality
 
     @property
     def needs_amendment(self) -> bool:

@@ -17,26 +17,28 @@ from casebook.intake.models import ConsultationSession, Topic
 def session_list_for_user(*, user: User) -> QuerySet[ConsultationSession]:
     """Sessions of the cases the user may see.
 
-    The visibility rule is applied to each session's own case row (joined), not as a set of
-    visible cases computed first: a page newest first then walks the sessions' date index and
-    stops after the page (docs/performance.md).
+    The visibility rule is read on each session's own row (`policy.visible_sessions_q`: the
+    copies of its case's desk and confidentiality, its case's id), not as a set of visible
+    cases computed first: a page newest first then walks the sessions' date index, stops
+    after the page, and joins the case for the page's rows only (docs/performance.md, "The
+    small desk's sessions").
     """
-    return ConsultationSession.objects.filter(
-        policy.visible_cases_q(user, prefix="case__")
-    ).select_related("case", "case__desk", "office")
+    return ConsultationSession.objects.filter(policy.visible_sessions_q(user)).select_related(
+        "case", "case__desk", "office"
+    )
 
 
 def session_rows_for_user(*, user: User) -> QuerySet[ConsultationSession]:
     """The sessions `user` may see, as the sessions API lists them.
 
-    Of the case row joined for the visibility rule, only what a row needs is read: the case's
+    Of the case row joined to each listed session, only what a row needs is read: the case's
     number (shown) and its confidentiality (a restricted read is logged). The desk and office
     rows are not joined: a row shows their ids. `session_list_for_user` joins and builds all
     three, with every column, for each session (docs/performance.md, "The lists' Python").
     """
     own = [field.name for field in ConsultationSession._meta.concrete_fields]
     return (
-        ConsultationSession.objects.filter(policy.visible_cases_q(user, prefix="case__"))
+        ConsultationSession.objects.filter(policy.visible_sessions_q(user))
         .select_related("case")
         .only(*own, "case__number", "case__confidentiality")
     )
@@ -92,12 +94,17 @@ def session_page_get_for_user(*, user: User, pk: Any) -> ConsultationSession:
 
 
 def sessions_apart_from_their_case() -> QuerySet[ConsultationSession]:
-    """Sessions whose desk or client is not their case's (none, when every writer keeps
-    them: docs/performance.md, "The FY KPI report"). For the operators' check
-    (`manage.py check_session_keys`) and the tests; no reader sees sessions through it."""
+    """Sessions whose desk, client or confidentiality is not their case's (none, when every
+    writer keeps them: docs/performance.md, "The FY KPI report", "The small desk's
+    sessions"). For the operators' check (`manage.py check_session_keys`) and the tests; no
+    reader sees sessions through it."""
     client_differs = (
         Q(client__isnull=True, case__client__isnull=False)
         | Q(client__isnull=False, case__client__isnull=True)
         | (~Q(client_id=F("case__client_id")) & Q(client__isnull=False))
     )
-    return ConsultationSession.objects.filter(~Q(desk_id=F("case__desk_id")) | client_differs)
+    return ConsultationSession.objects.filter(
+        ~Q(desk_id=F("case__desk_id"))
+        | client_differs
+        | ~Q(case_confidentiality=F("case__confidentiality"))
+    )

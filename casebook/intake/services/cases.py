@@ -354,6 +354,11 @@ def case_update(
         raise ConflictError(_("a closed case is reopened before it is edited"), code="closed")
     raise_if_errors(errors)
     save_tracked(case, by=by, update_fields=fields, sets=sets)
+    if "confidentiality" in fields:
+        # The sessions carry a copy (imported here: the session services import these).
+        from casebook.intake.services.sessions import sessions_follow_cases
+
+        sessions_follow_cases(cases=[case])
     publish_case_event(case, "updated")
     return case
 

@@ -178,7 +178,7 @@ def _merge_into(duplicate: Case, survivor: Case, *, by: User) -> None:
         save_tracked(
             session,
             by=by,
-            update_fields=["case", "desk", "client"],
+            update_fields=["case", "desk", "client", "case_confidentiality"],
             reason=_("merged from %s") % duplicate.number,
         )
     if moved:

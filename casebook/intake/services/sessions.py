@@ -188,33 +188,35 @@ def cases_follow_up_refresh(*, case_ids: Iterable[int], locked: bool = False) ->
 
 @transaction.atomic
 def sessions_follow_cases(*, cases: Iterable[Case]) -> int:
-    """Give the sessions of `cases` their case's current desk and client (docs/performance.md,
-    "The FY KPI report"). Every write that moves a case to another desk or client calls it,
-    holding the case's lock (`lock_case`), after saving the case. The copies are no part of a
-    session's record: no history row. One UPDATE per desk and client; returns the sessions
-    changed."""
-    keys: dict[tuple[int, int | None], list[int]] = {}
+    """Give the sessions of `cases` their case's current desk, client and confidentiality
+    (docs/performance.md, "The FY KPI report", "The small desk's sessions"). Every write that
+    moves a case to another desk or client or changes its confidentiality calls it, holding
+    the case's lock (`lock_case`), after saving the case. The copies are no part of a
+    session's record: no history row. One UPDATE per desk, client and confidentiality;
+    returns the sessions changed."""
+    keys: dict[tuple[int, int | None, str], list[int]] = {}
     for case in cases:
-        keys.setdefault((case.desk_id, case.client_id), []).append(case.pk)
+        keys.setdefault((case.desk_id, case.client_id, case.confidentiality), []).append(case.pk)
     changed = 0
-    for (desk_id, client_id), case_ids in keys.items():
+    for (desk_id, client_id, confidentiality), case_ids in keys.items():
         changed += (
             ConsultationSession.objects.filter(case_id__in=case_ids)
-            .exclude(desk_id=desk_id, client_id=client_id)
-            .update(desk_id=desk_id, client_id=client_id)
+            .exclude(desk_id=desk_id, client_id=client_id, case_confidentiality=confidentiality)
+            .update(desk_id=desk_id, client_id=client_id, case_confidentiality=confidentiality)
         )
     return changed
 
 
-# The case's fields its sessions carry a copy of (docs/performance.md, "The FY KPI report").
-SESSION_KEY_FIELDS = frozenset({"desk", "client"})
+# The case's fields its sessions carry a copy of (docs/performance.md, "The FY KPI report",
+# "The small desk's sessions").
+SESSION_KEY_FIELDS = frozenset({"desk", "client", "confidentiality"})
 
 
 @transaction.atomic
 def case_moved(*, case: Case, changed_fields: Iterable[str]) -> int:
     """After an edit of `case` outside the case services (the admin), saved under its lock: when
-    the edit moved it to another desk or client, its sessions take the new ones. Returns the
-    sessions changed."""
+    the edit moved it to another desk or client or changed its confidentiality, its sessions
+    take the new ones. Returns the sessions changed."""
     if SESSION_KEY_FIELDS.isdisjoint(changed_fields):
         return 0
     return sessions_follow_cases(cases=[case])
