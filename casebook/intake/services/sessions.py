@@ -186,12 +186,13 @@ def cases_follow_up_refresh(*, case_ids: Iterable[int], locked: bool = False) ->
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sessions_follow_cases(*, cases: Iterable[Case]) -> int:
     """Give the sessions of `cases` their case's current desk, client and confidentiality
     (docs/performance.md, "The FY KPI report", "The small desk's sessions"). Every write that
     moves a case to another desk or client or changes its confidentiality calls it, holding
-    the case's lock (`lock_case`), after saving the case. The copies are no part of a
+    the case's lock (`lock_case`), after saving the case, in its transaction (no savepoint
+    of its own: its UPDATEs fail with the write they follow). The copies are no part of a
     session's record: no history row. One UPDATE per desk, client and confidentiality;
     returns the sessions changed."""
     keys: dict[tuple[int, int | None, str], list[int]] = {}
