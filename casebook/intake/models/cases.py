@@ -266,6 +266,10 @@ class Case(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES, next_follow_up__isnull=False),
                 name="case_open_follow_up",
             ),
+            # The ids of the cases a counselor leads, read from the index alone: the lead's
+            # branch of the sessions lists' rule (`policy.visible_session_branches`;
+            # docs/performance.md, "The small desk's sessions").
+            models.Index(fields=["lead_counselor", "id"], name="case_lead_id"),
             # The desk board: a column's first cards, oldest first, read with an early stop
             # whatever the backlog (docs/performance.md, "The desk board").
             models.Index(fields=["desk", "status", "opened_at", "id"], name="case_board_order"),
