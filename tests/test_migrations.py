@@ -101,3 +101,20 @@ def test_the_history_sets_go_back_to_their_old_tables_and_return():
     again = Case.history.get(history_id=recorded.history_id)
     assert again.topics == [topic.pk] and again.co_counselors == [colleague.pk]
     assert ConsultationSession.objects.filter(pk=session.pk).exists()
+
+
+@pytest.mark.usefixtures("back_at_the_latest_state")
+def test_the_sessions_take_their_cases_confidentiality_when_the_column_is_added():
+    from casebook.intake.selectors.sessions import sessions_apart_from_their_case
+
+    sessions = {
+        level: SessionFactory.create_batch(2, case=CaseFactory(confidentiality=level))
+        for level in ("normal", "confidential", "restricted")
+    }
+    _migrate([("intake", "0019_case_next_follow_up")])
+    _migrate(_latest())
+    for level, rows in sessions.items():
+        for session in rows:
+            session.refresh_from_db()
+            assert session.case_confidentiality == level
+    assert not sessions_apart_from_their_case().exists()

@@ -9,7 +9,7 @@ counselor's cases from an index of their own.
 
 from django.db import migrations, models
 
-# Cases per statement: a batch's sessions are found through `session_case_started`.
+# Cases per statement (the fill reads their ids, then writes their sessions).
 BATCH = 20_000
 
 FILL = """
