@@ -111,7 +111,7 @@ def test_the_sessions_take_their_cases_confidentiality_when_the_column_is_added(
         level: SessionFactory.create_batch(2, case=CaseFactory(confidentiality=level))
         for level in ("normal", "confidential", "restricted")
     }
-    _migrate([("intake", "0019_case_next_follow_up")])
+    _migrate([("intake", "0020_my_cases_lead_indexes")])
     _migrate(_latest())
     for level, rows in sessions.items():
         for session in rows:

@@ -47,7 +47,7 @@ def fill_case_confidentiality(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0019_case_next_follow_up"),
+        ("intake", "0020_my_cases_lead_indexes"),
     ]
 
     operations = [
