@@ -53,8 +53,9 @@ class AllowListOrderingFilter(OrderingFilter):
         ordering_fields = ("opened_at", "number")   # public keys that are the field names
         ordering_fields = {"name_kana": "name_kana_search", "id": "id"}   # where they differ
         ordering = ["-opened_at"]            # the default, model field names
-    A unique tie-breaker (`pk`) is appended so cursor pages are stable. Only fields that are
-    never NULL belong in the allow-list: a cursor cannot point at a NULL position.
+    A unique tie-breaker (`pk`) is appended so every row has a cursor position of its own.
+    A key that may be NULL is paged where the database sorts its NULLs
+    (`casebook/api/pagination.py`).
     """
 
     ordering_description = "Sort by one or more of the listed keys; prefix '-' to reverse."

@@ -1,16 +1,32 @@
-"""Cursor pagination for every list: `{next, previous, results}`, 50 a page, at most 200."""
+"""Cursor pagination for every list: `{next, previous, results}`, 50 a page, at most 200.
+
+A cursor holds the values of every key of the list's order up to its unique one (a keyset):
+the page after it is the rows after that tuple, compared key by key in each key's direction
+(docs/architecture.md, "The API"). DRF's cursor held the first key's value and an offset
+among the rows sharing it, and where a page held no row with a value of its own its
+`previous` was empty and that empty page's `next` skipped rows.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from base64 import b64decode, b64encode
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+from urllib import parse
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connections
+from django.db.models import Field, Model, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination, _reverse_ordering
 from rest_framework.request import Request
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 def _instant(position: str) -> dt.datetime | None:
@@ -31,11 +47,75 @@ class NewestRows:
     rows: QuerySet
 
 
+@dataclass(frozen=True)
+class OrderKey:
+    """One key of a list's order as the cursor compares it: the column a row is read by
+    (`pk` as the primary key's column), its direction, and whether it may be NULL."""
+
+    name: str
+    descending: bool
+    field: Field | None
+
+    @property
+    def nullable(self) -> bool:
+        # A key that is not a model field (an annotation) is compared as if it may be NULL.
+        return self.field is None or self.field.null
+
+
+class KeysetCursor(NamedTuple):
+    """A decoded cursor: its direction (`reverse`: the page before the position) and the
+    position, the values of the order's keys as text (None for NULL); no values: from the
+    start (or, reversed, from the end)."""
+
+    reverse: bool
+    values: tuple[str | None, ...]
+
+    @property
+    def position(self) -> str | None:
+        """The first key's value (the newest-first window reads the cursor by it)."""
+        return self.values[0] if self.values else None
+
+
+def order_keys(model: type[Model], ordering: Sequence[str]) -> list[OrderKey]:
+    """The keys of `ordering` up to and including its first unique, non-null one: the keys
+    after it never decide between two rows."""
+    keys: list[OrderKey] = []
+    for term in ordering:
+        name = term.lstrip("-")
+        field: Field | None
+        if name == "pk":
+            field = model._meta.pk
+        else:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+        if field is not None and field.is_relation:
+            # `order_by("<relation>")` orders by the related model's own ordering, which a
+            # value of this row cannot stand for.
+            raise ImproperlyConfigured(f"a cursor cannot order by the relation {name!r}")
+        keys.append(
+            OrderKey(
+                name=field.attname if field is not None else name,
+                descending=term.startswith("-"),
+                field=field,
+            )
+        )
+        if field is not None and (field.primary_key or field.unique) and not field.null:
+            return keys
+    return keys
+
+
+def _row_value(row: Any, name: str) -> Any:
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
 class CasebookCursorPagination(CursorPagination):
     """Stable pages under concurrent inserts. `?page_size=` picks the size (1–200).
 
     The ordering comes from the view's `AllowListOrderingFilter` when it has one, else from
-    the view's `ordering` attribute (a unique, non-null field last keeps pages stable).
+    the view's `ordering` attribute; the primary key is appended where no key of it is unique
+    and non-null, so every row has a position of its own.
     """
 
     page_size = 50
@@ -44,16 +124,167 @@ class CasebookCursorPagination(CursorPagination):
     cursor_query_param = "cursor"
     ordering = "-pk"
 
+    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        keys = order_keys(queryset.model, ordering)
+        last = keys[-1].field if keys else None
+        if last is None or not (last.primary_key or last.unique) or last.null:
+            ordering = (*ordering, "-pk" if ordering and ordering[0].startswith("-") else "pk")
+        return ordering
+
+    def decode_cursor(self, request: Request) -> KeysetCursor | None:
+        """The request's cursor: 404 where it is not one at all (as DRF's), 400 where it
+        holds no position of this form (an offset, or a first key alone: a cursor of the
+        earlier form is not read)."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            querystring = b64decode(encoded.encode("ascii")).decode("ascii")
+            tokens = parse.parse_qs(querystring, keep_blank_values=True)
+            reverse = bool(int(tokens.get("r", ["0"])[0]))
+        except (TypeError, ValueError):
+            raise NotFound(self.invalid_cursor_message) from None
+        position = tokens.get("p")
+        if "o" in tokens or (position is not None and len(position) != 1):
+            raise self._invalid()
+        if position is None:
+            return KeysetCursor(reverse=reverse, values=())
+        try:
+            values = json.loads(position[0])
+        except ValueError:
+            raise self._invalid() from None
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(value is None or isinstance(value, str) for value in values)
+        ):
+            raise self._invalid()
+        return KeysetCursor(reverse=reverse, values=tuple(values))
+
+    def encode_cursor(self, cursor: KeysetCursor) -> str:
+        tokens: dict[str, str] = {}
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.values:
+            tokens["p"] = json.dumps(list(cursor.values), separators=(",", ":"))
+        if not tokens:
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        querystring = parse.urlencode(tokens)
+        encoded = b64encode(querystring.encode("ascii")).decode("ascii")
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def _invalid(self) -> ValidationError:
+        return ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
-        """DRF's cursor page; of rows of values where the view reads its page so
-        (`ReadViewSet.page_rows`), with the column of the cursor's position among them."""
+        """The page after (or, reversed, before) the cursor's position: the rows whose keys
+        come after its values in the list's order. Of rows of values where the view reads its
+        page so (`ReadViewSet.page_rows`), with every key's column among them."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.keys = order_keys(queryset.model, self.ordering)
+        self.cursor = self.decode_cursor(request)
+        reverse = self.cursor is not None and self.cursor.reverse
+        positioned = self.cursor is not None and bool(self.cursor.values)
+
         page_rows = getattr(view, "page_rows", None)
         if page_rows is not None:
-            position = self.get_ordering(request, queryset, view)[0].lstrip("-")
-            queryset = page_rows(queryset, (position,))
-        return super().paginate_queryset(queryset, request, view)
+            queryset = page_rows(queryset, tuple(key.name for key in self.keys))
+        queryset = queryset.order_by(
+            *(_reverse_ordering(self.ordering) if reverse else self.ordering)
+        )
+        if positioned:
+            queryset = queryset.filter(self._after(queryset, self.cursor))
+
+        # One row more than the page: whether a page follows.
+        results = list(queryset[: self.page_size + 1])
+        self.page = results[: self.page_size]
+        has_following = len(results) > len(self.page)
+        if reverse:
+            self.page.reverse()
+            self.has_next, self.has_previous = positioned, has_following
+        else:
+            self.has_next, self.has_previous = has_following, positioned
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
+
+    def _after(self, queryset: QuerySet, cursor: KeysetCursor) -> Q:
+        """The rows after the cursor's position in the page's order (the list's, reversed
+        for a reversed cursor): `k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...`, each `>` a `<`
+        where the key goes down. A NULL sorts as the database sorts it (after every value
+        on PostgreSQL, before every value on SQLite), so the comparison says where NULLs
+        are rather than leaving them to SQL's unknown."""
+        if len(cursor.values) != len(self.keys):
+            raise self._invalid()
+        values = [
+            self._value(key, value) for key, value in zip(self.keys, cursor.values, strict=True)
+        ]
+        nulls_largest = connections[queryset.db].features.nulls_order_largest
+        after = Q(pk__in=[])
+        equal = Q()
+        for key, value in zip(self.keys, values, strict=True):
+            greater = key.descending == cursor.reverse
+            if value is None:
+                # Past a NULL: the values, where NULLs come first; nothing, where they last.
+                if greater != nulls_largest:
+                    after |= equal & Q(**{f"{key.name}__isnull": False})
+                equal &= Q(**{f"{key.name}__isnull": True})
+                continue
+            beyond = Q(**{f"{key.name}__{'gt' if greater else 'lt'}": value})
+            if key.nullable and greater == nulls_largest:
+                beyond |= Q(**{f"{key.name}__isnull": True})
+            after |= equal & beyond
+            equal &= Q(**{key.name: value})
+        first, value = self.keys[0], values[0]
+        if value is not None and not first.nullable:
+            # The first key's bound alone, for an index on it to start the scan there.
+            bound = "gte" if (first.descending == cursor.reverse) else "lte"
+            after &= Q(**{f"{first.name}__{bound}": value})
+        return after
+
+    def _value(self, key: OrderKey, text: str | None) -> Any:
+        """A cursor's value of `key` as the field reads it; 400 where it is not one."""
+        if text is None:
+            if not key.nullable:
+                raise self._invalid()
+            return None
+        if key.field is None:
+            return text
+        try:
+            value = key.field.to_python(text)
+        except (DjangoValidationError, TypeError, ValueError):
+            raise self._invalid() from None
+        if isinstance(value, dt.datetime) and timezone.is_naive(value):
+            raise self._invalid()
+        return value
+
+    def _position(self, row: Any) -> tuple[str | None, ...]:
+        values = (_row_value(row, key.name) for key in self.keys)
+        return tuple(None if value is None else str(value) for value in values)
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        if not self.page:
+            # Nothing before a reversed cursor's position: the page after is the first.
+            return self.encode_cursor(KeysetCursor(reverse=False, values=()))
+        return self.encode_cursor(KeysetCursor(reverse=False, values=self._position(self.page[-1])))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        if not self.page:
+            # Nothing after the cursor's position: the page before is the last.
+            return self.encode_cursor(KeysetCursor(reverse=True, values=()))
+        return self.encode_cursor(KeysetCursor(reverse=True, values=self._position(self.page[0])))
 
     def paginate_newest_first(
         self,
