@@ -260,9 +260,16 @@ def client_merge(
         raise ValidationError(
             {"other": ValidationError(_("a client is not merged into itself"), code="same")}
         )
+    # FOR NO KEY UPDATE: a transaction that holds one of these clients' cases checks its
+    # foreign keys to the client (FOR KEY SHARE, at its commit), which a FOR UPDATE here
+    # would block while this waits for that case below: a deadlock with every case merge,
+    # session log or case edit of the two clients. The key is not changed until the
+    # absorbed row goes, by when this holds every case of it.
     locked = {
         c.pk: c
-        for c in Client.objects.select_for_update().filter(pk__in=[survivor.pk, absorbed.pk])
+        for c in Client.objects.select_for_update(no_key=True)
+        .filter(pk__in=[survivor.pk, absorbed.pk])
+        .order_by("pk")
     }
     if len(locked) != 2:
         raise ConflictError(_("one of the two clients no longer exists"), code="gone")

@@ -248,9 +248,15 @@ def session_update(
         .get(pk=session.pk)
     )
     if session.case_id != case.pk:
-        # A merge moved the session while this waited for its case: the merge has committed,
-        # and the survivor's lock is the one that guards the session now.
-        case = lock_case(session.case_id)
+        # A merge moved the session while this waited for its case. Taking the survivor's
+        # lock now would wait while holding the old case (maybe out of id order) and the
+        # session, which whoever holds the survivor may be about to write (a client merge,
+        # the exit track, a further merge): refused instead, the user corrects it anew on
+        # its new case (docs/performance.md, "The session correction's lock order").
+        raise ConflictError(
+            _("the session was moved to another case while it was being corrected"),
+            code="moved",
+        )
     session.case = case
     policy.require(by, policy.Action.LOG_SESSION, case)
     ensure_version(session, expected_version)
