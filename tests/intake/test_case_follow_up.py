@@ -9,32 +9,24 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.contrib import admin
 from django.db import connection
-from django.test import RequestFactory
 from django.utils import timezone
 
 from casebook.intake import selectors, services
-from casebook.intake.admin import SessionAdmin
-from casebook.intake.models import Case, ConsultationSession
+from casebook.intake.models import Case
 from casebook.intake.selectors.cases import cases_apart_from_their_follow_up
 from tests.factories import case_in_state, duplicate_closed_into_survivor
+from tests.intake.writers import (
+    delete_in_admin,
+    duplicate_and_survivor,
+    log_session,
+    merge,
+    save_in_admin,
+)
 
 
 def days_from_today(days: int) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=days)
-
-
-def log(case, by, *, hours_ago: float, follow_up_on: dt.date | None) -> ConsultationSession:
-    return services.session_log(
-        case=case,
-        by=by,
-        started_at=timezone.now() - dt.timedelta(hours=hours_ago),
-        duration_minutes=30,
-        mode="phone",
-        summary="電話で確認",
-        follow_up_on=follow_up_on,
-    )
 
 
 def follow_up_of(case: Case) -> dt.date | None:
@@ -51,25 +43,25 @@ def test_a_case_without_sessions_has_no_follow_up(cast, case):
 
 
 def test_logging_a_session_gives_the_case_its_follow_up(cast, case):
-    log(case, cast.counselor, hours_ago=2, follow_up_on=days_from_today(7))
+    log_session(case, cast.counselor, hours_ago=2, follow_up_on=days_from_today(7))
     assert follow_up_of(case) == days_from_today(7)
 
 
 def test_a_later_session_without_a_follow_up_clears_it(cast, case):
-    log(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(7))
-    log(case, cast.counselor, hours_ago=1, follow_up_on=None)
+    log_session(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(7))
+    log_session(case, cast.counselor, hours_ago=1, follow_up_on=None)
     assert follow_up_of(case) is None
 
 
 def test_a_session_logged_for_an_earlier_day_leaves_the_latest_ones_follow_up(cast, case):
-    log(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(7))
-    log(case, cast.counselor, hours_ago=72, follow_up_on=days_from_today(2))
+    log_session(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(7))
+    log_session(case, cast.counselor, hours_ago=72, follow_up_on=days_from_today(2))
     assert follow_up_of(case) == days_from_today(7)
     assert not cases_apart_from_their_follow_up().exists()
 
 
 def test_correcting_the_latest_sessions_follow_up_moves_the_cases(cast, case):
-    session = log(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(7))
+    session = log_session(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(7))
     services.session_update(
         session=session,
         by=cast.counselor,
@@ -80,8 +72,8 @@ def test_correcting_the_latest_sessions_follow_up_moves_the_cases(cast, case):
 
 
 def test_moving_a_session_before_another_makes_the_other_the_latest(cast, case):
-    earlier = log(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
-    later = log(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(9))
+    earlier = log_session(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
+    later = log_session(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(9))
     services.session_update(
         session=later,
         by=cast.counselor,
@@ -92,19 +84,10 @@ def test_moving_a_session_before_another_makes_the_other_the_latest(cast, case):
 
 
 def test_a_merge_gives_the_survivor_the_follow_up_of_the_latest_session_of_both(cast):
-    duplicate = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
-    survivor = case_in_state(
-        "assigned", lead=cast.counselor, by=cast.coordinator, client=duplicate.client
-    )
-    log(survivor, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
-    log(duplicate, cast.counselor, hours_ago=1, follow_up_on=days_from_today(5))
-    services.case_close(
-        case=duplicate,
-        by=cast.coordinator,
-        reason="duplicate",
-        summary="重複登録",
-        duplicate_of=survivor,
-    )
+    duplicate, survivor = duplicate_and_survivor(cast)
+    log_session(survivor, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
+    log_session(duplicate, cast.counselor, hours_ago=1, follow_up_on=days_from_today(5))
+    merge(duplicate, survivor, by=cast.coordinator)
     assert follow_up_of(survivor) == days_from_today(5)
     assert follow_up_of(duplicate) is None
     assert not cases_apart_from_their_follow_up().exists()
@@ -116,7 +99,7 @@ def test_a_merge_without_follow_ups_leaves_both_without(cast):
 
 
 def test_a_closed_case_keeps_its_follow_up_and_is_due_again_once_reopened(cast, case):
-    log(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(-1))
+    log_session(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(-1))
     services.case_close(case=case, by=cast.coordinator, reason="resolved", summary="解決")
     mine = selectors.my_open_cases(user=cast.counselor)
     assert case.pk not in [row["id"] for row in selectors.overdue_follow_ups(cases=mine)]
@@ -128,27 +111,22 @@ def test_a_closed_case_keeps_its_follow_up_and_is_due_again_once_reopened(cast, 
 
 def test_the_admin_keeps_the_follow_up_when_a_session_is_moved_or_deleted(cast, case):
     other = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
-    log(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
-    latest = log(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(6))
-    request = RequestFactory().post("/")
-    request.user = cast.manager
-    model_admin = SessionAdmin(ConsultationSession, admin.site)
-    # What the change form hands the admin: the fields changed.
-    form = SimpleNamespace(changed_data=["case"])
+    log_session(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
+    latest = log_session(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(6))
     latest.case = other
-    model_admin.save_model(request, latest, form, change=True)
+    save_in_admin(latest, by=cast.manager, changed=["case"])
     assert follow_up_of(case) == days_from_today(2)
     assert follow_up_of(other) == days_from_today(6)
-    model_admin.delete_model(request, latest)
+    delete_in_admin(latest, by=cast.manager)
     assert follow_up_of(other) is None
     assert not cases_apart_from_their_follow_up().exists()
 
 
 def test_the_migration_fills_every_case_from_its_latest_session(cast, case):
     other = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
-    log(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
-    log(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(6))
-    log(other, cast.counselor, hours_ago=1, follow_up_on=None)
+    log_session(case, cast.counselor, hours_ago=48, follow_up_on=days_from_today(2))
+    log_session(case, cast.counselor, hours_ago=1, follow_up_on=days_from_today(6))
+    log_session(other, cast.counselor, hours_ago=1, follow_up_on=None)
     Case.objects.update(next_follow_up=None)
     migration = importlib.import_module("casebook.intake.migrations.0019_case_next_follow_up")
     # The statements as the migration's schema editor runs them, inside the test's transaction.

@@ -15,6 +15,7 @@ from casebook.common.japanese import search_key
 from casebook.intake import selectors, services
 from casebook.intake.models import Case, CaseSearchGrams, ConsultationSession
 from tests.factories import CaseFactory, SessionFactory, case_in_state, desk
+from tests.intake.writers import duplicate_and_survivor, log_session, merge
 from tests.markers import needs_postgres
 
 pytestmark = pytest.mark.django_db
@@ -24,17 +25,6 @@ def _found(user, text: str) -> set[int]:
     return set(selectors.case_search(user=user, text=text).values_list("pk", flat=True))
 
 
-def _log(case, by, summary: str):
-    return services.session_log(
-        case=case,
-        by=by,
-        started_at=timezone.now() - dt.timedelta(hours=1),
-        duration_minutes=45,
-        mode="in_person_hq",
-        summary=summary,
-    )
-
-
 @pytest.fixture
 def case(cast):
     return case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
@@ -42,12 +32,12 @@ def case(cast):
 
 def test_a_logged_summary_makes_its_case_found(cast, case):
     assert case.pk not in _found(cast.counselor, "特許")
-    _log(case, cast.counselor, "特許の出願を検討している。")
+    log_session(case, cast.counselor, summary="特許の出願を検討している。")
     assert case.pk in _found(cast.counselor, "特許")
 
 
 def test_an_edited_summary_is_found_by_its_new_words_only(cast, case):
-    session = _log(case, cast.counselor, "特許の出願を検討している。")
+    session = log_session(case, cast.counselor, summary="特許の出願を検討している。")
     services.session_update(
         session=session, by=cast.counselor, expected_version=1, summary="廃業を考えている。"
     )
@@ -56,8 +46,8 @@ def test_an_edited_summary_is_found_by_its_new_words_only(cast, case):
 
 
 def test_a_deleted_session_no_longer_finds_its_case(cast, case):
-    session = _log(case, cast.counselor, "特許の出願を検討している。")
-    kept = _log(case, cast.counselor, "販路の開拓")
+    session = log_session(case, cast.counselor, summary="特許の出願を検討している。")
+    kept = log_session(case, cast.counselor, summary="販路の開拓")
     ConsultationSession.objects.filter(pk=session.pk).delete()
     assert case.pk not in _found(cast.counselor, "特許")
     assert case.pk in _found(cast.counselor, "販路")
@@ -67,24 +57,11 @@ def test_a_deleted_session_no_longer_finds_its_case(cast, case):
 
 
 def test_a_merged_duplicates_sessions_find_the_surviving_case(cast):
-    duplicate = case_in_state(
-        "active", lead=cast.counselor, by=cast.coordinator, title="販路の相談"
+    duplicate, survivor = duplicate_and_survivor(
+        cast, duplicate={"title": "販路の相談"}, survivor={"title": "経営の相談"}
     )
-    survivor = case_in_state(
-        "assigned",
-        lead=cast.counselor,
-        by=cast.coordinator,
-        client=duplicate.client,
-        title="経営の相談",
-    )
-    _log(duplicate, cast.counselor, "意匠登録の相談を受けた。")
-    services.case_close(
-        case=duplicate,
-        by=cast.coordinator,
-        reason="duplicate",
-        summary="重複登録",
-        duplicate_of=survivor,
-    )
+    log_session(duplicate, cast.counselor, summary="意匠登録の相談を受けた。")
+    merge(duplicate, survivor, by=cast.coordinator)
     assert _found(cast.counselor, "意匠") == {survivor.pk}
 
 
@@ -95,7 +72,7 @@ def test_a_changed_title_is_found_by_its_new_words_only(cast, case):
 
 
 def test_a_summary_in_either_kana_or_width_is_found_by_the_others(cast, case):
-    _log(case, cast.counselor, "キャッシュフローの改善とIT導入")
+    log_session(case, cast.counselor, summary="キャッシュフローの改善とIT導入")
     assert case.pk in _found(cast.counselor, "きゃっしゅ")
     assert case.pk in _found(cast.counselor, "ｷｬｯｼｭ")
     assert case.pk in _found(cast.counselor, "it導入")

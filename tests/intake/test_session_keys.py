@@ -6,13 +6,9 @@ a case to another desk or client or changes its confidentiality keeps them equal
 from __future__ import annotations
 
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
-from django.contrib import admin
 from django.core.management import CommandError, call_command
-from django.test import RequestFactory
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casebook.exits import services as exit_services
@@ -29,6 +25,7 @@ from tests.factories import (
     exit_candidate,
     on_exit_track,
 )
+from tests.intake.writers import duplicate_and_survivor, log_session, merge, save_in_admin
 
 
 def keys(session: ConsultationSession) -> tuple[int, int | None, str]:
@@ -43,14 +40,7 @@ def case_keys(case: Case) -> tuple[int, int | None, str]:
 
 def test_a_logged_session_carries_its_cases_desk_and_client(cast):
     case = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
-    session = services.session_log(
-        case=case,
-        by=cast.counselor,
-        started_at=timezone.now(),
-        duration_minutes=30,
-        mode="phone",
-        summary="資金繰りの相談",
-    )
+    session = log_session(case, cast.counselor)
     assert keys(session) == case_keys(case)
     assert keys(session)[1] is not None
     assert not sessions_apart_from_their_case().exists()
@@ -80,12 +70,6 @@ def test_a_client_merge_gives_the_absorbed_clients_sessions_the_survivor(cast):
     assert not sessions_apart_from_their_case().exists()
 
 
-def _admin_request(user):
-    request = RequestFactory().post("/admin/")
-    request.user = user
-    return request
-
-
 @pytest.mark.parametrize("field", ["desk", "client", "confidentiality"])
 def test_a_case_moved_in_the_admin_takes_its_sessions_along(cast, field):
     case = CaseFactory(client=ClientFactory())
@@ -97,10 +81,7 @@ def test_a_case_moved_in_the_admin_takes_its_sessions_along(cast, field):
         case.client = ClientFactory()
     else:
         case.confidentiality = "restricted"
-    model_admin = admin.site._registry[Case]
-    model_admin.save_model(
-        _admin_request(cast.manager), case, SimpleNamespace(changed_data=[field]), True
-    )
+    save_in_admin(case, by=cast.manager, changed=[field])
     for session in sessions:
         assert keys(session) == case_keys(case) != before
     assert not sessions_apart_from_their_case().exists()
@@ -122,11 +103,10 @@ def test_a_session_added_or_moved_in_the_admin_takes_its_cases_keys(cast):
     second.client = None
     second.save(update_fields=["client"])
     session = SessionFactory.build(case=first, desk=None, client=None)
-    model_admin = admin.site._registry[ConsultationSession]
-    model_admin.save_model(_admin_request(cast.manager), session, None, False)
+    save_in_admin(session, by=cast.manager, changed=[], change=False)
     assert keys(session) == case_keys(first)
     session.case = second
-    model_admin.save_model(_admin_request(cast.manager), session, None, True)
+    save_in_admin(session, by=cast.manager, changed=["case"])
     assert keys(session) == (desk("subcontract").pk, None, "normal")
 
 
@@ -174,9 +154,7 @@ def test_the_sessions_api_filters_a_moved_cases_sessions_by_its_new_desk(cast):
     case = CaseFactory(client=ClientFactory())
     session = SessionFactory(case=case)
     case.desk = desk("ip")
-    admin.site._registry[Case].save_model(
-        _admin_request(cast.manager), case, SimpleNamespace(changed_data=["desk"]), True
-    )
+    save_in_admin(case, by=cast.manager, changed=["desk"])
     api = APIClient()
     api.force_authenticate(cast.manager)
 
@@ -215,23 +193,10 @@ def test_the_exit_track_restricts_the_cases_sessions_and_lifts_them_again(cast):
 
 
 def test_a_duplicates_sessions_take_the_more_confidential_survivors_confidentiality(cast):
-    duplicate = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
-    survivor = case_in_state(
-        "assigned",
-        lead=cast.counselor,
-        by=cast.coordinator,
-        client=duplicate.client,
-        confidentiality="confidential",
-    )
+    duplicate, survivor = duplicate_and_survivor(cast, survivor={"confidentiality": "confidential"})
     moved = duplicate.sessions.get()
     assert keys(moved)[2] == "normal"
-    services.case_close(
-        case=duplicate,
-        by=cast.coordinator,
-        reason="duplicate",
-        summary="重複登録",
-        duplicate_of=survivor,
-    )
+    merge(duplicate, survivor, by=cast.coordinator)
     assert keys(moved) == case_keys(survivor)
     assert keys(moved)[2] == "confidential"
     assert not sessions_apart_from_their_case().exists()
@@ -241,13 +206,6 @@ def test_a_session_logged_on_a_confidential_case_carries_it(cast):
     case = case_in_state(
         "active", lead=cast.counselor, by=cast.coordinator, confidentiality="confidential"
     )
-    session = services.session_log(
-        case=case,
-        by=cast.counselor,
-        started_at=timezone.now(),
-        duration_minutes=30,
-        mode="phone",
-        summary="資金繰りの相談",
-    )
+    session = log_session(case, cast.counselor)
     assert keys(session)[2] == "confidential" == keys(case.sessions.earliest("pk"))[2]
     assert not sessions_apart_from_their_case().exists()
