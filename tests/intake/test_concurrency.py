@@ -18,7 +18,7 @@ from casebook.intake.services import lifecycle
 from casebook.intake.services import sessions as session_services
 from tests.concurrency import run_together
 from tests.factories import ClientFactory, case_in_state
-from tests.intake.writers import duplicate_and_survivor, merge
+from tests.intake.writers import duplicate_and_survivor, log_session, merge
 from tests.markers import needs_postgres
 
 pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -39,6 +39,32 @@ def wait_until_another_transaction_waits_for_a_lock(waiting: int = 1) -> None:
         time.sleep(0.02)
 
 
+def hold_once_reached(monkeypatch, module, name: str, *, waiting: int = 1) -> threading.Event:
+    """Replace `module.name` (a step its service takes under the locks it holds) by one that
+    sets the event it returns, then holds until `waiting` other transactions wait for a lock
+    before it goes on."""
+    step = getattr(module, name)
+    reached = threading.Event()
+
+    def held(*args, **kwargs):
+        reached.set()
+        wait_until_another_transaction_waits_for_a_lock(waiting)
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+    return reached
+
+
+def once(event: threading.Event, task):
+    """`task`, started once `event` is set: after the first transaction took its locks."""
+
+    def started_after():
+        assert event.wait(WAIT_SECONDS)
+        return task()
+
+    return started_after
+
+
 @pytest.fixture
 def pair(cast):
     return duplicate_and_survivor(cast)
@@ -50,26 +76,16 @@ def test_a_merge_that_starts_while_a_correction_holds_its_session_waits_for_the_
     duplicate, survivor = pair
     session = duplicate.sessions.get()
     corrected = timezone.localdate() + dt.timedelta(days=14)
-    correcting = threading.Event()
-    validate = session_services._validate
-
-    def validate_once_the_merge_waits(**fields):
-        correcting.set()
-        wait_until_another_transaction_waits_for_a_lock()
-        return validate(**fields)
-
-    monkeypatch.setattr(session_services, "_validate", validate_once_the_merge_waits)
+    correcting = hold_once_reached(monkeypatch, session_services, "_validate")
 
     def correct():
         return services.session_update(
             session=session, by=cast.counselor, expected_version=None, follow_up_on=corrected
         )
 
-    def merge_once_correcting():
-        assert correcting.wait(WAIT_SECONDS)
-        return merge(duplicate, survivor, by=cast.coordinator)
-
-    results, errors = run_together([correct, merge_once_correcting])
+    results, errors = run_together(
+        [correct, once(correcting, lambda: merge(duplicate, survivor, by=cast.coordinator))]
+    )
 
     assert errors == [] and len(results) == 2
     session.refresh_from_db()
@@ -84,27 +100,19 @@ def test_a_correction_that_starts_while_a_merge_holds_its_case_is_refused_once_t
     duplicate, survivor = pair
     session = duplicate.sessions.get()
     corrected = timezone.localdate() + dt.timedelta(days=14)
-    merging = threading.Event()
-    merge_into = lifecycle._merge_into
+    merging = hold_once_reached(monkeypatch, lifecycle, "_merge_into")
 
-    def merge_into_once_the_correction_waits(*args, **kwargs):
-        merging.set()
-        wait_until_another_transaction_waits_for_a_lock()
-        return merge_into(*args, **kwargs)
-
-    monkeypatch.setattr(lifecycle, "_merge_into", merge_into_once_the_correction_waits)
-
-    def correct_once_merging():
-        assert merging.wait(WAIT_SECONDS)
+    def correct():
         return services.session_update(
             session=session, by=cast.counselor, expected_version=None, follow_up_on=corrected
         )
 
     results, errors = run_together(
-        [lambda: merge(duplicate, survivor, by=cast.coordinator), correct_once_merging]
+        [lambda: merge(duplicate, survivor, by=cast.coordinator), once(merging, correct)]
     )
 
-    assert len(results) == 1 and [(type(e), e.code) for e in errors] == [(ConflictError, "moved")]
+    assert [(type(e), getattr(e, "code", str(e))) for e in errors] == [(ConflictError, "moved")]
+    assert len(results) == 1
     session.refresh_from_db()
     assert session.case_id == survivor.pk and session.follow_up_on != corrected
 
@@ -121,25 +129,15 @@ def test_a_correction_of_a_session_moved_to_an_older_case_leaves_a_client_merge_
     )
     assert survivor.pk < duplicate.pk
     session = duplicate.sessions.get()
-    merging = threading.Event()
-    merge_into = lifecycle._merge_into
-
-    def merge_into_once_both_others_wait(*args, **kwargs):
-        merging.set()
-        wait_until_another_transaction_waits_for_a_lock(waiting=2)
-        return merge_into(*args, **kwargs)
-
-    monkeypatch.setattr(lifecycle, "_merge_into", merge_into_once_both_others_wait)
+    merging = hold_once_reached(monkeypatch, lifecycle, "_merge_into", waiting=2)
     other_client = ClientFactory()
 
-    def correct_once_merging():
-        assert merging.wait(WAIT_SECONDS)
+    def correct():
         return services.session_update(
             session=session, by=cast.counselor, expected_version=None, summary="訂正"
         )
 
-    def merge_clients_once_merging():
-        assert merging.wait(WAIT_SECONDS)
+    def merge_clients():
         return services.client_merge(
             survivor=other_client, absorbed=survivor.client, by=cast.coordinator
         )
@@ -147,8 +145,8 @@ def test_a_correction_of_a_session_moved_to_an_older_case_leaves_a_client_merge_
     results, errors = run_together(
         [
             lambda: merge(duplicate, survivor, by=cast.coordinator),
-            correct_once_merging,
-            merge_clients_once_merging,
+            once(merging, correct),
+            once(merging, merge_clients),
         ]
     )
 
@@ -165,25 +163,16 @@ def test_a_client_merge_that_starts_while_a_case_merge_holds_the_clients_cases_w
     """The case merge checks its rows' keys to their client at its commit (FOR KEY SHARE):
     a client merge that held the client FOR UPDATE while it waited for the cases blocked it."""
     duplicate, survivor = pair
-    merging = threading.Event()
-    merge_into = lifecycle._merge_into
-
-    def merge_into_once_the_client_merge_waits(*args, **kwargs):
-        merging.set()
-        wait_until_another_transaction_waits_for_a_lock()
-        return merge_into(*args, **kwargs)
-
-    monkeypatch.setattr(lifecycle, "_merge_into", merge_into_once_the_client_merge_waits)
+    merging = hold_once_reached(monkeypatch, lifecycle, "_merge_into")
     other_client = ClientFactory()
 
-    def merge_clients_once_merging():
-        assert merging.wait(WAIT_SECONDS)
+    def merge_clients():
         return services.client_merge(
             survivor=other_client, absorbed=duplicate.client, by=cast.coordinator
         )
 
     results, errors = run_together(
-        [lambda: merge(duplicate, survivor, by=cast.coordinator), merge_clients_once_merging]
+        [lambda: merge(duplicate, survivor, by=cast.coordinator), once(merging, merge_clients)]
     )
 
     assert errors == [] and len(results) == 2
@@ -196,34 +185,17 @@ def test_a_client_merge_that_starts_while_a_session_is_logged_waits_for_the_sess
     cast, monkeypatch
 ):
     case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
-    logging = threading.Event()
-    validate = session_services._validate
-
-    def validate_once_the_client_merge_waits(**fields):
-        logging.set()
-        wait_until_another_transaction_waits_for_a_lock()
-        return validate(**fields)
-
-    monkeypatch.setattr(session_services, "_validate", validate_once_the_client_merge_waits)
+    logging = hold_once_reached(monkeypatch, session_services, "_validate")
     other_client = ClientFactory()
 
-    def log():
-        return services.session_log(
-            case=case,
-            by=cast.counselor,
-            started_at=timezone.now() - dt.timedelta(hours=1),
-            duration_minutes=60,
-            mode="phone",
-            summary="資金繰り",
-        )
-
-    def merge_clients_once_logging():
-        assert logging.wait(WAIT_SECONDS)
+    def merge_clients():
         return services.client_merge(
             survivor=other_client, absorbed=case.client, by=cast.coordinator
         )
 
-    results, errors = run_together([log, merge_clients_once_logging])
+    results, errors = run_together(
+        [lambda: log_session(case, cast.counselor), once(logging, merge_clients)]
+    )
 
     assert errors == [] and len(results) == 2
     assert {s.client_id for s in case.sessions.all()} == {other_client.pk}
