@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.forms import BoundField
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
@@ -79,3 +80,62 @@ def _settings_changed(**kwargs: Any) -> None:
 def _file_changed(**kwargs: Any) -> None:
     # The development server reloads an edited template without a restart: so does this.
     forget_rendered()
+
+
+# --- a field of an unbound form ---------------------------------------------------------------
+
+FIELD_TEMPLATE = "includes/field.html"
+
+
+def field_once(bound: BoundField) -> SafeString:
+    """`bound` drawn by includes/field.html, the text reused for every later field of an
+    unbound form that draws the same: the same form class, prefix and field, the same label,
+    help, widget attributes and value, and the same choices, read once here (a model field's
+    choices are a query each time they are iterated).
+
+    A select draws one template per option; the case page's action forms draw the assign
+    form's counselors and the closure reasons on every request, the same few sets of choices
+    (docs/performance.md, "The case page"). A bound form (its values and errors are the
+    request's) is drawn afresh."""
+    if bound.form.is_bound:
+        return get_template(FIELD_TEMPLATE).render({"field": bound})
+    return render_once(
+        FIELD_TEMPLATE, key=_unbound_field_key(bound), context={"field": bound}, holes={}
+    )
+
+
+def _unbound_field_key(bound: BoundField) -> Hashable:
+    """Everything of an unbound field that includes/field.html and its widget read."""
+    form, field = bound.form, bound.field
+    widget = field.widget
+    choices: tuple[Any, ...] | None = None
+    if hasattr(widget, "choices"):
+        # Iterated, not list(): a model field's iterator would count its rows first.
+        widget.choices = [choice for choice in widget.choices]
+        choices = tuple(_choice_key(value, label) for value, label in widget.choices)
+    return (
+        "field",
+        type(form),
+        form.prefix,
+        form.auto_id,
+        form.use_required_attribute,
+        bound.name,
+        type(field),
+        type(widget),
+        str(field.label),
+        str(field.help_text),
+        field.required,
+        field.disabled,
+        field.show_hidden_initial,
+        field.localize,
+        getattr(widget, "format", None),
+        tuple(sorted((name, str(value)) for name, value in widget.attrs.items())),
+        repr(bound.value()),
+        choices,
+    )
+
+
+def _choice_key(value: Any, label: Any) -> tuple[str, Any]:
+    if isinstance(label, list | tuple):  # a group: its options
+        return str(value), tuple(_choice_key(*option) for option in label)
+    return str(value), str(label)

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
+from casebook.accounts.models import DeskRole
+from casebook.common.fragments import field_once
 from casebook.intake import services
-from casebook.intake.models import AccessLog
+from casebook.intake.forms import AssignForm, CloseForm, HoldForm, ReopenForm
+from casebook.intake.models import AccessLog, ClosureReason
 from casebook.intake.selectors.timeline import TIMELINE_PAGE
-from tests.factories import SessionFactory, case_in_state
-from tests.web.conftest import login
+from casebook.intake.views.cases import case_staff
+from tests.factories import SessionFactory, case_in_state, member
+from tests.web.conftest import in_english, login
 
 
 @pytest.mark.parametrize("who", ["counselor", "coordinator", "manager", "auditor", "exit_team"])
@@ -152,3 +158,74 @@ def test_a_short_timeline_has_no_link_to_more(cast, client, active_case):
     page = login(client, cast.counselor).get(f"/cases/{active_case.pk}/").content.decode()
     assert "初回相談" in _timeline_of(page)
     assert "?timeline=all" not in page
+
+
+# --- the action forms' fields, drawn once per set of choices --------------------------------
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"')
+
+
+def _action_forms(case) -> list:
+    staff = case_staff(case)
+    return [
+        AssignForm(prefix="assign", staff=staff),
+        HoldForm(prefix="hold"),
+        CloseForm(prefix="close"),
+        ReopenForm(prefix="reopen"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_action_forms_drawn_from_reused_text_are_the_fields_drawn_afresh(
+    cast, active_case, language
+):
+    member("yorozu", DeskRole.COORDINATOR, display_name="<b>小林 & 子</b>")
+    drawn = []
+    with translation.override(language):
+        for _round in range(2):  # the first draws and keeps the text, the second reuses it
+            for form in _action_forms(active_case):
+                for field in form:
+                    afresh = render_to_string("includes/field.html", {"field": field})
+                    assert field_once(field) == afresh
+                    drawn.append(afresh)
+    assert any("&lt;b&gt;小林 &amp; 子&lt;/b&gt;</option>" in text for text in drawn)
+
+
+def test_the_case_page_draws_the_select_options_once_and_then_reuses_them(
+    cast, client, active_case
+):
+    web = login(client, cast.coordinator)
+    first = web.get(f"/cases/{active_case.pk}/")
+    second = web.get(f"/cases/{active_case.pk}/")
+    option = "django/forms/widgets/select_option.html"
+    assert option in [t.name for t in first.templates]
+    assert option not in [t.name for t in second.templates]
+    assert CSRF.sub("", first.content.decode()) == CSRF.sub("", second.content.decode())
+
+
+def test_a_counselor_who_joins_the_desk_is_offered_on_the_next_request(cast, client, active_case):
+    web = login(client, cast.coordinator)
+    assert "新人 花子" not in web.get(f"/cases/{active_case.pk}/").content.decode()
+    member("yorozu", DeskRole.COUNSELOR, display_name="新人 花子")
+    page = web.get(f"/cases/{active_case.pk}/").content.decode()
+    assert re.search(r'<option value="\d+">新人 花子</option>', page)
+
+
+def test_the_closure_reasons_follow_the_language_of_the_request(cast, client, active_case):
+    web = login(client, cast.coordinator)
+    japanese = web.get(f"/cases/{active_case.pk}/").content.decode()
+    english = in_english(web).get(f"/cases/{active_case.pk}/").content.decode()
+    reason = ClosureReason.choices[0][1]
+    with translation.override("ja"):
+        assert f">{reason}</option>" in japanese
+    with translation.override("en"):
+        assert f">{reason}</option>" in english
+    assert japanese.count("</option>") == english.count("</option>")
+
+
+def test_a_bound_form_is_drawn_with_its_values_and_errors(cast, active_case):
+    form = CloseForm({"close-duplicate_of": "x" * 41}, prefix="close")
+    assert not form.is_valid()
+    drawn = field_once(form["duplicate_of"])
+    assert 'class="errorlist"' in drawn and "x" * 41 in drawn
+    assert drawn == render_to_string("includes/field.html", {"field": form["duplicate_of"]})

@@ -10,10 +10,12 @@ from django.forms import BoundField
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from casebook.common.fiscal import fiscal_year_label, wareki_date
+from casebook.common.fragments import field_once
 from casebook.intake.forms import TopicChips
 
 register = template.Library()
@@ -90,6 +92,20 @@ def form_fields(form: forms.BaseForm, names: str) -> dict[str, Any]:
     """The fields `names` (space-separated) of `form`, in that order, each drawn by
     includes/field.html: `{% form_fields form "q desk topic" %}`."""
     return {"fields": [form[name] for name in names.split()]}
+
+
+@register.simple_tag(name="field_once")
+def field_once_tag(field: BoundField) -> SafeString:
+    """`{% field_once field %}`: what `{% include "includes/field.html" %}` draws for `field`,
+    reused for an unbound form's field drawn the same before (`common.fragments.field_once`)."""
+    return field_once(field)
+
+
+@register.simple_tag
+def form_fields_once(form: forms.BaseForm, names: str) -> SafeString:
+    """`{% form_fields form names %}` drawn by `field_once`: each field followed by a line
+    break, as includes/fields.html lays them out."""
+    return mark_safe("".join(f"{field_once(form[name])}\n" for name in names.split()))
 
 
 @register.filter
