@@ -23,6 +23,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.forms import BoundField
+from django.forms.models import ModelChoiceIterator
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
@@ -110,8 +111,7 @@ def _unbound_field_key(bound: BoundField) -> Hashable:
     widget = field.widget
     choices: tuple[Any, ...] | None = None
     if hasattr(widget, "choices"):
-        # Iterated, not list(): a model field's iterator would count its rows first.
-        widget.choices = [choice for choice in widget.choices]
+        widget.choices = _read_choices(field, widget.choices)
         choices = tuple(_choice_key(value, label) for value, label in widget.choices)
     return (
         "field",
@@ -133,6 +133,18 @@ def _unbound_field_key(bound: BoundField) -> Hashable:
         repr(bound.value()),
         choices,
     )
+
+
+def _read_choices(field: Any, choices: Any) -> list[Any]:
+    """The choices as a list, read once. A model field's iterator reads its rows through a
+    server-side cursor (on PostgreSQL three round trips, the rows held until the cursor
+    closes: twice the wall time of one plain read on a busy machine) and `list()` would count
+    them first: its rows are read here by one plain query, each turned into a choice as the
+    iterator turns it, after the empty choice as the iterator puts it first."""
+    if type(choices) is ModelChoiceIterator:  # a subclass may read its own way
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        return empty + [choices.choice(obj) for obj in choices.queryset]
+    return list(choices)
 
 
 def _choice_key(value: Any, label: Any) -> tuple[str, Any]:

@@ -4,7 +4,9 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from casebook.accounts.models import DeskRole
@@ -229,3 +231,12 @@ def test_a_bound_form_is_drawn_with_its_values_and_errors(cast, active_case):
     drawn = field_once(form["duplicate_of"])
     assert 'class="errorlist"' in drawn and "x" * 41 in drawn
     assert drawn == render_to_string("includes/field.html", {"field": form["duplicate_of"]})
+
+
+def test_the_assign_form_reads_its_counselors_in_one_plain_query(cast, active_case):
+    form = AssignForm(prefix="assign", staff=case_staff(active_case))
+    with CaptureQueriesContext(connection) as captured:
+        drawn = field_once(form["counselor"])
+    assert len(captured.captured_queries) == 1
+    assert not captured.captured_queries[0]["sql"].startswith("DECLARE")  # no server cursor
+    assert str(cast.counselor) in drawn and str(cast.coordinator) in drawn
