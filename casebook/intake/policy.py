@@ -181,6 +181,33 @@ def _shared_q(desk_ids: list[int], prefix: str = "") -> Q:
     return Q(**{f"{prefix}confidentiality": Confidentiality.NORMAL, f"{prefix}pk__in": shared})
 
 
+def _per_user(user: User, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
+    """`build()` once per user object, as `desk_roles` reads the memberships once: a list
+    request asks for the same rule in several places (its rows, the search's candidates, a
+    window of the newest matches), and each build is a query set or two and a tree of
+    conditions (docs/performance.md, "The lists' work before the SQL"). Keyed also by what
+    the rule reads from the login itself, so a role changed on the object is not answered
+    from before."""
+    memo = user.__dict__.get("_casebook_rules")
+    if memo is None:
+        memo = user.__dict__["_casebook_rules"] = {}
+    key = (*key, user.org_role, user.is_active)
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
+def _any_of(branches: list[Q]) -> Q:
+    """The OR of a rule's branches: `Q(pk__in=[])` for none (nobody), the one branch alone,
+    `Q()` for a manager's."""
+    if not branches:
+        return Q(pk__in=[])
+    visible = branches[0]
+    for branch in branches[1:]:
+        visible |= branch
+    return visible
+
+
 def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
     """The visibility rule as its separate branches, whose OR is `visible_cases_q`.
 
@@ -191,12 +218,17 @@ def visible_case_branches(user: User, *, prefix: str = "") -> list[Q]:
     the user's desk is in two): their union, not their sum, is what is visible. A reader
     that needs one part of the rule (e.g. a list read one branch at a time) takes it from
     here; docs/performance.md, "Lists and the visibility branches", says what was measured.
+    Built once per user object and prefix (`_per_user`); the list is the caller's own.
     """
     # The branches read a case's desk, lead, confidentiality and id only: the search applies
     # them to its per-case rows, which copy those columns (`intake.models.CaseSearchGrams`;
     # docs/performance.md, "Search"). A branch on another column must be copied there too.
     if not user.is_authenticated or not user.is_active:
         return []
+    return list(_per_user(user, ("cases", prefix), lambda: _case_branches(user, prefix)))
+
+
+def _case_branches(user: User, prefix: str) -> list[Q]:
     if user.org_role == OrgRole.MANAGER:
         return [Q()]
     restricted = Q(**{f"{prefix}confidentiality": Confidentiality.RESTRICTED})
@@ -225,15 +257,13 @@ def visible_cases_q(user: User, *, prefix: str = "") -> Q:
     `prefix` applies the same rule to the rows of a case (`"case__"` on sessions): the filter
     then reads the case row joined to each one, so a list ordered by its own index stops after
     a page instead of collecting every visible case first (docs/performance.md). A manager's
-    filter is empty (`Q()`): no condition at all.
+    filter is empty (`Q()`): no condition at all. Built once per user object and prefix.
     """
-    branches = visible_case_branches(user, prefix=prefix)
-    if not branches:
+    if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    visible = branches[0]
-    for branch in branches[1:]:
-        visible |= branch
-    return visible
+    return _per_user(
+        user, ("cases_q", prefix), lambda: _any_of(visible_case_branches(user, prefix=prefix))
+    )
 
 
 def visible_session_branches(user: User) -> list[Q]:
@@ -247,10 +277,14 @@ def visible_session_branches(user: User) -> list[Q]:
     without reading a case row for the rule, and joins the case for the page's rows only
     (docs/performance.md, "The small desk's sessions"). The lead's set grows with the cases
     the reader has led. tests/intake/test_policy.py checks that they show the sessions of
-    exactly the cases `visible_case_branches` shows.
+    exactly the cases `visible_case_branches` shows. Built once per user object.
     """
     if not user.is_authenticated or not user.is_active:
         return []
+    return list(_per_user(user, ("sessions",), lambda: _session_branches(user)))
+
+
+def _session_branches(user: User) -> list[Q]:
     if user.org_role == OrgRole.MANAGER:
         return [Q()]
     restricted = Q(case_confidentiality=Confidentiality.RESTRICTED)
@@ -277,14 +311,11 @@ def visible_session_branches(user: User) -> list[Q]:
 
 def visible_sessions_q(user: User) -> Q:
     """A filter on ConsultationSession for the sessions of the cases `user` may see: the OR
-    of `visible_session_branches`; `Q(pk__in=[])` for nobody, `Q()` for a manager."""
-    branches = visible_session_branches(user)
-    if not branches:
+    of `visible_session_branches`; `Q(pk__in=[])` for nobody, `Q()` for a manager. Built
+    once per user object."""
+    if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    visible = branches[0]
-    for branch in branches[1:]:
-        visible |= branch
-    return visible
+    return _per_user(user, ("sessions_q",), lambda: _any_of(visible_session_branches(user)))
 
 
 def restricted_q(prefix: str = "") -> Q:
