@@ -78,6 +78,12 @@ def set_keys(instance: models.Model, name: str) -> list[Any]:
     return sorted(getattr(instance, name).values_list("pk", flat=True))
 
 
+def _loaded_set(instance: models.Model, name: str) -> list[models.Model] | None:
+    """The members of the set `name` of `instance` when they were loaded, in their order."""
+    loaded = getattr(instance, "_prefetched_objects_cache", {}).get(name)
+    return None if loaded is None else list(loaded)
+
+
 def write_history_row(instance: models.Model, *, created: bool) -> None:
     """One history row for `instance` as it stands now, its sets included."""
     _RECORDERS[type(instance)].create_historical_record(instance, "+" if created else "~")
@@ -94,11 +100,14 @@ def replace_set(
 
     Reads the current set from memory when it was loaded (a service's lock read loads it;
     `was_empty` says so of a row just inserted),
-    deletes what went, adds what came, and leaves the new set loaded in `objects`' order, so
-    neither the history row nor the answer to the request reads it again.
+    deletes what went, adds what came (their links written in `objects`' order), and leaves
+    the new set loaded, so neither the history row nor the answer to the request reads it
+    again: in `objects`' order, or for a set its model gives no order and that was loaded,
+    in its links' order.
     """
     manager = getattr(instance, name)
     wanted = list(dict.fromkeys(objects))
+    loaded_before = None if was_empty else _loaded_set(instance, name)
     current = set() if was_empty else set(set_keys(instance, name))
     removed = current - {obj.pk for obj in wanted}
     added = [obj for obj in wanted if obj.pk not in current]
@@ -110,6 +119,13 @@ def replace_set(
             through(**{manager.source_field_name: instance, manager.target_field_name: obj})
             for obj in added
         )
+    if loaded_before is not None and not manager.model._meta.ordering:
+        # A set its model gives no order is listed in the order its links were written
+        # (`casebook.common.models.link_order`, as the services load it): those kept, in the
+        # order they were loaded, then those added.
+        by_pk = {obj.pk: obj for obj in wanted}
+        kept = [by_pk[obj.pk] for obj in loaded_before if obj.pk in by_pk]
+        wanted = kept + added
     loaded_sets = getattr(instance, "_prefetched_objects_cache", {})
     loaded_sets.pop(name, None)
     loaded = getattr(instance, name).get_queryset()

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import connection, models
+from django.db.models.expressions import OrderBy, RawSQL
 
 from casebook.common.errors import StaleVersion
 from casebook.common.history import records_sets, replace_set, write_history_row
@@ -37,6 +38,23 @@ def optional_fk(
         verbose_name=verbose_name,
         **options,
     )
+
+
+def link_order(relation: Any) -> OrderBy:
+    """The order in which the links of a many-to-many `relation` (e.g. `Case.co_counselors`)
+    were written (the link's id), for a query of the relation's members: a related manager's
+    or a prefetch's, which join the link table once, under its own name. Without it the
+    members come in whatever order the plan reads them, which may change from one plan to
+    the next."""
+    table = connection.ops.quote_name(relation.through._meta.db_table)
+    return RawSQL(f"{table}.{connection.ops.quote_name('id')}", ()).asc()
+
+
+def in_link_order(lookup: str, relation: Any) -> models.Prefetch:
+    """A prefetch of `lookup` (a path ending in `relation`) whose members come in the order
+    their links were written (`link_order`)."""
+    members = relation.field.related_model._default_manager.order_by(link_order(relation))
+    return models.Prefetch(lookup, queryset=members)
 
 
 def save_tracked(

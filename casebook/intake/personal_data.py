@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from casebook.common.exports import record
 from casebook.common.extensions import PersonalDataSource
+from casebook.common.models import in_link_order
 from casebook.intake.models import Case, ClientContact, ClientOutcome, ConsultationSession
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def _contacts(client: Client) -> Iterator[dict[str, Any]]:
 
 
 def _cases(client: Client) -> Iterator[dict[str, Any]]:
-    for case in Case.objects.filter(client=client).prefetch_related("topics", "co_counselors"):
+    co_counselors = in_link_order("co_counselors", Case.co_counselors)
+    for case in Case.objects.filter(client=client).prefetch_related("topics", co_counselors):
         yield record(case) | {
             "topics": [topic.code for topic in case.topics.all()],
             "co_counselors": [person.pk for person in case.co_counselors.all()],
@@ -41,7 +43,8 @@ def _cases(client: Client) -> Iterator[dict[str, Any]]:
 
 def _sessions(client: Client) -> Iterator[dict[str, Any]]:
     sessions = ConsultationSession.objects.filter(case__client=client).order_by("pk")
-    for session in sessions.prefetch_related("topics", "counselors"):
+    counselors = in_link_order("counselors", ConsultationSession.counselors)
+    for session in sessions.prefetch_related("topics", counselors):
         yield record(session, exclude=SESSION_DERIVED) | {
             "topics": [topic.code for topic in session.topics.all()],
             "counselors": [person.pk for person in session.counselors.all()],

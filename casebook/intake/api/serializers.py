@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from casebook.api.filters import MAX_ID
 from casebook.api.rows import RenderedList, RowListSerializer
+from casebook.common.models import link_order
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
     CONTACT_INPUT_FIELDS,
@@ -215,13 +218,23 @@ class ListedManyField(serializers.ManyRelatedField):
     members already rendered, `casebook.api.rows.read_sets`, or model instances of a
     `Prefetch(..., to_attr=listed)`) when there is one, else the relation."""
 
-    def __init__(self, *, listed: str, **kwargs: object) -> None:
+    def __init__(self, *, listed: str, relation: Any = None, **kwargs: object) -> None:
         self.listed = listed
+        # A many-to-many relation whose members are listed in the order their links were
+        # written, as on the pages (`casebook.common.models.link_order`).
+        self.relation = relation
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: object) -> object:
         rows = getattr(instance, "__dict__", {}).get(self.listed)
-        return rows if rows is not None else super().get_attribute(instance)
+        if rows is not None:
+            return rows
+        members = super().get_attribute(instance)
+        prefetched = getattr(instance, "_prefetched_objects_cache", {})
+        if self.relation is None or self.relation.field.name in prefetched:
+            # The services prefetch the members in link order (`in_link_order`).
+            return members
+        return members.order_by(link_order(self.relation))
 
     def to_representation(self, iterable: object) -> list:
         # A list's sets are read already rendered (casebook.api.rows.read_sets).
@@ -259,6 +272,7 @@ class CaseSerializer(serializers.ModelSerializer):
     )
     co_counselors = ListedManyField(
         listed="co_counselor_list",
+        relation=Case.co_counselors,
         child_relation=serializers.PrimaryKeyRelatedField(read_only=True),
         read_only=True,
     )
@@ -369,6 +383,7 @@ class SessionSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
     counselors = ListedManyField(
         listed="counselor_list",
+        relation=ConsultationSession.counselors,
         child_relation=serializers.PrimaryKeyRelatedField(read_only=True),
         read_only=True,
     )

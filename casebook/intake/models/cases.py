@@ -169,8 +169,15 @@ class Case(models.Model):
         default=Confidentiality.NORMAL,
     )
     on_exit_track = models.BooleanField(_("on the exit track"), default=False)
+    # No index of its own: every reader of the lead (the rule's lead branch, the lists' and
+    # the reports' filters, the collector and the key check when a user is deleted) is served
+    # by `case_lead_id (lead_counselor, id)` below, which leads with it (docs/performance.md,
+    # "What changed, and why each index").
     lead_counselor = optional_fk(
-        settings.AUTH_USER_MODEL, related_name="led_cases", verbose_name=_("lead counselor")
+        settings.AUTH_USER_MODEL,
+        related_name="led_cases",
+        verbose_name=_("lead counselor"),
+        db_index=False,
     )
     co_counselors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="co_counseled_cases", blank=True
@@ -235,8 +242,9 @@ class Case(models.Model):
             # reports' periods of opened cases (docs/performance.md, docs/reports.md).
             models.Index(fields=["opened_at", "id"], name="case_opened_at_id"),
             models.Index(fields=["closed_at"], name="case_closed_at"),
-            # The open cases a counselor leads, by opening date (my cases read them here until
-            # `case_open_by_lead_rank`, below, gave the list its own order).
+            # The open cases a counselor leads, by opening date: the case list filtered by its
+            # lead counselor and an open status, newest first, read with an early stop (my
+            # cases read their own indexes since `case_open_by_lead_rank`, below).
             models.Index(
                 fields=["lead_counselor", "opened_at"],
                 condition=models.Q(status__in=OPEN_STATUSES),

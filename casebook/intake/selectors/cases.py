@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
+from casebook.common.models import in_link_order
 from casebook.common.paging import PAGE_SIZE, Page, page_of
 from casebook.common.search import (
     GRAM_LENGTH,
@@ -91,10 +92,12 @@ def case_topic_codes(*, case_ids: list[int]) -> QuerySet:
 
 
 def case_co_counselor_ids(*, case_ids: list[int]) -> QuerySet:
-    """`(case id, user id)` of the cases' co-counselors: the query a prefetch of them ran
-    (no order of its own), so a list's members come in the order they came before."""
-    return User.objects.filter(co_counseled_cases__in=case_ids).values_list(
-        "co_counseled_cases", "pk"
+    """`(case id, user id)` of the cases' co-counselors, in the order they were added (the
+    link's id), as every page lists them (`casebook.common.models.link_order`)."""
+    return (
+        Case.co_counselors.through.objects.filter(case_id__in=case_ids)
+        .order_by("id")
+        .values_list("case_id", "user_id")
     )
 
 
@@ -124,7 +127,7 @@ def case_page_get_for_user(*, user: User, pk: Any) -> Case:
         return (
             case_list_for_user(user=user)
             .select_related("ip", "subcontract")
-            .prefetch_related("topics", "co_counselors")
+            .prefetch_related("topics", in_link_order("co_counselors", Case.co_counselors))
             .get(pk=pk)
         )
     except (Case.DoesNotExist, ValueError, TypeError):

@@ -9,9 +9,10 @@ from django.http import Http404
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
+from casebook.common.models import in_link_order
 from casebook.common.search import text_matches
 from casebook.intake import policy
-from casebook.intake.models import ConsultationSession, Topic
+from casebook.intake.models import Case, ConsultationSession, Topic
 
 
 def session_list_for_user(*, user: User) -> QuerySet[ConsultationSession]:
@@ -45,11 +46,15 @@ def session_rows_for_user(*, user: User) -> QuerySet[ConsultationSession]:
 
 
 def session_counselor_ids(*, session_ids: list[int]) -> QuerySet:
-    """`(session id, counselor id)` of the sessions, as a list renders their counselors.
-
-    The query a prefetch of the counselors ran (the users joined to the sessions' links, no
-    order of their own), so a list's members come in the order they came before."""
-    return User.objects.filter(sessions__in=session_ids).values_list("sessions", "pk")
+    """`(session id, counselor id)` of the sessions, in the order they were named (the
+    link's id), as every page lists them (`casebook.common.models.link_order`)."""
+    return (
+        ConsultationSession.counselors.through.objects.filter(
+            consultationsession_id__in=session_ids
+        )
+        .order_by("id")
+        .values_list("consultationsession_id", "user_id")
+    )
 
 
 def session_topic_codes(*, session_ids: list[int]) -> QuerySet:
@@ -86,7 +91,11 @@ def session_page_get_for_user(*, user: User, pk: Any) -> ConsultationSession:
         return (
             session_list_for_user(user=user)
             .select_related("case__client", "case__lead_counselor")
-            .prefetch_related("counselors", "topics", "case__co_counselors")
+            .prefetch_related(
+                in_link_order("counselors", ConsultationSession.counselors),
+                "topics",
+                in_link_order("case__co_counselors", Case.co_counselors),
+            )
             .get(pk=pk)
         )
     except (ConsultationSession.DoesNotExist, ValueError, TypeError):

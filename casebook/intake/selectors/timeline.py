@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.extensions import TimelineEntry, registry
+from casebook.common.models import in_link_order
 from casebook.intake import policy
 from casebook.intake.models import (
     Assignment,
@@ -101,7 +102,7 @@ def _sessions(case: Case, *, newest: int | None = None) -> list[ConsultationSess
     queryset = (
         ConsultationSession.objects.filter(case=case)
         .select_related("office", "created_by")
-        .prefetch_related("topics", "counselors")
+        .prefetch_related("topics", in_link_order("counselors", ConsultationSession.counselors))
         .annotate(amended=Exists(SessionAmendment.objects.filter(session=OuterRef("pk"))))
     )
     if newest is not None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import Desk, DeskRole, User
 from casebook.common.errors import ConflictError
 from casebook.common.fiscal import fiscal_year_of
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, in_link_order, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
@@ -318,7 +318,7 @@ def case_update(
     """
     case = lock_case(case)
     # The history row records both sets and the answer shows them: read them once, here.
-    prefetch_related_objects([case], "topics", "co_counselors")
+    prefetch_related_objects([case], "topics", in_link_order("co_counselors", Case.co_counselors))
     policy.require(by, policy.Action.EDIT, case)
     ensure_version(case, expected_version)
     errors: dict[str, list[ValidationError]] = {}

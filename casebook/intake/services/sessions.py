@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError
 from casebook.common.history import set_keys
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, in_link_order, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
@@ -244,7 +244,7 @@ def session_update(
     session = (
         ConsultationSession.objects.select_for_update(of=("self",))
         .select_related("office")
-        .prefetch_related("topics", "counselors")
+        .prefetch_related("topics", in_link_order("counselors", ConsultationSession.counselors))
         .get(pk=session.pk)
     )
     if session.case_id != case.pk:
