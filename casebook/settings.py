@@ -74,6 +74,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "casebook.urls"
+# Django's database sessions, their row read by a statement written once per process
+# (casebook/accounts/sessions.py).
+SESSION_ENGINE = "casebook.accounts.sessions"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
