@@ -3,7 +3,8 @@ statement written once per process.
 
 Every request with a session cookie reads its session row before anything else. Django's store
 builds that SELECT through the ORM on each request (a queryset, its lookups, its compiler): on
-an API read that returns nothing, about 700 Python calls, a ninth of the request
+an API read that returns nothing, about 600 of the read's 900 Python calls, a tenth of the
+request
 (docs/performance.md, "The fixed cost of an API request"). The statement never changes, so it
 is written once per database vendor and only executed here; the row is still read on every
 request, so a session ended (a logout, a password change that cycles it, an expiry) is seen by
