@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.databases import database_settings
 from casebook.common.redis_backends import redis_settings
 from casebook.env import env_bool, env_int, env_list, env_str, env_time
 
@@ -74,6 +74,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "casebook.urls"
+# Django's database sessions, their row read by a statement written once per process
+# (casebook/accounts/sessions.py).
+SESSION_ENGINE = "casebook.accounts.sessions"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -98,21 +101,9 @@ TEMPLATES = [
 
 ASGI_APPLICATION = "casebook.asgi.application"
 
-# An SQLite file by default, so a laptop needs no database server.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
-        # A kept connection the server dropped (a restart, a failover) is noticed and
-        # replaced at the start of the next request, instead of failing it.
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent requests (daphne threads, the WebSocket consumers) must wait, not fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    )
+# An SQLite file by default, so a laptop needs no database server; on PostgreSQL, a connection
+# per request, kept ones or a pool (casebook/common/databases.py).
+DATABASES = {"default": database_settings(BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

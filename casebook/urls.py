@@ -6,6 +6,9 @@ from django.urls import include, path
 from casebook.reports import public as survey_public
 
 urlpatterns = [
+    # First: every API request is resolved without trying the screens' patterns (none of
+    # which starts with api/).
+    path("api/", include("casebook.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("casebook.accounts.urls")),
@@ -19,7 +22,6 @@ urlpatterns = [
     # The satisfaction survey's public page (docs/reports.md, "Satisfaction survey").
     path("survey/<str:token>/", survey_public.survey_answer, name="survey_answer"),
     path("", include("casebook.intake.urls")),
-    path("api/", include("casebook.api.urls")),
 ]
 
 # A request refused before any view (e.g. a Host not allowed) answers the API in its own shape.

@@ -1,5 +1,7 @@
 """PostgreSQL drops casebook's connection (a restart, a failover, an idle-connection reaper):
-the request after it succeeds (docs/architecture.md, "When a service goes away").
+the request after it succeeds (docs/architecture.md, "When a service goes away"), with kept
+connections and with the pool (`DATABASE_POOL`, casebook/common/databases.py), which also
+serves requests without opening a connection for each.
 
 The requests go through the WSGI handler itself, with its request signals: Django's test
 client switches off the connection handling at the start and end of a request, which is
@@ -35,6 +37,19 @@ def kept_connections() -> Iterator[None]:
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = before
         connection.close()
+
+
+@pytest.fixture
+def pooled_connections() -> Iterator[None]:
+    """A pool of connections lent to requests, as a deployment with DATABASE_POOL has."""
+    connection.close()
+    connection.settings_dict["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 2, "timeout": 5}
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.close_pool()
+        del connection.settings_dict["OPTIONS"]["pool"]
 
 
 def _get(path: str, cookie: str) -> int:
@@ -76,3 +91,27 @@ def test_the_request_after_the_database_dropped_the_connection_succeeds(cast):
     _drop(connection.connection.info.backend_pid)
     assert _get("/desks/yorozu/board/", cookie) == 200
     assert _get("/", cookie) == 200
+
+
+@pytest.mark.usefixtures("pooled_connections")
+def test_with_the_pool_on_requests_are_served_on_connections_the_pool_keeps_open(cast):
+    cookie = session_cookie(cast.counselor)
+    for path in ("/api/v1/topics/", "/api/v1/cases/", "/desks/yorozu/board/"):
+        assert _get(path, cookie) == 200
+        # Given back at the end of the request, not closed.
+        assert connection.connection is None
+    stats = connection.pool.get_stats()
+    assert stats["requests_num"] >= 3
+    assert stats["connections_num"] <= 2  # opened by the pool, not one per request
+
+
+@pytest.mark.usefixtures("pooled_connections")
+def test_with_the_pool_on_a_pooled_connection_the_database_dropped_is_replaced(cast):
+    cookie = session_cookie(cast.counselor)
+    assert _get("/api/v1/topics/", cookie) == 200
+    connection.ensure_connection()  # borrow the pool's one idle connection to learn its pid
+    pid = connection.connection.info.backend_pid
+    connection.close()
+    _drop(pid)
+    assert _get("/api/v1/topics/", cookie) == 200
+    assert _get("/desks/yorozu/board/", cookie) == 200
