@@ -200,14 +200,14 @@ def _value_converter(field: serializers.Field, column: models.Field | None) -> o
         and _declares(field, "to_representation", serializers.DateTimeField)
         and _declares(field, "enforce_timezone", serializers.DateTimeField)
         and _declares(field, "default_timezone", serializers.DateTimeField)
-        and "timezone" not in field.__dict__
-        and "format" not in field.__dict__
+        and not hasattr(field, "timezone")
+        and not hasattr(field, "format")
     ):
         return _IN_ZONE
     if (
         internal == "DateField"
         and _declares(field, "to_representation", serializers.DateField)
-        and "format" not in field.__dict__
+        and not hasattr(field, "format")
     ):
         return _DATE
     return field.to_representation
