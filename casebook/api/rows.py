@@ -19,6 +19,17 @@ annotation or a set can read its page without a model instance per row: building
 (27 fields, `from_db`) was the largest item of a page of 200 after the prefetch went
 (docs/performance.md, "The lists' rows as values"). The converters are the same either way.
 
+A values row holds each column as the database gives it (a text column a `str`, an integer
+column an `int`, a timestamp an aware `datetime`), so the values plan converts a value by the
+field's class where that class's `to_representation` is known for the column's type
+(`_value_converter`): nothing where it returns the value as it is (a text, a number, a flag,
+a choice among its own codes), `date.isoformat` for a date, the request's time zone and
+DRF's ISO 8601 for a timestamp, chosen once per list. DRF's calls for each value (the current
+time zone looked up, the format read from the settings, the checks for a value that a column
+cannot hold) were the largest part of a page of 200 (docs/performance.md, "The lists'
+values converted by their column's type"). A field whose class defines its own conversion,
+or a value of a type the column does not give, keeps the field's own `to_representation`.
+
 The plan is made once per serializer class, from an instance of its own: a model serializer
 builds its fields from the model on every instance (about 27 fields of a case, each with its
 arguments read from the model field), which cost more than rendering a page of 50 rows
@@ -30,16 +41,19 @@ the list's own child.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.db.models import QuerySet
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import (
     HyperlinkedRelatedField,
@@ -49,6 +63,7 @@ from rest_framework.relations import (
     RelatedField,
     SlugRelatedField,
 )
+from rest_framework.settings import api_settings
 
 _SKIP = object()
 
@@ -60,13 +75,16 @@ class Step(NamedTuple):
     """One field of a row: its name, how to read it from a model instance (`read`), the key
     of its value in a row read as values (`key`: the `values()` lookup that selects it,
     `column`, or a set's name filled by `read_sets`; None when it cannot be read so), and how
-    to convert a value that is not None (None: as read)."""
+    to convert a value that is not None (None: as read): `convert` for a model instance's,
+    `of_value` for a values row's, which is the column's type as the database gives it
+    (`_value_converter`; `_IN_ZONE` for a timestamp, converted in the request's time zone)."""
 
     name: str
     read: Reader
     key: str | None
     column: str | None
     convert: Converter
+    of_value: Converter | object = None
 
 
 class Plan(list[Step]):
@@ -83,18 +101,144 @@ class Plan(list[Step]):
         """The lookups a values row of this plan selects (its sets are read by id)."""
         return tuple(step.column for step in self if step.column is not None)
 
-    @functools.cached_property
-    def of_values(self) -> list[tuple[str, Reader, Converter]]:
+    def of_values(self) -> list[tuple[str, str, Converter]]:
+        """The name, key and converter of each step of a values row, for the current time
+        zone and DRF's formats of dates and timestamps as they are now."""
         if not self.reads_values:
             raise ImproperlyConfigured(
                 "a field of this serializer cannot be read from a row of values: "
                 + ", ".join(step.name for step in self if step.key is None)
             )
-        return [(step.name, itemgetter(step.key), step.convert) for step in self]
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        formats = (zone, api_settings.DATETIME_FORMAT, api_settings.DATE_FORMAT)
+        steps = self._of_values.get(formats)
+        if steps is None:
+            steps = self._of_values[formats] = [
+                (step.name, step.key, _resolved(step, *formats)) for step in self
+            ]
+        return steps
+
+    @functools.cached_property
+    def _of_values(self) -> dict[tuple[Any, ...], list[tuple[str, str, Converter]]]:
+        # One list of steps per time zone a list is rendered in (the settings' one, and any
+        # other a request activates).
+        return {}
 
     @functools.cached_property
     def of_instances(self) -> list[tuple[str, Reader, Converter]]:
         return [(step.name, step.read, step.convert) for step in self]
+
+
+# A values row's timestamp or date, converted as DRF's field converts it when the field takes
+# DRF's default format and time zone (`_resolved` checks them for each list).
+_IN_ZONE = object()
+_DATE = object()
+
+_TYPE_OF_COLUMN = {
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField", "URLField"), str),
+    **dict.fromkeys(
+        (
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+            "IntegerField",
+            "BigIntegerField",
+            "SmallIntegerField",
+            "PositiveIntegerField",
+            "PositiveBigIntegerField",
+            "PositiveSmallIntegerField",
+        ),
+        int,
+    ),
+    "BooleanField": bool,
+}
+
+
+def _declares(field: serializers.Field, method: str, drf_class: type) -> bool:
+    """Whether `field` does `method` as `drf_class` does (its class does not override it)."""
+    return isinstance(field, drf_class) and getattr(type(field), method) is getattr(
+        drf_class, method
+    )
+
+
+def _returns_as_read(field: serializers.Field, kind: type) -> bool:
+    """Whether the field's `to_representation` returns a value of type `kind` unchanged:
+    `str(text)`, `int(number)`, a flag's own `bool`, a choice's code among codes of the same
+    type (DRF looks the code up by its text and returns the code it finds)."""
+    if kind is str and _declares(field, "to_representation", serializers.CharField):
+        return True
+    if kind is int and _declares(field, "to_representation", serializers.IntegerField):
+        return True
+    if (
+        kind is int
+        and _declares(field, "to_representation", serializers.BigIntegerField)
+        and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    ):
+        return True
+    if kind is bool and _declares(field, "to_representation", serializers.BooleanField):
+        return True
+    return (
+        kind in (str, int)
+        and _declares(field, "to_representation", serializers.ChoiceField)
+        and all(type(code) is kind for code in field.choice_strings_to_values.values())
+    )
+
+
+def _value_converter(field: serializers.Field, column: models.Field | None) -> object:
+    """How a values row's value of `column` (not None) is converted for `field`: None when the
+    field returns it as it is, `_IN_ZONE` / `_DATE` for a timestamp / date column of DRF's
+    own field, else the field's `to_representation` (also when the column is unknown)."""
+    if column is None or column.is_relation or hasattr(column, "from_db_value"):
+        # A type that Django converts on reading, or one this plan does not know.
+        return field.to_representation
+    internal = column.get_internal_type()
+    kind = _TYPE_OF_COLUMN.get(internal)
+    if kind is not None and _returns_as_read(field, kind):
+        return None
+    if (
+        internal == "DateTimeField"
+        and _declares(field, "to_representation", serializers.DateTimeField)
+        and _declares(field, "enforce_timezone", serializers.DateTimeField)
+        and _declares(field, "default_timezone", serializers.DateTimeField)
+        and not hasattr(field, "timezone")
+        and not hasattr(field, "format")
+    ):
+        return _IN_ZONE
+    if (
+        internal == "DateField"
+        and _declares(field, "to_representation", serializers.DateField)
+        and not hasattr(field, "format")
+    ):
+        return _DATE
+    return field.to_representation
+
+
+def _iso_datetime_in(zone: dt.tzinfo) -> Callable[[dt.datetime], str]:
+    def convert(value: dt.datetime) -> str:
+        # DRF's `DateTimeField.to_representation` of an aware timestamp in ISO 8601.
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
+
+
+def _resolved(
+    step: Step, zone: dt.tzinfo | None, datetime_format: str | None, date_format: str | None
+) -> Converter:
+    """The step's values converter for a list rendered in `zone` with DRF's formats."""
+    if step.of_value is _IN_ZONE:
+        if (
+            zone is not None
+            and isinstance(datetime_format, str)
+            and datetime_format.lower() == ISO_8601
+        ):
+            return _iso_datetime_in(zone)
+        return step.convert
+    if step.of_value is _DATE:
+        if isinstance(date_format, str) and date_format.lower() == ISO_8601:
+            return dt.date.isoformat
+        return step.convert
+    return step.of_value
 
 
 def _read_as_drf(field: serializers.Field) -> Reader:
@@ -160,20 +304,25 @@ def _step(field: serializers.Field, model: type[models.Model] | None) -> Step:
     if isinstance(field, ManyRelatedField):
         # A set of every row of the page, attached under its name (`ListedSet`).
         key = listed if isinstance(listed, str) else None
-        return Step(field.field_name, _read_as_drf(field), key, None, converter)
+        # A set read for the list is a `RenderedList`, which such a field renders as it is.
+        of_value = list if getattr(field, "renders_listed_as_read", False) else converter
+        return Step(field.field_name, _read_as_drf(field), key, None, converter, of_value)
     if isinstance(
         field, RelatedField | serializers.BaseSerializer | serializers.SerializerMethodField
     ):
         return Step(field.field_name, _read_as_drf(field), None, None, converter)
     if column is not None and not column.is_relation:
         attname = column.attname
-        return Step(field.field_name, attrgetter(attname), attname, attname, converter)
+        of_value = _value_converter(field, column)
+        return Step(field.field_name, attrgetter(attname), attname, attname, converter, of_value)
     if isinstance(listed, str):
         # A column the list's query selects under its own name (an annotation).
-        return Step(field.field_name, _read_as_drf(field), listed, listed, converter)
-    if len(attrs) > 1 and _through_required(model, attrs) is not None:
+        return Step(field.field_name, _read_as_drf(field), listed, listed, converter, converter)
+    through = _through_required(model, attrs) if len(attrs) > 1 else None
+    if through is not None:
         lookup = "__".join(attrs)
-        return Step(field.field_name, _read_as_drf(field), lookup, lookup, converter)
+        of_value = _value_converter(field, through)
+        return Step(field.field_name, _read_as_drf(field), lookup, lookup, converter, of_value)
     return Step(field.field_name, _read_as_drf(field), None, None, converter)
 
 
@@ -216,13 +365,24 @@ def plan_of(child: serializers.Serializer) -> Plan:
 
 def render_row(row: Any, plan: Plan) -> dict[str, Any]:
     """The row (a model instance, or a dict of values) as its serializer renders it."""
+    if isinstance(row, dict):
+        return render_values(row, plan.of_values())
     data: dict[str, Any] = {}
-    for name, read, convert in plan.of_values if isinstance(row, dict) else plan.of_instances:
+    for name, read, convert in plan.of_instances:
         value = read(row)
         if value is _SKIP:
             continue
         data[name] = value if value is None or convert is None else convert(value)
     return data
+
+
+def render_values(row: dict[str, Any], steps: list[tuple[str, str, Converter]]) -> dict[str, Any]:
+    """A values row rendered through its plan's `of_values` (every step has a value there;
+    None stays None, as DRF renders it without asking the field)."""
+    return {
+        name: value if (value := row[key]) is None or convert is None else convert(value)
+        for name, key, convert in steps
+    }
 
 
 # The key of a values row's primary key (`values_rows` selects it).
@@ -246,10 +406,17 @@ class RowListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Iterable[Any]) -> list[dict[str, Any]]:
         rows = data.all() if isinstance(data, models.manager.BaseManager) else data
         plan = plan_of(self.child)
+        rows = rows if isinstance(rows, list) else list(rows)
+        if rows and isinstance(rows[0], dict):
+            # A page of values rows: the steps chosen once for all of them.
+            steps = plan.of_values()
+            data = [render_values(row, steps) for row in rows]
+        else:
+            data = [render_row(row, plan) for row in rows]
         complete = getattr(self.child, "complete", None)
         if complete is None:
-            return [render_row(row, plan) for row in rows]
-        return [complete(row, render_row(row, plan)) for row in rows]
+            return data
+        return [complete(row, rendered) for row, rendered in zip(rows, data, strict=True)]
 
 
 class RenderedList(list):

@@ -304,3 +304,84 @@ def test_the_sessions_cursor_pages_walk_every_session_once_in_order(cast, api_as
     of_the_case = _walk(api, f"/api/v1/cases/{busy.pk}/sessions/?page_size=1")
     assert of_the_case == sorted(of_the_case, reverse=True)
     assert len(of_the_case) == busy.sessions.count() >= 5
+
+
+def test_a_values_row_keeps_a_text_a_number_a_flag_and_a_choice_as_the_column_gives_them():
+    cases = {name: convert for name, _, convert in plan_of(CaseSerializer()).of_values()}
+    sessions = {name: convert for name, _, convert in plan_of(SessionSerializer()).of_values()}
+    as_read = ["id", "number", "fiscal_year", "title", "status", "priority", "confidentiality"]
+    as_read += ["on_exit_track", "closure_reason", "closure_summary", "hold_reason", "version"]
+    assert all(cases[name] is None for name in as_read)
+    assert cases["resume_by"] is dt.date.isoformat
+    assert cases["topics"] is list
+    assert all(sessions[name] is None for name in ["case_number", "mode", "duration_minutes"])
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "UTC", "America/New_York"])
+def test_a_values_row_renders_its_dates_and_timestamps_as_drf_does_in_the_current_time_zone(
+    zone,
+):
+    fields = SessionSerializer().fields
+    timestamps = [
+        dt.datetime(2026, 3, 31, 15, 0, tzinfo=dt.UTC),  # the fiscal year's turn in JST
+        dt.datetime(2026, 3, 8, 6, 59, 59, 999_999, tzinfo=dt.UTC),  # New York's DST starts
+        dt.datetime(2016, 11, 6, 5, 30, 0, 1, tzinfo=dt.UTC),  # and ends
+        dt.datetime(2020, 2, 29, 0, 0, tzinfo=dt.UTC),
+    ]
+    dates = [dt.date(2026, 4, 1), dt.date(2020, 2, 29), dt.date(1, 1, 1)]
+    with timezone.override(zone):
+        steps = {name: convert for name, _, convert in plan_of(SessionSerializer()).of_values()}
+        for value in timestamps:
+            for name in ("started_at", "created_at"):
+                assert steps[name](value) == fields[name].to_representation(value)
+        for value in dates:
+            assert steps["follow_up_on"](value) == fields["follow_up_on"].to_representation(value)
+    if zone == "UTC":
+        assert steps["started_at"](timestamps[0]) == "2026-03-31T15:00:00Z"
+
+
+def test_a_list_rendered_in_another_time_zone_renders_its_rows_as_read_alone_there(
+    cast, varied_cases
+):
+    plan = plan_of(CaseSerializer())
+    listed = selectors.case_rows_for_user(user=cast.manager)
+    in_japan = list(values_rows(listed, plan))
+    read_sets(in_japan, CASE_LIST_SETS)
+    assert not CaseSerializer(in_japan, many=True).data[0]["opened_at"].endswith("Z")
+    with timezone.override("UTC"):
+        rows = list(values_rows(listed, plan))
+        read_sets(rows, CASE_LIST_SETS)
+        rendered = CaseSerializer(rows, many=True).data
+        for row, data in zip(rows, rendered, strict=True):
+            assert data == CaseSerializer(Case.objects.get(pk=row["id"])).data
+            assert data["opened_at"].endswith("Z")
+
+
+def test_a_field_with_its_own_format_or_conversion_keeps_it_in_a_values_row(varied_cases):
+    class Shouting(serializers.CharField):
+        def to_representation(self, value: object) -> str:
+            return str(value).upper()
+
+    class OwnWays(serializers.ModelSerializer):
+        opened_at = serializers.DateTimeField(format="%Y年%m月%d日 %H時", read_only=True)
+        updated_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True)
+        resume_by = serializers.DateField(format="%d/%m/%Y", read_only=True)
+        status = Shouting(read_only=True)
+        fiscal_year = serializers.CharField(read_only=True)
+        on_exit_track = serializers.IntegerField(read_only=True)
+
+        class Meta:
+            model = Case
+            fields = ["id", "opened_at", "updated_at", "resume_by", "status", "fiscal_year"]
+            fields += ["on_exit_track", "closed_at"]
+
+    plan = plan_of(OwnWays())
+    steps = {name: convert for name, _, convert in plan.of_values()}
+    assert steps["closed_at"] is not None and steps["id"] is None
+    assert all(steps[name] is not None for name in ["opened_at", "updated_at", "status"])
+    on_hold = Case.objects.get(pk=varied_cases[4].pk)
+    assert on_hold.resume_by is not None
+    for row in values_rows(Case.objects.all(), plan):
+        data = OwnWays(Case.objects.get(pk=row["id"])).data
+        assert render_row(row, plan) == data
+        assert data["updated_at"].endswith("Z") and data["fiscal_year"] == str(row["fiscal_year"])

@@ -218,6 +218,10 @@ class ListedManyField(serializers.ManyRelatedField):
     members already rendered, `casebook.api.rows.read_sets`, or model instances of a
     `Prefetch(..., to_attr=listed)`) when there is one, else the relation."""
 
+    # A `RenderedList` is rendered as it is (`casebook.api.rows`: a list of values rows
+    # renders its sets without asking the field).
+    renders_listed_as_read = True
+
     def __init__(self, *, listed: str, relation: Any = None, **kwargs: object) -> None:
         self.listed = listed
         # A many-to-many relation whose members are listed in the order their links were
