@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
+from casebook.common.lookups import in_ids
 from casebook.common.models import in_link_order
 from casebook.common.paging import PAGE_SIZE, Page, page_of
 from casebook.common.search import (
@@ -88,14 +89,14 @@ def case_rows_for_user(*, user: User) -> QuerySet[Case]:
 def case_topic_codes(*, case_ids: list[int]) -> QuerySet:
     """`(case id, topic code)` of the cases, in the topics' order: the query a prefetch of
     the topics ran, so a list's members come in the order they came before."""
-    return Topic.objects.filter(cases__in=case_ids).values_list("cases", "code")
+    return Topic.objects.filter(in_ids("cases__id", case_ids)).values_list("cases", "code")
 
 
 def case_co_counselor_ids(*, case_ids: list[int]) -> QuerySet:
     """`(case id, user id)` of the cases' co-counselors, in the order they were added (the
     link's id), as every page lists them (`casebook.common.models.link_order`)."""
     return (
-        Case.co_counselors.through.objects.filter(case_id__in=case_ids)
+        Case.co_counselors.through.objects.filter(in_ids("case_id", case_ids))
         .order_by("id")
         .values_list("case_id", "user_id")
     )
@@ -103,12 +104,12 @@ def case_co_counselor_ids(*, case_ids: list[int]) -> QuerySet:
 
 def subcontract_details_of(*, case_ids: list[int]) -> QuerySet[SubcontractDetails]:
     """The dispute desk's details of those of the cases that have them."""
-    return SubcontractDetails.objects.filter(case_id__in=case_ids)
+    return SubcontractDetails.objects.filter(in_ids("case_id", case_ids))
 
 
 def ip_details_of(*, case_ids: list[int]) -> QuerySet[IpDetails]:
     """The IP desk's details of those of the cases that have them."""
-    return IpDetails.objects.filter(case_id__in=case_ids)
+    return IpDetails.objects.filter(in_ids("case_id", case_ids))
 
 
 def case_get_for_user(*, user: User, pk: Any) -> Case:

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from casebook.accounts.models import User
 from casebook.common.japanese import normalize_text, search_key
+from casebook.common.lookups import in_ids
 from casebook.common.models import in_link_order
 from casebook.common.search import text_matches
 from casebook.intake import policy
@@ -50,7 +51,7 @@ def session_counselor_ids(*, session_ids: list[int]) -> QuerySet:
     link's id), as every page lists them (`casebook.common.models.link_order`)."""
     return (
         ConsultationSession.counselors.through.objects.filter(
-            consultationsession_id__in=session_ids
+            in_ids("consultationsession_id", session_ids)
         )
         .order_by("id")
         .values_list("consultationsession_id", "user_id")
@@ -59,7 +60,7 @@ def session_counselor_ids(*, session_ids: list[int]) -> QuerySet:
 
 def session_topic_codes(*, session_ids: list[int]) -> QuerySet:
     """`(session id, topic code)` of the sessions, in the topics' order (as their prefetch)."""
-    return Topic.objects.filter(sessions__in=session_ids).values_list("sessions", "code")
+    return Topic.objects.filter(in_ids("sessions__id", session_ids)).values_list("sessions", "code")
 
 
 def sessions_matching(
