@@ -9,8 +9,12 @@ ids"). `in_ids` checks the ids are integers once (in C, as a 64-bit array) and w
 as one parameter: `= ANY(%s::<type>[])` with the array's text on PostgreSQL (the condition
 PostgreSQL makes of an `IN` list, so the plan is the same), an `IN (%s, ...)` elsewhere.
 
-Use `in_ids("case_id", ids)` (a `Q`): a list given to `filter(case_id__in_ids=...)` works
-too, but Django then walks it item by item before the lookup sees it.
+Use `in_ids("case__id", ids)` (a `Q`). The lookup is registered on the integer fields (the
+primary keys among them): a foreign key is named by the key it refers to (`case__id`, which
+Django reads from the foreign key's own column, no join), as Django checks each item of a
+value given to a relation as a possible model instance. A list given to
+`filter(case__id__in_ids=...)` works too, but Django walks it item by item before the
+lookup sees it, where `in_ids` gives it an array that it passes as it is.
 """
 
 from __future__ import annotations
@@ -21,13 +25,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import ForeignKey, IntegerField, Lookup, Q
+from django.db.models import IntegerField, Lookup, Q
 
 
 @IntegerField.register_lookup
-@ForeignKey.register_lookup
 class InIds(Lookup):
-    """The column among the ids (a primary key, a foreign key to one, an integer)."""
+    """The column among the ids (a primary key, or an integer column)."""
 
     lookup_name = "in_ids"
     # The ids are checked as integers once here, not prepared one by one by the field.

@@ -96,7 +96,7 @@ def case_co_counselor_ids(*, case_ids: list[int]) -> QuerySet:
     """`(case id, user id)` of the cases' co-counselors, in the order they were added (the
     link's id), as every page lists them (`casebook.common.models.link_order`)."""
     return (
-        Case.co_counselors.through.objects.filter(in_ids("case_id", case_ids))
+        Case.co_counselors.through.objects.filter(in_ids("case__id", case_ids))
         .order_by("id")
         .values_list("case_id", "user_id")
     )
@@ -104,12 +104,12 @@ def case_co_counselor_ids(*, case_ids: list[int]) -> QuerySet:
 
 def subcontract_details_of(*, case_ids: list[int]) -> QuerySet[SubcontractDetails]:
     """The dispute desk's details of those of the cases that have them."""
-    return SubcontractDetails.objects.filter(in_ids("case_id", case_ids))
+    return SubcontractDetails.objects.filter(in_ids("case__id", case_ids))
 
 
 def ip_details_of(*, case_ids: list[int]) -> QuerySet[IpDetails]:
     """The IP desk's details of those of the cases that have them."""
-    return IpDetails.objects.filter(in_ids("case_id", case_ids))
+    return IpDetails.objects.filter(in_ids("case__id", case_ids))
 
 
 def case_get_for_user(*, user: User, pk: Any) -> Case:

@@ -51,7 +51,7 @@ def session_counselor_ids(*, session_ids: list[int]) -> QuerySet:
     link's id), as every page lists them (`casebook.common.models.link_order`)."""
     return (
         ConsultationSession.counselors.through.objects.filter(
-            in_ids("consultationsession_id", session_ids)
+            in_ids("consultationsession__id", session_ids)
         )
         .order_by("id")
         .values_list("consultationsession_id", "user_id")
