@@ -62,7 +62,12 @@ _DAYS_FIELD = DecimalField(max_digits=8, decimal_places=1)
 
 
 def visit_report_due(visit: DispatchVisit) -> dt.date:
-    return add_business_days(visit.date, VISIT_REPORT_BUSINESS_DAYS)
+    return visit_report_due_after(visit.date)
+
+
+def visit_report_due_after(visit_date: dt.date) -> dt.date:
+    """A visit's report deadline from the visit's date alone."""
+    return add_business_days(visit_date, VISIT_REPORT_BUSINESS_DAYS)
 
 
 def final_report_due(last_visit: dt.date) -> dt.date:

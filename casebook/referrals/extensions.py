@@ -107,32 +107,41 @@ def referral_timeline(user: User, case: Case) -> list[TimelineEntry]:
 
 def referral_board_extras(user: User, desk: Desk) -> list[BoardExtra]:
     """Under the desk board: the referrals awaiting the desk's answer, and the overdue ones
-    on either side; a bounded page each (one query each, whatever their number)."""
+    on either side; a bounded page each (one query each, whatever their number).
+
+    Read without the notes of which of their cases the reader may see: the rows ask only of
+    a restricted referring case (its client's name), and the notes are then taken for both
+    pages' rows in one query; compiled into each read, the case rule's three copies were
+    most of the board's planning (docs/performance.md, "The desk board").
+    """
     lists = (
         (
             "incoming_referrals",
             _("incoming referrals"),
             False,
-            selectors.incoming_referrals_for_desk(user=user, desk=desk),
+            selectors.incoming_referrals_for_desk(user=user, desk=desk, noted=False),
         ),
         (
             "overdue_referrals",
             _("overdue referrals"),
             True,
-            selectors.overdue_referrals_for_desk(user=user, desk=desk),
+            selectors.overdue_referrals_for_desk(user=user, desk=desk, noted=False),
         ),
+    )
+    pages = selectors.referral_pages(
+        user=user,
+        lists=[selectors.as_rows(referrals) for _key, _label, _overdue, referrals in lists],
+        size=BOARD_ROWS,
     )
     return [
         BoardExtra(
             key=key,
             label=label,
-            items=selectors.referral_page(
-                user=user, referrals=selectors.as_rows(referrals), size=BOARD_ROWS
-            ),
+            items=page,
             overdue=overdue,
             template="referrals/_board_extra.html",
         )
-        for key, label, overdue, referrals in lists
+        for (key, label, overdue, _referrals), page in zip(lists, pages, strict=True)
     ]
 
 

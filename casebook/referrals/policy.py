@@ -7,7 +7,8 @@ the services ask here:
 - visibility: `visible_referrals_q` / `referrals_visible_to` (the filter of every selector),
   and what a visible referral shows of its cases: `can_see_full_file`, `can_see_created_case`,
   `existing_case_shown`, `client_name_shown`, `handoff_view`, and `cases_read_through` (the
-  cases whose read goes to the access log);
+  cases whose read goes to the access log); `note_cases_when_asked` for rows read without
+  those notes;
 - sharing: `case_is_shareable`, the one rule of what may leave the referring desk;
 - actions: `can` / `require` (403 naming the rule) and `offered_actions(user, referral)`, what
   a screen offers (the role allows it and the referral's state has it), `require_offered`
@@ -18,6 +19,7 @@ the services ask here:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -95,13 +97,22 @@ _CASE_FIELDS = ("from_case", "created_case", "existing_case")
 # --- visibility ---------------------------------------------------------------------------
 
 
-def visible_referrals_q(user: User) -> Q:
+def visible_referrals_q(user: User, *, to_desk_id: int | None = None) -> Q:
     """A filter on Referral for what `user` may see: the referrals of the cases they may see
-    (either side), and the internal referrals addressed to a desk they are a member of."""
+    (either side), and the internal referrals addressed to a desk they are a member of.
+
+    `to_desk_id` narrows the rule to the internal referrals addressed to that desk (a list of
+    them, as a desk's incoming referrals): when `user` is a member of it, each of them passes
+    through that last branch whatever its cases, and the filter is just that branch — the
+    case rule's copies on both of a referral's cases were most of the planning of such a
+    list (docs/performance.md, "The desk board"). Otherwise the whole rule.
+    """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.org_role == OrgRole.MANAGER:
         return Q()
+    if to_desk_id is not None and to_desk_id in case_policy.desk_roles(user):
+        return Q(kind=ReferralKind.INTERNAL, to_desk_id=to_desk_id)
     # The rule read on each referral's own case rows (joined): `from_case IN (every visible
     # case)` read every case of the reader's desks for a board's few referrals
     # (docs/performance.md, "The desk board").
@@ -116,15 +127,31 @@ def visible_referrals_q(user: User) -> Q:
     return condition
 
 
-def referrals_visible_to(user: User, queryset: QuerySet[Referral] | None = None) -> QuerySet:
+def referrals_visible_to(
+    user: User,
+    queryset: QuerySet[Referral] | None = None,
+    *,
+    noted: bool = True,
+    to_desk_id: int | None = None,
+) -> QuerySet:
     """The referrals `user` may see, each noted with which of its cases `user` may see
     (`from_case_visible`, `created_case_visible`, `existing_case_visible`), so that what a
-    list shows of every row costs no query of its own."""
+    list shows of every row costs no query of its own.
+
+    `noted=False` reads the rows under the rule without the notes: the case rule's three
+    copies in them were most of the planning of a short list that asks few of them (the desk
+    board's lists ask only of a restricted referring case, for its client's name;
+    docs/performance.md, "The desk board"). Whoever reads such rows hands them to
+    `note_cases_when_asked`. `to_desk_id` as `visible_referrals_q`.
+    """
     from casebook.referrals.models import Referral
 
     base = Referral.objects.all() if queryset is None else queryset
-    noted = {f"{name}_visible": _seen_on_its_row(user, name) for name in _CASE_FIELDS}
-    return base.filter(visible_referrals_q(user)).annotate(**noted)
+    visible = base.filter(visible_referrals_q(user, to_desk_id=to_desk_id))
+    if not noted:
+        return visible
+    notes = {f"{name}_visible": _seen_on_its_row(user, name) for name in _CASE_FIELDS}
+    return visible.annotate(**notes)
 
 
 def _seen_on_its_row(user: User, name: str) -> DbCase:
@@ -158,21 +185,33 @@ def referrals_of_case_visible_to(
     if not case_policy.can_see_case(user, case):
         return list(referrals_visible_to(user, of_case))
     referrals = list(of_case)
-    notes = _CaseNotes(user, case, referrals)
-    for referral in referrals:
-        referral._case_notes = notes
+    _CaseNotes(user, referrals, seen=case.pk).attach()
     return referrals
 
 
-class _CaseNotes:
-    """Which cases of the referrals of `case` (a case `user` sees) `user` may see, noted on
-    each referral as `referrals_visible_to` notes them: `case` itself without asking, a case
-    they do not name as no, and their other cases in one query of the case policy for all of
-    them (none when there are none)."""
+def note_cases_when_asked(user: User, referrals: Iterable[Referral]) -> None:
+    """Note on `referrals` (read for `user` with `referrals_visible_to(..., noted=False)`)
+    which of their cases `user` may see, as `referrals_visible_to` notes them, taken when one
+    is first asked (`can_see_full_file`, `client_name_shown` …): one query of the case policy
+    for all of them, none when none is asked. Rows that carry the notes keep them."""
+    unnoted = [r for r in referrals if "from_case_visible" not in r.__dict__]
+    if unnoted:
+        _CaseNotes(user, unnoted).attach()
 
-    def __init__(self, user: User, case: Case, referrals: list[Referral]) -> None:
-        self.user, self.case, self.referrals = user, case, referrals
+
+class _CaseNotes:
+    """Which cases of `referrals` `user` may see, noted on each referral as
+    `referrals_visible_to` notes them: `seen` (a case `user` is known to see, the case whose
+    referrals they are) without asking, a case they do not name as no, and their other cases
+    in one query of the case policy for all of them (none when there are none)."""
+
+    def __init__(self, user: User, referrals: list[Referral], *, seen: int | None = None) -> None:
+        self.user, self.referrals, self.seen = user, referrals, seen
         self.taken = False
+
+    def attach(self) -> None:
+        for referral in self.referrals:
+            referral._case_notes = self
 
     def take(self) -> None:
         if self.taken:
@@ -181,10 +220,14 @@ class _CaseNotes:
             case_id
             for referral in self.referrals
             for name in _CASE_FIELDS
-            if (case_id := getattr(referral, f"{name}_id")) not in (None, self.case.pk)
+            if (case_id := getattr(referral, f"{name}_id")) not in (None, self.seen)
         }
-        seen = {self.case.pk}
-        if others:
+        seen = {self.seen} if self.seen is not None else set()
+        rule = case_policy.visible_cases_q(self.user)
+        if others and not rule:
+            # An empty rule (a manager's) is every case: nothing to ask.
+            seen.update(others)
+        elif others:
             visible = case_policy.cases_visible_to(self.user).filter(pk__in=others)
             seen.update(visible.values_list("pk", flat=True))
         for referral in self.referrals:

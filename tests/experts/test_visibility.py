@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casebook.common.errors import ActionNotPermitted
-from casebook.experts import policy, selectors, services
+from casebook.experts import policy, rules, selectors, services
 from tests.factories import CaseFactory, DispatchFactory, ExpertFactory, UserFactory
 
 
@@ -148,3 +148,34 @@ def test_a_cases_dispatches_read_for_its_page_are_those_the_dispatch_list_shows(
     # The cast covers both paths: readers who see the file, and some who see only requests.
     seen = [r for r in readers if selectors.dispatches_of_case_for_user(user=r, case=case)]
     assert setting.dispatch_coordinator in seen and cast.outsider not in seen
+
+
+def test_late_visit_reports_read_under_the_rule_only_when_some_visit_is_late(
+    cast, setting, django_assert_num_queries
+):
+    from casebook.intake import policy as case_policy
+
+    stale = DispatchFactory(
+        program=setting.program,
+        expert=ExpertFactory(),
+        status="scheduled",
+        approved_days=2,
+        approved_at=timezone.now() - dt.timedelta(days=40),
+    )
+    stale.visits.create(
+        expert=stale.expert, date=timezone.localdate() - dt.timedelta(days=1), day_fraction="0.5"
+    )
+    desk, reader = setting.program.desk, setting.dispatch_coordinator
+    case_policy.desk_roles(reader)
+    # A visit within its deadline: the visits' dates only, no rule.
+    with django_assert_num_queries(1) as read:
+        assert selectors.late_visit_reports_for_desk(user=reader, desk=desk) == []
+    assert "intake_case" not in read.captured_queries[0]["sql"]
+    late = stale.visits.create(
+        expert=stale.expert, date=timezone.localdate() - dt.timedelta(days=30), day_fraction="0.5"
+    )
+    # A late one: then the late ones under the dispatch rule, with what a row shows.
+    with django_assert_num_queries(2):
+        found = selectors.late_visit_reports_for_desk(user=reader, desk=desk)
+    assert [(v.pk, v.report_due) for v in found] == [(late.pk, rules.visit_report_due(late))]
+    assert selectors.late_visit_reports_for_desk(user=cast.outsider, desk=desk) == []

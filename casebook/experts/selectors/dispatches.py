@@ -126,23 +126,36 @@ def late_visit_reports_for_desk(
     *, user: User, desk: Desk, today: dt.date | None = None
 ) -> list[DispatchVisit]:
     """Visits of the desk's programs whose report is more than 5 business days overdue
-    (unfiled and past the deadline), oldest first; each carries `.report_due`."""
+    (unfiled and past the deadline), oldest first; each carries `.report_due`.
+
+    The late visits of the desk's programs are found first on the visit and dispatch rows
+    alone (their dates), and only those are read under the dispatch rule, with what a row
+    shows: usually there are none, and the rule (the case policy's, compiled into it) is
+    then neither built nor planned — it was most of this list's cost on the desk board for
+    no row (docs/performance.md, "The desk board"). One query when no visit is late, two
+    when some are.
+    """
     today = today or timezone.localdate()
-    candidates = (
-        DispatchVisit.objects.filter(
-            dispatch__in=_desk_dispatches(user, desk).values("pk"),
-            dispatch__status__in=rules.REPORTED_VISITS,
-            report_filed_at__isnull=True,
-            date__lt=today,
-        )
+    unfiled = DispatchVisit.objects.filter(
+        dispatch__program__desk=desk,
+        dispatch__status__in=rules.REPORTED_VISITS,
+        report_filed_at__isnull=True,
+        date__lt=today,
+    )
+    late_ids = [
+        pk
+        for pk, date in unfiled.values_list("pk", "date")
+        if rules.visit_report_due_after(date) < today
+    ]
+    if not late_ids:
+        return []
+    late = list(
+        unfiled.filter(pk__in=late_ids, dispatch__in=_desk_dispatches(user, desk).values("pk"))
         .select_related(*VISIT_JOINS)
         .order_by("date", "id")
     )
-    late = []
-    for visit in candidates:
+    for visit in late:
         visit.report_due = rules.visit_report_due(visit)
-        if visit.report_due < today:
-            late.append(visit)
     return late
 
 

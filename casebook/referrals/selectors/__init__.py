@@ -9,7 +9,7 @@ reader may not see. Whoever shows a referral records the read of a restricted ca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +60,25 @@ REFERRAL_ROW_JOINS = ("from_case__desk", "from_case__client", "to_desk", "to_par
 REFERRAL_CASE_JOINS = ("from_case__desk", "to_desk", "to_partner", "referred_by", "responded_by")
 
 
-def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
+def referral_list_for_user(
+    *, user: User, noted: bool = True, to_desk: Desk | None = None
+) -> QuerySet[Referral]:
     """The referrals `user` may see, with the rows their pages and rows show joined in (the
-    referring case's topics, which only a hand-off shows, are left to `with_handoff`)."""
-    return policy.referrals_visible_to(user).select_related(*REFERRAL_JOINS)
+    referring case's topics, which only a hand-off shows, are left to `with_handoff`).
+
+    `noted=False`: without the notes of which of its cases `user` may see
+    (`policy.referrals_visible_to`); `referral_pages` takes them for its rows when asked.
+    `to_desk`: only the internal referrals addressed to that desk, under the rule narrowed to
+    them (`policy.visible_referrals_q`).
+    """
+    if to_desk is None:
+        visible = policy.referrals_visible_to(user, noted=noted)
+    else:
+        to_desk_only = Referral.objects.filter(kind=ReferralKind.INTERNAL, to_desk=to_desk)
+        visible = policy.referrals_visible_to(
+            user, to_desk_only, noted=noted, to_desk_id=to_desk.pk
+        )
+    return visible.select_related(*REFERRAL_JOINS)
 
 
 def as_rows(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -93,13 +108,18 @@ def referrals_for_case(*, user: User, case: Case) -> list[Referral]:
 
 
 def incoming_referrals_for_desk(
-    *, user: User, desk: Desk, statuses: Iterable[str] | None = (RS.PENDING,)
+    *,
+    user: User,
+    desk: Desk,
+    statuses: Iterable[str] | None = (RS.PENDING,),
+    noted: bool = True,
 ) -> QuerySet[Referral]:
     """Internal referrals to `desk` awaiting its answer, the most urgent first.
 
-    `statuses=None` lists them all (answered ones after the waiting ones).
+    `statuses=None` lists them all (answered ones after the waiting ones); `noted` as
+    `referral_list_for_user`.
     """
-    queryset = referral_list_for_user(user=user).filter(kind=ReferralKind.INTERNAL, to_desk=desk)
+    queryset = referral_list_for_user(user=user, noted=noted, to_desk=desk)
     if statuses is not None:
         queryset = queryset.filter(status__in=list(statuses))
     return queryset.order_by("-status", "due_on", "-referred_at", "-pk")
@@ -114,16 +134,17 @@ def outgoing_referrals_for_desk(*, user: User, desk: Desk) -> QuerySet[Referral]
 
 
 def overdue_referrals_for_desk(
-    *, user: User, desk: Desk, today: dt.date | None = None
+    *, user: User, desk: Desk, today: dt.date | None = None, noted: bool = True
 ) -> QuerySet[Referral]:
     """Open referrals past their due date that concern `desk`, on either side.
 
     Incoming: awaiting `desk`'s acceptance. Outgoing: `desk`'s referrals still waiting for the
-    other desk's answer or for a partner's acknowledgement or outcome.
+    other desk's answer or for a partner's acknowledgement or outcome. `noted` as
+    `referral_list_for_user`.
     """
     today = today or timezone.localdate()
     return (
-        referral_list_for_user(user=user)
+        referral_list_for_user(user=user, noted=noted)
         .filter(status__in=OPEN_STATUSES, due_on__lt=today)
         .filter(Q(kind=ReferralKind.INTERNAL, to_desk=desk) | Q(from_case__desk=desk))
         .order_by("due_on", "referred_at", "pk")
@@ -134,11 +155,29 @@ def referral_page(
     *, user: User, referrals: QuerySet[Referral], number: int = 1, size: int = PAGE_SIZE
 ) -> Page:
     """Page `number` of `referrals` (a list read for `user`), `size` rows at the most, each
-    row with `client_name`, the client as the reader may see it; one query whatever the page."""
-    page = page_of(referrals, number=number, size=size)
-    for referral in page:
-        referral.client_name = policy.client_name_shown(user, referral)
-    return page
+    row with `client_name`, the client as the reader may see it; one query whatever the page
+    (and one more for the notes of a list read without them, when a row asks: see
+    `referral_pages`)."""
+    return referral_pages(user=user, lists=[referrals], number=number, size=size)[0]
+
+
+def referral_pages(
+    *,
+    user: User,
+    lists: Sequence[QuerySet[Referral]],
+    number: int = 1,
+    size: int = PAGE_SIZE,
+) -> list[Page]:
+    """Page `number` of each of `lists` as `referral_page` reads one. The rows of lists read
+    without the notes (`noted=False`) share one set of them, taken when a row first asks
+    (`policy.note_cases_when_asked`): one query for all the pages' rows, none when no row
+    asks — the client's name asks only of a restricted referring case."""
+    pages = [page_of(referrals, number=number, size=size) for referrals in lists]
+    policy.note_cases_when_asked(user, [referral for page in pages for referral in page])
+    for page in pages:
+        for referral in page:
+            referral.client_name = policy.client_name_shown(user, referral)
+    return pages
 
 
 def sessions_visible_through(*, user: User, referral: Referral) -> QuerySet[ConsultationSession]:
