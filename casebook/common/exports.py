@@ -1,7 +1,7 @@
 """The one CSV and XLSX writer of every export (docs/reports.md, "Exports").
 
-- CSV is UTF-8 with a BOM, so that Excel opens Japanese text correctly, and is streamed row
-  by row, so that a fiscal year of sessions exports with flat memory.
+- CSV is UTF-8 with a BOM, so that Excel opens Japanese text correctly, and is streamed in
+  pieces of `CSV_PIECE_ROWS` rows, so that a fiscal year of sessions exports with flat memory.
 - A cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab
   or a carriage return) is written with a leading apostrophe: an exported client name must
   never run as a formula on the reader's machine. Numbers stay numbers.

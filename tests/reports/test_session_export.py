@@ -17,6 +17,7 @@ from casebook.intake.models import AccessLog, Topic
 from casebook.reports.selectors import session_export_rows
 from casebook.reports.selectors.filters import ReportFilters
 from tests.factories import CaseFactory, ClientFactory, SessionFactory, desk
+from tests.markers import needs_postgres
 from tests.reports.conftest import at
 
 FY = 2025
@@ -271,3 +272,13 @@ def test_the_start_is_written_in_japan_time_to_the_minute(cast):
     rows = csv_of(logged_in(cast.manager).get("/reports/sessions.csv", {"fy": FY}))
 
     assert [row["開始日時"] for row in rows] == ["2025-04-01 00:05", "2025-12-31 23:59"]
+
+
+@needs_postgres
+def test_a_chunk_reads_its_counselors_and_topics_with_its_ids_as_one_parameter(cast, year):
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(session_export_rows(user=cast.manager, filters=ReportFilters(FY)))
+
+    reads = [q["sql"] for q in captured.captured_queries if "consultationsession_id" in q["sql"]]
+    assert len(rows) == 4 and len(reads) == 2
+    assert all("= ANY(" in sql and " IN (" not in sql for sql in reads)
