@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 from django.utils import timezone
@@ -383,19 +384,26 @@ def satisfaction_sheets(report: SatisfactionReport) -> list[Sheet]:
 
 def session_columns() -> list[Column]:
     """The columns of `/reports/sessions.csv|xlsx`, one row per session; a restricted case's
-    row comes blank where it would name the case (`selectors.session_export_rows`)."""
-    modes = dict(SessionMode.choices)
+    row comes blank where it would name the case (`selectors.session_export_rows`).
+
+    What is the same for every row is worked out once here, not once per row: the reader's
+    time zone, the modes' and the restricted mark's translations (docs/performance.md, "The
+    session export")."""
+    zone = timezone.get_current_timezone()
+    modes = {value: str(label) for value, label in SessionMode.choices}
+    unnamed = _("restricted: not named")
     return [
-        (_("started at"), lambda r: f"{timezone.localtime(r.started_at):%Y-%m-%d %H:%M}"),
-        (_("desk"), lambda r: r.desk),
-        (_("office"), lambda r: r.office),
-        (_("mode"), lambda r: str(modes.get(r.mode, r.mode))),
-        (_("duration (minutes)"), lambda r: r.minutes),
-        (_("restricted case"), lambda r: _("restricted: not named") if r.restricted else ""),
-        (_("case number"), lambda r: r.case_number),
-        (_("title"), lambda r: r.case_title),
-        (_("client"), lambda r: r.client),
+        # `YYYY-MM-DD HH:MM`, as `%Y-%m-%d %H:%M` writes it, in half the time of strftime.
+        (_("started at"), lambda r: r.started_at.astimezone(zone).isoformat(" ", "minutes")[:16]),
+        (_("desk"), attrgetter("desk")),
+        (_("office"), attrgetter("office")),
+        (_("mode"), lambda r: modes.get(r.mode, r.mode)),
+        (_("duration (minutes)"), attrgetter("minutes")),
+        (_("restricted case"), lambda r: unnamed if r.restricted else ""),
+        (_("case number"), attrgetter("case_number")),
+        (_("title"), attrgetter("case_title")),
+        (_("client"), attrgetter("client")),
         (_("counselors"), lambda r: "、".join(r.counselors)),
         (_("topics"), lambda r: "、".join(r.topics)),
-        (_("summary"), lambda r: r.summary),
+        (_("summary"), attrgetter("summary")),
     ]

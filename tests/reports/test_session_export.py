@@ -12,8 +12,12 @@ from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from casebook.common import exports
 from casebook.intake.models import AccessLog, Topic
+from casebook.reports.selectors import session_export_rows
+from casebook.reports.selectors.filters import ReportFilters
 from tests.factories import CaseFactory, ClientFactory, SessionFactory, desk
+from tests.markers import needs_postgres
 from tests.reports.conftest import at
 
 FY = 2025
@@ -199,3 +203,82 @@ def test_the_export_costs_the_same_queries_for_3_sessions_and_30(cast, path):
 
     assert few == many
     assert many <= 9
+
+
+def test_the_csv_of_a_small_year_is_exactly_these_bytes(cast, year):
+    normal = year["normal"]
+    other = CaseFactory._meta.model.objects.get(desk__code="ip")
+    body = b"".join(
+        logged_in(cast.manager).get("/reports/sessions.csv", {"fy": FY}).streaming_content
+    )
+
+    lines = [
+        "\ufeff開始日時,窓口,拠点,相談方法,所要時間（分）,限定案件,案件番号,件名,相談者,相談員,"
+        "相談分野,相談内容",
+        f"2025-04-06 09:30,{normal.desk.name},,電話,45,,{normal.number},資金繰りの相談,筑波精工,"
+        f"{cast.counselor.display_name},資金繰り・財務、労務・人材,資金繰りについて相談",
+        f"2025-05-02 10:00,{normal.desk.name},,来所（本部）,60,限定（名称なし）,,,,,,",
+        f"2025-06-06 10:00,{normal.desk.name},,オンライン,60,,{normal.number},資金繰りの相談,"
+        "筑波精工,,,'=1+2",
+        f"2025-06-07 10:00,{desk('ip').name},,来所（本部）,60,,{other.number},{other.title},"
+        f"{other.client.name},,,資金繰りについて相談",
+    ]
+    assert body == ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def test_a_year_longer_than_a_streamed_piece_comes_whole_and_neutralised(cast, monkeypatch):
+    monkeypatch.setattr(exports, "CSV_PIECE_ROWS", 2)
+    case = CaseFactory(opened_at=at(2025, 4, 2))
+    for day in range(1, 6):
+        SessionFactory(case=case, started_at=at(2025, 5, day), summary=f"=SUM({day})")
+
+    response = logged_in(cast.manager).get("/reports/sessions.csv", {"fy": FY})
+    pieces = list(response.streaming_content)
+    rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode("utf-8")[1:])))
+
+    assert len(pieces) == 3  # the header and two rows, two rows, one row
+    assert [row["相談内容"] for row in rows] == [f"'=SUM({day})" for day in range(1, 6)]
+
+
+def test_the_csv_writer_gives_the_same_text_in_pieces_as_row_by_row(monkeypatch):
+    rows = [["=1", 1, None], ["a,b", -2, True], ['"q"', 3.5, "@x"], ["改行\nあり", 0, "+"]]
+    monkeypatch.setattr(exports, "CSV_PIECE_ROWS", 3)
+    whole = "".join(exports.csv_rows(["h", "n", "x"], rows))
+
+    assert whole == (
+        '\ufeffh,n,x\r\n\'=1,1,\r\n"a,b",-2,1\r\n"""q""",3.5,\'@x\r\n"改行\nあり",0,\'+\r\n'
+    )
+    assert "".join(exports.csv_rows(["h"], [])) == "\ufeffh\r\n"
+
+
+def test_a_restricted_row_leaves_the_selector_unnamed_across_chunks(cast, year):
+    filters = ReportFilters(FY)
+    rows = list(session_export_rows(user=cast.manager, filters=filters, chunk_size=1))
+
+    assert len(rows) == 4
+    hidden = [row for row in rows if row.restricted]
+    assert len(hidden) == 1
+    assert hidden[0][6:] == ("", "", "", (), (), "")
+    first = rows[0]
+    assert first.counselors == (cast.counselor.display_name,)
+    assert first.topics == ("資金繰り・財務", "労務・人材")
+
+
+def test_the_start_is_written_in_japan_time_to_the_minute(cast):
+    case = CaseFactory(opened_at=at(2025, 4, 1))
+    SessionFactory(case=case, started_at=at(2025, 4, 1, 0, 5))  # 2025-03-31 15:05 UTC
+    SessionFactory(case=case, started_at=at(2025, 12, 31, 23, 59))
+
+    rows = csv_of(logged_in(cast.manager).get("/reports/sessions.csv", {"fy": FY}))
+
+    assert [row["開始日時"] for row in rows] == ["2025-04-01 00:05", "2025-12-31 23:59"]
+
+
+@needs_postgres
+def test_a_chunk_reads_its_counselors_and_topics_with_its_ids_as_one_parameter(cast, year):
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(session_export_rows(user=cast.manager, filters=ReportFilters(FY)))
+
+    reads = [q["sql"] for q in captured.captured_queries if "consultationsession_id" in q["sql"]]
+    assert len(rows) == 4 and len(reads) == 2
+    assert all("= ANY(" in sql and " IN (" not in sql for sql in reads)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from casebook.common.lookups import in_ids
 from casebook.intake import policy as case_policy
 from casebook.intake.models import Case, ConsultationSession
 from casebook.reports import policy
@@ -44,8 +44,11 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRow:
+class SessionRow(NamedTuple):
+    """A session as the export writes it. A tuple, not a frozen dataclass: a year holds
+    100,000 of them, and a frozen dataclass sets each field through `object.__setattr__`
+    (docs/performance.md, "The session export")."""
+
     started_at: dt.datetime
     desk: str
     office: str
@@ -58,6 +61,11 @@ class SessionRow:
     counselors: tuple[str, ...]
     topics: tuple[str, ...]
     summary: str
+
+
+# What a restricted case's row holds in place of its case number, title, client,
+# counselors, topics and summary: nothing (`policy.names_case`).
+_UNNAMED = ("", "", "", (), (), "")
 
 
 def _names(pairs: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
@@ -80,34 +88,44 @@ def session_export_rows(
     )
     counselors_of = ConsultationSession.counselors.through.objects
     topics_of = ConsultationSession.topics.through.objects
+    # The rule is asked once per confidentiality level, not once per row.
+    naming: dict[str, bool] = {}
     while chunk := list(islice(values, chunk_size)):
+        # The chunk's ids as one array parameter (`in_ids`): an `IN` list of 2,000
+        # placeholders cost more Python than the rows it read (docs/performance.md,
+        # "The session export").
         ids = [row[0] for row in chunk]
         counselors = _names(
-            counselors_of.filter(consultationsession_id__in=ids)
+            counselors_of.filter(in_ids("consultationsession__id", ids))
             .order_by("user__display_name", "user_id")
             .values_list("consultationsession_id", "user__display_name")
         )
         topics = _names(
-            topics_of.filter(consultationsession_id__in=ids)
+            topics_of.filter(in_ids("consultationsession__id", ids))
             .order_by("topic__sort_order", "topic_id")
             .values_list("consultationsession_id", "topic__name")
         )
         for pk, at, minutes, mode, summary, office, number, title, level, desk, client in chunk:
-            named = policy.names_case(level)
-            yield SessionRow(
-                started_at=at,
-                desk=desk,
-                office=office or "",
-                mode=mode,
-                minutes=minutes,
-                restricted=not named,
-                case_number=number if named else "",
-                case_title=title if named else "",
-                client=(client or "") if named else "",
-                counselors=tuple(counselors.get(pk, ())) if named else (),
-                topics=tuple(topics.get(pk, ())) if named else (),
-                summary=summary if named else "",
-            )
+            named = naming.get(level)
+            if named is None:
+                named = naming[level] = policy.names_case(level)
+            if named:
+                yield SessionRow(
+                    at,
+                    desk,
+                    office or "",
+                    mode,
+                    minutes,
+                    False,
+                    number,
+                    title,
+                    client or "",
+                    tuple(counselors.get(pk, ())),
+                    tuple(topics.get(pk, ())),
+                    summary,
+                )
+            else:
+                yield SessionRow(at, desk, office or "", mode, minutes, True, *_UNNAMED)
 
 
 def session_export_restricted_cases(*, user: User, filters: ReportFilters) -> list[Case]:

@@ -353,9 +353,13 @@ class Command(BaseCommand):
                     raise CommandError(f"{url}: HTTP {response.status_code}")
                 size = 0
                 if response.streaming:
-                    for number, chunk in enumerate(response.streaming_content):
+                    # Sampled by the bytes streamed, every 256 KB, whatever the size of
+                    # the pieces the response is written in.
+                    sampled = 0
+                    for chunk in response.streaming_content:
                         size += len(chunk)
-                        if number % 2000 == 0:
+                        if size - sampled >= 256 * 1024:
+                            sampled = size
                             peak = max(peak, _rss_mb())
                 else:
                     size = len(response.content)
