@@ -27,7 +27,7 @@ def test_a_case_named_by_id_is_locked_with_its_desk_and_client_in_one_query(cast
         )
     assert len(queries) == 1
     if connection.vendor == "postgresql":
-        assert "FOR UPDATE OF" in queries[0]["sql"]
+        assert "FOR NO KEY UPDATE OF" in queries[0]["sql"]
 
 
 @pytest.mark.parametrize("pk", ["unseen", "missing", "not a number"])

@@ -9,11 +9,12 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from casebook.common.errors import ConflictError
 from casebook.intake import services
+from casebook.intake.models import AccessLog
 from casebook.intake.services import lifecycle
 from casebook.intake.services import sessions as session_services
 from tests.concurrency import run_together
@@ -199,3 +200,71 @@ def test_a_client_merge_that_starts_while_a_session_is_logged_waits_for_the_sess
 
     assert errors == [] and len(results) == 2
     assert {s.client_id for s in case.sessions.all()} == {other_client.pk}
+
+
+def held_by_the_case_lock(case, then):
+    """Two transactions: one takes `lock_case(case)` and holds it until the other has run
+    `then` in its own transaction (committed, or failed on `lock_timeout`: a lock it waited
+    for). Returns `then`'s errors."""
+    locked, done = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            services.lock_case(case.pk)
+            locked.set()
+            assert done.wait(WAIT_SECONDS)
+
+    def other():
+        assert locked.wait(WAIT_SECONDS)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+                then()
+        finally:
+            done.set()
+
+    _results, errors = run_together([hold, other])
+    return errors
+
+
+def test_a_row_pointing_at_a_case_is_saved_while_another_transaction_holds_the_case_lock(cast):
+    """Its foreign key is checked at its commit with FOR KEY SHARE on the case row, which the
+    case lock (FOR NO KEY UPDATE) leaves free; FOR UPDATE blocked it until the holder ended."""
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+
+    errors = held_by_the_case_lock(
+        case, lambda: AccessLog.objects.create(user=cast.counselor, case=case, via="web")
+    )
+
+    assert errors == []
+    assert AccessLog.objects.filter(case=case).count() == 1
+
+
+def test_a_second_taker_of_the_case_lock_still_waits_for_the_first(cast):
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+
+    errors = held_by_the_case_lock(case, lambda: services.lock_case(case.pk))
+
+    assert [type(e) for e in errors] == [OperationalError]
+    assert "lock timeout" in str(errors[0])
+
+
+def test_two_sessions_logged_on_one_case_at_once_are_both_saved_one_after_the_other(
+    cast, monkeypatch
+):
+    case = case_in_state("assigned", lead=cast.counselor, by=cast.coordinator)
+    logging = hold_once_reached(monkeypatch, session_services, "_validate")
+    later = timezone.localdate() + dt.timedelta(days=21)
+
+    results, errors = run_together(
+        [
+            lambda: log_session(case, cast.counselor, hours_ago=2),
+            once(logging, lambda: log_session(case, cast.counselor, follow_up_on=later)),
+        ]
+    )
+
+    assert errors == [] and len(results) == 2
+    case.refresh_from_db()
+    assert case.sessions.count() == 2 and case.status == "active"
+    assert case.next_follow_up == later

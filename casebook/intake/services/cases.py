@@ -44,7 +44,11 @@ def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
     concurrent changes serialise.
 
     The one case lock of every app. `of=("self",)` locks the case row only: the desk and
-    the client come along in the same query, and their rows stay free. `visible_to`: `case`
+    the client come along in the same query, and their rows stay free. `FOR NO KEY UPDATE`:
+    two lockers of one case still wait for each other, but a transaction that writes a row
+    pointing at the case (a session, a document, a referral, an access-log row) checks that
+    key with `FOR KEY SHARE`, which this lock leaves free; no writer changes a case's key or
+    deletes a case (docs/performance.md, "The case lock: FOR NO KEY UPDATE"). `visible_to`: `case`
     is a reference its caller has not read (an id in a request body): it is read among the
     cases that user may see (`policy.cases_visible_to`, what the case getter reads), 404 when
     they may not see it, in the statement that locks it (docs/performance.md, "Session create
@@ -52,7 +56,7 @@ def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
     """
     pk = case.pk if isinstance(case, Case) else case
     cases = Case.objects.all() if visible_to is None else policy.cases_visible_to(visible_to)
-    locked = cases.select_for_update(of=("self",)).select_related("desk", "client")
+    locked = cases.select_for_update(no_key=True, of=("self",)).select_related("desk", "client")
     if visible_to is None:
         return locked.get(pk=pk)
     try:

@@ -296,9 +296,10 @@ def client_merge(
         "name": absorbed.name,
         "survivor": survivor.pk,
     } + (f": {reason.strip()}" if reason.strip() else "")
-    # The cases' rows in id order, as every service that locks several cases takes them.
+    # The cases' rows in id order, as every service that locks several cases takes them, with
+    # the case lock's strength (`lock_case`): the merge changes their client, not their key.
     cases = list(
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(no_key=True, of=("self",))
         .select_related("desk")
         .filter(client=absorbed)
         .order_by("pk")

@@ -179,7 +179,12 @@ def cases_follow_up_refresh(*, case_ids: Iterable[int], locked: bool = False) ->
     first's sessions (an UPDATE that waited for a row reads with its own start's snapshot)."""
     ids = sorted(set(case_ids))
     if not locked:
-        list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        list(
+            Case.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values("pk")
+        )
     latest = ConsultationSession.objects.filter(case=OuterRef("pk")).order_by("-started_at", "-id")
     return Case.objects.filter(pk__in=ids).update(
         next_follow_up=Subquery(latest.values("follow_up_on")[:1])
