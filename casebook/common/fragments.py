@@ -31,6 +31,8 @@ from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from casebook.common.choices import PlainModelChoiceIterator
+
 # Marks a hole in the rendered text: a private-use character no template or translation holds.
 _MARK = "\ue000"
 # The combinations seen are a few dozen (the nav's answers × the languages); the bound only
@@ -141,7 +143,7 @@ def _read_choices(field: Any, choices: Any) -> list[Any]:
     closes: twice the wall time of one plain read on a busy machine) and `list()` would count
     them first: its rows are read here by one plain query, each turned into a choice as the
     iterator turns it, after the empty choice as the iterator puts it first."""
-    if type(choices) is ModelChoiceIterator:  # a subclass may read its own way
+    if type(choices) in (ModelChoiceIterator, PlainModelChoiceIterator):  # another reads its way
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         return empty + [choices.choice(obj) for obj in choices.queryset]
     return list(choices)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from casebook.accounts.models import Desk, User
+from casebook.common.choices import ModelChoiceField, ModelMultipleChoiceField
 from casebook.common.web import OneTimeTokenForm
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
@@ -61,12 +62,12 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return str(obj)
 
 
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+class UserMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return str(obj)
 
@@ -165,13 +166,13 @@ class IntakeForm(OneTimeTokenForm, ClientFieldsForm):
 
     client = forms.IntegerField(widget=forms.HiddenInput, required=False)
     allow_duplicate = forms.BooleanField(label=_("register as a new client anyway"), required=False)
-    desk = forms.ModelChoiceField(label=_("desk"), queryset=Desk.objects.none(), empty_label=None)
+    desk = ModelChoiceField(label=_("desk"), queryset=Desk.objects.none(), empty_label=None)
     title = forms.CharField(label=_("title"), max_length=200)
     topics = forms.MultipleChoiceField(label=_("topics"), required=False, widget=TopicChips)
     intake_channel = forms.ChoiceField(
         label=_("intake channel"), choices=IntakeChannel.choices, initial=IntakeChannel.WALK_IN
     )
-    intake_office = forms.ModelChoiceField(
+    intake_office = ModelChoiceField(
         label=_("intake office"), queryset=Office.objects.all(), required=False, empty_label="—"
     )
     priority = forms.ChoiceField(label=_("priority"), choices=Priority.choices, initial="normal")
@@ -331,7 +332,7 @@ class SessionForm(OneTimeTokenForm, forms.Form):
     mode = forms.ChoiceField(
         label=_("mode"), choices=SessionMode.choices, initial=SessionMode.IN_PERSON_HQ
     )
-    office = forms.ModelChoiceField(
+    office = ModelChoiceField(
         label=_("office"), queryset=Office.objects.all(), required=False, empty_label="—"
     )
     counselors = UserMultipleChoiceField(
