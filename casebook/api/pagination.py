@@ -294,6 +294,7 @@ class CasebookCursorPagination(CursorPagination):
         *,
         field: str,
         newest: Callable[[], NewestRows | None],
+        every: Callable[[], QuerySet] | None = None,
     ) -> list[Any] | None:
         """`paginate_queryset`, read from the list's newest rows (`newest()`) where they
         give the same page, rows, order and cursors (docs/performance.md, "Search").
@@ -303,24 +304,29 @@ class CasebookCursorPagination(CursorPagination):
         them, ties included, as they share their `field`): their slice is the list's when it
         holds the row after the page. When the order goes up `field` from a cursor at or
         after `since`, every row after the cursor is one of the newest. Any other order, or
-        a slice the newest rows do not fill, is read from `queryset`."""
+        a slice the newest rows do not fill, is read from `queryset`, or from `every()` when
+        given: the list as `queryset` holds it, built only when it is read."""
         ordering = self.get_ordering(request, queryset, view)
+
+        def read_whole() -> list[Any] | None:
+            return self.paginate_queryset(queryset if every is None else every(), request, view)
+
         cursor = self.decode_cursor(request)
         reverse = cursor is not None and cursor.reverse
         if ordering[0].lstrip("-") != field:
-            return self.paginate_queryset(queryset, request, view)
+            return read_whole()
         descending = ordering[0].startswith("-") != reverse
         position = None
         if cursor is not None and cursor.position is not None:
             position = _instant(cursor.position)
             if position is None:
                 # Not a position this list makes: read as any list reads it.
-                return self.paginate_queryset(queryset, request, view)
+                return read_whole()
         if not descending and position is None:
-            return self.paginate_queryset(queryset, request, view)
+            return read_whole()
         window = newest()
         if window is None:
-            return self.paginate_queryset(queryset, request, view)
+            return read_whole()
         if not descending:
             if position >= window.since:
                 return self.paginate_queryset(window.rows, request, view)
@@ -332,4 +338,4 @@ class CasebookCursorPagination(CursorPagination):
             if self.has_previous if reverse else self.has_next:
                 prefetch_related_objects(page, *lookups)
                 return page
-        return self.paginate_queryset(queryset, request, view)
+        return read_whole()

@@ -209,3 +209,29 @@ def test_a_cursor_the_list_did_not_make_is_answered_as_without_the_window(
     expected = _answer(api, position)
     monkeypatch.setattr(case_selectors, "SEARCH_WINDOW", 8)
     assert _answer(api, position) == expected
+
+
+def test_the_matching_of_every_case_is_built_only_for_a_page_the_newest_cases_do_not_give(
+    cast, api_as, monkeypatch
+):
+    _cases_about_nakajima(cast)
+    api = api_as(cast.counselor)
+    built = []
+    matching = selectors.cases_matching
+
+    def counted(cases, text, **kwargs):
+        built.append("window" if kwargs.get("within") is not None else "every case")
+        return matching(cases, text, **kwargs)
+
+    monkeypatch.setattr(selectors, "cases_matching", counted)
+
+    def matchings(params: dict[str, str], window: int) -> list[str]:
+        monkeypatch.setattr(case_selectors, "SEARCH_WINDOW", window)
+        built.clear()
+        assert api.get("/api/v1/cases/", {**params, "page_size": "4"}).status_code == 200
+        return list(built)
+
+    assert matchings({"q": "中島"}, 8) == ["window"]
+    assert matchings({"q": "中島"}, 5) == ["window", "every case"]
+    assert matchings({"q": "中島"}, NO_WINDOW) == ["every case"]
+    assert matchings({"q": "中島", "ordering": "number"}, 8) == ["every case"]

@@ -92,6 +92,10 @@ class CaseFilter(filters.FilterSet):
 
     # `q` matches among these newest cases only (`filter_queryset_within`).
     within: NewestCases | None = None
+    # `q` on every case is left to `matching_every_case`: a search's page is first read
+    # among the newest cases, and every match is read only when they do not give it
+    # (`CaseViewSet.paginate_queryset`), so its matching is not built for nothing.
+    every_case_q_later: bool = False
 
     def filter_queryset_within(self, queryset: QuerySet, within: NewestCases) -> QuerySet:
         """The validated filters again, with `q` kept to the cases of `within`
@@ -102,6 +106,13 @@ class CaseFilter(filters.FilterSet):
             return self.filter_queryset(queryset)
         finally:
             self.within = None
+
+    def matching_every_case(self, queryset: QuerySet) -> QuerySet:
+        """`queryset` (the list, its other filters applied) with `q` matched on every case:
+        what `filter_q` leaves out with `every_case_q_later`."""
+        return selectors.cases_matching(
+            queryset, self.form.cleaned_data["q"], reader=self.request.user
+        )
 
     def filter_noop(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset
@@ -133,7 +144,7 @@ class CaseFilter(filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """The web search's matching (`selectors.cases_matching`), on the visible cases."""
-        if not search_key(value):
+        if not search_key(value) or (self.within is None and self.every_case_q_later):
             return queryset
         return selectors.cases_matching(
             queryset, value, reader=self.request.user, within=self.within

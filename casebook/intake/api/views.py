@@ -40,6 +40,8 @@ class KeptFilterSetBackend(QueryStringFilterBackend):
 
     def get_filterset(self, request: Request, queryset: QuerySet, view: Any) -> Any:
         view.filterset = super().get_filterset(request, queryset, view)
+        if isinstance(view.filterset, CaseFilter):
+            view.filterset.every_case_q_later = view.search_reads_newest_first()
         return view.filterset
 
 
@@ -190,14 +192,26 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
         cost what the window holds rather than what the years hold; the paginator keeps it
         only where it is the page of every match (docs/performance.md, "Search")."""
         paginator = self.paginator
-        if (
-            self.action != "list"
-            or not isinstance(paginator, CasebookCursorPagination)
-            or not search_key(self.request.query_params.get("q", ""))
-        ):
+        filterset = getattr(self, "filterset", None)
+        if not self.search_reads_newest_first() or not isinstance(filterset, CaseFilter):
             return super().paginate_queryset(queryset)
+        # The list came without `q` (`CaseFilter.every_case_q_later`): every match is
+        # matched only for a page the newest cases do not give.
         return paginator.paginate_newest_first(
-            queryset, self.request, self, field="opened_at", newest=self._newest_matches
+            queryset,
+            self.request,
+            self,
+            field="opened_at",
+            newest=self._newest_matches,
+            every=lambda: filterset.matching_every_case(queryset),
+        )
+
+    def search_reads_newest_first(self) -> bool:
+        """A list of cases with a word in `q`: its page is first read among the newest."""
+        return (
+            self.action == "list"
+            and isinstance(self.paginator, CasebookCursorPagination)
+            and bool(search_key(self.request.query_params.get("q", "")))
         )
 
     def _newest_matches(self) -> NewestRows | None:
