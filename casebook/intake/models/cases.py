@@ -134,8 +134,14 @@ class CaseSequence(models.Model):
 
 class Case(models.Model):
     number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
+    # No index of its own: `(desk, status)` leads with it and serves every reader of the desk
+    # alone (docs/performance.md, "What changed, and why each index").
     desk = models.ForeignKey(
-        "accounts.Desk", on_delete=models.PROTECT, related_name="cases", verbose_name=_("desk")
+        "accounts.Desk",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("desk"),
+        db_index=False,
     )
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), editable=False)
     sequence = models.PositiveIntegerField(editable=False)
