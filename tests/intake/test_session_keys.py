@@ -53,20 +53,26 @@ def test_the_sessions_of_a_duplicate_take_the_surviving_cases_keys(cast):
     assert not sessions_apart_from_their_case().exists()
 
 
-def test_a_client_merge_gives_the_absorbed_clients_sessions_the_survivor(cast):
+def test_a_client_merge_gives_each_moved_session_the_keys_of_its_own_case(cast):
+    """The absorbed client's cases are on different desks and of different confidentiality:
+    each case's sessions take that case's desk and confidentiality and the survivor, not
+    another moved case's keys (the copy writes one UPDATE per set of keys)."""
     survivor, absorbed = ClientFactory(), ClientFactory()
     cases = [
-        case_in_state("active", lead=cast.counselor, by=cast.coordinator, client=absorbed),
-        case_in_state("intake", lead=cast.counselor, by=cast.coordinator, client=absorbed),
+        CaseFactory(client=absorbed, desk=desk("yorozu"), confidentiality="normal"),
+        CaseFactory(client=absorbed, desk=desk("ip"), confidentiality="confidential"),
+        CaseFactory(client=absorbed, desk=desk("subcontract"), confidentiality="normal"),
+        CaseFactory(client=absorbed, desk=desk("yorozu"), confidentiality="confidential"),
     ]
-    for case in cases:
-        SessionFactory(case=case)
+    sessions = {case.pk: [SessionFactory(case=case) for _ in range(2)] for case in cases}
     untouched = SessionFactory(case=CaseFactory(client=ClientFactory(), desk=desk("ip")))
-    services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.coordinator)
+    services.client_merge(survivor=survivor, absorbed=absorbed, by=cast.manager)
     assert not Client.objects.filter(pk=absorbed.pk).exists()
-    assert {keys(s)[1] for s in ConsultationSession.objects.filter(case__in=cases)} == {survivor.pk}
-    assert ConsultationSession.objects.filter(case__in=cases).count() == 3
     assert keys(untouched) == case_keys(untouched.case)
+    for case in cases:
+        expected = (case.desk_id, survivor.pk, case.confidentiality)
+        assert case_keys(case) == expected
+        assert [keys(session) for session in sessions[case.pk]] == [expected, expected]
     assert not sessions_apart_from_their_case().exists()
 
 
