@@ -121,6 +121,9 @@ else:
 # name in the database, for the web login and the API's token exchange alike.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "casebook.accounts.backends.UserBackend",
+    # The backend the sessions made before `UserBackend` name: listed so that they stay
+    # valid until they expire (casebook/accounts/backends.py).
     "django.contrib.auth.backends.ModelBackend",
 ]
 CASEBOOK_LOGIN_FAILURE_LIMIT = env_int("CASEBOOK_LOGIN_FAILURE_LIMIT", 10)

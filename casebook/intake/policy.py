@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from casebook.accounts.models import DeskRole, OrgRole
+from casebook.accounts.models import DeskMembership, DeskRole, OrgRole
 from casebook.common.errors import ActionNotPermitted, TransitionNotAllowed
+from casebook.common.prepared import PreparedRead
 from casebook.intake.models import (
     DISPATCH_REQUEST_STATUSES,
     SESSION_STATUSES,
@@ -104,6 +105,19 @@ RULES: dict[Action, str] = {
 # --- desks --------------------------------------------------------------------------------
 
 
+# `(desk id, desk code, role)` of a login's active memberships at active desks. Every request
+# of a login reads them; the statement is the same for every login, so it is compiled once
+# and executed with the login's id (docs/performance.md, "Statements compiled once").
+_active_memberships = PreparedRead(
+    DeskMembership,
+    lambda user_id: (
+        DeskMembership.objects.filter(user_id=user_id)
+        .filter(active=True, desk__active=True)
+        .values_list("desk_id", "desk__code", "role")
+    ),
+)
+
+
 def desk_roles(user: User) -> dict[int, set[str]]:
     """{desk id: {roles}} of the user's active memberships, read once per user object."""
     cached = getattr(user, "_casebook_desk_roles", None)
@@ -111,10 +125,7 @@ def desk_roles(user: User) -> dict[int, set[str]]:
         cached = defaultdict(set)
         codes: dict[int, str] = {}
         if user.is_authenticated:
-            rows = user.memberships.filter(active=True, desk__active=True).values_list(
-                "desk_id", "desk__code", "role"
-            )
-            for desk_id, code, role in rows:
+            for desk_id, code, role in _active_memberships(user.pk):
                 cached[desk_id].add(role)
                 codes[desk_id] = code
         user._casebook_desk_roles = cached

@@ -25,6 +25,7 @@ from casebook.api.rows import ListedOne, ListedSet
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.common.errors import DomainError
 from casebook.common.japanese import search_key
+from casebook.common.prepared import PreparedRead
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -57,9 +58,21 @@ def keeping_the_filterset(backends: Sequence[type]) -> list[type]:
 
 # The sets a case and a session of a list render, read for the page at once
 # (`casebook.api.rows.read_sets`): no model instance, no queryset per set.
+# The sets' statements are the same on every page but for the ids (one array parameter on
+# PostgreSQL): compiled once, then executed (docs/performance.md, "Statements compiled once").
 CASE_SETS = (
-    ListedSet("topic_list", lambda ids: selectors.case_topic_codes(case_ids=ids)),
-    ListedSet("co_counselor_list", lambda ids: selectors.case_co_counselor_ids(case_ids=ids)),
+    ListedSet(
+        "topic_list",
+        PreparedRead(Topic, lambda ids: selectors.case_topic_codes(case_ids=ids), ids=[0]),
+    ),
+    ListedSet(
+        "co_counselor_list",
+        PreparedRead(
+            Case.co_counselors.through,
+            lambda ids: selectors.case_co_counselor_ids(case_ids=ids),
+            ids=[0],
+        ),
+    ),
 )
 # The case list's rows also carry their desk details, read by case id (two small queries)
 # rather than joined: each one-to-one join added to the planning time of the list's query
@@ -70,8 +83,18 @@ CASE_LIST_SETS = (
     ListedOne("ip", lambda ids: selectors.ip_details_of(case_ids=ids)),
 )
 SESSION_SETS = (
-    ListedSet("counselor_list", lambda ids: selectors.session_counselor_ids(session_ids=ids)),
-    ListedSet("topic_list", lambda ids: selectors.session_topic_codes(session_ids=ids)),
+    ListedSet(
+        "counselor_list",
+        PreparedRead(
+            ConsultationSession.counselors.through,
+            lambda ids: selectors.session_counselor_ids(session_ids=ids),
+            ids=[0],
+        ),
+    ),
+    ListedSet(
+        "topic_list",
+        PreparedRead(Topic, lambda ids: selectors.session_topic_codes(session_ids=ids), ids=[0]),
+    ),
 )
 
 

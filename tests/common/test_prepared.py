@@ -1,0 +1,102 @@
+"""Statements compiled once (casebook/common/prepared.py): each read of a list request that
+is prepared sends the statement and the parameters the ORM would send, and reads the same
+rows, for every login of the cast."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from casebook.accounts.backends import _user_by_id
+from casebook.accounts.models import DeskMembership, User
+from casebook.common.prepared import PreparedRead
+from casebook.intake import policy, selectors
+from casebook.intake.api.views import CASE_SETS, SESSION_SETS
+from casebook.intake.models import Topic
+from tests.accounts.test_session_store import _calls
+from tests.factories import CaseFactory, SessionFactory, desk
+
+
+def _fresh(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return sql, list(params)
+
+
+def _memberships(user_id: int):
+    return (
+        DeskMembership.objects.filter(user_id=user_id)
+        .filter(active=True, desk__active=True)
+        .values_list("desk_id", "desk__code", "role")
+    )
+
+
+def test_the_memberships_read_sends_the_orms_statement_and_reads_its_rows_for_every_login(cast):
+    for user in vars(cast).values():
+        assert policy._active_memberships.sql_with_params(user.pk) == _fresh(
+            _memberships(user.pk)
+        )
+        assert policy._active_memberships(user.pk) == list(_memberships(user.pk))
+
+
+def test_a_login_whose_desks_change_gets_its_new_roles_on_the_next_request(cast):
+    before = policy.desk_roles(User.objects.get(pk=cast.counselor.pk))
+    DeskMembership.objects.create(user=cast.counselor, desk=desk("ip"), role="coordinator")
+    DeskMembership.objects.filter(user=cast.counselor, desk=desk("yorozu")).update(active=False)
+    after = policy.desk_roles(User.objects.get(pk=cast.counselor.pk))
+    assert before == {desk("yorozu").pk: {"counselor"}}
+    assert after == {desk("ip").pk: {"coordinator"}}
+
+
+def test_the_user_read_sends_the_orms_statement_and_builds_the_same_login(cast):
+    for user in vars(cast).values():
+        fresh = User._default_manager.filter(pk=user.pk)
+        assert _user_by_id.sql_with_params(user.pk) == _fresh(fresh)
+        (read,) = _user_by_id(user.pk)
+        stored = fresh.get()
+        assert {f.attname: getattr(read, f.attname) for f in User._meta.concrete_fields} == {
+            f.attname: getattr(stored, f.attname) for f in User._meta.concrete_fields
+        }
+        assert not read._state.adding and read._state.db == stored._state.db
+    assert _user_by_id(10**9) == []
+
+
+def test_a_pages_sets_send_the_orms_statement_for_any_ids(cast):
+    cases = [CaseFactory(lead_counselor=cast.counselor) for _ in range(3)]
+    cases[0].co_counselors.add(cast.colleague, cast.coordinator)
+    sessions = [SessionFactory(case=cases[1]) for _ in range(2)]
+    sessions[0].counselors.add(cast.counselor)
+    builds = {
+        "topic_list": lambda ids: selectors.case_topic_codes(case_ids=ids),
+        "co_counselor_list": lambda ids: selectors.case_co_counselor_ids(case_ids=ids),
+    }
+    session_builds = {
+        "counselor_list": lambda ids: selectors.session_counselor_ids(session_ids=ids),
+        "topic_list": lambda ids: selectors.session_topic_codes(session_ids=ids),
+    }
+    checks = [(listed, builds[listed.to_attr], [c.pk for c in cases]) for listed in CASE_SETS]
+    checks += [
+        (listed, session_builds[listed.to_attr], [s.pk for s in sessions])
+        for listed in SESSION_SETS
+    ]
+    for listed, build, ids in checks:
+        for some in (ids, ids[:1], [*ids, 10**9]):
+            statement = listed.pairs.sql_with_params(some)
+            if connection.vendor == "postgresql":
+                assert statement == _fresh(build(some))
+            else:
+                assert statement is None  # one placeholder an id: built by the ORM
+            assert listed.pairs(some) == list(build(some))
+        assert listed.pairs([]) == []
+
+
+def test_an_argument_written_into_the_statements_text_is_refused(db):
+    literal = PreparedRead(Topic, lambda code: Topic.objects.extra(where=[f"code = '{code}'"]))
+    with pytest.raises(ImproperlyConfigured):
+        literal("x")
+
+
+def test_reading_the_memberships_costs_a_few_hundred_calls_not_a_queryset(cast):
+    policy._active_memberships(cast.counselor.pk)  # compiled on the first read
+    # Built through the ORM (a related manager, two conditions and a join): about 1,300.
+    assert _calls(lambda: policy._active_memberships(cast.counselor.pk)) < 300
