@@ -453,13 +453,16 @@ class ListedOne:
     prefetch keeps it, without the prefetch's queryset built from the rows' instances."""
 
     relation: str
-    rows_of: Callable[[list[Any]], QuerySet]
+    # The model of the related rows, and the rows of the ids (a queryset of them, or a
+    # `casebook.common.prepared.PreparedRead` of it).
+    model: type[models.Model]
+    rows_of: Callable[[list[Any]], Iterable[models.Model]]
 
     def attach(self, rows: Sequence[Any], ids: list[Any]) -> None:
         found = self.rows_of(ids)
         forward = next(
             field
-            for field in found.model._meta.concrete_fields
+            for field in self.model._meta.concrete_fields
             if field.one_to_one and field.related_query_name() == self.relation
         )
         by_row = {getattr(obj, forward.attname): obj for obj in found}

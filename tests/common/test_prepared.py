@@ -4,16 +4,20 @@ rows, for every login of the cast."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from casebook.accounts.backends import _user_by_id
 from casebook.accounts.models import DeskMembership, User
+from casebook.api.rows import ListedOne, read_sets
+from casebook.common.lookups import in_ids
 from casebook.common.prepared import PreparedRead
 from casebook.intake import policy, selectors
-from casebook.intake.api.views import CASE_SETS, SESSION_SETS
-from casebook.intake.models import Topic
+from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
+from casebook.intake.models import IpDetails, SubcontractDetails, Topic
 from tests.accounts.test_session_store import _calls
 from tests.factories import CaseFactory, SessionFactory, desk
 
@@ -33,9 +37,7 @@ def _memberships(user_id: int):
 
 def test_the_memberships_read_sends_the_orms_statement_and_reads_its_rows_for_every_login(cast):
     for user in vars(cast).values():
-        assert policy._active_memberships.sql_with_params(user.pk) == _fresh(
-            _memberships(user.pk)
-        )
+        assert policy._active_memberships.sql_with_params(user.pk) == _fresh(_memberships(user.pk))
         assert policy._active_memberships(user.pk) == list(_memberships(user.pk))
 
 
@@ -100,3 +102,33 @@ def test_reading_the_memberships_costs_a_few_hundred_calls_not_a_queryset(cast):
     policy._active_memberships(cast.counselor.pk)  # compiled on the first read
     # Built through the ORM (a related manager, two conditions and a join): about 1,300.
     assert _calls(lambda: policy._active_memberships(cast.counselor.pk)) < 300
+
+
+def test_a_pages_desk_details_are_the_instances_the_orm_reads(cast):
+    ip_case = CaseFactory(desk=desk("ip"), lead_counselor=cast.colleague)
+    dispute = CaseFactory(desk=desk("subcontract"), lead_counselor=cast.counselor)
+    plain = CaseFactory(lead_counselor=cast.counselor)
+    IpDetails.objects.create(
+        case=ip_case, invention_disclosed_on=dt.date(2026, 4, 1), rights_sought=["patent"]
+    )
+    SubcontractDetails.objects.create(case=dispute, law_breach_suspected=True)
+    ids = [ip_case.pk, dispute.pk, plain.pk]
+    for listed in CASE_LIST_SETS:
+        if not isinstance(listed, ListedOne):
+            continue
+        fresh = listed.model.objects.filter(in_ids("case__id", ids))
+        statement = listed.rows_of.sql_with_params(ids)
+        if connection.vendor == "postgresql":
+            assert statement == _fresh(fresh)
+        read, stored = listed.rows_of(ids), list(fresh)
+        assert len(read) == len(stored) == 1
+        assert _fields(read[0]) == _fields(stored[0])
+        assert not read[0]._state.adding
+    rows = [{"id": pk} for pk in ids]
+    read_sets(rows, [s for s in CASE_LIST_SETS if isinstance(s, ListedOne)])
+    assert rows[0]["ip"].rights_sought == ["patent"] and rows[0]["subcontract"] is None
+    assert rows[1]["subcontract"].law_breach_suspected is True and rows[2]["ip"] is None
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}

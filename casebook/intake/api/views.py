@@ -30,7 +30,15 @@ from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
 from casebook.intake.api.references import CaseReadsLogged
-from casebook.intake.models import Case, Client, ClientContact, ConsultationSession, Topic
+from casebook.intake.models import (
+    Case,
+    Client,
+    ClientContact,
+    ConsultationSession,
+    IpDetails,
+    SubcontractDetails,
+    Topic,
+)
 from casebook.satellites.selectors import office_get
 
 
@@ -79,8 +87,18 @@ CASE_SETS = (
 # (docs/performance.md, "The lists' planning").
 CASE_LIST_SETS = (
     *CASE_SETS,
-    ListedOne("subcontract", lambda ids: selectors.subcontract_details_of(case_ids=ids)),
-    ListedOne("ip", lambda ids: selectors.ip_details_of(case_ids=ids)),
+    ListedOne(
+        "subcontract",
+        SubcontractDetails,
+        PreparedRead(
+            SubcontractDetails, lambda ids: selectors.subcontract_details_of(case_ids=ids), ids=[0]
+        ),
+    ),
+    ListedOne(
+        "ip",
+        IpDetails,
+        PreparedRead(IpDetails, lambda ids: selectors.ip_details_of(case_ids=ids), ids=[0]),
+    ),
 )
 SESSION_SETS = (
     ListedSet(
