@@ -43,7 +43,6 @@ class _Statement:
     params: tuple[Any, ...]
     # (parameter index, argument index, whether the argument is a list of ids)
     slots: tuple[tuple[int, int, bool], ...]
-    compiler: Any
     converters: dict[int, Any]
     # For a read of model instances: the model and the attribute names of its columns.
     model: Any
@@ -114,7 +113,7 @@ class PreparedRead:
         else:
             raise ImproperlyConfigured("a prepared read is a values list or plain instances")
         converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        return _Statement(sql, tuple(params), tuple(slots), compiler, converters, model, names)
+        return _Statement(sql, tuple(params), tuple(slots), converters, model, names)
 
     def sql_with_params(self, *args: Any) -> tuple[str, list[Any]] | None:
         """The statement and the parameters a read of `args` executes, or None where the read
@@ -140,10 +139,7 @@ class PreparedRead:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
         if statement.converters:
-            rows = [
-                tuple(row)
-                for row in statement.compiler.apply_converters(rows, statement.converters)
-            ]
+            rows = _converted(rows, statement.converters, connections[alias])
         if statement.model is None:
             return rows
         return [statement.model.from_db(alias, statement.names, row) for row in rows]
@@ -153,3 +149,19 @@ def _array_text(ids: Sequence[int]) -> str:
     """The ids as `in_ids` writes them on PostgreSQL: the array's text, `operator.index`
     refusing what is not an integer (a text, a float, None)."""
     return "{" + ",".join(map(str, map(operator.index, ids))) + "}"
+
+
+def _converted(rows: list[Any], converters: dict[int, Any], connection: Any) -> list[Any]:
+    """The rows with each column's converters applied, as the ORM's compiler applies them
+    (`SQLCompiler.apply_converters`), with the connection of the thread that reads."""
+    steps = list(converters.items())
+    converted = []
+    for row in rows:
+        values = list(row)
+        for position, (functions, expression) in steps:
+            value = values[position]
+            for convert in functions:
+                value = convert(value, expression, connection)
+            values[position] = value
+        converted.append(tuple(values))
+    return converted

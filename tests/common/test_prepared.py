@@ -60,6 +60,7 @@ def test_the_user_read_sends_the_orms_statement_and_builds_the_same_login(cast):
             f.attname: getattr(stored, f.attname) for f in User._meta.concrete_fields
         }
         assert not read._state.adding and read._state.db == stored._state.db
+        assert isinstance(read.is_active, bool) and read.date_joined.tzinfo is not None
     assert _user_by_id(10**9) == []
 
 
