@@ -102,14 +102,20 @@ def test_the_expert_files_the_visit_report_of_their_own_dispatch_only(cast, sett
     assert filed.report_filed_by == login
 
 
-def test_late_visit_reports_surface_for_the_programs_desk(cast, setting):
-    stale = DispatchFactory(
+def _scheduled_forty_days_ago(setting):
+    """A dispatch of the program approved 40 days ago and still scheduled: its visits' reports
+    are due."""
+    return DispatchFactory(
         program=setting.program,
         expert=ExpertFactory(),
         status="scheduled",
         approved_days=2,
         approved_at=timezone.now() - dt.timedelta(days=40),
     )
+
+
+def test_late_visit_reports_surface_for_the_programs_desk(cast, setting):
+    stale = _scheduled_forty_days_ago(setting)
     old_day = timezone.localdate() - dt.timedelta(days=30)
     recent_day = timezone.localdate() - dt.timedelta(days=1)
     late = stale.visits.create(expert=stale.expert, date=old_day, day_fraction="0.5")
@@ -155,13 +161,7 @@ def test_late_visit_reports_read_under_the_rule_only_when_some_visit_is_late(
 ):
     from casebook.intake import policy as case_policy
 
-    stale = DispatchFactory(
-        program=setting.program,
-        expert=ExpertFactory(),
-        status="scheduled",
-        approved_days=2,
-        approved_at=timezone.now() - dt.timedelta(days=40),
-    )
+    stale = _scheduled_forty_days_ago(setting)
     stale.visits.create(
         expert=stale.expert, date=timezone.localdate() - dt.timedelta(days=1), day_fraction="0.5"
     )

@@ -3,7 +3,7 @@ and calls one service per write (the rest is `casebook.api.viewsets`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -68,18 +68,16 @@ def keeping_the_filterset(backends: Sequence[type]) -> list[type]:
 # (`casebook.api.rows.read_sets`): no model instance, no queryset per set.
 # The sets' statements are the same on every page but for the ids (one array parameter on
 # PostgreSQL): compiled once, then executed (docs/performance.md, "Statements compiled once").
+def _by_ids(model: type[Model], read: Callable[..., QuerySet], keyword: str) -> PreparedRead:
+    """`read(<keyword>=ids)` as a statement compiled once, the ids its one argument."""
+    return PreparedRead(model, lambda ids: read(**{keyword: ids}), ids=[0])
+
+
 CASE_SETS = (
-    ListedSet(
-        "topic_list",
-        PreparedRead(Topic, lambda ids: selectors.case_topic_codes(case_ids=ids), ids=[0]),
-    ),
+    ListedSet("topic_list", _by_ids(Topic, selectors.case_topic_codes, "case_ids")),
     ListedSet(
         "co_counselor_list",
-        PreparedRead(
-            Case.co_counselors.through,
-            lambda ids: selectors.case_co_counselor_ids(case_ids=ids),
-            ids=[0],
-        ),
+        _by_ids(Case.co_counselors.through, selectors.case_co_counselor_ids, "case_ids"),
     ),
 )
 # The case list's rows also carry their desk details, read by case id (two small queries)
@@ -90,28 +88,26 @@ CASE_LIST_SETS = (
     ListedOne(
         "subcontract",
         SubcontractDetails,
-        PreparedRead(
-            SubcontractDetails, lambda ids: selectors.subcontract_details_of(case_ids=ids), ids=[0]
-        ),
+        _by_ids(SubcontractDetails, selectors.subcontract_details_of, "case_ids"),
     ),
     ListedOne(
         "ip",
         IpDetails,
-        PreparedRead(IpDetails, lambda ids: selectors.ip_details_of(case_ids=ids), ids=[0]),
+        _by_ids(IpDetails, selectors.ip_details_of, "case_ids"),
     ),
 )
 SESSION_SETS = (
     ListedSet(
         "counselor_list",
-        PreparedRead(
+        _by_ids(
             ConsultationSession.counselors.through,
-            lambda ids: selectors.session_counselor_ids(session_ids=ids),
-            ids=[0],
+            selectors.session_counselor_ids,
+            "session_ids",
         ),
     ),
     ListedSet(
         "topic_list",
-        PreparedRead(Topic, lambda ids: selectors.session_topic_codes(session_ids=ids), ids=[0]),
+        _by_ids(Topic, selectors.session_topic_codes, "session_ids"),
     ),
 )
 
