@@ -144,8 +144,7 @@ def _read_choices(field: Any, choices: Any) -> list[Any]:
     them first: its rows are read here by one plain query, each turned into a choice as the
     iterator turns it, after the empty choice as the iterator puts it first."""
     if type(choices) in (ModelChoiceIterator, PlainModelChoiceIterator):  # another reads its way
-        empty = [("", field.empty_label)] if field.empty_label is not None else []
-        return empty + [choices.choice(obj) for obj in choices.queryset]
+        return list(iter(PlainModelChoiceIterator(field)))
     return list(choices)
 
 
