@@ -116,6 +116,28 @@ def test_the_months_run_april_to_march_and_1_april_starts_the_year(cast, records
     assert previous.total == 2  # June 2024 and 31 March 2025 at 23:59
 
 
+def test_a_session_counts_in_the_local_month_it_began_in_across_every_month_boundary(cast):
+    """The first and last minutes of each local month (midnight in Tokyo is 15:00 UTC the day
+    before): each counts in its own month, wherever the boundary falls in UTC."""
+    case = CaseFactory(client=ClientFactory(), opened_at=at(2025, 4, 1, 0, 0))
+    months = ReportFilters(FY).months()
+    expected: Counter[str] = Counter()
+    for first, following in zip(months, [*months[1:], dt.date(FY + 1, 4, 1)], strict=True):
+        last_day = following - dt.timedelta(days=1)
+        for started_at in (
+            at(first.year, first.month, 1, 0, 0),
+            at(last_day.year, last_day.month, last_day.day, 23, 59),
+        ):
+            SessionFactory(case=case, started_at=started_at)
+            expected[first.strftime("%Y-%m")] += 1
+
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    assert {row.month.strftime("%Y-%m"): row.total for row in report.by_month} == dict(expected)
+    assert all(row.unique_clients == 1 for row in report.by_month)
+    assert [row.new_clients for row in report.by_month] == [1] + [0] * 11
+
+
 def test_the_breakdowns_count_each_session_once_per_desk_mode_office_topic_and_counselor(
     cast, records
 ):
@@ -166,26 +188,44 @@ def test_each_breakdown_row_names_its_key_and_counts_its_distinct_clients(cast, 
     assert {r.key: r.label for r in report.by_office} == {"": "", "tsukuba": records[5].office.name}
 
 
-def test_the_planner_settings_of_the_breakdowns_do_not_outlast_the_report(cast, records):
-    """The topic and counselor breakdowns turn the planner's hash and merge joins off for
-    their own statements only (docs/performance.md, "The FY KPI report"); this test runs in
-    a transaction, as a caller's would."""
+def test_the_planner_settings_of_the_breakdowns_hold_for_them_and_do_not_outlast_the_report(
+    cast, records
+):
+    """The breakdowns turn the planner's hash and merge joins off and give their aggregates
+    more memory for their own statements only (docs/performance.md, "The FY KPI report");
+    this test runs in a transaction, as a caller's would."""
     from django.db import connection
+
+    from casebook.reports.selectors.consultations import PLANNER_SETTINGS
+
+    names = list(PLANNER_SETTINGS)
+    read = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
 
     def settings() -> tuple[str, ...] | None:
         if connection.vendor != "postgresql":
             return None
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')"
-            )
+            cursor.execute(read)
             return cursor.fetchone()
 
+    during: list[tuple[str, ...]] = []
+
+    def breakdowns(execute, sql, params, many, context):
+        if connection.vendor == "postgresql" and "per_client" in sql:
+            context["cursor"].execute(read)
+            during.append(context["cursor"].fetchone())
+        return execute(sql, params, many, context)
+
     before = settings()
-    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+    with connection.execute_wrapper(breakdowns):
+        report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
 
     assert report.by_topic and report.by_counselor
     assert settings() == before
+    if connection.vendor == "postgresql":
+        # month, desk, office, mode, topic, counselor
+        assert during == [tuple(PLANNER_SETTINGS[name] for name in names)] * 6
+        assert before != during[0]
 
 
 def test_the_filters_narrow_the_sessions_counted(cast, records):

@@ -42,8 +42,8 @@ FY = 2025
 # and the nav (its memberships and the unread count: 2), the KPI page also the filter form's
 # choices (desks, offices, counselors, topics: 4); an export the session and the login (2);
 # an API call the token (1). Then the report's own queries: consultations 7 (on PostgreSQL also
-# the 5 statements that set the planner's joins of the topic and counselor breakdowns and set
-# them back), cases 6, the plan 1 + 5 (its targets, then the actuals).
+# the 5 statements that set the breakdowns' planner settings and set them back), cases 6, the
+# plan 1 + 5 (its targets, then the actuals).
 CONSULTATIONS = 7 + (5 if connection.vendor == "postgresql" else 0)
 CASES, PLAN = 6, 6
 # outcomes: the reports of the year's clients, and the clients not to be named

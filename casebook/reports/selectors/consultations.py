@@ -15,15 +15,27 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Case, Count, F, Model, OuterRef, QuerySet, Subquery, When
-from django.db.models.functions import ExtractMonth
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from casebook.accounts.models import Desk, User
+from casebook.common.days import start_of_day
 from casebook.intake.models import Client, ConsultationSession, SessionMode, Topic
 from casebook.reports.selectors.filters import ReportFilters, scoped
 from casebook.satellites.models import Office
@@ -122,6 +134,22 @@ def _month_key(value: dt.datetime | dt.date) -> dt.date:
     return value.replace(day=1)
 
 
+def _month_number(filters: ReportFilters) -> Case:
+    """The month (1-12) of a session of the period, in local time, from the instants its months
+    begin: a comparison of each session's instant with the year's 11 month boundaries (computed
+    here, once) rather than a conversion of each instant to local time in the database
+    (docs/performance.md, "The FY KPI report")."""
+    months = filters.months()
+    return Case(
+        *(
+            When(started_at__lt=start_of_day(following), then=Value(month.month))
+            for month, following in pairwise(months)
+        ),
+        default=Value(months[-1].month),
+        output_field=IntegerField(),
+    )
+
+
 def _per_key(
     sessions: QuerySet,
     key: Any,
@@ -165,71 +193,69 @@ def _per_key(
         return [(key, label, int(total), clients) for key, label, total, clients in cursor]
 
 
-# The planner's join methods other than a nested loop, off for the many-to-many breakdowns.
-_JOIN_METHODS = ("enable_hashjoin", "enable_mergejoin")
+# The settings of the breakdowns' statements, on PostgreSQL (docs/performance.md, "The FY KPI
+# report"): the join methods other than a nested loop off, so that the many-to-many tables
+# are probed by session; memory enough to count the year's sessions per key and client in
+# one hash table (7 MB for a year of 105,000 sessions) rather than sort them on disk.
+PLANNER_SETTINGS = {
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+    "work_mem": "32MB",
+}
 
 
 @contextmanager
-def _index_probes(using: str) -> Iterator[None]:
-    """Join the year's sessions to a many-to-many table by probing its unique (session, key)
-    index once per session (an index-only scan), on PostgreSQL.
+def _planner_settings(using: str) -> Iterator[None]:
+    """Run the breakdowns with `PLANNER_SETTINGS`, on PostgreSQL.
 
-    Left to itself the planner hashes the whole table (a million rows on the decade, every
-    year's pairs) to join a year's 105,000 sessions: its cost follows the table, the probes'
-    the year (docs/performance.md, "The FY KPI report"). The settings are local to the
-    transaction (or savepoint) around the breakdowns and set back before it ends, so a
-    caller's transaction does not keep them: 5 statements on PostgreSQL, none elsewhere.
+    Join the year's sessions to a many-to-many table by probing its unique (session, key)
+    index once per session (an index-only scan): left to itself the planner hashes the whole
+    table (a million rows on the decade, every year's pairs) to join a year's 105,000
+    sessions, a cost that follows the table where the probes' follows the year. The settings
+    are local to the transaction (or savepoint) around the breakdowns and set back before it
+    ends, so a caller's transaction does not keep them: 5 statements on PostgreSQL, none
+    elsewhere.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
         yield
         return
+    names = list(PLANNER_SETTINGS)
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(f"current_setting('{name}')" for name in _JOIN_METHODS)
-        )
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))
         previous = cursor.fetchone()
         cursor.execute(
-            "SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in _JOIN_METHODS)
+            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names),
+            [PLANNER_SETTINGS[name] for name in names],
         )
         yield
         cursor.execute(
-            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _JOIN_METHODS),
+            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names),
             previous,
         )
 
 
-def _grouped(
-    sessions: QuerySet,
-    key: Any,
-    labels: tuple[type[Model], str, str] | None = None,
-) -> list[CountRow]:
-    rows = [
+def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
+    """The `(key, label, sessions, clients)` rows of a breakdown, the largest first."""
+    counted = [
         CountRow(
             key="" if group_key is None else str(group_key),
             label=group_label or "",
             total=total,
             unique_clients=clients,
         )
-        for group_key, group_label, total, clients in _per_key(sessions, key, labels)
+        for group_key, group_label, total, clients in rows
     ]
-    return sorted(rows, key=lambda row: (-row.total, row.label))
+    return sorted(counted, key=lambda row: (-row.total, row.label))
 
 
 def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
     """The consultation count, unique and new clients, by month and by desk, office, mode,
     topic and counselor: 7 queries whatever the number of sessions (and, on PostgreSQL, the
-    5 statements of `_index_probes`)."""
+    5 statements of `_planner_settings`)."""
     sessions = report_sessions(user=user, filters=filters)
     report = ConsultationReport(filters=filters)
     months = {month: MonthRow(month=month) for month in filters.months()}
-
-    # The month as its number (1-12, local time): each falls once in a fiscal year.
-    by_number = {row.month.month: row for row in months.values()}
-    for number, _label, total, clients in _per_key(sessions, ExtractMonth("started_at")):
-        by_number[int(number)].total = total
-        by_number[int(number)].unique_clients = clients
-        report.total += total
 
     # A client is new in the period when its first session ever (any desk, any filter) lies
     # in it. Each client of the period's sessions is looked up once: its first session is
@@ -262,15 +288,27 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     report.by_month = list(months.values())
 
     # Each breakdown is grouped by the session's own column (the copy of its case's desk,
-    # its office, its mode) or by the many-to-many's: the labels are joined to the grouped
-    # rows, not to each session.
-    report.by_desk = _grouped(sessions, F("desk_id"), (Desk, "code", "name"))
-    report.by_office = _grouped(sessions, F("office_id"), (Office, "code", "name"))
+    # its office, its mode; the month from its instant) or by the many-to-many's: the labels
+    # are joined to the grouped rows, not to each session.
+    with _planner_settings(sessions.db):
+        by_number = _per_key(sessions, _month_number(filters))
+        by_desk = _per_key(sessions, F("desk_id"), (Desk, "code", "name"))
+        by_office = _per_key(sessions, F("office_id"), (Office, "code", "name"))
+        by_mode = _per_key(sessions, F("mode"))
+        by_topic = _per_key(sessions, F("topics"), (Topic, "code", "name"))
+        by_counselor = _per_key(sessions, F("counselors"), (User, "id", "display_name"))
+    # The month as its number (1-12): each falls once in a fiscal year.
+    rows_by_number = {row.month.month: row for row in months.values()}
+    for number, _label, total, clients in by_number:
+        rows_by_number[int(number)].total = total
+        rows_by_number[int(number)].unique_clients = clients
+        report.total += total
+    report.by_desk = _grouped(by_desk)
+    report.by_office = _grouped(by_office)
     mode_labels = dict(SessionMode.choices)
-    report.by_mode = _grouped(sessions, F("mode"))
+    report.by_mode = _grouped(by_mode)
     for row in report.by_mode:
         row.label = str(mode_labels.get(row.key, row.key))
-    with _index_probes(sessions.db):
-        report.by_topic = _grouped(sessions, F("topics"), (Topic, "code", "name"))
-        report.by_counselor = _grouped(sessions, F("counselors"), (User, "id", "display_name"))
+    report.by_topic = _grouped(by_topic)
+    report.by_counselor = _grouped(by_counselor)
     return report
