@@ -48,6 +48,9 @@ class UserBackend(ModelBackend):
             user_id = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
+        if user_id is None:
+            # The ORM would ask `IS NULL` rather than pass it: no login has no key.
+            return None
         rows = _user_by_id(user_id)
         user = rows[0] if rows else None
         return user if user is not None and self.user_can_authenticate(user) else None

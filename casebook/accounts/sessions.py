@@ -1,38 +1,36 @@
 """The login sessions' store (`SESSION_ENGINE`): Django's database sessions, the row read by a
-statement written once per process.
+statement compiled once per process.
 
 Every request with a session cookie reads its session row before anything else. Django's store
 builds that SELECT through the ORM on each request (a queryset, its lookups, its compiler): on
 an API read that returns nothing, about 600 of the read's 900 Python calls, a tenth of the
 request
-(docs/performance.md, "The fixed cost of an API request"). The statement never changes, so it
-is written once per database vendor and only executed here; the row is still read on every
-request, so a session ended (a logout, a password change that cycles it, an expiry) is seen by
-the next request, exactly as before. Writes, expiry and cleanup are Django's own.
+(docs/performance.md, "The fixed cost of an API request"). The statement never changes but for
+the key and the time, so the ORM compiles it once per database and it is only executed here
+(`casebook.common.prepared.PreparedRead`); the row is still read on every request, so a
+session ended (a logout, a password change that cycles it, an expiry) is seen by the next
+request, exactly as before. Writes, expiry and cleanup are Django's own.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
 from typing import Any
 
 from django.contrib.sessions.backends import db
-from django.db import connections, router
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from casebook.common.prepared import PreparedRead
 
-@functools.cache
-def _session_data_sql(alias: str, model: Any) -> str:
-    """`SELECT session_data … WHERE session_key = %s AND expire_date > %s`, quoted for the
-    database `alias` (the statement Django's store sends, without building it each time)."""
-    quote = connections[alias].ops.quote_name
-    opts = model._meta
-    table = quote(opts.db_table)
-    data, key, expires = (
-        quote(opts.get_field(name).column)
-        for name in ("session_data", "session_key", "expire_date")
-    )
-    return f"SELECT {data} FROM {table} WHERE {key} = %s AND {expires} > %s"
+# The data of the live row of a key: Django's store's conditions, its data column only.
+_live_session_data = PreparedRead(
+    Session,
+    lambda session_key, now: Session.objects.filter(
+        session_key=session_key, expire_date__gt=now
+    ).values_list("session_data"),
+    args=(str, dt.datetime),
+)
 
 
 class SessionStore(db.SessionStore):
@@ -49,10 +47,5 @@ class SessionStore(db.SessionStore):
         """The live session row's data, or None (an unknown, expired or missing key)."""
         if self.session_key is None:
             return None
-        alias = router.db_for_read(self.model)
-        connection = connections[alias]
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(_session_data_sql(alias, self.model), [self.session_key, now])
-            row = cursor.fetchone()
-        return None if row is None else row[0]
+        rows = _live_session_data(self.session_key, timezone.now())
+        return rows[0][0] if rows else None

@@ -2,26 +2,40 @@
 
 Some reads have the same statement on every request but for their values: the user row of a
 session (by its id), a login's desk memberships (by the login's id), a page's sets (by the
-page's ids, one array on PostgreSQL). Building and compiling their queryset is most of their
-Python: about 1,000 calls for the user row, 1,300 for the memberships, 600–700 for each set,
-where executing it is a few dozen (docs/performance.md, "Statements compiled once").
+page's ids, one array on PostgreSQL), the session row (by its key and the time), an API
+token and its login (by the token's hash and the time). Building and compiling their
+queryset is most of their Python: about 1,000 calls for the user row, 1,300 for the
+memberships, 600–700 for each set, 2,200 for the token, where executing it is a few dozen
+(docs/performance.md, "Statements compiled once").
 
-`PreparedRead(build)` calls `build` once per database with marker values in place of its
-arguments, has the ORM compile the queryset it returns, and finds each marker among the
-statement's parameters; a read then executes that statement with the markers replaced by
-its arguments, and applies the converters the ORM's compiler would have applied to the
-columns. The statement is the ORM's own, so it is the same text and the same parameters the
-ORM would send (`tests/common/test_prepared.py` compares them).
+`PreparedRead(model, build, args=(…))` calls `build` once per database with marker values in
+place of its arguments and has the ORM compile the queryset it returns; it then compiles it
+again with each argument's marker changed in turn. The parameters that change with an
+argument are that argument's, whatever else the parameters hold (a constant `True`, an id
+that happens to equal a marker); the text must not change at all. Each changed parameter
+must be the argument's marker as the ORM adapted it for the database (a timestamp is a
+`datetime` on PostgreSQL, text on SQLite). A read then executes that statement with the
+markers replaced by its arguments, adapted the same way, and applies the converters the
+ORM's compiler would have applied to the columns. The statement is the ORM's own, so it is
+the same text and the same parameters the ORM would send (`tests/common/test_prepared.py`
+compares them).
 
 What may be prepared: a statement whose shape depends on nothing but the database. Its
-arguments may only be values (an id) or lists of ids given to `in_ids` (one array parameter
-on PostgreSQL; elsewhere `in_ids` writes one placeholder an id, so the read is built through
-the ORM each time). A rule that depends on the reader (the visibility rules of the policy
-modules) is never prepared here: its shape changes with the reader's desks and roles.
+arguments are declared by kind, `int`, `str`, `bool`, `datetime` (aware) or `list[int]`
+(ids given to `in_ids`: one array parameter on PostgreSQL; elsewhere `in_ids` writes one
+placeholder an id, so the read is built through the ORM each time). An argument that the ORM
+writes into the text rather than passes as a parameter is refused when the read is first
+compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
+`WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a
+values list, or instances of its model with at most one level of `select_related`, built as
+the ORM's iterable builds them (`Model.from_db` and its related populators). A rule that
+depends on the reader (the visibility rules of the policy modules) is never prepared here:
+its shape changes with the reader's desks and roles.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,119 +44,242 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, ValuesListIterable
+from django.db.models.query import (
+    ModelIterable,
+    ValuesListIterable,
+    _get_from_db,
+    get_related_populators,
+)
 
-# Marker values: negative integers no id takes, distinct per argument, within a 32-bit
-# column's range (Django answers a value out of a column's range without a parameter).
+# The kind of an argument that is a list of ids.
+IDS = list[int]
+
+# Marker values, two of each kind, distinct per argument. Integers: negative, no id takes
+# them, within a 32-bit column's range (Django answers a value out of a column's range
+# without a parameter). Times: aware, in a year no record has.
 _MARKER_BASE = -2_046_381_907
+_MARKER_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+_KINDS = (int, str, bool, dt.datetime, IDS)
+
+
+def _marker(kind: Any, second: bool, index: int) -> Any:
+    if kind is bool:
+        return second
+    number = _MARKER_BASE - 2 * index - second
+    if kind is IDS:
+        return [number]
+    if kind is str:
+        return f"casebook-prepared-marker-{number}"
+    if kind is dt.datetime:
+        return _MARKER_TIME + dt.timedelta(seconds=index, microseconds=1 + second)
+    return number
+
+
+def _adapt_ids(ids: Sequence[int], connection: Any) -> str:
+    return _array_text(ids)
+
+
+def _adapt_datetime(value: dt.datetime, connection: Any) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+# How the ORM may have adapted an argument of each kind into its parameter, tried in order
+# (None: the value itself). The adaptation found is applied to every read's argument.
+_ADAPTERS: dict[Any, tuple[Any, ...]] = {
+    int: (None,),
+    str: (None,),
+    bool: (None,),
+    dt.datetime: (None, _adapt_datetime),
+    IDS: (_adapt_ids,),
+}
 
 
 @dataclass(frozen=True)
 class _Statement:
     sql: str
     params: tuple[Any, ...]
-    # (parameter index, argument index, whether the argument is a list of ids)
-    slots: tuple[tuple[int, int, bool], ...]
+    # (parameter index, argument index, its adaptation or None)
+    slots: tuple[tuple[int, int, Any], ...]
     converters: dict[int, Any]
-    # For a read of model instances: the model and the attribute names of its columns.
-    model: Any
+    # For a read of model instances: `from_db` with the queryset's fetch mode, the attribute
+    # names of the model's columns, their span in a row, and the related populators.
+    from_db: Any
     names: tuple[str, ...] | None
+    span: tuple[int, int] | None
+    populators: tuple[Any, ...]
 
 
 class PreparedRead:
-    """`build(*args)` (a queryset of values lists, or of plain model instances) executed as the
-    statement the ORM compiled once. `ids` names the arguments that are lists of ids."""
+    """`build(*args)` (a queryset of values lists, or of model instances) executed as the
+    statement the ORM compiled once. `args` gives each argument's kind (see the module)."""
 
     def __init__(
-        self, model: type[Model], build: Callable[..., QuerySet], *, ids: Sequence[int] = ()
+        self,
+        model: type[Model],
+        build: Callable[..., QuerySet],
+        *,
+        args: Sequence[Any] = (int,),
     ) -> None:
+        if not args or any(kind not in _KINDS for kind in args):
+            raise ImproperlyConfigured(f"a prepared read's arguments are of {_KINDS}")
         self._model = model
         self._build = build
-        self._ids = frozenset(ids)
+        self._kinds = tuple(enumerate(args))
         self._statements: dict[str, _Statement | None] = {}
 
     def __call__(self, *args: Any) -> list[Any]:
-        if any(not args[index] for index in self._ids):
-            # No id matches nothing, without a query (as `in_ids`, as an empty `__in`).
-            return []
+        for index, kind in self._kinds:
+            value = args[index]
+            if kind is IDS:
+                if not value:
+                    # No id matches nothing, without a query (as `in_ids`, as an empty `__in`).
+                    return []
+            elif (
+                not isinstance(value, kind)
+                or (kind is int and value.__class__ is bool)
+                or (kind is dt.datetime and value.tzinfo is None)
+            ):
+                # What the ORM would coerce or reinterpret (a text id, a naive time, which it
+                # would read in the site's zone and the database in UTC) is refused.
+                raise TypeError(f"argument {index} of a prepared read is not a {kind}: {value!r}")
         alias = router.db_for_read(self._model)
-        if alias not in self._statements:
-            markers = [self._marker(index) for index in range(len(args))]
-            self._statements[alias] = self._compile(self._build(*markers), alias, len(args))
-        statement = self._statements[alias]
+        try:
+            statement = self._statements[alias]
+        except KeyError:
+            statement = self._statements[alias] = self._compile(alias)
         if statement is None:
             return list(self._build(*args))
         return self._execute(statement, alias, args)
 
-    def _marker(self, index: int) -> Any:
-        value = _MARKER_BASE - index
-        return [value] if index in self._ids else value
-
-    def _compile(self, queryset: QuerySet, alias: str, count: int) -> _Statement | None:
-        connection = connections[alias]
-        if self._ids and connection.vendor != "postgresql":
-            # `in_ids` writes one placeholder an id here: the statement is not fixed.
-            return None
-        query = queryset.query
-        compiler = query.get_compiler(using=alias)
+    def _compiled(self, alias: str, args: list[Any]) -> tuple[Any, str, tuple[Any, ...]]:
+        compiler = self._build(*args).query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # pragma: no cover - the markers are never empty
+            raise ImproperlyConfigured("a prepared read matches something") from None
+        return compiler, sql, tuple(params)
+
+    def _compile(self, alias: str) -> _Statement | None:
+        connection = connections[alias]
+        if IDS in dict(self._kinds).values() and connection.vendor != "postgresql":
+            # `in_ids` writes one placeholder an id here: the statement is not fixed.
             return None
+        markers = [_marker(kind, False, index) for index, kind in self._kinds]
+        compiler, sql, params = self._compiled(alias, markers)
         slots = []
-        for position, param in enumerate(params):
-            for index in range(count):
-                value = _MARKER_BASE - index
-                if param == value and index not in self._ids:
-                    slots.append((position, index, False))
-                elif param == f"{{{value}}}" and index in self._ids:
-                    slots.append((position, index, True))
-        if {index for _, index, _ in slots} != set(range(count)) or any(
-            str(_MARKER_BASE - index) in sql for index in range(count)
-        ):
-            # An argument written into the text, or not passed at all: not a fixed statement.
-            raise ImproperlyConfigured("a prepared read takes its arguments as parameters")
+        for index, kind in self._kinds:
+            moved = list(markers)
+            moved[index] = _marker(kind, True, index)
+            _, moved_sql, moved_params = self._compiled(alias, moved)
+            if moved_sql != sql or len(moved_params) != len(params):
+                # The argument is written into the text, or shapes it.
+                raise ImproperlyConfigured("a prepared read takes its arguments as parameters")
+            positions = [
+                position
+                for position, (first, second) in enumerate(zip(params, moved_params, strict=True))
+                if not _same(first, second)
+            ]
+            adapt = _adaptation(
+                kind, connection, (markers[index], moved[index]), params, moved_params, positions
+            )
+            slots.extend((position, index, adapt) for position in positions)
+        converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        queryset = self._build(*markers)
         iterable = queryset._iterable_class
         if iterable is ValuesListIterable:
-            model, names = None, None
-        elif iterable is ModelIterable and not query.select_related and not query.annotations:
-            fields = queryset.model._meta.concrete_fields
-            if [col.target for col, _, _ in compiler.select] != list(fields):
+            return _Statement(sql, params, tuple(slots), converters, None, None, None, ())
+        if iterable is not ModelIterable or compiler.annotation_col_map:
+            raise ImproperlyConfigured("a prepared read is a values list or model instances")
+        fetch_mode = queryset._fetch_mode
+        klass_info, select = compiler.klass_info, compiler.select
+        if fetch_mode.track_peers or queryset._known_related_objects:
+            # Kept between reads, the populators would keep every read's peers.
+            raise ImproperlyConfigured("a prepared read keeps no peers between reads")
+        for info in (klass_info, *klass_info.get("related_klass_infos", ())):
+            model = info["model"]
+            columns = [select[position][0].target for position in info["select_fields"]]
+            if columns != list(model._meta.concrete_fields) or info.get("from_parent"):
                 raise ImproperlyConfigured("a prepared read of instances reads every column")
-            model, names = queryset.model, tuple(field.attname for field in fields)
-        else:
-            raise ImproperlyConfigured("a prepared read is a values list or plain instances")
-        converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        return _Statement(sql, tuple(params), tuple(slots), converters, model, names)
+            if info is not klass_info and info.get("related_klass_infos"):
+                raise ImproperlyConfigured("a prepared read joins one level of related rows")
+        span = (klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
+        return _Statement(
+            sql,
+            params,
+            tuple(slots),
+            converters,
+            _get_from_db(queryset.model, fetch_mode),
+            tuple(column.target.attname for column, _, _ in select[span[0] : span[1]]),
+            span,
+            tuple(get_related_populators(klass_info, select, alias, fetch_mode)),
+        )
 
     def sql_with_params(self, *args: Any) -> tuple[str, list[Any]] | None:
         """The statement and the parameters a read of `args` executes, or None where the read
         is built through the ORM (checked against the ORM's own in tests/common)."""
         alias = router.db_for_read(self._model)
         if alias not in self._statements:
-            self(*args)
+            self._statements[alias] = self._compile(alias)
         statement = self._statements[alias]
-        return None if statement is None else (statement.sql, self._params(statement, args))
-
-    @staticmethod
-    def _params(statement: _Statement, args: tuple[Any, ...]) -> list[Any]:
-        params = list(statement.params)
-        for position, index, is_ids in statement.slots:
-            value = args[index]
-            # The ids as `in_ids` writes them: the array's text (integers only).
-            params[position] = _array_text(value) if is_ids else value
-        return params
+        if statement is None:
+            return None
+        return statement.sql, _params(statement, args, connections[alias])
 
     def _execute(self, statement: _Statement, alias: str, args: tuple[Any, ...]) -> list[Any]:
-        params = self._params(statement, args)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(statement.sql, params)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, _params(statement, args, connection))
             rows = cursor.fetchall()
         if statement.converters:
-            rows = _converted(rows, statement.converters, connections[alias])
-        if statement.model is None:
+            rows = _converted(rows, statement.converters, connection)
+        if statement.from_db is None:
             return rows
-        return [statement.model.from_db(alias, statement.names, row) for row in rows]
+        from_db, names, populators = statement.from_db, statement.names, statement.populators
+        start, end = statement.span  # type: ignore[misc]
+        instances = []
+        for row in rows:
+            instance = from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            instances.append(instance)
+        return instances
+
+
+def _same(first: Any, second: Any) -> bool:
+    return first.__class__ is second.__class__ and first == second
+
+
+def _adaptation(
+    kind: Any,
+    connection: Any,
+    markers: tuple[Any, Any],
+    params: tuple[Any, ...],
+    moved_params: tuple[Any, ...],
+    positions: list[int],
+) -> Any:
+    """How the ORM adapted the argument into every parameter that changes with it: the first
+    of its kind's adaptations that gives both markers' parameters exactly."""
+    if not positions:
+        raise ImproperlyConfigured("a prepared read passes each argument as a parameter")
+    for adapt in _ADAPTERS[kind]:
+        first, second = (
+            marker if adapt is None else adapt(marker, connection) for marker in markers
+        )
+        if all(
+            _same(params[position], first) and _same(moved_params[position], second)
+            for position in positions
+        ):
+            return adapt
+    # The parameter is made from the argument but is not it (`%value%` of a `contains`).
+    raise ImproperlyConfigured("a prepared read passes each argument as it is given")
+
+
+def _params(statement: _Statement, args: tuple[Any, ...], connection: Any) -> list[Any]:
+    params = list(statement.params)
+    for position, index, adapt in statement.slots:
+        value = args[index]
+        params[position] = value if adapt is None else adapt(value, connection)
+    return params
 
 
 def _array_text(ids: Sequence[int]) -> str:

@@ -1,17 +1,29 @@
-"""Statements compiled once (casebook/common/prepared.py): each read of a list request that
-is prepared sends the statement and the parameters the ORM would send, and reads the same
-rows, for every login of the cast."""
+"""Statements compiled once (casebook/common/prepared.py): each prepared read (the session row,
+the API token and its login, the user row, the memberships, the page's sets) sends the
+statement and the parameters the ORM would send, and reads the same rows, for every login of
+the cast; an argument the ORM would not pass as itself, as a parameter, is refused."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import BooleanField, Value
+from django.test import Client
+from django.utils import timezone
 
+import casebook.urls  # noqa: F401 - every view's module, and so every prepared read
+from casebook.accounts import sessions
 from casebook.accounts.backends import _user_by_id
 from casebook.accounts.models import DeskMembership, User
+from casebook.api import selectors as api_selectors
+from casebook.api import services as api_services
+from casebook.api.models import ApiToken
 from casebook.api.rows import ListedOne, read_sets
 from casebook.common.lookups import in_ids
 from casebook.common.prepared import PreparedRead
@@ -19,7 +31,7 @@ from casebook.intake import policy, selectors
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import IpDetails, SubcontractDetails, Topic
 from tests.accounts.test_session_store import _calls
-from tests.factories import CaseFactory, SessionFactory, desk
+from tests.factories import CaseFactory, SessionFactory, api_token, desk
 
 
 def _fresh(queryset) -> tuple[str, list]:
@@ -93,10 +105,107 @@ def test_a_pages_sets_send_the_orms_statement_for_any_ids(cast):
         assert listed.pairs([]) == []
 
 
+def test_every_prepared_read_of_the_project_is_one_this_module_checks():
+    checked = {
+        _user_by_id,
+        policy._active_memberships,
+        sessions._live_session_data,
+        api_selectors._live_token,
+        *(listed.pairs for listed in (*CASE_SETS, *SESSION_SETS) if hasattr(listed, "pairs")),
+        *(listed.rows_of for listed in CASE_LIST_SETS if isinstance(listed, ListedOne)),
+    }
+    found = {obj for obj in gc.get_objects() if isinstance(obj, PreparedRead)}
+    assert found - checked == set()
+
+
+def _session_row(key: str, now: dt.datetime):
+    return Session.objects.filter(session_key=key, expire_date__gt=now).values_list("session_data")
+
+
+def test_the_session_read_sends_the_orms_statement_and_reads_its_row_for_every_login(cast):
+    now = timezone.now()
+    for user in vars(cast).values():
+        web = Client()
+        web.force_login(user)
+        key = web.cookies[settings.SESSION_COOKIE_NAME].value
+        for at in (now, now + dt.timedelta(days=365)):
+            read = sessions._live_session_data
+            assert read.sql_with_params(key, at) == _fresh(_session_row(key, at))
+            assert read(key, at) == list(_session_row(key, at))
+        assert len(read(key, now)) == 1 and read(key, now + dt.timedelta(days=365)) == []
+    assert sessions._live_session_data("no-such-key", now) == []
+
+
+def _token_row(key_hash: str, now: dt.datetime):
+    return ApiToken.objects.select_related("user").filter(
+        key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+    )
+
+
+def test_the_token_read_sends_the_orms_statement_and_builds_the_token_and_login(cast):
+    now = timezone.now()
+    for user in vars(cast).values():
+        key_hash = api_services.token_hash(api_token(user))
+        read = api_selectors._live_token
+        assert read.sql_with_params(key_hash, now) == _fresh(_token_row(key_hash, now))
+        (token,) = read(key_hash, now)
+        (stored,) = _token_row(key_hash, now)
+        assert _fields(token) == _fields(stored) and _fields(token.user) == _fields(stored.user)
+        # The login in the token's cache, as `select_related` leaves it: no query to reach it.
+        assert token._state.fields_cache["user"] is token.user
+        assert token.user._state.db == stored.user._state.db and not token.user._state.adding
+    assert api_selectors._live_token("0" * 64, now) == []
+
+
 def test_an_argument_written_into_the_statements_text_is_refused(db):
-    literal = PreparedRead(Topic, lambda code: Topic.objects.extra(where=[f"code = '{code}'"]))
+    literal = PreparedRead(
+        Topic, lambda code: Topic.objects.extra(where=[f"code = '{code}'"]), args=(str,)
+    )
     with pytest.raises(ImproperlyConfigured):
         literal("x")
+
+    # A boolean compared with a boolean column: PostgreSQL's statement is `WHERE flag` or
+    # `WHERE NOT flag` (SQLite's compares it with a parameter).
+    def active(flag: bool):
+        return User.objects.filter(is_active=flag)
+
+    read = PreparedRead(User, active, args=(bool,))
+    if connection.vendor == "postgresql":
+        with pytest.raises(ImproperlyConfigured):
+            read(True)
+    else:
+        assert read.sql_with_params(False) == _fresh(active(False))
+
+
+def test_an_argument_the_orm_changes_before_passing_it_is_refused(db):
+    contains = PreparedRead(
+        Topic, lambda code: Topic.objects.filter(code__contains=code), args=(str,)
+    )
+    with pytest.raises(ImproperlyConfigured):
+        contains("x")  # passed as `%x%`
+
+
+def test_a_boolean_argument_is_told_from_a_constant_of_the_same_value(db):
+    def build(code: str, flag: bool):
+        return Topic.objects.filter(code=code).values_list(
+            "code", Value(True), Value(flag, output_field=BooleanField())
+        )
+
+    read = PreparedRead(Topic, build, args=(str, bool))
+    assert read("succession", False) == [("succession", True, False)]
+    for flag in (True, False):
+        assert read.sql_with_params("succession", flag) == _fresh(build("succession", flag))
+        assert read("succession", flag) == list(build("succession", flag))
+
+
+def test_arguments_of_another_kind_than_declared_are_refused(db):
+    now = timezone.now()
+    with pytest.raises(TypeError):
+        sessions._live_session_data("a-session-key", now.replace(tzinfo=None))  # naive
+    with pytest.raises(TypeError):
+        _user_by_id(str(1))
+    with pytest.raises(TypeError):
+        _user_by_id(True)
 
 
 def test_reading_the_memberships_costs_a_few_hundred_calls_not_a_queryset(cast):

@@ -25,7 +25,7 @@ from casebook.api.rows import ListedOne, ListedSet
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.common.errors import DomainError
 from casebook.common.japanese import search_key
-from casebook.common.prepared import PreparedRead
+from casebook.common.prepared import IDS, PreparedRead
 from casebook.intake import selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -70,7 +70,7 @@ def keeping_the_filterset(backends: Sequence[type]) -> list[type]:
 # PostgreSQL): compiled once, then executed (docs/performance.md, "Statements compiled once").
 def _by_ids(model: type[Model], read: Callable[..., QuerySet], keyword: str) -> PreparedRead:
     """`read(<keyword>=ids)` as a statement compiled once, the ids its one argument."""
-    return PreparedRead(model, lambda ids: read(**{keyword: ids}), ids=[0])
+    return PreparedRead(model, lambda ids: read(**{keyword: ids}), args=(IDS,))
 
 
 CASE_SETS = (
