@@ -227,8 +227,13 @@ class PreparedRead:
 
     def _execute(self, statement: _Statement, alias: str, args: tuple[Any, ...]) -> list[Any]:
         connection = connections[alias]
+        # `_params`, inline: every request of a session or a token runs this.
+        params = list(statement.params)
+        for position, index, adapt in statement.slots:
+            value = args[index]
+            params[position] = value if adapt is None else adapt(value, connection)
         with connection.cursor() as cursor:
-            cursor.execute(statement.sql, _params(statement, args, connection))
+            cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
         if statement.converters:
             rows = _converted(rows, statement.converters, connection)
