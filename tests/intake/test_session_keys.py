@@ -9,6 +9,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from casebook.exits import services as exit_services
@@ -26,6 +28,7 @@ from tests.factories import (
     on_exit_track,
 )
 from tests.intake.writers import duplicate_and_survivor, log_session, merge, save_in_admin
+from tests.markers import needs_postgres
 
 
 def keys(session: ConsultationSession) -> tuple[int, int | None, str]:
@@ -146,6 +149,16 @@ def test_the_check_finds_a_session_apart_from_its_case_and_repair_copies_the_cas
     out = StringIO()
     call_command("check_session_keys", stdout=out)
     assert "every session carries" in out.getvalue()
+
+
+@needs_postgres
+def test_the_repair_locks_the_cases_as_the_case_lock_does_leaving_their_keys_free(cast):
+    session = SessionFactory(case=CaseFactory(client=ClientFactory()))
+    ConsultationSession.objects.filter(pk=session.pk).update(desk=desk("ip"))
+    with CaptureQueriesContext(connection) as queries:
+        call_command("check_session_keys", "--repair", stdout=StringIO())
+    (lock,) = [q["sql"] for q in queries if " FOR " in q["sql"]]
+    assert lock.endswith('FOR NO KEY UPDATE OF "intake_case"')
 
 
 def test_the_check_finds_a_session_given_a_client_its_anonymous_case_does_not_have(cast):

@@ -41,6 +41,14 @@ class Command(BaseCommand):
                 "run with --repair to copy the cases' desk, client and confidentiality onto them"
             )
         with transaction.atomic():
-            cases = list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk"))
+            # The case lock's strength (`lock_case`): the repair waits for, and holds back,
+            # every other locker of these cases, and changes neither their keys nor their
+            # rows' existence, so the rows that point at them are written meanwhile
+            # (docs/performance.md, "The case lock: FOR NO KEY UPDATE").
+            cases = list(
+                Case.objects.select_for_update(no_key=True, of=("self",))
+                .filter(pk__in=case_ids)
+                .order_by("pk")
+            )
             changed = sessions_follow_cases(cases=cases)
         self.stdout.write(f"repaired {changed} session(s)")
