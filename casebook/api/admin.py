@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from casebook.api.models import IdempotencyRecord
+from casebook.common.admin import ModelAdmin
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ModelAdmin):
     list_display = ("key", "user", "status_code", "created_at")
     search_fields = ("key",)
     readonly_fields = (

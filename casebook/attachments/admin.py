@@ -4,15 +4,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from simple_history.admin import SimpleHistoryAdmin
 
 from casebook.attachments import policy
 from casebook.attachments.models import Attachment
-from casebook.common.admin import PolicyScopedMixin
+from casebook.common.admin import HistoryAdmin, PolicyScopedMixin
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+class AttachmentAdmin(PolicyScopedMixin, HistoryAdmin):
     list_display = ["name", "case", "content_type", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["name", "case__number"]
     raw_id_fields = ["case", "session", "visit", "uploaded_by"]

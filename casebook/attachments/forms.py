@@ -5,12 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.choices import ModelChoiceField
 from casebook.common.web import OneTimeTokenForm
 
 
 class AttachmentForm(OneTimeTokenForm):
     file = forms.FileField(label=_("file"), allow_empty_file=False)
-    session = forms.ModelChoiceField(label=_("session (optional)"), queryset=None, required=False)
+    session = ModelChoiceField(label=_("session (optional)"), queryset=None, required=False)
 
     def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,11 +10,49 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignKey, ManyToManyField, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.common.choices import ModelChoiceField, ModelMultipleChoiceField
 from casebook.common.models import save_tracked
+
+
+class PlainChoicesMixin:
+    """The generated forms' relations as the project's model choice fields, whose choices are
+    read by one plain query rather than a server-side cursor (casebook/common/choices.py;
+    docs/performance.md, "The forms' model choices read plainly"). Every admin of the project
+    has it, through the bases below."""
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        kwargs.setdefault("form_class", ModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ModelAdmin(PlainChoicesMixin, admin.ModelAdmin):
+    pass
+
+
+class HistoryAdmin(PlainChoicesMixin, SimpleHistoryAdmin):
+    pass
+
+
+class TabularInline(PlainChoicesMixin, admin.TabularInline):
+    pass
+
+
+class StackedInline(PlainChoicesMixin, admin.StackedInline):
+    pass
 
 
 class ReadOnlyMixin:
@@ -37,7 +75,7 @@ def inline(
     """The rows of `model` under their parent's change page, with no empty extra forms: a
     table (a block per row when `stacked`), shown only when `read_only`; `options` are the
     inline's other attributes."""
-    bases: tuple[type, ...] = (admin.StackedInline if stacked else admin.TabularInline,)
+    bases: tuple[type, ...] = (StackedInline if stacked else TabularInline,)
     if read_only:
         bases = (ReadOnlyMixin, *bases)
     return type(f"{model.__name__}Inline", bases, {"model": model, "extra": 0, **options})

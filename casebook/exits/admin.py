@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from casebook.common.admin import HistoryAdmin, ModelAdmin, TabularInline
 from casebook.exits.models import ExitPlan, ExitTrackDecision, Milestone, MilestoneTemplate
 
 
 @admin.register(MilestoneTemplate)
-class MilestoneTemplateAdmin(admin.ModelAdmin):
+class MilestoneTemplateAdmin(ModelAdmin):
     """The templates are data: an administrator adds, renames, reorders or retires steps
     (a plan already made keeps its milestones)."""
 
@@ -17,7 +17,7 @@ class MilestoneTemplateAdmin(admin.ModelAdmin):
     ordering = ["path", "order"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(TabularInline):
     model = Milestone
     extra = 0
     fields = ["order", "code", "name", "owner", "due_on", "completed_on", "legal_deadline"]
@@ -26,7 +26,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(ExitPlan)
-class ExitPlanAdmin(SimpleHistoryAdmin):
+class ExitPlanAdmin(HistoryAdmin):
     list_display = ["case", "path", "stage", "owner", "outcome", "on_track", "deadline_breaches"]
     list_filter = ["path", "stage", "on_track", "outcome"]
     raw_id_fields = ["case", "owner"]
@@ -34,7 +34,7 @@ class ExitPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExitTrackDecision)
-class ExitTrackDecisionAdmin(admin.ModelAdmin):
+class ExitTrackDecisionAdmin(ModelAdmin):
     list_display = ["case", "on_track", "path", "by", "at"]
     raw_id_fields = ["case", "by"]
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.choices import ModelChoiceField
 from casebook.common.web import OneTimeTokenForm
 from casebook.exits.models import ExitOutcome, ExitPath, ExitStage, RiskFlag
 from casebook.exits.policy import MILESTONE_OWNER_RULE, PLAN_OWNER_RULE
@@ -35,7 +36,7 @@ class PlanForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    owner = forms.ModelChoiceField(label=_("owner"), queryset=None, required=False)
+    owner = ModelChoiceField(label=_("owner"), queryset=None, required=False)
     outcome = forms.ChoiceField(
         label=_("outcome"), choices=[("", "—"), *ExitOutcome.choices], required=False
     )
@@ -61,7 +62,7 @@ class PlanForm(forms.Form):
 
 
 class MilestoneForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("owner"), queryset=None, required=False)
+    owner = ModelChoiceField(label=_("owner"), queryset=None, required=False)
     due_on = forms.DateField(label=_("due on"), required=False, widget=_Dated)
     note = forms.CharField(
         label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})

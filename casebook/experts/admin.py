@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
+from casebook.common.admin import HistoryAdmin, PolicyScopedMixin, ReadOnlyMixin, inline
 from casebook.experts import policy
 from casebook.experts.models import (
     ConflictDeclaration,
@@ -21,7 +20,7 @@ from casebook.experts.models import (
 
 
 @admin.register(Expert)
-class ExpertAdmin(SimpleHistoryAdmin):
+class ExpertAdmin(HistoryAdmin):
     list_display = ("name", "name_kana", "day_rate_yen", "max_days_per_fy", "active", "user")
     list_filter = ("active",)
     search_fields = ("name", "name_kana", "affiliation", "email")
@@ -31,14 +30,14 @@ class ExpertAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DispatchProgram)
-class DispatchProgramAdmin(SimpleHistoryAdmin):
+class DispatchProgramAdmin(HistoryAdmin):
     list_display = ("fiscal_year", "code", "name", "desk", "quota_days", "max_days_per_client")
     list_filter = ("fiscal_year", "desk", "active")
     inlines = [inline(SubQuota)]
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(ReadOnlyMixin, PolicyScopedMixin, SimpleHistoryAdmin):
+class DispatchAdmin(ReadOnlyMixin, PolicyScopedMixin, HistoryAdmin):
     scope = staticmethod(policy.dispatches_visible_to)
     list_display = ("id", "case", "program", "expert", "status", "approved_days", "used_days")
     list_filter = ("status", "program__fiscal_year", "program")

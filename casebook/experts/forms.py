@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.choices import ModelChoiceField
 from casebook.experts.models import ConflictRelation, DispatchProgram, Expert, Qualification
 from casebook.intake.models import Topic
 
@@ -28,9 +29,9 @@ class RosterFilterForm(forms.Form):
 
 
 class DispatchRequestForm(forms.Form):
-    program = forms.ModelChoiceField(label=_("program"), queryset=DispatchProgram.objects.none())
+    program = ModelChoiceField(label=_("program"), queryset=DispatchProgram.objects.none())
     sub_quota = forms.ChoiceField(label=_("sub-quota"), required=False)
-    expert = forms.ModelChoiceField(label=_("expert"), queryset=Expert.objects.none())
+    expert = ModelChoiceField(label=_("expert"), queryset=Expert.objects.none())
     requested_days = forms.CharField(
         label=_("requested days"), help_text=_("in half-day steps: 0.5, 1.0, 1.5 …")
     )

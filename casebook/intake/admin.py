@@ -10,10 +10,16 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
-from simple_history.admin import SimpleHistoryAdmin
 
 from casebook.accounts.policy import reads_audit_trail
-from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin, inline
+from casebook.common.admin import (
+    HistoryAdmin,
+    ModelAdmin,
+    PolicyScopedMixin,
+    ReadOnlyMixin,
+    TabularInline,
+    inline,
+)
 from casebook.intake import policy, services
 from casebook.intake.models import (
     LIFECYCLE_FIELDS,
@@ -35,7 +41,7 @@ from casebook.intake.models import (
 
 
 @admin.register(Client)
-class ClientAdmin(SimpleHistoryAdmin):
+class ClientAdmin(HistoryAdmin):
     list_display = ("name", "name_kana", "kind", "corporate_number", "size_class", "municipality")
     list_filter = ("kind", "size_class", "industry")
     search_fields = ("name", "name_kana", "corporate_number", "phone")
@@ -43,7 +49,7 @@ class ClientAdmin(SimpleHistoryAdmin):
     inlines = [inline(ClientContact)]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(TabularInline):
     model = Assignment
     extra = 0
     fk_name = "case"
@@ -51,7 +57,7 @@ class AssignmentInline(admin.TabularInline):
     can_delete = False
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(TabularInline):
     model = CaseTransition
     extra = 0
     readonly_fields = ("action", "from_status", "to_status", "by", "at", "reason", "closure_reason")
@@ -67,7 +73,7 @@ def case_scope(case_path: str) -> Any:
     return staticmethod(scope)
 
 
-class PolicyFilteredAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+class PolicyFilteredAdmin(PolicyScopedMixin, HistoryAdmin):
     # The many-to-many sets the model's history rows record (casebook/common/history.py).
     history_sets: tuple[str, ...] = ()
 
@@ -151,7 +157,7 @@ class SessionAdmin(PolicyFilteredAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ModelAdmin):
     list_display = ("code", "name", "sort_order")
 
 
@@ -164,7 +170,7 @@ def _outcome_scope(user: Any, queryset: QuerySet) -> QuerySet:
 
 
 @admin.register(ClientOutcome)
-class ClientOutcomeAdmin(PolicyScopedMixin, SimpleHistoryAdmin):
+class ClientOutcomeAdmin(PolicyScopedMixin, HistoryAdmin):
     scope = staticmethod(_outcome_scope)
     list_display = ("client", "reported_on", "sales_yen", "employees", "value_added_yen")
     raw_id_fields = ("client", "case")
@@ -188,20 +194,20 @@ def access_log_scope(user: Any, queryset: QuerySet) -> QuerySet:
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyMixin, PolicyScopedMixin, admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyMixin, PolicyScopedMixin, ModelAdmin):
     scope = staticmethod(access_log_scope)
     list_display = ("at", "user", "case", "via")
 
 
 @admin.register(SessionAmendment)
-class SessionAmendmentAdmin(PolicyScopedMixin, admin.ModelAdmin):
+class SessionAmendmentAdmin(PolicyScopedMixin, ModelAdmin):
     scope = case_scope("session__case")
     list_display = ("session", "by", "at", "reason")
     readonly_fields = ("session", "by", "at", "reason", "changes")
 
 
 @admin.register(CaseSequence)
-class CaseSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseSequenceAdmin(ReadOnlyMixin, ModelAdmin):
     """Read-only: the counters behind gap-free case numbers are changed only by intakes."""
 
     list_display = ("desk", "fiscal_year", "last_value")

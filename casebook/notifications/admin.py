@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from casebook.common.admin import ReadOnlyMixin
+from casebook.common.admin import ModelAdmin, ReadOnlyMixin
 from casebook.notifications.models import JobRun, JobState, ReminderOccasion
 
 
 @admin.register(JobRun)
-class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["job", "slot", "started_at", "finished_at", "status", "sent", "errors"]
     list_filter = ["job", "status"]
     date_hierarchy = "started_at"
@@ -18,12 +18,12 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(JobState)
-class JobStateAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class JobStateAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["name", "last_slot", "lease_owner", "lease_until", "retry_after"]
 
 
 @admin.register(ReminderOccasion)
-class ReminderOccasionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReminderOccasionAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["key", "kind", "due_on", "recipients", "created_at"]
     list_filter = ["kind"]
     search_fields = ["key"]

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin
+from casebook.common.admin import HistoryAdmin, PolicyScopedMixin, ReadOnlyMixin
 from casebook.referrals.models import Partner, Referral
 from casebook.referrals.policy import visible_referrals_q
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(HistoryAdmin):
     """The partner registry is reference data: administrators keep it here."""
 
     list_display = ("code", "name", "kind", "municipality", "active")
@@ -18,7 +17,7 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyMixin, PolicyScopedMixin, SimpleHistoryAdmin):
+class ReferralAdmin(ReadOnlyMixin, PolicyScopedMixin, HistoryAdmin):
     """Read-only: referrals change only through their actions, which keep the rules."""
 
     scope = staticmethod(lambda user, queryset: queryset.filter(visible_referrals_q(user)))

@@ -10,11 +10,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import Desk, User
+from casebook.common.choices import ModelChoiceField
 from casebook.intake.forms import DateInput, UserChoiceField
 from casebook.referrals.models import InformsReferrer, Partner, ReferralKind
 
 
-class PartnerChoiceField(forms.ModelChoiceField):
+class PartnerChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Partner) -> str:
         return f"{obj.name}（{obj.get_kind_display()}）"
 
@@ -45,7 +46,7 @@ class ReferralForm(HandoffChecklistForm):
     kind = forms.ChoiceField(
         label=_("referral to"), choices=ReferralKind.choices, widget=forms.RadioSelect
     )
-    to_desk = forms.ModelChoiceField(
+    to_desk = ModelChoiceField(
         label=_("receiving desk"), queryset=Desk.objects.none(), required=False
     )
     to_partner = PartnerChoiceField(

@@ -5,28 +5,27 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import PolicyScopedMixin, ReadOnlyMixin
+from casebook.common.admin import HistoryAdmin, PolicyScopedMixin, ReadOnlyMixin, TabularInline
 from casebook.reports import policy
 from casebook.reports.models import Activity, ActivityParticipant, PlanTarget, SatisfactionSurvey
 
 
 @admin.register(PlanTarget)
-class PlanTargetAdmin(SimpleHistoryAdmin):
+class PlanTargetAdmin(HistoryAdmin):
     list_display = ["fiscal_year", "metric", "target", "source"]
     list_filter = ["fiscal_year"]
     search_fields = ["metric", "source"]
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(TabularInline):
     model = ActivityParticipant
     extra = 0
     raw_id_fields = ["client", "follow_up_case"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(HistoryAdmin):
     list_display = ["held_on", "kind", "title", "desk", "online"]
     list_filter = ["kind", "desk", "online"]
     search_fields = ["title", "place", "organisers"]
@@ -41,7 +40,7 @@ def _survey_scope(user: Any, queryset: QuerySet) -> QuerySet:
 
 
 @admin.register(SatisfactionSurvey)
-class SatisfactionSurveyAdmin(ReadOnlyMixin, PolicyScopedMixin, SimpleHistoryAdmin):
+class SatisfactionSurveyAdmin(ReadOnlyMixin, PolicyScopedMixin, HistoryAdmin):
     """A record of what was sent and answered: never edited here. The link's token is not
     kept, the case is not linked (a number only), and the clients' comments are shown to
     managers only."""

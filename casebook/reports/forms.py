@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import Desk, User
+from casebook.common.choices import ModelChoiceField
 from casebook.common.fiscal import current_fiscal_year
 from casebook.common.web import OneTimeTokenForm
 from casebook.intake.models import BusinessStatus, OutcomeOccasion, SessionMode, Topic
@@ -23,16 +24,14 @@ class ReportFilterForm(forms.Form):
     fy = forms.IntegerField(
         label=_("fiscal year"), min_value=FIRST_FISCAL_YEAR, max_value=LAST_FISCAL_YEAR
     )
-    desk = forms.ModelChoiceField(
+    desk = ModelChoiceField(
         label=_("desk"), queryset=Desk.objects.none(), to_field_name="code", required=False
     )
-    office = forms.ModelChoiceField(
+    office = ModelChoiceField(
         label=_("office"), queryset=Office.objects.none(), to_field_name="code", required=False
     )
-    counselor = forms.ModelChoiceField(
-        label=_("counselor"), queryset=User.objects.none(), required=False
-    )
-    topic = forms.ModelChoiceField(
+    counselor = ModelChoiceField(label=_("counselor"), queryset=User.objects.none(), required=False)
+    topic = ModelChoiceField(
         label=_("topic"), queryset=Topic.objects.none(), to_field_name="code", required=False
     )
     mode = forms.ChoiceField(
@@ -104,7 +103,7 @@ class ActivityForm(OneTimeTokenForm):
     screen showed (empty when recording a new one)."""
 
     kind = forms.ChoiceField(label=_("kind"), choices=ActivityKind.choices)
-    desk = forms.ModelChoiceField(label=_("desk"), queryset=Desk.objects.none())
+    desk = ModelChoiceField(label=_("desk"), queryset=Desk.objects.none())
     title = forms.CharField(label=_("title"), max_length=200)
     held_on = forms.DateField(label=_("date"), widget=_Dated)
     place = forms.CharField(label=_("place"), max_length=200, required=False)

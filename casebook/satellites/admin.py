@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
-from casebook.common.admin import VersionedAdminMixin
+from casebook.common.admin import HistoryAdmin, VersionedAdminMixin
 from casebook.satellites.models import Booking, ConsultationDay, DayException, Office, ScheduleRule
 
 
 @admin.register(Office)
-class OfficeAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class OfficeAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("code", "name", "kind", "municipality", "slot_minutes", "active_from")
     list_filter = ("kind",)
     search_fields = ("name", "name_kana", "municipality")
@@ -18,7 +17,7 @@ class OfficeAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 # Rules and exceptions are where administrators set the schedules; `generate_satellite_days`
 # then creates the days (docs/satellites.md, "Schedules").
 @admin.register(ScheduleRule)
-class ScheduleRuleAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class ScheduleRuleAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("office", "weekdays", "weeks", "starts_at", "ends_at", "counselor")
     list_filter = ("office",)
     list_select_related = ("office", "counselor")
@@ -26,7 +25,7 @@ class ScheduleRuleAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DayException)
-class DayExceptionAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class DayExceptionAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("office", "date", "kind", "starts_at", "ends_at", "counselor", "reason")
     list_filter = ("kind", "office")
     list_select_related = ("office", "counselor")
@@ -35,7 +34,7 @@ class DayExceptionAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ConsultationDay)
-class ConsultationDayAdmin(SimpleHistoryAdmin):
+class ConsultationDayAdmin(HistoryAdmin):
     list_display = ("office", "date", "starts_at", "ends_at", "counselor", "status")
     list_filter = ("status", "office")
     list_select_related = ("office", "counselor")
@@ -44,7 +43,7 @@ class ConsultationDayAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(SimpleHistoryAdmin):
+class BookingAdmin(HistoryAdmin):
     """Bookings are read here; they change through the satellite screens and the API."""
 
     list_display = ("slot", "company_name", "status", "channel", "created_at")

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casebook.common.choices import ModelChoiceField
 from casebook.common.web import OneTimeTokenForm
 from casebook.intake.forms import ClientFieldsForm
 from casebook.intake.models import Case
@@ -26,7 +27,7 @@ def form_started_token() -> str:
     return signing.dumps(time.time(), salt=STARTED_SALT)
 
 
-class SlotChoiceField(forms.ModelChoiceField):
+class SlotChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Slot) -> str:
         start, end = timezone.localtime(obj.starts_at), timezone.localtime(obj.ends_at)
         return f"{start:%H:%M}–{end:%H:%M}"
@@ -89,7 +90,7 @@ class PublicBookingForm(forms.Form):
         return cleaned
 
 
-class CaseChoiceField(forms.ModelChoiceField):
+class CaseChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Case) -> str:
         return f"{obj.number} {obj.title}"
 
@@ -125,7 +126,7 @@ class CancelBookingForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
-class CounselorChoiceField(forms.ModelChoiceField):
+class CounselorChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)
 
