@@ -151,13 +151,14 @@ class PreparedRead:
             return list(self._build(*args))
         return self._execute(statement, alias, args)
 
-    def _compiled(self, alias: str, args: list[Any]) -> tuple[Any, str, tuple[Any, ...]]:
-        compiler = self._build(*args).query.get_compiler(using=alias)
+    def _compiled(self, alias: str, args: list[Any]) -> tuple[QuerySet, Any, str, tuple[Any, ...]]:
+        queryset = self._build(*args)
+        compiler = queryset.query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # pragma: no cover - the markers are never empty
             raise ImproperlyConfigured("a prepared read matches something") from None
-        return compiler, sql, tuple(params)
+        return queryset, compiler, sql, tuple(params)
 
     def _compile(self, alias: str) -> _Statement | None:
         connection = connections[alias]
@@ -165,12 +166,12 @@ class PreparedRead:
             # `in_ids` writes one placeholder an id here: the statement is not fixed.
             return None
         markers = [_marker(kind, False, index) for index, kind in self._kinds]
-        compiler, sql, params = self._compiled(alias, markers)
+        queryset, compiler, sql, params = self._compiled(alias, markers)
         slots = []
         for index, kind in self._kinds:
             moved = list(markers)
             moved[index] = _marker(kind, True, index)
-            _, moved_sql, moved_params = self._compiled(alias, moved)
+            _, _, moved_sql, moved_params = self._compiled(alias, moved)
             if moved_sql != sql or len(moved_params) != len(params):
                 # The argument is written into the text, or shapes it.
                 raise ImproperlyConfigured("a prepared read takes its arguments as parameters")
@@ -184,7 +185,6 @@ class PreparedRead:
             )
             slots.extend((position, index, adapt) for position in positions)
         converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        queryset = self._build(*markers)
         iterable = queryset._iterable_class
         if iterable is ValuesListIterable:
             return _Statement(sql, params, tuple(slots), converters, None, None, None, ())
