@@ -74,7 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "casebook.urls"
-# Django's database sessions, their row read by a statement written once per process
+# Django's database sessions, their row read by a statement compiled once per process
 # (casebook/accounts/sessions.py).
 SESSION_ENGINE = "casebook.accounts.sessions"
 AUTH_USER_MODEL = "accounts.User"

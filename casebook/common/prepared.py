@@ -124,7 +124,9 @@ class PreparedRead:
             raise ImproperlyConfigured(f"a prepared read's arguments are of {_KINDS}")
         self._model = model
         self._build = build
-        self._kinds = tuple(enumerate(args))
+        # `list[int]` written out is equal to `IDS`, not the same object: the kinds are compared
+        # by identity where a read runs.
+        self._kinds = tuple(enumerate(IDS if kind == IDS else kind for kind in args))
         self._statements: dict[str, _Statement | None] = {}
 
     def __call__(self, *args: Any) -> list[Any]:

@@ -1,5 +1,5 @@
 """The login sessions' store (casebook/accounts/sessions.py): Django's database sessions, their
-row read by a statement written once per process. It honours exactly what Django's store
+row read by a statement the ORM compiles once per process. It honours exactly what Django's store
 honours: a live row of the cookie's key, nothing else."""
 
 from __future__ import annotations
@@ -79,6 +79,6 @@ def test_the_store_reads_the_same_data_django_wrote(cast):
 
 def test_reading_a_session_costs_a_few_hundred_python_calls_not_a_queryset(cast):
     _web, key = _logged_in(cast.counselor)
-    SessionStore(key).load()  # the statement is written on the first read of the process
+    SessionStore(key).load()  # the statement is compiled on the first read of the process
     # Django's store built the SELECT through the ORM: about 900 calls on PostgreSQL.
     assert _calls(lambda: SessionStore(key).load()) < 400

@@ -1,5 +1,5 @@
 """The token read behind every token request (casebook/api/selectors.py, `token_authenticate`):
-a statement written once per process, giving the token and its login as the ORM would."""
+a statement the ORM compiles once per process, giving the token and its login as the ORM would."""
 
 from __future__ import annotations
 
@@ -46,6 +46,6 @@ def test_the_token_read_finds_no_revoked_expired_unknown_or_deactivated_token(ca
 
 def test_reading_a_token_costs_a_few_hundred_python_calls_not_a_queryset(cast):
     key_hash = services.token_hash(api_token(cast.counselor))
-    selectors.token_authenticate(key_hash=key_hash)  # written on the first read
+    selectors.token_authenticate(key_hash=key_hash)  # compiled on the first read
     # Built through the ORM (select_related, four conditions, first()): about 2,500 calls.
     assert _calls(lambda: selectors.token_authenticate(key_hash=key_hash)) < 600
