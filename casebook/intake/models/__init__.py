@@ -52,7 +52,7 @@ from casebook.intake.models.desk_details import (
     grace_period,
     grace_period_deadline,
 )
-from casebook.intake.models.search import CaseSearchGrams
+from casebook.intake.models.search import CaseSearchGrams, ClientSearchGram
 from casebook.intake.models.sessions import (
     SESSION_EDIT_WINDOW,
     AccessLog,
@@ -92,6 +92,7 @@ __all__ = [
     "ClientContact",
     "ClientKind",
     "ClientOutcome",
+    "ClientSearchGram",
     "ClosureReason",
     "Confidentiality",
     "ConsultationSession",

@@ -9,6 +9,7 @@ from django.db import models
 
 from casebook.accounts.models import Desk
 from casebook.intake.models.cases import Case
+from casebook.intake.models.clients import Client
 
 
 class TextArrayField(models.Field):
@@ -66,3 +67,41 @@ class CaseSearchGrams(models.Model):
 
     def __str__(self) -> str:
         return f"grams of case {self.case_id}"
+
+
+class ClientSearchGram(models.Model):
+    """One distinct gram (`common.search.search_grams`) of a client's name or reading, with a
+    copy of the client's reading key and its id, on PostgreSQL only: the clients of a word of
+    one or two characters are one range of the primary key `(gram, reading, client_id)`, in
+    the clients' own order (`Client.Meta.ordering`), so a page of them stops reading once it
+    is full (docs/performance.md, "Search", "A short word's clients in reading order").
+
+    The table and the triggers that keep it are created by the migration
+    `intake/0024_client_search_grams`: PostgreSQL adds, replaces or removes a client's rows
+    whenever the client is inserted, its name, reading or reading key changes, or it is
+    deleted, whoever writes. Django never writes it; other databases have no such table.
+    """
+
+    pk = models.CompositePrimaryKey("gram", "reading", "client")
+    gram = models.TextField()
+    # `Client.name_kana_search`, copied: the search joins on it as well as on the id, so
+    # that the planner reads the clients' order from this table's key.
+    reading = models.CharField(max_length=200)
+    client = models.ForeignKey(
+        Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The join the search reads through (`Client.search_grams`): the id and the reading key.
+    in_order = models.ForeignObject(
+        Client,
+        on_delete=models.DO_NOTHING,
+        from_fields=("client", "reading"),
+        to_fields=("id", "name_kana_search"),
+        related_name="search_grams",
+    )
+
+    class Meta:
+        managed = False
+        db_table = "intake_client_search_grams"
+
+    def __str__(self) -> str:
+        return f"gram {self.gram} of client {self.client_id}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
-from casebook.common.search import among_ids, text_matches
+from casebook.common.search import GRAM_LENGTH, among_ids, text_matches, uses_gram_index
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact
 
@@ -36,15 +36,11 @@ def client_get_for_user(*, user: User, pk: Any) -> Client:
         raise Http404("no such client") from None
 
 
-def client_ids_matching(text: str) -> QuerySet[Client]:
-    """The ids of the clients whose name or reading holds `text` (kanji, or kana: hiragana =
-    katakana), or whose phone holds its digits (four or more) or whose 法人番号 starts with
-    them: a union of one id set per column, each read through its own index (an OR of them
-    may be planned as a scan of every client; docs/performance.md, "Search")."""
-    found = [
-        Client.objects.filter(text_matches("name", text)).values("pk").order_by(),
-        Client.objects.filter(text_matches("name_kana", text)).values("pk").order_by(),
-    ]
+def _digit_ids(text: str) -> list[QuerySet[Client]]:
+    """The ids of the clients whose phone holds the digits of `text` (four or more), and of
+    those whose 法人番号 starts with them: one id set per column, each read through its own
+    index."""
+    found = []
     digits = phone_digits(text)
     if len(digits) >= 4:
         found.append(Client.objects.filter(phone_digits__contains=digits).values("pk").order_by())
@@ -53,14 +49,34 @@ def client_ids_matching(text: str) -> QuerySet[Client]:
         found.append(
             Client.objects.filter(corporate_number__startswith=number).values("pk").order_by()
         )
+    return found
+
+
+def client_ids_matching(text: str) -> QuerySet[Client]:
+    """The ids of the clients whose name or reading holds `text` (kanji, or kana: hiragana =
+    katakana), or whose phone holds its digits (four or more) or whose 法人番号 starts with
+    them: a union of one id set per column, each read through its own index (an OR of them
+    may be planned as a scan of every client; docs/performance.md, "Search")."""
+    found = [
+        Client.objects.filter(text_matches("name", text)).values("pk").order_by(),
+        Client.objects.filter(text_matches("name_kana", text)).values("pk").order_by(),
+        *_digit_ids(text),
+    ]
     return found[0].union(*found[1:])
 
 
 def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     """Of `clients`, those `client_ids_matching` finds. The web search, the intake screen and
     the API's `q` all ask here."""
-    if not search_key(text):
+    key = search_key(text)
+    if not key:
         return clients.none()
+    if uses_gram_index() and len(key) <= GRAM_LENGTH and not _digit_ids(text):
+        # A word of one or two characters is one gram: its clients are one range of the
+        # client grams' key, joined on the id and the reading key, so the clients' order
+        # (`Client.Meta.ordering`) is the key's and a page stops reading once it is full
+        # (docs/performance.md, "A short word's clients in reading order").
+        return clients.filter(search_grams__gram=key)
     # Fetched by id from the set built once: `IN (subquery)` was planned as a scan of every
     # client hashed against the set.
     return clients.filter(among_ids("pk", client_ids_matching(text)))
