@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from casebook.common.japanese import search_key
-from casebook.common.search import among_ids
+from casebook.common.search import among_ids, text_matches
 from casebook.intake import selectors, services
 from casebook.intake.demo.bulk import BulkWriter, next_id
 from casebook.intake.models import Client
@@ -77,8 +77,12 @@ def _clients() -> list[Client]:
 
 def _by_gram_indexes(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     """The search as it read every client of a word before: the union of the name's and the
-    reading's id sets."""
-    return clients.filter(among_ids("pk", client_ids_matching(text)))
+    reading's id sets, each read through its gram index."""
+    name, reading = (
+        Client.objects.filter(text_matches(column, text)).values("pk").order_by()
+        for column in ("name", "name_kana")
+    )
+    return clients.filter(among_ids("pk", name.union(reading)))
 
 
 def _ids(queryset: QuerySet[Client]) -> list[int]:
@@ -94,6 +98,19 @@ def test_a_short_words_clients_are_those_of_the_gram_indexes_in_the_same_order(t
     for start in (0, 5, 17, 40):
         assert _ids(found[start : start + 6]) == _ids(before[start : start + 6])
     assert found.count() == before.count()
+
+
+@pytest.mark.parametrize("text", WORDS)
+def test_a_short_words_client_ids_are_those_of_the_gram_indexes(text):
+    _clients()
+    ids = client_ids_matching(text)
+    assert sorted(value for row in ids for value in row.values()) == sorted(
+        _ids(_by_gram_indexes(Client.objects.all(), text))
+    )
+    # As the case search reads them: the cases of those clients.
+    assert set(Client.objects.filter(pk__in=ids).values_list("pk", flat=True)) == set(
+        _ids(_by_gram_indexes(Client.objects.all(), text))
+    )
 
 
 def test_the_short_words_found_cover_every_kind_of_match():

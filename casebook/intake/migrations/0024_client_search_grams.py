@@ -116,8 +116,8 @@ FUNCTION_NAMES = [
 def create(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
-    # `reading` has the type and collation of `intake_client.name_kana_search`: the planner
-    # then takes the index's order for the clients' (`Client.Meta.ordering`).
+    # `reading` has the type and collation of `intake_client.name_kana_search`: ordered by
+    # it and the client id, a gram's rows are in the clients' order (`Client.Meta.ordering`).
     schema_editor.execute(
         "CREATE TABLE intake_client_search_grams (gram text NOT NULL, "
         "reading varchar(200) NOT NULL, client_id bigint NOT NULL)"
@@ -136,7 +136,8 @@ def create(apps, schema_editor) -> None:
         "PRIMARY KEY (gram, reading, client_id)"
     )
     schema_editor.execute(TRIGGERS)
-    # The visibility map set (an index-only scan reads no row) and the statistics taken.
+    # The statistics; `VACUUM` (outside the migration's transaction) sets the visibility map
+    # for index-only scans (docs/performance.md).
     schema_editor.execute("ANALYZE intake_client_search_grams")
 
 
@@ -172,18 +173,8 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         db_constraint=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="intake.client",
-                    ),
-                ),
-                (
-                    "in_order",
-                    models.ForeignObject(
-                        from_fields=("client", "reading"),
-                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="search_grams",
                         to="intake.client",
-                        to_fields=("id", "name_kana_search"),
                     ),
                 ),
             ],

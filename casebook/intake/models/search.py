@@ -84,19 +84,11 @@ class ClientSearchGram(models.Model):
 
     pk = models.CompositePrimaryKey("gram", "reading", "client")
     gram = models.TextField()
-    # `Client.name_kana_search`, copied: the search joins on it as well as on the id, so
-    # that the planner reads the clients' order from this table's key.
+    # `Client.name_kana_search`, copied: a gram's rows ordered by it and the client id are
+    # its clients in their own order (`Client.Meta.ordering`), read from the key.
     reading = models.CharField(max_length=200)
     client = models.ForeignKey(
-        Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    # The join the search reads through (`Client.search_grams`): the id and the reading key.
-    in_order = models.ForeignObject(
-        Client,
-        on_delete=models.DO_NOTHING,
-        from_fields=("client", "reading"),
-        to_fields=("id", "name_kana_search"),
-        related_name="search_grams",
+        Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="search_grams"
     )
 
     class Meta:

@@ -17,7 +17,7 @@ from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
 from casebook.common.search import GRAM_LENGTH, among_ids, text_matches, uses_gram_index
 from casebook.intake import policy
-from casebook.intake.models import Client, ClientContact
+from casebook.intake.models import Client, ClientContact, ClientSearchGram
 
 
 def client_list_for_user(*, user: User) -> QuerySet[Client]:
@@ -52,11 +52,30 @@ def _digit_ids(text: str) -> list[QuerySet[Client]]:
     return found
 
 
-def client_ids_matching(text: str) -> QuerySet[Client]:
+# `Client.Meta.ordering` as the client grams' key holds it: their reading is the client's
+# `name_kana_search`, their client id its id.
+GRAM_ORDER = ("search_grams__reading", "search_grams__client_id")
+
+
+def _one_gram(text: str) -> str | None:
+    """The search key of `text` where it is one gram (one or two characters) and no digit
+    branch applies, on PostgreSQL: its clients are then one range of the client grams'
+    key (`ClientSearchGram`). Else None."""
+    key = search_key(text)
+    if uses_gram_index() and 0 < len(key) <= GRAM_LENGTH and not _digit_ids(text):
+        return key
+    return None
+
+
+def client_ids_matching(text: str) -> QuerySet[Any]:
     """The ids of the clients whose name or reading holds `text` (kanji, or kana: hiragana =
     katakana), or whose phone holds its digits (four or more) or whose 法人番号 starts with
     them: a union of one id set per column, each read through its own index (an OR of them
-    may be planned as a scan of every client; docs/performance.md, "Search")."""
+    may be planned as a scan of every client; docs/performance.md, "Search"). A word of one
+    or two characters is read from the client grams' key alone (no client row is read)."""
+    gram = _one_gram(text)
+    if gram is not None:
+        return ClientSearchGram.objects.filter(gram=gram).values("client_id").order_by()
     found = [
         Client.objects.filter(text_matches("name", text)).values("pk").order_by(),
         Client.objects.filter(text_matches("name_kana", text)).values("pk").order_by(),
@@ -68,15 +87,18 @@ def client_ids_matching(text: str) -> QuerySet[Client]:
 def clients_matching(clients: QuerySet[Client], text: str) -> QuerySet[Client]:
     """Of `clients`, those `client_ids_matching` finds. The web search, the intake screen and
     the API's `q` all ask here."""
-    key = search_key(text)
-    if not key:
+    if not search_key(text):
         return clients.none()
-    if uses_gram_index() and len(key) <= GRAM_LENGTH and not _digit_ids(text):
-        # A word of one or two characters is one gram: its clients are one range of the
-        # client grams' key, joined on the id and the reading key, so the clients' order
-        # (`Client.Meta.ordering`) is the key's and a page stops reading once it is full
-        # (docs/performance.md, "A short word's clients in reading order").
-        return clients.filter(search_grams__gram=key)
+    gram = _one_gram(text)
+    if gram is not None:
+        # The clients of one gram are one range of the client grams' key. In the clients' own
+        # order (`Client.Meta.ordering`), which is the key's (reading, id), the page is read
+        # from the key and stops once it is full (docs/performance.md, "A short word's clients
+        # in reading order"); a caller's other order sorts the gram's clients.
+        found = clients.filter(search_grams__gram=gram)
+        if not clients.query.order_by and clients.query.default_ordering:
+            found = found.order_by(*GRAM_ORDER)
+        return found
     # Fetched by id from the set built once: `IN (subquery)` was planned as a scan of every
     # client hashed against the set.
     return clients.filter(among_ids("pk", client_ids_matching(text)))
