@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from casebook.common.japanese import search_key
+from casebook.common.paging import page_of
 from casebook.common.search import among_ids, text_matches
 from casebook.intake import selectors, services
 from casebook.intake.demo.bulk import BulkWriter, next_id
@@ -140,6 +141,21 @@ def test_the_web_search_lists_a_short_words_clients_page_by_page_as_before(cast)
         rows = list(selectors.client_search_rows(user=cast.counselor, text=text))
         before = _by_gram_indexes(Client.objects.all(), text).values(*SEARCH_CLIENT_COLUMNS)
         assert rows == list(before)
+
+
+@pytest.mark.parametrize("text", ["中", "ナカ", "島商", "ぎょ", "無い", "12"])
+def test_the_web_searchs_pages_of_clients_are_those_of_the_whole_list_sliced(cast, text):
+    _clients()
+    before = _by_gram_indexes(Client.objects.all(), text).values(*SEARCH_CLIENT_COLUMNS)
+    for number in (1, 2, 3, 7, 14, 15, 16):
+        page = selectors.client_search_page(user=cast.counselor, text=text, number=number, size=7)
+        expected = page_of(before, number=number, size=7)
+        assert (page.rows, page.number, page.has_next) == (
+            expected.rows,
+            expected.number,
+            expected.has_next,
+        ), number
+    assert not selectors.client_search_page(user=cast.outsider, text=text, number=1, size=7).rows
 
 
 def test_digits_of_one_or_two_characters_still_find_a_corporate_number():

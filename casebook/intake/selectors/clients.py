@@ -15,6 +15,7 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
+from casebook.common.paging import Page, page_of
 from casebook.common.search import GRAM_LENGTH, among_ids, text_matches, uses_gram_index
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact, ClientSearchGram
@@ -116,6 +117,32 @@ SEARCH_CLIENT_COLUMNS = ("id", "name", "name_kana", "corporate_number", "municip
 def client_search_rows(*, user: User, text: str) -> QuerySet[Client]:
     """`client_search` as the web search lists it: rows of `SEARCH_CLIENT_COLUMNS` (dicts)."""
     return client_search(user=user, text=text).values(*SEARCH_CLIENT_COLUMNS)
+
+
+def client_search_page(*, user: User, text: str, number: int, size: int) -> Page:
+    """Page `number` of `client_search_rows` (`common.paging.page_of`). For a word of one or
+    two characters the page's ids are first read from the client grams' key alone, the
+    rows before the page skipped there, and then only the page's clients are read: a page
+    deep in the list of 「中」 reads no client before it (docs/performance.md, "A short
+    word's clients in reading order")."""
+    gram = _one_gram(text)
+    if gram is None:
+        return page_of(client_search_rows(user=user, text=text), number=number, size=size)
+    number = max(number, 1)
+    start = (number - 1) * size
+    ids = (
+        ClientSearchGram.objects.filter(gram=gram)
+        .order_by(*(name.removeprefix("search_grams__") for name in GRAM_ORDER))
+        .values("client_id")[start : start + size + 1]
+    )
+    # The same rows as the join of `clients_matching`, sorted in the clients' own order.
+    rows = list(
+        client_list_for_user(user=user)
+        .filter(pk__in=ids)
+        .order_by(*Client._meta.ordering)
+        .values(*SEARCH_CLIENT_COLUMNS)
+    )
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def client_duplicates(

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from casebook.common.paging import page_number, page_of
+from casebook.common.paging import page_number
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
 from casebook.intake.forms import SearchForm
@@ -24,8 +24,9 @@ def search(request: HttpRequest) -> HttpResponse:
     text = form.cleaned_data["q"] if form.is_valid() else ""
     context = {"form": form, "q": text, "query": urlencode({"q": text}) + "&"}
     if text:
-        clients = page_of(
-            selectors.client_search_rows(user=user, text=text),
+        clients = selectors.client_search_page(
+            user=user,
+            text=text,
             number=page_number(request.GET, "client_page"),
             size=RESULT_LIMIT,
         )
