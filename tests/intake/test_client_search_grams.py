@@ -285,6 +285,14 @@ def test_the_load_generators_copy_and_the_retention_run_keep_the_grams(cast):
 
 @needs_postgres
 @pytest.mark.postgres
+def test_the_load_generator_leaves_every_client_with_its_grams(cast):
+    call_command("generate_load", "--force", "--scale", "0.002", stdout=io.StringIO())
+    assert Client.objects.count() > 50
+    _assert_kept()
+
+
+@needs_postgres
+@pytest.mark.postgres
 def test_a_truncated_client_table_leaves_no_grams(cast):
     _clients()
     with connection.cursor() as cursor:
