@@ -105,7 +105,7 @@ def test_a_short_words_clients_are_those_of_the_gram_indexes_in_the_same_order(t
 def test_a_short_words_client_ids_are_those_of_the_gram_indexes(text):
     _clients()
     ids = client_ids_matching(text)
-    assert sorted(value for row in ids for value in row.values()) == sorted(
+    assert sorted(value for row in ids.order_by() for value in row.values()) == sorted(
         _ids(_by_gram_indexes(Client.objects.all(), text))
     )
     # As the case search reads them: the cases of those clients.
