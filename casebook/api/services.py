@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.api.models import ApiToken
+from casebook.common.models import lock_row
 
 
 class RevokedBecause:
@@ -46,7 +47,7 @@ def token_issue(*, user: User) -> tuple[ApiToken, str]:
 def token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     """Revoke one of `by`'s own tokens (the getter gave only their own); revoking twice
     changes nothing."""
-    token = ApiToken.objects.select_for_update().get(pk=token.pk, user=by)
+    token = lock_row(ApiToken, token.pk, user=by)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.revoked_because = RevokedBecause.OWNER

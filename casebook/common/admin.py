@@ -133,9 +133,13 @@ class VersionedAdminMixin:
             save_tracked(obj, by=request.user, reason="added in the admin")
             return
         # Count on from the stored version under a row lock (the change page is one
-        # transaction), so that a save racing this one cannot reuse the same number.
+        # transaction), so that a save racing this one cannot reuse the same number. FOR NO
+        # KEY UPDATE: a change keeps the row's id (docs/performance.md, "Row locks").
         obj.version = (
-            type(obj).objects.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
+            type(obj)
+            .objects.select_for_update(no_key=True)
+            .values_list("version", flat=True)
+            .get(pk=obj.pk)
         )
         concrete = {f.name for f in obj._meta.concrete_fields}
         changed = [name for name in form.changed_data if name in concrete]

@@ -170,11 +170,28 @@ def ensure_version(obj: models.Model, expected_version: int | None) -> None:
         raise StaleVersion(expected=expected_version, current=obj.version)
 
 
-def lock_current[M: models.Model](obj: M, expected_version: int | None) -> M:
+def lock_row[M: models.Model](model: type[M], pk: Any, **filters: Any) -> M:
+    """The row of `model` with that id (and `filters`), re-read under `FOR NO KEY UPDATE`:
+    the row lock of a service that changes the row but neither deletes it nor changes its
+    id. Two lockers of the row still wait for each other, but a transaction that writes a
+    row pointing at it (its foreign key checked with `FOR KEY SHARE`) is not held back
+    (docs/performance.md, "Row locks: FOR NO KEY UPDATE"). A service that deletes the row
+    it locks takes `FOR UPDATE` instead (`lock_current(..., deleting=True)`)."""
+    return model._default_manager.select_for_update(no_key=True).get(pk=pk, **filters)
+
+
+def lock_current[M: models.Model](
+    obj: M, expected_version: int | None, *, deleting: bool = False
+) -> M:
     """`obj` re-read under a lock of its row, refused (StaleVersion) unless it is still the
     version the caller read: the lock-then-check step of a service (docs/architecture.md,
-    "Services")."""
-    locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    "Services"). `deleting`: the caller deletes the row, so the lock is `FOR UPDATE`, the
+    lock the DELETE takes anyway (taken at once rather than raised from `FOR NO KEY UPDATE`
+    while a writer of a row pointing at it may hold `FOR KEY SHARE`)."""
+    if deleting:
+        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    else:
+        locked = lock_row(type(obj), obj.pk)
     ensure_version(locked, expected_version)
     return locked
 

@@ -86,7 +86,7 @@ def _owner(errors: Errors, field: str, owner: User | None, allowed: Q, rule: str
 
 def lock_plan(plan: ExitPlan) -> ExitPlan:
     return (
-        ExitPlan.objects.select_for_update(of=("self",))
+        ExitPlan.objects.select_for_update(no_key=True, of=("self",))
         .select_related("case__desk")
         .get(pk=plan.pk)
     )
@@ -148,7 +148,7 @@ def exit_track_put_on(
     save_tracked(case, by=by, update_fields=["on_exit_track", "confidentiality"], reason=reason)
     case_services.sessions_follow_cases(cases=[case])
     registry.case_restricted(case)
-    plan = ExitPlan.objects.select_for_update().filter(case=case).first()
+    plan = ExitPlan.objects.select_for_update(no_key=True).filter(case=case).first()
     today = timezone.localdate()
     if plan is None:
         plan = ExitPlan(

@@ -212,7 +212,7 @@ def register(registry: Registry) -> None:
 def _locked_visit(visit: DispatchVisit) -> DispatchVisit:
     """The visit re-read under a lock, with the dispatch its rule reads."""
     return (
-        DispatchVisit.objects.select_for_update(of=("self",))
+        DispatchVisit.objects.select_for_update(no_key=True, of=("self",))
         .select_related("dispatch__program", "dispatch__case")
         .get(pk=visit.pk)
     )

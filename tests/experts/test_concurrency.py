@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
+from django.utils import timezone
 
 from casebook.common.errors import ConflictError
 from casebook.experts import rules, services
-from casebook.experts.models import Dispatch
-from tests.factories import CaseFactory, DispatchFactory, ExpertFactory
+from casebook.experts.models import ConflictDeclaration, Dispatch
+from casebook.experts.services import dispatches as dispatches_module
+from tests.concurrency import while_held
+from tests.factories import (
+    CaseFactory,
+    ConflictDeclarationFactory,
+    DispatchFactory,
+    ExpertFactory,
+)
 from tests.markers import needs_postgres
 
 RACERS = 24
@@ -102,3 +111,86 @@ def test_parallel_visits_never_book_an_expert_beyond_one_day(cast, setting):
     for thread in threads:
         thread.join()
     assert sorted(codes) == ["booked"] * 2 + ["expert_fully_booked"] * 6
+
+
+def approval_held_while(monkeypatch, dispatch: Dispatch, by, then):
+    """`dispatch_approve` held under its locks (program, dispatch, expert) while `then` runs
+    in another transaction (docs/performance.md, "Row locks: FOR NO KEY UPDATE")."""
+    return while_held(
+        monkeypatch,
+        dispatches_module,
+        "refuse_over_capacity",
+        hold=lambda: services.dispatch_approve(dispatch=dispatch, by=by),
+        then=then,
+    )
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_dispatch_of_the_expert_and_program_is_written_while_an_approval_holds_both(
+    cast, setting, requested, monkeypatch
+):
+    """The new row's keys to the program and the expert are checked with FOR KEY SHARE, which
+    the approval's locks (FOR NO KEY UPDATE) leave free; FOR UPDATE held it until the approval
+    ended, past a one-second lock_timeout."""
+    written: list[Dispatch] = []
+
+    hold_errors, then_errors = approval_held_while(
+        monkeypatch,
+        requested,
+        setting.dispatch_coordinator,
+        lambda: written.append(DispatchFactory(program=setting.program, expert=setting.expert)),
+    )
+
+    assert hold_errors == [] and then_errors == []
+    requested.refresh_from_db()
+    assert requested.status == "approved"
+    assert Dispatch.objects.filter(pk=written[0].pk, expert=setting.expert).exists()
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_conflict_declared_by_the_expert_is_saved_while_an_approval_holds_the_expert(
+    cast, setting, requested, monkeypatch
+):
+    hold_errors, then_errors = approval_held_while(
+        monkeypatch,
+        requested,
+        setting.dispatch_coordinator,
+        lambda: ConflictDeclarationFactory(expert=setting.expert),
+    )
+
+    assert hold_errors == [] and then_errors == []
+    assert ConflictDeclaration.objects.filter(expert=setting.expert).count() == 1
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_visit_planned_for_the_expert_still_waits_for_an_approval_that_holds_the_expert(
+    cast, setting, requested, monkeypatch
+):
+    """The expert's day rule: a second taker of the expert's lock waits for the first."""
+    approved = DispatchFactory(
+        program=setting.program,
+        expert=setting.expert,
+        status="approved",
+        approved_days=Decimal("2.0"),
+        approved_at=timezone.now(),
+    )
+
+    hold_errors, then_errors = approval_held_while(
+        monkeypatch,
+        requested,
+        setting.dispatch_coordinator,
+        lambda: services.visit_schedule(
+            dispatch=approved,
+            by=setting.dispatch_coordinator,
+            date=timezone.localdate() + dt.timedelta(days=5),
+            day_fraction="0.5",
+        ),
+    )
+
+    assert hold_errors == []
+    assert [type(e) for e in then_errors] == [OperationalError]
+    assert "lock timeout" in str(then_errors[0])
+    assert not approved.visits.exists()

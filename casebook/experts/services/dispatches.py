@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 
 from casebook.common.errors import ConflictError, TransitionNotAllowed, field_error
 from casebook.common.japanese import normalize_text
-from casebook.common.models import delete_tracked, ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import (
+    delete_tracked,
+    ensure_version,
+    lock_row,
+    raise_if_errors,
+    save_tracked,
+)
 from casebook.experts import rules
 from casebook.experts.models import Dispatch, DispatchProgram, DispatchStatus, DispatchVisit, Expert
 from casebook.experts.policy import DispatchAction, ensure_transition
@@ -44,7 +50,7 @@ CASE_STATES_FOR_DISPATCH = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACTIVE, Ca
 
 def _lock(dispatch: Dispatch) -> Dispatch:
     return (
-        Dispatch.objects.select_for_update(of=("self",))
+        Dispatch.objects.select_for_update(no_key=True, of=("self",))
         .select_related(
             "program",
             "program__desk",
@@ -122,7 +128,7 @@ def _required_text(value: str | None, *, field: str, message: str) -> str:
 
 
 def _lock_program(program_id: int) -> DispatchProgram:
-    return DispatchProgram.objects.select_for_update().get(pk=program_id)
+    return lock_row(DispatchProgram, program_id)
 
 
 def _competitors(values: Iterable[str] | str | None) -> list[str]:
@@ -322,7 +328,7 @@ def dispatch_approve(
     for problem in rules.eligibility_problems(program, dispatch.case.client):
         raise field_error("program", problem, "not_eligible")
     refuse_conflicts(dispatch, by=by)
-    expert = Expert.objects.select_for_update().get(pk=dispatch.expert_id)
+    expert = lock_row(Expert, dispatch.expert_id)
     problem = rules.expert_available_problem(expert, timezone.localdate())
     if problem:
         raise field_error("expert", problem, "unavailable")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ConflictError, field_error
 from casebook.common.fiscal import fiscal_year_bounds
-from casebook.common.models import lock_current, raise_if_errors, save_tracked
+from casebook.common.models import lock_current, lock_row, raise_if_errors, save_tracked
 from casebook.experts import rules
 from casebook.experts.models import (
     FULL_DAY,
@@ -117,7 +117,7 @@ def visit_schedule(
             % {"approved": dispatch.approved_days, "planned": planned, "fraction": fraction},
             code="beyond_approved_days",
         )
-    expert = Expert.objects.select_for_update().get(pk=dispatch.expert_id)
+    expert = lock_row(Expert, dispatch.expert_id)
     booked = (
         DispatchVisit.objects.filter(
             expert=expert, date=date, dispatch__status__in=rules.BOOKING
@@ -153,6 +153,7 @@ def visit_schedule(
 def visit_unschedule(*, visit: DispatchVisit, by: User, reason: str) -> Dispatch:
     """Remove a planned visit that has no report yet."""
     dispatch = lock_for_step(visit.dispatch, by=by, action=DispatchAction.SCHEDULE, step="schedule")
+    # FOR UPDATE, not NO KEY: the visit is deleted below (the lock the DELETE takes anyway).
     visit = DispatchVisit.objects.select_for_update().get(pk=visit.pk)
     if visit.report_filed_at is not None:
         raise ConflictError(_("a visit with a filed report stays on record"), code="reported")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from casebook.accounts.models import User
 from casebook.common.errors import ActionNotPermitted
 from casebook.common.japanese import normalize_text
-from casebook.common.models import lock_current, raise_if_errors, save_tracked
+from casebook.common.models import lock_current, lock_row, raise_if_errors, save_tracked
 from casebook.intake import policy
 from casebook.intake.models import CONTACT_INPUT_FIELDS, Client, ClientContact
 
@@ -41,7 +41,7 @@ def _apply(contact: ClientContact, fields: dict[str, Any]) -> list[str]:
 def _lock_client(client: Client) -> Client:
     """The client row locked: changes to its contacts serialise, so that two edits making
     two contacts primary at once end with one (the constraint is the last guard)."""
-    return Client.objects.select_for_update().get(pk=client.pk)
+    return lock_row(Client, client.pk)
 
 
 def _demote_other_primary(contact: ClientContact, *, by: User) -> None:

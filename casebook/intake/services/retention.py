@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casebook.common.extensions import registry
-from casebook.common.models import save_tracked
+from casebook.common.models import lock_row, save_tracked
 from casebook.intake.models import (
     Case,
     CaseStatus,
@@ -97,7 +97,7 @@ def _forget_history(model: type, pks: list[int]) -> None:
 def client_anonymise(*, client: Client, by: User | None, cutoff: dt.datetime) -> int | None:
     """Anonymise `client` if it is still due (re-checked under its lock); the number of
     objects changed, or None when it is held or already done."""
-    client = Client.objects.select_for_update().get(pk=client.pk)
+    client = lock_row(Client, client.pk)
     if not clients_due(cutoff=cutoff).filter(pk=client.pk).exists():
         return None
     changed = 0

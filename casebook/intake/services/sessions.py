@@ -247,7 +247,7 @@ def session_update(
     # session while it waited for its case would deadlock with it.
     case = lock_case(session.case_id)
     session = (
-        ConsultationSession.objects.select_for_update(of=("self",))
+        ConsultationSession.objects.select_for_update(no_key=True, of=("self",))
         .select_related("office")
         .prefetch_related("topics", in_link_order("counselors", ConsultationSession.counselors))
         .get(pk=session.pk)

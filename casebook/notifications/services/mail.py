@@ -117,6 +117,8 @@ def mail_send_immediate(*, limit: int = IMMEDIATE_BATCH) -> Outcome:
 
 @transaction.atomic
 def _mail_one(*, pk: int, mailer: object) -> int:
+    # A queue read: a row another runner holds is skipped, not waited for; kept FOR UPDATE
+    # (docs/performance.md, "Row locks: FOR NO KEY UPDATE").
     notification = (
         Notification.objects.select_for_update(skip_locked=True)
         .select_related("recipient")
@@ -192,6 +194,7 @@ def _digest_groups(items: list[MailItem]) -> list[dict]:
 def digest_send(*, user: User, day: dt.date, mailer: object | None = None) -> int:
     """Mail `user` the digest of `day` (once: the unique pair user and day); 1 when sent."""
     waiting = list(
+        # A queue read, as `_mail_one`'s: kept FOR UPDATE.
         Notification.objects.select_for_update(skip_locked=True)
         .filter(recipient_id=user.pk, mail_state=MailState.DIGEST)
         .order_by("created_at", "id")[:DIGEST_ITEMS]

@@ -41,7 +41,7 @@ def delivery_of(settings: NotificationSettings, kind: str) -> str:
 
 def _lock_settings(user: User) -> NotificationSettings:
     """The user's settings row, locked; a new unsaved one when they never chose."""
-    found = NotificationSettings.objects.select_for_update().filter(user=user).first()
+    found = NotificationSettings.objects.select_for_update(no_key=True).filter(user=user).first()
     return found if found is not None else NotificationSettings(user=user)
 
 

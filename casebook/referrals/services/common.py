@@ -37,7 +37,7 @@ def lock_referral(referral: Referral) -> Referral:
     """The referral re-read under a lock of its row only (`of=("self",)`), so that answers to
     it serialise; its cases, desk and partner come along in the same query, unlocked."""
     return (
-        Referral.objects.select_for_update(of=("self",))
+        Referral.objects.select_for_update(no_key=True, of=("self",))
         .select_related(*selectors.REFERRAL_JOINS)
         .get(pk=referral.pk)
     )

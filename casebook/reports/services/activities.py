@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.common.models import ensure_version, raise_if_errors, save_tracked
+from casebook.common.models import ensure_version, lock_row, raise_if_errors, save_tracked
 from casebook.reports import policy
 from casebook.reports.models import Activity, ActivityKind, ActivityParticipant
 
@@ -127,7 +127,7 @@ def activity_update(
 ) -> Activity:
     """Correct an activity's own fields (its participants stay), against the version the
     screen showed; moving it to another desk needs the right to record for both."""
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = lock_row(Activity, activity.pk)
     policy.require_record_activity(by, activity.desk_id)
     policy.require_record_activity(by, fields["desk"].pk)
     ensure_version(activity, expected_version)
@@ -160,7 +160,7 @@ def activity_participant_add(
 ) -> ActivityParticipant:
     """Add a client of the registry to a held activity, against the version the screen
     showed; the same checks as recording one with its participants."""
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = lock_row(Activity, activity.pk)
     policy.require_record_activity(by, activity.desk_id)
     ensure_version(activity, expected_version)
     errors: dict[str, list[ValidationError]] = {}
@@ -192,7 +192,7 @@ def activity_participant_remove(
     *, by: User, activity: Activity, expected_version: int | None, participant_id: int
 ) -> Activity:
     """Take a participant off an activity, against the version the screen showed."""
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = lock_row(Activity, activity.pk)
     policy.require_record_activity(by, activity.desk_id)
     ensure_version(activity, expected_version)
     participant = ActivityParticipant.objects.filter(activity=activity, pk=participant_id).first()

@@ -42,7 +42,7 @@ def plan_targets_load(
         raise ValidationError({"targets": errors})
     existing = {
         row.metric: row
-        for row in PlanTarget.objects.select_for_update().filter(fiscal_year=fiscal_year)
+        for row in PlanTarget.objects.select_for_update(no_key=True).filter(fiscal_year=fiscal_year)
     }
     created = changed = 0
     for metric, target, source in targets:

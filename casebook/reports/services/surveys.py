@@ -151,7 +151,7 @@ def survey_for_token(*, token: str, lock: bool = False) -> SatisfactionSurvey:
     open (unknown, expired, or its case restricted since)."""
     rows = SatisfactionSurvey.objects.select_related("desk")
     if lock:
-        rows = rows.select_for_update(of=("self",))
+        rows = rows.select_for_update(no_key=True, of=("self",))
     survey = rows.filter(token_hash=token_digest(token)).first()
     if survey is None:
         raise SurveyLinkInvalid(_("this survey link is not valid"), code="unknown")

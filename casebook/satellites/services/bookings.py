@@ -50,7 +50,7 @@ class SlotTaken(ConflictError):
 def _lock_slot(slot: Slot | int) -> Slot:
     pk = slot.pk if isinstance(slot, Slot) else slot
     return (
-        Slot.objects.select_for_update(of=("self",))
+        Slot.objects.select_for_update(no_key=True, of=("self",))
         .select_related("day", "office", "counselor")
         .get(pk=pk)
     )
@@ -93,7 +93,7 @@ def _save_new_booking(booking: Booking, *, by: User | None) -> None:
 def _lock_booking(booking: Booking | int) -> Booking:
     pk = booking.pk if isinstance(booking, Booking) else booking
     return (
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.select_for_update(no_key=True, of=("self",))
         .select_related("slot__office", "slot__day", "slot__counselor", "client", "case")
         .get(pk=pk)
     )

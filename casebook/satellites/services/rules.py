@@ -19,6 +19,7 @@ from casebook.common.models import (
     delete_tracked,
     ensure_version,
     lock_current,
+    lock_row,
     raise_if_errors,
     save_tracked,
 )
@@ -41,7 +42,7 @@ def _numbers(text: str, low: int, high: int) -> list[int] | None:
 
 
 def _lock_office(office: Office) -> Office:
-    return Office.objects.select_for_update().get(pk=office.pk)
+    return lock_row(Office, office.pk)
 
 
 def _schedule_row_delete(
@@ -49,7 +50,7 @@ def _schedule_row_delete(
 ) -> None:
     """Remove a rule or an extra or cancelled day; the days already generated stay."""
     policy.require(by, policy.MANAGE_SCHEDULE)
-    delete_tracked(lock_current(row, expected_version), by=by, reason=reason)
+    delete_tracked(lock_current(row, expected_version, deleting=True), by=by, reason=reason)
 
 
 def _hours_errors(
@@ -85,7 +86,7 @@ def schedule_rule_save(
     policy.require(by, policy.MANAGE_SCHEDULE)
     office = _lock_office(office)
     if rule is not None:
-        rule = ScheduleRule.objects.select_for_update().get(pk=rule.pk, office=office)
+        rule = lock_row(ScheduleRule, rule.pk, office=office)
         ensure_version(rule, expected_version)
     errors: dict[str, list[ValidationError]] = {}
     days = _numbers(weekdays, 0, 6)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.calendar import is_closed_day, is_public_holiday
-from casebook.common.models import save_tracked
+from casebook.common.models import lock_row, save_tracked
 from casebook.satellites import policy
 from casebook.satellites.models import (
     ACTIVE_BOOKING_STATUSES,
@@ -123,7 +123,7 @@ def _generate_for_office(
     *, office: Office, date_from: dt.date, date_to: dt.date, by: User, result: GenerationResult
 ) -> None:
     # The office row is the generation lock: two runs for one office never both create a day.
-    office = Office.objects.select_for_update().get(pk=office.pk)
+    office = lock_row(Office, office.pk)
     rules = list(office.schedule_rules.all())
     exceptions = {e.date: e for e in office.day_exceptions.filter(date__range=(date_from, date_to))}
     planned = plan_days(
