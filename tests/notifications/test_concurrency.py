@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from casebook.accounts.models import DeskRole
+from casebook.accounts.models import DeskRole, User
 from casebook.intake.events import publish_case_event
 from casebook.notifications import services
 from casebook.notifications.models import DigestDelivery, JobRun, Notification, ReminderOccasion
+from casebook.notifications.services import mail as mail_module
+from tests.concurrency import while_held
 from tests.factories import CaseFactory, SessionFactory, desk, member
 from tests.markers import needs_postgres
 from tests.notifications.helpers import WEDNESDAY, at
@@ -67,3 +70,26 @@ def test_parallel_digests_of_one_user_mail_once(cast):
     assert len(mail.outbox) == 1
     assert DigestDelivery.objects.filter(user=reader, day=WEDNESDAY).count() == 1
     assert Notification.objects.filter(mail_state="sent").count() == 3
+
+
+def test_a_mail_being_sent_leaves_its_recipients_login_free_for_other_writes(monkeypatch):
+    reader = member("yorozu", DeskRole.COUNSELOR, username="reader", email="reader@example.jp")
+    services.notification_settings_update(
+        user=reader, deliveries={"updated": "immediately"}, digest_enabled=True, by=reader
+    )
+    case = CaseFactory(desk=desk("yorozu"), status="active", lead_counselor=reader)
+    publish_case_event(case, "updated", notify_user_ids={reader.pk})
+    logged_in_at = timezone.now()
+
+    held_errors, other_errors = while_held(
+        monkeypatch,
+        mail_module,
+        "_message",
+        hold=services.mail_send_immediate,
+        then=lambda: User.objects.filter(pk=reader.pk).update(last_login=logged_in_at),
+    )
+
+    assert held_errors == [] and other_errors == []
+    assert len(mail.outbox) == 1
+    assert User.objects.get(pk=reader.pk).last_login == logged_in_at
+    assert Notification.objects.get().mail_state == "sent"

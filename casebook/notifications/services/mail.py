@@ -118,9 +118,11 @@ def mail_send_immediate(*, limit: int = IMMEDIATE_BATCH) -> Outcome:
 @transaction.atomic
 def _mail_one(*, pk: int, mailer: object) -> int:
     # A queue read: a row another runner holds is skipped, not waited for; kept FOR UPDATE
-    # (docs/performance.md, "Row locks: FOR NO KEY UPDATE").
+    # (docs/performance.md, "Row locks: FOR NO KEY UPDATE"). Only the notification is
+    # locked (`of`): its recipient's row, joined for the mail, stays free while the mail is
+    # sent, for the writes that refer to that login or change it.
     notification = (
-        Notification.objects.select_for_update(skip_locked=True)
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("recipient")
         .filter(pk=pk, mail_state=MailState.IMMEDIATE)
         .first()
