@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 from django.test import Client as WebClient
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from casebook.accounts.models import DeskRole, User
 from casebook.api.services import token_issue
 from casebook.attachments.models import Attachment
+from casebook.common.routes import Route, all_routes
 from casebook.exits.models import ExitPlan, Milestone
 from casebook.experts.models import DispatchVisit
 from casebook.intake.models import ClientContact, ClientOutcome
@@ -258,44 +259,6 @@ READABLE_BY: dict[str, tuple[set[str], str]] = {
 
 
 # --- the walk -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    kwargs: tuple[str, ...]
-    positional: int  # unnamed groups (a few admin routes of django-simple-history)
-    is_api: bool
-    is_admin: bool
-
-    @property
-    def label(self) -> str:
-        return self.name or "(unnamed)"
-
-
-def _walk(patterns: list, namespace: str = "", prefix: str = "") -> Iterator[Route]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
-            regex = pattern.pattern.regex
-            kwargs = tuple(regex.groupindex)
-            route = prefix + str(pattern.pattern)
-            yield Route(
-                name=name or "",
-                kwargs=kwargs,
-                positional=regex.groups - len(kwargs),
-                is_api=route.startswith("api/"),
-                is_admin=(namespace or "").startswith("admin"),
-            )
-
-
-def all_routes() -> list[Route]:
-    return list(dict.fromkeys(_walk(get_resolver().url_patterns)))
 
 
 ROUTES = all_routes()

@@ -260,6 +260,12 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["to_desk", "status"]),
             models.Index(fields=["status", "due_on"]),
+            # The lists' orders (the API's, newest first by default, and the admin's): a page
+            # is read from the index and stops at its end. Without them the page joined every
+            # referral to its case (a scan of the whole case table) to sort them all
+            # (docs/performance.md, "Every list on the decade").
+            models.Index(fields=["referred_at", "id"], name="referral_referred_at_id"),
+            models.Index(fields=["updated_at", "id"], name="referral_updated_at_id"),
             # The overdue list under the desk board, in its order: walked until a page of the
             # desk's is found, whatever the number of open referrals (docs/performance.md,
             # "The stress shape").

@@ -41,3 +41,40 @@ def test_the_bench_measures_every_line_asked_for_on_a_small_decade(tmp_path):
     measured = {line["name"]: line for line in json.loads(report.read_text())["results"]}
     assert set(measured) == set(LINES)
     assert all(line["queries"] > 0 and line["p95_ms"] > 0 for line in measured.values())
+
+
+@pytest.mark.django_db
+def test_the_route_bench_times_every_route_without_a_parameter_for_each_login(tmp_path):
+    from casebook.common.routes import all_routes
+
+    call_command("generate_load", "--force", "--scale", "0.001", stdout=StringIO())
+    report = tmp_path / "routes.json"
+    out = StringIO()
+    call_command(
+        "bench_routes",
+        "--repeat",
+        "1",
+        "--logins",
+        "manager",
+        "--skip",
+        "reports:sessions_xlsx",
+        "--out",
+        str(report),
+        stdout=out,
+    )
+    results = json.loads(report.read_text())["results"]
+    expected = {
+        route.name
+        for route in all_routes()
+        if route.name and not route.is_admin and not route.has_parameters
+    } - {"reports:sessions_xlsx"}
+    assert {row["route"] for row in results} == expected
+    assert {row["login"] for row in results} == {"manager"}
+    by_route = {row["route"]: row for row in results}
+    # Every read the manager may make was answered, with its queries and its bytes.
+    for name in ("reports:kpis", "case-list", "referral-list", "home", "reports:outcomes_csv"):
+        row = by_route[name]
+        assert row["status"] == 200 and row["queries"] > 0 and row["bytes"] > 0, row
+    assert [row["best_ms"] for row in results] == sorted(
+        (row["best_ms"] for row in results), reverse=True
+    )

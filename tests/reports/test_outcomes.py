@@ -231,6 +231,51 @@ def test_the_report_shows_the_change_per_client_and_in_aggregate_recomputed(cast
     assert report.unlisted_clients == 1
 
 
+def test_the_clients_not_named_are_those_of_restricted_cases_and_of_cases_the_reader_does_not_see(
+    cast,
+):
+    """For every login of the cast, the clients the report leaves unnamed are exactly those
+    whose report of the year is tied to a restricted case or to a case `can_see_case` denies:
+    the rule asked of each report's case row gives what the set of visible cases gave."""
+    from casebook.intake import policy
+    from casebook.intake.models import Case, CaseShare
+
+    def opened(**kwargs):
+        case = CaseFactory(**{"status": "active", "lead_counselor": cast.counselor, **kwargs})
+        case.opened_at = timezone.now() - dt.timedelta(days=900)
+        case.save(update_fields=["opened_at"])
+        return case
+
+    own = opened()
+    other_desk = opened(desk=desk("ip"), lead_counselor=cast.colleague)
+    co_counselled = opened(desk=desk("ip"), lead_counselor=cast.colleague)
+    co_counselled.co_counselors.add(cast.counselor)
+    shared = opened(desk=desk("ip"), lead_counselor=cast.colleague)
+    CaseShare.objects.create(case=shared, desk=desk("yorozu"), source="test")
+    restricted = opened(confidentiality=Confidentiality.RESTRICTED)
+    unassigned = opened(desk=desk("subcontract"), lead_counselor=None, status="intake")
+    cases = [own, other_desk, co_counselled, shared, restricted, unassigned]
+    for case in cases:
+        _report(cast, case.client, case, dt.date(2025, 6, 1), sales_yen=10)
+    _report(cast, ClientFactory(), None, dt.date(2025, 6, 1), sales_yen=10)
+    for user in (cast.counselor, cast.colleague, cast.coordinator, cast.manager, cast.auditor):
+        user = type(user).objects.get(pk=user.pk)  # the rule read afresh for each login
+        report = selectors.outcome_report(user=user, filters=ReportFilters(2025))
+        in_scope = selectors.report_outcomes(user=user, filters=ReportFilters(2025))
+        scoped_cases = Case.objects.filter(pk__in=in_scope.values("case_id"))
+        hidden = {
+            case.client_id
+            for case in scoped_cases
+            if case.confidentiality == Confidentiality.RESTRICTED
+            or not policy.can_see_case(user, case)
+        }
+        assert report.unlisted_clients == len(hidden), user.username
+        named = {row.client_id for row in report.page}
+        assert not named & hidden, user.username
+    manager_report = selectors.outcome_report(user=cast.manager, filters=ReportFilters(2025))
+    assert manager_report.unlisted_clients == 1  # the restricted case's client alone
+
+
 def test_the_report_page_and_api_name_no_client_of_a_restricted_case(cast):
     restricted_client = ClientFactory(name=SECRET)
     secret = worked_case(cast, client=restricted_client, confidentiality=Confidentiality.RESTRICTED)

@@ -163,10 +163,16 @@ def report_outcomes(*, user: User, filters: ReportFilters) -> QuerySet[ClientOut
 
 
 def _unlisted_q(user: User) -> Q:
-    visible = case_policy.cases_visible_to(user).values("pk")
-    return Q(case__confidentiality=Confidentiality.RESTRICTED) | (
-        Q(case__isnull=False) & ~Q(case__in=visible)
-    )
+    """The reports not to be named to `user`: of a restricted case, or of a case `user` does
+    not see. The case rule is asked of each report's own case row, negated, rather than of
+    a set of every case `user` sees (for a manager, every case of the decade hashed to
+    answer for a year's few reports: docs/performance.md, "Every list on the decade")."""
+    restricted = Q(case__confidentiality=Confidentiality.RESTRICTED)
+    visible = case_policy.visible_cases_q(user, prefix="case__")
+    if visible == Q():
+        # A reader who sees every case (a manager): the negation of no condition is none.
+        return restricted
+    return restricted | (Q(case__isnull=False) & ~visible)
 
 
 def outcome_report(*, user: User, filters: ReportFilters, page: int = 1) -> OutcomeReport:
