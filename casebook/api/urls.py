@@ -7,13 +7,19 @@ with plain views only has none), and a module-level `urlpatterns` list its plain
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from casebook.accounts import api as accounts_api
@@ -56,6 +62,43 @@ for app_api in APP_APIS:
     extra_v1_urls += list(getattr(app_api, "urlpatterns", []))
 
 
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI description, generated once per process, language and version, then served.
+
+    With `SERVE_PUBLIC` (drf-spectacular's default) every login is served the whole API, so
+    the description is a function of the code alone; generating it took 0.5–1.3 s of every
+    request on a busy machine (docs/performance.md, "Every list on the decade"). The check
+    that the caller is logged in (`SERVE_PERMISSIONS`) still runs on every request, before
+    this. A changed setting (in tests) forgets what was generated.
+    """
+
+    _documents: ClassVar[dict[tuple[str | None, str | None], dict[str, Any]]] = {}
+
+    def _get_schema_response(self, request: Request) -> Response:
+        if not self.serve_public:  # the description would follow the caller's permissions
+            return super()._get_schema_response(request)
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language(), version)
+        document = self._documents.get(key)
+        if document is None:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            document = generator.get_schema(request=request, public=True)
+            self._documents[key] = document
+        filename = self._get_filename(request, version)
+        return Response(
+            data=document, headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )
+
+
+def _forget_documents(**kwargs: Any) -> None:
+    SchemaView._documents.clear()
+
+
+setting_changed.connect(_forget_documents)
+
+
 class LoggedInDocsView(SpectacularSwaggerView):
     """The offline Swagger UI, for logins only (docs/security.md, finding 11); its refusal is
     an API error like any other (JSON, 401)."""
@@ -83,7 +126,7 @@ urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("v1/", include(extra_v1_urls)),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", LoggedInDocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^(?P<rest>[\s\S]*)$", api_not_found),
 ]

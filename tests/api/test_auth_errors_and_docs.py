@@ -100,6 +100,33 @@ def test_an_unexpected_error_is_a_500_in_the_error_shape(cast, api_as, monkeypat
     assert "fire" not in body["detail"]
 
 
+def test_the_openapi_description_is_generated_once_and_served_alike_to_every_login(cast, api_as):
+    """It is a function of the code (every login is served the whole API): generated on the
+    first request of a process, per language, and served after that; a stranger still gets
+    401."""
+    from unittest import mock
+
+    from casebook.api.urls import SchemaView
+
+    SchemaView._documents.clear()
+    generate = SchemaView.generator_class.get_schema
+    with mock.patch.object(
+        SchemaView.generator_class, "get_schema", autospec=True, side_effect=generate
+    ) as generated:
+        json_type = "application/vnd.oai.openapi+json"
+        first = api_as(cast.counselor).get("/api/schema/", HTTP_ACCEPT=json_type)
+        second = api_as(cast.manager).get("/api/schema/", HTTP_ACCEPT=json_type)
+        as_yaml = api_as(cast.auditor).get("/api/schema/")
+        assert generated.call_count == 1
+        english = api_as(cast.manager).get("/api/schema/?lang=en", HTTP_ACCEPT=json_type)
+        assert generated.call_count == 2
+    assert first.status_code == second.status_code == as_yaml.status_code == 200
+    assert first.content == second.content
+    assert as_yaml.content.startswith(b"openapi: ")
+    assert english.status_code == 200
+    assert APIClient().get("/api/schema/").status_code == 401
+
+
 def test_the_openapi_schema_lists_the_resources_and_the_error_shape(cast, api_as):
     response = api_as(cast.counselor).get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
