@@ -17,7 +17,8 @@ one place for all of them:
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -192,20 +193,61 @@ def _shared_q(desk_ids: list[int], prefix: str = "") -> Q:
     return Q(**{f"{prefix}confidentiality": Confidentiality.NORMAL, f"{prefix}pk__in": shared})
 
 
+def viewer_facts(user: User) -> tuple[Any, ...] | None:
+    """Every fact of a login that the case and session rules read: its id, organisation role,
+    whether it is active, and its active desk memberships with their roles (`desk_roles`,
+    read once per user object). None for an anonymous visitor. The rules, and the selectors'
+    base query sets built on them, are functions of these facts alone: a rule built for a
+    login's facts is that login's while the facts stay the same (`per_viewer`). A rule that
+    came to read another fact of the login must add it here."""
+    if not user.is_authenticated:
+        return None
+    memberships = tuple(
+        sorted((desk, tuple(sorted(roles))) for desk, roles in desk_roles(user).items())
+    )
+    return (user.pk, user.org_role, user.is_active, memberships)
+
+
+# `per_viewer`'s builds, by their key and the login's facts, most recently used last. A hub's
+# staff is a few dozen logins, each with a few rules and base query sets: the bound keeps a
+# process's memory flat whatever comes.
+_BUILT_FOR_VIEWERS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_BUILT_FOR_VIEWERS_SIZE = 1024
+_BUILT_FOR_VIEWERS_LOCK = threading.Lock()
+
+
+def per_viewer(user: User, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
+    """`build()` once per process for `key` and the login's facts (`viewer_facts`), then the
+    same object: a visibility rule (a list of conditions) or a selector's base query set,
+    whose build reads nothing of the login but those facts. Every list request asks for its
+    rule in several places and built it again each time, a tree of conditions and a query
+    set or two, about a fifth of a case list's Python (docs/performance.md, "Rules built once
+    per login"). A fact that changes (a membership, a role, the login deactivated) is
+    another key, so nothing is answered from before it. What is returned is shared: a query
+    set's methods return new ones; a caller copies a list before changing it."""
+    facts = viewer_facts(user)
+    if facts is None:
+        return build()
+    memo_key = (*key, *facts)
+    with _BUILT_FOR_VIEWERS_LOCK:
+        built = _BUILT_FOR_VIEWERS.get(memo_key, _NOT_BUILT)
+        if built is not _NOT_BUILT:
+            _BUILT_FOR_VIEWERS.move_to_end(memo_key)
+            return built
+    built = build()
+    with _BUILT_FOR_VIEWERS_LOCK:
+        _BUILT_FOR_VIEWERS[memo_key] = built
+        while len(_BUILT_FOR_VIEWERS) > _BUILT_FOR_VIEWERS_SIZE:
+            _BUILT_FOR_VIEWERS.popitem(last=False)
+    return built
+
+
+_NOT_BUILT = object()
+
+
 def _per_user(user: User, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
-    """`build()` once per user object, as `desk_roles` reads the memberships once: a list
-    request asks for the same rule in several places (its rows, the search's candidates, a
-    window of the newest matches), and each build is a query set or two and a tree of
-    conditions (docs/performance.md, "The lists' work before the SQL"). Keyed also by what
-    the rule reads from the login itself, so a role changed on the object is not answered
-    from before."""
-    memo = user.__dict__.get("_casebook_rules")
-    if memo is None:
-        memo = user.__dict__["_casebook_rules"] = {}
-    key = (*key, user.org_role, user.is_active)
-    if key not in memo:
-        memo[key] = build()
-    return memo[key]
+    """A rule's build, once per login's facts (`per_viewer`)."""
+    return per_viewer(user, ("rule", *key), build)
 
 
 def _any_of(branches: list[Q]) -> Q:

@@ -4,6 +4,8 @@ filter set of the filters its query string names, answering as the whole set doe
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import pytest
 from django.db.models import Q
 from django.http import QueryDict
@@ -53,12 +55,17 @@ def test_a_role_changed_on_the_login_object_is_not_answered_from_before(cast):
         ("/api/v1/sessions/?page_size=5", "_session_branches"),
     ],
 )
-def test_a_list_request_builds_its_rule_once(cast, api_as, monkeypatch, url, builds):
+def test_a_login_s_list_requests_build_its_rule_once(cast, api_as, monkeypatch, url, builds):
+    """Once for the request's several uses, and once for the login's next requests too
+    (`policy.per_viewer`, docs/performance.md, "Rules built once per login")."""
     SessionFactory(case=CaseFactory(title="相談の案件", lead_counselor=cast.counselor))
+    monkeypatch.setattr(policy, "_BUILT_FOR_VIEWERS", OrderedDict())
     built = []
     original = getattr(policy, builds)
     monkeypatch.setattr(policy, builds, lambda *args: built.append(args) or original(*args))
-    assert api_as(cast.counselor).get(url).status_code == 200
+    api = api_as(cast.counselor)
+    assert api.get(url).status_code == 200
+    assert api.get(url).status_code == 200
     assert len(built) == 1
 
 

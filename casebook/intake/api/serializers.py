@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from casebook.api.filters import MAX_ID
-from casebook.api.rows import RenderedList, RowListSerializer
+from casebook.api.rows import Plan, RenderedList, RowListSerializer, plan_of, render_row
 from casebook.common.models import link_order
 from casebook.intake.models import (
     CLIENT_INPUT_FIELDS,
@@ -186,14 +186,12 @@ DESK_DETAILS = {
 }
 
 
-def desk_details_of(
-    case: Case | dict, renderers: dict[str, serializers.Serializer] | None = None
-) -> dict | None:
+def desk_details_of(case: Case | dict, renderers: dict[str, Plan] | None = None) -> dict | None:
     """The representation of the case's desk details; None at a desk that records none.
 
     `case`: a case, or a row of the case list read as values (its desk's code as `desk__code`,
     its details under the relation's name, `casebook.api.rows.ListedOne`). `renderers` keeps
-    one serializer per desk across the rows of a list: building a model serializer (its
+    one reading plan per desk across the rows of a list: building a model serializer (its
     fields, copied from the class) for every row cost more than rendering it.
     """
     as_values = isinstance(case, dict)
@@ -208,9 +206,13 @@ def desk_details_of(
         details = model(case_id=case["id"]) if as_values else model(case=case)
     if renderers is None:
         return serializer(details).data
-    if code not in renderers:
-        renderers[code] = serializer()
-    return renderers[code].to_representation(details)
+    plan = renderers.get(code)
+    if plan is None:
+        # Each field's way to its value, asked once for the list (`casebook.api.rows`): DRF's
+        # walk of every field of every row was most of a dispute desk's page of cases
+        # (docs/performance.md, "Rules built once per login").
+        plan = renderers[code] = plan_of(serializer())
+    return render_row(details, plan)
 
 
 class ListedManyField(serializers.ManyRelatedField):

@@ -78,6 +78,12 @@ def case_rows_for_user(*, user: User) -> QuerySet[Case]:
     planning the seven joins of `case_list_for_user` for a 1–2 ms execution
     (docs/performance.md, "The lists' planning").
     """
+    return policy.per_viewer(user, ("case_rows",), lambda: _case_rows(user)).all()
+
+
+def _case_rows(user: User) -> QuerySet[Case]:
+    # Built once per login's facts (`policy.per_viewer`): the rule and this query set read
+    # nothing else (docs/performance.md, "Rules built once per login").
     client_name = Client.objects.filter(pk=OuterRef("client_id")).values("name")[:1]
     return (
         policy.cases_visible_to(user)

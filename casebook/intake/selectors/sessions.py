@@ -38,6 +38,11 @@ def session_rows_for_user(*, user: User) -> QuerySet[ConsultationSession]:
     rows are not joined: a row shows their ids. `session_list_for_user` joins and builds all
     three, with every column, for each session (docs/performance.md, "The lists' Python").
     """
+    return policy.per_viewer(user, ("session_rows",), lambda: _session_rows(user)).all()
+
+
+def _session_rows(user: User) -> QuerySet[ConsultationSession]:
+    # Built once per login's facts (`policy.per_viewer`), as `cases._case_rows`.
     own = [field.name for field in ConsultationSession._meta.concrete_fields]
     return (
         ConsultationSession.objects.filter(policy.visible_sessions_q(user))
