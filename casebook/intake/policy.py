@@ -214,6 +214,7 @@ def viewer_facts(user: User) -> tuple[Any, ...] | None:
 _BUILT_FOR_VIEWERS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _BUILT_FOR_VIEWERS_SIZE = 1024
 _BUILT_FOR_VIEWERS_LOCK = threading.Lock()
+_NOT_BUILT = object()
 
 
 def per_viewer(user: User, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
@@ -240,9 +241,6 @@ def per_viewer(user: User, key: tuple[str, ...], build: Callable[[], Any]) -> An
         while len(_BUILT_FOR_VIEWERS) > _BUILT_FOR_VIEWERS_SIZE:
             _BUILT_FOR_VIEWERS.popitem(last=False)
     return built
-
-
-_NOT_BUILT = object()
 
 
 def _per_user(user: User, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
