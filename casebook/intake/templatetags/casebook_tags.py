@@ -147,3 +147,13 @@ def history_link(context: template.Context, kind: str, pk: int) -> str:
         return ""
     url = reverse("object_history", args=[kind, pk])
     return format_html('<p class="history-link"><a href="{}">{}</a></p>', url, _("History"))
+
+
+@register.simple_tag
+def timeline_session(session: Any, actions: frozenset[str]) -> SafeString:
+    """`{% timeline_session entry.obj actions %}`: a session's entry on the case page's
+    timeline, drawn from text kept once per shape (`intake.fragments.timeline_session`)."""
+    # Imported here: the fragments module uses this module's date filters.
+    from casebook.intake.fragments import timeline_session as draw
+
+    return draw(session, can_correct="log_session" in actions)
