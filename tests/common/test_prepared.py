@@ -30,6 +30,7 @@ from casebook.common.prepared import PreparedRead
 from casebook.intake import policy, selectors
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import IpDetails, SubcontractDetails, Topic
+from casebook.intake.selectors import timeline
 from tests.accounts.test_session_store import _calls
 from tests.factories import CaseFactory, SessionFactory, api_token, desk
 
@@ -105,12 +106,34 @@ def test_a_pages_sets_send_the_orms_statement_for_any_ids(cast):
         assert listed.pairs([]) == []
 
 
+def test_a_cases_assignments_and_status_changes_send_the_orms_union_and_read_its_rows(cast):
+    from casebook.intake import services
+    from tests.factories import case_in_state
+
+    held = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    services.case_hold(
+        case=held,
+        by=cast.counselor,
+        reason="決算書の提出待ち",
+        resume_by=held.opened_at.date() + dt.timedelta(days=30),
+    )
+    for case_id in (held.pk, 10**9):
+        fresh = timeline.lifecycle_rows(case_id)
+        assert timeline._lifecycle_rows.sql_with_params(case_id) == _fresh(fresh)
+        rows = timeline._lifecycle_rows(case_id)
+        assert rows == list(fresh)
+        # The times are read as the ORM reads them (SQLite's converters applied).
+        assert all(isinstance(row[1], dt.datetime) for row in rows)
+    assert {row[0] for row in timeline._lifecycle_rows(held.pk)} == {"assignment", "transition"}
+
+
 def test_every_prepared_read_of_the_project_is_one_this_module_checks():
     checked = {
         _user_by_id,
         policy._active_memberships,
         sessions._live_session_data,
         api_selectors._live_token,
+        timeline._lifecycle_rows,
         *(listed.pairs for listed in (*CASE_SETS, *SESSION_SETS) if hasattr(listed, "pairs")),
         *(listed.rows_of for listed in CASE_LIST_SETS if isinstance(listed, ListedOne)),
     }

@@ -13,13 +13,21 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Value, prefetch_related_objects
+from django.db.models import (
+    CharField,
+    Exists,
+    OuterRef,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.common.extensions import TimelineEntry, registry
 from casebook.common.models import in_link_order
+from casebook.common.prepared import PreparedRead
 from casebook.intake import policy
 from casebook.intake.models import (
     Assignment,
@@ -113,17 +121,14 @@ def _sessions(case: Case, *, newest: int | None = None) -> list[ConsultationSess
     return sessions
 
 
-def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
-    """Assignments and status changes, read together in one query.
-
-    An assignment says more than its status change (who leads now), so the `assign`
-    transitions are left out. `obj` is the row's lead (`counselor`) for an assignment and the
-    two states for a status change; `by` is the name of whoever did it.
-    """
+def lifecycle_rows(case_id: int) -> QuerySet[Assignment]:
+    """The assignments and status changes of a case, one union of values lists: (kind, when,
+    by, counselor, reason, from, to); `_lifecycle_entries` reads it as a statement compiled
+    once (`_lifecycle_rows`)."""
     text = CharField()
     # The models' own orderings cannot apply to a union: the timeline sorts the entries.
     assignments = (
-        Assignment.objects.filter(case=case)
+        Assignment.objects.filter(case_id=case_id)
         .order_by()
         .values_list(
             Value("assignment", output_field=text),
@@ -136,7 +141,7 @@ def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
         )
     )
     transitions = (
-        CaseTransition.objects.filter(case=case)
+        CaseTransition.objects.filter(case_id=case_id)
         .exclude(action="assign")
         .order_by()
         .values_list(
@@ -149,6 +154,16 @@ def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
             "to_status",
         )
     )
+    return assignments.union(transitions, all=True).order_by()
+
+
+def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
+    """Assignments and status changes, read together in one query.
+
+    An assignment says more than its status change (who leads now), so the `assign`
+    transitions are left out. `obj` is the row's lead (`counselor`) for an assignment and the
+    two states for a status change; `by` is the name of whoever did it.
+    """
     labels = dict(CaseStatus.choices)
     return [
         TimelineEntry(
@@ -162,9 +177,7 @@ def _lifecycle_entries(case: Case) -> list[TimelineEntry]:
             ),
             text=reason,
         )
-        for kind, at, by, counselor, reason, from_status, to_status in assignments.union(
-            transitions, all=True
-        ).order_by()
+        for kind, at, by, counselor, reason, from_status, to_status in _lifecycle_rows(case.pk)
     ]
 
 
@@ -182,6 +195,12 @@ def _name(relation: str) -> Coalesce:
         f"{relation}__username",
         output_field=CharField(),
     )
+
+
+# Its shape depends on nothing but the database: compiled once, then only executed; building and
+# compiling the union was most of its time (docs/performance.md, "The case page's sessions
+# drawn once per shape").
+_lifecycle_rows = PreparedRead(Assignment, lifecycle_rows, args=(int,))
 
 
 # --- history ------------------------------------------------------------------------------
