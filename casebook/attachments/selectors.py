@@ -10,6 +10,7 @@ from django.http import Http404
 from casebook.attachments import policy
 from casebook.attachments.models import Attachment
 from casebook.common.extensions import read_once
+from casebook.common.prepared import PreparedRead
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,13 +45,25 @@ def attachments_of_case(*, user: User, case: Case) -> list[Attachment]:
     def read() -> list[Attachment]:
         if not _sees(user, case):
             return []
-        return list(
-            Attachment.objects.filter(case=case)
-            .select_related("uploaded_by", "session", "visit")
-            .order_by("-uploaded_at", "-id")[:CASE_PAGE_FILES]
-        )
+        return _newest_of_case(case.pk)
 
     return read_once(case, "_attachments_seen_by", user, read)
+
+
+def newest_of_case(case_id: int) -> QuerySet[Attachment]:
+    """The newest `CASE_PAGE_FILES` files of a case, with who uploaded them and their session
+    or visit (the caller has asked `_sees`)."""
+    return (
+        Attachment.objects.filter(case_id=case_id)
+        .select_related("uploaded_by", "session", "visit")
+        .order_by("-uploaded_at", "-id")[:CASE_PAGE_FILES]
+    )
+
+
+# Its shape depends on nothing but the database (who may read it is asked before, per
+# request): compiled once, then only executed (docs/performance.md, "The case page's sessions
+# drawn once per shape").
+_newest_of_case = PreparedRead(Attachment, newest_of_case, args=(int,))
 
 
 def attachments_of_case_newest(*, case: Case) -> QuerySet[Attachment]:

@@ -25,6 +25,8 @@ from casebook.api import selectors as api_selectors
 from casebook.api import services as api_services
 from casebook.api.models import ApiToken
 from casebook.api.rows import ListedOne, read_sets
+from casebook.attachments import selectors as attachment_selectors
+from casebook.attachments.models import Attachment
 from casebook.common.lookups import in_ids
 from casebook.common.prepared import PreparedRead
 from casebook.intake import policy, selectors
@@ -127,6 +129,34 @@ def test_a_cases_assignments_and_status_changes_send_the_orms_union_and_read_its
     assert {row[0] for row in timeline._lifecycle_rows(held.pk)} == {"assignment", "transition"}
 
 
+def test_a_cases_newest_files_send_the_orms_statement_and_build_the_same_instances(cast):
+    session = SessionFactory()
+    case = session.case
+    for n, on_session in enumerate((True, False, True)):
+        Attachment.objects.create(
+            case=case,
+            session=session if on_session else None,
+            name=f"file{n}.pdf",
+            content_type="application/pdf",
+            size=100 + n,
+            sha256="0" * 64,
+            stored_name=f"stored-{n}",
+            uploaded_by=cast.counselor,
+        )
+    for case_id in (case.pk, 10**9):
+        fresh = attachment_selectors.newest_of_case(case_id)
+        assert attachment_selectors._newest_of_case.sql_with_params(case_id) == _fresh(fresh)
+        read = attachment_selectors._newest_of_case(case_id)
+        expected = list(fresh)
+        assert [a.pk for a in read] == [a.pk for a in expected]
+        for mine, theirs in zip(read, expected, strict=True):
+            assert vars(mine).keys() == vars(theirs).keys()
+            assert mine.uploaded_at == theirs.uploaded_at
+            assert mine.uploaded_by == theirs.uploaded_by == cast.counselor
+            assert mine.session == theirs.session
+            assert mine.visit is theirs.visit is None
+
+
 def test_every_prepared_read_of_the_project_is_one_this_module_checks():
     checked = {
         _user_by_id,
@@ -134,6 +164,7 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         sessions._live_session_data,
         api_selectors._live_token,
         timeline._lifecycle_rows,
+        attachment_selectors._newest_of_case,
         *(listed.pairs for listed in (*CASE_SETS, *SESSION_SETS) if hasattr(listed, "pairs")),
         *(listed.rows_of for listed in CASE_LIST_SETS if isinstance(listed, ListedOne)),
     }
