@@ -13,7 +13,6 @@ from casebook.accounts.models import Desk, User
 from casebook.common.extensions import BoardExtra, registry
 from casebook.intake import policy
 from casebook.intake.models import OPEN_STATUSES, Case, CaseStatus
-from casebook.intake.selectors.cases import case_list_for_user
 
 
 @dataclass
@@ -35,13 +34,17 @@ def board_column_size() -> int:
 
 
 def _desk_open_cases(user: User, desk: Desk) -> QuerySet[Case]:
-    return case_list_for_user(user=user).filter(desk=desk, status__in=OPEN_STATUSES)
+    return policy.cases_visible_to(user).filter(desk=desk, status__in=OPEN_STATUSES)
 
 
 def _cards(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """A column's cards in board order: oldest first (index `case_board_h14b`). A card's
-    follow-up date is the case's own column (`Case.next_follow_up`)."""
-    return queryset.order_by("opened_at", "pk")
+    follow-up date is the case's own column (`Case.next_follow_up`).
+
+    With what a card shows of other rows, its client and lead: not the desk (the board's) nor
+    the intake office, which a list row joins and no card shows (two model instances a card,
+    about 6,000 Python calls a board; docs/performance.md, "The desk board")."""
+    return queryset.select_related("client", "lead_counselor").order_by("opened_at", "pk")
 
 
 def _offer_actions(user: User, cases: list[Case]) -> None:

@@ -140,13 +140,20 @@ def overdue_referrals_for_desk(
 
     Incoming: awaiting `desk`'s acceptance. Outgoing: `desk`'s referrals still waiting for the
     other desk's answer or for a partner's acknowledgement or outcome. `noted` as
-    `referral_list_for_user`.
+    `referral_list_for_user`. The rule asks which of these referrals' cases the reader may see
+    as a set (`policy.visible_referrals_q`'s `among`): joined to each referral's two cases, it
+    was most of the desk board's planning (docs/performance.md, "The desk board").
     """
     today = today or timezone.localdate()
+    # Every desk's overdue referrals: what the list's own row holds, no join to narrow the
+    # cases the rule is asked of.
+    overdue = Referral.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+    concerned = overdue.filter(
+        Q(kind=ReferralKind.INTERNAL, to_desk=desk) | Q(from_case__desk=desk)
+    )
     return (
-        referral_list_for_user(user=user, noted=noted)
-        .filter(status__in=OPEN_STATUSES, due_on__lt=today)
-        .filter(Q(kind=ReferralKind.INTERNAL, to_desk=desk) | Q(from_case__desk=desk))
+        policy.referrals_visible_to(user, concerned, noted=noted, among=overdue)
+        .select_related(*REFERRAL_JOINS)
         .order_by("due_on", "referred_at", "pk")
     )
 
