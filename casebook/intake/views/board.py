@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -15,7 +16,8 @@ from casebook.accounts.models import Desk
 from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
-from casebook.intake.models import Case
+from casebook.intake.models import Case, CaseStatus
+from casebook.intake.views.rows import Dates
 
 
 def _shown_cards(request: HttpRequest, desk: Desk, cases: list[Case]) -> dict[str, Any]:
@@ -29,9 +31,17 @@ def _shown_cards(request: HttpRequest, desk: Desk, cases: list[Case]) -> dict[st
     # A board is a list: each restricted case on it is logged once a day, not every refresh.
     services.access_log_record(user=request.user, cases=cases, via="board", once_a_day=True)
     detail_url, assign_url = url_for_each("case_detail"), url_for_each("case_assign")
+    # Whether a card's dates are past and how long an intake has waited, from one today for
+    # the page: what the card's `is_past` and `age_days` filters computed, each asking the
+    # time zone for today again (docs/performance.md, "The desk board").
+    dates = Dates()
     for case in cases:
         case.detail_url = detail_url(case.pk)
         case.assign_url = assign_url(case.pk)
+        case.resume_past = dates.is_past(case.resume_by)
+        case.follow_up_past = dates.is_past(case.next_follow_up)
+        if case.status == CaseStatus.INTAKE:
+            case.waited = (dates.today - timezone.localtime(case.opened_at).date()).days
     may_assign = any("assign" in case.offered for case in cases)
     return {
         "desk": desk,
