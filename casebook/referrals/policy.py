@@ -116,8 +116,8 @@ def visible_referrals_q(
     alone, say): the same rule, with the case rule asked of those referrals' cases as a set on
     the case table (`from_case IN (the visible cases among their referring cases)`, the same
     for the created case) instead of on each referral's case rows joined to it. For a
-    referral of `among` it decides the same, and it never shows one outside it; PostgreSQL
-    plans it in a few milliseconds where the joined rule took 15–35 on the decade
+    referral of `among` it decides the same: filter `among`, or a part of it, with it.
+    PostgreSQL plans it in a few milliseconds where the joined rule took 15–35 on the decade
     (docs/performance.md, "The desk board").
     """
     if not user.is_authenticated or not user.is_active:

@@ -13,7 +13,7 @@ from casebook.accounts.models import Desk, DeskRole
 from casebook.intake.models import Case
 from casebook.referrals import policy, selectors
 from casebook.referrals.extensions import referral_board_extras
-from casebook.referrals.models import Referral, ReferralKind, ReferralStatus
+from casebook.referrals.models import OPEN_STATUSES, Referral, ReferralKind, ReferralStatus
 from tests.factories import PartnerFactory, case_in_state, member, refer_external, refer_internal
 
 NOTES = ("from_case_visible", "created_case_visible", "existing_case_visible")
@@ -37,12 +37,17 @@ def _rows(page) -> list[tuple]:
 
 
 def _with_the_whole_rule(user, desk: Desk) -> list[list[tuple]]:
-    """The board's two lists as the referral list with the rule and its notes reads them."""
+    """The board's two lists as the referral list with the rule (on each referral's cases,
+    joined) and its notes reads them."""
     whole = selectors.as_rows(selectors.referral_list_for_user(user=user))
     incoming = whole.filter(
         kind=ReferralKind.INTERNAL, to_desk=desk, status=ReferralStatus.PENDING
     ).order_by("-status", "due_on", "-referred_at", "-pk")
-    overdue = selectors.as_rows(selectors.overdue_referrals_for_desk(user=user, desk=desk))
+    overdue = (
+        whole.filter(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())
+        .filter(Q(kind=ReferralKind.INTERNAL, to_desk=desk) | Q(from_case__desk=desk))
+        .order_by("due_on", "referred_at", "pk")
+    )
     pages = [
         selectors.referral_page(user=user, referrals=rows, size=20) for rows in (incoming, overdue)
     ]
@@ -129,3 +134,36 @@ def test_a_desks_incoming_referrals_are_read_without_the_case_rule_for_its_membe
     assert policy.visible_referrals_q(cast.colleague, to_desk_id=ip.pk) == Q(
         kind=ReferralKind.INTERNAL, to_desk_id=ip.pk
     )
+
+
+def test_the_rule_with_the_case_rule_asked_as_a_set_shows_what_the_joined_rule_shows(
+    cast, yorozu_case
+):
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    trade = member("trade", DeskRole.COUNSELOR, username="boeki")
+    at_trade = case_in_state(
+        "active", lead=trade, by=cast.manager, desk_code="trade", client=yorozu_case.client
+    )
+    refer_internal(yorozu_case, "trade", by=cast.counselor, share_full_file=True)
+    refer_internal(yorozu_case, "ip", by=cast.counselor)
+    refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)  # no created case
+    refer_internal(at_trade, "yorozu", by=trade)
+    _restricted_referral(cast)
+    every = Referral.objects.all()
+    some = Referral.objects.filter(kind=ReferralKind.INTERNAL)
+    for reader in [*vars(cast).values(), ip_coordinator, trade]:
+        for among in (every, some):
+            joined = set(among.filter(policy.visible_referrals_q(reader)))
+            as_sets = set(among.filter(policy.visible_referrals_q(reader, among=among)))
+            assert as_sets == joined, reader.username
+
+
+def test_the_overdue_list_asks_the_case_rule_of_its_cases_as_a_set_not_joined(cast):
+    ip = Desk.objects.get(code="ip")
+    overdue = selectors.overdue_referrals_for_desk(user=cast.counselor, desk=ip, noted=False)
+    sql = str(overdue.query)
+    where = sql.split(" WHERE ", 1)[1].split(" ORDER BY ")[0]
+    assert '"referrals_referral"."from_case_id" IN (SELECT' in where
+    assert '"referrals_referral"."created_case_id" IN (SELECT' in where
+    # The rule's columns are the case table's own in those sets, not the joined cases'.
+    assert '"intake_case"."confidentiality"' not in where
