@@ -29,6 +29,26 @@ class BoardColumn:
         return self.cases[-1].pk if self.has_more and self.cases else None
 
 
+# What a card reads of its case (intake/board.html's `card`, `policy.offered_actions`, the
+# access log), its client and its lead: the other columns of three wide rows were each
+# converted and set on every card's instances (docs/performance.md, "The desk board").
+CARD_FIELDS = (
+    "number",
+    "title",
+    "desk_id",
+    "status",
+    "priority",
+    "confidentiality",
+    "on_exit_track",
+    "opened_at",
+    "resume_by",
+    "next_follow_up",
+    "client__name",
+    "lead_counselor__username",
+    "lead_counselor__display_name",
+)
+
+
 def board_column_size() -> int:
     return max(settings.CASEBOOK_BOARD_COLUMN_SIZE, 1)
 
@@ -44,7 +64,11 @@ def _cards(queryset: QuerySet[Case]) -> QuerySet[Case]:
     With what a card shows of other rows, its client and lead: not the desk (the board's) nor
     the intake office, which a list row joins and no card shows (two model instances a card,
     about 6,000 Python calls a board; docs/performance.md, "The desk board")."""
-    return queryset.select_related("client", "lead_counselor").order_by("opened_at", "pk")
+    return (
+        queryset.select_related("client", "lead_counselor")
+        .only(*CARD_FIELDS)
+        .order_by("opened_at", "pk")
+    )
 
 
 def _offer_actions(user: User, cases: list[Case]) -> None:
