@@ -61,9 +61,9 @@ def _cards(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """A column's cards in board order: oldest first (index `case_board_h14b`). A card's
     follow-up date is the case's own column (`Case.next_follow_up`).
 
-    With what a card shows of other rows, its client and lead: not the desk (the board's) nor
-    the intake office, which a list row joins and no card shows (two model instances a card,
-    about 6,000 Python calls a board; docs/performance.md, "The desk board")."""
+    With what a card shows of other rows, its client and lead, and of the three rows only the
+    columns `CARD_FIELDS` names: not the desk (the board's) nor the intake office, which a list
+    row joins and no card shows (docs/performance.md, "The desk board")."""
     return (
         queryset.select_related("client", "lead_counselor")
         .only(*CARD_FIELDS)
