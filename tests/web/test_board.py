@@ -187,3 +187,14 @@ def test_more_leaves_out_the_cases_the_user_may_not_see(cast, client, restricted
 def test_more_of_a_desk_the_user_is_not_in_answers_404(cast, client, active_case):
     query = {"status": "active", "after": active_case.pk}
     assert login(client, cast.colleague).get("/desks/yorozu/board/more/", query).status_code == 404
+
+
+def test_a_date_of_today_is_not_overdue_on_the_board_and_yesterdays_is(cast, client):
+    today = timezone.localdate()
+    due_today = case_in_state("on_hold", lead=cast.counselor, by=cast.coordinator)
+    due_yesterday = case_in_state("on_hold", lead=cast.counselor, by=cast.coordinator)
+    Case.objects.filter(pk=due_today.pk).update(resume_by=today)
+    Case.objects.filter(pk=due_yesterday.pk).update(resume_by=today - dt.timedelta(days=1))
+    page = login(client, cast.coordinator).get("/desks/yorozu/board/").content.decode()
+    assert f'<li class="board-card" data-case="{due_today.pk}">' in page
+    assert f'<li class="board-card overdue" data-case="{due_yesterday.pk}">' in page
