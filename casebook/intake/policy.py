@@ -202,6 +202,10 @@ def viewer_facts(user: User) -> tuple[Any, ...] | None:
     came to read another fact of the login must add it here."""
     if not user.is_authenticated:
         return None
+    if _org_reader(user):
+        # A manager's or an auditor's rules are their role's, whatever their desks
+        # (`_case_branches`, `_session_branches`): their memberships are not read for them.
+        return (user.pk, user.org_role, user.is_active, None)
     memberships = tuple(
         sorted((desk, tuple(sorted(roles))) for desk, roles in desk_roles(user).items())
     )
