@@ -59,6 +59,7 @@ from casebook.intake.models.sessions import (
     ConsultationSession,
     SessionAmendment,
     SessionMode,
+    SessionSets,
 )
 
 __all__ = [
@@ -106,6 +107,7 @@ __all__ = [
     "Priority",
     "SessionAmendment",
     "SessionMode",
+    "SessionSets",
     "SubcontractDetails",
     "Topic",
     "case_number",

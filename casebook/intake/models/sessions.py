@@ -135,6 +135,51 @@ class ConsultationSession(models.Model):
         return timezone.now() - self.created_at > SESSION_EDIT_WINDOW
 
 
+class SessionSets(models.Model):
+    """A session's keys the KPI report counts by, with its topics and counselors as arrays
+    (`topic_ids`, `counselor_ids`: columns the report reads in SQL, not fields), on
+    PostgreSQL only: a fiscal year's rows are one range of index `session_sets_started`, so
+    that the topic and counselor breakdowns read the year's rows once instead of probing a
+    many-to-many table once per session (docs/performance.md, "The FY KPI report").
+
+    The table, its index and the triggers that keep it are created by the migration
+    `intake/0025_session_sets`: PostgreSQL makes a session's row anew whenever the session is
+    inserted, deleted or its instant, desk, client, mode or office changes, or a row of its
+    topics or counselors is written, whoever writes. Django never writes it; other databases
+    have no such table and the report joins the many-to-many tables there.
+    """
+
+    session = models.OneToOneField(
+        ConsultationSession,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    started_at = models.DateTimeField()
+    desk = models.ForeignKey(
+        "accounts.Desk", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    client = models.ForeignKey(
+        Client, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    mode = models.CharField(max_length=24)
+    office = models.ForeignKey(
+        "satellites.Office",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        managed = False
+        db_table = "intake_session_sets"
+
+    def __str__(self) -> str:
+        return f"sets of session {self.session_id}"
+
+
 class SessionAmendment(models.Model):
     """A correction to a session older than the edit window: the record keeps both sides."""
 

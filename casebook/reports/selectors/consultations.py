@@ -31,12 +31,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from casebook.accounts.models import Desk, User
 from casebook.common.days import start_of_day
-from casebook.intake.models import Client, ConsultationSession, SessionMode, Topic
+from casebook.intake.models import Client, ConsultationSession, SessionMode, SessionSets, Topic
 from casebook.reports.selectors.filters import ReportFilters, scoped
 from casebook.satellites.models import Office
 
@@ -105,27 +106,36 @@ class ConsultationReport:
 def report_sessions(*, user: User, filters: ReportFilters) -> QuerySet[ConsultationSession]:
     """The sessions a report counts: started in the fiscal year, of the desks `user` reads
     figures of, narrowed by the filters."""
-    sessions = ConsultationSession.objects.filter(
-        started_at__gte=filters.starts, started_at__lt=filters.ends
-    )
-    sessions = scoped(sessions, user=user, desk_field="desk_id", filters=filters)
+    return _narrowed(ConsultationSession.objects.all(), "pk", user=user, filters=filters)
+
+
+def _narrowed(rows: QuerySet, session: str, *, user: User, filters: ReportFilters) -> QuerySet:
+    """`rows` (sessions, or their `SessionSets`, whose session is `session`) of the sessions
+    a report counts (`report_sessions`): both carry the session's instant, desk, office and
+    mode under the same names."""
+    rows = rows.filter(started_at__gte=filters.starts, started_at__lt=filters.ends)
+    rows = scoped(rows, user=user, desk_field="desk_id", filters=filters)
     if filters.office is not None:
-        sessions = sessions.filter(office_id=filters.office.pk)
+        rows = rows.filter(office_id=filters.office.pk)
     if filters.mode:
-        sessions = sessions.filter(mode=filters.mode)
+        rows = rows.filter(mode=filters.mode)
     if filters.counselor is not None:
-        sessions = sessions.filter(
-            pk__in=ConsultationSession.counselors.through.objects.filter(
-                user_id=filters.counselor.pk
-            ).values("consultationsession_id")
+        rows = rows.filter(
+            **{
+                f"{session}__in": ConsultationSession.counselors.through.objects.filter(
+                    user_id=filters.counselor.pk
+                ).values("consultationsession_id")
+            }
         )
     if filters.topic is not None:
-        sessions = sessions.filter(
-            pk__in=ConsultationSession.topics.through.objects.filter(
-                topic_id=filters.topic.pk
-            ).values("consultationsession_id")
+        rows = rows.filter(
+            **{
+                f"{session}__in": ConsultationSession.topics.through.objects.filter(
+                    topic_id=filters.topic.pk
+                ).values("consultationsession_id")
+            }
         )
-    return sessions
+    return rows
 
 
 def _month_key(value: dt.datetime | dt.date) -> dt.date:
@@ -150,6 +160,52 @@ def _month_number(filters: ReportFilters) -> Case:
     )
 
 
+@dataclass(frozen=True)
+class SessionSet:
+    """A session's many-to-many set (`field`: its topics or counselors) as a breakdown's key.
+
+    On PostgreSQL the breakdown reads `rows`, the period's rows of `intake_session_sets`
+    narrowed as the sessions are (`_narrowed`), and their copy of the set (`column`; migration
+    `intake 0025_session_sets`): the period is one range of index `session_sets_started`,
+    read once, instead of one probe of the many-to-many table's index per session of the
+    period (docs/performance.md, "The FY KPI report", "A year's topics and counselors read
+    as one range"). Other databases join the many-to-many table to the sessions.
+    """
+
+    field: str
+    column: str
+    rows: QuerySet[SessionSets] | None = None
+
+    def per_client(self, sessions: QuerySet) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of the sessions counted per key of the set and client. A session with an
+        empty set counts once under no key, as the many-to-many's outer join counts it."""
+        if self.rows is None or connections[self.rows.db].vendor != "postgresql":
+            per_client = (
+                sessions.order_by()
+                .values(group_key=F(self.field), group_client=F("client_id"))
+                .annotate(n=Count("id"))
+            )
+            return per_client.query.sql_with_params()
+        connection = connections[self.rows.db]
+        column = ".".join(
+            connection.ops.quote_name(name) for name in (SessionSets._meta.db_table, self.column)
+        )
+        # Counted per set and client first: a year has few distinct sets (one topic each
+        # mostly), so the arrays are taken apart on those rows, not on each session's.
+        per_set = (
+            self.rows.order_by()
+            .values(set_keys=RawSQL(column, ()), group_client=F("client_id"))
+            .annotate(n=Count("session_id"))
+        )
+        sql, params = per_set.query.sql_with_params()
+        return (
+            "SELECT set_key AS group_key, group_client, SUM(n) AS n "
+            f"FROM ({sql}) per_set LEFT JOIN LATERAL unnest(per_set.set_keys) AS set_key ON true "
+            "GROUP BY set_key, group_client",
+            params,
+        )
+
+
 def _per_key(
     sessions: QuerySet,
     key: Any,
@@ -164,12 +220,15 @@ def _per_key(
     `labels` (model, key field, label field) names the row a key points to: it is joined
     to the few rows of the second step, not to each of the year's sessions.
     """
-    per_client = (
-        sessions.order_by()
-        .values(group_key=key, group_client=F("client_id"))
-        .annotate(n=Count("id"))
-    )
-    sql, params = per_client.query.sql_with_params()
+    if isinstance(key, SessionSet):
+        sql, params = key.per_client(sessions)
+    else:
+        per_client = (
+            sessions.order_by()
+            .values(group_key=key, group_client=F("client_id"))
+            .annotate(n=Count("id"))
+        )
+        sql, params = per_client.query.sql_with_params()
     per_key = (
         "SELECT group_key, SUM(n) AS total, COUNT(group_client) AS clients "
         f"FROM ({sql}) per_client GROUP BY group_key"
@@ -290,13 +349,24 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     # Each breakdown is grouped by the session's own column (the copy of its case's desk,
     # its office, its mode; the month from its instant) or by the many-to-many's: the labels
     # are joined to the grouped rows, not to each session.
+    sets = (
+        _narrowed(SessionSets.objects.using(sessions.db), "session_id", user=user, filters=filters)
+        if connections[sessions.db].vendor == "postgresql"
+        else None
+    )
     with _planner_settings(sessions.db):
         by_number = _per_key(sessions, _month_number(filters))
         by_desk = _per_key(sessions, F("desk_id"), (Desk, "code", "name"))
         by_office = _per_key(sessions, F("office_id"), (Office, "code", "name"))
         by_mode = _per_key(sessions, F("mode"))
-        by_topic = _per_key(sessions, F("topics"), (Topic, "code", "name"))
-        by_counselor = _per_key(sessions, F("counselors"), (User, "id", "display_name"))
+        by_topic = _per_key(
+            sessions, SessionSet("topics", "topic_ids", sets), (Topic, "code", "name")
+        )
+        by_counselor = _per_key(
+            sessions,
+            SessionSet("counselors", "counselor_ids", sets),
+            (User, "id", "display_name"),
+        )
     # The month as its number (1-12): each falls once in a fiscal year.
     rows_by_number = {row.month.month: row for row in months.values()}
     for number, _label, total, clients in by_number:
