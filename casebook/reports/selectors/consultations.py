@@ -254,8 +254,10 @@ def _per_key(
 
 # The settings of the breakdowns' statements, on PostgreSQL (docs/performance.md, "The FY KPI
 # report"): the join methods other than a nested loop off, so that the many-to-many tables
-# are probed by session; memory enough to count the year's sessions per key and client in
-# one hash table (7 MB for a year of 105,000 sessions) rather than sort them on disk.
+# are probed by session where a statement still joins them (the counselor and topic
+# filters; the topic and counselor breakdowns read `intake_session_sets` instead); memory
+# enough to count the year's sessions per key and client in one hash table (7 MB for a year
+# of 105,000 sessions) rather than sort them on disk.
 PLANNER_SETTINGS = {
     "enable_hashjoin": "off",
     "enable_mergejoin": "off",
@@ -267,10 +269,10 @@ PLANNER_SETTINGS = {
 def _planner_settings(using: str) -> Iterator[None]:
     """Run the breakdowns with `PLANNER_SETTINGS`, on PostgreSQL.
 
-    Join the year's sessions to a many-to-many table by probing its unique (session, key)
-    index once per session (an index-only scan): left to itself the planner hashes the whole
-    table (a million rows on the decade, every year's pairs) to join a year's 105,000
-    sessions, a cost that follows the table where the probes' follows the year. The settings
+    Where a statement joins the year's sessions to a many-to-many table (a counselor or topic
+    filter), probe its unique (session, key) index by session (an index-only scan): left to
+    itself the planner hashes the whole table (a million rows on the decade, every year's
+    pairs), a cost that follows the table where the probes' follows the year. The settings
     are local to the transaction (or savepoint) around the breakdowns and set back before it
     ends, so a caller's transaction does not keep them: 5 statements on PostgreSQL, none
     elsewhere.
