@@ -304,3 +304,52 @@ def test_a_merged_client_is_counted_once_and_is_new_only_by_its_first_session_ev
     assert (report.unique_clients, report.new_clients) == _expected_clients(records) == (3, 2)
     assert report.by_month[-1].new_clients == 0  # March: the late client's first session
     assert report.total == before.total
+
+
+@pytest.mark.parametrize("reader", ["manager", "coordinator"])
+def test_the_topic_and_counselor_breakdowns_equal_the_many_to_many_joined_for_every_filter(
+    cast, records, reader
+):
+    """On PostgreSQL the two breakdowns read each session's copy of its sets
+    (`intake_session_sets`, docs/performance.md, "A year's topics and counselors read as one
+    range"); they count what joining the many-to-many tables counts, whatever the filters."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casebook.accounts.models import User
+    from casebook.reports.selectors.consultations import (
+        SessionSet,
+        _grouped,
+        _per_key,
+        report_sessions,
+    )
+
+    user = getattr(cast, reader)
+    records[0].topics.set(Topic.objects.filter(code__in=["labour", "finance"]))
+    for kwargs in (
+        {},
+        {"desk": desk("ip")},
+        {"mode": "phone"},
+        {"office": records[5].office},
+        {"topic": Topic.objects.get(code="labour")},
+        {"counselor": cast.colleague},
+        {"counselor": cast.counselor, "mode": "online"},
+    ):
+        filters = ReportFilters(FY, **kwargs)
+        with CaptureQueriesContext(connection) as queries:
+            report = selectors.consultation_report(user=user, filters=filters)
+        sessions = report_sessions(user=user, filters=filters)
+        joined = {
+            "topics": _per_key(
+                sessions, SessionSet("topics", "topic_ids"), (Topic, "code", "name")
+            ),
+            "counselors": _per_key(
+                sessions, SessionSet("counselors", "counselor_ids"), (User, "id", "display_name")
+            ),
+        }
+        assert report.by_topic == _grouped(joined["topics"]), kwargs
+        assert report.by_counselor == _grouped(joined["counselors"]), kwargs
+        read_copy = [
+            q["sql"] for q in queries.captured_queries if "intake_session_sets" in q["sql"]
+        ]
+        assert len(read_copy) == (2 if connection.vendor == "postgresql" else 0), kwargs
