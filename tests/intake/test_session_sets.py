@@ -1,5 +1,5 @@
 """Each session's topics and counselors on one row with its instant, kept by the database
-(`intake 0025_session_sets`; docs/performance.md, "The FY KPI report", "A year's topics and
+(`intake 0026_session_sets`; docs/performance.md, "The FY KPI report", "A year's topics and
 counselors read as one range"): on PostgreSQL the table equals what the sessions and their
 many-to-many tables give after every writer of sessions, topics and counselors."""
 

@@ -143,7 +143,7 @@ class SessionSets(models.Model):
     many-to-many table once per session (docs/performance.md, "The FY KPI report").
 
     The table, its index and the triggers that keep it are created by the migration
-    `intake/0025_session_sets`: PostgreSQL makes a session's row anew whenever the session is
+    `intake/0026_session_sets`: PostgreSQL makes a session's row anew whenever the session is
     inserted, deleted or its instant, desk, client, mode or office changes, or a row of its
     topics or counselors is written, whoever writes. Django never writes it; other databases
     have no such table and the report joins the many-to-many tables there.

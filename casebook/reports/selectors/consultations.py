@@ -166,7 +166,7 @@ class SessionSet:
 
     On PostgreSQL the breakdown reads `rows`, the period's rows of `intake_session_sets`
     narrowed as the sessions are (`_narrowed`), and their copy of the set (`column`; migration
-    `intake 0025_session_sets`): the period is one range of index `session_sets_started`,
+    `intake 0026_session_sets`): the period is one range of index `session_sets_started`,
     read once, instead of one probe of the many-to-many table's index per session of the
     period (docs/performance.md, "The FY KPI report", "A year's topics and counselors read
     as one range"). Other databases join the many-to-many table to the sessions.

@@ -270,7 +270,7 @@ def drop(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0024_client_search_grams"),
+        ("intake", "0025_case_restricted"),
     ]
 
     operations = [
