@@ -8,7 +8,6 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -41,7 +40,7 @@ def _shown_cards(request: HttpRequest, desk: Desk, cases: list[Case]) -> dict[st
         case.resume_past = dates.is_past(case.resume_by)
         case.follow_up_past = dates.is_past(case.next_follow_up)
         if case.status == CaseStatus.INTAKE:
-            case.waited = (dates.today - timezone.localtime(case.opened_at).date()).days
+            case.waited = dates.days_since(case.opened_at)
     may_assign = any("assign" in case.offered for case in cases)
     return {
         "desk": desk,

@@ -50,6 +50,10 @@ class Dates:
         # The rows' past dates are date columns (a follow-up, a resume-by date).
         return bool(value) and value < self.today
 
+    def days_since(self, value: dt.datetime) -> int:
+        """Whole days from a moment (in local time) to today, as the `age_days` filter says."""
+        return (self.today - timezone.localtime(value).date()).days
+
 
 def status_badges(rows: Iterable[Row]) -> None:
     """Put on each row its state and badges (`status_html`) as includes/status.html draws
