@@ -14,12 +14,13 @@ import json
 from base64 import b64decode, b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 from urllib import parse
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections
+from django.db import connections, models, router
 from django.db.models import Field, Model, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,6 +28,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, _reverse_ordering
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from casebook.common.prepared import PreparedRead
 
 
 def _instant(position: str) -> dt.datetime | None:
@@ -108,6 +111,106 @@ def order_keys(model: type[Model], ordering: Sequence[str]) -> list[OrderKey]:
 
 def _row_value(row: Any, name: str) -> Any:
     return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def rows_after(
+    keys: Sequence[OrderKey], values: Sequence[Any], *, reverse: bool, nulls_largest: bool
+) -> Q:
+    """The rows after a position (`values`, one a key) in the page's order (the list's, or
+    reversed for a reversed cursor): `k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...`, each `>` a `<`
+    where the key goes down. A NULL sorts as the database sorts it (after every value on
+    PostgreSQL, before every value on SQLite: `nulls_largest`), so the comparison says where
+    NULLs are rather than leaving them to SQL's unknown."""
+    after = Q(pk__in=[])
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        greater = key.descending == reverse
+        if value is None:
+            # Past a NULL: the values, where NULLs come first; nothing, where they last.
+            if greater != nulls_largest:
+                after |= equal & Q(**{f"{key.name}__isnull": False})
+            equal &= Q(**{f"{key.name}__isnull": True})
+            continue
+        beyond = Q(**{f"{key.name}__{'gt' if greater else 'lt'}": value})
+        if key.nullable and greater == nulls_largest:
+            beyond |= Q(**{f"{key.name}__isnull": True})
+        after |= equal & beyond
+        equal &= Q(**{key.name: value})
+    first, value = keys[0], values[0]
+    if value is not None and not first.nullable:
+        # The first key's bound alone, for an index on it to start the scan there.
+        bound = "gte" if (first.descending == reverse) else "lte"
+        after &= Q(**{f"{first.name}__{bound}": value})
+    return after
+
+
+# The kinds of cursor value a prepared page takes as a parameter, by the key's field.
+_PREPARED_KINDS: tuple[tuple[type[Field], Any], ...] = (
+    (models.DateTimeField, dt.datetime),
+    (models.AutoField, int),
+    (models.BigAutoField, int),
+    (models.IntegerField, int),
+    (models.CharField, str),
+    (models.TextField, str),
+)
+
+
+def _prepared_kind(key: OrderKey) -> Any:
+    for field_class, kind in _PREPARED_KINDS:
+        if isinstance(key.field, field_class):
+            return kind
+    return None
+
+
+class PageStatement(PreparedRead):
+    """A list's page as a statement compiled once (`_page_statement`), kept per reader's facts
+    and page shape (`tests/api/test_list_pages_compiled_once.py` compares its statements and
+    answers with the ORM's)."""
+
+
+def _in_columns_range(model: type[Model], keys: Sequence[OrderKey], values: Sequence[Any]) -> bool:
+    """Whether every integer of a position lies in its column's range (a cursor is the
+    client's text: `?cursor=` may hold any number)."""
+    ops = connections[router.db_for_read(model)].ops
+    for key, value in zip(keys, values, strict=False):
+        if isinstance(value, int) and key.field is not None:
+            low, high = ops.integer_field_range(key.field.get_internal_type())
+            if (low is not None and value < low) or (high is not None and value > high):
+                return False
+    return True
+
+
+def _page_statement(
+    model: type[Model],
+    rows: Callable[[tuple[str, ...]], QuerySet],
+    keys: tuple[OrderKey, ...],
+    *,
+    ordering: Sequence[str],
+    size: int,
+    reverse: bool,
+    nulls: tuple[bool, ...] | None,
+) -> PageStatement | None:
+    """A page of `rows` in `ordering`, after a position whose NULL values are `nulls` (None:
+    from the start), as a statement compiled once; its arguments are the position's other
+    values. None where a key is of a kind not passed as a parameter (a date, a flag, an
+    annotation): the list is then read as any list."""
+    positioned = nulls is not None
+    kinds = [_prepared_kind(key) for key, null in zip(keys, nulls or (), strict=False) if not null]
+    if None in kinds:
+        return None
+    columns = tuple(key.name for key in keys)
+
+    def build(*args: Any) -> QuerySet:
+        queryset = rows(columns).order_by(*ordering)
+        if positioned:
+            given = iter(args)
+            values = [None if null else next(given) for null in nulls]
+            nulls_largest = connections[queryset.db].features.nulls_order_largest
+            after = rows_after(keys, values, reverse=reverse, nulls_largest=nulls_largest)
+            queryset = queryset.filter(after)
+        return queryset[: size + 1]
+
+    return PageStatement(model, build, args=kinds)
 
 
 class CasebookCursorPagination(CursorPagination):
@@ -204,7 +307,11 @@ class CasebookCursorPagination(CursorPagination):
             queryset = queryset.filter(self._after(queryset, self.cursor))
 
         # One row more than the page: whether a page follows.
-        results = list(queryset[: self.page_size + 1])
+        return self._kept(list(queryset[: self.page_size + 1]), reverse, positioned)
+
+    def _kept(self, results: list[Any], reverse: bool, positioned: bool) -> list[Any]:
+        """The page of `results` (the page's rows and the one after it, in the page's order)
+        and whether pages come before and after it."""
         self.page = results[: self.page_size]
         has_following = len(results) > len(self.page)
         if reverse:
@@ -216,39 +323,80 @@ class CasebookCursorPagination(CursorPagination):
             self.display_page_controls = True
         return self.page
 
+    def paginate_prepared(
+        self,
+        request: Request,
+        view: Any,
+        *,
+        model: type[Model],
+        rows: Callable[[tuple[str, ...]], QuerySet],
+        prepared: Callable[[tuple[Any, ...], Callable[[], PageStatement | None]], Any],
+    ) -> list[Any] | None:
+        """`paginate_queryset` of `rows(<the cursor's columns>)`, read by a statement compiled
+        once for the page's shape (docs/performance.md, "A list's page compiled once per
+        reader"); None where the shape is not one a statement takes (the list is then read by
+        `paginate_queryset`).
+
+        The shape is what the statement's text depends on: the order, the page's size (its
+        LIMIT), the cursor's direction, and which of its values are NULL. The cursor's other
+        values are the statement's parameters. `prepared(shape, build)` keeps the statement
+        `build()` makes for a shape; the caller keys it by everything else `rows` depends on
+        (the reader's rule): `rows` must read nothing but that and the columns it is given."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.ordering = self.get_ordering(request, model._base_manager.none(), view)
+        self.keys = order_keys(model, self.ordering)
+        self.cursor = self.decode_cursor(request)
+        reverse = self.cursor is not None and self.cursor.reverse
+        positioned = self.cursor is not None and bool(self.cursor.values)
+        values = self._values(self.cursor) if positioned else []
+        if not _in_columns_range(model, self.keys, values):
+            # The ORM answers such a comparison without a parameter: read as any list.
+            return None
+        shape = (
+            model._meta.label,
+            self.ordering,
+            self.page_size,
+            reverse,
+            tuple(value is None for value in values) if positioned else None,
+        )
+        read = prepared(
+            shape,
+            partial(
+                _page_statement,
+                model,
+                rows,
+                tuple(self.keys),
+                ordering=_reverse_ordering(self.ordering) if reverse else self.ordering,
+                size=self.page_size,
+                reverse=reverse,
+                nulls=shape[-1],
+            ),
+        )
+        if read is None:
+            return None
+        self.base_url = request.build_absolute_uri()
+        results = read(*(value for value in values if value is not None))
+        return self._kept(results, reverse, positioned)
+
     def _after(self, queryset: QuerySet, cursor: KeysetCursor) -> Q:
-        """The rows after the cursor's position in the page's order (the list's, reversed
-        for a reversed cursor): `k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...`, each `>` a `<`
-        where the key goes down. A NULL sorts as the database sorts it (after every value
-        on PostgreSQL, before every value on SQLite), so the comparison says where NULLs
-        are rather than leaving them to SQL's unknown."""
+        """The rows after the cursor's position in the page's order (`rows_after`)."""
+        return rows_after(
+            self.keys,
+            self._values(cursor),
+            reverse=cursor.reverse,
+            nulls_largest=connections[queryset.db].features.nulls_order_largest,
+        )
+
+    def _values(self, cursor: KeysetCursor) -> list[Any]:
+        """The cursor's position as the keys' fields read it; 400 where it is not one."""
         if len(cursor.values) != len(self.keys):
             raise self._invalid()
-        values = [
+        return [
             self._value(key, value) for key, value in zip(self.keys, cursor.values, strict=True)
         ]
-        nulls_largest = connections[queryset.db].features.nulls_order_largest
-        after = Q(pk__in=[])
-        equal = Q()
-        for key, value in zip(self.keys, values, strict=True):
-            greater = key.descending == cursor.reverse
-            if value is None:
-                # Past a NULL: the values, where NULLs come first; nothing, where they last.
-                if greater != nulls_largest:
-                    after |= equal & Q(**{f"{key.name}__isnull": False})
-                equal &= Q(**{f"{key.name}__isnull": True})
-                continue
-            beyond = Q(**{f"{key.name}__{'gt' if greater else 'lt'}": value})
-            if key.nullable and greater == nulls_largest:
-                beyond |= Q(**{f"{key.name}__isnull": True})
-            after |= equal & beyond
-            equal &= Q(**{key.name: value})
-        first, value = self.keys[0], values[0]
-        if value is not None and not first.nullable:
-            # The first key's bound alone, for an index on it to start the scan there.
-            bound = "gte" if (first.descending == cursor.reverse) else "lte"
-            after &= Q(**{f"{first.name}__{bound}": value})
-        return after
 
     def _value(self, key: OrderKey, text: str | None) -> Any:
         """A cursor's value of `key` as the field reads it; 400 where it is not one."""

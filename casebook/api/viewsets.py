@@ -35,8 +35,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from casebook.api.concurrency import ETagMixin, expected_version_from
-from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
+from casebook.api.filters import (
+    AllowListOrderingFilter,
+    QueryStringFilterBackend,
+    names_a_filter,
+)
 from casebook.api.idempotency import IdempotentCreateMixin
+from casebook.api.pagination import CasebookCursorPagination
 from casebook.api.rows import ListedOne, ListedSet, plan_of, read_sets, values_rows
 
 
@@ -60,6 +65,31 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
     # Set by `paginated` for the paginator: how the page's rows are read, given the columns
     # the paginator reads besides (the cursor's position); None: as model instances.
     page_rows: Callable[[QuerySet, Iterable[str]], QuerySet] | None = None
+    # Where the list is its reader's rule alone (`list_selector(user=)`, built once per
+    # login's facts) and its rows are read as values: the memo of those builds,
+    # `staticmethod(policy.per_viewer)`. A page with no filter named is then read by a
+    # statement compiled once per reader's facts and page shape (docs/performance.md, "A
+    # list's page compiled once per reader").
+    list_pages_per_viewer: Callable[..., Any] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.list_pages_per_viewer is None:
+            return
+        # The page's statement stands for the list only where nothing but the selector and
+        # the allow-listed filters and ordering make its rows.
+        if (
+            cls.list_for_user is not ReadViewSet.list_for_user
+            or cls.list_selector is None
+            or not cls.list_as_values
+            or not all(
+                issubclass(backend, (QueryStringFilterBackend, AllowListOrderingFilter))
+                for backend in cls.filter_backends
+            )
+        ):
+            raise ImproperlyConfigured(
+                f"{cls.__name__}: a list read per viewer is its selector's rows, as values"
+            )
 
     def list_for_user(self, user: Any) -> QuerySet:
         """The rows `user` may see (a selector of the resource's app)."""
@@ -96,7 +126,40 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         return obj
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        prepared = self._prepared_page()
+        if prepared is not None:
+            return prepared
         return self.paginated(self.filter_queryset(self.get_queryset()))
+
+    def _prepared_page(self) -> Response | None:
+        """The list's page read by the statement compiled for its reader's facts and its
+        shape (`list_pages_per_viewer`), where no filter is named; None: read as any list."""
+        memo = self.list_pages_per_viewer
+        paginator = self.paginator
+        if memo is None or not isinstance(paginator, CasebookCursorPagination):
+            return None
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and names_a_filter(
+            self.request.query_params, filterset_class.base_filters
+        ):
+            return None
+        user = self.request.user
+        serializer_class = self.get_serializer_class()
+        context = self.get_serializer_context()
+        plan = plan_of(serializer_class(context=context))
+        # What the kept statement is built from: nothing of this request but its reader.
+        rows = functools.partial(_selected_rows, self.list_selector, user, plan, self.row_columns())
+        view = (type(self).__module__, type(self).__qualname__, serializer_class.__qualname__)
+        page = paginator.paginate_prepared(
+            self.request,
+            self,
+            model=self.model,
+            rows=rows,
+            prepared=lambda shape, build: memo(user, ("list page", *view, *shape), build),
+        )
+        if page is None:
+            return None
+        return self._rendered(page, serializer_class, context, None, own_rows=True, paged=True)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -125,11 +188,26 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         if page is None and self.page_rows is not None:
             queryset = self.page_rows(queryset, ())
         rows = list(page if page is not None else queryset)
+        return self._rendered(
+            rows, serializer_class, context, sets, own_rows=own_rows, paged=page is not None
+        )
+
+    def _rendered(
+        self,
+        rows: list[Any],
+        serializer_class: type,
+        context: dict[str, Any],
+        sets: Iterable[ListedSet | ListedOne] | None,
+        *,
+        own_rows: bool,
+        paged: bool,
+    ) -> Response:
+        """The rows with their sets, their read recorded, rendered (in a page's envelope)."""
         read_sets(rows, self.listed_sets if sets is None else sets)
         if rows and own_rows:
             self.after_read(rows, many=True)
         data = serializer_class(rows, many=True, context=context).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
+        return self.get_paginated_response(data) if paged else Response(data)
 
     def run_transition(
         self, request: Request, input_serializer: type | None, perform: Callable[..., Model]
@@ -149,6 +227,18 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+
+def _selected_rows(
+    selector: Callable[..., QuerySet],
+    user: Any,
+    plan: Any,
+    logged: tuple[str, ...],
+    also: tuple[str, ...],
+) -> QuerySet:
+    """A list's rows as values: `selector(user=)`, the columns `plan` renders, those its
+    `after_read` reads (`logged`) and the cursor's (`also`)."""
+    return values_rows(selector(user=user), plan, (*logged, *also))
 
 
 class _CreateWithService(ABC):

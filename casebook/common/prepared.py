@@ -23,14 +23,17 @@ compares them).
 What may be prepared: a statement whose shape depends on nothing but the database. Its
 arguments are declared by kind, `int`, `str`, `bool`, `datetime` (aware) or `list[int]`
 (ids given to `in_ids`: one array parameter on PostgreSQL; elsewhere `in_ids` writes one
-placeholder an id, so the read is built through the ORM each time). An argument that the ORM
+placeholder an id, so the read is built through the ORM each time; so is a read the ORM
+finds empty without a query, an empty `__in` of `build`'s own). An argument that the ORM
 writes into the text rather than passes as a parameter is refused when the read is first
 compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
 `WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a
-values list, or instances of its model with at most one level of `select_related`, built as
-the ORM's iterable builds them (`Model.from_db` and its related populators). A rule that
-depends on the reader (the visibility rules of the policy modules) is never prepared here:
-its shape changes with the reader's desks and roles.
+values list, rows of values (`values()`: a dict a row), or instances of its model with at
+most one level of `select_related`, built as the ORM's iterables build them (`Model.from_db`
+and its related populators). A rule that
+depends on the reader (the visibility rules of the policy modules) changes its shape with the
+reader's desks and roles: it is prepared only in a read kept per reader's facts
+(`policy.per_viewer`), as the API lists' pages are (`casebook/api/pagination.py`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
     ModelIterable,
+    ValuesIterable,
     ValuesListIterable,
     _get_from_db,
     get_related_populators,
@@ -54,10 +58,12 @@ from django.db.models.query import (
 # The kind of an argument that is a list of ids.
 IDS = list[int]
 
-# Marker values, two of each kind, distinct per argument. Integers: negative, no id takes
-# them, within a 32-bit column's range (Django answers a value out of a column's range
-# without a parameter). Times: aware, in a year no record has.
-_MARKER_BASE = -2_046_381_907
+# Marker values, two of each kind, distinct per argument. Integers: positive and small,
+# within the range of every integer column, the smallest and the unsigned ones included:
+# Django answers a comparison with a value out of its column's range without a parameter
+# (the branch dropped, or the whole statement found empty), which would hide the argument.
+# Times: aware, in a year no record has.
+_MARKER_BASE = 20_001
 _MARKER_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 _KINDS = (int, str, bool, dt.datetime, IDS)
 
@@ -65,7 +71,7 @@ _KINDS = (int, str, bool, dt.datetime, IDS)
 def _marker(kind: Any, second: bool, index: int) -> Any:
     if kind is bool:
         return second
-    number = _MARKER_BASE - 2 * index - second
+    number = _MARKER_BASE + 2 * index + second
     if kind is IDS:
         return [number]
     if kind is str:
@@ -83,10 +89,26 @@ def _adapt_datetime(value: dt.datetime, connection: Any) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _integer_adapter(internal_type: str) -> Callable[[int, Any], Any]:
+    """How the ORM passes an integer compared with a column of `internal_type` (psycopg's
+    `Int2`, `Int4` or `Int8` on PostgreSQL, the number itself elsewhere)."""
+
+    def adapt(value: int, connection: Any) -> Any:
+        return connection.ops.adapt_integerfield_value(value, internal_type)
+
+    return adapt
+
+
 # How the ORM may have adapted an argument of each kind into its parameter, tried in order
 # (None: the value itself). The adaptation found is applied to every read's argument.
 _ADAPTERS: dict[Any, tuple[Any, ...]] = {
-    int: (None,),
+    int: (
+        None,
+        *(
+            _integer_adapter(internal_type)
+            for internal_type in ("SmallIntegerField", "IntegerField", "BigIntegerField")
+        ),
+    ),
     str: (None,),
     bool: (None,),
     dt.datetime: (None, _adapt_datetime),
@@ -107,10 +129,12 @@ class _Statement:
     names: tuple[str, ...] | None
     span: tuple[int, int] | None
     populators: tuple[Any, ...]
+    # For a read of values (`values()`): each row a dict of these names, in the row's order.
+    keys: tuple[str, ...] | None = None
 
 
 class PreparedRead:
-    """`build(*args)` (a queryset of values lists, or of model instances) executed as the
+    """`build(*args)` (a queryset of values lists, values or model instances) executed as the
     statement the ORM compiled once. `args` gives each argument's kind (see the module)."""
 
     def __init__(
@@ -120,7 +144,7 @@ class PreparedRead:
         *,
         args: Sequence[Any] = (int,),
     ) -> None:
-        if not args or any(kind not in _KINDS for kind in args):
+        if any(kind not in _KINDS for kind in args):
             raise ImproperlyConfigured(f"a prepared read's arguments are of {_KINDS}")
         self._model = model
         self._build = build
@@ -156,10 +180,7 @@ class PreparedRead:
     def _compiled(self, alias: str, args: list[Any]) -> tuple[QuerySet, Any, str, tuple[Any, ...]]:
         queryset = self._build(*args)
         compiler = queryset.query.get_compiler(using=alias)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:  # pragma: no cover - the markers are never empty
-            raise ImproperlyConfigured("a prepared read matches something") from None
+        sql, params = compiler.as_sql()
         return queryset, compiler, sql, tuple(params)
 
     def _compile(self, alias: str) -> _Statement | None:
@@ -168,7 +189,12 @@ class PreparedRead:
             # `in_ids` writes one placeholder an id here: the statement is not fixed.
             return None
         markers = [_marker(kind, False, index) for index, kind in self._kinds]
-        queryset, compiler, sql, params = self._compiled(alias, markers)
+        try:
+            queryset, compiler, sql, params = self._compiled(alias, markers)
+        except EmptyResultSet:
+            # The ORM finds the rows none without a query (an empty `__in` of `build`'s own,
+            # such as the rule of a reader who sees nothing): each read asks the ORM.
+            return None
         slots = []
         for index, kind in self._kinds:
             moved = list(markers)
@@ -190,8 +216,17 @@ class PreparedRead:
         iterable = queryset._iterable_class
         if iterable is ValuesListIterable:
             return _Statement(sql, params, tuple(slots), converters, None, None, None, ())
+        if iterable is ValuesIterable:
+            query = queryset.query
+            # The names `ValuesIterable` gives a row's values, in the same order.
+            keys = (
+                tuple(query.selected)
+                if query.selected
+                else (*query.extra_select, *query.values_select, *query.annotation_select)
+            )
+            return _Statement(sql, params, tuple(slots), converters, None, None, None, (), keys)
         if iterable is not ModelIterable or compiler.annotation_col_map:
-            raise ImproperlyConfigured("a prepared read is a values list or model instances")
+            raise ImproperlyConfigured("a prepared read is of values or model instances")
         fetch_mode = queryset._fetch_mode
         klass_info, select = compiler.klass_info, compiler.select
         if fetch_mode.track_peers or queryset._known_related_objects:
@@ -239,6 +274,9 @@ class PreparedRead:
             rows = cursor.fetchall()
         if statement.converters:
             rows = _converted(rows, statement.converters, connection)
+        if statement.keys is not None:
+            keys = statement.keys
+            return [dict(zip(keys, row, strict=True)) for row in rows]
         if statement.from_db is None:
             return rows
         from_db, names, populators = statement.from_db, statement.names, statement.populators

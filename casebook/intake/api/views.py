@@ -26,7 +26,7 @@ from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, 
 from casebook.common.errors import DomainError
 from casebook.common.japanese import search_key
 from casebook.common.prepared import IDS, PreparedRead
-from casebook.intake import selectors, services
+from casebook.intake import policy, selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
 from casebook.intake.api.references import CaseReadsLogged
@@ -218,6 +218,7 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
     listed_sets = CASE_LIST_SETS
     list_selector = staticmethod(selectors.case_rows_for_user)
     list_as_values = True
+    list_pages_per_viewer = staticmethod(policy.per_viewer)
 
     get_selector = staticmethod(selectors.case_get_for_user)
     # Every read of a restricted case through the API is logged (docs/rules.md).
@@ -394,6 +395,7 @@ class SessionViewSet(CaseReadsLogged, ServiceViewSet):
     listed_sets = SESSION_SETS
     list_selector = staticmethod(selectors.session_rows_for_user)
     list_as_values = True
+    list_pages_per_viewer = staticmethod(policy.per_viewer)
 
     get_selector = staticmethod(selectors.session_get_for_user)
 
