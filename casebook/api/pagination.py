@@ -144,11 +144,10 @@ def rows_after(
     return after
 
 
-# The kinds of cursor value a prepared page takes as a parameter, by the key's field.
+# The kinds of cursor value a prepared page takes as a parameter, by the key's field (an
+# id is an integer field). A date, a flag or an annotation keeps the list read as any list.
 _PREPARED_KINDS: tuple[tuple[type[Field], Any], ...] = (
     (models.DateTimeField, dt.datetime),
-    (models.AutoField, int),
-    (models.BigAutoField, int),
     (models.IntegerField, int),
     (models.CharField, str),
     (models.TextField, str),
