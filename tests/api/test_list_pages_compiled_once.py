@@ -13,6 +13,7 @@ from collections import OrderedDict
 from urllib.parse import urlencode
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -146,3 +147,16 @@ def test_a_cursor_at_any_number_is_answered_as_the_list_built_for_the_request(
     compiled_once = _answer(api, url)[:2]
     _built_per_request(monkeypatch, url)
     assert _answer(api, url)[:2] == compiled_once
+
+
+def test_a_list_that_is_more_than_its_selectors_rows_cannot_keep_its_pages():
+    with pytest.raises(ImproperlyConfigured):
+
+        class NarrowedCases(CaseViewSet):
+            def list_for_user(self, user):
+                return super().list_for_user(user).filter(status="closed")
+
+    with pytest.raises(ImproperlyConfigured):
+
+        class CasesAsInstances(CaseViewSet):
+            list_as_values = False
