@@ -21,19 +21,23 @@ the same text and the same parameters the ORM would send (`tests/common/test_pre
 compares them).
 
 What may be prepared: a statement whose shape depends on nothing but the database. Its
-arguments are declared by kind, `int`, `str`, `bool`, `datetime` (aware) or `list[int]`
-(ids given to `in_ids`: one array parameter on PostgreSQL; elsewhere `in_ids` writes one
-placeholder an id, so the read is built through the ORM each time; so is a read the ORM
-finds empty without a query, an empty `__in` of `build`'s own). An argument that the ORM
-writes into the text rather than passes as a parameter is refused when the read is first
-compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
-`WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a
-values list, rows of values (`values()`: a dict a row), or instances of its model with at
-most one level of `select_related`, built as the ORM's iterables build them (`Model.from_db`
-and its related populators). A rule that
-depends on the reader (the visibility rules of the policy modules) changes its shape with the
-reader's desks and roles: it is prepared only in a read kept per reader's facts
-(`policy.per_viewer`), as the API lists' pages are (`casebook/api/pagination.py`).
+arguments are declared by kind, `int`, `str`, `bool`, `datetime` (aware), `date` (a day, not a
+moment) or `list[int]` (ids given to `in_ids`: one array parameter on PostgreSQL; elsewhere
+`in_ids` writes one placeholder an id, so the read is built through the ORM each time; so is a
+read the ORM finds empty without a query, an empty `__in` of `build`'s own). An argument that
+the ORM writes into the text rather than passes as a parameter is refused when the read is
+first compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
+`WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a values
+list, values (dicts, as `.values()` gives them), or instances of its model with at most one
+level of `select_related`, built as the ORM's iterables build them (`Model.from_db` and its
+related populators).
+
+A statement that holds a reader's visibility rule (the policy modules' rules) has the shape of
+that reader's desks and roles: a module-level read never holds one. It may be prepared only
+as a read kept by `policy.per_viewer`, one per login's facts (`policy.viewer_facts`) and per
+everything else that shapes it (a page's number and size), built from those facts alone; its
+arguments are what varies within that shape (the API lists' pages: `casebook/api/pagination.py`;
+my cases' lists and the client page: docs/performance.md, "My cases and the client page").
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ IDS = list[int]
 # Times: aware, in a year no record has.
 _MARKER_BASE = 20_001
 _MARKER_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
-_KINDS = (int, str, bool, dt.datetime, IDS)
+_KINDS = (int, str, bool, dt.datetime, dt.date, IDS)
 
 
 def _marker(kind: Any, second: bool, index: int) -> Any:
@@ -78,6 +82,8 @@ def _marker(kind: Any, second: bool, index: int) -> Any:
         return f"casebook-prepared-marker-{number}"
     if kind is dt.datetime:
         return _MARKER_TIME + dt.timedelta(seconds=index, microseconds=1 + second)
+    if kind is dt.date:
+        return _MARKER_TIME.date() + dt.timedelta(days=2 * index + second)
     return number
 
 
@@ -99,6 +105,10 @@ def _integer_adapter(internal_type: str) -> Callable[[int, Any], Any]:
     return adapt
 
 
+def _adapt_date(value: dt.date, connection: Any) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
 # How the ORM may have adapted an argument of each kind into its parameter, tried in order
 # (None: the value itself). The adaptation found is applied to every read's argument.
 _ADAPTERS: dict[Any, tuple[Any, ...]] = {
@@ -112,6 +122,7 @@ _ADAPTERS: dict[Any, tuple[Any, ...]] = {
     str: (None,),
     bool: (None,),
     dt.datetime: (None, _adapt_datetime),
+    dt.date: (None, _adapt_date),
     IDS: (_adapt_ids,),
 }
 
@@ -164,6 +175,7 @@ class PreparedRead:
                 not isinstance(value, kind)
                 or (kind is int and value.__class__ is bool)
                 or (kind is dt.datetime and value.tzinfo is None)
+                or (kind is dt.date and isinstance(value, dt.datetime))
             ):
                 # What the ORM would coerce or reinterpret (a text id, a naive time, which it
                 # would read in the site's zone and the database in UTC) is refused.

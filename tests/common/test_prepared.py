@@ -33,6 +33,8 @@ from casebook.common.prepared import PreparedRead
 from casebook.intake import policy, selectors
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import IpDetails, SubcontractDetails, Topic
+from casebook.intake.selectors import cases as case_selectors
+from casebook.intake.selectors import clients as client_selectors
 from casebook.intake.selectors import timeline
 from tests.accounts.test_session_store import _calls
 from tests.factories import CaseFactory, SessionFactory, api_token, desk
@@ -168,6 +170,16 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         attachment_selectors._newest_of_case,
         *(listed.pairs for listed in (*CASE_SETS, *SESSION_SETS) if hasattr(listed, "pairs")),
         *(listed.rows_of for listed in CASE_LIST_SETS if isinstance(listed, ListedOne)),
+        client_selectors._client_by_id,
+        client_selectors._contacts_by_client,
+        case_selectors._co_counseled_ids,
+        # Those built per login's facts (my cases' lists, the client page's cases and
+        # outcomes, the grace period alerts): tests/intake/test_pages_prepared.py.
+        *(
+            built
+            for built in policy._BUILT_FOR_VIEWERS.values()
+            if issubclass(type(built), PreparedRead)
+        ),
     }
     # `type()`, not `isinstance()`: the heap may hold a weak proxy whose object is gone, and
     # `isinstance` asks the proxy's object for its class.
@@ -258,6 +270,27 @@ def test_a_boolean_argument_is_told_from_a_constant_of_the_same_value(db):
     for flag in (True, False):
         assert read.sql_with_params("succession", flag) == _fresh(build("succession", flag))
         assert read("succession", flag) == list(build("succession", flag))
+
+
+def test_a_day_is_a_parameter_and_a_moment_is_not_taken_for_a_day(db):
+    def build(code: str, day: dt.date):
+        return Topic.objects.filter(code=code).values("code", on=Value(day))
+
+    read = PreparedRead(Topic, build, args=(str, dt.date))
+    day = dt.date(2026, 3, 31)
+    assert read.sql_with_params("succession", day) == _fresh(build("succession", day))
+    assert read("succession", day) == list(build("succession", day))
+    with pytest.raises(TypeError):
+        read("succession", timezone.now())
+
+
+def test_a_read_of_values_gives_the_orms_dicts(db):
+    def build(code: str):
+        return Topic.objects.filter(code=code).values("code", "name")
+
+    read = PreparedRead(Topic, build, args=(str,))
+    assert read("succession") == list(build("succession"))
+    assert read("succession") and isinstance(read("succession")[0], dict)
 
 
 def test_arguments_of_another_kind_than_declared_are_refused(db):

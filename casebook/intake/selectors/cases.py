@@ -4,6 +4,7 @@ screens need (my open work, search, a client's cases and outcomes, a desk's own 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -28,6 +29,7 @@ from casebook.common.japanese import normalize_text, search_key
 from casebook.common.lookups import in_ids
 from casebook.common.models import in_link_order
 from casebook.common.paging import PAGE_SIZE, Page, page_of
+from casebook.common.prepared import IDS, PreparedRead
 from casebook.common.search import (
     GRAM_LENGTH,
     among_ids,
@@ -185,12 +187,46 @@ def client_case_rows_for_user(*, user: User, client: Client) -> QuerySet[Case, C
     """`cases_of_client_for_user` as the client page lists them: rows of
     `CLIENT_CASE_COLUMNS` (dicts), with their desk's name, the one related column a row shows
     (its client is the page's; no lead, office or topics)."""
+    return _client_case_rows(user, client.pk)
+
+
+def _client_case_rows(user: User, client_id: int) -> QuerySet[Case, ClientCaseRow]:
     return (
         policy.cases_visible_to(user)
-        .filter(client=client)
+        .filter(client_id=client_id)
         .order_by("-opened_at", "-id")
         .values(*CLIENT_CASE_COLUMNS)
     )
+
+
+# The client page's pages whose statement is compiled once per login's facts (the page's
+# number is written into it); a later one is built and compiled per request.
+PREPARED_CLIENT_PAGES = 5
+
+
+def client_case_rows_page(
+    *, user: User, client: Client, number: int = 1, size: int = PAGE_SIZE
+) -> Page:
+    """Page `number` of `client_case_rows_for_user`, as `page_of` reads it. The statement is
+    the login's rule with the client's id as a parameter: for the first pages it is compiled
+    once per login's facts and page (`policy.per_viewer`, a `PreparedRead`) and only executed
+    after (docs/performance.md, "My cases and the client page")."""
+    number = max(number, 1)
+    if number > PREPARED_CLIENT_PAGES or not isinstance(client.pk, int):
+        return page_of(
+            client_case_rows_for_user(user=user, client=client), number=number, size=size
+        )
+    start = (number - 1) * size
+    read = policy.per_viewer(
+        user,
+        ("client_case_rows", str(number), str(size)),
+        lambda: PreparedRead(
+            Case,
+            lambda client_id: _client_case_rows(user, client_id)[start : start + size + 1],
+        ),
+    )
+    rows = read(client.pk)
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
 @dataclass(frozen=True)
@@ -494,15 +530,35 @@ class MyCases:
     them (`my_open_cases_page`)."""
 
     visible: QuerySet[Case, MyCaseRow]
-    user_id: int
+    user: User
     co_counseled: list[int]
 
     @property
+    def user_id(self) -> int:
+        return self.user.pk
+
+    @property
     def parts(self) -> list[QuerySet[Case, MyCaseRow]]:
-        led = self.visible.filter(lead_counselor_id=self.user_id)
-        if not self.co_counseled:
-            return [led]
-        return [led, self.visible.filter(pk__in=self.co_counseled)]
+        return _my_parts(self.visible, self.user_id, self.co_counseled)
+
+
+def _my_parts(
+    visible: QuerySet[Case, MyCaseRow], user_id: int, co_counseled: list[int] | None
+) -> list[QuerySet[Case, MyCaseRow]]:
+    led = visible.filter(lead_counselor_id=user_id)
+    if not co_counseled:
+        return [led]
+    # The ids as one array (`in_ids`): the part's statement is the same for any number of them.
+    return [led, visible.filter(in_ids("pk", co_counseled))]
+
+
+# The open cases a login co-counsels: a statement of fixed shape, by the login's id.
+_co_counseled_ids = PreparedRead(
+    Case.co_counselors.through,
+    lambda user_id: Case.co_counselors.through.objects.filter(
+        user_id=user_id, case__status__in=OPEN_STATUSES
+    ).values_list("case_id"),
+)
 
 
 def my_open_cases(*, user: User) -> MyCases:
@@ -511,21 +567,22 @@ def my_open_cases(*, user: User) -> MyCases:
     instances for them), with their rank of urgency (`priority_rank`, the list's order)."""
     # The open cases the user co-counsels, read first (a handful): that part is then read by
     # primary key, the other from the lead's indexes (docs/performance.md, "The stress shape").
-    co_counseled = list(
-        Case.co_counselors.through.objects.filter(
-            user_id=user.pk, case__status__in=OPEN_STATUSES
-        ).values_list("case_id", flat=True)
-    )
+    co_counseled = [case_id for (case_id,) in _co_counseled_ids(user.pk)]
     # The page's rows show the client's name and the lead counselor's, nothing of the desk,
     # the intake office or the topics: only those two are joined, and only the columns the
-    # rows show are read (docs/performance.md, "My cases and the client page").
-    visible = (
-        policy.cases_visible_to(user)
-        .filter(status__in=OPEN_STATUSES)
-        .annotate(priority_rank=PRIORITY_RANK)
-        .values(*MY_CASE_COLUMNS, "priority_rank")
+    # rows show are read (docs/performance.md, "My cases and the client page"). A function of
+    # the login's facts, as the rule it narrows: built once per login (`policy.per_viewer`).
+    visible = policy.per_viewer(
+        user,
+        ("my_open_cases",),
+        lambda: (
+            policy.cases_visible_to(user)
+            .filter(status__in=OPEN_STATUSES)
+            .annotate(priority_rank=PRIORITY_RANK)
+            .values(*MY_CASE_COLUMNS, "priority_rank")
+        ),
     )
-    return MyCases(visible=visible, user_id=user.pk, co_counseled=co_counseled)
+    return MyCases(visible=visible, user=user, co_counseled=co_counseled)
 
 
 # The orders of my cases' lists: each ends with the id, so a row's place is one and the same
@@ -534,35 +591,93 @@ MY_CASES_ORDER = ("priority_rank", "opened_at", "id")
 FOLLOW_UPS_ORDER = ("next_follow_up", "id")
 HOLDS_ORDER = ("resume_by", "id")
 
+# The pages of my cases' lists whose statements are compiled once per login's facts (the
+# page's number and size are written into the statement): a later page is built and compiled
+# per request, so that no walk through the pages fills `policy.per_viewer`'s table.
+PREPARED_PAGES = 5
 
-def _page_of_parts(
+
+def _page_query(
     parts: list[QuerySet], *, order: tuple[str, ...], number: int, size: int
-) -> Page:
+) -> QuerySet:
     """Page `number` of the union of `parts` in `order`, in one query: each part ordered and
     cut at the page's end, then merged and cut again. A part's row past its cut has more rows
     before it than the page's end, in the part and so in the union: it is on no page up to
     this one. PostgreSQL reads each part from an index in that order and stops at the cut
     (docs/performance.md, "The stress shape"); a database that cannot cut a part of a union
-    (SQLite) reads the parts whole, for the same page."""
-    number = max(number, 1)
+    (SQLite) reads the parts whole, for the same page. One row more than the page is read:
+    whether a next page follows."""
     start = (number - 1) * size
     end = start + size + 1
     if len(parts) == 1:
-        rows = list(parts[0].order_by(*order)[start:end])
+        return parts[0].order_by(*order)[start:end]
+    if connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+        cut = [part.order_by(*order)[:end] for part in parts]
     else:
-        if connections[parts[0].db].features.supports_slicing_ordering_in_compound:
-            cut = [part.order_by(*order)[:end] for part in parts]
-        else:
-            cut = [part.order_by() for part in parts]
-        # UNION, not UNION ALL: a case the user both leads and co-counsels is one row.
-        rows = list(cut[0].union(*cut[1:]).order_by(*order)[start:end])
+        cut = [part.order_by() for part in parts]
+    # UNION, not UNION ALL: a case the user both leads and co-counsels is one row.
+    return cut[0].union(*cut[1:]).order_by(*order)[start:end]
+
+
+def _my_cases_page(
+    cases: MyCases,
+    *,
+    name: str,
+    narrow: Callable[[QuerySet, dt.date | None], QuerySet],
+    day: dt.date | None,
+    order: tuple[str, ...],
+    number: int,
+    size: int,
+) -> Page:
+    """Page `number` of one of my cases' lists: `narrow(part, day)` of each part of `cases`.
+
+    The statement's shape is the login's rule (its facts), whether it co-counsels any open
+    case, the page's number and size: for the first pages it is compiled once per those
+    (`policy.per_viewer`, a `PreparedRead` by the login's id, the list's day if it has one
+    and the co-counseled ids as one array) and only executed after (docs/performance.md, "My
+    cases and the client page"). The rows are the ORM's, as the ORM would read them."""
+    number = max(number, 1)
+    visible, co_counseled = cases.visible, cases.co_counseled
+    args: list[Any] = [cases.user_id]
+    kinds: list[Any] = [int]
+    if day is not None:
+        args.append(day)
+        kinds.append(dt.date)
+    if co_counseled:
+        args.append(co_counseled)
+        kinds.append(IDS)
+
+    def build(user_id: int, *rest: Any) -> QuerySet:
+        given = list(rest)
+        on = given.pop(0) if day is not None else None
+        ids = given.pop(0) if co_counseled else None
+        parts = [narrow(part, on) for part in _my_parts(visible, user_id, ids)]
+        return _page_query(parts, order=order, number=number, size=size)
+
+    if number > PREPARED_PAGES:
+        rows = list(build(*args))
+    else:
+        read = policy.per_viewer(
+            cases.user,
+            ("my_cases_page", name, str(number), str(size), str(bool(co_counseled))),
+            lambda: PreparedRead(Case, build, args=kinds),
+        )
+        rows = read(*args)
     return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def my_open_cases_page(*, cases: MyCases, number: int = 1, size: int = PAGE_SIZE) -> Page:
     """Page `number` of `cases` (from `my_open_cases`), the most urgent first, then the
     oldest: the led part read from `case_open_by_lead_rank` in that order."""
-    return _page_of_parts(cases.parts, order=MY_CASES_ORDER, number=number, size=size)
+    return _my_cases_page(
+        cases,
+        name="open",
+        narrow=lambda part, day: part,
+        day=None,
+        order=MY_CASES_ORDER,
+        number=number,
+        size=size,
+    )
 
 
 def cases_apart_from_their_follow_up() -> QuerySet[Case]:
@@ -585,18 +700,30 @@ def overdue_follow_ups(*, cases: MyCases, number: int = 1, size: int = PAGE_SIZE
     The date is the case's own column (the latest session's, kept by the services): the led
     part is read from `case_open_follow_up` in the list's order and stopped at the page's
     end, not every due entry and its sessions (docs/performance.md, "The stress shape")."""
-    today = timezone.localdate()
-    due = [part.filter(next_follow_up__lte=today) for part in cases.parts]
-    return _page_of_parts(due, order=FOLLOW_UPS_ORDER, number=number, size=size)
+    return _my_cases_page(
+        cases,
+        name="follow_ups",
+        narrow=lambda part, day: part.filter(next_follow_up__lte=day),
+        day=timezone.localdate(),
+        order=FOLLOW_UPS_ORDER,
+        number=number,
+        size=size,
+    )
 
 
 def holds_due(*, cases: MyCases, number: int = 1, size: int = PAGE_SIZE) -> Page:
     """Page `number` of `cases` that are held with a resume-by date past or within a week,
     soonest first: the led part read from `case_hold_by_lead` in that order, not every held
     case of the organisation that is due."""
-    horizon = timezone.localdate() + HOLD_LOOKAHEAD
-    due = [part.filter(status=CaseStatus.ON_HOLD, resume_by__lte=horizon) for part in cases.parts]
-    return _page_of_parts(due, order=HOLDS_ORDER, number=number, size=size)
+    return _my_cases_page(
+        cases,
+        name="holds",
+        narrow=lambda part, day: part.filter(status=CaseStatus.ON_HOLD, resume_by__lte=day),
+        day=timezone.localdate() + HOLD_LOOKAHEAD,
+        order=HOLDS_ORDER,
+        number=number,
+        size=size,
+    )
 
 
 @dataclass(frozen=True)
@@ -611,13 +738,25 @@ def ip_grace_period_alerts(*, user: User, today: dt.date | None = None) -> list[
     # Disclosed within the last year and not before the alert window opens.
     earliest = today - dt.timedelta(days=367)
     latest = today - dt.timedelta(days=364 - max(GRACE_PERIOD_ALERT_DAYS))
-    # An alert shows its case's number and title: its IP details are the one join.
-    candidates = (
-        policy.cases_visible_to(user)
-        .filter(ip__invention_disclosed_on__range=(earliest, latest))
-        .exclude(status=CaseStatus.CLOSED)
-        .select_related("ip")
+    # An alert shows its case's number and title: its IP details are the one join. The
+    # statement is the login's rule with the window's two days as parameters: compiled once
+    # per login's facts (`policy.per_viewer`; docs/performance.md, "My cases and the client
+    # page").
+    read = policy.per_viewer(
+        user,
+        ("ip_grace_period_candidates",),
+        lambda: PreparedRead(
+            Case,
+            lambda earliest, latest: (
+                policy.cases_visible_to(user)
+                .filter(ip__invention_disclosed_on__range=(earliest, latest))
+                .exclude(status=CaseStatus.CLOSED)
+                .select_related("ip")
+            ),
+            args=(dt.date, dt.date),
+        ),
     )
+    candidates = read(earliest, latest)
     alerts = [
         GracePeriodAlert(case=case, grace=grace_period(case.ip.invention_disclosed_on, today=today))
         for case in candidates
@@ -632,7 +771,25 @@ def ip_grace_period_alerts(*, user: User, today: dt.date | None = None) -> list[
 
 def client_outcomes_for_user(*, user: User, client: Client) -> QuerySet[ClientOutcome]:
     """The client's reported figures, leaving out any tied to a case the user may not see."""
-    outcomes = ClientOutcome.objects.filter(client=client)
+    return _client_outcomes(user, client.pk)
+
+
+def client_outcome_list_for_user(*, user: User, client: Client) -> list[ClientOutcome]:
+    """`client_outcomes_for_user`, read: the statement is the login's rule with the client's
+    id as a parameter, compiled once per login's facts (`policy.per_viewer`, a
+    `PreparedRead`; docs/performance.md, "My cases and the client page")."""
+    if not isinstance(client.pk, int):
+        return list(client_outcomes_for_user(user=user, client=client))
+    read = policy.per_viewer(
+        user,
+        ("client_outcomes",),
+        lambda: PreparedRead(ClientOutcome, lambda client_id: _client_outcomes(user, client_id)),
+    )
+    return read(client.pk)
+
+
+def _client_outcomes(user: User, client_id: int) -> QuerySet[ClientOutcome]:
+    outcomes = ClientOutcome.objects.filter(client_id=client_id)
     # The rule read on each outcome's own case row: no set of every visible case is built.
     visible = policy.visible_cases_q(user, prefix="case__")
     if visible:  # a manager's is empty: every outcome

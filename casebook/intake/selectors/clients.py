@@ -16,6 +16,7 @@ from casebook.accounts.models import User
 from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
 from casebook.common.paging import Page, page_of
+from casebook.common.prepared import PreparedRead
 from casebook.common.search import GRAM_LENGTH, among_ids, text_matches, uses_gram_index
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact, ClientSearchGram
@@ -29,8 +30,18 @@ def client_list_for_user(*, user: User) -> QuerySet[Client]:
     return Client.objects.all()
 
 
+# A client by its id, as `.get(pk=…)` reads it: a statement of fixed shape, compiled once
+# (docs/performance.md, "My cases and the client page").
+_client_by_id = PreparedRead(Client, lambda pk: Client.objects.filter(pk=pk).order_by()[:21])
+
+
 def client_get_for_user(*, user: User, pk: Any) -> Client:
     """The client if `user` may see it, else 404."""
+    if policy.is_staff_member(user) and isinstance(pk, int) and not isinstance(pk, bool):
+        found = _client_by_id(pk)
+        if len(found) == 1:
+            return found[0]
+        raise Http404("no such client")
     try:
         return client_list_for_user(user=user).get(pk=pk)
     except (Client.DoesNotExist, ValueError, TypeError):
@@ -166,7 +177,22 @@ def contact_list_for_user(*, user: User, client: Client) -> QuerySet[ClientConta
     """The people at `client` (shared with the client record), the primary first."""
     if not policy.is_staff_member(user):
         return ClientContact.objects.none()
-    return ClientContact.objects.filter(client=client).order_by("-is_primary", "name", "id")
+    return _contacts_of(client.pk)
+
+
+def _contacts_of(client_id: int) -> QuerySet[ClientContact]:
+    return ClientContact.objects.filter(client_id=client_id).order_by("-is_primary", "name", "id")
+
+
+# A client's contacts: a statement of fixed shape, by the client's id, compiled once.
+_contacts_by_client = PreparedRead(ClientContact, _contacts_of)
+
+
+def contact_rows_for_user(*, user: User, client: Client) -> list[ClientContact]:
+    """`contact_list_for_user`, read (the client page's list)."""
+    if not policy.is_staff_member(user) or not isinstance(client.pk, int):
+        return list(contact_list_for_user(user=user, client=client))
+    return _contacts_by_client(client.pk)
 
 
 def contact_get_for_user(*, user: User, client: Client, pk: Any) -> ClientContact:

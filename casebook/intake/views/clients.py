@@ -18,7 +18,7 @@ from casebook.common.errors import StaleVersion
 from casebook.common.exports import csv_response, json_response
 from casebook.common.japanese import format_postal_code
 from casebook.common.japanese import postal_code_place as place_of
-from casebook.common.paging import page_number, page_of
+from casebook.common.paging import page_number
 from casebook.common.web import form_action, new_form_token, page_view, url_for_each
 from casebook.intake import policy, selectors, services
 from casebook.intake.forms import ClientEditForm, ClientFieldsForm, ClientMergeForm, ContactForm
@@ -31,12 +31,13 @@ from casebook.intake.views.rows import NO_VALUE, Dates, case_links, logged_reads
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     client = selectors.client_get_for_user(user=user, pk=pk)
-    cases = page_of(
-        selectors.client_case_rows_for_user(user=user, client=client),
-        number=page_number(request.GET),
+    # The page's reads are statements compiled once (per login's facts where the rule is the
+    # reader's) and only executed here (docs/performance.md, "My cases and the client page").
+    cases = selectors.client_case_rows_page(
+        user=user, client=client, number=page_number(request.GET)
     )
     services.access_log_record(user=user, cases=logged_reads(cases), via="client", once_a_day=True)
-    outcomes = list(selectors.client_outcomes_for_user(user=user, client=client))
+    outcomes = selectors.client_outcome_list_for_user(user=user, client=client)
     peak = max((o.sales_yen or 0 for o in outcomes), default=0)
     # What each row shows, computed once here rather than by filters and an include per row
     # in the template (docs/performance.md, "My cases and the client page").
@@ -54,7 +55,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "client": client,
         "cases": cases,
         "outcomes": outcomes,
-        "contacts": list(selectors.contact_list_for_user(user=user, client=client)),
+        "contacts": selectors.contact_rows_for_user(user=user, client=client),
         "actions": policy.client_offered_actions(user),
     }
     return render(request, "intake/client_detail.html", context)
