@@ -9,7 +9,14 @@ from casebook.accounts.selectors import desk_list_for_user
 from casebook.common.paging import page_number
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import policy, selectors, services
-from casebook.intake.views.rows import NO_VALUE, Dates, case_links, logged_reads, status_badges
+from casebook.intake.views.rows import (
+    NO_VALUE,
+    Dates,
+    case_links,
+    draw_rows,
+    logged_reads,
+    status_badges,
+)
 
 
 @page_view
@@ -54,6 +61,44 @@ def home(request: HttpRequest) -> HttpResponse:
         row["resume_iso"] = dates.iso(resume_by)
         row["resume_label"] = dates.label(resume_by)
         row["resume_past"] = dates.is_past(resume_by)
+    # Each row drawn from text kept once per shape, its values filled in: not the template
+    # engine resolving, escaping and joining each value of each row.
+    links = {"detail_url": "detail_url", "number": "number", "title": "title"}
+    draw_rows(
+        cases,
+        "intake/_my_case_row.html",
+        to="row_html",
+        shape={"client_id": "client_id", "follow_up_past": "follow_up_past"},
+        holes={
+            **links,
+            "client_url": "client_url",
+            "client_name": "client__name",
+            "status_html": "status_html",
+            "lead_label": "lead_label",
+            "opened_iso": "opened_iso",
+            "opened_label": "opened_label",
+            "follow_up_cell": "follow_up_cell",
+        },
+    )
+    draw_rows(
+        follow_ups,
+        "intake/_my_follow_up_row.html",
+        to="follow_up_html",
+        shape={"follow_up_past": "follow_up_past"},
+        holes={**links, "follow_up_iso": "follow_up_iso", "follow_up_label": "follow_up_label"},
+    )
+    draw_rows(
+        holds,
+        "intake/_my_hold_row.html",
+        to="hold_html",
+        shape={"resume_past": "resume_past"},
+        holes={
+            **links,
+            "resume_iso": "resume_iso",
+            "resume_label": "resume_label",
+            "hold_reason": "hold_reason",
+        },
+    )
     case_url = url_for_each("case_detail")
     for alert in alerts:
         alert.case.detail_url = case_url(alert.case.pk)

@@ -11,13 +11,14 @@ The values are those of the filters and the include the templates used per row (
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from casebook.common.fragments import render_once
 from casebook.common.web import url_for_each
 from casebook.intake.models import Case
 from casebook.intake.services import CaseRead
@@ -72,6 +73,30 @@ def status_badges(rows: Iterable[Row]) -> None:
 def status_labels() -> dict[str, str]:
     """The states' labels in the active language, as `get_status_display` gives them."""
     return {value: str(label) for value, label in Case._meta.get_field("status").flatchoices}
+
+
+def draw_rows(
+    rows: Iterable[Row],
+    template_name: str,
+    *,
+    to: str,
+    shape: Mapping[str, str],
+    holes: Mapping[str, str],
+) -> None:
+    """Put on each row (under `to`) `template_name` drawn as the page's loop drew the row, from
+    text kept once per shape (`common.fragments.render_once`): `shape` names what the
+    template's conditions read (template name → the row's key, read as true or false), `holes`
+    what it prints (template name → the row's key), escaped as the template escapes it. A few
+    shapes a list, not a template rendered per row (docs/performance.md, "My cases and the
+    client page")."""
+    for row in rows:
+        conditions = {name: bool(row[key]) for name, key in shape.items()}
+        row[to] = render_once(
+            template_name,
+            key=tuple(conditions.values()),
+            context=conditions,
+            holes={name: row[key] for name, key in holes.items()},
+        )
 
 
 def case_links(rows: Iterable[Row], *, clients: bool = False) -> None:
