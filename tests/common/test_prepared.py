@@ -182,8 +182,8 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         ),
     }
     # `type()`, not `isinstance()`: the heap may hold a weak proxy whose object is gone, and
-    # `isinstance` asks the proxy's object for its class.
-    # A list's pages are checked in tests/api/test_list_pages_compiled_once.py.
+    # `isinstance` asks the proxy's object for its class. A list's pages are checked in
+    # tests/api/test_list_pages_compiled_once.py.
     found = {
         obj
         for obj in gc.get_objects()
