@@ -160,6 +160,52 @@ def _month_number(filters: ReportFilters) -> Case:
     )
 
 
+@dataclass(frozen=True)
+class SessionSet:
+    """A session's many-to-many set (`field`: its topics or counselors) as a breakdown's key.
+
+    On PostgreSQL the breakdown reads `rows`, the period's rows of `intake_session_sets`
+    narrowed as the sessions are (`_narrowed`), and their copy of the set (`column`; migration
+    `intake 0026_session_sets`): the period is one range of index `session_sets_started`,
+    read once, instead of one probe of the many-to-many table's index per session of the
+    period (docs/performance.md, "The FY KPI report", "A year's topics and counselors read
+    as one range"). Other databases join the many-to-many table to the sessions.
+    """
+
+    field: str
+    column: str
+    rows: QuerySet[SessionSets] | None = None
+
+    def per_client(self, sessions: QuerySet) -> tuple[str, tuple[Any, ...]]:
+        """The SQL of the sessions counted per key of the set and client. A session with an
+        empty set counts once under no key, as the many-to-many's outer join counts it."""
+        if self.rows is None or connections[self.rows.db].vendor != "postgresql":
+            per_client = (
+                sessions.order_by()
+                .values(group_key=F(self.field), group_client=F("client_id"))
+                .annotate(n=Count("id"))
+            )
+            return per_client.query.sql_with_params()
+        connection = connections[self.rows.db]
+        column = ".".join(
+            connection.ops.quote_name(name) for name in (SessionSets._meta.db_table, self.column)
+        )
+        # Counted per set and client first: a year has few distinct sets (one topic each
+        # mostly), so the arrays are taken apart on those rows, not on each session's.
+        per_set = (
+            self.rows.order_by()
+            .values(set_keys=RawSQL(column, ()), group_client=F("client_id"))
+            .annotate(n=Count("session_id"))
+        )
+        sql, params = per_set.query.sql_with_params()
+        return (
+            "SELECT set_key AS group_key, group_client, SUM(n) AS n "
+            f"FROM ({sql}) per_set LEFT JOIN LATERAL unnest(per_set.set_keys) AS set_key ON true "
+            "GROUP BY set_key, group_client",
+            params,
+        )
+
+
 def _per_key(
     sessions: QuerySet,
     key: Any,
@@ -174,12 +220,15 @@ def _per_key(
     `labels` (model, key field, label field) names the row a key points to: it is joined
     to the few rows of the second step, not to each of the year's sessions.
     """
-    per_client = (
-        sessions.order_by()
-        .values(group_key=key, group_client=F("client_id"))
-        .annotate(n=Count("id"))
-    )
-    sql, params = per_client.query.sql_with_params()
+    if isinstance(key, SessionSet):
+        sql, params = key.per_client(sessions)
+    else:
+        per_client = (
+            sessions.order_by()
+            .values(group_key=key, group_client=F("client_id"))
+            .annotate(n=Count("id"))
+        )
+        sql, params = per_client.query.sql_with_params()
     per_key = (
         "SELECT group_key, SUM(n) AS total, COUNT(group_client) AS clients "
         f"FROM ({sql}) per_client GROUP BY group_key"
@@ -248,9 +297,7 @@ def _planner_settings(using: str) -> Iterator[None]:
 
 
 def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
-    """The `(key, label, sessions, clients)` rows of a breakdown, the largest first; rows
-    of as many sessions by their label, then their key (not in the order a statement
-    happened to return them)."""
+    """The `(key, label, sessions, clients)` rows of a breakdown, the largest first."""
     counted = [
         CountRow(
             key="" if group_key is None else str(group_key),
@@ -260,32 +307,17 @@ def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
         )
         for group_key, group_label, total, clients in rows
     ]
-    return sorted(counted, key=lambda row: (-row.total, row.label, row.key))
+    return sorted(counted, key=lambda row: (-row.total, row.label))
 
 
-@dataclass
-class Figures:
-    """A report's counts before they are laid out: `(key, label, sessions, distinct clients)`
-    per key of each breakdown (the month as its number, 1-12), the distinct clients of the
-    period, and its new clients per month number."""
+def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
+    """The consultation count, unique and new clients, by month and by desk, office, mode,
+    topic and counselor: 7 queries whatever the number of sessions (and, on PostgreSQL, the
+    5 statements of `_planner_settings`)."""
+    sessions = report_sessions(user=user, filters=filters)
+    report = ConsultationReport(filters=filters)
+    months = {month: MonthRow(month=month) for month in filters.months()}
 
-    unique_clients: int = 0
-    new_clients: dict[int, int] = field(default_factory=dict)
-    by_number: list[tuple[Any, Any, int, int]] = field(default_factory=list)
-    by_desk: list[tuple[Any, Any, int, int]] = field(default_factory=list)
-    by_office: list[tuple[Any, Any, int, int]] = field(default_factory=list)
-    by_mode: list[tuple[Any, Any, int, int]] = field(default_factory=list)
-    by_topic: list[tuple[Any, Any, int, int]] = field(default_factory=list)
-    by_counselor: list[tuple[Any, Any, int, int]] = field(default_factory=list)
-
-
-def figures_per_query(
-    *, sessions: QuerySet[ConsultationSession], filters: ReportFilters
-) -> Figures:
-    """The figures of `sessions` (`report_sessions`) in 7 queries, each breakdown on its own,
-    the topics and counselors through the many-to-many tables: the report on databases
-    other than PostgreSQL, and the reference the one pass is tested against."""
-    figures = Figures()
     # A client is new in the period when its first session ever (any desk, any filter) lies
     # in it. Each client of the period's sessions is looked up once: its first session is
     # the first entry of index `session_client_started` (each session carries its case's
@@ -300,8 +332,7 @@ def figures_per_query(
         .values("started_at")[:1]
     )
     clients = (
-        Client.objects.using(sessions.db)
-        .filter(pk__in=sessions.values("client_id"))
+        Client.objects.filter(pk__in=sessions.values("client_id"))
         .order_by()
         .annotate(
             new_first=Case(When(GreaterThanOrEqual(first_ever, filters.starts), then=first_ever))
@@ -311,200 +342,45 @@ def figures_per_query(
         .values_list("new_first", "n")
     )
     for first, count in clients:
-        figures.unique_clients += count
+        report.unique_clients += count
         if first is not None:
-            number = _month_key(first).month
-            figures.new_clients[number] = figures.new_clients.get(number, 0) + count
+            months[_month_key(first)].new_clients += count
+            report.new_clients += count
+    report.by_month = list(months.values())
 
     # Each breakdown is grouped by the session's own column (the copy of its case's desk,
     # its office, its mode; the month from its instant) or by the many-to-many's: the labels
     # are joined to the grouped rows, not to each session.
-    figures.by_number = _per_key(sessions, _month_number(filters))
-    figures.by_desk = _per_key(sessions, F("desk_id"), (Desk, "code", "name"))
-    figures.by_office = _per_key(sessions, F("office_id"), (Office, "code", "name"))
-    figures.by_mode = _per_key(sessions, F("mode"))
-    figures.by_topic = _per_key(sessions, F("topics"), (Topic, "code", "name"))
-    figures.by_counselor = _per_key(sessions, F("counselors"), (User, "id", "display_name"))
-    return figures
-
-
-def _month_number_sql(column: str, filters: ReportFilters) -> tuple[str, list[dt.datetime]]:
-    """`_month_number` as SQL over the instant `column`, for a statement written here."""
-    boundaries = [start_of_day(following) for _month, following in pairwise(filters.months())]
-    whens = " ".join(
-        f"WHEN {column} < %s THEN {month.month}" for month, _following in pairwise(filters.months())
+    sets = (
+        _narrowed(SessionSets.objects.using(sessions.db), "session_id", user=user, filters=filters)
+        if connections[sessions.db].vendor == "postgresql"
+        else None
     )
-    return f"CASE {whens} ELSE {filters.months()[-1].month} END", boundaries
-
-
-# The one pass (`figures_in_one_pass`). `{rows}`: the period's rows of `intake_session_sets`
-# with their month number; `{first_month}`: the month number of a client's first session.
-ONE_PASS = """
-WITH per_client AS (
-    SELECT CASE WHEN GROUPING(month) = 0 THEN 'month' WHEN GROUPING(desk_id) = 0 THEN 'desk'
-            WHEN GROUPING(office_id) = 0 THEN 'office' WHEN GROUPING(mode) = 0 THEN 'mode'
-            WHEN GROUPING(topic_ids) = 0 THEN 'topic'
-            WHEN GROUPING(counselor_ids) = 0 THEN 'counselor' ELSE 'client' END AS kind,
-        month, desk_id, office_id, mode, topic_ids, counselor_ids, client_id, COUNT(*) AS n
-    FROM ({rows}) session_rows
-    GROUP BY GROUPING SETS ((month, client_id), (desk_id, client_id), (office_id, client_id),
-        (mode, client_id), (topic_ids, client_id), (counselor_ids, client_id), (client_id))
-),
-per_key_client AS (
-    SELECT kind, month, desk_id, office_id, mode,
-        NULL::varchar AS topic_id, NULL::bigint AS counselor_id, client_id, n
-    FROM per_client WHERE kind NOT IN ('topic', 'counselor')
-    UNION ALL
-    SELECT kind, NULL, NULL, NULL, NULL, topic_id, NULL, client_id, SUM(n)
-    FROM per_client LEFT JOIN LATERAL unnest(per_client.topic_ids) AS topic_id ON true
-    WHERE kind = 'topic' GROUP BY kind, topic_id, client_id
-    UNION ALL
-    SELECT kind, NULL, NULL, NULL, NULL, NULL, counselor_id, client_id, SUM(n)
-    FROM per_client LEFT JOIN LATERAL unnest(per_client.counselor_ids) AS counselor_id ON true
-    WHERE kind = 'counselor' GROUP BY kind, counselor_id, client_id
-),
-per_key AS (
-    SELECT kind, month, desk_id, office_id, mode, topic_id, counselor_id,
-        SUM(n) AS total, COUNT(client_id) AS clients
-    FROM per_key_client
-    GROUP BY kind, month, desk_id, office_id, mode, topic_id, counselor_id
-)
-SELECT per_key.kind,
-    CASE per_key.kind WHEN 'month' THEN per_key.month::text WHEN 'desk' THEN desk.{desk_key}
-        WHEN 'office' THEN office.{office_key} WHEN 'mode' THEN per_key.mode
-        WHEN 'topic' THEN topic.{topic_key} WHEN 'counselor' THEN counselor.{user_key}::text END,
-    CASE per_key.kind WHEN 'desk' THEN desk.{desk_label} WHEN 'office' THEN office.{office_label}
-        WHEN 'topic' THEN topic.{topic_label} WHEN 'counselor' THEN counselor.{user_label} END,
-    total, clients
-FROM per_key
-LEFT JOIN {desk_table} desk ON desk.{desk_pk} = per_key.desk_id
-LEFT JOIN {office_table} office ON office.{office_pk} = per_key.office_id
-LEFT JOIN {topic_table} topic ON topic.{topic_pk} = per_key.topic_id
-LEFT JOIN {user_table} counselor ON counselor.{user_pk} = per_key.counselor_id
-UNION ALL
-SELECT 'new', month::text, NULL, COUNT(*), NULL FROM (
-    SELECT CASE WHEN first_ever.started_at >= %s THEN {first_month} END AS month
-    FROM per_client CROSS JOIN LATERAL (
-        SELECT started_at FROM {sessions_table} session
-        WHERE session.client_id = per_client.client_id ORDER BY started_at LIMIT 1
-    ) first_ever
-    WHERE per_client.kind = 'client' AND per_client.client_id IS NOT NULL
-) firsts WHERE month IS NOT NULL GROUP BY month
-"""
-
-
-def figures_in_one_pass(*, sets: QuerySet[SessionSets], filters: ReportFilters) -> Figures:
-    """The figures of `sets` (the period's rows of `intake_session_sets`, narrowed as the
-    sessions are: `_narrowed`) in one statement, on PostgreSQL: the period is read once, one
-    range of index `session_sets_started`, and counted per client by month, desk, office,
-    mode, topic set, counselor set and alone (`GROUPING SETS`), instead of once for each
-    breakdown and once more for the clients (docs/performance.md, "The FY KPI report",
-    "The year read once").
-
-    The steps are those of `figures_per_query`: the sessions per key and client, then per
-    key (a set's arrays taken apart on its rows per set and client: a session with an empty
-    set counts once under no key, as the many-to-many's outer join counts it); the labels
-    joined to the grouped rows; each of the period's clients looked up once in index
-    `session_client_started` for its first session ever, new when that lies in the period.
-    """
-    connection = connections[sets.db]
-    quote = connection.ops.quote_name
-    table = quote(SessionSets._meta.db_table)
-    rows_sql, rows_params = (
-        sets.order_by()
-        .values(
-            "desk_id",
-            "office_id",
-            "mode",
-            "client_id",
-            month=_month_number(filters),
-            topic_ids=RawSQL(f"{table}.topic_ids", ()),
-            counselor_ids=RawSQL(f"{table}.counselor_ids", ()),
+    with _planner_settings(sessions.db):
+        by_number = _per_key(sessions, _month_number(filters))
+        by_desk = _per_key(sessions, F("desk_id"), (Desk, "code", "name"))
+        by_office = _per_key(sessions, F("office_id"), (Office, "code", "name"))
+        by_mode = _per_key(sessions, F("mode"))
+        by_topic = _per_key(
+            sessions, SessionSet("topics", "topic_ids", sets), (Topic, "code", "name")
         )
-        .query.sql_with_params()
-    )
-    first_month_sql, first_month_params = _month_number_sql("first_ever.started_at", filters)
-    names: dict[str, str] = {}
-    for prefix, model, key_field, label_field in (
-        ("desk", Desk, "code", "name"),
-        ("office", Office, "code", "name"),
-        ("topic", Topic, "code", "name"),
-        ("user", User, "id", "display_name"),
-    ):
-        names[f"{prefix}_table"] = quote(model._meta.db_table)
-        for part, field_name in (
-            ("pk", model._meta.pk.name),
-            ("key", key_field),
-            ("label", label_field),
-        ):
-            names[f"{prefix}_{part}"] = quote(model._meta.get_field(field_name).column)
-    statement = ONE_PASS.format(
-        rows=rows_sql,
-        first_month=first_month_sql,
-        sessions_table=quote(ConsultationSession._meta.db_table),
-        **names,
-    )
-    figures = Figures()
-    breakdowns = {
-        "month": figures.by_number,
-        "desk": figures.by_desk,
-        "office": figures.by_office,
-        "mode": figures.by_mode,
-        "topic": figures.by_topic,
-        "counselor": figures.by_counselor,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*rows_params, filters.starts, *first_month_params])
-        for kind, key, label, total, clients in cursor:
-            if kind == "new":
-                figures.new_clients[int(key)] = int(total)
-            elif kind == "client":
-                figures.unique_clients = clients
-            else:
-                breakdowns[kind].append((key, label, int(total), clients))
-    return figures
-
-
-def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
-    """The consultation count, unique and new clients, by month and by desk, office, mode,
-    topic and counselor: on PostgreSQL one statement (`figures_in_one_pass`, and the 5
-    statements of `_planner_settings`), elsewhere 7 queries (`figures_per_query`), whatever
-    the number of sessions."""
-    sessions = report_sessions(user=user, filters=filters)
-    if connections[sessions.db].vendor == "postgresql":
-        sets = _narrowed(
-            SessionSets.objects.using(sessions.db), "session_id", user=user, filters=filters
+        by_counselor = _per_key(
+            sessions,
+            SessionSet("counselors", "counselor_ids", sets),
+            (User, "id", "display_name"),
         )
-        with _planner_settings(sessions.db):
-            figures = figures_in_one_pass(sets=sets, filters=filters)
-    else:
-        figures = figures_per_query(sessions=sessions, filters=filters)
-    return laid_out(figures, filters=filters)
-
-
-def laid_out(figures: Figures, *, filters: ReportFilters) -> ConsultationReport:
-    """The report of `figures`: the months April to March, each breakdown the largest first."""
-    report = ConsultationReport(filters=filters)
-    report.unique_clients = figures.unique_clients
-    report.by_month = [MonthRow(month=month) for month in filters.months()]
     # The month as its number (1-12): each falls once in a fiscal year.
-    rows_by_number = {row.month.month: row for row in report.by_month}
-    for number, count in figures.new_clients.items():
-        rows_by_number[number].new_clients = count
-        report.new_clients += count
-    for number, _label, total, clients in figures.by_number:
+    rows_by_number = {row.month.month: row for row in months.values()}
+    for number, _label, total, clients in by_number:
         rows_by_number[int(number)].total = total
         rows_by_number[int(number)].unique_clients = clients
         report.total += total
-    report.by_desk = _grouped(figures.by_desk)
-    report.by_office = _grouped(figures.by_office)
+    report.by_desk = _grouped(by_desk)
+    report.by_office = _grouped(by_office)
     mode_labels = dict(SessionMode.choices)
-    report.by_mode = _grouped(
-        [
-            (mode, str(mode_labels.get(mode, mode or "")), total, clients)
-            for mode, _label, total, clients in figures.by_mode
-        ]
-    )
-    report.by_topic = _grouped(figures.by_topic)
-    report.by_counselor = _grouped(figures.by_counselor)
+    report.by_mode = _grouped(by_mode)
+    for row in report.by_mode:
+        row.label = str(mode_labels.get(row.key, row.key))
+    report.by_topic = _grouped(by_topic)
+    report.by_counselor = _grouped(by_counselor)
     return report
