@@ -352,4 +352,60 @@ def test_the_topic_and_counselor_breakdowns_equal_the_many_to_many_joined_for_ev
         read_copy = [
             q["sql"] for q in queries.captured_queries if "intake_session_sets" in q["sql"]
         ]
-        assert len(read_copy) == (2 if connection.vendor == "postgresql" else 0), kwargs
+        # the clients, the topics, the counselors
+        assert len(read_copy) == (3 if connection.vendor == "postgresql" else 0), kwargs
+
+
+@pytest.mark.parametrize("reader", ["manager", "coordinator", "ip_coordinator"])
+def test_the_clients_by_first_session_read_from_the_copy_equal_those_of_the_sessions(
+    cast, records, reader, request
+):
+    """On PostgreSQL the period's clients are read from `intake_session_sets` and each is
+    probed once for its first session ever (docs/performance.md, "The year's clients probed
+    once"); they count what the query over the sessions and clients counts, and what the
+    rule computed here from every session counts, whatever the filters and the reader."""
+    from django.db import connection
+
+    from casebook.intake.models import SessionSets
+    from casebook.reports.selectors.consultations import (
+        _narrowed,
+        clients_by_first_session,
+        report_sessions,
+    )
+
+    readers = {"manager": cast.manager, "coordinator": cast.coordinator}
+    user = readers[reader] if reader in readers else request.getfixturevalue(reader)
+    SessionFactory(case=records[7].case, started_at=at(2025, 11, 3), mode="online")
+    SessionFactory(case=records[8].case, started_at=at(2025, 10, 1)).topics.set(
+        Topic.objects.filter(code="labour")
+    )
+    first_ever: dict[int, dt.datetime] = {}
+    for session in ConsultationSession.objects.all():
+        if session.client_id and (
+            session.client_id not in first_ever
+            or session.started_at < first_ever[session.client_id]
+        ):
+            first_ever[session.client_id] = session.started_at
+    for fiscal_year, kwargs in (
+        (FY, {}),
+        (FY - 1, {}),
+        (FY + 1, {}),
+        (FY, {"desk": desk("ip")}),
+        (FY, {"desk": desk("subcontract")}),
+        (FY, {"mode": "phone"}),
+        (FY, {"office": records[5].office}),
+        (FY, {"topic": Topic.objects.get(code="labour")}),
+        (FY, {"counselor": cast.colleague}),
+        (FY, {"counselor": cast.counselor, "mode": "online"}),
+        (FY, {"counselor": UserFactory()}),
+    ):
+        filters = ReportFilters(fiscal_year, **kwargs)
+        sessions = report_sessions(user=user, filters=filters)
+        firsts = [first_ever[c] for c in {s.client_id for s in sessions if s.client_id}]
+        expected = Counter(first if first >= filters.starts else None for first in firsts)
+        of_sessions = clients_by_first_session(sessions=sessions, sets=None, filters=filters)
+        assert Counter(dict(of_sessions)) == expected, (fiscal_year, kwargs)
+        if connection.vendor == "postgresql":
+            sets = _narrowed(SessionSets.objects.all(), "session_id", user=user, filters=filters)
+            of_copy = clients_by_first_session(sessions=sessions, sets=sets, filters=filters)
+            assert sorted(of_copy, key=str) == sorted(of_sessions, key=str), (fiscal_year, kwargs)
