@@ -361,9 +361,10 @@ def test_the_clients_by_first_session_read_from_the_copy_equal_those_of_the_sess
     cast, records, reader, request
 ):
     """On PostgreSQL the period's clients are read from `intake_session_sets` and each is
-    probed once for its first session ever (docs/performance.md, "The year's clients probed
-    once"); they count what the query over the sessions and clients counts, and what the
-    rule computed here from every session counts, whatever the filters and the reader."""
+    probed once for its first session ever (docs/performance.md, "The year read once: tried,
+    not adopted; the year's clients probed once"); they count what the query over the
+    sessions and clients counts, and what the rule computed here from every session counts,
+    whatever the filters and the reader."""
     from django.db import connection
 
     from casebook.intake.models import SessionSets

@@ -326,10 +326,10 @@ def clients_by_first_session(
     minimum over every session of every client, nor an anti-join per session of the period
     (docs/performance.md, "The FY KPI report"). On PostgreSQL the period's clients are read
     from `sets` (the period's rows of `intake_session_sets`, narrowed as the sessions are)
-    and each is probed once (`LATERAL`); the query that other databases run names the probe
-    twice, in the test and in the value, and PostgreSQL ran it twice per client, each
-    client also read from its own table (docs/performance.md, "The year's clients probed
-    once").
+    and each is probed once (`LATERAL`); the query that other databases run reads each
+    client from its own table and names the probe twice, in the test and in the value (run
+    again for each new client) (docs/performance.md, "The year read once: tried, not
+    adopted; the year's clients probed once").
     """
     if sets is None:
         first_ever = Subquery(
