@@ -310,71 +310,6 @@ def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
     return sorted(counted, key=lambda row: (-row.total, row.label))
 
 
-def clients_by_first_session(
-    *,
-    sessions: QuerySet[ConsultationSession],
-    sets: QuerySet[SessionSets] | None,
-    filters: ReportFilters,
-) -> list[tuple[dt.datetime | None, int]]:
-    """The clients of `sessions` counted by their first session ever (any desk, any filter)
-    when it lies in the period (a new client), and together otherwise (`None`): one row for
-    the clients who are not new, one for each new client's first session; the unique
-    clients are their sum.
-
-    Each client of the period's sessions is looked up once: its first session is the first
-    entry of index `session_client_started` (each session carries its case's client), not a
-    minimum over every session of every client, nor an anti-join per session of the period
-    (docs/performance.md, "The FY KPI report"). On PostgreSQL the period's clients are read
-    from `sets` (the period's rows of `intake_session_sets`, narrowed as the sessions are)
-    and each is probed once (`LATERAL`); the query that other databases run reads each
-    client from its own table and names the probe twice, in the test and in the value (run
-    again for each new client) (docs/performance.md, "The year read once: tried, not
-    adopted; the year's clients probed once").
-    """
-    if sets is None:
-        first_ever = Subquery(
-            ConsultationSession.objects.filter(client_id=OuterRef("pk"))
-            .order_by("started_at")
-            .values("started_at")[:1]
-        )
-        return list(
-            Client.objects.using(sessions.db)
-            .filter(pk__in=sessions.values("client_id"))
-            .order_by()
-            .annotate(
-                new_first=Case(
-                    When(GreaterThanOrEqual(first_ever, filters.starts), then=first_ever)
-                )
-            )
-            .values("new_first")
-            .annotate(n=Count("pk"))
-            .values_list("new_first", "n")
-        )
-    connection = connections[sets.db]
-    period_sql, params = (
-        sets.filter(client_id__isnull=False)
-        .order_by()
-        .values("client_id")
-        .distinct()
-        .query.sql_with_params()
-    )
-    session_table = connection.ops.quote_name(ConsultationSession._meta.db_table)
-    started, client = (
-        connection.ops.quote_name(ConsultationSession._meta.get_field(name).column)
-        for name in ("started_at", "client")
-    )
-    statement = (
-        "SELECT CASE WHEN first_ever.started_at >= %s THEN first_ever.started_at END, COUNT(*) "
-        f"FROM ({period_sql}) period_clients CROSS JOIN LATERAL ("
-        f"SELECT {started} AS started_at FROM {session_table} "
-        f"WHERE {client} = period_clients.client_id ORDER BY {started} LIMIT 1"
-        ") first_ever GROUP BY 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [filters.starts, *params])
-        return list(cursor)
-
-
 def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
     """The consultation count, unique and new clients, by month and by desk, office, mode,
     topic and counselor: 7 queries whatever the number of sessions (and, on PostgreSQL, the
@@ -383,12 +318,29 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     report = ConsultationReport(filters=filters)
     months = {month: MonthRow(month=month) for month in filters.months()}
 
-    sets = (
-        _narrowed(SessionSets.objects.using(sessions.db), "session_id", user=user, filters=filters)
-        if connections[sessions.db].vendor == "postgresql"
-        else None
+    # A client is new in the period when its first session ever (any desk, any filter) lies
+    # in it. Each client of the period's sessions is looked up once: its first session is
+    # the first entry of index `session_client_started` (each session carries its case's
+    # client), not a minimum over every session of every client, nor an anti-join per
+    # session of the period (docs/performance.md, "The FY KPI report"). The clients are
+    # counted by that first session when it is new and together otherwise: one row for the
+    # clients who are not new, one for each new client's first session, and the unique
+    # clients are their sum (no query of their own).
+    first_ever = Subquery(
+        ConsultationSession.objects.filter(client_id=OuterRef("pk"))
+        .order_by("started_at")
+        .values("started_at")[:1]
     )
-    clients = clients_by_first_session(sessions=sessions, sets=sets, filters=filters)
+    clients = (
+        Client.objects.filter(pk__in=sessions.values("client_id"))
+        .order_by()
+        .annotate(
+            new_first=Case(When(GreaterThanOrEqual(first_ever, filters.starts), then=first_ever))
+        )
+        .values("new_first")
+        .annotate(n=Count("pk"))
+        .values_list("new_first", "n")
+    )
     for first, count in clients:
         report.unique_clients += count
         if first is not None:
@@ -399,6 +351,11 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     # Each breakdown is grouped by the session's own column (the copy of its case's desk,
     # its office, its mode; the month from its instant) or by the many-to-many's: the labels
     # are joined to the grouped rows, not to each session.
+    sets = (
+        _narrowed(SessionSets.objects.using(sessions.db), "session_id", user=user, filters=filters)
+        if connections[sessions.db].vendor == "postgresql"
+        else None
+    )
     with _planner_settings(sessions.db):
         by_number = _per_key(sessions, _month_number(filters))
         by_desk = _per_key(sessions, F("desk_id"), (Desk, "code", "name"))
