@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from casebook.intake import services
-from casebook.intake.models import Case, ConsultationSession, Topic
+from casebook.intake.models import Case, ConsultationSession, SessionMode, Topic
 from casebook.reports import selectors
 from casebook.reports.selectors import ReportFilters
 from tests.factories import (
@@ -157,6 +157,18 @@ def test_the_breakdowns_count_each_session_once_per_desk_mode_office_topic_and_c
     assert {r.key: r.total for r in report.by_counselor} == dict(
         Counter(str(p.pk) for s in counted for p in s.counselors.all())
     )
+
+
+def test_modes_of_as_many_sessions_are_listed_by_their_label(cast):
+    case = CaseFactory(client=ClientFactory(), opened_at=at(2025, 4, 1, 9, 0))
+    for mode in (SessionMode.PHONE, SessionMode.ONLINE, SessionMode.EMAIL):
+        SessionFactory(case=case, started_at=at(2025, 5, 1, 10, 0), mode=mode)
+
+    report = selectors.consultation_report(user=cast.manager, filters=ReportFilters(FY))
+
+    modes = (SessionMode.PHONE, SessionMode.ONLINE, SessionMode.EMAIL)
+    assert [row.label for row in report.by_mode] == sorted(str(mode.label) for mode in modes)
+    assert {row.key for row in report.by_mode} == {"phone", "online", "email"}
 
 
 def test_each_breakdown_row_names_its_key_and_counts_its_distinct_clients(cast, records):

@@ -297,7 +297,9 @@ def _planner_settings(using: str) -> Iterator[None]:
 
 
 def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
-    """The `(key, label, sessions, clients)` rows of a breakdown, the largest first."""
+    """The `(key, label, sessions, clients)` rows of a breakdown, the largest first; rows of
+    as many sessions by their label, then their key (not in whatever order the database
+    returned them)."""
     counted = [
         CountRow(
             key="" if group_key is None else str(group_key),
@@ -307,7 +309,7 @@ def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
         )
         for group_key, group_label, total, clients in rows
     ]
-    return sorted(counted, key=lambda row: (-row.total, row.label))
+    return sorted(counted, key=lambda row: (-row.total, row.label, row.key))
 
 
 def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
@@ -377,10 +379,14 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         report.total += total
     report.by_desk = _grouped(by_desk)
     report.by_office = _grouped(by_office)
+    # A mode's label is its choice's, named before the rows are ordered by it.
     mode_labels = dict(SessionMode.choices)
-    report.by_mode = _grouped(by_mode)
-    for row in report.by_mode:
-        row.label = str(mode_labels.get(row.key, row.key))
+    report.by_mode = _grouped(
+        [
+            (key, str(mode_labels.get(key, "" if key is None else key)), total, clients)
+            for key, _label, total, clients in by_mode
+        ]
+    )
     report.by_topic = _grouped(by_topic)
     report.by_counselor = _grouped(by_counselor)
     return report
