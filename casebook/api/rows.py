@@ -357,6 +357,19 @@ def _class_plan(serializer_class: type[serializers.Serializer]) -> Plan | None:
     return reading_plan(child)
 
 
+def instance_plan(serializer_class: type[serializers.Serializer]) -> Plan | None:
+    """The plan that renders one instance as `serializer_class(instance).data` does, made once
+    per class: for a serializer whose lists are rendered by plan (`RowListSerializer`) and
+    none of whose fields reads the request; None otherwise. DRF builds every field of a
+    serializer again for each instance it renders, most of a one-object answer's Python
+    (docs/performance.md, "Session create: the statements compiled once, the answer
+    rendered by its plan")."""
+    meta = getattr(serializer_class, "Meta", None)
+    if getattr(meta, "list_serializer_class", None) is not RowListSerializer:
+        return None
+    return _class_plan(serializer_class)
+
+
 def plan_of(child: serializers.Serializer) -> Plan:
     """The reading plan of a list's child: its class's, made once, where it can be."""
     plan = _class_plan(type(child))

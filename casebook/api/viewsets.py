@@ -33,6 +33,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from casebook.api.concurrency import ETagMixin, expected_version_from
 from casebook.api.filters import (
@@ -42,7 +43,15 @@ from casebook.api.filters import (
 )
 from casebook.api.idempotency import IdempotentCreateMixin
 from casebook.api.pagination import CasebookCursorPagination
-from casebook.api.rows import ListedOne, ListedSet, plan_of, read_sets, values_rows
+from casebook.api.rows import (
+    ListedOne,
+    ListedSet,
+    instance_plan,
+    plan_of,
+    read_sets,
+    render_row,
+    values_rows,
+)
 
 
 class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
@@ -162,7 +171,17 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         return self._rendered(page, serializer_class, context, None, own_rows=True, paged=True)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.rendered(self.get_object()))
+
+    def rendered(self, obj: Model) -> Any:
+        """`get_serializer(obj).data`: through its class's reading plan where it has one
+        (`casebook.api.rows.instance_plan`), the same body without DRF building every field
+        again for the one object."""
+        serializer = self.get_serializer(obj)
+        plan = instance_plan(type(serializer))
+        if plan is None:
+            return serializer.data
+        return ReturnDict(render_row(obj, plan), serializer=serializer)
 
     def paginated(
         self,
@@ -218,7 +237,7 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         obj = self.get_object()
         data = self.parse(input_serializer) if input_serializer is not None else {}
         expected = expected_version_from(request, required=False)
-        return Response(self.get_serializer(perform(obj, data, expected)).data)
+        return Response(self.rendered(perform(obj, data, expected)))
 
     def parse(self, serializer_class: type | None, *, partial: bool = False) -> dict[str, Any]:
         """The request body validated by `serializer_class` (400 in the one error shape)."""
@@ -253,9 +272,7 @@ class _CreateWithService(ABC):
         headers: dict[str, str] = {}
         with contextlib.suppress(NoReverseMatch):
             headers["Location"] = self.reverse_action("detail", args=[obj.pk])
-        return Response(
-            self.get_serializer(obj).data, status=status.HTTP_201_CREATED, headers=headers
-        )
+        return Response(self.rendered(obj), status=status.HTTP_201_CREATED, headers=headers)
 
 
 class ServiceCreateMixin(IdempotentCreateMixin, _CreateWithService):
@@ -277,7 +294,7 @@ class ServiceUpdateMixin(ABC):
         obj = self.get_object()
         expected = expected_version_from(request)
         data = self.parse(self.update_serializer_class, partial=kwargs.get("partial", False))
-        return Response(self.get_serializer(self.update_with_service(obj, data, expected)).data)
+        return Response(self.rendered(self.update_with_service(obj, data, expected)))
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)

@@ -35,7 +35,8 @@ from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import IpDetails, SubcontractDetails, Topic
 from casebook.intake.selectors import cases as case_selectors
 from casebook.intake.selectors import clients as client_selectors
-from casebook.intake.selectors import timeline
+from casebook.intake.selectors import live, timeline
+from casebook.intake.services import cases as case_services
 from tests.accounts.test_session_store import _calls
 from tests.factories import CaseFactory, SessionFactory, api_token, desk
 
@@ -160,6 +161,25 @@ def test_a_cases_newest_files_send_the_orms_statement_and_build_the_same_instanc
             assert mine.visit is theirs.visit is None
 
 
+def test_a_case_events_co_counselors_and_shares_send_the_orms_union_and_read_its_rows(cast):
+    from casebook.intake.models import CaseShare
+
+    case = CaseFactory(lead_counselor=cast.counselor)
+    case.co_counselors.add(cast.colleague, cast.coordinator)
+    CaseShare.objects.create(case=case, desk=desk("ip"), source="referral")
+    for case_id in (case.pk, CaseFactory().pk, 10**9):
+        fresh = live.co_counselors_and_shares(case_id)
+        assert live._co_counselors_and_shares.sql_with_params(case_id) == _fresh(fresh)
+        assert sorted(live._co_counselors_and_shares(case_id)) == sorted(fresh)
+    assert sorted(live._co_counselors_and_shares(case.pk)) == sorted(
+        [
+            (cast.colleague.pk, "counselor"),
+            (cast.coordinator.pk, "counselor"),
+            (desk("ip").pk, "share"),
+        ]
+    )
+
+
 def test_every_prepared_read_of_the_project_is_one_this_module_checks():
     checked = {
         _user_by_id,
@@ -173,8 +193,11 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         client_selectors._client_by_id,
         client_selectors._contacts_by_client,
         case_selectors._co_counseled_ids,
+        case_services._LOCK_BY_ID,
+        live._co_counselors_and_shares,
         # Those built per login's facts (my cases' lists, the client page's cases and
-        # outcomes, the grace period alerts): tests/intake/test_pages_prepared.py.
+        # outcomes, the grace period alerts): tests/intake/test_pages_prepared.py; the case
+        # lock among the cases a login may see: tests/intake/test_case_lock.py.
         *(
             built
             for built in policy._BUILT_FOR_VIEWERS.values()

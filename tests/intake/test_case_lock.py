@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casebook.intake import policy, selectors, services
 from casebook.intake.models import Case
+from casebook.intake.services.cases import case_lock_read
 from tests.factories import CaseFactory
 
 
@@ -55,3 +56,84 @@ def test_the_case_getter_reads_without_a_lock(cast):
     with CaptureQueriesContext(connection) as queries:
         assert selectors.case_get_for_user(user=cast.counselor, pk=case.pk) == case
     assert not any("FOR UPDATE" in query["sql"] for query in queries)
+
+
+def _orm_lock(pk, user):
+    """The lock as the ORM builds it (`lock_case` before its statement was compiled once)."""
+    cases = Case.objects.all() if user is None else policy.cases_visible_to(user)
+    locked = cases.select_for_update(no_key=True, of=("self",)).select_related("desk", "client")
+    return locked.get(pk=pk)
+
+
+def _sent(lock, *args):
+    """What `lock(*args)` answers (the instance's fields, its desk's and client's, or the
+    exception's class) and the statements it sent."""
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            case = lock(*args)
+        except (Http404, Case.DoesNotExist) as refused:
+            answer = type(refused)
+        else:
+            answer = [
+                {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
+                for row in (case, case.desk, case.client)
+            ]
+    return answer, [query["sql"] for query in queries]
+
+
+def test_the_lock_sends_the_orms_statement_and_reads_its_row_for_every_login(cast):
+    from casebook.intake.models import CaseShare
+    from tests.factories import desk
+
+    yorozu = CaseFactory(status="active", lead_counselor=cast.counselor)
+    restricted = CaseFactory(status="intake", confidentiality="restricted")
+    shared = CaseFactory(status="intake", desk=desk("ip"))
+    CaseShare.objects.create(case=shared, desk=desk("yorozu"), source="referral")
+    co_counselled = CaseFactory(status="intake", desk=desk("ip"))
+    co_counselled.co_counselors.add(cast.counselor)
+    ids = [yorozu.pk, restricted.pk, shared.pk, co_counselled.pk, yorozu.pk + 10_000]
+    for user in [*vars(cast).values(), None]:
+        if user is not None:
+            policy.desk_roles(user)  # the login's memberships: read once, by any request
+        for pk in ids:
+            prepared = _sent(lambda pk, user: services.lock_case(pk, visible_to=user), pk, user)
+            orm = _sent(_orm_lock, pk, user)
+            expected_refusal = Case.DoesNotExist if user is None else Http404
+            assert prepared[1] == orm[1], (user, pk)
+            if orm[0] is Case.DoesNotExist:
+                assert prepared[0] is expected_refusal
+            else:
+                assert prepared[0] == orm[0], (user, pk)
+    # Each login's statement was compiled once, by its facts: a second read compiles nothing.
+    assert case_lock_read(cast.counselor) is case_lock_read(cast.counselor)
+
+
+def test_a_login_whose_desk_membership_ends_no_longer_locks_its_desks_cases(cast):
+    from casebook.accounts.models import DeskMembership, User
+
+    case = CaseFactory(status="intake")
+    counselor = User.objects.get(pk=cast.counselor.pk)
+    assert services.lock_case(case.pk, visible_to=counselor).pk == case.pk
+    DeskMembership.objects.filter(user=cast.counselor).update(active=False)
+    with pytest.raises(Http404):
+        services.lock_case(case.pk, visible_to=User.objects.get(pk=cast.counselor.pk))
+
+
+@pytest.mark.parametrize("pk", [2**63, 0, -1])
+def test_an_id_no_case_can_have_is_answered_as_the_orm_answers_it(cast, pk):
+    CaseFactory(status="intake")
+    with pytest.raises(Http404):
+        services.lock_case(pk, visible_to=cast.manager)
+    with pytest.raises(Case.DoesNotExist):
+        services.lock_case(pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_outside_a_transaction_is_refused_as_the_orm_refuses_it(cast):
+    from django.db.transaction import TransactionManagementError
+
+    case = CaseFactory(status="intake")
+    with pytest.raises(TransactionManagementError):
+        services.lock_case(case.pk)
+    with pytest.raises(TransactionManagementError):
+        services.lock_case(case.pk, visible_to=cast.manager)

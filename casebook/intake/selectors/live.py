@@ -14,13 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from casebook.accounts.models import Desk, User
 from casebook.accounts.selectors import desk_get_for_user
+from casebook.common.prepared import PreparedRead
 from casebook.intake import policy
 from casebook.intake.models import Case, CaseShare
 from casebook.intake.selectors.board import board_card_ids
@@ -131,6 +132,30 @@ def case_event_row(case: Case) -> CaseEventRow:
     )
 
 
+def co_counselors_and_shares(case_id: int) -> QuerySet:
+    """The case's co-counselors (`(user id, "counselor")`) and the desks it is shared with
+    (`(desk id, "share")`), one statement."""
+    co_counselors = (
+        Case.co_counselors.through.objects.filter(case_id=case_id)
+        .annotate(kind=Value("counselor"))
+        .values_list("user_id", "kind")
+    )
+    shares = (
+        CaseShare.objects.filter(case_id=case_id)
+        .annotate(kind=Value("share"))
+        .values_list("desk_id", "kind")
+    )
+    return co_counselors.union(shares, all=True)
+
+
+# Its shape depends on nothing but the database: compiled once, then only executed; every
+# case event reads it after its commit (docs/performance.md, "Session create: the
+# statements compiled once, the answer rendered by its plan").
+_co_counselors_and_shares = PreparedRead(
+    Case.co_counselors.through, co_counselors_and_shares, args=(int,)
+)
+
+
 def case_event_payload(*, case_id: int, row: CaseEventRow | None = None) -> dict[str, Any] | None:
     """What a case event carries to the board sockets so that each decides without a query:
     the case's facts for the visibility rule (`policy.CaseFacts`) and what a board shows of
@@ -142,19 +167,9 @@ def case_event_payload(*, case_id: int, row: CaseEventRow | None = None) -> dict
         if row is None:
             return None
     snapshot = CaseSnapshot(*row[:6])
-    co_counselors = (
-        Case.co_counselors.through.objects.filter(case_id=case_id)
-        .annotate(kind=Value("counselor"))
-        .values_list("user_id", "kind")
-    )
-    shares = (
-        CaseShare.objects.filter(case_id=case_id)
-        .annotate(kind=Value("share"))
-        .values_list("desk_id", "kind")
-    )
     co_counselor_ids: set[int] = set()
     shared_desk_ids: set[int] = set()
-    for pk, kind in co_counselors.union(shares, all=True):
+    for pk, kind in _co_counselors_and_shares(case_id):
         (co_counselor_ids if kind == "counselor" else shared_desk_ids).add(pk)
     facts = policy.CaseFacts(
         id=case_id,

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models.query import MAX_GET_RESULTS
+from django.db.transaction import TransactionManagementError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from casebook.accounts.models import Desk, DeskRole, User
 from casebook.common.errors import ConflictError
 from casebook.common.fiscal import fiscal_year_of
 from casebook.common.models import ensure_version, in_link_order, raise_if_errors, save_tracked
+from casebook.common.prepared import PreparedRead
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
@@ -37,6 +40,9 @@ from casebook.intake.services.transitions import ensure_transition, record_trans
 from casebook.satellites.models import Office
 
 ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
+# The largest value of a case's id (a 64-bit column): a larger one, or one that is not an
+# int, is read through the ORM, which answers it without a statement or refuses it.
+_LARGEST_ID = 2**63 - 1
 
 
 def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
@@ -55,6 +61,19 @@ def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
     and dispatch approve"). Selectors never lock: the locked read is this service's.
     """
     pk = case.pk if isinstance(case, Case) else case
+    prepared = case_lock_read(visible_to) if pk.__class__ is int and 0 < pk <= _LARGEST_ID else None
+    if prepared is not None:
+        if connection.get_autocommit():
+            # What the ORM's compiler says of a lock outside a transaction.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        found = prepared(pk)
+        if found:
+            return found[0]
+        if visible_to is None:
+            raise Case.DoesNotExist("Case matching query does not exist.")
+        raise Http404("no such case")
     cases = Case.objects.all() if visible_to is None else policy.cases_visible_to(visible_to)
     locked = cases.select_for_update(no_key=True, of=("self",)).select_related("desk", "client")
     if visible_to is None:
@@ -63,6 +82,38 @@ def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
         return locked.get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("no such case") from None
+
+
+def _locked(cases: QuerySet[Case], pk: Any) -> QuerySet[Case]:
+    """The lock's query set as `get(pk=pk)` of the ORM's path below writes it: no ordering,
+    at most `MAX_GET_RESULTS` rows (tests/intake/test_case_lock.py compares the two)."""
+    locked = cases.select_for_update(no_key=True, of=("self",)).select_related("desk", "client")
+    return locked.filter(pk=pk).order_by()[:MAX_GET_RESULTS]
+
+
+# The lock by id alone, compiled once (docs/performance.md, "Session create: the
+# statements compiled once, the answer rendered by its plan").
+_LOCK_BY_ID = PreparedRead(Case, lambda pk: _locked(Case.objects.all(), pk), args=(int,))
+
+
+def case_lock_read(user: User | None) -> PreparedRead | None:
+    """The lock's statement compiled once: by id alone (`user` None), or among the cases
+    `user` may see, once per login's facts (`policy.per_viewer`: the rule's shape is the
+    login's desks and roles, and its co-counselled and shared cases are subqueries read by
+    the statement itself, so one compilation answers every request of those facts). None
+    for a login who sees nothing (the rule matches no row: read through the ORM)."""
+    if user is None:
+        return _LOCK_BY_ID
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return policy.per_viewer(user, ("case_lock",), lambda: _visible_lock(user))
+
+
+def _visible_lock(user: User) -> PreparedRead:
+    # The rule itself, not the login, is kept by the read: it is all the statement reads of
+    # the login.
+    visible = policy.visible_cases_q(user)
+    return PreparedRead(Case, lambda pk: _locked(Case.objects.filter(visible), pk), args=(int,))
 
 
 def next_case_number(desk: Desk, fiscal_year: int) -> int:
