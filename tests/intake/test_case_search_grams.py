@@ -184,3 +184,37 @@ def test_a_cases_row_holds_the_month_it_was_opened_in_utc(cast):
     assert CaseSearchGrams.objects.get(case_id=case.pk).opened_month == ["2026-03"]
     Case.objects.filter(pk=case.pk).update(opened_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
     assert CaseSearchGrams.objects.get(case_id=case.pk).opened_month == ["2026-04"]
+
+
+def _row_version(case: Case) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ctid::text FROM intake_case_search_grams WHERE case_id = %s", [case.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_sessions_insert_adds_its_grams_to_its_cases_row_and_leaves_a_row_it_adds_nothing_to(
+    cast,
+):
+    busy = CaseFactory(title="特許の相談")
+    SessionFactory.create_batch(3, case=busy, summary="出願の準備")
+    SessionFactory(case=busy, summary="商標の登録")
+    busy.refresh_from_db()
+    assert _stored_grams(busy) == _expected_grams(busy)
+    written = _row_version(busy)
+    SessionFactory(case=busy, summary="出願の準備")  # no gram the row lacks
+    assert _row_version(busy) == written
+    assert _stored_grams(busy) == _expected_grams(busy)
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_case_without_its_row_of_grams_gets_it_whole_with_its_next_session(cast):
+    case = CaseFactory(title="特許の相談")
+    SessionFactory(case=case, summary="出願の準備")
+    CaseSearchGrams.objects.filter(case_id=case.pk).delete()
+    SessionFactory(case=case, summary="商標の登録")
+    assert _stored_grams(case) == _expected_grams(case)
