@@ -359,13 +359,20 @@ def _class_plan(serializer_class: type[serializers.Serializer]) -> Plan | None:
 
 def instance_plan(serializer_class: type[serializers.Serializer]) -> Plan | None:
     """The plan that renders one instance as `serializer_class(instance).data` does, made once
-    per class: for a serializer whose lists are rendered by plan (`RowListSerializer`) and
-    none of whose fields reads the request; None otherwise. DRF builds every field of a
-    serializer again for each instance it renders, most of a one-object answer's Python
-    (docs/performance.md, "Session create: the statements compiled once, the answer
-    rendered by its plan")."""
+    per class: for a serializer whose lists are rendered by plan (`RowListSerializer`), none
+    of whose fields reads the request, and that adds to its fields only through `complete`
+    (as a list's rows are completed); None otherwise. The caller completes the row. DRF
+    builds every field of a serializer again for each instance it renders, most of a
+    one-object answer's Python (docs/performance.md, "Session create: the statements
+    compiled once, the answer rendered by its plan")."""
     meta = getattr(serializer_class, "Meta", None)
     if getattr(meta, "list_serializer_class", None) is not RowListSerializer:
+        return None
+    if serializer_class.to_representation is not serializers.Serializer.to_representation and (
+        getattr(serializer_class, "complete", None) is None
+    ):
+        # What it adds to its fields is said only by its own `to_representation`; a list's
+        # rows are completed by `complete` (`RowListSerializer`), the one object the same way.
         return None
     return _class_plan(serializer_class)
 

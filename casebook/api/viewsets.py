@@ -181,7 +181,11 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         plan = instance_plan(type(serializer))
         if plan is None:
             return serializer.data
-        return ReturnDict(render_row(obj, plan), serializer=serializer)
+        data = render_row(obj, plan)
+        complete = getattr(serializer, "complete", None)
+        if complete is not None:
+            data = complete(obj, data)
+        return ReturnDict(data, serializer=serializer)
 
     def paginated(
         self,

@@ -385,3 +385,27 @@ def test_a_field_with_its_own_format_or_conversion_keeps_it_in_a_values_row(vari
         data = OwnWays(Case.objects.get(pk=row["id"])).data
         assert render_row(row, plan) == data
         assert data["updated_at"].endswith("Z") and data["fiscal_year"] == str(row["fiscal_year"])
+
+
+def test_a_case_and_a_session_answered_alone_are_what_drfs_own_rendering_gives(
+    cast, api_as, varied_cases
+):
+    """A one-object answer is rendered by its serializer's plan (`ReadViewSet.rendered`):
+    the body DRF's walk of the serializer's fields gives, desk details included."""
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    def drf(data) -> dict:
+        return json.loads(JSONRenderer().render(data))
+
+    api = api_as(cast.manager)
+    sessions = [SessionFactory(case=varied_cases[3]), *ConsultationSession.objects.all()]
+    for case in varied_cases:
+        read = selectors.case_get_for_user(user=cast.manager, pk=case.pk)
+        assert api.get(f"/api/v1/cases/{case.pk}/").json() == drf(CaseSerializer(read).data)
+    for session in sessions:
+        read = selectors.session_get_for_user(user=cast.manager, pk=session.pk)
+        answer = api.get(f"/api/v1/sessions/{session.pk}/").json()
+        assert answer == drf(SessionSerializer(read).data)
+    assert "desk_details" in api.get(f"/api/v1/cases/{varied_cases[2].pk}/").json()
