@@ -101,7 +101,9 @@ def case_lock_read(user: User | None) -> PreparedRead | None:
     `user` may see, once per login's facts (`policy.per_viewer`: the rule's shape is the
     login's desks and roles, and its co-counselled and shared cases are subqueries read by
     the statement itself, so one compilation answers every request of those facts). None
-    for a login who sees nothing (the rule matches no row: read through the ORM)."""
+    for a login who sees nothing (the rule matches no row: read through the ORM). A prepared
+    read goes to the database of reads, which is the one database of the settings; a router
+    sending reads elsewhere would have to send this one where the writes go."""
     if user is None:
         return _LOCK_BY_ID
     if not user.is_authenticated or not user.is_active:
