@@ -128,7 +128,7 @@ def test_an_id_no_case_can_have_is_answered_as_the_orm_answers_it(cast, pk):
         services.lock_case(pk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_lock_outside_a_transaction_is_refused_as_the_orm_refuses_it(cast):
     from django.db.transaction import TransactionManagementError
 
