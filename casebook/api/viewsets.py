@@ -171,9 +171,9 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         return self._rendered(page, serializer_class, context, None, own_rows=True, paged=True)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self.rendered(self.get_object()))
+        return Response(self.rendered_one(self.get_object()))
 
-    def rendered(self, obj: Model) -> Any:
+    def rendered_one(self, obj: Model) -> Any:
         """`get_serializer(obj).data`: through its class's reading plan where it has one
         (`casebook.api.rows.instance_plan`), the same body without DRF building every field
         again for the one object."""
@@ -241,7 +241,7 @@ class ReadViewSet(ETagMixin, viewsets.GenericViewSet, ABC):
         obj = self.get_object()
         data = self.parse(input_serializer) if input_serializer is not None else {}
         expected = expected_version_from(request, required=False)
-        return Response(self.rendered(perform(obj, data, expected)))
+        return Response(self.rendered_one(perform(obj, data, expected)))
 
     def parse(self, serializer_class: type | None, *, partial: bool = False) -> dict[str, Any]:
         """The request body validated by `serializer_class` (400 in the one error shape)."""
@@ -276,7 +276,7 @@ class _CreateWithService(ABC):
         headers: dict[str, str] = {}
         with contextlib.suppress(NoReverseMatch):
             headers["Location"] = self.reverse_action("detail", args=[obj.pk])
-        return Response(self.rendered(obj), status=status.HTTP_201_CREATED, headers=headers)
+        return Response(self.rendered_one(obj), status=status.HTTP_201_CREATED, headers=headers)
 
 
 class ServiceCreateMixin(IdempotentCreateMixin, _CreateWithService):
@@ -298,7 +298,7 @@ class ServiceUpdateMixin(ABC):
         obj = self.get_object()
         expected = expected_version_from(request)
         data = self.parse(self.update_serializer_class, partial=kwargs.get("partial", False))
-        return Response(self.rendered(self.update_with_service(obj, data, expected)))
+        return Response(self.rendered_one(self.update_with_service(obj, data, expected)))
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)

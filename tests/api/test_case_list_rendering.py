@@ -390,7 +390,7 @@ def test_a_field_with_its_own_format_or_conversion_keeps_it_in_a_values_row(vari
 def test_a_case_and_a_session_answered_alone_are_what_drfs_own_rendering_gives(
     cast, api_as, varied_cases
 ):
-    """A one-object answer is rendered by its serializer's plan (`ReadViewSet.rendered`):
+    """A one-object answer is rendered by its serializer's plan (`ReadViewSet.rendered_one`):
     the body DRF's walk of the serializer's fields gives, desk details included."""
     import json
 
