@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
+import pytest
+from django.template import engines
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from casebook.common.japanese import search_key
 from casebook.intake.models import Case
 from tests.factories import CaseFactory, ClientFactory, SessionFactory
-from tests.web.conftest import login
+from tests.web.conftest import in_english, login
 
 
 def test_search_finds_clients_by_kana_and_cases_by_number(cast, client, active_case):
@@ -147,3 +149,38 @@ def test_the_search_stays_within_its_query_budget(cast, client, django_assert_ma
     web.get("/search/")
     with django_assert_max_num_queries(8):
         assert web.get("/search/", {"q": "中島"}).status_code == 200
+
+
+# The results' rows as the page's loops drew them before each row was drawn from text kept
+# once per shape (`intake.views.search.search_rows`).
+FORMER_CLIENT_ROWS = (
+    '{% for client in clients %}<li><a href="{{ client.detail_url }}">{{ client.name }}</a> '
+    '<small>{{ client.name_kana }}</small> <span class="meta">{% if client.corporate_number %}'
+    "{{ client.corporate_number }} · {% endif %}{{ client.municipality }}</span></li>{% endfor %}"
+)
+FORMER_CASE_ROWS = (
+    '{% for case in cases %}<li><a href="{{ case.detail_url }}">{{ case.number }}</a> '
+    '{{ case.title }} <span class="meta">{% if case.client_id %}{{ case.client__name }} · '
+    "{% endif %}{{ case.status_label }} · {{ case.opened_label }}</span></li>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_results_rows_are_the_ones_the_pages_loops_drew_for_every_shape(cast, client, language):
+    named = ClientFactory(name='中島 <製作所> & "株式会社"', corporate_number="1234567890123")
+    ClientFactory(name="中島商店", corporate_number="", municipality="<市>")
+    CaseFactory(client=named, title="中島の<b>相談</b> & 'その1'", lead_counselor=cast.counselor)
+    CaseFactory(client=None, title="中島 匿名の相談", lead_counselor=cast.counselor)
+    web = login(client, cast.coordinator)
+    if language == "en":
+        in_english(web)
+    response = web.get("/search/", {"q": "中島"})
+    page = response.content.decode()
+    clients, cases = response.context["clients"], response.context["cases"]
+    assert len(clients) == 2 and len(cases) == 2
+    with translation.override(language):
+        engine = engines["django"]
+        for former, rows in ((FORMER_CLIENT_ROWS, clients), (FORMER_CASE_ROWS, cases)):
+            drawn = engine.from_string(former).render({"clients": clients, "cases": cases})
+            assert drawn in page
+            assert "".join(row["row_html"] for row in rows) == drawn

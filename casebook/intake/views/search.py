@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -11,9 +12,54 @@ from casebook.common.paging import page_number
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
 from casebook.intake.forms import SearchForm
-from casebook.intake.views.rows import Dates, case_links, logged_reads, status_labels
+from casebook.intake.views.rows import (
+    Dates,
+    Row,
+    case_links,
+    draw_rows,
+    logged_reads,
+    status_labels,
+)
 
 RESULT_LIMIT = 50
+
+
+def search_rows(clients: Iterable[Row], cases: Iterable[Row]) -> None:
+    """Put on each found client and case what its row shows (`row_html`), computed once here
+    rather than by a `{% url %}`, a label and a filter per row in the template, and drawn from
+    text kept once per shape of a row (`draw_rows`; docs/performance.md, "Search")."""
+    client_url = url_for_each("client_detail")
+    for found in clients:
+        found["detail_url"] = client_url(found["id"])
+    draw_rows(
+        clients,
+        "intake/_search_client_row.html",
+        to="row_html",
+        shape={"has_corporate_number": "corporate_number"},
+        holes={
+            name: name
+            for name in ("detail_url", "name", "name_kana", "corporate_number", "municipality")
+        },
+    )
+    case_links(cases)
+    labels, dates = status_labels(), Dates()
+    for case in cases:
+        case["status_label"] = labels.get(case["status"], case["status"])
+        case["opened_label"] = dates.label(case["opened_at"])
+    draw_rows(
+        cases,
+        "intake/_search_case_row.html",
+        to="row_html",
+        shape={"has_client": "client_id"},
+        holes={
+            "detail_url": "detail_url",
+            "number": "number",
+            "title": "title",
+            "client_name": "client__name",
+            "status_label": "status_label",
+            "opened_label": "opened_label",
+        },
+    )
 
 
 @page_view
@@ -41,13 +87,6 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         # What each row shows, computed once here rather than by a `{% url %}`, a label and a
         # filter per row in the template (docs/performance.md, "Search").
-        client_url = url_for_each("client_detail")
-        for found in clients:
-            found["detail_url"] = client_url(found["id"])
-        case_links(cases)
-        labels, dates = status_labels(), Dates()
-        for case in cases:
-            case["status_label"] = labels.get(case["status"], case["status"])
-            case["opened_label"] = dates.label(case["opened_at"])
+        search_rows(clients, cases)
         context.update(clients=clients, cases=cases)
     return render(request, "intake/search.html", context)
