@@ -62,6 +62,19 @@ from django.db.models.query import (
 # The kind of an argument that is a list of ids.
 IDS = list[int]
 
+# The largest value of a row's id (a 64-bit column).
+_LARGEST_ID = 2**63 - 1
+
+
+def is_row_id(value: Any) -> bool:
+    """Whether `value` is an id a row may have: an `int` (not a flag, not a text) from 1 to
+    the largest a 64-bit column holds. A prepared read takes such an id as it is; anything
+    else is read through the ORM, which answers it without a statement (a number out of the
+    column's range) or refuses it, where the database would raise on it (SQLite on an
+    integer past 64 bits)."""
+    return value.__class__ is int and 0 < value <= _LARGEST_ID
+
+
 # Marker values, two of each kind, distinct per argument. Integers: positive and small,
 # within the range of every integer column, the smallest and the unsigned ones included:
 # Django answers a comparison with a value out of its column's range without a parameter

@@ -231,6 +231,8 @@ def test_the_client_is_read_as_get_reads_it_and_is_404_where_get_would_be(cast, 
     }
     for user, pk in (
         (cast.counselor, 10**9),
+        (cast.counselor, 0),
+        (cast.counselor, 10**20),  # past a 64-bit column: SQLite refuses it as a parameter
         (cast.counselor, "not a number"),
         (cast.counselor, None),
         (cast.outsider, company.pk),

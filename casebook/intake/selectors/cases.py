@@ -31,7 +31,7 @@ from casebook.common.japanese import normalize_text, search_key
 from casebook.common.lookups import in_ids
 from casebook.common.models import in_link_order
 from casebook.common.paging import PAGE_SIZE, Page, page_of
-from casebook.common.prepared import IDS, PreparedRead
+from casebook.common.prepared import IDS, PreparedRead, is_row_id
 from casebook.common.search import (
     GRAM_LENGTH,
     among_ids,
@@ -134,9 +134,6 @@ def case_get_for_user(*, user: User, pk: Any) -> Case:
 
 # The sets the case page shows with the case.
 _CASE_PAGE_SETS = ("topics", in_link_order("co_counselors", Case.co_counselors))
-# The largest value of a case's id (a 64-bit column): a larger one, or one that is not an
-# int, is read through the ORM, which answers it without a statement or refuses it.
-_LARGEST_ID = 2**63 - 1
 
 
 def case_page_get_for_user(*, user: User, pk: Any) -> Case:
@@ -148,7 +145,7 @@ def case_page_get_for_user(*, user: User, pk: Any) -> Case:
     branches, six related rows) was most of the getter's Python (docs/performance.md, "The
     case page"). An id no case can have, or a login who sees nothing, is read through the ORM
     as before."""
-    read = _case_page_read(user) if pk.__class__ is int and 0 < pk <= _LARGEST_ID else None
+    read = _case_page_read(user) if is_row_id(pk) else None
     if read is None:
         try:
             return (

@@ -16,7 +16,7 @@ from casebook.accounts.models import User
 from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
 from casebook.common.paging import Page, page_of
-from casebook.common.prepared import PreparedRead
+from casebook.common.prepared import PreparedRead, is_row_id
 from casebook.common.search import GRAM_LENGTH, among_ids, text_matches, uses_gram_index
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact, ClientSearchGram
@@ -37,7 +37,7 @@ _client_by_id = PreparedRead(Client, lambda pk: Client.objects.filter(pk=pk).ord
 
 def client_get_for_user(*, user: User, pk: Any) -> Client:
     """The client if `user` may see it, else 404."""
-    if policy.is_staff_member(user) and isinstance(pk, int) and not isinstance(pk, bool):
+    if policy.is_staff_member(user) and is_row_id(pk):
         found = _client_by_id(pk)
         if len(found) == 1:
             return found[0]

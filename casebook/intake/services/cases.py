@@ -19,7 +19,7 @@ from casebook.accounts.models import Desk, DeskRole, User
 from casebook.common.errors import ConflictError
 from casebook.common.fiscal import fiscal_year_of
 from casebook.common.models import ensure_version, in_link_order, raise_if_errors, save_tracked
-from casebook.common.prepared import PreparedRead
+from casebook.common.prepared import PreparedRead, is_row_id
 from casebook.intake import policy
 from casebook.intake.events import publish_case_event
 from casebook.intake.models import (
@@ -40,9 +40,6 @@ from casebook.intake.services.transitions import ensure_transition, record_trans
 from casebook.satellites.models import Office
 
 ANONYMOUS_INTAKE_DESKS = frozenset({"subcontract"})
-# The largest value of a case's id (a 64-bit column): a larger one, or one that is not an
-# int, is read through the ORM, which answers it without a statement or refuses it.
-_LARGEST_ID = 2**63 - 1
 
 
 def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
@@ -61,7 +58,7 @@ def lock_case(case: Case | int, *, visible_to: User | None = None) -> Case:
     and dispatch approve"). Selectors never lock: the locked read is this service's.
     """
     pk = case.pk if isinstance(case, Case) else case
-    prepared = case_lock_read(visible_to) if pk.__class__ is int and 0 < pk <= _LARGEST_ID else None
+    prepared = case_lock_read(visible_to) if is_row_id(pk) else None
     if prepared is not None:
         if connection.get_autocommit():
             # What the ORM's compiler says of a lock outside a transaction.
