@@ -1,8 +1,9 @@
 """The plan's targets per fiscal year and the activities the plan counts (docs/reports.md).
 
 A target is data keyed by a metric code (`casebook.reports.metrics.known()`): a KPI read from
-the raw records, or a count of activities of one kind. No actual is ever stored: each is
-recomputed from the records whenever it is read.
+the raw records, or a count of activities of one kind. No actual is stored by the
+application: each is read from the records whenever it is asked for (the consultation counts
+from those PostgreSQL keeps as sessions are written, `casebook/reports/tallies.py`).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from tests.intake.writers import (
     save_in_admin,
 )
 from tests.markers import needs_postgres
+from tests.reports.kept_counts import assert_counts_kept
 
 pytestmark = [pytest.mark.django_db, needs_postgres, pytest.mark.postgres]
 
@@ -71,9 +72,11 @@ def _stored_rows() -> set[Row]:
 
 
 def _assert_kept() -> None:
+    """The sets equal the sessions', and so do the report's counts kept from them."""
     expected = _expected_rows()
     assert expected, "no session"
     assert _stored_rows() == expected
+    assert_counts_kept()
 
 
 def _topics(*codes: str) -> list[Topic]:

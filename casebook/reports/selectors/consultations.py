@@ -38,6 +38,7 @@ from django.utils import timezone
 from casebook.accounts.models import Desk, User
 from casebook.common.days import start_of_day
 from casebook.intake.models import Client, ConsultationSession, SessionMode, SessionSets, Topic
+from casebook.reports import tallies
 from casebook.reports.selectors.filters import ReportFilters, scoped
 from casebook.satellites.models import Office
 
@@ -314,9 +315,141 @@ def _grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
 
 def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationReport:
     """The consultation count, unique and new clients, by month and by desk, office, mode,
-    topic and counselor: 7 queries whatever the number of sessions (and, on PostgreSQL, the
-    5 statements of `_planner_settings`)."""
+    topic and counselor.
+
+    On PostgreSQL, for every desk or one desk with no other filter, read from the counts
+    kept as sessions are written (`_report_from_tallies`: 2 queries, whatever the number of
+    sessions of the year); otherwise counted from the year's sessions
+    (`_report_from_sessions`: 7 queries whatever the number of sessions, and, on PostgreSQL,
+    the 5 statements of `_planner_settings`). Both give the same report
+    (`tests/reports/test_session_tallies.py`)."""
     sessions = report_sessions(user=user, filters=filters)
+    scope = _tally_scope(user=user, filters=filters, using=sessions.db)
+    if scope is not None:
+        return _report_from_tallies(filters=filters, scope=scope, using=sessions.db)
+    return _report_from_sessions(sessions, user=user, filters=filters)
+
+
+def _tally_scope(*, user: User, filters: ReportFilters, using: str) -> int | None:
+    """The scope of the kept counts that hold the report's figures (`casebook.reports.tallies`):
+    0 for every desk, a desk's id for that desk alone; None where the report counts its
+    sessions: on another database, with a filter other than the desk (the counts are kept
+    per desk only), for a login reading several desks but not every desk."""
+    from casebook.reports import policy
+
+    if connections[using].vendor != "postgresql":
+        return None
+    if filters.office is not None or filters.mode:
+        return None
+    if filters.counselor is not None or filters.topic is not None:
+        return None
+    desk_ids = policy.report_desk_ids(user)
+    if filters.desk is not None:
+        if desk_ids is not None and filters.desk.pk not in desk_ids:
+            return None
+        return filters.desk.pk
+    if desk_ids is None:
+        return 0
+    if len(desk_ids) == 1:
+        return next(iter(desk_ids))
+    return None
+
+
+def _report_from_tallies(*, filters: ReportFilters, scope: int, using: str) -> ConsultationReport:
+    """The report read from the counts kept for `scope` (`casebook.reports.tallies`): the
+    year's rows of `reports_session_tally` with the labels their keys point to, then the
+    year's new clients, one range of `client_first_session_started` (for a desk, those with
+    a session of the desk in the year). Two queries; neither reads a session."""
+    report = ConsultationReport(filters=filters)
+    months = {month: MonthRow(month=month) for month in filters.months()}
+    rows_by_number = {row.month.month: row for row in months.values()}
+    connection = connections[using]
+    table = {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in (("desk", Desk), ("office", Office), ("topic", Topic), ("user", User))
+    }
+    by_kind: dict[int, list[tuple[Any, Any, int, int]]] = {
+        kind: [] for kind in (tallies.OFFICE, tallies.MODE, tallies.TOPIC, tallies.COUNSELOR)
+    }
+    by_desk: list[tuple[Any, Any, int, int]] = []
+    new_clients = (
+        "SELECT f.started_at FROM reports_client_first_session f "
+        "WHERE f.started_at >= %s AND f.started_at < %s"
+    )
+    new_params: list[Any] = [filters.starts, filters.ends]
+    if scope:
+        new_clients += (
+            " AND EXISTS (SELECT 1 FROM reports_session_tally_client t "
+            "WHERE t.fiscal_year = %s AND t.scope = %s AND t.kind = %s AND t.key = '' "
+            "AND t.client_id = f.client_id AND t.sessions > 0)"
+        )
+        new_params += [filters.fiscal_year, scope, tallies.YEAR]
+    with connection.cursor() as cursor:
+        # The desks' rows are the year rows of the desks' scopes (every desk's, or the one's).
+        cursor.execute(
+            "SELECT t.kind, t.scope, t.key, t.sessions, t.clients, "
+            "COALESCE(d.code, o.code, tp.code, u.id::text), "
+            "COALESCE(d.name, o.name, tp.name, u.display_name) "
+            "FROM reports_session_tally t "
+            f"LEFT JOIN {table['desk']} d ON t.kind = %s AND t.scope <> 0 AND d.id = t.scope "
+            f"LEFT JOIN {table['office']} o ON t.kind = %s AND o.id::text = t.key "
+            f"LEFT JOIN {table['topic']} tp ON t.kind = %s AND tp.code = t.key "
+            f"LEFT JOIN {table['user']} u ON t.kind = %s AND u.id::text = t.key "
+            "WHERE t.fiscal_year = %s AND t.sessions > 0 "
+            "AND (t.scope = %s OR (%s = 0 AND t.kind = %s AND t.scope <> 0))",
+            [
+                tallies.YEAR,
+                tallies.OFFICE,
+                tallies.TOPIC,
+                tallies.COUNSELOR,
+                filters.fiscal_year,
+                scope,
+                scope,
+                tallies.YEAR,
+            ],
+        )
+        for kind, row_scope, key, sessions, clients, label_key, label in cursor:
+            if kind == tallies.YEAR:
+                if row_scope == scope:
+                    report.total, report.unique_clients = sessions, clients
+                if row_scope:
+                    by_desk.append((label_key, label, sessions, clients))
+            elif kind == tallies.MONTH:
+                rows_by_number[int(key)].total = sessions
+                rows_by_number[int(key)].unique_clients = clients
+            elif kind == tallies.MODE:
+                by_kind[kind].append((key, key, sessions, clients))
+            else:
+                by_kind[kind].append((label_key, label, sessions, clients))
+        cursor.execute(new_clients, new_params)
+        for (first,) in cursor:
+            months[_month_key(first)].new_clients += 1
+            report.new_clients += 1
+    report.by_month = list(months.values())
+    report.by_desk = _grouped(by_desk)
+    report.by_office = _grouped(by_kind[tallies.OFFICE])
+    report.by_mode = _modes_grouped(by_kind[tallies.MODE])
+    report.by_topic = _grouped(by_kind[tallies.TOPIC])
+    report.by_counselor = _grouped(by_kind[tallies.COUNSELOR])
+    return report
+
+
+def _modes_grouped(rows: list[tuple[Any, Any, int, int]]) -> list[CountRow]:
+    """The mode breakdown's rows, each labelled by its choice's label before the rows are
+    ordered by it."""
+    mode_labels = dict(SessionMode.choices)
+    return _grouped(
+        [
+            (key, str(mode_labels.get(key, "" if key is None else key)), total, clients)
+            for key, _label, total, clients in rows
+        ]
+    )
+
+
+def _report_from_sessions(
+    sessions: QuerySet[ConsultationSession], *, user: User, filters: ReportFilters
+) -> ConsultationReport:
+    """The report counted from the year's sessions (`report_sessions`)."""
     report = ConsultationReport(filters=filters)
     months = {month: MonthRow(month=month) for month in filters.months()}
 
@@ -379,14 +512,7 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
         report.total += total
     report.by_desk = _grouped(by_desk)
     report.by_office = _grouped(by_office)
-    # A mode's label is its choice's, named before the rows are ordered by it.
-    mode_labels = dict(SessionMode.choices)
-    report.by_mode = _grouped(
-        [
-            (key, str(mode_labels.get(key, "" if key is None else key)), total, clients)
-            for key, _label, total, clients in by_mode
-        ]
-    )
+    report.by_mode = _modes_grouped(by_mode)
     report.by_topic = _grouped(by_topic)
     report.by_counselor = _grouped(by_counselor)
     return report
