@@ -4,10 +4,12 @@ import datetime as dt
 import statistics
 from collections import Counter
 
+import pytest
 from django.utils import timezone
 
 from casebook.reports import selectors
 from casebook.reports.selectors import ReportFilters
+from casebook.reports.selectors.cases import median_of_counted
 from tests.factories import CaseFactory, desk
 from tests.reports.conftest import at
 
@@ -249,3 +251,14 @@ def test_a_past_years_open_cases_are_those_open_at_its_end_not_today(cast, monke
         "91-180": 0,
         "181-": 1,
     }
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[], [3], [1, 2], [5, 1, 1], [2, 2, 2, 9], [0, 4, 4, 7, 10, 10], list(range(7)) * 3],
+)
+def test_the_median_of_counted_values_is_the_median_of_the_values_one_by_one(values):
+    counted = sorted(Counter(values).items())
+    expected = statistics.median(values) if values else None
+    got = median_of_counted(counted)
+    assert got == expected and type(got) is type(expected)
