@@ -28,9 +28,9 @@ read the ORM finds empty without a query, an empty `__in` of `build`'s own). An 
 the ORM writes into the text rather than passes as a parameter is refused when the read is
 first compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
 `WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a values
-list, values (dicts, as `.values()` gives them), or instances of its model with at most one
-level of `select_related`, built as the ORM's iterables build them (`Model.from_db` and its
-related populators).
+list, values (dicts, as `.values()` gives them), or instances of its model with its
+`select_related` rows (at any depth: a referral's referring case and that case's desk), built
+as the ORM's iterables build them (`Model.from_db` and its related populators).
 
 A statement that holds a reader's visibility rule (the policy modules' rules) has the shape of
 that reader's desks and roles: a module-level read never holds one. It may be prepared only
@@ -257,13 +257,16 @@ class PreparedRead:
         if fetch_mode.track_peers or queryset._known_related_objects:
             # Kept between reads, the populators would keep every read's peers.
             raise ImproperlyConfigured("a prepared read keeps no peers between reads")
-        for info in (klass_info, *klass_info.get("related_klass_infos", ())):
+        # Every row built, the model's and each related one at every level of
+        # `select_related` (Django's populators descend the levels themselves), reads all of
+        # its model's columns in their order.
+        infos = [klass_info]
+        for info in infos:
             model = info["model"]
             columns = [select[position][0].target for position in info["select_fields"]]
             if columns != list(model._meta.concrete_fields) or info.get("from_parent"):
                 raise ImproperlyConfigured("a prepared read of instances reads every column")
-            if info is not klass_info and info.get("related_klass_infos"):
-                raise ImproperlyConfigured("a prepared read joins one level of related rows")
+            infos.extend(info.get("related_klass_infos", ()))
         span = (klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         return _Statement(
             sql,

@@ -42,23 +42,12 @@ _VISITED = (
 )
 
 
-# What the case page shows of a dispatch: its panel's row and its timeline's steps.
-CASE_PAGE_JOINS = ("expert", "program", "requested_by", "decided_by")
-
-
 def case_dispatches(user: User, case: Case) -> list[Dispatch]:
     """The dispatches of `case` that `user` may see (the experts policy), newest first, with
     their visits; read once per case object, for the panel and the timeline alike."""
 
     def read() -> list[Dispatch]:
-        # Only the relations the panel and the timeline show are joined: PostgreSQL planned
-        # the selector's every join for longer than it read the case's few dispatches
-        # (docs/performance.md, "The case page"). Their case is the page's.
-        dispatches = list(
-            selectors.dispatches_of_case_for_user(user=user, case=case)
-            .select_related(None)
-            .select_related(*CASE_PAGE_JOINS)
-        )
+        dispatches = selectors.dispatches_shown_with_case(user=user, case=case)
         for dispatch in dispatches:
             dispatch.case = case
         prefetch_related_objects([d for d in dispatches if d.status in _VISITED], "visits")

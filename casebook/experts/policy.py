@@ -184,18 +184,44 @@ def visible_dispatches_of_case(user: User, case: Case) -> tuple[Q, Q | Value]:
     file (asked of the loaded case: no query), every staff branch of the rule passes for each
     of its dispatches and every one names the case, so neither needs the visible-cases
     subqueries, whose planning was most of the case page's dispatch read (docs/performance.md,
-    "The case page"). An expert's login keeps its own branch either way."""
+    "The case page"). An expert's login keeps its own branch either way
+    (`seen_case_dispatches_q`)."""
     if not case_policy.can_see_case(user, case):
         return Q(case_id=case.pk) & visible_dispatches_q(user), case_named_q(user)
+    return seen_case_dispatches_q(case.pk, *seen_case_reader(user)), Value(True)
+
+
+# How the narrowed rule of a seen case tells its readers apart (`seen_case_reader`).
+SEEN_CASE_READERS = ("asked", "expert", "staff")
+
+
+def seen_case_reader(user: User) -> tuple[str, int | None]:
+    """Which branch of the narrowed rule of a case `user` sees applies to `user`, and the id it
+    reads: a login already known to be an expert's (`expert_of` asked earlier in the request),
+    `("expert", its Expert's id)`; one known to be no expert's, `("staff", None)`; one not
+    asked yet, `("asked", the login's id)`, whose statement asks. The rule's shape is the
+    branch's alone, the id a value of it: the case page compiles each branch's statement once
+    (`experts.selectors.dispatches_shown_with_case`; docs/performance.md, "The case page's
+    referrals and dispatches compiled once")."""
     if hasattr(user, "_casebook_expert"):
         expert = user._casebook_expert
-        own = Q(expert_id=expert.pk, status__in=_expert_states()) if expert else None
-        return Q(case_id=case.pk) & (own if own is not None else Q()), Value(True)
+        return ("expert", expert.pk) if expert is not None else ("staff", None)
+    return ("asked", user.pk)
+
+
+def seen_case_dispatches_q(case_id: int, reader: str, who: int | None) -> Q:
+    """The dispatches of a case the reader sees that the reader may see, for the branch and id
+    `seen_case_reader` gives: an expert only its own from their approval on, staff every
+    one."""
+    if reader == "expert":
+        return Q(case_id=case_id) & Q(expert_id=who, status__in=_expert_states())
+    if reader == "staff":
+        return Q(case_id=case_id) & Q()
     from casebook.experts.models import Expert
 
-    is_expert = Exists(Expert.objects.filter(user_id=user.pk))
-    own = Q(expert__user_id=user.pk, status__in=_expert_states())
-    return Q(case_id=case.pk) & (own | ~Q(is_expert)), Value(True)
+    is_expert = Exists(Expert.objects.filter(user_id=who))
+    own = Q(expert__user_id=who, status__in=_expert_states())
+    return Q(case_id=case_id) & (own | ~Q(is_expert))
 
 
 def feed_names_case(dispatch: Dispatch) -> bool:

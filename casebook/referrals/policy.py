@@ -19,7 +19,7 @@ the services ask here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -195,8 +195,17 @@ def _seen_on_its_row(user: User, name: str) -> DbCase:
     return DbCase(When(seen, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
+def of_case_q(case_id: int) -> Q:
+    """The referrals out of a case and into it (its referring or its created case)."""
+    return Q(from_case_id=case_id) | Q(created_case_id=case_id)
+
+
 def referrals_of_case_visible_to(
-    user: User, case: Case, queryset: QuerySet[Referral] | None = None
+    user: User,
+    case: Case,
+    queryset: QuerySet[Referral] | None = None,
+    *,
+    read_seen: Callable[[int], list[Referral]] | None = None,
 ) -> list[Referral]:
     """The referrals out of `case` and into it that `user` may see, read from `queryset` (with
     its joins and order).
@@ -209,14 +218,17 @@ def referrals_of_case_visible_to(
     the read, also for a case with no referral, and the page shows none of those notes
     (docs/performance.md, "The case page"). A reader who does not see the case gets the
     general rule and its notes (`referrals_visible_to`).
+
+    `read_seen(case_id)`: the rows of `queryset` filtered by `of_case_q(case_id)`, read by a
+    statement compiled once (the case page's, `selectors.referrals_for_case`), in place of
+    the queryset's read when `user` sees the case.
     """
     from casebook.referrals.models import Referral
 
     base = Referral.objects.all() if queryset is None else queryset
-    of_case = base.filter(Q(from_case_id=case.pk) | Q(created_case_id=case.pk))
     if not case_policy.can_see_case(user, case):
-        return list(referrals_visible_to(user, of_case))
-    referrals = list(of_case)
+        return list(referrals_visible_to(user, base.filter(of_case_q(case.pk))))
+    referrals = list(base.filter(of_case_q(case.pk))) if read_seen is None else read_seen(case.pk)
     _CaseNotes(user, referrals, seen=case.pk).attach()
     return referrals
 

@@ -30,6 +30,7 @@ from casebook.attachments import selectors as attachment_selectors
 from casebook.attachments.models import Attachment
 from casebook.common.lookups import in_ids
 from casebook.common.prepared import PreparedRead
+from casebook.experts.selectors import dispatches as dispatch_selectors
 from casebook.intake import policy, selectors
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import IpDetails, SubcontractDetails, Topic
@@ -37,6 +38,7 @@ from casebook.intake.selectors import cases as case_selectors
 from casebook.intake.selectors import clients as client_selectors
 from casebook.intake.selectors import live, timeline
 from casebook.intake.services import cases as case_services
+from casebook.referrals import selectors as referral_selectors
 from tests.accounts.test_session_store import _calls
 from tests.factories import CaseFactory, SessionFactory, api_token, desk
 
@@ -195,6 +197,10 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         case_selectors._co_counseled_ids,
         case_services._LOCK_BY_ID,
         live._co_counselors_and_shares,
+        # The case page's referrals and dispatches: tests/referrals/test_handoff_visibility.py,
+        # tests/experts/test_visibility.py.
+        referral_selectors._OF_SEEN_CASE,
+        *dispatch_selectors.SEEN_CASE_READS.values(),
         # Those built per login's facts (my cases' lists, the client page's cases and
         # outcomes, the grace period alerts): tests/intake/test_pages_prepared.py; the case
         # lock among the cases a login may see: tests/intake/test_case_lock.py.

@@ -179,3 +179,96 @@ def test_late_visit_reports_read_under_the_rule_only_when_some_visit_is_late(
         found = selectors.late_visit_reports_for_desk(user=reader, desk=desk)
     assert [(v.pk, v.report_due) for v in found] == [(late.pk, rules.visit_report_due(late))]
     assert selectors.late_visit_reports_for_desk(user=cast.outsider, desk=desk) == []
+
+
+def _as_shown(dispatches) -> list:
+    """Each dispatch as the case page reads it: its columns, its note, its joined rows (each
+    with its columns)."""
+
+    def columns(obj) -> dict:
+        return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+    return [
+        (
+            columns(dispatch),
+            dispatch.case_named,
+            {
+                name: related and columns(related)
+                for name, related in sorted(dispatch._state.fields_cache.items())
+            },
+        )
+        for dispatch in dispatches
+    ]
+
+
+@pytest.mark.parametrize("confidentiality", ["normal", "restricted"])
+def test_a_cases_dispatches_shown_on_its_page_by_statements_compiled_once_are_the_orms(
+    cast, setting, confidentiality
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casebook.accounts.models import DeskRole, User
+    from casebook.experts.selectors import dispatches as dispatch_selectors
+    from casebook.intake import policy as case_policy
+    from tests.factories import member
+
+    case = CaseFactory(
+        status="active", lead_counselor=cast.exit_team, confidentiality=confidentiality
+    )
+    expert_login = UserFactory(username="expert.login")
+    setting.expert.user = expert_login
+    setting.expert.save(update_fields=["user"])
+    # A desk's login that is also an expert's: it sees the case, and of its dispatches only
+    # its own expert's from their approval on.
+    both = member("yorozu", DeskRole.EXIT_TEAM, username="both")
+    other_expert = ExpertFactory(name="佐藤 花子", user=both)
+    for status, expert in (
+        ("draft", setting.expert),
+        ("requested", setting.expert),
+        ("approved", setting.expert),
+        ("rejected", setting.expert),
+        ("approved", other_expert),
+    ):
+        DispatchFactory(
+            program=setting.program,
+            case=case,
+            expert=expert,
+            status=status,
+            decided_by=setting.dispatch_coordinator if status != "draft" else None,
+        )
+    DispatchFactory(program=setting.program, status="approved")  # another case's
+    readers = [*vars(cast).values(), setting.dispatch_coordinator, expert_login, both]
+    branches = set()
+    for reader in readers:
+        # A login not asked yet whether it is an expert's, then one that was.
+        for asked in (False, True):
+            fresh = User.objects.get(pk=reader.pk)
+            if asked:
+                policy.expert_of(fresh)
+            seen = case_policy.can_see_case(fresh, case)
+            if seen:
+                branch, who = policy.seen_case_reader(fresh)
+                branches.add(branch)
+                read = dispatch_selectors.SEEN_CASE_READS[branch]
+                args = (case.pk,) if who is None else (case.pk, who)
+                expected_sql = dispatch_selectors._shown_with_case(
+                    policy.seen_case_dispatches_q(case.pk, branch, who)
+                ).query.sql_with_params()
+                with CaptureQueriesContext(connection) as sent:
+                    read(*args)
+                assert read.sql_with_params(*args) == (expected_sql[0], list(expected_sql[1]))
+                assert len(sent) == 1
+            compiled_once = _as_shown(selectors.dispatches_shown_with_case(user=fresh, case=case))
+            built = _as_shown(
+                selectors.dispatches_of_case_for_user(user=fresh, case=case)
+                .select_related(None)
+                .select_related(*selectors.CASE_PAGE_JOINS)
+            )
+            assert compiled_once == built, (reader.username, asked)
+    # Every branch of the narrowed rule was read: a login not asked, an expert's, staff.
+    assert branches == {"asked", "expert", "staff"}
+    shown_to_both = selectors.dispatches_shown_with_case(
+        user=User.objects.get(pk=both.pk), case=case
+    )
+    assert [(d.expert_id, d.status) for d in shown_to_both] == [(other_expert.pk, "approved")]

@@ -290,3 +290,66 @@ def test_a_seen_cases_referrals_ask_about_their_other_cases_once_and_only_when_a
     with django_assert_num_queries(0):
         assert [policy.can_see_full_file(reader, referral) for referral in referrals] == [True] * 3
     assert shown == [False] * 3
+
+
+def _as_read(referrals) -> list[tuple]:
+    """Each referral as the case page reads it: its columns and its joined rows at every level
+    (the referring case's desk among them), each with its columns."""
+
+    def columns(obj) -> dict:
+        return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+    def joined(obj) -> dict:
+        return {
+            name: related and (columns(related), joined(related))
+            for name, related in sorted(obj._state.fields_cache.items())
+        }
+
+    return [(columns(referral), joined(referral)) for referral in referrals]
+
+
+def test_a_seen_cases_referrals_read_by_a_statement_compiled_once_are_the_orms(
+    cast, yorozu_case, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casebook.accounts.models import DeskRole
+    from tests.factories import PartnerFactory, member, refer_external
+
+    ip_coordinator = member("ip", DeskRole.COORDINATOR, username="ipcoord")
+    trade = member("trade", DeskRole.COUNSELOR, username="boeki")
+    accepted = refer_internal(yorozu_case, "ip", by=cast.counselor)
+    services.referral_accept(referral=accepted, by=ip_coordinator)
+    accepted.refresh_from_db()
+    declined = refer_internal(yorozu_case, "trade", by=cast.counselor, handoff_note="もう一件")
+    services.referral_decline(referral=declined, by=cast.manager, reason="対象外")
+    refer_external(yorozu_case, PartnerFactory(), by=cast.counselor)
+    # The client's open case at the subcontracting desk, which a referral attaches to.
+    case_in_state(
+        "intake", lead=trade, by=cast.manager, desk_code="subcontract", client=yorozu_case.client
+    )
+    attached = refer_internal(yorozu_case, "subcontract", by=cast.manager, attach_to_existing=True)
+    restricted, _ = _restricted_referral(cast)
+    readers = [*vars(cast).values(), ip_coordinator, trade]
+    cases = (yorozu_case, accepted.created_case, attached.created_case, restricted)
+    seen = 0
+    for case in cases:
+        fresh_sql, fresh_params = (
+            selectors._shown_with_case().filter(policy.of_case_q(case.pk)).query.sql_with_params()
+        )
+        assert selectors._OF_SEEN_CASE.sql_with_params(case.pk) == (fresh_sql, list(fresh_params))
+        for reader in readers:
+            case_policy.desk_roles(reader)  # read once per login object, before either read
+            with CaptureQueriesContext(connection) as sent:
+                compiled_once = selectors.referrals_for_case(user=reader, case=case)
+            with monkeypatch.context() as built, CaptureQueriesContext(connection) as sent_built:
+                built.setattr(selectors, "_OF_SEEN_CASE", None)
+                orms = selectors.referrals_for_case(user=reader, case=case)
+            assert _as_read(compiled_once) == _as_read(orms), (case.number, reader.username)
+            assert [q["sql"] for q in sent] == [q["sql"] for q in sent_built]
+            assert _what_a_reader_is_shown(reader, compiled_once) == _what_a_reader_is_shown(
+                reader, orms
+            )
+            seen += case_policy.can_see_case(reader, case) and bool(compiled_once)
+    assert seen > 8

@@ -240,3 +240,31 @@ def test_the_assign_form_reads_its_counselors_in_one_plain_query(cast, active_ca
     assert len(captured.captured_queries) == 1
     assert not captured.captured_queries[0]["sql"].startswith("DECLARE")  # no server cursor
     assert str(cast.counselor) in drawn and str(cast.coordinator) in drawn
+
+
+def test_the_case_page_reads_its_referrals_and_dispatches_without_compiling_them(
+    cast, client, active_case, monkeypatch
+):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from casebook.experts.models import Dispatch
+    from casebook.referrals.models import Referral
+    from tests.factories import DispatchFactory, refer_internal
+
+    refer_internal(active_case, "ip", by=cast.counselor, handoff_note="知財の相談")
+    dispatch = DispatchFactory(case=active_case, status="requested")
+    web = login(client, cast.coordinator)
+    first = web.get(f"/cases/{active_case.pk}/")
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def recorded(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", recorded)
+    again = web.get(f"/cases/{active_case.pk}/")
+    assert compiled and Referral not in compiled and Dispatch not in compiled
+    page = again.content.decode()
+    assert "知財の相談" in page and dispatch.expert.name in page
+    assert len(again.content) == len(first.content)

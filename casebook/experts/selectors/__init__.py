@@ -12,10 +12,12 @@ restricted case records the read with `intake.services.access_log_record`.
 from __future__ import annotations
 
 from casebook.experts.selectors.dispatches import (
+    CASE_PAGE_JOINS,
     DISPATCH_JOINS,
     dispatch_get_for_user,
     dispatch_list_for_user,
     dispatches_of_case_for_user,
+    dispatches_shown_with_case,
     late_final_reports_for_desk,
     late_visit_reports_for_desk,
     open_dispatch_blocker,
@@ -47,6 +49,7 @@ from casebook.experts.selectors.roster import (
 )
 
 __all__ = [
+    "CASE_PAGE_JOINS",
     "DISPATCH_JOINS",
     "QuotaLine",
     "Suggestion",
@@ -55,6 +58,7 @@ __all__ = [
     "dispatch_get_for_user",
     "dispatch_list_for_user",
     "dispatches_of_case_for_user",
+    "dispatches_shown_with_case",
     "expert_by_calendar_token",
     "expert_fy_days",
     "expert_get_for_user",

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Desk
+from casebook.common.prepared import PreparedRead
 from casebook.experts import policy, rules
 from casebook.experts.models import (
     Dispatch,
@@ -37,6 +38,11 @@ DISPATCH_JOINS = (
     "expert",
 )
 VISIT_JOINS = ("dispatch", "dispatch__case", "dispatch__case__client", "expert")
+# What the case page shows of a dispatch: its panel's row and its timeline's steps. Only
+# those relations are joined: PostgreSQL planned the list's every join for longer than it
+# read the case's few dispatches (docs/performance.md, "The case page"). Their case is the
+# page's.
+CASE_PAGE_JOINS = ("expert", "program", "requested_by", "decided_by")
 
 
 def dispatch_list_for_user(*, user: User) -> QuerySet[Dispatch]:
@@ -72,6 +78,62 @@ def dispatches_of_case_for_user(*, user: User, case: Case) -> QuerySet[Dispatch]
         .annotate(case_named=ExpressionWrapper(case_named, BooleanField()))
         .order_by("-created_at", "-pk")
     )
+
+
+def _shown_with_case(visible: Q) -> QuerySet[Dispatch]:
+    return (
+        Dispatch.objects.filter(visible)
+        .select_related(*CASE_PAGE_JOINS)
+        .order_by("-created_at", "-pk")
+    )
+
+
+# The dispatches of a case its reader sees, one statement per branch of the narrowed rule
+# (`policy.seen_case_reader`), the case's id and the reader's id its arguments: the shape
+# holds no desk or role of the reader, so each is compiled once per process and only executed
+# after (docs/performance.md, "The case page's referrals and dispatches compiled once").
+SEEN_CASE_READS: dict[str, PreparedRead] = {
+    "asked": PreparedRead(
+        Dispatch,
+        lambda case_id, user_id: _shown_with_case(
+            policy.seen_case_dispatches_q(case_id, "asked", user_id)
+        ),
+        args=(int, int),
+    ),
+    "expert": PreparedRead(
+        Dispatch,
+        lambda case_id, expert_id: _shown_with_case(
+            policy.seen_case_dispatches_q(case_id, "expert", expert_id)
+        ),
+        args=(int, int),
+    ),
+    "staff": PreparedRead(
+        Dispatch,
+        lambda case_id: _shown_with_case(policy.seen_case_dispatches_q(case_id, "staff", None)),
+        args=(int,),
+    ),
+}
+
+
+def dispatches_shown_with_case(*, user: User, case: Case) -> list[Dispatch]:
+    """The dispatches of `case` that `user` may see, as the case page shows them:
+    `dispatches_of_case_for_user` with only `CASE_PAGE_JOINS` joined. When `user` sees the
+    case, its statement (the narrowed rule's branch for `user`) was compiled once and is only
+    executed, and every row names the case (the policy's note for a seen case is `True`);
+    building and compiling it was a seventh of the page's Python. A reader who does not see
+    the case gets `dispatches_of_case_for_user`'s read, its notes in the statement."""
+    if not case_policy.can_see_case(user, case):
+        return list(
+            dispatches_of_case_for_user(user=user, case=case)
+            .select_related(None)
+            .select_related(*CASE_PAGE_JOINS)
+        )
+    reader, who = policy.seen_case_reader(user)
+    read = SEEN_CASE_READS[reader]
+    dispatches = read(case.pk) if who is None else read(case.pk, who)
+    for dispatch in dispatches:
+        dispatch.case_named = True
+    return dispatches
 
 
 def visit_list_for_user(*, user: User) -> QuerySet[DispatchVisit]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import Desk, User
 from casebook.common.paging import PAGE_SIZE, Page, page_of
+from casebook.common.prepared import PreparedRead
 from casebook.intake import policy as case_policy
 from casebook.intake.models import Case, CaseStatus, Confidentiality, ConsultationSession
 from casebook.referrals import policy
@@ -100,11 +101,26 @@ def referral_get_for_user(*, user: User, pk: Any) -> Referral:
         raise Http404("no such referral") from None
 
 
+def _shown_with_case() -> QuerySet[Referral]:
+    return Referral.objects.select_related(*REFERRAL_CASE_JOINS).order_by("-referred_at", "-pk")
+
+
+# The referrals of a case its reader sees: no rule in the statement (the policy lets every
+# referral out of or into a seen case pass), the same for every reader and case but for the
+# case's id, so compiled once per process and only executed after (docs/performance.md, "The
+# case page's referrals and dispatches compiled once").
+_OF_SEEN_CASE = PreparedRead(
+    Referral, lambda case_id: _shown_with_case().filter(policy.of_case_q(case_id)), args=(int,)
+)
+
+
 def referrals_for_case(*, user: User, case: Case) -> list[Referral]:
     """The referrals out of `case` and into it that `user` may see, newest first, with what the
-    case page shows of them joined in."""
-    shown = Referral.objects.select_related(*REFERRAL_CASE_JOINS).order_by("-referred_at", "-pk")
-    return policy.referrals_of_case_visible_to(user, case, shown)
+    case page shows of them joined in; read by a statement compiled once when `user` sees the
+    case (`policy.referrals_of_case_visible_to`)."""
+    return policy.referrals_of_case_visible_to(
+        user, case, _shown_with_case(), read_seen=_OF_SEEN_CASE
+    )
 
 
 def incoming_referrals_for_desk(
