@@ -29,8 +29,9 @@ the ORM writes into the text rather than passes as a parameter is refused when t
 first compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
 `WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a values
 list, values (dicts, as `.values()` gives them), or instances of its model with its
-`select_related` rows (at any depth: a referral's referring case and that case's desk), built
-as the ORM's iterables build them (`Model.from_db` and its related populators).
+`select_related` rows (at any depth: a referral's referring case and that case's desk) and its
+annotations (a session's `amended`), built as the ORM's iterables build them (`Model.from_db`,
+its related populators, each annotation set by its name).
 
 A statement that holds a reader's visibility rule (the policy modules' rules) has the shape of
 that reader's desks and roles: a module-level read never holds one. It may be prepared only
@@ -155,6 +156,9 @@ class _Statement:
     populators: tuple[Any, ...]
     # For a read of values (`values()`): each row a dict of these names, in the row's order.
     keys: tuple[str, ...] | None = None
+    # For a read of model instances: its annotations, each set on the instance by its name
+    # from its position in a row (as `ModelIterable` sets them).
+    annotations: tuple[tuple[str, int], ...] = ()
 
 
 class PreparedRead:
@@ -250,7 +254,7 @@ class PreparedRead:
                 else (*query.extra_select, *query.values_select, *query.annotation_select)
             )
             return _Statement(sql, params, tuple(slots), converters, None, None, None, (), keys)
-        if iterable is not ModelIterable or compiler.annotation_col_map:
+        if iterable is not ModelIterable:
             raise ImproperlyConfigured("a prepared read is of values or model instances")
         fetch_mode = queryset._fetch_mode
         klass_info, select = compiler.klass_info, compiler.select
@@ -277,6 +281,7 @@ class PreparedRead:
             tuple(column.target.attname for column, _, _ in select[span[0] : span[1]]),
             span,
             tuple(get_related_populators(klass_info, select, alias, fetch_mode)),
+            annotations=tuple(compiler.annotation_col_map.items()),
         )
 
     def sql_with_params(self, *args: Any) -> tuple[str, list[Any]] | None:
@@ -308,12 +313,15 @@ class PreparedRead:
         if statement.from_db is None:
             return rows
         from_db, names, populators = statement.from_db, statement.names, statement.populators
+        annotations = statement.annotations
         start, end = statement.span  # type: ignore[misc]
         instances = []
         for row in rows:
             instance = from_db(alias, names, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
+            for name, position in annotations:
+                setattr(instance, name, row[position])
             instances.append(instance)
         return instances
 

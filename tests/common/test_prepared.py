@@ -33,7 +33,7 @@ from casebook.common.prepared import PreparedRead
 from casebook.experts.selectors import dispatches as dispatch_selectors
 from casebook.intake import policy, selectors
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
-from casebook.intake.models import IpDetails, SubcontractDetails, Topic
+from casebook.intake.models import Case, IpDetails, SubcontractDetails, Topic
 from casebook.intake.selectors import cases as case_selectors
 from casebook.intake.selectors import clients as client_selectors
 from casebook.intake.selectors import live, timeline
@@ -163,6 +163,90 @@ def test_a_cases_newest_files_send_the_orms_statement_and_build_the_same_instanc
             assert mine.visit is theirs.visit is None
 
 
+def _columns(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def _as_built(instances, *, notes: tuple[str, ...] = ()) -> list:
+    """Each instance's columns, notes and joined rows (with their columns)."""
+    return [
+        (
+            _columns(obj),
+            [getattr(obj, note) for note in notes],
+            {
+                name: related and _columns(related)
+                for name, related in sorted(obj._state.fields_cache.items())
+            },
+        )
+        for obj in instances
+    ]
+
+
+def test_a_cases_sessions_send_the_timelines_former_statement_and_build_the_same_sessions(cast):
+    from django.db.models import Exists, OuterRef
+
+    from casebook.intake.models import ConsultationSession, SessionAmendment
+    from tests.factories import OfficeFactory
+
+    case = CaseFactory(lead_counselor=cast.counselor)
+    office = OfficeFactory()
+    sessions = [
+        SessionFactory(
+            case=case,
+            created_by=cast.counselor if n % 2 else None,
+            office=office if n % 3 else None,
+            started_at=timezone.now() - dt.timedelta(days=30 - n, minutes=n),
+        )
+        for n in range(timeline.TIMELINE_PAGE + 3)
+    ]
+    for amended in (sessions[-1], sessions[0]):
+        SessionAmendment.objects.create(
+            session=amended, by=cast.counselor, at=timezone.now(), reason="訂正", changes={}
+        )
+    for case_id in (case.pk, CaseFactory().pk, 10**9):
+        for newest, read in timeline._SESSION_READS.items():
+            # The read the timeline built per request, before it was compiled once.
+            former = ConsultationSession.objects.filter(case_id=case_id).select_related(
+                "office", "created_by"
+            )
+            former = former.annotate(
+                amended=Exists(SessionAmendment.objects.filter(session=OuterRef("pk")))
+            )
+            if newest is not None:
+                former = former.order_by("-started_at", "-pk")[:newest]
+            assert read.sql_with_params(case_id) == _fresh(former)
+            assert _as_built(read(case_id), notes=("amended",)) == _as_built(
+                former, notes=("amended",)
+            )
+    newest = timeline._SESSION_READS[timeline.TIMELINE_PAGE + 1](case.pk)
+    assert len(newest) == timeline.TIMELINE_PAGE + 1
+    assert [s.amended for s in newest][:1] == [True] and sum(s.amended for s in newest) == 1
+    assert sum(s.amended for s in timeline._SESSION_READS[None](case.pk)) == 2
+
+
+def test_a_cases_history_rows_send_the_orms_statement_and_build_the_same_rows(cast):
+    from casebook.intake import services
+    from tests.factories import case_in_state
+
+    case = case_in_state("active", lead=cast.counselor, by=cast.coordinator)
+    services.case_update(
+        case=case,
+        by=cast.coordinator,
+        expected_version=None,
+        topics=list(Topic.objects.values_list("code", flat=True)[:2]),
+        co_counselors=[cast.coordinator],
+    )
+    for case_id in (case.pk, CaseFactory().pk):
+        former = (
+            Case.objects.get(pk=case_id)
+            .history.select_related("history_user")
+            .order_by("history_date", "pk")
+        )
+        assert timeline._history_rows.sql_with_params(case_id) == _fresh(former)
+        assert _as_built(timeline._history_rows(case_id)) == _as_built(former)
+    assert len(timeline._history_rows(case.pk)) >= 3
+
+
 def test_a_case_events_co_counselors_and_shares_send_the_orms_union_and_read_its_rows(cast):
     from casebook.intake.models import CaseShare
 
@@ -197,6 +281,8 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         case_selectors._co_counseled_ids,
         case_services._LOCK_BY_ID,
         live._co_counselors_and_shares,
+        timeline._history_rows,
+        *timeline._SESSION_READS.values(),
         # The case page's referrals and dispatches: tests/referrals/test_handoff_visibility.py,
         # tests/experts/test_visibility.py.
         referral_selectors._OF_SEEN_CASE,

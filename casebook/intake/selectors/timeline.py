@@ -106,16 +106,39 @@ def _entries(
     return entries
 
 
-def _sessions(case: Case, *, newest: int | None = None) -> list[ConsultationSession]:
+def session_rows(case_id: int, *, newest: int | None = None) -> QuerySet[ConsultationSession]:
+    """The sessions of a case as its timeline reads them, with their office, author and whether
+    each was amended, without their sets; the newest `newest` of them when given."""
     queryset = (
-        ConsultationSession.objects.filter(case=case)
+        ConsultationSession.objects.filter(case_id=case_id)
         .select_related("office", "created_by")
-        .prefetch_related("topics", in_link_order("counselors", ConsultationSession.counselors))
         .annotate(amended=Exists(SessionAmendment.objects.filter(session=OuterRef("pk"))))
     )
     if newest is not None:
         queryset = queryset.order_by("-started_at", "-pk")[:newest]
-    sessions = list(queryset)
+    return queryset
+
+
+# The two reads the case page makes of a case's sessions (its newest page, its whole timeline)
+# depend on nothing but the database and the case's id: compiled once, then only executed.
+# Building and compiling the read was most of its Python (docs/performance.md, "The case page's
+# referrals and dispatches compiled once"). Another size is read through the ORM.
+_SESSION_READS = {
+    newest: PreparedRead(
+        ConsultationSession,
+        lambda case_id, newest=newest: session_rows(case_id, newest=newest),
+        args=(int,),
+    )
+    for newest in (None, TIMELINE_PAGE + 1)
+}
+SESSION_SETS = ("topics", in_link_order("counselors", ConsultationSession.counselors))
+
+
+def _sessions(case: Case, *, newest: int | None = None) -> list[ConsultationSession]:
+    read = _SESSION_READS.get(newest)
+    sessions = read(case.pk) if read is not None else list(session_rows(case.pk, newest=newest))
+    # The sets as the query set's `prefetch_related` read them, after its rows.
+    prefetch_related_objects(sessions, *SESSION_SETS)
     # Most sessions are never amended: read amendments only for those that were.
     prefetch_related_objects([s for s in sessions if s.amended], "amendments__by")
     return sessions
@@ -220,8 +243,21 @@ def _known_names(case: Case, sessions: list[ConsultationSession]) -> dict[str, d
     return {"topics": topics, "co_counselors": people}
 
 
+def history_rows(case_id: int) -> QuerySet[Any]:
+    """A case's history rows with who made each, oldest first, as `case.history` reads them."""
+    return (
+        Case.history.model.objects.filter(id=case_id)
+        .select_related("history_user")
+        .order_by("history_date", "pk")
+    )
+
+
+# Its shape depends on nothing but the database: compiled once, then only executed.
+_history_rows = PreparedRead(Case.history.model, history_rows, args=(int,))
+
+
 def _history_entries(case: Case, *, known: dict[str, dict[Any, str]]) -> list[TimelineEntry]:
-    records = list(case.history.select_related("history_user").order_by("history_date", "pk"))
+    records = _history_rows(case.pk)
     changed: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
     for previous, record in pairwise(records):
         delta = record.diff_against(previous, excluded_fields=QUIET_HISTORY_FIELDS)
