@@ -38,7 +38,10 @@ that reader's desks and roles: a module-level read never holds one. It may be pr
 as a read kept by `policy.per_viewer`, one per login's facts (`policy.viewer_facts`) and per
 everything else that shapes it (a page's number and size), built from those facts alone; its
 arguments are what varies within that shape (the API lists' pages: `casebook/api/pagination.py`;
-my cases' lists and the client page: docs/performance.md, "My cases and the client page").
+my cases' lists and the client page: docs/performance.md, "My cases and the client page"). A
+rule whose shape holds nothing of the reader, only ids passed as arguments, is module-level like
+any other read: the dispatches of a case its reader sees, one statement per branch of the
+narrowed rule (`experts.selectors.SEEN_CASE_READS`).
 """
 
 from __future__ import annotations

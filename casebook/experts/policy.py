@@ -202,7 +202,7 @@ def seen_case_reader(user: User) -> tuple[str, int | None]:
     asked yet, `("asked", the login's id)`, whose statement asks. The rule's shape is the
     branch's alone, the id a value of it: the case page compiles each branch's statement once
     (`experts.selectors.dispatches_shown_with_case`; docs/performance.md, "The case page's
-    referrals and dispatches compiled once")."""
+    reads compiled once")."""
     if hasattr(user, "_casebook_expert"):
         expert = user._casebook_expert
         return ("expert", expert.pk) if expert is not None else ("staff", None)

@@ -91,7 +91,7 @@ def _shown_with_case(visible: Q) -> QuerySet[Dispatch]:
 # The dispatches of a case its reader sees, one statement per branch of the narrowed rule
 # (`policy.seen_case_reader`), the case's id and the reader's id its arguments: the shape
 # holds no desk or role of the reader, so each is compiled once per process and only executed
-# after (docs/performance.md, "The case page's referrals and dispatches compiled once").
+# after (docs/performance.md, "The case page's reads compiled once").
 SEEN_CASE_READS: dict[str, PreparedRead] = {
     "asked": PreparedRead(
         Dispatch,
@@ -120,7 +120,7 @@ def dispatches_shown_with_case(*, user: User, case: Case) -> list[Dispatch]:
     `dispatches_of_case_for_user` with only `CASE_PAGE_JOINS` joined. When `user` sees the
     case, its statement (the narrowed rule's branch for `user`) was compiled once and is only
     executed, and every row names the case (the policy's note for a seen case is `True`);
-    building and compiling it was a seventh of the page's Python. A reader who does not see
+    building and compiling it was a sixth of the page's Python. A reader who does not see
     the case gets `dispatches_of_case_for_user`'s read, its notes in the statement."""
     if not case_policy.can_see_case(user, case):
         return list(

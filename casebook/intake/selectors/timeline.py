@@ -122,7 +122,7 @@ def session_rows(case_id: int, *, newest: int | None = None) -> QuerySet[Consult
 # The two reads the case page makes of a case's sessions (its newest page, its whole timeline)
 # depend on nothing but the database and the case's id: compiled once, then only executed.
 # Building and compiling the read was most of its Python (docs/performance.md, "The case page's
-# referrals and dispatches compiled once"). Another size is read through the ORM.
+# reads compiled once"). Another size is read through the ORM.
 _SESSION_READS = {
     newest: PreparedRead(
         ConsultationSession,

@@ -108,7 +108,7 @@ def _shown_with_case() -> QuerySet[Referral]:
 # The referrals of a case its reader sees: no rule in the statement (the policy lets every
 # referral out of or into a seen case pass), the same for every reader and case but for the
 # case's id, so compiled once per process and only executed after (docs/performance.md, "The
-# case page's referrals and dispatches compiled once").
+# case page's reads compiled once").
 _OF_SEEN_CASE = PreparedRead(
     Referral, lambda case_id: _shown_with_case().filter(policy.of_case_q(case_id)), args=(int,)
 )
