@@ -131,16 +131,22 @@ def test_late_visit_reports_surface_for_the_programs_desk(cast, setting):
     assert selectors.late_visit_reports_for_desk(user=setting.dispatch_coordinator, desk=desk) == []
 
 
-@pytest.mark.parametrize("confidentiality", ["normal", "restricted"])
-def test_a_cases_dispatches_read_for_its_page_are_those_the_dispatch_list_shows(
-    cast, setting, confidentiality
-):
+def _case_and_an_experts_login(cast, setting, confidentiality: str):
+    """An active case of the exit team's lead, and the login the setting's expert now has."""
     case = CaseFactory(
         status="active", lead_counselor=cast.exit_team, confidentiality=confidentiality
     )
     expert_login = UserFactory(username="expert.login")
     setting.expert.user = expert_login
     setting.expert.save(update_fields=["user"])
+    return case, expert_login
+
+
+@pytest.mark.parametrize("confidentiality", ["normal", "restricted"])
+def test_a_cases_dispatches_read_for_its_page_are_those_the_dispatch_list_shows(
+    cast, setting, confidentiality
+):
+    case, expert_login = _case_and_an_experts_login(cast, setting, confidentiality)
     for status in ("draft", "requested", "approved", "rejected"):
         DispatchFactory(program=setting.program, case=case, expert=setting.expert, status=status)
     DispatchFactory(program=setting.program, status="approved")  # another case's
@@ -213,12 +219,7 @@ def test_a_cases_dispatches_shown_on_its_page_by_statements_compiled_once_are_th
     from casebook.intake import policy as case_policy
     from tests.factories import member
 
-    case = CaseFactory(
-        status="active", lead_counselor=cast.exit_team, confidentiality=confidentiality
-    )
-    expert_login = UserFactory(username="expert.login")
-    setting.expert.user = expert_login
-    setting.expert.save(update_fields=["user"])
+    case, expert_login = _case_and_an_experts_login(cast, setting, confidentiality)
     # A desk's login that is also an expert's: it sees the case, and of its dispatches only
     # its own expert's from their approval on.
     both = member("yorozu", DeskRole.EXIT_TEAM, username="both")

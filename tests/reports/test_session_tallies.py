@@ -224,3 +224,13 @@ def test_sessions_written_in_parallel_transactions_are_each_counted_once(cast):
     assert errors == []
     assert ConsultationSession.objects.count() == 4 * 3 + 3 + 2
     assert_counts_kept()
+
+
+@pytest.mark.django_db
+def test_session_tallies_says_that_nothing_is_kept_on_another_database():
+    out = io.StringIO()
+    call_command("session_tallies", stdout=out)
+    if connection.vendor == "postgresql":
+        assert "the kept counts equal the sessions" in out.getvalue()
+    else:
+        assert "nothing is kept on this database" in out.getvalue()
