@@ -119,27 +119,25 @@ def _functions(bulk: bool) -> str:
     def body(statements: list[str], ids: str) -> str:
         return _both_ways(statements, ids) if bulk else _cached(statements, ids)
 
-    return f"""
-CREATE OR REPLACE FUNCTION casebook_session_sets_refresh(session_ids bigint[]) RETURNS void
+    def refresh(name: str, ids: str, statements: list[str]) -> str:
+        return f"""
+CREATE OR REPLACE FUNCTION {name}({ids} bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF cardinality(session_ids) = 0 THEN
+    IF cardinality({ids}) = 0 THEN
         RETURN;
     END IF;
-    {body(SESSION_SETS, "session_ids")}
+    {body(statements, ids)}
 END
 $$;
+"""
 
-CREATE OR REPLACE FUNCTION casebook_case_grams_refresh(case_ids bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF cardinality(case_ids) = 0 THEN
-        RETURN;
-    END IF;
-    {body(CASE_GRAMS, "case_ids")}
-END
-$$;
-
+    refreshes = refresh("casebook_session_sets_refresh", "session_ids", SESSION_SETS) + refresh(
+        "casebook_case_grams_refresh", "case_ids", CASE_GRAMS
+    )
+    return (
+        refreshes
+        + f"""
 CREATE OR REPLACE FUNCTION casebook_case_grams_sessions_added() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -156,6 +154,7 @@ BEGIN
 END
 $$;
 """
+    )
 
 
 def planned_for_their_size(apps, schema_editor) -> None:
