@@ -42,13 +42,17 @@ never imports them. See docs/architecture.md ("Extension points").
   visit on its report page), keyed by the kind of object, like the case panels;
 - row cells: a column an app adds to another app's table of objects of one kind (the files
   of each visit on the dispatch page), read for every row at once.
+- kept copies: what an app keeps of other apps' rows by database triggers (the report's
+  session counts), paused for one bulk write and counted once after it (`bulk_write`).
 See docs/notifications.md for the reminder and notification pieces.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -352,6 +356,18 @@ class AttachmentHost:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptCopy:
+    """Rows an app keeps from other apps' rows by database triggers. A bulk writer (the load
+    generator) would have them counted statement by statement as its rows land; inside its
+    one transaction it calls `pause(connection)` (this transaction's writes are not counted)
+    and, after its last row, `catch_up(connection)` (everything counted anew, once)."""
+
+    key: str
+    pause: Callable[[Any], None]
+    catch_up: Callable[[Any], None]
+
+
+@dataclass(frozen=True, slots=True)
 class RowCells:
     """A column an app adds to another app's table of objects of one kind. `values(user,
     objs)` answers {obj.pk: what its cell shows} for every row at once, in a fixed number of
@@ -392,6 +408,7 @@ class Registry:
     attachment_hosts: dict[str, AttachmentHost] = field(default_factory=dict)
     object_panels: dict[str, list[CasePanel]] = field(default_factory=dict)
     row_cells: dict[str, list[RowCells]] = field(default_factory=dict)
+    kept_copies: dict[str, KeptCopy] = field(default_factory=dict)
 
     # Registering twice (a test that calls ready() again, a reloaded module) changes nothing.
     def add_timeline_provider(self, provider: TimelineProvider) -> None:
@@ -507,6 +524,27 @@ class Registry:
                 (column, found.get(obj.pk)) for column, found in zip(columns, values, strict=True)
             ]
         return columns
+
+    def add_kept_copy(self, copy: KeptCopy) -> None:
+        self.kept_copies[copy.key] = copy
+
+    @contextmanager
+    def bulk_write(
+        self, connection: Any, *, progress: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
+        """The kept copies paused while the block writes, and counted anew after it, in the
+        block's transaction (an error rolls back both: nothing is left paused)."""
+        if not connection.in_atomic_block:
+            raise RuntimeError("bulk_write needs a transaction: wrap it in transaction.atomic()")
+        copies = sorted(self.kept_copies.values(), key=lambda c: c.key)
+        for copy in copies:
+            copy.pause(connection)
+        yield
+        for copy in copies:
+            started = time.monotonic()
+            copy.catch_up(connection)
+            if progress is not None:
+                progress(f"{copy.key}: counted anew in {time.monotonic() - started:.1f} s")
 
     # --- what intake asks ---------------------------------------------------------------
 

@@ -45,6 +45,16 @@ from django.db.backends.utils import CursorWrapper
 # pg_advisory_xact_lock(LOCK_KEY): the tally writers' turn (a constant of this module only).
 LOCK_KEY = 7_315_002_021
 
+# A statement that wrote more rows than this (the load generator's COPY, a large import or
+# merge) has its counts planned for its size, through EXECUTE; fewer rows, every service's
+# write, keep the plans PL/pgSQL cached for the connection, which were made for the tables as
+# they were then (docs/performance.md, "Bulk writes: the refreshes planned for their size").
+BULK = 500
+
+# Set to 'paused' for one transaction by `pause`: its statements are not counted, and
+# `catch_up` counts every session anew before it commits (a bulk writer's, `generate_load`).
+PAUSED_SETTING = "casebook.session_tallies"
+
 # Kinds of count (the `kind` column): the year (and, for a desk's scope, the desk), then one
 # per breakdown of the report.
 YEAR, MONTH, OFFICE, MODE, TOPIC, COUNSELOR = 0, 1, 3, 4, 5, 6
@@ -94,12 +104,8 @@ def _counted(source: str, zone: str) -> str:
         "WHERE client_id IS NOT NULL GROUP BY client_id, started_at) m "
         "WHERE n <> 0 GROUP BY client_id"
     )
-    return f"""
-    IF NOT EXISTS (SELECT 1 FROM ({source}) c) THEN
-        RETURN NULL;
-    END IF;
-    PERFORM pg_advisory_xact_lock({LOCK_KEY});
-    WITH delta AS ({delta}),
+    statements = [
+        f"""WITH delta AS ({delta}),
     counted AS (
         INSERT INTO reports_session_tally_client AS t
             (fiscal_year, scope, kind, key, client_id, sessions)
@@ -128,9 +134,9 @@ def _counted(source: str, zone: str) -> str:
     WHERE s.n <> 0 OR c.n <> 0
     ORDER BY fiscal_year, scope, kind, key
     ON CONFLICT (fiscal_year, scope, kind, key) DO UPDATE SET
-        sessions = t.sessions + EXCLUDED.sessions, clients = t.clients + EXCLUDED.clients;
-    -- The first session ever of each client whose sessions moved in time or changed hands.
-    WITH moved AS ({moved}),
+        sessions = t.sessions + EXCLUDED.sessions, clients = t.clients + EXCLUDED.clients""",
+        # The first session ever of each client whose sessions moved in time or changed hands.
+        f"""WITH moved AS ({moved}),
     firsts AS (
         SELECT m.client_id, (
             SELECT s.started_at FROM intake_consultationsession s
@@ -145,7 +151,24 @@ def _counted(source: str, zone: str) -> str:
     INSERT INTO reports_client_first_session AS f (client_id, started_at)
     SELECT client_id, started_at FROM firsts WHERE started_at IS NOT NULL ORDER BY client_id
     ON CONFLICT (client_id) DO UPDATE SET started_at = EXCLUDED.started_at
-    WHERE f.started_at IS DISTINCT FROM EXCLUDED.started_at;
+    WHERE f.started_at IS DISTINCT FROM EXCLUDED.started_at""",
+    ]
+    cached = "\n".join(f"{sql};" for sql in statements)
+    planned = "\n".join(f"EXECUTE $statement${sql}$statement$;" for sql in statements)
+    return f"""
+    IF current_setting('{PAUSED_SETTING}', true) = 'paused' THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*) INTO counted_rows FROM ({source}) c;
+    IF counted_rows = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock({LOCK_KEY});
+    IF counted_rows > {BULK} THEN
+        {planned}
+    ELSE
+        {cached}
+    END IF;
     """
 
 
@@ -182,6 +205,8 @@ def _statements(zone: str) -> Iterator[str]:
         yield f"""
 CREATE OR REPLACE FUNCTION casebook_session_tally_{event}() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    counted_rows bigint;
 BEGIN
     {_counted(source, zone)}
     RETURN NULL;
@@ -337,3 +362,18 @@ def rebuild(connection: BaseDatabaseWrapper) -> None:
         _drop_recounted(cursor)
         for table in TABLES:
             cursor.execute(f"ANALYZE {table}")
+
+
+def pause(connection: BaseDatabaseWrapper) -> None:
+    """This transaction's writes of sessions are not counted as they land: `catch_up` must
+    follow in the same transaction (a bulk writer's million-row statements are then counted
+    once, not statement by statement; the setting ends with the transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'paused', true)", [PAUSED_SETTING])
+
+
+def catch_up(connection: BaseDatabaseWrapper) -> None:
+    """Counted anew after `pause`, and counted as they land again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, '', true)", [PAUSED_SETTING])
+    rebuild(connection)

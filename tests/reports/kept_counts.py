@@ -1,6 +1,7 @@
-"""The consultation report's kept counts (`casebook.reports.tallies`) as Python computes them
-from the sessions through the ORM, and as PostgreSQL keeps them: the tests of every writer of
-sessions compare the two (`tests/intake/test_session_sets.py`)."""
+"""The report's kept counts (`casebook.reports.tallies`, `casebook.reports.case_tallies`) as
+Python computes them from the sessions and cases through the ORM, and as PostgreSQL keeps
+them: the tests of every writer of sessions and cases compare the two
+(`tests/intake/test_session_sets.py`, `tests/reports/test_case_tallies.py`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from collections import Counter, defaultdict
 from django.db import connection
 from django.utils import timezone
 
-from casebook.intake.models import ConsultationSession
-from casebook.reports import tallies
+from casebook.intake.models import Case, CaseTransition, ConsultationSession
+from casebook.reports import case_tallies, tallies
 
 # (fiscal year, scope, kind, key) -> client -> sessions; None: an anonymous session
 Counts = dict[tuple[int, int, int, str], Counter]
@@ -86,9 +87,58 @@ def stored() -> tuple[set[tuple], set[tuple], set[tuple]]:
     return per_client, per_key, firsts
 
 
+def _fiscal_year_and_month(instant: dt.datetime) -> tuple[int, int]:
+    local = timezone.localtime(instant)
+    return (local.year if local.month >= 4 else local.year - 1), local.month
+
+
+def expected_cases() -> Counter:
+    """(fiscal year, scope, kind, key) -> cases, as the ORM's cases and close transitions give
+    them."""
+    closes: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for case_id, at, reason in CaseTransition.objects.filter(action="close").values_list(
+        "case_id", "at", "closure_reason"
+    ):
+        closes[case_id].append((at, reason))
+    counts: Counter = Counter()
+    for case in Case.objects.only(
+        "desk_id", "opened_at", "first_session_at", "closed_at", "closure_reason"
+    ):
+        fiscal_year, month = _fiscal_year_and_month(case.opened_at)
+        keys = [(fiscal_year, case_tallies.OPENED, str(month))]
+        if case.first_session_at is not None:
+            days = (
+                timezone.localtime(case.first_session_at).date()
+                - timezone.localtime(case.opened_at).date()
+            ).days
+            keys.append((fiscal_year, case_tallies.WAITED, str(days)))
+        closures = closes[case.pk] or (
+            [(case.closed_at, case.closure_reason)] if case.closed_at is not None else []
+        )
+        for at, reason in closures:
+            closed_year, closed_month = _fiscal_year_and_month(at)
+            keys.append((closed_year, case_tallies.CLOSED, f"{closed_month}:{reason}"))
+        for scope in (0, case.desk_id):
+            for fiscal_year, kind, key in keys:
+                counts[(fiscal_year, scope, kind, key)] += 1
+    return counts
+
+
+def stored_cases() -> Counter:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fiscal_year, scope, kind, key, cases FROM {case_tallies.TABLE} "
+            "WHERE cases <> 0"
+        )
+        return Counter({tuple(row[:4]): row[4] for row in cursor.fetchall()})
+
+
 def assert_counts_kept() -> None:
-    """On PostgreSQL the kept counts equal the sessions; elsewhere nothing is kept."""
+    """On PostgreSQL the kept counts equal the sessions and cases; elsewhere nothing is
+    kept."""
     if connection.vendor != "postgresql":
-        assert not set(tallies.TABLES) & set(connection.introspection.table_names())
+        kept = {*tallies.TABLES, case_tallies.TABLE}
+        assert not kept & set(connection.introspection.table_names())
         return
     assert stored() == expected()
+    assert stored_cases() == expected_cases()

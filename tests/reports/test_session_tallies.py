@@ -11,12 +11,14 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from casebook.accounts.models import DeskMembership, DeskRole
+from casebook.common.extensions import registry
 from casebook.intake import services
 from casebook.intake.models import ConsultationSession, Topic
+from casebook.reports import tallies
 from casebook.reports.selectors import ReportFilters
 from casebook.reports.selectors import consultations as report
 from tests.concurrency import run_together
@@ -169,7 +171,7 @@ def test_a_filter_other_than_the_desk_or_a_reader_of_several_desks_counts_the_se
 def test_session_tallies_finds_counts_that_differ_and_rebuild_counts_anew(cast, sessions):
     out = io.StringIO()
     call_command("session_tallies", stdout=out)
-    assert "the kept counts equal the sessions" in out.getvalue()
+    assert "the kept counts equal the sessions and cases" in out.getvalue()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE reports_session_tally SET sessions = sessions + 1 WHERE kind = 1")
         cursor.execute("DELETE FROM reports_client_first_session")
@@ -231,6 +233,39 @@ def test_session_tallies_says_that_nothing_is_kept_on_another_database():
     out = io.StringIO()
     call_command("session_tallies", stdout=out)
     if connection.vendor == "postgresql":
-        assert "the kept counts equal the sessions" in out.getvalue()
+        assert "the kept counts equal the sessions and cases" in out.getvalue()
     else:
         assert "nothing is kept on this database" in out.getvalue()
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_bulk_write_is_not_counted_as_it_lands_but_counted_anew_after_its_last_row(cast):
+    """generate_load's transaction pauses the counts (`registry.bulk_write`): its sessions
+    are counted once, after its last row, and a session written after it counts as it lands."""
+    SessionFactory(case=CaseFactory(opened_at=at(2025, 5, 1)), started_at=at(2025, 5, 2))
+    with transaction.atomic(), registry.bulk_write(connection):
+        SessionFactory(case=CaseFactory(opened_at=at(2025, 6, 1)), started_at=at(2025, 6, 2))
+        assert tallies.differences(connection)["reports_session_tally"] > 0
+    assert_counts_kept()
+    SessionFactory(case=CaseFactory(opened_at=at(2025, 7, 1)), started_at=at(2025, 7, 2))
+    assert_counts_kept()
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_bulk_write_that_fails_leaves_the_counts_counting(cast):
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), registry.bulk_write(connection):
+        SessionFactory(case=CaseFactory(opened_at=at(2025, 6, 1)), started_at=at(2025, 6, 2))
+        _ = 1 / 0
+    SessionFactory(case=CaseFactory(opened_at=at(2025, 7, 1)), started_at=at(2025, 7, 2))
+    assert_counts_kept()
+    assert ConsultationSession.objects.count() == 1
+
+
+def test_a_bulk_write_needs_its_own_transaction():
+    # No database access: the check comes before anything is paused.
+    with pytest.raises(RuntimeError, match=r"transaction\.atomic"), registry.bulk_write(connection):
+        pass

@@ -9,16 +9,18 @@ A session's mode says nothing about a case, so the mode filter does not narrow t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from casebook.common.days import on_days, start_of_day
 from casebook.intake.models import Case, CaseTransition, ClosureReason
-from casebook.reports.selectors.consultations import _month_key
+from casebook.reports import case_tallies
+from casebook.reports.selectors.consultations import _month_key, _tally_scope
 from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
@@ -101,31 +103,90 @@ def _as_of(filters: ReportFilters) -> dt.date:
 
 
 def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
-    """6 queries: opened per month, closures per month and reason (those of the transitions,
-    those of cases closed without one), the intake and first-session times of the cases
-    opened in the period, and the ageing (the cases that may have been open on the as-of
-    day and were never closed, counted per age; the close and reopen transitions of the
-    others)."""
+    """The opened cases per month, the closures per month and reason and the days from
+    intake to the first session, read from the counts PostgreSQL keeps
+    (`casebook.reports.case_tallies`: one query) for every desk or one desk with no other
+    filter, else counted from the cases (4 queries); then the ageing (2 queries: the cases
+    that may have been open on the as-of day and were never closed, counted per age; the
+    close and reopen transitions of the others)."""
     cases = report_cases(user=user, filters=filters)
-    in_period = {"gte": filters.starts, "lt": filters.ends}
     report = CaseReport(filters=filters, as_of=_as_of(filters))
-    months = {month: CaseMonthRow(month=month) for month in filters.months()}
+    # A session's mode says nothing about a case: the mode filter does not narrow these.
+    scope = _tally_scope(user=user, filters=replace(filters, mode=""), using=cases.db)
+    if scope is not None:
+        figures = _figures_kept(filters=filters, scope=scope, using=cases.db)
+    else:
+        figures = _figures_counted(cases, filters=filters)
+    opened, closures, waits = figures
 
+    months = {month.month: CaseMonthRow(month=month) for month in filters.months()}
+    for month, n in opened:
+        months[month].opened += n
+        report.opened += n
+    reasons: dict[str, int] = {}
+    for month, reason, n in closures:
+        months[month].closed += n
+        reasons[reason] = reasons.get(reason, 0) + n
+        report.closed += n
+    report.by_month = list(months.values())
+    labels = dict(ClosureReason.choices)
+    report.closed_by_reason = [
+        (key, str(labels.get(key, key or "—")), count)
+        for key, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    counted = sorted(waits)
+    report.cases_with_first_session = sum(n for _days, n in counted)
+    report.median_days_to_first_session = median_of_counted(counted)
+
+    # Open at the end of the as-of day: opened by then, and not closed then.
+    end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
+    by_age = _open_cases_by_age(cases, as_of=report.as_of, end_of_day=end_of_day)
+    report.aging = [(key, label, by_age[key]) for key, label, _youngest, _oldest in AGE_BUCKETS]
+    return report
+
+
+# (opened per month number, closures per month number and reason, cases per days waited)
+CaseFigures = tuple[list[tuple[int, int]], list[tuple[int, str, int]], list[tuple[int, int]]]
+
+
+def _figures_kept(*, filters: ReportFilters, scope: int, using: str) -> CaseFigures:
+    """The year's figures for `scope` (0: every desk; a desk's id) as PostgreSQL keeps them:
+    one query, which reads no case (docs/performance.md, "The case figures kept as cases are
+    written")."""
+    opened: list[tuple[int, int]] = []
+    closures: list[tuple[int, str, int]] = []
+    waits: list[tuple[int, int]] = []
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, key, cases FROM {case_tallies.TABLE} "
+            "WHERE fiscal_year = %s AND scope = %s AND cases > 0",
+            [filters.fiscal_year, scope],
+        )
+        for kind, key, n in cursor.fetchall():
+            if kind == case_tallies.OPENED:
+                opened.append((int(key), n))
+            elif kind == case_tallies.WAITED:
+                waits.append((int(key), n))
+            elif kind == case_tallies.CLOSED:
+                month, _colon, reason = key.partition(":")
+                closures.append((int(month), reason, n))
+    return opened, closures, waits
+
+
+def _figures_counted(cases: QuerySet[Case], *, filters: ReportFilters) -> CaseFigures:
+    """The year's figures counted from `cases` (any filter, any database): 4 queries over the
+    year's cases, from their indexes on PostgreSQL."""
+    in_period = {"gte": filters.starts, "lt": filters.ends}
     opened = (
         cases.filter(opened_at__gte=in_period["gte"], opened_at__lt=in_period["lt"])
         .annotate(month=TruncMonth("opened_at"))
         .order_by()
-        .values("month")
+        .values_list("month")
         .annotate(n=Count("id"))
     )
-    for row in opened:
-        months[_month_key(row["month"])].opened = row["n"]
-        report.opened += row["n"]
-
     # Each closure counts in its month, by the reason it gave, even when the case reopened
     # since (its `closed_at` is then cleared): read from the close transitions. A case closed
     # without one (imported records) counts by its own `closed_at`.
-    reasons: dict[str, int] = {}
     closures = (
         CaseTransition.objects.filter(
             action="close",
@@ -135,7 +196,7 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
         )
         .annotate(month=TruncMonth("at"))
         .order_by()
-        .values("month", "closure_reason")
+        .values_list("month", "closure_reason")
         .annotate(n=Count("id"))
     )
     without_transition = (
@@ -143,20 +204,9 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
         .exclude(transitions__action="close")
         .annotate(month=TruncMonth("closed_at"))
         .order_by()
-        .values("month", "closure_reason")
+        .values_list("month", "closure_reason")
         .annotate(n=Count("id"))
     )
-    for row in [*closures, *without_transition]:
-        months[_month_key(row["month"])].closed += row["n"]
-        reasons[row["closure_reason"]] = reasons.get(row["closure_reason"], 0) + row["n"]
-        report.closed += row["n"]
-    report.by_month = list(months.values())
-    labels = dict(ClosureReason.choices)
-    report.closed_by_reason = [
-        (key, str(labels.get(key, key or "—")), count)
-        for key, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-    ]
-
     # The days between the local dates, counted per number of days in SQL: a year's cases are
     # a few hundred distinct waits, not 20,000 rows read into Python (docs/performance.md,
     # "The FY KPI report", "The year's counts kept as sessions are written").
@@ -171,15 +221,14 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
         .annotate(n=Count("pk"))
         .values_list("wait", "n")
     )
-    counted = sorted((wait.days, n) for wait, n in waits)
-    report.cases_with_first_session = sum(n for _days, n in counted)
-    report.median_days_to_first_session = median_of_counted(counted)
-
-    # Open at the end of the as-of day: opened by then, and not closed then.
-    end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
-    by_age = _open_cases_by_age(cases, as_of=report.as_of, end_of_day=end_of_day)
-    report.aging = [(key, label, by_age[key]) for key, label, _youngest, _oldest in AGE_BUCKETS]
-    return report
+    return (
+        [(_month_key(month).month, n) for month, n in opened],
+        [
+            (_month_key(month).month, reason, n)
+            for month, reason, n in [*closures, *without_transition]
+        ],
+        [(wait.days, n) for wait, n in waits],
+    )
 
 
 def median_of_counted(counted: list[tuple[int, int]]) -> float | int | None:
