@@ -198,26 +198,13 @@ def _before_and_after(ids: str, closes_before: str, *, zone: str) -> str:
 def _statements(zone: str) -> list[str]:
     statements = []
     for name, table, event, transition, ids, keyed in _events(zone):
-        counted = _counted(keyed)
         statements.append(f"""
 CREATE OR REPLACE FUNCTION casebook_case_tally_{name}() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     counted_rows bigint;
 BEGIN
-    IF current_setting('{tallies.PAUSED_SETTING}', true) = 'paused' THEN
-        RETURN NULL;
-    END IF;
-    SELECT count(*) INTO counted_rows FROM ({ids}) c;
-    IF counted_rows = 0 THEN
-        RETURN NULL;
-    END IF;
-    PERFORM pg_advisory_xact_lock({tallies.LOCK_KEY});
-    IF counted_rows > {tallies.BULK} THEN
-        EXECUTE $statement${counted}$statement$;
-    ELSE
-        {counted};
-    END IF;
+    {tallies.counted_body(ids, [_counted(keyed)])}
     RETURN NULL;
 END
 $$;

@@ -153,13 +153,21 @@ def _counted(source: str, zone: str) -> str:
     ON CONFLICT (client_id) DO UPDATE SET started_at = EXCLUDED.started_at
     WHERE f.started_at IS DISTINCT FROM EXCLUDED.started_at""",
     ]
+    return counted_body(source, statements)
+
+
+def counted_body(rows: str, statements: list[str]) -> str:
+    """The PL/pgSQL of a tally trigger (a function that declares `counted_rows bigint`):
+    nothing while the transaction is paused or when `rows` (SQL) names none; otherwise the
+    tally writers' turn, then `statements`, through EXECUTE (planned for this call) beyond
+    BULK rows, with the plans cached for the connection below."""
     cached = "\n".join(f"{sql};" for sql in statements)
     planned = "\n".join(f"EXECUTE $statement${sql}$statement$;" for sql in statements)
     return f"""
     IF current_setting('{PAUSED_SETTING}', true) = 'paused' THEN
         RETURN NULL;
     END IF;
-    SELECT count(*) INTO counted_rows FROM ({source}) c;
+    SELECT count(*) INTO counted_rows FROM ({rows}) c;
     IF counted_rows = 0 THEN
         RETURN NULL;
     END IF;

@@ -17,9 +17,7 @@ from casebook.reports import case_tallies, tallies
 
 
 class Command(BaseCommand):
-    help = (
-        "Compare the report's kept counts with the sessions and cases; --rebuild counts anew."
-    )
+    help = "Compare the report's kept counts with the sessions and cases; --rebuild counts anew."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
