@@ -185,8 +185,9 @@ def test_statements_of_many_cases_are_counted_like_one_case(cast):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_cases_closed_and_moved_in_parallel_transactions_are_each_counted_once(cast):
-    """Cases closed while another transaction moves them to another desk, and new cases opened meanwhile: every count is exact and no writer fails (the
-    tally writers take their turn, and each reads what the one before it committed)."""
+    """Cases closed while another transaction moves them to another desk, and new cases
+    opened meanwhile: every count is exact and no writer fails (the tally writers take their
+    turn, and each reads what the one before it committed)."""
     closing = [
         case_in_state("assigned", lead=cast.counselor, by=cast.coordinator) for _ in range(4)
     ]
