@@ -3,7 +3,8 @@
 
 The case figures of a fiscal year (docs/reports.md, "Cases") read the year's cases: the
 cases opened per month, the closures per month and reason, the days from intake to the first
-session. On the decade that was about 30 ms of SQL over a range that grows with the year.
+session, the ageing of a past year's open cases. On the decade that was about 35 ms of SQL
+over ranges that grow with the year and the backlog.
 Here PostgreSQL keeps them in `reports_case_tally`: the cases of each (fiscal year, scope,
 kind, key), where the scope is a desk (its id) or every desk (0) and the kind one figure:
 
@@ -12,14 +13,18 @@ kind, key), where the scope is a desk (its id) or every desk (0) and the kind on
   the local dates of its intake and its first session (key: the number of days);
 - `CLOSED`: a closure, in the fiscal year of its instant, under "month:reason". A closure is
   a close transition (the case's reason at the time; it still counts after a reopen), or the
-  case's own `closed_at` when the case has no close transition (an imported record).
+  case's own `closed_at` when the case has no close transition (an imported record);
+- `OPEN_UNTIL`: a case that was never closed nor reopened by a transition, under the local
+  date it opened (key: YYYY-MM-DD) and the fiscal year of its `closed_at` (0 while open):
+  such a case was open at the end of a past fiscal year if it opened by then and closes in a
+  later year or not yet, which is what the ageing of a past year counts per age.
 
 A case counts with its transitions as one unit, under its current desk: the statement
 triggers on `intake_case` count the cases a statement wrote as -1 (before) and +1 (after)
-with the close transitions they have now, and those on `intake_casetransition` count the
-cases whose close transitions a statement wrote, as they are now, with their close
-transitions before (-1) and after (+1) it. A case moved to another desk takes its closures
-with it; a case's first close transition takes over from its `closed_at`.
+with the close and reopen transitions they have now, and those on `intake_casetransition`
+count the cases whose close or reopen transitions a statement wrote, as they are now, with
+those transitions before (-1) and after (+1) it. A case moved to another desk takes its
+closures with it; a case's first close transition takes over from its `closed_at`.
 
 The writers take their turn under the report's one advisory lock (`tallies.LOCK_KEY`) before
 they read the other table, so that in READ COMMITTED each reads what the writer before it
@@ -38,14 +43,20 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from casebook.reports import tallies
 
-OPENED, WAITED, CLOSED = 1, 2, 3
+OPENED, WAITED, CLOSED, OPEN_UNTIL = 1, 2, 3, 4
+
+# The transitions a case's state on a past day is read from.
+CHANGES = ("close", "reopen")
 
 TABLE = "reports_case_tally"
 
 CASE_COLUMNS = "id, desk_id, opened_at, first_session_at, closed_at, closure_reason"
 
-# The close transitions of the case `c` as they are now.
-CLOSES_NOW = "SELECT case_id, at, closure_reason FROM intake_casetransition WHERE action = 'close'"
+_CHANGE_COLUMNS = "case_id, action, at, closure_reason"
+_IS_CHANGE = "action IN ('close', 'reopen')"
+
+# The close and reopen transitions as they are now.
+CHANGES_NOW = f"SELECT id, {_CHANGE_COLUMNS} FROM intake_casetransition WHERE {_IS_CHANGE}"
 
 
 def _fiscal_year(instant: str, zone: str) -> str:
@@ -56,10 +67,10 @@ def _month(instant: str, zone: str) -> str:
     return f"extract(month FROM {instant} AT TIME ZONE '{zone}')::int::text"
 
 
-def _keyed(cases: str, closes: str, zone: str) -> str:
+def _keyed(cases: str, changes: str, zone: str) -> str:
     """The (fiscal year, scope, kind, key, sign) rows of `cases` (rows of `CASE_COLUMNS` and
-    a `sign`), each with its close transitions in `closes` (rows of case_id, at and
-    closure_reason)."""
+    a `sign`), each with its close and reopen transitions in `changes` (rows of id, case_id,
+    action, at and closure_reason)."""
     return f"""
         SELECT f.fiscal_year, s.scope, f.kind, f.key, c.sign
         FROM ({cases}) c
@@ -74,12 +85,17 @@ def _keyed(cases: str, closes: str, zone: str) -> str:
             UNION ALL
             SELECT {_fiscal_year("t.at", zone)}, {CLOSED},
                 {_month("t.at", zone)} || ':' || t.closure_reason
-            FROM ({closes}) t WHERE t.case_id = c.id
+            FROM ({changes}) t WHERE t.case_id = c.id AND t.action = 'close'
             UNION ALL
             SELECT {_fiscal_year("c.closed_at", zone)}, {CLOSED},
                 {_month("c.closed_at", zone)} || ':' || c.closure_reason
-            WHERE c.closed_at IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM ({closes}) t WHERE t.case_id = c.id)
+            WHERE c.closed_at IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM ({changes}) t WHERE t.case_id = c.id AND t.action = 'close'
+            )
+            UNION ALL
+            SELECT COALESCE({_fiscal_year("c.closed_at", zone)}, 0), {OPEN_UNTIL},
+                to_char(c.opened_at AT TIME ZONE '{zone}', 'YYYY-MM-DD')
+            WHERE NOT EXISTS (SELECT 1 FROM ({changes}) t WHERE t.case_id = c.id)
         ) AS f
         CROSS JOIN LATERAL (VALUES (0::bigint), (c.desk_id)) AS s(scope)
     """
@@ -98,12 +114,12 @@ def _cases_now(ids: str) -> str:
     return f"SELECT {CASE_COLUMNS} FROM intake_case WHERE id IN ({ids})"
 
 
-def _closes_other_than(new_rows: str) -> str:
-    return f"{CLOSES_NOW} AND id NOT IN (SELECT id FROM {new_rows})"
+def _changes_other_than(new_rows: str) -> str:
+    return f"{CHANGES_NOW} AND id NOT IN (SELECT id FROM {new_rows})"
 
 
-def _closes_of(rows: str) -> str:
-    return f"SELECT case_id, at, closure_reason FROM {rows} WHERE action = 'close'"
+def _changes_of(rows: str) -> str:
+    return f"SELECT id, {_CHANGE_COLUMNS} FROM {rows} WHERE {_IS_CHANGE}"
 
 
 # Per trigger: the table, its event, its transition tables, the SQL that names the rows it
@@ -115,8 +131,8 @@ def _events(zone: str) -> list[tuple[str, str, str, str, str, str]]:
         f"WHERE (b.{counted_columns.replace(', ', ', b.')}) IS DISTINCT FROM "
         f"(a.{counted_columns.replace(', ', ', a.')})"
     )
-    closed = "SELECT case_id AS id FROM {rows} WHERE action = 'close'"
-    touched = f"{closed.format(rows='before_change')} UNION {closed.format(rows='after_change')}"
+    changed = "SELECT case_id AS id FROM {rows} WHERE " + _IS_CHANGE
+    touched = f"{changed.format(rows='before_change')} UNION {changed.format(rows='after_change')}"
     return [
         (
             "cases_added",
@@ -124,7 +140,7 @@ def _events(zone: str) -> list[tuple[str, str, str, str, str, str]]:
             "INSERT",
             "NEW TABLE AS added",
             "SELECT id FROM added",
-            _keyed(f"SELECT {CASE_COLUMNS}, 1 AS sign FROM added", CLOSES_NOW, zone),
+            _keyed(f"SELECT {CASE_COLUMNS}, 1 AS sign FROM added", CHANGES_NOW, zone),
         ),
         (
             "cases_changed",
@@ -137,7 +153,7 @@ def _events(zone: str) -> list[tuple[str, str, str, str, str, str]]:
                 f"WHERE id IN ({changed_cases}) "
                 f"UNION ALL SELECT {CASE_COLUMNS}, 1 FROM after_change "
                 f"WHERE id IN ({changed_cases})",
-                CLOSES_NOW,
+                CHANGES_NOW,
                 zone,
             ),
         ),
@@ -147,51 +163,53 @@ def _events(zone: str) -> list[tuple[str, str, str, str, str, str]]:
             "DELETE",
             "OLD TABLE AS removed",
             "SELECT id FROM removed",
-            _keyed(f"SELECT {CASE_COLUMNS}, -1 AS sign FROM removed", CLOSES_NOW, zone),
+            _keyed(f"SELECT {CASE_COLUMNS}, -1 AS sign FROM removed", CHANGES_NOW, zone),
         ),
         (
-            "closes_added",
+            "changes_added",
             "intake_casetransition",
             "INSERT",
             "NEW TABLE AS added",
-            closed.format(rows="added"),
-            _before_and_after(closed.format(rows="added"), _closes_other_than("added"), zone=zone),
+            changed.format(rows="added"),
+            _before_and_after(
+                changed.format(rows="added"), _changes_other_than("added"), zone=zone
+            ),
         ),
         (
-            "closes_changed",
+            "changes_changed",
             "intake_casetransition",
             "UPDATE",
             "OLD TABLE AS before_change NEW TABLE AS after_change",
             touched,
             _before_and_after(
                 touched,
-                f"{_closes_other_than('after_change')} UNION ALL {_closes_of('before_change')}",
+                f"{_changes_other_than('after_change')} UNION ALL {_changes_of('before_change')}",
                 zone=zone,
             ),
         ),
         (
-            "closes_removed",
+            "changes_removed",
             "intake_casetransition",
             "DELETE",
             "OLD TABLE AS removed",
-            closed.format(rows="removed"),
+            changed.format(rows="removed"),
             _before_and_after(
-                closed.format(rows="removed"),
-                f"{CLOSES_NOW} UNION ALL {_closes_of('removed')}",
+                changed.format(rows="removed"),
+                f"{CHANGES_NOW} UNION ALL {_changes_of('removed')}",
                 zone=zone,
             ),
         ),
     ]
 
 
-def _before_and_after(ids: str, closes_before: str, *, zone: str) -> str:
-    """The cases `ids` as they are now, counted out with their close transitions before the
-    statement and in with those after it."""
+def _before_and_after(ids: str, changes_before: str, *, zone: str) -> str:
+    """The cases `ids` as they are now, counted out with their close and reopen transitions
+    before the statement and in with those after it."""
     cases = _cases_now(ids)
     return (
-        f"{_keyed(f'SELECT {CASE_COLUMNS}, -1 AS sign FROM ({cases}) c0', closes_before, zone)}"
+        f"{_keyed(f'SELECT {CASE_COLUMNS}, -1 AS sign FROM ({cases}) c0', changes_before, zone)}"
         f" UNION ALL "
-        f"{_keyed(f'SELECT {CASE_COLUMNS}, 1 AS sign FROM ({cases}) c1', CLOSES_NOW, zone)}"
+        f"{_keyed(f'SELECT {CASE_COLUMNS}, 1 AS sign FROM ({cases}) c1', CHANGES_NOW, zone)}"
     )
 
 
@@ -228,8 +246,8 @@ $$;
 DROP TRIGGER IF EXISTS case_tally_cases_truncated ON intake_case;
 CREATE TRIGGER case_tally_cases_truncated AFTER TRUNCATE ON intake_case
 FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_tally_truncated();
-DROP TRIGGER IF EXISTS case_tally_closes_truncated ON intake_casetransition;
-CREATE TRIGGER case_tally_closes_truncated AFTER TRUNCATE ON intake_casetransition
+DROP TRIGGER IF EXISTS case_tally_changes_truncated ON intake_casetransition;
+CREATE TRIGGER case_tally_changes_truncated AFTER TRUNCATE ON intake_casetransition
 FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_tally_truncated();
 """)
     return statements
@@ -241,12 +259,12 @@ TRIGGERS = (
         for name, table, *_ in _events("UTC")
     ),
     ("case_tally_cases_truncated", "intake_case", "casebook_case_tally_truncated"),
-    ("case_tally_closes_truncated", "intake_casetransition", "casebook_case_tally_truncated"),
+    ("case_tally_changes_truncated", "intake_casetransition", "casebook_case_tally_truncated"),
 )
 
 
 def _recount(zone: str, *, into: str = TABLE) -> str:
-    keyed = _keyed(f"SELECT {CASE_COLUMNS}, 1 AS sign FROM intake_case", CLOSES_NOW, zone)
+    keyed = _keyed(f"SELECT {CASE_COLUMNS}, 1 AS sign FROM intake_case", CHANGES_NOW, zone)
     return (
         f"INSERT INTO {into} (fiscal_year, scope, kind, key, cases) "
         f"SELECT fiscal_year, scope, kind, key, count(*)::int FROM ({keyed}) keyed "

@@ -96,10 +96,13 @@ def expected_cases() -> Counter:
     """(fiscal year, scope, kind, key) -> cases, as the ORM's cases and close transitions give
     them."""
     closes: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for case_id, at, reason in CaseTransition.objects.filter(action="close").values_list(
-        "case_id", "at", "closure_reason"
-    ):
-        closes[case_id].append((at, reason))
+    changed: set[int] = set()
+    for case_id, action, at, reason in CaseTransition.objects.filter(
+        action__in=("close", "reopen")
+    ).values_list("case_id", "action", "at", "closure_reason"):
+        changed.add(case_id)
+        if action == "close":
+            closes[case_id].append((at, reason))
     counts: Counter = Counter()
     for case in Case.objects.only(
         "desk_id", "opened_at", "first_session_at", "closed_at", "closure_reason"
@@ -118,6 +121,10 @@ def expected_cases() -> Counter:
         for at, reason in closures:
             closed_year, closed_month = _fiscal_year_and_month(at)
             keys.append((closed_year, case_tallies.CLOSED, f"{closed_month}:{reason}"))
+        if case.pk not in changed:
+            until = 0 if case.closed_at is None else _fiscal_year_and_month(case.closed_at)[0]
+            opened_on = timezone.localtime(case.opened_at).date().isoformat()
+            keys.append((until, case_tallies.OPEN_UNTIL, opened_on))
         for scope in (0, case.desk_id):
             for fiscal_year, kind, key in keys:
                 counts[(fiscal_year, scope, kind, key)] += 1

@@ -63,6 +63,16 @@ def cases(cast, monkeypatch):
             closure_reason="resolved",
             closure_summary="解決",
         ),
+        "backlog": CaseFactory(opened_at=at(2023, 6, 1), fiscal_year=2023, sequence=901),
+        "closed_later": CaseFactory(
+            status="closed",
+            opened_at=at(2025, 11, 1),
+            fiscal_year=2025,
+            sequence=902,
+            closed_at=at(2026, 4, 1, 0, 0),
+            closure_reason="resolved",
+            closure_summary="解決",
+        ),
         "deleted": CaseFactory(
             opened_at=at(2026, 4, 1, 0, 0), sequence=900, first_session_at=at(2026, 4, 9)
         ),
@@ -146,13 +156,36 @@ def test_the_case_figures_kept_equal_those_counted_from_the_cases(cast, cases):
 
 
 @pytest.mark.django_db
-def test_the_case_figures_for_every_desk_read_the_kept_counts_in_one_query(cast, cases):
+def test_a_past_years_ageing_kept_equals_the_ageing_counted_from_the_cases(cast, cases):
+    aged = 0
+    for user, which in [(cast.manager, None), (cast.manager, desk("ip")), (cast.coordinator, None)]:
+        for fiscal_year in (2023, 2024, 2025):
+            filters = ReportFilters(fiscal_year, desk=which)
+            scope = report._tally_scope(user=user, filters=filters, using="default")
+            as_of = filters.last_day
+            end_of_day = filters.ends
+            rows = figures.report_cases(user=user, filters=filters)
+            kept = figures._open_cases_by_age(
+                rows, as_of=as_of, end_of_day=end_of_day, kept=(fiscal_year, scope)
+            )
+            counted = figures._open_cases_by_age(rows, as_of=as_of, end_of_day=end_of_day)
+            assert kept == counted, (user, which, fiscal_year)
+            aged += sum(counted.values())
+    assert aged >= 8
+    by_age = figures.case_report(user=cast.manager, filters=ReportFilters(2025)).aging
+    # Open at the end of 31 March 2026: the backlog and the ip case (over 180 days), the case
+    # closed on 1 April (150 days); the imported closures of the year were closed by then.
+    assert {key: n for key, _label, n in by_age} == {"0-30": 0, "31-90": 0, "91-180": 1, "181-": 2}
+
+
+@pytest.mark.django_db
+def test_the_case_figures_for_every_desk_read_the_kept_counts(cast, cases):
     filters = ReportFilters(2025)
     with CaptureQueriesContext(connection) as queries:
         kept = figures.case_report(user=cast.manager, filters=filters)
     tallied = [q["sql"] for q in queries.captured_queries if "reports_case_tally" in q["sql"]]
-    assert len(tallied) == 1
-    assert len(queries.captured_queries) == 3  # the kept figures, then the ageing's two
+    assert len(tallied) == 2  # the figures, the ageing of the cases never closed nor reopened
+    assert len(queries.captured_queries) == 3  # and the transitions of the others
     opened, closures, _waits = figures._figures_counted(
         figures.report_cases(user=cast.manager, filters=filters), filters=filters
     )

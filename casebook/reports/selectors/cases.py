@@ -138,9 +138,16 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     report.cases_with_first_session = sum(n for _days, n in counted)
     report.median_days_to_first_session = median_of_counted(counted)
 
-    # Open at the end of the as-of day: opened by then, and not closed then.
+    # Open at the end of the as-of day: opened by then, and not closed then. On the last day
+    # of a fiscal year the cases never closed nor reopened by a transition are kept counted.
     end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
-    by_age = _open_cases_by_age(cases, as_of=report.as_of, end_of_day=end_of_day)
+    year_end = scope is not None and report.as_of == filters.last_day
+    by_age = _open_cases_by_age(
+        cases,
+        as_of=report.as_of,
+        end_of_day=end_of_day,
+        kept=(filters.fiscal_year, scope) if year_end else None,
+    )
     report.aging = [(key, label, by_age[key]) for key, label, _youngest, _oldest in AGE_BUCKETS]
     return report
 
@@ -250,7 +257,11 @@ def median_of_counted(counted: list[tuple[int, int]]) -> float | int | None:
 
 
 def _open_cases_by_age(
-    cases: QuerySet[Case], *, as_of: dt.date, end_of_day: dt.datetime
+    cases: QuerySet[Case],
+    *,
+    as_of: dt.date,
+    end_of_day: dt.datetime,
+    kept: tuple[int, int] | None = None,
 ) -> dict[str, int]:
     """How many of `cases` were open at the end of `as_of` (`end_of_day`), per age bucket
     (`AGE_BUCKETS`, the age in days on `as_of`), in two queries whatever the backlog.
@@ -265,24 +276,34 @@ def _open_cases_by_age(
     are counted per bucket in SQL on the day they opened. The others are read with their
     close and reopen transitions and walked here (docs/performance.md, "The stress shape":
     reading every open case's age into Python grew with the backlog).
+
+    With `kept` (fiscal year, scope), `as_of` the last day of that year: the cases never
+    closed nor reopened are read from the counts PostgreSQL keeps per opening day and year of
+    closing (`case_tallies.OPEN_UNTIL`), not from the cases (docs/performance.md, "The case
+    figures kept as cases are written").
     """
     candidates = cases.filter(opened_at__lt=end_of_day).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day)
     )
-    changes = CaseTransition.objects.filter(action__in=("close", "reopen"))
-    by_age = candidates.filter(~Exists(changes.filter(case=OuterRef("pk")))).aggregate(
-        **{
-            key: Count(
-                "pk",
-                filter=on_days(
-                    "opened_at",
-                    as_of - dt.timedelta(days=oldest) if oldest is not None else None,
-                    as_of - dt.timedelta(days=youngest),
-                ),
-            )
-            for key, _label, youngest, oldest in AGE_BUCKETS
-        }
-    )
+    changes = CaseTransition.objects.filter(action__in=case_tallies.CHANGES)
+    if kept is not None:
+        by_age = _never_changed_by_age_kept(
+            fiscal_year=kept[0], scope=kept[1], as_of=as_of, using=cases.db
+        )
+    else:
+        by_age = candidates.filter(~Exists(changes.filter(case=OuterRef("pk")))).aggregate(
+            **{
+                key: Count(
+                    "pk",
+                    filter=on_days(
+                        "opened_at",
+                        as_of - dt.timedelta(days=oldest) if oldest is not None else None,
+                        as_of - dt.timedelta(days=youngest),
+                    ),
+                )
+                for key, _label, youngest, oldest in AGE_BUCKETS
+            }
+        )
     # Each transition row carries its case's opening day: a candidate with transitions has at
     # least one, so no read of those cases on their own.
     opened: dict[int, dt.date] = {}
@@ -308,3 +329,28 @@ def _open_cases_by_age(
                 if youngest <= age and (oldest is None or age <= oldest):
                     by_age[key] += 1
     return by_age
+
+
+def _never_changed_by_age_kept(
+    *, fiscal_year: int, scope: int, as_of: dt.date, using: str
+) -> dict[str, int]:
+    """The cases never closed nor reopened by a transition that were open at the end of
+    `as_of`, the last day of `fiscal_year` (opened by then, closed in a later year or not
+    yet), per age bucket: one query over the kept counts' opening days."""
+    sums = []
+    params: list[Any] = []
+    for _key, _label, youngest, oldest in AGE_BUCKETS:
+        condition = "key <= %s"
+        params.append((as_of - dt.timedelta(days=youngest)).isoformat())
+        if oldest is not None:
+            condition += " AND key >= %s"
+            params.append((as_of - dt.timedelta(days=oldest)).isoformat())
+        sums.append(f"COALESCE(sum(cases) FILTER (WHERE {condition}), 0)")
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(sums)} FROM {case_tallies.TABLE} "
+            "WHERE scope = %s AND kind = %s AND (fiscal_year = 0 OR fiscal_year > %s)",
+            [*params, scope, case_tallies.OPEN_UNTIL, fiscal_year],
+        )
+        counts = cursor.fetchone()
+    return {key: int(n) for (key, *_rest), n in zip(AGE_BUCKETS, counts, strict=True)}
