@@ -4,16 +4,19 @@ that locks it; the getter only reads."""
 from __future__ import annotations
 
 import inspect
+import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection, transaction
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from casebook.intake import policy, selectors, services
 from casebook.intake.models import Case
 from casebook.intake.services.cases import case_lock_read
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, desk
+from tests.markers import needs_postgres
 
 
 def test_a_case_named_by_id_is_locked_with_its_desk_and_client_in_one_query(cast):
@@ -99,10 +102,12 @@ def test_the_lock_sends_the_orms_statement_and_reads_its_row_for_every_login(cas
             prepared = _sent(lambda pk, user: services.lock_case(pk, visible_to=user), pk, user)
             orm = _sent(_orm_lock, pk, user)
             expected_refusal = Case.DoesNotExist if user is None else Http404
-            assert prepared[1] == orm[1], (user, pk)
             if orm[0] is Case.DoesNotExist:
                 assert prepared[0] is expected_refusal
+                # A refusal reads twice: the second read would see a desk move it waited for.
+                assert prepared[1] == orm[1] * 2, (user, pk)
             else:
+                assert prepared[1] == orm[1], (user, pk)
                 assert prepared[0] == orm[0], (user, pk)
     # Each login's statement was compiled once, by its facts: a second read compiles nothing.
     assert case_lock_read(cast.counselor) is case_lock_read(cast.counselor)
@@ -137,3 +142,51 @@ def test_a_lock_outside_a_transaction_is_refused_as_the_orm_refuses_it(cast):
         services.lock_case(case.pk)
     with pytest.raises(TransactionManagementError):
         services.lock_case(case.pk, visible_to=cast.manager)
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("reader", [None, "manager"])
+def test_a_case_moved_to_another_desk_while_its_lock_is_awaited_is_locked_on_its_new_desk(
+    cast, reader
+):
+    """The waiting lock's statement began when the case was on its old desk: once the move
+    commits, its re-check of the joined desk row fails, and the lock reads again."""
+    case = CaseFactory(status="intake")
+    moved = threading.Event()
+    errors: list[BaseException] = []
+    found: list[Case] = []
+
+    def move() -> None:
+        try:
+            with transaction.atomic():
+                services.lock_case(case)
+                Case.objects.filter(pk=case.pk).update(desk=desk("ip"))
+                moved.set()
+                time.sleep(0.3)  # the other lock is waiting for this one by now
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            moved.set()
+            close_old_connections()
+
+    def wait_and_lock() -> None:
+        try:
+            assert moved.wait(5)
+            with transaction.atomic():
+                visible_to = getattr(cast, reader) if reader else None
+                found.append(services.lock_case(case.pk, visible_to=visible_to))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=move), threading.Thread(target=wait_and_lock)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert [locked.desk.code for locked in found] == ["ip"]

@@ -138,16 +138,18 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     report.cases_with_first_session = sum(n for _days, n in counted)
     report.median_days_to_first_session = median_of_counted(counted)
 
-    # Open at the end of the as-of day: opened by then, and not closed then. On the last day
-    # of a fiscal year the cases never closed nor reopened by a transition are kept counted.
+    # Open at the end of the as-of day: opened by then, and not closed then. The cases never
+    # closed nor reopened by a transition are kept counted per opening day and year of closing:
+    # enough on the last day of a fiscal year (closed after it is closed in a later year), and
+    # today (open is not closed yet) unless a case is dated to close after today.
     end_of_day = start_of_day(report.as_of + dt.timedelta(days=1))
-    year_end = scope is not None and report.as_of == filters.last_day
-    by_age = _open_cases_by_age(
-        cases,
-        as_of=report.as_of,
-        end_of_day=end_of_day,
-        kept=(filters.fiscal_year, scope) if year_end else None,
-    )
+    kept: tuple[int | None, int] | None = None
+    if scope is not None:
+        if report.as_of == filters.last_day:
+            kept = (filters.fiscal_year, scope)
+        elif not Case.objects.using(cases.db).filter(closed_at__gte=end_of_day).exists():
+            kept = (None, scope)
+    by_age = _open_cases_by_age(cases, as_of=report.as_of, end_of_day=end_of_day, kept=kept)
     report.aging = [(key, label, by_age[key]) for key, label, _youngest, _oldest in AGE_BUCKETS]
     return report
 
@@ -261,7 +263,7 @@ def _open_cases_by_age(
     *,
     as_of: dt.date,
     end_of_day: dt.datetime,
-    kept: tuple[int, int] | None = None,
+    kept: tuple[int | None, int] | None = None,
 ) -> dict[str, int]:
     """How many of `cases` were open at the end of `as_of` (`end_of_day`), per age bucket
     (`AGE_BUCKETS`, the age in days on `as_of`), in two queries whatever the backlog.
@@ -277,10 +279,10 @@ def _open_cases_by_age(
     close and reopen transitions and walked here (docs/performance.md, "The stress shape":
     reading every open case's age into Python grew with the backlog).
 
-    With `kept` (fiscal year, scope), `as_of` the last day of that year: the cases never
-    closed nor reopened are read from the counts PostgreSQL keeps per opening day and year of
-    closing (`case_tallies.OPEN_UNTIL`), not from the cases (docs/performance.md, "The case
-    figures kept as cases are written").
+    With `kept` (fiscal year, scope), `as_of` the last day of that year, or (None, scope)
+    with no case closing after `as_of`: the cases never closed nor reopened are read from the
+    counts PostgreSQL keeps per opening day and year of closing (`case_tallies.OPEN_UNTIL`),
+    not from the cases (docs/performance.md, "The case figures kept as cases are written").
     """
     candidates = cases.filter(opened_at__lt=end_of_day).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=end_of_day)
@@ -332,11 +334,12 @@ def _open_cases_by_age(
 
 
 def _never_changed_by_age_kept(
-    *, fiscal_year: int, scope: int, as_of: dt.date, using: str
+    *, fiscal_year: int | None, scope: int, as_of: dt.date, using: str
 ) -> dict[str, int]:
     """The cases never closed nor reopened by a transition that were open at the end of
-    `as_of`, the last day of `fiscal_year` (opened by then, closed in a later year or not
-    yet), per age bucket: one query over the kept counts' opening days."""
+    `as_of`, per age bucket: opened by then, and closed in a year after `fiscal_year` (whose
+    last day `as_of` is) or not yet; with no `fiscal_year`, not closed yet. One query over the
+    kept counts' opening days."""
     sums = []
     params: list[Any] = []
     for _key, _label, youngest, oldest in AGE_BUCKETS:
@@ -346,11 +349,17 @@ def _never_changed_by_age_kept(
             condition += " AND key >= %s"
             params.append((as_of - dt.timedelta(days=oldest)).isoformat())
         sums.append(f"COALESCE(sum(cases) FILTER (WHERE {condition}), 0)")
+    params += [scope, case_tallies.OPEN_UNTIL]
+    # The year of closing: 0 while open.
+    closing = "fiscal_year = 0"
+    if fiscal_year is not None:
+        closing = "(fiscal_year = 0 OR fiscal_year > %s)"
+        params.append(fiscal_year)
     with connections[using].cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(sums)} FROM {case_tallies.TABLE} "
-            "WHERE scope = %s AND kind = %s AND (fiscal_year = 0 OR fiscal_year > %s)",
-            [*params, scope, case_tallies.OPEN_UNTIL, fiscal_year],
+            f"WHERE scope = %s AND kind = %s AND {closing}",
+            params,
         )
         counts = cursor.fetchone()
     return {key: int(n) for (key, *_rest), n in zip(AGE_BUCKETS, counts, strict=True)}
