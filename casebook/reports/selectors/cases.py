@@ -107,8 +107,9 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     intake to the first session, read from the counts PostgreSQL keeps
     (`casebook.reports.case_tallies`: one query) for every desk or one desk with no other
     filter, else counted from the cases (4 queries); then the ageing (2 queries: the cases
-    that may have been open on the as-of day and were never closed, counted per age; the
-    close and reopen transitions of the others)."""
+    never closed nor reopened that were open at the end of the as-of day, counted per age,
+    from the kept counts where they hold them; the close and reopen transitions of the
+    others; as of today, a probe for a case dated to close after it first)."""
     cases = report_cases(user=user, filters=filters)
     report = CaseReport(filters=filters, as_of=_as_of(filters))
     # A session's mode says nothing about a case: the mode filter does not narrow these.
