@@ -253,14 +253,17 @@ FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_tally_truncated();
     return statements
 
 
-TRIGGERS = (
-    *(
-        (f"case_tally_{name}", table, f"casebook_case_tally_{name}")
-        for name, table, *_ in _events("UTC")
-    ),
-    ("case_tally_cases_truncated", "intake_case", "casebook_case_tally_truncated"),
-    ("case_tally_changes_truncated", "intake_casetransition", "casebook_case_tally_truncated"),
-)
+def _triggers() -> list[tuple[str, str, str]]:
+    """(trigger, table, function) of every trigger `install` creates (built when asked: the
+    events' SQL is not needed at start-up)."""
+    return [
+        *(
+            (f"case_tally_{name}", table, f"casebook_case_tally_{name}")
+            for name, table, *_ in _events("UTC")
+        ),
+        ("case_tally_cases_truncated", "intake_case", "casebook_case_tally_truncated"),
+        ("case_tally_changes_truncated", "intake_casetransition", "casebook_case_tally_truncated"),
+    ]
 
 
 def _recount(zone: str, *, into: str = TABLE) -> str:
@@ -290,9 +293,10 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
-        for trigger, table, _function in TRIGGERS:
+        triggers = _triggers()
+        for trigger, table, _function in triggers:
             cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-        for function in sorted({function for *_, function in TRIGGERS}):
+        for function in sorted({function for *_, function in triggers}):
             cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 

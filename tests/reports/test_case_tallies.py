@@ -127,7 +127,7 @@ def cases(cast, monkeypatch):
 
 
 def _figures_both_ways(user, filters: ReportFilters):
-    scope = report._tally_scope(user=user, filters=filters, using="default")
+    scope = report.tally_scope(user=user, filters=filters, using="default")
     assert scope is not None, filters
     kept = figures._figures_kept(filters=filters, scope=scope, using="default")
     counted = figures._figures_counted(
@@ -164,7 +164,7 @@ def test_a_past_years_ageing_kept_equals_the_ageing_counted_from_the_cases(cast,
     for user, which in [(cast.manager, None), (cast.manager, desk("ip")), (cast.coordinator, None)]:
         for fiscal_year in (2023, 2024, 2025):
             filters = ReportFilters(fiscal_year, desk=which)
-            scope = report._tally_scope(user=user, filters=filters, using="default")
+            scope = report.tally_scope(user=user, filters=filters, using="default")
             as_of = filters.last_day
             end_of_day = filters.ends
             rows = figures.report_cases(user=user, filters=filters)

@@ -341,8 +341,8 @@ def test_the_topic_and_counselor_breakdowns_equal_the_many_to_many_joined_for_ev
         SessionSet,
         _grouped,
         _per_key,
-        _tally_scope,
         report_sessions,
+        tally_scope,
     )
 
     user = getattr(cast, reader)
@@ -374,5 +374,5 @@ def test_the_topic_and_counselor_breakdowns_equal_the_many_to_many_joined_for_ev
             q["sql"] for q in queries.captured_queries if "intake_session_sets" in q["sql"]
         ]
         # Where the report reads the kept counts (every desk, one desk), it reads no set.
-        counts = _tally_scope(user=user, filters=filters, using="default") is None
+        counts = tally_scope(user=user, filters=filters, using="default") is None
         assert len(read_copy) == (2 if connection.vendor == "postgresql" and counts else 0), kwargs

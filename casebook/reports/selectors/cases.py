@@ -20,7 +20,7 @@ from django.utils import timezone
 from casebook.common.days import on_days, start_of_day
 from casebook.intake.models import Case, CaseTransition, ClosureReason
 from casebook.reports import case_tallies
-from casebook.reports.selectors.consultations import _month_key, _tally_scope
+from casebook.reports.selectors.consultations import _month_key, tally_scope
 from casebook.reports.selectors.filters import ReportFilters, scoped
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def case_report(*, user: User, filters: ReportFilters) -> CaseReport:
     cases = report_cases(user=user, filters=filters)
     report = CaseReport(filters=filters, as_of=_as_of(filters))
     # A session's mode says nothing about a case: the mode filter does not narrow these.
-    scope = _tally_scope(user=user, filters=replace(filters, mode=""), using=cases.db)
+    scope = tally_scope(user=user, filters=replace(filters, mode=""), using=cases.db)
     if scope is not None:
         figures = _figures_kept(filters=filters, scope=scope, using=cases.db)
     else:

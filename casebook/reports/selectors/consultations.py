@@ -324,13 +324,13 @@ def consultation_report(*, user: User, filters: ReportFilters) -> ConsultationRe
     the 5 statements of `_planner_settings`). Both give the same report
     (`tests/reports/test_session_tallies.py`)."""
     sessions = report_sessions(user=user, filters=filters)
-    scope = _tally_scope(user=user, filters=filters, using=sessions.db)
+    scope = tally_scope(user=user, filters=filters, using=sessions.db)
     if scope is not None:
         return _report_from_tallies(filters=filters, scope=scope, using=sessions.db)
     return _report_from_sessions(sessions, user=user, filters=filters)
 
 
-def _tally_scope(*, user: User, filters: ReportFilters, using: str) -> int | None:
+def tally_scope(*, user: User, filters: ReportFilters, using: str) -> int | None:
     """The scope of the kept counts that hold the report's figures (`casebook.reports.tallies`):
     0 for every desk, a desk's id for that desk alone; None where the report counts its
     sessions: on another database, with a filter other than the desk (the counts are kept
