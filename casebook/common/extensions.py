@@ -58,6 +58,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import formats, timezone
 
+from casebook.common.bulk import inverted_indexes_built_after
+
 if TYPE_CHECKING:
     from casebook.accounts.models import Desk, User
     from casebook.intake.models import Case
@@ -533,13 +535,15 @@ class Registry:
         self, connection: Any, *, progress: Callable[[str], None] | None = None
     ) -> Iterator[None]:
         """The kept copies paused while the block writes, and counted anew after it, in the
-        block's transaction (an error rolls back both: nothing is left paused)."""
+        block's transaction (an error rolls back both: nothing is left paused); the search's
+        inverted indexes built once after the block (`casebook.common.bulk`)."""
         if not connection.in_atomic_block:
             raise RuntimeError("bulk_write needs a transaction: wrap it in transaction.atomic()")
         copies = sorted(self.kept_copies.values(), key=lambda c: c.key)
         for copy in copies:
             copy.pause(connection)
-        yield
+        with inverted_indexes_built_after(connection, progress=progress):
+            yield
         for copy in copies:
             started = time.monotonic()
             copy.catch_up(connection)

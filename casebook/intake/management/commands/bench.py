@@ -4,7 +4,10 @@ Run it on a database filled by `manage.py generate_load` (docs/performance.md). 
 the performance table is requested in-process through the test client, as its user, with the
 same URL each time: p50 and p95 over `--repeat` runs after one warm-up, the number of queries
 and the size of the answer. Each list also has the queries of one request replayed as raw SQL,
-one after the other, so the table shows what the ORM and the rendering add (the ratio).
+one after the other, so the table shows what the ORM and the rendering add (the ratio); the
+time each request spent executing its statements is kept apart too (`sql`), so the rest of the
+request (its Python: middleware, the login, building and rendering the page) is measured rather
+than inferred.
 Writes (a session, a dispatch approval) use a fresh object per run. The WebSocket line
 connects `--sockets` board sockets and times a case event from publication to each socket's
 message.
@@ -70,6 +73,21 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+class _TimeInStatements:
+    """A `connection.execute_wrapper` that adds up the time its statements take: sending
+    each, the database's work, and reading its rows back into Python."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 @dataclass
 class Result:
     name: str
@@ -78,6 +96,10 @@ class Result:
     queries: int
     bytes: int = 0
     raw_sql_p95_ms: float | None = None
+    # p50 of the time each request spent in its statements (sent, executed, rows read back),
+    # and of the rest of the request.
+    sql_p50_ms: float | None = None
+    python_p50_ms: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -194,17 +216,22 @@ class Command(BaseCommand):
         # stays out of the full garbage collections (docs/performance.md, "The pages' tail").
         freeze_startup_objects()
         times: list[float] = []
+        in_sql: list[float] = []
         for _ in range(self.repeat):
-            with CaptureQueriesContext(connection) as captured:
+            spent = _TimeInStatements()
+            with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(spent):
                 started = time.perf_counter()
                 response = self._get(client, url)
                 times.append((time.perf_counter() - started) * 1000)
+            in_sql.append(spent.seconds * 1000)
         result = Result(
             name=name,
             p50_ms=_percentile(times, 0.5),
             p95_ms=_percentile(times, 0.95),
             queries=len(captured.captured_queries),
             bytes=len(response.content),
+            sql_p50_ms=_percentile(in_sql, 0.5),
+            python_p50_ms=_percentile([t - s for t, s in zip(times, in_sql, strict=True)], 0.5),
         )
         if raw:
             result.raw_sql_p95_ms = self._raw_sql(captured.captured_queries)
@@ -458,10 +485,14 @@ class Command(BaseCommand):
     def _print(self, result: Result) -> None:
         raw = f"{result.raw_sql_p95_ms:8.1f}" if result.raw_sql_p95_ms is not None else " " * 8
         ratio = f"{result.ratio:6.1f}×" if result.ratio is not None else ""
+        split = ""
+        if result.sql_p50_ms is not None and result.python_p50_ms is not None:
+            split = f"  sql {result.sql_p50_ms:6.1f} + rest {result.python_p50_ms:6.1f}"
         extra = " ".join(f"{k}={v}" for k, v in result.extra.items())
         self.stdout.write(
             f"{result.name:<32} p50 {result.p50_ms:8.1f}  p95 {result.p95_ms:8.1f} ms  "
-            f"q {result.queries:4d}  {result.bytes / 1024:8.0f} KB  raw {raw} {ratio} {extra}"
+            f"q {result.queries:4d}  {result.bytes / 1024:8.0f} KB  raw {raw} {ratio}{split} "
+            f"{extra}"
         )
         self.stdout.flush()
 
