@@ -22,10 +22,22 @@ if TYPE_CHECKING:
 JOB_RUNS_RULE = _("only administrators, managers and auditors read the record of scheduled jobs")
 
 
-def visible_notifications_q(user: User) -> Q:
+def inbox_of(user: User) -> int | None:
+    """The recipient whose notifications `user` reads: their own, while active and logged
+    in; None: no inbox."""
     if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    return Q(recipient_id=user.pk)
+        return None
+    return user.pk
+
+
+def recipient_notifications_q(recipient_id: int) -> Q:
+    """The notifications of the inbox of `recipient_id` (`inbox_of`)."""
+    return Q(recipient_id=recipient_id)
+
+
+def visible_notifications_q(user: User) -> Q:
+    recipient = inbox_of(user)
+    return Q(pk__in=[]) if recipient is None else recipient_notifications_q(recipient)
 
 
 def can_read_job_runs(user: User) -> bool:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import BooleanField, Value
+from django.db.models import BooleanField, Q, Value
 from django.test import Client
 from django.utils import timezone
 
@@ -38,6 +38,8 @@ from casebook.intake.selectors import cases as case_selectors
 from casebook.intake.selectors import clients as client_selectors
 from casebook.intake.selectors import live, timeline
 from casebook.intake.services import cases as case_services
+from casebook.notifications import selectors as notification_selectors
+from casebook.notifications.models import Notification
 from casebook.referrals import selectors as referral_selectors
 from tests.accounts.test_session_store import _calls
 from tests.factories import CaseFactory, SessionFactory, api_token, desk
@@ -281,6 +283,7 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         case_selectors._co_counseled_ids,
         case_services._LOCK_BY_ID,
         live._co_counselors_and_shares,
+        notification_selectors._UNREAD_UP_TO_THE_CAP,
         timeline._history_rows,
         *timeline._SESSION_READS.values(),
         # The case page's referrals and dispatches: tests/referrals/test_handoff_visibility.py,
@@ -305,6 +308,36 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         if issubclass(type(obj), PreparedRead) and not issubclass(type(obj), PageStatement)
     }
     assert found - checked == set()
+
+
+def _unread_up_to_the_cap(recipient_id: int):
+    return (
+        Notification.objects.filter(Q(recipient_id=recipient_id), read_at__isnull=True)
+        .order_by()
+        .values_list("pk")[: notification_selectors.UNREAD_COUNT_CAP]
+    )
+
+
+def test_the_unread_badge_sends_the_orms_statement_and_reads_its_rows_for_every_login(cast):
+    cap = notification_selectors.UNREAD_COUNT_CAP
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=cast.counselor, kind="updated", subject_type="intake.case", subject_id=1
+        )
+        for _ in range(cap + 2)
+    )
+    Notification.objects.create(
+        recipient=cast.coordinator,
+        kind="updated",
+        subject_type="intake.case",
+        subject_id=1,
+        read_at=timezone.now(),
+    )
+    read = notification_selectors._UNREAD_UP_TO_THE_CAP
+    for user in vars(cast).values():
+        assert read.sql_with_params(user.pk) == _fresh(_unread_up_to_the_cap(user.pk))
+        assert read(user.pk) == list(_unread_up_to_the_cap(user.pk))
+    assert len(read(cast.counselor.pk)) == cap and read(cast.coordinator.pk) == []
 
 
 def _session_row(key: str, now: dt.datetime):
