@@ -21,14 +21,22 @@ from casebook.intake.forms import TopicChips
 register = template.Library()
 
 
-def _local_date(value: dt.date | dt.datetime) -> dt.date:
+def local_date(value: dt.date | dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
+    """The day of `value` in `zone` (the current time zone by default)."""
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+        return timezone.localtime(value, zone).date() if timezone.is_aware(value) else value.date()
     return value
 
 
-def _is_japanese() -> bool:
+def is_japanese() -> bool:
     return (get_language() or "ja").startswith("ja")
+
+
+def date_label(day: dt.date, *, japanese: bool) -> str:
+    """`2026年11月26日` in Japanese, the active locale's date format otherwise."""
+    if japanese:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 @register.filter
@@ -36,10 +44,7 @@ def jdate(value: dt.date | dt.datetime | None) -> str:
     """`2026年11月26日` in Japanese, the active locale's date format otherwise."""
     if not value:
         return ""
-    day = _local_date(value)
-    if _is_japanese():
-        return f"{day.year}年{day.month}月{day.day}日"
-    return formats.date_format(day, "DATE_FORMAT")
+    return date_label(local_date(value), japanese=is_japanese())
 
 
 @register.filter
@@ -56,7 +61,7 @@ def wareki(value: dt.date | dt.datetime | None) -> str:
     """`令和8年11月26日`."""
     if not value:
         return ""
-    return wareki_date(_local_date(value))
+    return wareki_date(local_date(value))
 
 
 @register.filter
@@ -72,19 +77,19 @@ def age_days(value: dt.date | dt.datetime | None) -> int | None:
     """Whole days from `value` to today (local time)."""
     if not value:
         return None
-    return (timezone.localdate() - _local_date(value)).days
+    return (timezone.localdate() - local_date(value)).days
 
 
 @register.filter
 def yen(value: int | None) -> str:
     if value is None or value == "":
         return ""
-    return f"{int(value):,}円" if _is_japanese() else f"¥{int(value):,}"
+    return f"{int(value):,}円" if is_japanese() else f"¥{int(value):,}"
 
 
 @register.filter
 def is_past(value: dt.date | dt.datetime | None) -> bool:
-    return bool(value) and _local_date(value) < timezone.localdate()
+    return bool(value) and local_date(value) < timezone.localdate()
 
 
 @register.inclusion_tag("includes/fields.html")
