@@ -284,6 +284,7 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         case_services._LOCK_BY_ID,
         live._co_counselors_and_shares,
         notification_selectors._UNREAD_UP_TO_THE_CAP,
+        *case_selectors._WINDOW_BOUNDS.values(),
         timeline._history_rows,
         *timeline._SESSION_READS.values(),
         # The case page's referrals and dispatches: tests/referrals/test_handoff_visibility.py,
@@ -308,6 +309,20 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         if issubclass(type(obj), PreparedRead) and not issubclass(type(obj), PageStatement)
     }
     assert found - checked == set()
+
+
+def test_the_search_windows_bounds_send_the_orms_statement_and_read_its_row(db):
+    now = timezone.now()
+    opened = [now - dt.timedelta(days=days) for days in (30, 20, 10)]
+    for at in opened:
+        CaseFactory(opened_at=at)
+    for size in (1, 3, 4):
+        case_selectors.newest_cases(size=size)
+        read = case_selectors._WINDOW_BOUNDS[size]
+        assert read.sql_with_params() == _fresh(case_selectors._window_bounds(size))
+        assert read() == list(case_selectors._window_bounds(size))
+    assert case_selectors._WINDOW_BOUNDS[3]() == [{"oldest": opened[0], "newest": opened[2]}]
+    assert case_selectors._WINDOW_BOUNDS[4]() == [{"oldest": None, "newest": opened[2]}]
 
 
 def _unread_up_to_the_cap(recipient_id: int):

@@ -4,6 +4,7 @@ screens need (my open work, search, a client's cases and outcomes, a desk's own 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -12,8 +13,6 @@ from django.db import connections
 from django.db.models import (
     Exists,
     F,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -289,16 +288,36 @@ class NewestCases:
     months: list[str]
 
 
+def _window_bounds(size: int) -> QuerySet[Case, dict[str, Any]]:
+    """One row: the opening of the `size`-th newest case (`oldest`: the window opens there,
+    and it is the earliest opening of the cases at or after it) and of the newest, each read
+    from `case_opened_at_id` by a probe; no row when the table is empty."""
+    newest_first = Case.objects.order_by(*_NEWEST_FIRST).values("opened_at")
+    return (
+        Case.objects.annotate(
+            oldest=Subquery(newest_first[size - 1 : size]), newest=Subquery(newest_first[:1])
+        )
+        .order_by()
+        .values("oldest", "newest")[:1]
+    )
+
+
+# The window's bounds of each size, compiled once: every search with a word reads them first
+# (`case_search_window`); built through the ORM they were about 1,800 Python calls, executed
+# about 140 (docs/performance.md, "The search window's bounds compiled once").
+_WINDOW_BOUNDS: dict[int, PreparedRead] = {}
+
+
 def newest_cases(*, size: int) -> NewestCases | None:
     """The window of the newest `size` cases (and those that share the last one's date), read
     from `case_opened_at_id` alone; None when the table holds fewer cases."""
-    edge = Case.objects.order_by(*_NEWEST_FIRST).values("opened_at")[size - 1 : size]
-    bounds = (
-        Case.objects.filter(opened_at__gte=Subquery(edge))
-        .order_by()
-        .aggregate(oldest=Min("opened_at"), newest=Max("opened_at"))
-    )
-    if bounds["oldest"] is None:
+    read = _WINDOW_BOUNDS.get(size)
+    if read is None:
+        read = _WINDOW_BOUNDS.setdefault(
+            size, PreparedRead(Case, functools.partial(_window_bounds, size), args=())
+        )
+    bounds = next(iter(read()), None)
+    if bounds is None or bounds["oldest"] is None:
         return None
     oldest = bounds["oldest"].astimezone(dt.UTC)
     # To this month at least: a case opened after the bounds were read is in the window too.
