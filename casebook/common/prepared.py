@@ -20,13 +20,17 @@ ORM's compiler would have applied to the columns. The statement is the ORM's own
 the same text and the same parameters the ORM would send (`tests/common/test_prepared.py`
 compares them).
 
-What may be prepared: a statement whose shape depends on nothing but the database. Its
-arguments are declared by kind, `int`, `str`, `bool`, `datetime` (aware), `date` (a day, not a
-moment) or `list[int]` (ids given to `in_ids`: one array parameter on PostgreSQL; elsewhere
-`in_ids` writes one placeholder an id, so the read is built through the ORM each time; so is a
-read the ORM finds empty without a query, an empty `__in` of `build`'s own). An argument that
-the ORM writes into the text rather than passes as a parameter is refused when the read is
-first compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
+What may be prepared: a statement whose shape depends on nothing but the database. Its arguments
+are declared by kind, `int`, `str`, `bool`, `datetime` (aware), `date` (a day, not a moment),
+`list[int]` (ids given to `in_ids`: one array parameter on PostgreSQL; elsewhere `in_ids` writes
+one placeholder an id, so the read is built through the ORM each time; so is a read the ORM
+finds empty without a query, an empty `__in` of `build`'s own), `list[str]` (texts passed as one
+array, PostgreSQL only as well) or `Word(length)`: a search key of that many characters, whose
+marker is a key of the same length (private-use characters, which the search key keeps as they
+are), so that `build` takes the branch the real word takes; the key may reach the statement as
+itself and as the one gram of an array (`casebook.common.search`). An argument that the ORM
+writes into the text rather than passes as a parameter is refused when the read is first
+compiled: a literal, a slice, and a boolean compared with a boolean column (the ORM writes
 `WHERE flag` or `WHERE NOT flag`; a constant flag belongs in `build`). A read returns a values
 list, values (dicts, as `.values()` gives them), or instances of its model with its
 `select_related` rows (at any depth: a referral's referring case and that case's desk) and its
@@ -65,6 +69,18 @@ from django.db.models.query import (
 
 # The kind of an argument that is a list of ids.
 IDS = list[int]
+# The kind of an argument that is a list of texts (one `text[]` parameter on PostgreSQL).
+TEXTS = list[str]
+
+
+@dataclass(frozen=True)
+class Word:
+    """The kind of an argument that is a search key of `length` characters (`japanese.search_key`
+    of a word, which is its own key): a word of one or two characters is one gram, and the
+    statement of each length is another (`intake.selectors.cases`, "A one-gram word's pages")."""
+
+    length: int
+
 
 # The largest value of a row's id (a 64-bit column).
 _LARGEST_ID = 2**63 - 1
@@ -86,15 +102,22 @@ def is_row_id(value: Any) -> bool:
 # Times: aware, in a year no record has.
 _MARKER_BASE = 20_001
 _MARKER_TIME = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
-_KINDS = (int, str, bool, dt.datetime, dt.date, IDS)
+_KINDS = (int, str, bool, dt.datetime, dt.date, IDS, TEXTS)
+# A word's marker: private-use characters, which `japanese.search_key` keeps as they are.
+_PRIVATE_USE = 0xE000
 
 
 def _marker(kind: Any, second: bool, index: int) -> Any:
     if kind is bool:
         return second
+    if isinstance(kind, Word):
+        first = _PRIVATE_USE + (2 * index + second) * kind.length
+        return "".join(chr(first + offset) for offset in range(kind.length))
     number = _MARKER_BASE + 2 * index + second
     if kind is IDS:
         return [number]
+    if kind is TEXTS:
+        return [f"casebook-prepared-marker-{number}"]
     if kind is str:
         return f"casebook-prepared-marker-{number}"
     if kind is dt.datetime:
@@ -126,8 +149,14 @@ def _adapt_date(value: dt.date, connection: Any) -> Any:
     return connection.ops.adapt_datefield_value(value)
 
 
+def _one_gram_array(value: str, connection: Any) -> list[str]:
+    # `HoldsGrams` of a one-gram word: the array of its one gram.
+    return [value]
+
+
 # How the ORM may have adapted an argument of each kind into its parameter, tried in order
-# (None: the value itself). The adaptation found is applied to every read's argument.
+# (None: the value itself), for each parameter the argument changes. The adaptation found for
+# a parameter is applied to every read's argument there.
 _ADAPTERS: dict[Any, tuple[Any, ...]] = {
     int: (
         None,
@@ -141,6 +170,8 @@ _ADAPTERS: dict[Any, tuple[Any, ...]] = {
     dt.datetime: (None, _adapt_datetime),
     dt.date: (None, _adapt_date),
     IDS: (_adapt_ids,),
+    TEXTS: (None,),
+    Word: (None, _one_gram_array),
 }
 
 
@@ -175,13 +206,17 @@ class PreparedRead:
         *,
         args: Sequence[Any] = (int,),
     ) -> None:
-        if any(kind not in _KINDS for kind in args):
-            raise ImproperlyConfigured(f"a prepared read's arguments are of {_KINDS}")
+        if any(kind not in _KINDS and not isinstance(kind, Word) for kind in args):
+            raise ImproperlyConfigured(f"a prepared read's arguments are of {_KINDS} or a Word")
         self._model = model
         self._build = build
         # `list[int]` written out is equal to `IDS`, not the same object: the kinds are compared
         # by identity where a read runs.
-        self._kinds = tuple(enumerate(IDS if kind == IDS else kind for kind in args))
+        self._kinds = tuple(
+            enumerate(
+                next((known for known in (IDS, TEXTS) if kind == known), kind) for kind in args
+            )
+        )
         self._statements: dict[str, _Statement | None] = {}
 
     def __call__(self, *args: Any) -> list[Any]:
@@ -191,6 +226,12 @@ class PreparedRead:
                 if not value:
                     # No id matches nothing, without a query (as `in_ids`, as an empty `__in`).
                     return []
+            elif kind is TEXTS:
+                if value.__class__ is not list or any(text.__class__ is not str for text in value):
+                    raise TypeError(f"argument {index} of a prepared read is not a list of texts")
+            elif isinstance(kind, Word):
+                if value.__class__ is not str or len(value) != kind.length:
+                    raise TypeError(f"argument {index} of a prepared read is not a {kind}")
             elif (
                 not isinstance(value, kind)
                 or (kind is int and value.__class__ is bool)
@@ -217,8 +258,10 @@ class PreparedRead:
 
     def _compile(self, alias: str) -> _Statement | None:
         connection = connections[alias]
-        if IDS in dict(self._kinds).values() and connection.vendor != "postgresql":
-            # `in_ids` writes one placeholder an id here: the statement is not fixed.
+        kinds = dict(self._kinds).values()
+        if (IDS in kinds or TEXTS in kinds) and connection.vendor != "postgresql":
+            # `in_ids` writes one placeholder an id here, and an array is no parameter: the
+            # statement is not fixed.
             return None
         markers = [_marker(kind, False, index) for index, kind in self._kinds]
         try:
@@ -240,10 +283,17 @@ class PreparedRead:
                 for position, (first, second) in enumerate(zip(params, moved_params, strict=True))
                 if not _same(first, second)
             ]
-            adapt = _adaptation(
-                kind, connection, (markers[index], moved[index]), params, moved_params, positions
+            if not positions:
+                raise ImproperlyConfigured("a prepared read passes each argument as a parameter")
+            pair = (markers[index], moved[index])
+            slots.extend(
+                (
+                    position,
+                    index,
+                    _adaptation(kind, connection, pair, params, moved_params, position),
+                )
+                for position in positions
             )
-            slots.extend((position, index, adapt) for position in positions)
         converters = compiler.get_converters([col for col, _, _ in compiler.select])
         iterable = queryset._iterable_class
         if iterable is ValuesListIterable:
@@ -339,20 +389,16 @@ def _adaptation(
     markers: tuple[Any, Any],
     params: tuple[Any, ...],
     moved_params: tuple[Any, ...],
-    positions: list[int],
+    position: int,
 ) -> Any:
-    """How the ORM adapted the argument into every parameter that changes with it: the first
-    of its kind's adaptations that gives both markers' parameters exactly."""
-    if not positions:
-        raise ImproperlyConfigured("a prepared read passes each argument as a parameter")
-    for adapt in _ADAPTERS[kind]:
+    """How the ORM adapted the argument into the parameter at `position`, which changes with
+    it: the first of its kind's adaptations that gives both markers' parameters exactly (a
+    word may be passed as itself in one place and as an array of it in another)."""
+    for adapt in _ADAPTERS[Word if isinstance(kind, Word) else kind]:
         first, second = (
             marker if adapt is None else adapt(marker, connection) for marker in markers
         )
-        if all(
-            _same(params[position], first) and _same(moved_params[position], second)
-            for position in positions
-        ):
+        if _same(params[position], first) and _same(moved_params[position], second):
             return adapt
     # The parameter is made from the argument but is not it (`%value%` of a `contains`).
     raise ImproperlyConfigured("a prepared read passes each argument as it is given")

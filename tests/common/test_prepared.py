@@ -29,11 +29,19 @@ from casebook.api.rows import ListedOne, read_sets
 from casebook.attachments import selectors as attachment_selectors
 from casebook.attachments.models import Attachment
 from casebook.common.lookups import in_ids
-from casebook.common.prepared import PreparedRead
+from casebook.common.prepared import TEXTS, PreparedRead, Word
+from casebook.common.search import stored_grams_hold, stored_values_overlap
 from casebook.experts.selectors import dispatches as dispatch_selectors
 from casebook.intake import policy, selectors
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
-from casebook.intake.models import Case, IpDetails, SubcontractDetails, Topic
+from casebook.intake.models import (
+    Case,
+    CaseSearchGrams,
+    ClientSearchGram,
+    IpDetails,
+    SubcontractDetails,
+    Topic,
+)
 from casebook.intake.selectors import cases as case_selectors
 from casebook.intake.selectors import clients as client_selectors
 from casebook.intake.selectors import live, timeline
@@ -42,7 +50,8 @@ from casebook.notifications import selectors as notification_selectors
 from casebook.notifications.models import Notification
 from casebook.referrals import selectors as referral_selectors
 from tests.accounts.test_session_store import _calls
-from tests.factories import CaseFactory, SessionFactory, api_token, desk
+from tests.factories import CaseFactory, ClientFactory, SessionFactory, api_token, desk
+from tests.markers import needs_postgres
 
 
 def _fresh(queryset) -> tuple[str, list]:
@@ -292,8 +301,9 @@ def test_every_prepared_read_of_the_project_is_one_this_module_checks():
         referral_selectors._OF_SEEN_CASE,
         *dispatch_selectors.SEEN_CASE_READS.values(),
         # Those built per login's facts (my cases' lists, the client page's cases and
-        # outcomes, the grace period alerts): tests/intake/test_pages_prepared.py; the case
-        # lock among the cases a login may see: tests/intake/test_case_lock.py.
+        # outcomes, the grace period alerts): tests/intake/test_pages_prepared.py; a one-gram
+        # word's search pages: tests/intake/test_search_prepared.py; the case lock among the
+        # cases a login may see: tests/intake/test_case_lock.py.
         *(
             built
             for built in policy._BUILT_FOR_VIEWERS.values()
@@ -454,6 +464,55 @@ def test_a_read_of_values_gives_the_orms_dicts(db):
     read = PreparedRead(Topic, build, args=(str,))
     assert read("succession") == list(build("succession"))
     assert read("succession") and isinstance(read("succession")[0], dict)
+
+
+def test_a_word_is_a_parameter_of_its_length_passed_as_itself_and_as_its_one_gram(db):
+    def build(word: str):
+        if connection.vendor != "postgresql":
+            return Topic.objects.filter(code=word).values_list("code")
+        clients = ClientSearchGram.objects.filter(gram=word).values("client_id")
+        # The one-gram array of `stored_grams_hold` (the case search rows exist there only).
+        rows = CaseSearchGrams.objects.filter(stored_grams_hold("grams", word))
+        return rows.filter(case__client_id__in=clients).values_list("case_id")
+
+    CaseFactory(title="中島工場の相談", client=ClientFactory(name="中島商店"))
+    for length, word in ((1, "中"), (2, "ナカ"), (2, "中島")):
+        read = PreparedRead(Case, build, args=(Word(length),))
+        assert read.sql_with_params(word) == _fresh(build(word))
+        assert read(word) == list(build(word))
+        with pytest.raises(TypeError):
+            read(word * 2)  # a word of another length has another statement
+    if connection.vendor == "postgresql":
+        assert PreparedRead(Case, build, args=(Word(2),))("中島")
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_texts_are_one_array_parameter(db):
+    def build(months: list[str]):
+        return CaseSearchGrams.objects.filter(
+            stored_values_overlap("opened_month", months)
+        ).values_list("case_id")
+
+    case = CaseFactory()
+    month = case.opened_at.astimezone(dt.UTC).strftime("%Y-%m")
+    read = PreparedRead(CaseSearchGrams, build, args=(TEXTS,))
+    assert read.sql_with_params(["2001-01", month]) == _fresh(build(["2001-01", month]))
+    assert read(["2001-01", month]) == [(case.pk,)]
+    assert read(["2001-01"]) == []
+    with pytest.raises(TypeError):
+        read([month, 1])
+
+
+def test_texts_are_read_through_the_orm_where_an_array_is_no_parameter(db):
+    read = PreparedRead(Topic, lambda codes: Topic.objects.filter(code__in=codes), args=(TEXTS,))
+    if connection.vendor != "postgresql":
+        assert read.sql_with_params(["succession"]) is None
+        assert read(["succession"]) == list(Topic.objects.filter(code__in=["succession"]))
+    else:
+        # `__in` writes one placeholder a text: not one parameter of the list.
+        with pytest.raises(ImproperlyConfigured):
+            read(["succession"])
 
 
 def test_arguments_of_another_kind_than_declared_are_refused(db):

@@ -30,7 +30,7 @@ from casebook.common.japanese import normalize_text, search_key
 from casebook.common.lookups import in_ids
 from casebook.common.models import in_link_order
 from casebook.common.paging import PAGE_SIZE, Page, page_of
-from casebook.common.prepared import IDS, PreparedRead, is_row_id
+from casebook.common.prepared import IDS, TEXTS, PreparedRead, Word, is_row_id
 from casebook.common.search import (
     GRAM_LENGTH,
     among_ids,
@@ -58,6 +58,7 @@ from casebook.intake.models import (
     Topic,
     grace_period,
 )
+from casebook.intake.selectors import clients as client_selectors
 from casebook.intake.selectors.clients import client_ids_matching
 
 HOLD_LOOKAHEAD = dt.timedelta(days=7)
@@ -527,23 +528,93 @@ def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE
     start = (number - 1) * size
     key = search_key(text)
     if len(key) == WALKED_KEY_LENGTH and start + size < WALK_WINDOW:
-        visible = _search_rows(user=user)
-        edge = visible.order_by(*_NEWEST_FIRST).values("opened_at")[WALK_WINDOW - 1 : WALK_WINDOW]
-        # Fewer visible cases than the window: the walk reads them all.
-        floor = Coalesce(Subquery(edge), Value(dt.datetime.min.replace(tzinfo=dt.UTC)))
-        walked = visible.filter(_case_holds(text), opened_at__gte=floor)
-        rows = list(walked.order_by(*_NEWEST_FIRST)[start : start + size + 1])
+        rows = _search_page_rows(
+            user, text, ("walk", str(WALK_WINDOW)), number, size, _walked_page_rows
+        )
         if len(rows) > size:
             return Page(rows=rows[:size], number=number, has_next=True)
     elif len(key) > WALKED_KEY_LENGTH and start + size < SEARCH_WINDOW:
         # Fewer cases than the window: the set of every match is no larger.
         within = case_search_window()
         if within is not None:
-            found = case_search(user=user, text=text, within=within)
-            rows = list(found[start : start + size + 1])
+            rows = _search_page_rows(
+                user,
+                text,
+                ("window",),
+                number,
+                size,
+                _window_page_rows,
+                (within.opened_from, within.months),
+                (dt.datetime, TEXTS),
+            )
             if len(rows) > size:
                 return Page(rows=rows[:size], number=number, has_next=True)
-    return page_of(case_search(user=user, text=text), number=number, size=size)
+    rows = _search_page_rows(user, text, ("every",), number, size, _every_match_rows)
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def _search_page_rows(
+    user: User,
+    text: str,
+    shape: tuple[str, ...],
+    number: int,
+    size: int,
+    build: Callable[..., QuerySet[Case, SearchCaseRow]],
+    args: tuple[Any, ...] = (),
+    kinds: tuple[Any, ...] = (),
+) -> list[SearchCaseRow]:
+    """The rows of `build(user, text, start, size, *args)`, one more than the page. For a word
+    of one gram without a digit (「特許」「中島」「中」: no case number is looked for) on one
+    of the first pages, on PostgreSQL, the statement is compiled once per login's facts, the
+    word's length, `shape` and the page, the word's key a parameter (`Word`); building it
+    through the ORM was about half of a search's Python (docs/performance.md, "A one-gram
+    word's search compiled once")."""
+    start = (number - 1) * size
+    key = search_key(text)
+    if (
+        number > client_selectors.PREPARED_SEARCH_PAGES
+        or not uses_gram_index()
+        or not 0 < len(key) <= GRAM_LENGTH
+        or any(ch.isdigit() for ch in key)
+    ):
+        return list(build(user, text, start, size, *args))
+    read = policy.per_viewer(
+        user,
+        ("case_search_page", *shape, str(len(key)), str(number), str(size)),
+        lambda: PreparedRead(
+            Case,
+            lambda word, *rest: build(user, word, start, size, *rest),
+            args=(Word(len(key)), *kinds),
+        ),
+    )
+    # The key is its own key: the statement built for it is the word's.
+    return read(key, *args)
+
+
+def _walked_page_rows(
+    user: User, text: str, start: int, size: int
+) -> QuerySet[Case, SearchCaseRow]:
+    """The newest visible cases down to the `WALK_WINDOW`-th, each checked for `text`."""
+    visible = _search_rows(user=user)
+    edge = visible.order_by(*_NEWEST_FIRST).values("opened_at")[WALK_WINDOW - 1 : WALK_WINDOW]
+    # Fewer visible cases than the window: the walk reads them all.
+    floor = Coalesce(Subquery(edge), Value(dt.datetime.min.replace(tzinfo=dt.UTC)))
+    walked = visible.filter(_case_holds(text), opened_at__gte=floor)
+    return walked.order_by(*_NEWEST_FIRST)[start : start + size + 1]
+
+
+def _window_page_rows(
+    user: User, text: str, start: int, size: int, opened_from: dt.datetime, months: list[str]
+) -> QuerySet[Case, SearchCaseRow]:
+    """The matches among the newest cases (`NewestCases` of `opened_from` and `months`)."""
+    within = NewestCases(opened_from=opened_from, months=months)
+    return case_search(user=user, text=text, within=within)[start : start + size + 1]
+
+
+def _every_match_rows(
+    user: User, text: str, start: int, size: int
+) -> QuerySet[Case, SearchCaseRow]:
+    return case_search(user=user, text=text)[start : start + size + 1]
 
 
 # --- my open work -------------------------------------------------------------------------

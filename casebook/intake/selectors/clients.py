@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from casebook.accounts.models import User
 from casebook.common.extensions import registry
 from casebook.common.japanese import normalize_text, phone_digits, search_key
 from casebook.common.paging import Page, page_of
-from casebook.common.prepared import PreparedRead, is_row_id
+from casebook.common.prepared import PreparedRead, Word, is_row_id
 from casebook.common.search import GRAM_LENGTH, among_ids, text_matches, uses_gram_index
 from casebook.intake import policy
 from casebook.intake.models import Client, ClientContact, ClientSearchGram
@@ -135,25 +136,51 @@ def client_search_page(*, user: User, text: str, number: int, size: int) -> Page
     two characters the page's ids are first read from the client grams' key alone, the
     rows before the page skipped there, and then only the page's clients are read: a page
     deep in the list of 「中」 reads no client before it (docs/performance.md, "A short
-    word's clients in reading order")."""
+    word's clients in reading order"). The first pages of such a word are a statement
+    compiled once per login's facts, the word's length and the page, the word its parameter
+    (docs/performance.md, "A one-gram word's search compiled once")."""
     gram = _one_gram(text)
     if gram is None:
         return page_of(client_search_rows(user=user, text=text), number=number, size=size)
     number = max(number, 1)
     start = (number - 1) * size
+    if number > PREPARED_SEARCH_PAGES:
+        rows = list(_one_gram_client_rows(user, gram, start, size))
+    else:
+        read = policy.per_viewer(
+            user,
+            ("client_search_page", str(len(gram)), str(number), str(size)),
+            lambda: PreparedRead(
+                Client,
+                functools.partial(_one_gram_client_rows, user, start=start, size=size),
+                args=(Word(len(gram)),),
+            ),
+        )
+        rows = read(gram)
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+# The pages of a one-gram word's search (its clients here, its cases in `cases`) compiled once
+# per login's facts (the page's number is written into the statement); a later page is built
+# and compiled per request.
+PREPARED_SEARCH_PAGES = 5
+
+
+def _one_gram_client_rows(user: User, gram: str, start: int, size: int) -> QuerySet[Client]:
+    """The clients of `gram` from the `start`-th, one more than `size`, in the clients' own
+    order: the ids read from the client grams' key, then those clients' rows."""
     ids = (
         ClientSearchGram.objects.filter(gram=gram)
         .order_by(*(name.removeprefix("search_grams__") for name in GRAM_ORDER))
         .values("client_id")[start : start + size + 1]
     )
     # The same rows as the join of `clients_matching`, sorted in the clients' own order.
-    rows = list(
+    return (
         client_list_for_user(user=user)
         .filter(pk__in=ids)
         .order_by(*Client._meta.ordering)
         .values(*SEARCH_CLIENT_COLUMNS)
     )
-    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def client_duplicates(
