@@ -350,9 +350,12 @@ def _reads_the_request(field: serializers.Field) -> bool:
 @functools.cache
 def _class_plan(serializer_class: type[serializers.Serializer]) -> Plan | None:
     """The plan of `serializer_class`, made from a context-free instance; None when a field
-    reads the request (the plan is then made from each list's child)."""
+    may read the request (the plan is then made from each list's child), unless the class
+    says that none does (`reads_the_request = False`: its methods read the object alone)."""
     child = serializer_class()
-    if any(_reads_the_request(field) for field in child._readable_fields):
+    if getattr(serializer_class, "reads_the_request", True) and any(
+        _reads_the_request(field) for field in child._readable_fields
+    ):
         return None
     return reading_plan(child)
 

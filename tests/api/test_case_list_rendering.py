@@ -23,7 +23,12 @@ from casebook.api.rows import (
     values_rows,
 )
 from casebook.intake import selectors, services
-from casebook.intake.api.serializers import CaseSerializer, SessionSerializer
+from casebook.intake.api.serializers import (
+    CaseSerializer,
+    IpDetailsSerializer,
+    SessionSerializer,
+    desk_details_of,
+)
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import Case, ConsultationSession, Topic
 from tests.factories import SessionFactory, case_in_state, member
@@ -69,6 +74,29 @@ def test_every_row_of_the_case_list_is_the_case_as_read_alone(cast, api_as, vari
     assert by_id[varied_cases[2].pk]["desk_details"]["rights_sought"] == ["patent"]
     assert len(by_id[varied_cases[3].pk]["topics"]) == 3
     assert by_id[varied_cases[3].pk]["co_counselors"] == [cast.coordinator.pk]
+
+
+def test_cases_of_a_desk_without_their_details_each_render_the_defaults_as_read_alone(
+    cast, api_as, varied_cases
+):
+    ip_lead = member("ip", DeskRole.COORDINATOR, username="chizai2")
+    bare = [case_in_state("intake", lead=ip_lead, by=ip_lead, desk_code="ip") for _ in range(3)]
+    bare.append(varied_cases[1])  # a dispute case without its details
+    listed = desk_details_of  # the list's renderers, kept across its rows
+    renderers: dict = {}
+    rows = [listed(case, renderers) for case in bare]
+    assert rows[0] == rows[1] == rows[2] and rows[0] is not rows[1]
+    assert rows[0]["grace_period_ends_on"] is None and "anonymous" in rows[3]
+    rows[0]["version"] = 99  # one row's answer is its own
+    assert listed(bare[1], renderers)["version"] != 99
+    api = api_as(cast.manager)
+    by_id = {row["id"]: row for row in api.get("/api/v1/cases/?page_size=50").json()["results"]}
+    for case in bare:
+        assert by_id[case.pk] == api.get(f"/api/v1/cases/{case.pk}/").json()
+
+
+def test_the_ip_details_plan_is_made_once_for_the_class():
+    assert plan_of(IpDetailsSerializer()) is plan_of(IpDetailsSerializer())
 
 
 def test_the_reading_plan_renders_a_row_as_the_serializer_does(varied_cases):

@@ -7,6 +7,8 @@ are built through the ORM as before."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -55,7 +57,9 @@ def test_a_one_gram_words_case_pages_send_the_orms_statements_and_read_its_rows_
         for word in ONE_GRAM_WORDS:
             for number in (1, 2, 3):
                 found[user.username, word, number] = _same_as_built_afresh(
-                    lambda: selectors.case_search_page(user=user, text=word, number=number, size=4),
+                    partial(
+                        selectors.case_search_page, user=user, text=word, number=number, size=4
+                    ),
                     monkeypatch,
                 )
     assert len(found["manager", "中島", 1]) == 4
@@ -73,8 +77,8 @@ def test_a_one_gram_words_client_pages_send_the_orms_statements_and_read_its_row
         for word in ONE_GRAM_WORDS:
             for number in (1, 2, 3):
                 rows = _same_as_built_afresh(
-                    lambda: selectors.client_search_page(
-                        user=user, text=word, number=number, size=2
+                    partial(
+                        selectors.client_search_page, user=user, text=word, number=number, size=2
                     ),
                     monkeypatch,
                 )

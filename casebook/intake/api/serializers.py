@@ -135,6 +135,10 @@ class SubcontractDetailsSerializer(serializers.ModelSerializer):
 class IpDetailsSerializer(serializers.ModelSerializer):
     """The IP desk's own fields of a case, with the novelty grace period derived from them."""
 
+    # Its methods read the details alone, never the request: its reading plan is made once
+    # for the class (`casebook.api.rows`), not once per list.
+    reads_the_request = False
+
     grace_period_ends_on = serializers.SerializerMethodField()
     grace_period_urgency = serializers.SerializerMethodField()
 
@@ -186,13 +190,16 @@ DESK_DETAILS = {
 }
 
 
-def desk_details_of(case: Case | dict, renderers: dict[str, Plan] | None = None) -> dict | None:
+def desk_details_of(
+    case: Case | dict, renderers: dict[Any, Plan | dict[str, Any]] | None = None
+) -> dict | None:
     """The representation of the case's desk details; None at a desk that records none.
 
     `case`: a case, or a row of the case list read as values (its desk's code as `desk__code`,
     its details under the relation's name, `casebook.api.rows.ListedOne`). `renderers` keeps
-    one reading plan per desk across the rows of a list: building a model serializer (its
-    fields, copied from the class) for every row cost more than rendering it.
+    one reading plan per desk across the rows of a list (building a model serializer, its
+    fields copied from the class, for every row cost more than rendering it), and each desk's
+    defaults once rendered (under `(code, None)`).
     """
     as_values = isinstance(case, dict)
     code = case["desk__code"] if as_values else case.desk.code
@@ -201,7 +208,12 @@ def desk_details_of(case: Case | dict, renderers: dict[str, Plan] | None = None)
         return None
     attribute, model, serializer = entry
     details = case.get(attribute) if as_values else getattr(case, attribute, None)
-    if details is None:
+    missing = details is None
+    if missing:
+        if renderers is not None and (code, None) in renderers:
+            # The defaults rendered for an earlier row of the list: a row without its
+            # details renders nothing of its case (about 25 µs a row to build again).
+            return dict(renderers[code, None])
         # A case of the desk without its row yet renders the defaults.
         details = model(case_id=case["id"]) if as_values else model(case=case)
     if renderers is None:
@@ -212,7 +224,10 @@ def desk_details_of(case: Case | dict, renderers: dict[str, Plan] | None = None)
         # walk of every field of every row was most of a dispute desk's page of cases
         # (docs/performance.md, "Rules built once per login").
         plan = renderers[code] = plan_of(serializer())
-    return render_row(details, plan)
+    rendered = render_row(details, plan)
+    if missing:
+        renderers[code, None] = dict(rendered)
+    return rendered
 
 
 class ListedManyField(serializers.ManyRelatedField):
