@@ -380,6 +380,25 @@ class CasebookCursorPagination(CursorPagination):
         results = read(*(value for value in values if value is not None))
         return self._kept(results, reverse, positioned)
 
+    def start_first_page(self, request: Request, view: Any, *, model: type[Model]) -> bool:
+        """Ready to keep the first page of a list of `model` that the caller reads itself
+        (`keep_first_page`): the page's size, order and keys set as `paginate_queryset` sets
+        them. False where the request names a cursor, or asks for no page."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size or self.cursor_query_param in request.query_params:
+            return False
+        self.ordering = self.get_ordering(request, model._base_manager.none(), view)
+        self.keys = order_keys(model, self.ordering)
+        self.cursor = None
+        self.base_url = request.build_absolute_uri()
+        return True
+
+    def keep_first_page(self, results: list[Any]) -> list[Any]:
+        """The first page of `results` (read in the page's order, one row more than the
+        page), after `start_first_page`."""
+        return self._kept(results, reverse=False, positioned=False)
+
     def _after(self, queryset: QuerySet, cursor: KeysetCursor) -> Q:
         """The rows after the cursor's position in the page's order (`rows_after`)."""
         return rows_after(

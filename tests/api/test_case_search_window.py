@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -13,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casebook.intake import selectors
+from casebook.intake import policy, selectors
 from casebook.intake.selectors import cases as case_selectors
+from casebook.intake.selectors import clients as client_selectors
 from tests.factories import CaseFactory, ClientFactory, SessionFactory, desk
 from tests.markers import needs_postgres
 
@@ -216,6 +218,9 @@ def test_the_matching_of_every_case_is_built_only_for_a_page_the_newest_cases_do
 ):
     _cases_about_nakajima(cast)
     api = api_as(cast.counselor)
+    # The builds of the list read through its filter set; a one-gram word's first page read by
+    # its compiled statements: `test_a_compiled_search_page_reads_every_match_only_when_...`.
+    monkeypatch.setattr(client_selectors, "PREPARED_SEARCH_PAGES", 0)
     built = []
     matching = selectors.cases_matching
 
@@ -235,3 +240,83 @@ def test_the_matching_of_every_case_is_built_only_for_a_page_the_newest_cases_do
     assert matchings({"q": "中島"}, 5) == ["window", "every case"]
     assert matchings({"q": "中島"}, NO_WINDOW) == ["every case"]
     assert matchings({"q": "中島", "ordering": "number"}, 8) == ["every case"]
+
+
+def _statements(queries) -> list[str]:
+    """The statements sent, in a stable order, each moment (the session's expiry, an access
+    log's time) written as the same text."""
+    moment = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00:00")
+    return sorted(moment.sub("moment", query["sql"]) for query in queries.captured_queries)
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.parametrize("window", [NO_WINDOW, 8, 5])
+def test_a_one_gram_words_first_page_is_the_answer_and_the_statements_of_its_filter_set(
+    cast, api_as, monkeypatch, window
+):
+    _cases_about_nakajima(cast)
+    monkeypatch.setattr(case_selectors, "SEARCH_WINDOW", window)
+    for user in vars(cast).values():
+        api = api_as(user)
+        for params in ({"q": "中島"}, {"q": "中", "page_size": "4"}, {"q": "なか"}, {"q": "特許"}):
+            api.get("/api/v1/cases/", params)  # the statements compiled, the login's facts read
+            with CaptureQueriesContext(connection) as compiled:
+                answer = api.get("/api/v1/cases/", params)
+            with monkeypatch.context() as through_the_filter_set:
+                through_the_filter_set.setattr(client_selectors, "PREPARED_SEARCH_PAGES", 0)
+                with CaptureQueriesContext(connection) as built:
+                    expected = api.get("/api/v1/cases/", params)
+            assert answer.status_code == expected.status_code
+            assert answer.content == expected.content
+            assert _statements(compiled) == _statements(built)
+
+
+def _compiled_search_pages() -> int:
+    return sum("case list search" in key for key in policy._BUILT_FOR_VIEWERS)
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_compiled_search_page_reads_every_match_only_when_the_newest_do_not_fill_it(
+    cast, api_as, monkeypatch
+):
+    _cases_about_nakajima(cast)
+    api = api_as(cast.counselor)
+
+    def searches_sent(window: int) -> list[bool]:
+        monkeypatch.setattr(case_selectors, "SEARCH_WINDOW", window)
+        params = {"q": "中島", "page_size": "4"}
+        api.get("/api/v1/cases/", params)
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/cases/", params).status_code == 200
+        # Whether each search statement keeps to the window's months.
+        return [
+            "opened_month" in query["sql"]
+            for query in queries.captured_queries
+            if "case_search_grams" in query["sql"]
+        ]
+
+    before = _compiled_search_pages()
+    assert searches_sent(8) == [True]
+    assert searches_sent(5) == [True, False]
+    assert searches_sent(NO_WINDOW) == [False]
+    assert _compiled_search_pages() > before
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_search_with_a_cursor_another_filter_an_order_or_a_digit_compiles_no_page(cast, api_as):
+    _cases_about_nakajima(cast)
+    api = api_as(cast.counselor)
+    first = api.get("/api/v1/cases/", {"q": "中島", "page_size": "4"}).json()
+    before = _compiled_search_pages()
+    assert api.get(first["next"]).status_code == 200
+    for params in (
+        {"q": "中島", "status": "active"},
+        {"q": "中島", "ordering": "number"},
+        {"q": "1"},
+        {"q": "中島工場"},
+    ):
+        assert api.get("/api/v1/cases/", params).status_code == 200
+    assert _compiled_search_pages() == before

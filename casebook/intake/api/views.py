@@ -3,6 +3,7 @@ and calls one service per write (the rest is `casebook.api.viewsets`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -21,11 +22,11 @@ from casebook.api.concurrency import expected_version_from
 from casebook.api.filters import AllowListOrderingFilter, QueryStringFilterBackend
 from casebook.api.pagination import CasebookCursorPagination, NewestRows
 from casebook.api.references import resolve, resolve_many
-from casebook.api.rows import ListedOne, ListedSet
+from casebook.api.rows import ListedOne, ListedSet, plan_of, values_rows
 from casebook.api.viewsets import PlainServiceWrites, ServiceViewSet, sub_list, transition
 from casebook.common.errors import DomainError
 from casebook.common.japanese import search_key
-from casebook.common.prepared import IDS, PreparedRead
+from casebook.common.prepared import IDS, TEXTS, PreparedRead
 from casebook.intake import policy, selectors, services
 from casebook.intake.api import serializers
 from casebook.intake.api.filters import CaseFilter, ClientFilter, SessionFilter
@@ -243,6 +244,74 @@ class CaseViewSet(CaseReadsLogged, ServiceViewSet):
             newest=self._newest_matches,
             every=lambda: filterset.matching_every_case(queryset),
         )
+
+    def _prepared_page(self) -> Response | None:
+        page = super()._prepared_page()
+        return page if page is not None else self._prepared_search_page()
+
+    def _prepared_search_page(self) -> Response | None:
+        """The first page of a search for a word of one gram and nothing else (`?q=中島`,
+        a page size), read as `paginate_newest_first` reads it, among the newest cases and
+        then among every match, each by a statement compiled once per reader's facts, the
+        word's length and the page's shape (`selectors.one_gram_rows`); None otherwise (the
+        list is read through its filter set). Building them through the ORM was most of the
+        search's Python (docs/performance.md, "A one-gram word's search compiled once")."""
+        request, paginator = self.request, self.paginator
+        params = request.query_params
+        key = selectors.one_gram_key(params.get("q", ""))
+        if (
+            key is None
+            or selectors.clients.PREPARED_SEARCH_PAGES < 1
+            or not isinstance(paginator, CasebookCursorPagination)
+            or not set(params) <= {"q", paginator.page_size_query_param}
+            or not paginator.start_first_page(request, self, model=Case)
+            or paginator.ordering[0] != "-opened_at"
+        ):
+            return None
+        user = request.user
+        serializer_class = self.get_serializer_class()
+        context = self.get_serializer_context()
+        plan = plan_of(serializer_class(context=context))
+        columns = (*self.row_columns(), *(order_key.name for order_key in paginator.keys))
+        ordering, size, selector = paginator.ordering, paginator.page_size, self.list_selector
+        shape = ("case list search", serializer_class.__qualname__, str(size), *ordering)
+
+        # What the kept statements are built from: the reader (its facts), the shape, the
+        # word and the window; nothing else of this request.
+        def rows(word: str, within: selectors.NewestCases | None) -> QuerySet:
+            matching = selectors.cases_matching(
+                selector(user=user), word, reader=user, within=within
+            )
+            return values_rows(matching, plan, columns).order_by(*ordering)[: size + 1]
+
+        within = selectors.case_search_window()
+        page = None
+        if within is not None:
+            page = paginator.keep_first_page(
+                selectors.one_gram_rows(
+                    user=user,
+                    key=key,
+                    shape=(*shape, "newest"),
+                    build=lambda word, since, months: rows(
+                        word, selectors.NewestCases(opened_from=since, months=months)
+                    ),
+                    args=(within.opened_from, within.months),
+                    kinds=(dt.datetime, TEXTS),
+                )
+            )
+            if not paginator.has_next:
+                # The newest cases do not fill the page: it is read from every match.
+                page = None
+        if page is None:
+            page = paginator.keep_first_page(
+                selectors.one_gram_rows(
+                    user=user,
+                    key=key,
+                    shape=(*shape, "every"),
+                    build=lambda word: rows(word, None),
+                )
+            )
+        return self._rendered(page, serializer_class, context, None, own_rows=True, paged=True)
 
     def search_reads_newest_first(self) -> bool:
         """A list of cases with a word in `q`: its page is first read among the newest."""

@@ -12,6 +12,7 @@ from casebook.intake.selectors.board import (
 from casebook.intake.selectors.cases import (
     DeskDetails,
     GracePeriodAlert,
+    NewestCases,
     case_co_counselor_ids,
     case_desk_details,
     case_get_by_number_for_user,
@@ -34,6 +35,8 @@ from casebook.intake.selectors.cases import (
     ip_grace_period_alerts,
     my_open_cases,
     my_open_cases_page,
+    one_gram_key,
+    one_gram_rows,
     overdue_follow_ups,
     subcontract_details_of,
 )
@@ -69,6 +72,7 @@ __all__ = [
     "DeskDetails",
     "GracePeriodAlert",
     "MergePreview",
+    "NewestCases",
     "board_column_more",
     "board_columns",
     "board_extras",
@@ -108,6 +112,8 @@ __all__ = [
     "ip_grace_period_alerts",
     "my_open_cases",
     "my_open_cases_page",
+    "one_gram_key",
+    "one_gram_rows",
     "overdue_follow_ups",
     "personal_data_rows",
     "session_counselor_ids",

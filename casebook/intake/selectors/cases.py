@@ -553,6 +553,40 @@ def case_search_page(*, user: User, text: str, number: int = 1, size: int = PAGE
     return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
+def one_gram_key(text: str) -> str | None:
+    """The search key of `text` where a statement compiled once may read its matches: one gram
+    (one or two characters: 「特許」「中島」「中」), no digit (a digit may be a case number's,
+    which adds a branch), on PostgreSQL; else None (the matches are built through the ORM)."""
+    key = search_key(text)
+    if not uses_gram_index() or not 0 < len(key) <= GRAM_LENGTH:
+        return None
+    if any(ch.isdigit() for ch in key):
+        return None
+    return key
+
+
+def one_gram_rows(
+    *,
+    user: User,
+    key: str,
+    shape: tuple[str, ...],
+    build: Callable[..., QuerySet],
+    args: tuple[Any, ...] = (),
+    kinds: tuple[Any, ...] = (),
+) -> list[Any]:
+    """The rows of `build(key, *args)` for a key of `one_gram_key`, by a statement compiled
+    once per login's facts, the key's length and `shape`: everything else `build` depends on
+    (a page, its columns and order), as `policy.per_viewer` asks. The key is its own key, so
+    the statement built for it is the word's (docs/performance.md, "A one-gram word's search
+    compiled once")."""
+    read = policy.per_viewer(
+        user,
+        ("one_gram_rows", *shape, str(len(key))),
+        lambda: PreparedRead(Case, build, args=(Word(len(key)), *kinds)),
+    )
+    return read(key, *args)
+
+
 def _search_page_rows(
     user: User,
     text: str,
@@ -563,32 +597,21 @@ def _search_page_rows(
     args: tuple[Any, ...] = (),
     kinds: tuple[Any, ...] = (),
 ) -> list[SearchCaseRow]:
-    """The rows of `build(user, text, start, size, *args)`, one more than the page. For a word
-    of one gram without a digit (「特許」「中島」「中」: no case number is looked for) on one
-    of the first pages, on PostgreSQL, the statement is compiled once per login's facts, the
-    word's length, `shape` and the page, the word's key a parameter (`Word`); building it
-    through the ORM was about half of a search's Python (docs/performance.md, "A one-gram
-    word's search compiled once")."""
+    """The rows of `build(user, text, start, size, *args)`, one more than the page: for a
+    word of `one_gram_key` on one of the first pages, by a statement compiled once
+    (`one_gram_rows`); building it through the ORM was about half of a search's Python."""
     start = (number - 1) * size
-    key = search_key(text)
-    if (
-        number > client_selectors.PREPARED_SEARCH_PAGES
-        or not uses_gram_index()
-        or not 0 < len(key) <= GRAM_LENGTH
-        or any(ch.isdigit() for ch in key)
-    ):
+    key = one_gram_key(text)
+    if key is None or number > client_selectors.PREPARED_SEARCH_PAGES:
         return list(build(user, text, start, size, *args))
-    read = policy.per_viewer(
-        user,
-        ("case_search_page", *shape, str(len(key)), str(number), str(size)),
-        lambda: PreparedRead(
-            Case,
-            lambda word, *rest: build(user, word, start, size, *rest),
-            args=(Word(len(key)), *kinds),
-        ),
+    return one_gram_rows(
+        user=user,
+        key=key,
+        shape=("case_search_page", *shape, str(number), str(size)),
+        build=lambda word, *rest: build(user, word, start, size, *rest),
+        args=args,
+        kinds=kinds,
     )
-    # The key is its own key: the statement built for it is the word's.
-    return read(key, *args)
 
 
 def _walked_page_rows(
