@@ -321,6 +321,47 @@ def visible_cases_q(user: User, *, prefix: str = "") -> Q:
     )
 
 
+def visible_search_row_branches(user: User) -> list[Q]:
+    """`visible_case_branches` on a case's search row (`CaseSearchGrams`: the case's desk,
+    lead and confidentiality copied, its key the case's id), each branch one that the row's
+    GIN index serves with the word's grams or one that names its cases: the cases of the
+    reader's desks that are not restricted and the cases it leads by the index's desk and
+    lead columns (the ids as one typed array, which the index takes), the cases it
+    co-counsels and the `normal` cases shared with its desks by their ids. The search reads
+    the union of a word's rows under each branch, so a word that many cases of other desks
+    hold is not read from their rows (docs/performance.md, "A word other desks hold"). The
+    exit team's restricted cases are one more branch, read from the word's rows. The same
+    branches as `visible_case_branches`, for the same readers: tests/intake/test_policy.py
+    checks that they show exactly its cases. Built once per user object."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(_per_user(user, ("search rows",), lambda: _search_row_branches(user)))
+
+
+def _search_row_branches(user: User) -> list[Q]:
+    if user.org_role in (OrgRole.MANAGER, OrgRole.AUDITOR):
+        # Every row, or every row not restricted: nothing narrower to serve.
+        return _case_branches(user, "")
+    from casebook.common.lookups import in_ids
+    from casebook.common.search import among_ids
+    from casebook.intake.models import Case, CaseShare
+
+    restricted = Q(confidentiality=Confidentiality.RESTRICTED)
+    desks = list(desk_roles(user))
+    co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
+    branches = [in_ids("lead_counselor__id", [user.pk]), among_ids("case_id", co_counseled)]
+    if desks:
+        shared = CaseShare.objects.filter(desk_id__in=desks).values("case_id")
+        branches = [
+            ~restricted & in_ids("desk__id", desks),
+            *branches,
+            Q(confidentiality=Confidentiality.NORMAL) & among_ids("case_id", shared),
+        ]
+    if is_exit_team(user):
+        branches.append(restricted)
+    return branches
+
+
 def visible_session_branches(user: User) -> list[Q]:
     """`visible_case_branches` on the session's own columns: its case's desk and
     confidentiality as the session carries them (`ConsultationSession.desk`,

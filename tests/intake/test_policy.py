@@ -6,9 +6,16 @@ from django.utils import translation
 from casebook.accounts.models import DeskMembership, DeskRole
 from casebook.common.errors import ActionNotPermitted
 from casebook.intake import policy
-from casebook.intake.models import AccessLog, Case, CaseShare, ConsultationSession
+from casebook.intake.models import (
+    AccessLog,
+    Case,
+    CaseSearchGrams,
+    CaseShare,
+    ConsultationSession,
+)
 from casebook.intake.selectors import case_get_for_user
 from tests.factories import CaseFactory, SessionFactory, desk, member
+from tests.markers import needs_postgres
 
 ROLES = ["counselor", "colleague", "coordinator", "manager", "auditor", "exit_team", "outsider"]
 
@@ -200,6 +207,34 @@ def test_the_visibility_branches_together_are_exactly_what_each_reader_sees(cast
             by_branch |= rows
         assert by_branch == seen, user.username
         assert seen == {case.pk for case in Case.objects.all() if policy.can_see_case(user, case)}
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_search_rows_branches_show_exactly_the_cases_each_reader_sees(cast):
+    ip = desk("ip")
+    for confidentiality in ("normal", "confidential", "restricted"):
+        CaseFactory(confidentiality=confidentiality)
+        CaseFactory(desk=ip, confidentiality=confidentiality, lead_counselor=cast.counselor)
+        CaseFactory(desk=ip, confidentiality=confidentiality).co_counselors.add(cast.counselor)
+        shared = CaseFactory(desk=ip, confidentiality=confidentiality)
+        CaseShare.objects.create(case=shared, desk=desk("yorozu"), source="test")
+    CaseFactory(desk=ip, lead_counselor=cast.colleague)
+    two_desks = member("yorozu", DeskRole.COUNSELOR, username="two.desks")
+    DeskMembership.objects.create(user=two_desks, desk=ip, role=DeskRole.COUNSELOR)
+    seen_by = {}
+    for user in [*vars(cast).values(), two_desks]:
+        seen = set(policy.cases_visible_to(user).values_list("pk", flat=True))
+        by_branch = set()
+        for branch in policy.visible_search_row_branches(user):
+            rows = set(CaseSearchGrams.objects.filter(branch).values_list("case_id", flat=True))
+            assert rows <= seen, user.username
+            by_branch |= rows
+        assert by_branch == seen, user.username
+        seen_by[user.username] = seen
+    assert seen_by["outsider"] == set()
+    assert len({frozenset(seen) for seen in seen_by.values()}) >= 6
 
 
 @pytest.mark.django_db

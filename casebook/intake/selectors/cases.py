@@ -383,14 +383,19 @@ def _title_or_summary_ids(
         # scan keeps the word's recent rows, and the older matches are never read (a few
         # cases of the first month older than the window are: the caller filters by date).
         rows = rows.filter(stored_values_overlap("opened_month", within.months))
-    if reader is not None:
-        # The rule of `policy.visible_cases_q` on the case's copied columns (the primary key
-        # is the case's id), so a desk reader's matches are the only rows kept.
-        rows = rows.filter(policy.visible_cases_q(reader))
-    candidates = rows.values("case_id").order_by()
+    if reader is None:
+        parts = [rows.values("case_id").order_by()]
+    else:
+        # The reader's rule on the case's copied columns (the primary key is the case's id),
+        # one part a branch, each served by the rows' index or by the ids it names: a desk
+        # reader's matches are read from its own desks' rows, not from every row holding the
+        # word (docs/performance.md, "A word other desks hold").
+        branches = policy.visible_search_row_branches(reader) or [Q(pk__in=[])]
+        parts = [rows.filter(branch).values("case_id").order_by() for branch in branches]
     if len(search_key(text)) <= GRAM_LENGTH:
         # A word of one or two characters is one gram: every candidate holds it.
-        return [candidates]
+        return parts
+    candidates = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     # A longer word is all of its pairs, which a case may hold in different places (one in the
     # title, one in a summary): the word itself is checked on the candidates.
     summaries = ConsultationSession.objects.filter(
