@@ -186,8 +186,11 @@ def test_an_action_the_state_does_not_offer_is_refused_naming_both_states(cast):
     policy.require_offered(cast.counselor, case, "hold")
 
 
-@pytest.mark.django_db
-def test_the_visibility_branches_together_are_exactly_what_each_reader_sees(cast):
+@pytest.fixture
+def readers_of_many_cases(cast) -> list:
+    """The cast and a login of two desks, over cases of each confidentiality at two desks:
+    plain, led by the counselor, co-counselled by it, shared with the yorozu desk, and one
+    led by a colleague."""
     ip = desk("ip")
     for confidentiality in ("normal", "confidential", "restricted"):
         CaseFactory(confidentiality=confidentiality)
@@ -198,41 +201,49 @@ def test_the_visibility_branches_together_are_exactly_what_each_reader_sees(cast
     CaseFactory(desk=ip, lead_counselor=cast.colleague)
     two_desks = member("yorozu", DeskRole.COUNSELOR, username="two.desks")
     DeskMembership.objects.create(user=two_desks, desk=ip, role=DeskRole.COUNSELOR)
-    for user in [*vars(cast).values(), two_desks]:
-        seen = set(policy.cases_visible_to(user).values_list("pk", flat=True))
-        by_branch = set()
-        for branch in policy.visible_case_branches(user):
-            rows = set(Case.objects.filter(branch).values_list("pk", flat=True))
-            assert rows <= seen, user.username
-            by_branch |= rows
-        assert by_branch == seen, user.username
+    return [*vars(cast).values(), two_desks]
+
+
+def _seen_by_branches(user, branches: list, rows_of) -> set[int]:
+    """The case ids `user` sees, checked to be what the union of `branches` shows, each
+    branch's case ids read by `rows_of(branch)` and none beyond what the user sees."""
+    seen = set(policy.cases_visible_to(user).values_list("pk", flat=True))
+    by_branch = set()
+    for branch in branches:
+        rows = rows_of(branch)
+        assert rows <= seen, user.username
+        by_branch |= rows
+    assert by_branch == seen, user.username
+    return seen
+
+
+@pytest.mark.django_db
+def test_the_visibility_branches_together_are_exactly_what_each_reader_sees(
+    readers_of_many_cases,
+):
+    for user in readers_of_many_cases:
+        seen = _seen_by_branches(
+            user,
+            policy.visible_case_branches(user),
+            lambda branch: set(Case.objects.filter(branch).values_list("pk", flat=True)),
+        )
         assert seen == {case.pk for case in Case.objects.all() if policy.can_see_case(user, case)}
 
 
 @needs_postgres
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_search_rows_branches_show_exactly_the_cases_each_reader_sees(cast):
-    ip = desk("ip")
-    for confidentiality in ("normal", "confidential", "restricted"):
-        CaseFactory(confidentiality=confidentiality)
-        CaseFactory(desk=ip, confidentiality=confidentiality, lead_counselor=cast.counselor)
-        CaseFactory(desk=ip, confidentiality=confidentiality).co_counselors.add(cast.counselor)
-        shared = CaseFactory(desk=ip, confidentiality=confidentiality)
-        CaseShare.objects.create(case=shared, desk=desk("yorozu"), source="test")
-    CaseFactory(desk=ip, lead_counselor=cast.colleague)
-    two_desks = member("yorozu", DeskRole.COUNSELOR, username="two.desks")
-    DeskMembership.objects.create(user=two_desks, desk=ip, role=DeskRole.COUNSELOR)
-    seen_by = {}
-    for user in [*vars(cast).values(), two_desks]:
-        seen = set(policy.cases_visible_to(user).values_list("pk", flat=True))
-        by_branch = set()
-        for branch in policy.visible_search_row_branches(user):
-            rows = set(CaseSearchGrams.objects.filter(branch).values_list("case_id", flat=True))
-            assert rows <= seen, user.username
-            by_branch |= rows
-        assert by_branch == seen, user.username
-        seen_by[user.username] = seen
+def test_the_search_rows_branches_show_exactly_the_cases_each_reader_sees(readers_of_many_cases):
+    seen_by = {
+        user.username: _seen_by_branches(
+            user,
+            policy.visible_search_row_branches(user),
+            lambda branch: set(
+                CaseSearchGrams.objects.filter(branch).values_list("case_id", flat=True)
+            ),
+        )
+        for user in readers_of_many_cases
+    }
     assert seen_by["outsider"] == set()
     assert len({frozenset(seen) for seen in seen_by.values()}) >= 6
 
