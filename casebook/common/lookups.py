@@ -65,3 +65,24 @@ def in_ids(lookup: str, ids: Iterable[int]) -> Q:
     that is not an integer), which Django passes to the lookup as it is, where it walks a
     list or a tuple item by item."""
     return Q(**{f"{lookup}__{InIds.lookup_name}": array("q", ids)})
+
+
+class OverlapsIds(Lookup):
+    """An array column of ids (`bigint[]`, PostgreSQL only) holding one of the ids: `column &&
+    %s::bigint[]`, the ids as one parameter, served by the column's GIN index. Registered by
+    the fields that hold such arrays (`intake.models.search.IdArrayField`)."""
+
+    lookup_name = "overlaps_ids"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> tuple[int, ...]:
+        if hasattr(self.rhs, "resolve_expression"):
+            raise TypeError("overlaps_ids takes ids, not an expression")
+        return tuple(map(operator.index, self.rhs))
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        text = "{" + ",".join(map(str, self.rhs)) + "}"
+        return f"{lhs} && %s::bigint[]", (*lhs_params, text)

@@ -325,9 +325,9 @@ def visible_search_row_branches(user: User) -> list[Q]:
     """`visible_case_branches` on a case's search row (`CaseSearchGrams`: the case's desk,
     lead and confidentiality copied, its key the case's id), each branch one that the row's
     GIN index serves with the word's grams or one that names its cases: the cases of the
-    reader's desks that are not restricted and the cases it leads by the index's desk and
-    lead columns (the ids as one typed array, which the index takes), the cases it
-    co-counsels and the `normal` cases shared with its desks by their ids. The search reads
+    reader's desks that are not restricted, the cases it leads and the `normal` cases shared
+    with its desks by the index's desk, lead and shared desks columns (the ids as one typed
+    array, which the index takes), the cases it co-counsels by their ids. The search reads
     the union of a word's rows under each branch, so a word that many cases of other desks
     hold is not read from their rows (docs/performance.md, "A word other desks hold"). The
     exit team's restricted cases are one more branch, read from the word's rows. The same
@@ -344,18 +344,17 @@ def _search_row_branches(user: User) -> list[Q]:
         return _case_branches(user, "")
     from casebook.common.lookups import in_ids
     from casebook.common.search import among_ids
-    from casebook.intake.models import Case, CaseShare
+    from casebook.intake.models import Case
 
     restricted = Q(confidentiality=Confidentiality.RESTRICTED)
     desks = list(desk_roles(user))
     co_counseled = Case.co_counselors.through.objects.filter(user_id=user.pk).values("case_id")
     branches = [in_ids("lead_counselor__id", [user.pk]), among_ids("case_id", co_counseled)]
     if desks:
-        shared = CaseShare.objects.filter(desk_id__in=desks).values("case_id")
         branches = [
             ~restricted & in_ids("desk__id", desks),
             *branches,
-            Q(confidentiality=Confidentiality.NORMAL) & among_ids("case_id", shared),
+            Q(confidentiality=Confidentiality.NORMAL, shared_desk_ids__overlaps_ids=desks),
         ]
     if is_exit_team(user):
         branches.append(restricted)

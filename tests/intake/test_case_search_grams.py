@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from casebook.common.japanese import search_key
 from casebook.intake import selectors, services
-from casebook.intake.models import Case, CaseSearchGrams, ConsultationSession
+from casebook.intake.models import Case, CaseSearchGrams, CaseShare, ConsultationSession
 from tests.factories import CaseFactory, SessionFactory, case_in_state, desk
 from tests.intake.writers import duplicate_and_survivor, log_session, merge
 from tests.markers import needs_postgres
@@ -218,3 +218,61 @@ def test_a_case_without_its_row_of_grams_gets_it_whole_with_its_next_session(cas
     CaseSearchGrams.objects.filter(case_id=case.pk).delete()
     SessionFactory(case=case, summary="商標の登録")
     assert _stored_grams(case) == _expected_grams(case)
+
+
+def _shared_desks(case: Case) -> list[int]:
+    return CaseSearchGrams.objects.get(case_id=case.pk).shared_desk_ids
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_cases_row_holds_the_desks_it_is_shared_with_as_shares_come_and_go(cast):
+    case = CaseFactory(title="特許の相談", desk=desk("yorozu"))
+    assert _shared_desks(case) == []
+    services.case_share_grant(case=case, desk=desk("ip"), source="referral:1")
+    services.case_share_grant(case=case, desk=desk("ip"), source="referral:2")
+    services.case_share_grant(case=case, desk=desk("trade"), source="referral:2")
+    assert _shared_desks(case) == sorted([desk("ip").pk, desk("trade").pk])
+    services.case_share_revoke(source="referral:2")
+    assert _shared_desks(case) == [desk("ip").pk]  # the first share still holds
+    CaseShare.objects.filter(case=case).update(desk=desk("subcontract"))
+    assert _shared_desks(case) == [desk("subcontract").pk]
+    other = CaseFactory(title="販路の相談")
+    CaseShare.objects.filter(case=case).update(case=other)
+    assert (_shared_desks(case), _shared_desks(other)) == ([], [desk("subcontract").pk])
+    with connection.cursor() as cursor:
+        # The foreign keys' checks run first: a table with checks pending is not truncated.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE intake_caseshare")
+    assert _shared_desks(other) == []
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_a_refresh_of_many_cases_or_of_one_finds_their_shared_desks_again(cast):
+    """A refresh of more than `BULK` cases is planned for its size (`0028`): both ways find
+    the same desks."""
+    case = CaseFactory(title="特許の相談")
+    services.case_share_grant(case=case, desk=desk("ip"), source="referral:1")
+    for refresh, ids in (
+        ("casebook_case_grams_refresh", [case.pk]),
+        ("casebook_case_shares_refresh", [case.pk]),
+        ("casebook_case_grams_refresh", [case.pk, *range(-600, 0)]),
+        ("casebook_case_shares_refresh", [case.pk, *range(-600, 0)]),
+    ):
+        CaseSearchGrams.objects.filter(case_id=case.pk).update(shared_desk_ids=[])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {refresh}(%s::bigint[])", [ids])
+        assert _shared_desks(case) == [desk("ip").pk], (refresh, len(ids))
+
+
+def test_a_case_shared_with_a_desk_is_found_by_its_members_while_it_is_normal(cast):
+    case = CaseFactory(title="特許の相談", desk=desk("ip"))
+    assert _found(cast.counselor, "特許") == set()
+    services.case_share_grant(case=case, desk=desk("yorozu"), source="referral:1")
+    assert _found(cast.counselor, "特許") == {case.pk}
+    Case.objects.filter(pk=case.pk).update(confidentiality="confidential")
+    assert _found(cast.counselor, "特許") == set()
+    Case.objects.filter(pk=case.pk).update(confidentiality="normal")
+    services.case_share_revoke(source="referral:1")
+    assert _found(cast.counselor, "特許") == set()

@@ -9,7 +9,7 @@ from django.db import connection
 from casebook.common.japanese import search_key
 from casebook.common.search import search_grams, to_hiragana
 from casebook.intake import selectors
-from casebook.intake.models import Case
+from casebook.intake.models import Case, CaseShare
 from tests.factories import CaseFactory, desk
 from tests.markers import needs_postgres
 
@@ -81,7 +81,8 @@ def test_the_case_search_reads_the_gram_indexes(cast, text, clients_index):
 @pytest.mark.postgres
 def test_a_desk_readers_matches_are_read_from_its_desks_and_its_cases_in_the_index(cast):
     # A word other desks hold is not read from their rows (docs/performance.md, "A word
-    # other desks hold"): the desk and the lead are conditions of the grams index's scan.
+    # other desks hold", "The shared cases' matches"): the desk, the lead and the desks a
+    # case is shared with are conditions of the grams index's scan.
     # Enough of another desk's cases holding the word that a scan of its rows costs more
     # than the index's intersection, as on a database of a few years.
     held = CaseFactory.build_batch(2000, title="特許の相談", desk=desk("ip"))
@@ -89,9 +90,13 @@ def test_a_desk_readers_matches_are_read_from_its_desks_and_its_cases_in_the_ind
         case.client.save()
         case.client_id = case.client.pk
     Case.objects.bulk_create(held)
+    CaseShare.objects.bulk_create(
+        CaseShare(case=case, desk=desk("yorozu"), source="referral") for case in held[:20]
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE intake_case_search_grams")
     plan = _plan(selectors.case_search(user=cast.counselor, text="特許"))
     scans = [line for line in plan.splitlines() if "Index Cond: ((grams @>" in line]
     assert any("desk_id = ANY" in line for line in scans), plan
     assert any("lead_counselor_id = ANY" in line for line in scans), plan
+    assert any("shared_desk_ids &&" in line for line in scans), plan

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from casebook.accounts.models import Desk
+from casebook.common.lookups import OverlapsIds
 from casebook.intake.models.cases import Case
 from casebook.intake.models.clients import Client
 
@@ -19,6 +20,16 @@ class TextArrayField(models.Field):
         return "text[]"
 
 
+class IdArrayField(models.Field):
+    """A PostgreSQL `bigint[]` of ids, read and written by SQL alone (the table is unmanaged)."""
+
+    def db_type(self, connection: Any) -> str:
+        return "bigint[]"
+
+
+IdArrayField.register_lookup(OverlapsIds)
+
+
 class CaseSearchGrams(models.Model):
     """The distinct grams (`common.search.search_grams`) of a case's title and of all its
     sessions' summaries, with the case's visibility columns, on PostgreSQL only: a search
@@ -26,11 +37,11 @@ class CaseSearchGrams(models.Model):
     session, and filters them by the visibility rule without reading the cases.
 
     The table, its GIN index and the triggers that keep it are created by the migration
-    `intake/0016_case_search_grams` (the opening month by `0018_case_search_opened_at`):
-    PostgreSQL refreshes a case's row whenever its title, desk, lead, confidentiality,
-    opening date or a session of it (inserted, edited, moved to another case,
-    deleted) changes, whoever writes. Django never writes it; other databases have no such
-    table and search with LIKE.
+    `intake/0016_case_search_grams` (the opening month by `0018_case_search_opened_at`, the
+    shared desks by `0032_case_search_grams_shared_desks`): PostgreSQL refreshes a case's row
+    whenever its title, desk, lead, confidentiality, opening date, a share of it or a session
+    of it (inserted, edited, moved to another case, deleted) changes, whoever writes. Django
+    never writes it; other databases have no such table and search with LIKE.
     """
 
     case = models.OneToOneField(
@@ -60,6 +71,10 @@ class CaseSearchGrams(models.Model):
     # word's rows of the window's months before any row is read (docs/performance.md,
     # "Search").
     opened_month = TextArrayField()
+    # The distinct desks the case is shared with (`CaseShare`), in order, the index's fifth
+    # column: a desk's shared matches are one more condition of the word's index scan
+    # (docs/performance.md, "The shared cases' matches"). Kept by triggers on the shares.
+    shared_desk_ids = IdArrayField()
 
     class Meta:
         managed = False
