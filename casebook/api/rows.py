@@ -480,9 +480,20 @@ class ListedOne:
     # `casebook.common.prepared.PreparedRead` of it).
     model: type[models.Model]
     rows_of: Callable[[list[Any]], Iterable[models.Model]]
+    # Which rows of values render it (a case's details: the cases of the details' desk); the
+    # others are given None without their ids asked for, and a page with none of them reads
+    # nothing (docs/performance.md, "The details read for the pages that render them").
+    # None: every row. A model instance's row is always read.
+    renders: Callable[[dict[str, Any]], bool] | None = None
 
     def attach(self, rows: Sequence[Any], ids: list[Any]) -> None:
-        found = self.rows_of(ids)
+        if self.renders is not None:
+            ids = [
+                row_id
+                for row, row_id in zip(rows, ids, strict=True)
+                if not isinstance(row, dict) or self.renders(row)
+            ]
+        found = self.rows_of(ids) if ids else ()
         forward = next(
             field
             for field in self.model._meta.concrete_fields

@@ -31,7 +31,7 @@ from casebook.intake.api.serializers import (
 )
 from casebook.intake.api.views import CASE_LIST_SETS, CASE_SETS, SESSION_SETS
 from casebook.intake.models import Case, ConsultationSession, Topic
-from tests.factories import SessionFactory, case_in_state, member
+from tests.factories import SessionFactory, case_in_state, desk, member
 
 
 @pytest.fixture
@@ -219,6 +219,27 @@ def test_a_change_to_a_cases_sets_shows_in_the_next_list(cast, api_as, varied_ca
 def test_an_empty_page_reads_none_of_its_sets(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         read_sets([], [*CASE_LIST_SETS, *SESSION_SETS])
+
+
+def test_a_page_reads_the_details_of_its_rows_desks_only(
+    cast, varied_cases, django_assert_num_queries
+):
+    # The IP case moved to the hub keeps its details row, which the hub's page renders not.
+    moved = varied_cases[2]
+    Case.objects.filter(pk=moved.pk).update(desk=desk("yorozu"), sequence=9_999)
+    plan = plan_of(CaseSerializer())
+    rows = list(values_rows(selectors.case_rows_for_user(user=cast.manager), plan))
+    hub = [row for row in rows if row["desk__code"] == "yorozu"]
+    with django_assert_num_queries(2):  # the topics and the co-counselors
+        read_sets(hub, CASE_LIST_SETS)
+    disputes = [row for row in rows if row["desk__code"] == "subcontract"]
+    with django_assert_num_queries(3):  # and the dispute details
+        read_sets(disputes, CASE_LIST_SETS)
+    for row, data in zip(
+        [*hub, *disputes], CaseSerializer([*hub, *disputes], many=True).data, strict=True
+    ):
+        assert data == CaseSerializer(Case.objects.get(pk=row["id"])).data
+    assert moved.pk in {row["id"] for row in hub}
 
 
 def test_a_set_read_for_a_list_renders_as_read_and_one_of_instances_as_before(varied_cases):

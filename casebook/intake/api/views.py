@@ -81,20 +81,30 @@ CASE_SETS = (
         _by_ids(Case.co_counselors.through, selectors.case_co_counselor_ids, "case_ids"),
     ),
 )
+
+
+def _of_desk(code: str) -> Callable[[dict[str, Any]], bool]:
+    """The case rows of the desk `code` (a row of values carries its desk's code): the rows
+    that render that desk's details (`serializers.desk_details_of`)."""
+    return lambda row: row["desk__code"] == code
+
+
 # The case list's rows also carry their desk details, read by case id (two small queries)
 # rather than joined: each one-to-one join added to the planning time of the list's query
-# (docs/performance.md, "The lists' planning").
+# (docs/performance.md, "The lists' planning"). Each is read for its desk's rows only.
 CASE_LIST_SETS = (
     *CASE_SETS,
-    ListedOne(
-        "subcontract",
-        SubcontractDetails,
-        _by_ids(SubcontractDetails, selectors.subcontract_details_of, "case_ids"),
-    ),
-    ListedOne(
-        "ip",
-        IpDetails,
-        _by_ids(IpDetails, selectors.ip_details_of, "case_ids"),
+    *(
+        ListedOne(
+            relation,
+            model,
+            _by_ids(model, read, "case_ids"),
+            renders=_of_desk(code),
+        )
+        for code, relation, model, read in (
+            ("subcontract", "subcontract", SubcontractDetails, selectors.subcontract_details_of),
+            ("ip", "ip", IpDetails, selectors.ip_details_of),
+        )
     ),
 )
 SESSION_SETS = (
