@@ -85,6 +85,21 @@ def desk_list_for_user(*, user: User) -> QuerySet[Desk]:
     return Desk.objects.filter(policy.visible_desks_q(user))
 
 
+def desks_shown_to(*, user: User) -> list[Desk]:
+    """`desk_list_for_user` read, its statement compiled once per login's facts
+    (`intake.policy.per_viewer`, a `PreparedRead`): the board links of my cases and of the
+    boards, drawn on every request of those pages."""
+    from casebook.common.prepared import PreparedRead
+    from casebook.intake import policy
+
+    read = policy.per_viewer(
+        user,
+        ("desks shown",),
+        lambda: PreparedRead(Desk, lambda: desk_list_for_user(user=user), args=()),
+    )
+    return read()
+
+
 def desk_get_for_user(*, user: User, code: str) -> Desk:
     """The desk `code` if `user` may see it, else 404 (the one desk getter of every screen)."""
     desk = desk_list_for_user(user=user).filter(code=code).first()

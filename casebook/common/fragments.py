@@ -17,7 +17,8 @@ belongs in the key.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+import html
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -51,22 +52,56 @@ def render_once(
     """`template_name` rendered with `context` and `holes`, its text reused for every later
     call with the same `key`, language, URL prefix and URLconf; only `holes` change between
     such calls. `context` must be a function of `key`."""
-    full_key = (template_name, key, translation.get_language(), get_script_prefix(), get_urlconf())
-    found = _rendered.get(full_key)
-    if found is None:
-        marked = {name: mark_safe(f"{_MARK}{name}{_MARK}") for name in holes}
-        text = get_template(template_name).render({**context, **marked})
-        pieces = text.split(_MARK)
-        found = (tuple(pieces[0::2]), tuple(pieces[1::2]))
-        if len(_rendered) >= _LIMIT:
-            _rendered.clear()
-        _rendered[full_key] = found
-    literals, names = found
-    out = [literals[0]]
-    for name, literal in zip(names, literals[1:], strict=True):
-        out.append(conditional_escape(holes[name]))
-        out.append(literal)
-    return mark_safe("".join(out))
+    return drawer(template_name)(key, context, holes)
+
+
+Draw = Callable[
+    [Hashable, Mapping[str, Any] | Callable[[], Mapping[str, Any]], Mapping[str, Any]], SafeString
+]
+
+
+def drawer(template_name: str) -> Draw:
+    """`render_once` of `template_name` for the calls of one request (a list's rows): the
+    language, the URL prefix and the URLconf are read once, not per row. The context may be
+    given as a function, asked only when the key's text is not kept yet."""
+    where = (translation.get_language(), get_script_prefix(), get_urlconf())
+
+    def draw(
+        key: Hashable,
+        context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+        holes: Mapping[str, Any],
+    ) -> SafeString:
+        full_key = (template_name, key, *where)
+        found = _rendered.get(full_key)
+        if found is None:
+            marked = {name: mark_safe(f"{_MARK}{name}{_MARK}") for name in holes}
+            given = context() if callable(context) else context
+            text = get_template(template_name).render({**given, **marked})
+            pieces = text.split(_MARK)
+            found = (tuple(pieces[0::2]), tuple(pieces[1::2]))
+            if len(_rendered) >= _LIMIT:
+                _rendered.clear()
+            _rendered[full_key] = found
+        literals, names = found
+        out = [literals[0]]
+        for name, literal in zip(names, literals[1:], strict=True):
+            out.append(_escaped(holes[name]))
+            out.append(literal)
+        return mark_safe("".join(out))
+
+    return draw
+
+
+def _escaped(value: Any) -> str:
+    """`conditional_escape(value)`, a plain text or number without its checks for a lazy
+    translation and for `__html__` (a page's rows fill about a thousand holes)."""
+    kind = type(value)
+    if kind is str:
+        # What `django.utils.html.escape` returns for a text that is not marked safe.
+        return html.escape(value)
+    if kind is int:
+        return str(value)
+    return conditional_escape(value)
 
 
 def forget_rendered() -> None:

@@ -17,7 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
+from casebook.accounts.selectors import (
+    desk_case_workers,
+    desk_get_for_user,
+    desk_list_for_user,
+    desks_shown_to,
+)
 from casebook.common.errors import TransitionNotAllowed
 from casebook.common.exports import csv_response
 from casebook.common.fiscal import current_fiscal_year, fiscal_year_label
@@ -82,7 +87,7 @@ def desk_referrals(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "referrals/desk.html",
-        {"desk": desk, "desks": desk_list_for_user(user=user), **pages},
+        {"desk": desk, "desks": desks_shown_to(user=user), **pages},
     )
 
 

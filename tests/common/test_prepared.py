@@ -551,7 +551,9 @@ def test_a_pages_desk_details_are_the_instances_the_orm_reads(cast):
         assert len(read) == len(stored) == 1
         assert _fields(read[0]) == _fields(stored[0])
         assert not read[0]._state.adding
-    rows = [{"id": pk} for pk in ids]
+    # A list's rows carry their desk's code: each details set reads its desk's rows.
+    codes = ["ip", "subcontract", "yorozu"]
+    rows = [{"id": pk, "desk__code": code} for pk, code in zip(ids, codes, strict=True)]
     read_sets(rows, [s for s in CASE_LIST_SETS if isinstance(s, ListedOne)])
     assert rows[0]["ip"].rights_sought == ["patent"] and rows[0]["subcontract"] is None
     assert rows[1]["subcontract"].law_breach_suspected is True and rows[2]["ip"] is None

@@ -12,7 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from casebook.accounts.models import Desk
-from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desk_list_for_user
+from casebook.accounts.selectors import desk_case_workers, desk_get_for_user, desks_shown_to
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import selectors, services
 from casebook.intake.models import Case, CaseStatus
@@ -63,7 +63,7 @@ def _context(request: HttpRequest, desk: Desk) -> dict[str, Any]:
         **_shown_cards(request, desk, shown),
         "columns": columns,
         "extras": selectors.board_extras(user=user, desk=desk),
-        "desks": desk_list_for_user(user=user),
+        "desks": desks_shown_to(user=user),
     }
 
 

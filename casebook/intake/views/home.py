@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from casebook.accounts.selectors import desk_list_for_user
+from casebook.accounts.selectors import desks_shown_to
 from casebook.common.paging import page_number
 from casebook.common.web import page_view, url_for_each
 from casebook.intake import policy, selectors, services
@@ -109,7 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "follow_ups": follow_ups,
             "holds": holds,
-            "desks": desk_list_for_user(user=user),
+            "desks": desks_shown_to(user=user),
             "may_take_intake": policy.may_take_intakes(user),
             "grace_alerts": alerts,
         },

@@ -14,11 +14,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.safestring import SafeString
 
-from casebook.common.fragments import render_once
+from casebook.common.fragments import drawer
 from casebook.common.web import url_for_each
 from casebook.intake.models import Case
 from casebook.intake.services import CaseRead
@@ -62,16 +60,16 @@ class Dates:
 
 def status_badges(rows: Iterable[Row]) -> None:
     """Put on each row its state and badges (`status_html`) as includes/status.html draws
-    them: drawn once for each state, priority and confidentiality a page holds (a handful),
-    not once per row."""
-    template = get_template("includes/status.html")
-    drawn: dict[tuple[str, str, str], SafeString] = {}
+    them: drawn once per process for each state, priority and confidentiality in the active
+    language (`common.fragments`), not once per row or page."""
+    draw = drawer("includes/status.html")
     for row in rows:
         key = (row["status"], row["priority"], row["confidentiality"])
-        if key not in drawn:
-            case = Case(status=key[0], priority=key[1], confidentiality=key[2])
-            drawn[key] = SafeString(template.render({"case": case}))
-        row["status_html"] = drawn[key]
+        row["status_html"] = draw(key, lambda key=key: {"case": _case_of(*key)}, {})
+
+
+def _case_of(status: str, priority: str, confidentiality: str) -> Case:
+    return Case(status=status, priority=priority, confidentiality=confidentiality)
 
 
 def status_labels() -> dict[str, str]:
@@ -93,13 +91,13 @@ def draw_rows(
     what it prints (template name → the row's key), escaped as the template escapes it. A few
     shapes a list, not a template rendered per row (docs/performance.md, "My cases and the
     client page")."""
+    draw = drawer(template_name)
     for row in rows:
-        conditions = {name: bool(row[key]) for name, key in shape.items()}
-        row[to] = render_once(
-            template_name,
-            key=tuple(conditions.values()),
-            context=conditions,
-            holes={name: row[key] for name, key in holes.items()},
+        conditions = tuple(bool(row[key]) for key in shape.values())
+        row[to] = draw(
+            conditions,
+            lambda conditions=conditions: dict(zip(shape, conditions, strict=True)),
+            {name: row[key] for name, key in holes.items()},
         )
 
 
