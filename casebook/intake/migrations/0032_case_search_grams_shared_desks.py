@@ -84,6 +84,36 @@ $$;
 """
 
 
+# The shares' statement triggers: the name, the event, its transition tables and the cases
+# whose shares it changed.
+SHARE_TRIGGERS = [
+    ("added", "INSERT", "NEW TABLE AS added", "SELECT DISTINCT case_id FROM added"),
+    (
+        "changed",
+        "UPDATE",
+        "OLD TABLE AS before_change NEW TABLE AS after_change",
+        "SELECT case_id FROM before_change UNION SELECT case_id FROM after_change",
+    ),
+    ("removed", "DELETE", "OLD TABLE AS removed", "SELECT DISTINCT case_id FROM removed"),
+]
+
+
+def _share_trigger(name: str, event: str, tables: str, cases: str) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION casebook_case_grams_shares_{name}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM casebook_case_shares_refresh(ARRAY({cases}));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER case_grams_shares_{name} AFTER {event} ON intake_caseshare
+REFERENCING {tables}
+FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_grams_shares_{name}();
+"""
+
+
 FORWARD = f"""
 ALTER TABLE intake_case_search_grams
     ADD COLUMN shared_desk_ids bigint[] NOT NULL DEFAULT '{{}}';
@@ -106,32 +136,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION casebook_case_grams_shares_added() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM casebook_case_shares_refresh(ARRAY(SELECT DISTINCT case_id FROM added));
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION casebook_case_grams_shares_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM casebook_case_shares_refresh(ARRAY(
-        SELECT case_id FROM before_change UNION SELECT case_id FROM after_change
-    ));
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION casebook_case_grams_shares_removed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM casebook_case_shares_refresh(ARRAY(SELECT DISTINCT case_id FROM removed));
-    RETURN NULL;
-END
-$$;
-
+{"".join(_share_trigger(*trigger) for trigger in SHARE_TRIGGERS)}
 CREATE OR REPLACE FUNCTION casebook_case_grams_shares_truncated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -140,18 +145,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
-CREATE TRIGGER case_grams_shares_added AFTER INSERT ON intake_caseshare
-REFERENCING NEW TABLE AS added
-FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_grams_shares_added();
-
-CREATE TRIGGER case_grams_shares_changed AFTER UPDATE ON intake_caseshare
-REFERENCING OLD TABLE AS before_change NEW TABLE AS after_change
-FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_grams_shares_changed();
-
-CREATE TRIGGER case_grams_shares_removed AFTER DELETE ON intake_caseshare
-REFERENCING OLD TABLE AS removed
-FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_grams_shares_removed();
 
 CREATE TRIGGER case_grams_shares_truncated AFTER TRUNCATE ON intake_caseshare
 FOR EACH STATEMENT EXECUTE FUNCTION casebook_case_grams_shares_truncated();
@@ -163,14 +156,13 @@ ANALYZE intake_case_search_grams;
 """
 
 BACKWARD = f"""
-DROP TRIGGER IF EXISTS case_grams_shares_added ON intake_caseshare;
-DROP TRIGGER IF EXISTS case_grams_shares_changed ON intake_caseshare;
-DROP TRIGGER IF EXISTS case_grams_shares_removed ON intake_caseshare;
-DROP TRIGGER IF EXISTS case_grams_shares_truncated ON intake_caseshare;
-DROP FUNCTION IF EXISTS casebook_case_grams_shares_added();
-DROP FUNCTION IF EXISTS casebook_case_grams_shares_changed();
-DROP FUNCTION IF EXISTS casebook_case_grams_shares_removed();
-DROP FUNCTION IF EXISTS casebook_case_grams_shares_truncated();
+{
+    "".join(
+        f"DROP TRIGGER IF EXISTS case_grams_shares_{name} ON intake_caseshare;\n"
+        f"DROP FUNCTION IF EXISTS casebook_case_grams_shares_{name}();\n"
+        for name in ("added", "changed", "removed", "truncated")
+    )
+}
 DROP FUNCTION IF EXISTS casebook_case_shares_refresh(bigint[]);
 {_refresh(bulk.CASE_GRAMS)}
 DROP INDEX IF EXISTS case_search_grams;
