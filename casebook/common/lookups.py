@@ -54,8 +54,7 @@ class InIds(Lookup):
             # The array's text: one string parameter, whatever the number of ids (they are
             # integers, so the text holds nothing else), cast to the column's type.
             kind = self.lhs.output_field.cast_db_type(connection)
-            text = "{" + ",".join(map(str, self.rhs)) + "}"
-            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, text)
+            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, _array_text(self.rhs))
         placeholders = ", ".join(["%s"] * len(self.rhs))
         return f"{lhs} IN ({placeholders})", (*lhs_params, *self.rhs)
 
@@ -67,22 +66,21 @@ def in_ids(lookup: str, ids: Iterable[int]) -> Q:
     return Q(**{f"{lookup}__{InIds.lookup_name}": array("q", ids)})
 
 
-class OverlapsIds(Lookup):
+class OverlapsIds(InIds):
     """An array column of ids (`bigint[]`, PostgreSQL only) holding one of the ids: `column &&
-    %s::bigint[]`, the ids as one parameter, served by the column's GIN index. Registered by
-    the fields that hold such arrays (`intake.models.search.IdArrayField`)."""
+    %s::bigint[]`, the ids checked and passed as `InIds` passes them, served by the column's
+    GIN index. Registered by the fields that hold such arrays
+    (`intake.models.search.IdArrayField`)."""
 
     lookup_name = "overlaps_ids"
-    prepare_rhs = False
-
-    def get_prep_lookup(self) -> tuple[int, ...]:
-        if hasattr(self.rhs, "resolve_expression"):
-            raise TypeError("overlaps_ids takes ids, not an expression")
-        return tuple(map(operator.index, self.rhs))
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         if not self.rhs:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        text = "{" + ",".join(map(str, self.rhs)) + "}"
-        return f"{lhs} && %s::bigint[]", (*lhs_params, text)
+        return f"{lhs} && %s::bigint[]", (*lhs_params, _array_text(self.rhs))
+
+
+def _array_text(ids: tuple[int, ...]) -> str:
+    """The ids as PostgreSQL's text of an array (integers: the text holds nothing else)."""
+    return "{" + ",".join(map(str, ids)) + "}"

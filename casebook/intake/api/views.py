@@ -89,6 +89,12 @@ def _of_desk(code: str) -> Callable[[dict[str, Any]], bool]:
     return lambda row: row["desk__code"] == code
 
 
+# How each desk's details (`serializers.DESK_DETAILS`, which names the desks) are read by case.
+_DETAILS_READ = {
+    SubcontractDetails: selectors.subcontract_details_of,
+    IpDetails: selectors.ip_details_of,
+}
+
 # The case list's rows also carry their desk details, read by case id (two small queries)
 # rather than joined: each one-to-one join added to the planning time of the list's query
 # (docs/performance.md, "The lists' planning"). Each is read for its desk's rows only.
@@ -98,13 +104,10 @@ CASE_LIST_SETS = (
         ListedOne(
             relation,
             model,
-            _by_ids(model, read, "case_ids"),
+            _by_ids(model, _DETAILS_READ[model], "case_ids"),
             renders=_of_desk(code),
         )
-        for code, relation, model, read in (
-            ("subcontract", "subcontract", SubcontractDetails, selectors.subcontract_details_of),
-            ("ip", "ip", IpDetails, selectors.ip_details_of),
-        )
+        for code, (relation, model, _serializer) in serializers.DESK_DETAILS.items()
     ),
 )
 SESSION_SETS = (

@@ -70,9 +70,11 @@ SHARES = [
 ]
 
 
-def _refresh(statements: list[str]) -> str:
+def _refresh(name: str, statements: list[str]) -> str:
+    """A refresh function of the search rows: `statements` run for its cases, planned for
+    their size beyond `BULK` (`0028`)."""
     return f"""
-CREATE OR REPLACE FUNCTION casebook_case_grams_refresh(case_ids bigint[]) RETURNS void
+CREATE OR REPLACE FUNCTION {name}(case_ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(case_ids) = 0 THEN
@@ -124,18 +126,8 @@ FROM (
 ) AS shared
 WHERE kept.case_id = shared.case_id;
 
-{_refresh(CASE_GRAMS)}
-
-CREATE OR REPLACE FUNCTION casebook_case_shares_refresh(case_ids bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF cardinality(case_ids) = 0 THEN
-        RETURN;
-    END IF;
-    {bulk._both_ways(SHARES, "case_ids")}
-END
-$$;
-
+{_refresh("casebook_case_grams_refresh", CASE_GRAMS)}
+{_refresh("casebook_case_shares_refresh", SHARES)}
 {"".join(_share_trigger(*trigger) for trigger in SHARE_TRIGGERS)}
 CREATE OR REPLACE FUNCTION casebook_case_grams_shares_truncated() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -164,7 +156,7 @@ BACKWARD = f"""
     )
 }
 DROP FUNCTION IF EXISTS casebook_case_shares_refresh(bigint[]);
-{_refresh(bulk.CASE_GRAMS)}
+{_refresh("casebook_case_grams_refresh", bulk.CASE_GRAMS)}
 DROP INDEX IF EXISTS case_search_grams;
 ALTER TABLE intake_case_search_grams DROP COLUMN shared_desk_ids;
 CREATE INDEX case_search_grams ON intake_case_search_grams
