@@ -16,6 +16,7 @@ from casebook.accounts import policy
 from casebook.accounts.models import Desk, DeskMembership, DeskRole, SecurityEvent, User
 from casebook.common.days import on_days
 from casebook.common.paging import PAGE_SIZE, Page, page_of
+from casebook.common.prepared import PreparedRead
 
 CASE_WORK_ROLES = (DeskRole.COUNSELOR, DeskRole.COORDINATOR, DeskRole.EXIT_TEAM)
 
@@ -89,10 +90,10 @@ def desks_shown_to(*, user: User) -> list[Desk]:
     """`desk_list_for_user` read, its statement compiled once per login's facts
     (`intake.policy.per_viewer`, a `PreparedRead`): the board links of my cases and of the
     boards, drawn on every request of those pages."""
-    from casebook.common.prepared import PreparedRead
-    from casebook.intake import policy
+    # The memo per login is the intake policy's; accounts does not import intake at load.
+    from casebook.intake.policy import per_viewer
 
-    read = policy.per_viewer(
+    read = per_viewer(
         user,
         ("desks shown",),
         lambda: PreparedRead(Desk, lambda: desk_list_for_user(user=user), args=()),

@@ -54,7 +54,7 @@ class InIds(Lookup):
             # The array's text: one string parameter, whatever the number of ids (they are
             # integers, so the text holds nothing else), cast to the column's type.
             kind = self.lhs.output_field.cast_db_type(connection)
-            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, _array_text(self.rhs))
+            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, array_text(self.rhs))
         placeholders = ", ".join(["%s"] * len(self.rhs))
         return f"{lhs} IN ({placeholders})", (*lhs_params, *self.rhs)
 
@@ -78,9 +78,11 @@ class OverlapsIds(InIds):
         if not self.rhs:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} && %s::bigint[]", (*lhs_params, _array_text(self.rhs))
+        return f"{lhs} && %s::bigint[]", (*lhs_params, array_text(self.rhs))
 
 
-def _array_text(ids: tuple[int, ...]) -> str:
-    """The ids as PostgreSQL's text of an array (integers: the text holds nothing else)."""
-    return "{" + ",".join(map(str, ids)) + "}"
+def array_text(ids: Iterable[int]) -> str:
+    """The ids as PostgreSQL's text of an array, as `in_ids` and a prepared read of ids
+    (`common.prepared`) pass them: `operator.index` refuses what is not an integer (a text, a
+    float, None), so the text holds nothing but the numbers."""
+    return "{" + ",".join(map(str, map(operator.index, ids))) + "}"

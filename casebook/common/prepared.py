@@ -51,7 +51,6 @@ narrowed rule (`experts.selectors.SEEN_CASE_READS`).
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +65,8 @@ from django.db.models.query import (
     _get_from_db,
     get_related_populators,
 )
+
+from casebook.common.lookups import array_text
 
 # The kind of an argument that is a list of ids.
 IDS = list[int]
@@ -128,7 +129,8 @@ def _marker(kind: Any, second: bool, index: int) -> Any:
 
 
 def _adapt_ids(ids: Sequence[int], connection: Any) -> str:
-    return _array_text(ids)
+    # The array's text exactly as `in_ids` writes it.
+    return array_text(ids)
 
 
 def _adapt_datetime(value: dt.datetime, connection: Any) -> Any:
@@ -410,12 +412,6 @@ def _params(statement: _Statement, args: tuple[Any, ...], connection: Any) -> li
         value = args[index]
         params[position] = value if adapt is None else adapt(value, connection)
     return params
-
-
-def _array_text(ids: Sequence[int]) -> str:
-    """The ids as `in_ids` writes them on PostgreSQL: the array's text, `operator.index`
-    refusing what is not an integer (a text, a float, None)."""
-    return "{" + ",".join(map(str, map(operator.index, ids))) + "}"
 
 
 def _converted(rows: list[Any], converters: dict[int, Any], connection: Any) -> list[Any]:
