@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its closer is added to every answer (docs/performance.md, "A request's
+    # objects freed when its answer is sent").
+    "casebook.common.runtime.FreeWhenSentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,7 +87,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, its render contexts let go once rendered (casebook/common/template_engine.py).
+        "BACKEND": "casebook.common.template_engine.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {

@@ -64,6 +64,7 @@ from rest_framework.relations import (
     SlugRelatedField,
 )
 from rest_framework.settings import api_settings
+from rest_framework.utils.serializer_helpers import ReturnList
 
 _SKIP = object()
 
@@ -440,6 +441,18 @@ class RowListSerializer(serializers.ListSerializer):
         if complete is None:
             return data
         return [complete(row, rendered) for row, rendered in zip(rows, data, strict=True)]
+
+    @property
+    def data(self) -> ReturnList:
+        """The rows rendered, the serializer letting go of them: a list serializer and its
+        child refer to each other (`child.parent`), so the page's rows and their rendered
+        values would wait in that cycle for the garbage collector (docs/performance.md, "A
+        request's objects freed when its answer is sent"). Rendered once: nothing reads the
+        rows again."""
+        rendered = super().data
+        self.instance = None
+        self.child.parent = None
+        return ReturnList(rendered, serializer=None)
 
 
 class RenderedList(list):
