@@ -11,12 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client as WebClient
 from django.urls import reverse
 
 from casebook.accounts.models import User
 from casebook.intake.models import Case
-from tests.factories import CaseFactory, SessionFactory
+from tests.factories import CaseFactory, SessionFactory, web_as
 
 
 def _left_for_the_collector(send: Callable[[], Any]) -> Counter[str]:
@@ -48,18 +47,11 @@ def cases_with_sessions(cast) -> list[Case]:
     return cases
 
 
-def _logged_in(user: User, url: str) -> WebClient:
-    web = WebClient()
-    web.force_login(user)
-    web.get(url)  # what is built once per process and login is in place before the count
-    return web
-
-
 @pytest.mark.parametrize("url", ["/api/v1/cases/?page_size=50", "/api/v1/sessions/?page_size=50"])
 def test_an_api_list_leaves_nothing_in_cycles_once_its_answer_is_sent(
     cast, cases_with_sessions, url
 ):
-    web = _logged_in(cast.coordinator, url)
+    web = web_as(cast.coordinator, first_visit=url)
 
     left = _left_for_the_collector(lambda: web.get(url, HTTP_ACCEPT="application/json"))
 
@@ -69,7 +61,7 @@ def test_an_api_list_leaves_nothing_in_cycles_once_its_answer_is_sent(
 def test_a_page_leaves_nothing_in_cycles_once_its_answer_is_sent(cast, cases_with_sessions):
     client_page = reverse("client_detail", args=[cases_with_sessions[0].client_id])
     for user, url in ((cast.counselor, "/"), (cast.coordinator, client_page)):
-        web = _logged_in(user, url)
+        web = web_as(user, first_visit=url)
 
         left = _left_for_the_collector(lambda web=web, url=url: web.get(url))
 
@@ -77,7 +69,7 @@ def test_a_page_leaves_nothing_in_cycles_once_its_answer_is_sent(cast, cases_wit
 
 
 def test_the_request_keeps_its_user_as_read_once_its_answer_is_sent(cast):
-    web = _logged_in(cast.counselor, "/")
+    web = web_as(cast.counselor, first_visit="/")
 
     response = web.get("/")
 
